@@ -1,0 +1,409 @@
+//! Drafts: what a health worker records, before and after it is saved.
+//!
+//! A draft arrives either typed (from the Android shell) or as JSON (from a
+//! file or the simulator). JSON is read leniently: a value of the wrong type
+//! becomes a finding on that field, not a failure of the whole document, so
+//! the user sees every problem at once.
+
+use crate::form::{Severity, StockQuantity};
+use crate::validate::Finding;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The most text a comment may hold, in bytes.
+pub const MAX_COMMENT_BYTES: usize = 2000;
+/// The most bytes a draft document may have.
+pub const MAX_DRAFT_BYTES: usize = 4 * 1024 * 1024;
+
+/// The stock lines of one product. A `None` is a field left empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockEntry {
+    /// Stock at the start of the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening_balance: Option<i64>,
+    /// Quantity received during the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<i64>,
+    /// Quantity consumed (dispensed) during the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumed: Option<i64>,
+    /// Losses (expired, damaged, stolen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub losses: Option<i64>,
+    /// Net adjustments, positive or negative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustments: Option<i64>,
+    /// Stock at the end of the period, counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closing_balance: Option<i64>,
+    /// Days the product was out of stock during the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stockout_days: Option<i64>,
+    /// Quantity requested for resupply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_quantity: Option<i64>,
+}
+
+impl StockEntry {
+    /// The value of quantity `q`.
+    pub fn get(&self, q: StockQuantity) -> Option<i64> {
+        match q {
+            StockQuantity::OpeningBalance => self.opening_balance,
+            StockQuantity::Received => self.received,
+            StockQuantity::Consumed => self.consumed,
+            StockQuantity::Losses => self.losses,
+            StockQuantity::Adjustments => self.adjustments,
+            StockQuantity::ClosingBalance => self.closing_balance,
+            StockQuantity::StockoutDays => self.stockout_days,
+            StockQuantity::RequestedQuantity => self.requested_quantity,
+        }
+    }
+
+    /// Sets quantity `q`.
+    pub fn set(&mut self, q: StockQuantity, v: Option<i64>) {
+        let slot = match q {
+            StockQuantity::OpeningBalance => &mut self.opening_balance,
+            StockQuantity::Received => &mut self.received,
+            StockQuantity::Consumed => &mut self.consumed,
+            StockQuantity::Losses => &mut self.losses,
+            StockQuantity::Adjustments => &mut self.adjustments,
+            StockQuantity::ClosingBalance => &mut self.closing_balance,
+            StockQuantity::StockoutDays => &mut self.stockout_days,
+            StockQuantity::RequestedQuantity => &mut self.requested_quantity,
+        };
+        *slot = v;
+    }
+}
+
+/// One recorded form: the format of `schemas/submission.schema.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Draft {
+    /// The form definition id.
+    pub form: String,
+    /// The local facility code.
+    pub facility: String,
+    /// The period, in any accepted form (`2026-10`, `202610`, `2026-Q4`...).
+    pub period: String,
+    /// Service counts by field key.
+    #[serde(default)]
+    pub service: BTreeMap<String, i64>,
+    /// Stock lines by product code.
+    #[serde(default)]
+    pub stock: BTreeMap<String, StockEntry>,
+    /// Free-text comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Who captured the form (a name or initials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_by: Option<String>,
+}
+
+/// Why a draft document could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DraftReadError {
+    /// The bytes are not UTF-8 text.
+    #[error(
+        "the draft is not readable text (byte {offset} is not valid UTF-8); save it as UTF-8 and try again"
+    )]
+    NotUtf8 {
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The text is not JSON.
+    #[error(
+        "the draft is not valid JSON (line {line}, column {column}: {detail}); fix the file and try again"
+    )]
+    NotJson {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's description.
+        detail: String,
+    },
+    /// The document is too large to be a form.
+    #[error(
+        "the draft is {size} bytes, more than the {max} bytes a form can have; check that this is the right file"
+    )]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The document is JSON but not an object.
+    #[error("the draft must be a JSON object with form, facility, period, service and stock")]
+    NotAnObject,
+}
+
+/// Reads a whole number from JSON, or explains why the value is not one.
+fn whole_number(v: &Value) -> Result<Option<i64>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Ok(Some(i))
+            } else if n.as_u64().is_some() {
+                Err(format!("{n} is far too large"))
+            } else {
+                match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+                    Some(f) if f.fract() == 0.0 => Err(format!("{n} is far too large")),
+                    _ => Err(format!("{n} is not a whole number")),
+                }
+            }
+        }
+        Value::String(s) => Err(format!("\"{}\" is text, not a number", shorten(s))),
+        Value::Bool(b) => Err(format!("{b} is not a number")),
+        Value::Array(_) => Err("a list is not a number".to_string()),
+        Value::Object(_) => Err("an object is not a number".to_string()),
+    }
+}
+
+/// Shortens text for messages so a long value does not flood the screen.
+pub(crate) fn shorten(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+fn text_field(
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            findings.push(Finding::error(
+                key,
+                format!("{key} must be text, not {}", type_name(other)),
+            ));
+            None
+        }
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "empty",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Draft {
+    /// Reads a draft from raw bytes. Problems with single fields (wrong type,
+    /// unknown key, number out of range) come back as findings next to the
+    /// draft, with the offending field left out of it; only a document that
+    /// cannot be read at all is an error.
+    pub fn from_json_bytes(bytes: &[u8]) -> Result<(Draft, Vec<Finding>), DraftReadError> {
+        if bytes.len() > MAX_DRAFT_BYTES {
+            return Err(DraftReadError::TooLarge {
+                size: bytes.len(),
+                max: MAX_DRAFT_BYTES,
+            });
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| DraftReadError::NotUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        let value: Value = serde_json::from_str(text).map_err(|e| DraftReadError::NotJson {
+            line: e.line(),
+            column: e.column(),
+            detail: e.to_string(),
+        })?;
+        Draft::from_json_value(&value)
+    }
+
+    /// Reads a draft from a parsed JSON value; see [`Draft::from_json_bytes`].
+    pub fn from_json_value(value: &Value) -> Result<(Draft, Vec<Finding>), DraftReadError> {
+        let obj = value.as_object().ok_or(DraftReadError::NotAnObject)?;
+        let mut findings = Vec::new();
+        let mut draft = Draft::default();
+        for key in obj.keys() {
+            if !matches!(
+                key.as_str(),
+                "form" | "facility" | "period" | "service" | "stock" | "comment" | "captured_by"
+            ) {
+                findings.push(Finding::error(
+                    key,
+                    format!(
+                        "'{}' is not part of a form; remove it or check its spelling",
+                        shorten(key)
+                    ),
+                ));
+            }
+        }
+        draft.form = text_field(obj, "form", &mut findings).unwrap_or_default();
+        draft.facility = text_field(obj, "facility", &mut findings).unwrap_or_default();
+        draft.period = text_field(obj, "period", &mut findings).unwrap_or_default();
+        draft.comment = text_field(obj, "comment", &mut findings);
+        draft.captured_by = text_field(obj, "captured_by", &mut findings);
+        match obj.get("service") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                for (k, v) in m {
+                    let path = format!("service.{k}");
+                    match whole_number(v) {
+                        Ok(Some(n)) => {
+                            draft.service.insert(k.clone(), n);
+                        }
+                        Ok(None) => {}
+                        Err(why) => findings.push(Finding::error(
+                            &path,
+                            format!("{why}; enter a whole number"),
+                        )),
+                    }
+                }
+            }
+            Some(other) => findings.push(Finding::error(
+                "service",
+                format!(
+                    "service must be an object of field: number, not {}",
+                    type_name(other)
+                ),
+            )),
+        }
+        match obj.get("stock") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                for (code, lines) in m {
+                    let Some(lines) = lines.as_object() else {
+                        findings.push(Finding::error(
+                            format!("stock.{code}"),
+                            format!(
+                                "the stock of {} must be an object of quantities, not {}",
+                                shorten(code),
+                                type_name(lines)
+                            ),
+                        ));
+                        continue;
+                    };
+                    let mut entry = StockEntry::default();
+                    for (k, v) in lines {
+                        let path = format!("stock.{code}.{k}");
+                        let Some(q) = StockQuantity::from_key(k) else {
+                            findings.push(Finding::error(
+                                &path,
+                                format!(
+                                    "'{}' is not a stock quantity; use opening_balance, received, consumed, losses, adjustments, closing_balance, stockout_days or requested_quantity",
+                                    shorten(k)
+                                ),
+                            ));
+                            continue;
+                        };
+                        match whole_number(v) {
+                            Ok(n) => entry.set(q, n),
+                            Err(why) => findings.push(Finding::error(
+                                &path,
+                                format!("{why}; enter a whole number"),
+                            )),
+                        }
+                    }
+                    draft.stock.insert(code.clone(), entry);
+                }
+            }
+            Some(other) => findings.push(Finding::error(
+                "stock",
+                format!(
+                    "stock must be an object of product: quantities, not {}",
+                    type_name(other)
+                ),
+            )),
+        }
+        debug_assert!(findings.iter().all(|f| f.severity == Severity::Error));
+        Ok((draft, findings))
+    }
+
+    /// The draft as pretty JSON, in the submission schema's format.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Draft, Vec<Finding>) {
+        Draft::from_json_bytes(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn the_example_from_the_issue_reads_cleanly() {
+        let (d, f) = read(
+            r#"{"form":"chw-monthly","facility":"HP-001","period":"2026-10",
+            "service":{"malaria_rdt_positive":14},
+            "stock":{"ACT-6x1":{"opening_balance":40,"received":20,"consumed":18,"losses":0,"adjustments":0,
+                                "closing_balance":42,"stockout_days":0,"requested_quantity":30}},
+            "comment":"optional","captured_by":"optional"}"#,
+        );
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(d.service["malaria_rdt_positive"], 14);
+        assert_eq!(d.stock["ACT-6x1"].closing_balance, Some(42));
+    }
+
+    #[test]
+    fn wrong_types_become_findings_on_their_fields() {
+        let (d, f) = read(
+            r#"{"form":"chw-monthly","facility":7,"period":"2026-10",
+            "service":{"a":"fourteen","b":1.5,"c":99999999999999999999,"d":true,"e":3},
+            "stock":{"X":{"consumed":[1],"closing":3},"Y":5},"extra":1}"#,
+        );
+        let paths: Vec<&str> = f.iter().map(|x| x.path.as_str()).collect();
+        for p in [
+            "extra",
+            "facility",
+            "service.a",
+            "service.b",
+            "service.c",
+            "service.d",
+            "stock.X.consumed",
+            "stock.X.closing",
+            "stock.Y",
+        ] {
+            assert!(paths.contains(&p), "missing {p} in {paths:?}");
+        }
+        assert_eq!(d.service.get("e"), Some(&3));
+        assert!(f.iter().any(|x| x.message.contains("far too large")));
+        assert!(f.iter().any(|x| x.message.contains("\"fourteen\" is text")));
+    }
+
+    #[test]
+    fn unreadable_documents_are_errors_that_say_what_to_do() {
+        assert!(matches!(
+            Draft::from_json_bytes(b"{\"form\": "),
+            Err(DraftReadError::NotJson { .. })
+        ));
+        assert!(matches!(
+            Draft::from_json_bytes(b"[1]"),
+            Err(DraftReadError::NotAnObject)
+        ));
+        assert!(matches!(
+            Draft::from_json_bytes(&[b'{', 0xff, b'}']),
+            Err(DraftReadError::NotUtf8 { offset: 1 })
+        ));
+        let big = vec![b' '; MAX_DRAFT_BYTES + 1];
+        let e = Draft::from_json_bytes(&big).unwrap_err();
+        assert!(e.to_string().contains("right file"));
+    }
+
+    #[test]
+    fn typed_drafts_round_trip_through_json() {
+        let (d, _) =
+            read(r#"{"form":"f","facility":"H","period":"202610","stock":{"A":{"consumed":3}}}"#);
+        let again = Draft::from_json_bytes(d.to_json_pretty().as_bytes()).unwrap();
+        assert_eq!(again, (d, vec![]));
+    }
+}

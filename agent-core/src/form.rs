@@ -1,0 +1,671 @@
+//! Form definitions: what a combined monthly form asks for, and where each
+//! answer goes (a DHIS2 data element and option combo for services, an LMIS
+//! product for stock), plus the cross-check rules between the two halves.
+//!
+//! Definitions are data (`schemas/forms/*.json`, described by
+//! `schemas/form-definition.schema.json`). They are checked when loaded, so a
+//! broken definition is reported with the item named before anyone records a
+//! form with it.
+
+use crate::period::PeriodType;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One form definition, as stored in `schemas/forms/<id>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormDefinition {
+    /// The JSON Schema the file declares (ignored; lets editors validate it).
+    #[serde(rename = "$schema", default, skip_serializing)]
+    pub schema: Option<String>,
+    /// Stable identifier, e.g. `chw-monthly`; drafts name their form by it.
+    pub id: String,
+    /// Version of this definition; raised when fields change.
+    pub version: u32,
+    /// Title shown to the health worker.
+    pub title: String,
+    /// The period type the form is reported for (DHIS2 name, e.g. `Monthly`).
+    pub period_type: PeriodType,
+    /// Where the service half goes.
+    pub dhis2: Dhis2Target,
+    /// Where the stock half goes; absent for service-only forms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lmis: Option<LmisTarget>,
+    /// The service fields, in display order.
+    #[serde(default)]
+    pub service: Vec<ServiceField>,
+    /// The commodities whose stock is reported, in display order.
+    #[serde(default)]
+    pub products: Vec<Product>,
+    /// Cross-checks between fields (services vs consumption, internal consistency).
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// The DHIS2 side of a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dhis2Target {
+    /// The data set uid the values are posted for.
+    pub data_set: String,
+    /// The attribute option combo, when the data set has a non-default one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_option_combo: Option<String>,
+}
+
+/// Which kind of LMIS receives the stock half.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LmisKind {
+    /// OpenLMIS v3.
+    Openlmis,
+}
+
+/// How stock data is delivered to the LMIS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LmisMode {
+    /// One physical-count stock event per form (the default).
+    #[default]
+    StockEvent,
+    /// A requisition per LMIS processing period, aggregated from the monthly forms.
+    Requisition,
+}
+
+/// The LMIS side of a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmisTarget {
+    /// The LMIS implementation.
+    pub kind: LmisKind,
+    /// The LMIS program id (a UUID in OpenLMIS).
+    pub program_id: String,
+    /// The LMIS program code, used to check the program against reference data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_code: Option<String>,
+    /// The LMIS reporting period type (often `Quarterly` while the form is monthly).
+    pub period_type: PeriodType,
+    /// How the stock half is delivered.
+    #[serde(default)]
+    pub mode: LmisMode,
+}
+
+/// One service field of a form: a whole-number count mapped to a DHIS2 data value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceField {
+    /// Key used in drafts, e.g. `malaria_rdt_positive`.
+    pub key: String,
+    /// Label shown to the health worker.
+    pub label: String,
+    /// What is counted, e.g. `cases` or `clients`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Section heading the field is shown under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// DHIS2 data element uid.
+    pub data_element: String,
+    /// DHIS2 category option combo uid.
+    pub category_option_combo: String,
+    /// Smallest accepted value.
+    #[serde(default)]
+    pub min: i64,
+    /// Largest accepted value; larger values are errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// Values above this are accepted only after the user confirms them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_above: Option<i64>,
+    /// Whether the field must be filled in.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// One commodity whose stock is reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    /// Local product code used in drafts, e.g. `ACT-6x1`.
+    pub code: String,
+    /// Name shown to the store-keeper.
+    pub name: String,
+    /// Dispensing unit the quantities are counted in, e.g. `blister`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The LMIS orderable id (UUID).
+    pub lmis_orderable_id: String,
+    /// The LMIS product code, when it differs from the local code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lmis_product_code: Option<String>,
+    /// A DHIS2 data element receiving the closing balance, for countries that
+    /// keep tracer stock in DHIS2.
+    #[serde(default)]
+    pub dhis2_soh_data_element: Option<String>,
+    /// The category option combo for `dhis2_soh_data_element` (default combo when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhis2_soh_category_option_combo: Option<String>,
+    /// Largest plausible quantity in one period; larger quantities need confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_above: Option<i64>,
+}
+
+impl Product {
+    /// The product code the LMIS knows this product by.
+    pub fn lmis_code(&self) -> &str {
+        self.lmis_product_code.as_deref().unwrap_or(&self.code)
+    }
+}
+
+/// How serious a rule's finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Severity {
+    /// Needs the user's confirmation; never blocks saving on its own.
+    Warning,
+    /// Blocks saving until fixed.
+    Error,
+}
+
+/// A stock quantity of a product that a rule can refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockQuantity {
+    /// Opening balance.
+    OpeningBalance,
+    /// Quantity received.
+    Received,
+    /// Quantity consumed (dispensed).
+    Consumed,
+    /// Losses (expired, damaged, stolen).
+    Losses,
+    /// Positive or negative adjustments.
+    Adjustments,
+    /// Closing balance.
+    ClosingBalance,
+    /// Days out of stock.
+    StockoutDays,
+    /// Quantity requested for resupply.
+    RequestedQuantity,
+}
+
+impl StockQuantity {
+    /// Every quantity, in form order.
+    pub const ALL: [StockQuantity; 8] = [
+        StockQuantity::OpeningBalance,
+        StockQuantity::Received,
+        StockQuantity::Consumed,
+        StockQuantity::Losses,
+        StockQuantity::Adjustments,
+        StockQuantity::ClosingBalance,
+        StockQuantity::StockoutDays,
+        StockQuantity::RequestedQuantity,
+    ];
+
+    /// The key used in drafts, e.g. `closing_balance`.
+    pub fn key(self) -> &'static str {
+        match self {
+            StockQuantity::OpeningBalance => "opening_balance",
+            StockQuantity::Received => "received",
+            StockQuantity::Consumed => "consumed",
+            StockQuantity::Losses => "losses",
+            StockQuantity::Adjustments => "adjustments",
+            StockQuantity::ClosingBalance => "closing_balance",
+            StockQuantity::StockoutDays => "stockout_days",
+            StockQuantity::RequestedQuantity => "requested_quantity",
+        }
+    }
+
+    /// Plain words for messages, e.g. `closing balance`.
+    pub fn words(self) -> &'static str {
+        match self {
+            StockQuantity::OpeningBalance => "opening balance",
+            StockQuantity::Received => "quantity received",
+            StockQuantity::Consumed => "quantity consumed",
+            StockQuantity::Losses => "losses",
+            StockQuantity::Adjustments => "adjustments",
+            StockQuantity::ClosingBalance => "closing balance",
+            StockQuantity::StockoutDays => "stock-out days",
+            StockQuantity::RequestedQuantity => "quantity requested",
+        }
+    }
+
+    /// The quantity whose draft key is `key`.
+    pub fn from_key(key: &str) -> Option<StockQuantity> {
+        StockQuantity::ALL.into_iter().find(|q| q.key() == key)
+    }
+}
+
+/// One term of a rule: a service field or a product quantity, times a factor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Term {
+    /// A service field.
+    Service {
+        /// The service field key.
+        service: String,
+        /// Multiplier (default 1).
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        factor: f64,
+    },
+    /// A stock quantity of a product.
+    Stock {
+        /// The product code.
+        product: String,
+        /// Which quantity.
+        quantity: StockQuantity,
+        /// Multiplier (default 1), e.g. 0.5 when two units treat one case.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        factor: f64,
+    },
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(f: &f64) -> bool {
+    (*f - 1.0).abs() < f64::EPSILON
+}
+
+/// How the two sides of a rule are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleOp {
+    /// Left must be at most right.
+    #[serde(rename = "<=")]
+    Le,
+    /// Left must be at least right.
+    #[serde(rename = ">=")]
+    Ge,
+    /// Left must equal right.
+    #[serde(rename = "==")]
+    Eq,
+    /// Left divided by right must lie within `min_ratio..=max_ratio`.
+    #[serde(rename = "ratio")]
+    Ratio,
+}
+
+/// A cross-check between fields of a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable identifier, shown with findings.
+    pub id: String,
+    /// Error (blocks saving) or warning (needs confirmation).
+    pub severity: Severity,
+    /// The left side: a sum of terms.
+    pub left: Vec<Term>,
+    /// Plain-words name of the left side, e.g. `ACT blisters consumed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_label: Option<String>,
+    /// The comparison.
+    pub op: RuleOp,
+    /// The right side: a sum of terms.
+    pub right: Vec<Term>,
+    /// Plain-words name of the right side, e.g. `malaria cases treated with ACT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_label: Option<String>,
+    /// Lowest accepted ratio (only for `ratio`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ratio: Option<f64>,
+    /// Highest accepted ratio (only for `ratio`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ratio: Option<f64>,
+    /// What the health worker should check or do when the rule fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+}
+
+/// A problem in a form definition, naming the definition and the item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionProblem {
+    /// The form id, or the file name when the id is unknown.
+    pub form: String,
+    /// What is wrong, naming the item.
+    pub message: String,
+}
+
+impl fmt::Display for DefinitionProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "form definition '{}': {}", self.form, self.message)
+    }
+}
+
+/// Whether `s` has the shape of a DHIS2 uid: 11 alphanumerics starting with a letter.
+pub fn is_dhis2_uid(s: &str) -> bool {
+    s.len() == 11
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// Whether `s` has the shape of a UUID (8-4-4-4-12 hex digits).
+pub fn is_uuid(s: &str) -> bool {
+    uuid::Uuid::try_parse(s).is_ok() && s.len() == 36
+}
+
+impl FormDefinition {
+    /// Parses a definition from JSON text; `origin` names the file in errors.
+    pub fn from_json(text: &str, origin: &str) -> Result<FormDefinition, Vec<DefinitionProblem>> {
+        let def: FormDefinition = serde_json::from_str(text).map_err(|e| {
+            vec![DefinitionProblem {
+                form: origin.to_string(),
+                message: format!("cannot be read: {e}"),
+            }]
+        })?;
+        let problems = def.check();
+        if problems.is_empty() {
+            Ok(def)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Checks the definition's internal consistency and returns every problem.
+    pub fn check(&self) -> Vec<DefinitionProblem> {
+        let mut out = Vec::new();
+        let mut say = |message: String| {
+            out.push(DefinitionProblem {
+                form: self.id.clone(),
+                message,
+            });
+        };
+        if self.id.trim().is_empty() {
+            say("the id is empty".into());
+        }
+        if !is_dhis2_uid(&self.dhis2.data_set) {
+            say(format!(
+                "dhis2.data_set '{}' is not a DHIS2 uid (11 letters and digits)",
+                self.dhis2.data_set
+            ));
+        }
+        if let Some(aoc) = &self.dhis2.attribute_option_combo
+            && !is_dhis2_uid(aoc)
+        {
+            say(format!(
+                "dhis2.attribute_option_combo '{aoc}' is not a DHIS2 uid"
+            ));
+        }
+        if let Some(lmis) = &self.lmis {
+            if !is_uuid(&lmis.program_id) {
+                say(format!(
+                    "lmis.program_id '{}' is not a UUID",
+                    lmis.program_id
+                ));
+            }
+            if self.products.is_empty() {
+                say("lmis is set but the form has no products".into());
+            }
+        } else if !self.products.is_empty() {
+            say("the form has products but no lmis section to send them to".into());
+        }
+        let mut keys = BTreeSet::new();
+        let mut targets = BTreeMap::new();
+        for f in &self.service {
+            if !keys.insert(f.key.as_str()) {
+                say(format!("service field '{}' is defined twice", f.key));
+            }
+            if f.key.is_empty() || !f.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                say(format!(
+                    "service field key '{}' must be letters, digits and underscores",
+                    f.key
+                ));
+            }
+            for (what, uid) in [
+                ("data_element", &f.data_element),
+                ("category_option_combo", &f.category_option_combo),
+            ] {
+                if !is_dhis2_uid(uid) {
+                    say(format!(
+                        "service field '{}': {what} '{uid}' is not a DHIS2 uid",
+                        f.key
+                    ));
+                }
+            }
+            if let Some(other) = targets.insert(
+                (f.data_element.as_str(), f.category_option_combo.as_str()),
+                &f.key,
+            ) {
+                say(format!(
+                    "service fields '{other}' and '{}' map to the same DHIS2 data element and option combo",
+                    f.key
+                ));
+            }
+            if f.min < 0 {
+                say(format!(
+                    "service field '{}': min must not be negative",
+                    f.key
+                ));
+            }
+            if let Some(max) = f.max
+                && max < f.min
+            {
+                say(format!(
+                    "service field '{}': max {max} is below min {}",
+                    f.key, f.min
+                ));
+            }
+        }
+        let mut codes = BTreeSet::new();
+        for p in &self.products {
+            if !codes.insert(p.code.as_str()) {
+                say(format!("product '{}' is listed twice", p.code));
+            }
+            if p.code.trim().is_empty() {
+                say("a product has an empty code".into());
+            }
+            if !is_uuid(&p.lmis_orderable_id) {
+                say(format!(
+                    "product '{}': lmis_orderable_id '{}' is not a UUID",
+                    p.code, p.lmis_orderable_id
+                ));
+            }
+            if let Some(de) = &p.dhis2_soh_data_element {
+                if !is_dhis2_uid(de) {
+                    say(format!(
+                        "product '{}': dhis2_soh_data_element '{de}' is not a DHIS2 uid",
+                        p.code
+                    ));
+                }
+                let coc = p.dhis2_soh_category_option_combo.as_deref().unwrap_or("");
+                if targets.insert((de.as_str(), coc), &p.code).is_some() {
+                    say(format!(
+                        "product '{}': its stock-on-hand data element is already used by another field",
+                        p.code
+                    ));
+                }
+            }
+        }
+        let mut rule_ids = BTreeSet::new();
+        for r in &self.rules {
+            if !rule_ids.insert(r.id.as_str()) {
+                say(format!("rule '{}' is defined twice", r.id));
+            }
+            if r.left.is_empty() || r.right.is_empty() {
+                say(format!(
+                    "rule '{}' needs at least one term on each side",
+                    r.id
+                ));
+            }
+            for t in r.left.iter().chain(&r.right) {
+                match t {
+                    Term::Service { service, .. } if !keys.contains(service.as_str()) => {
+                        say(format!(
+                            "rule '{}' refers to unknown service field '{service}'",
+                            r.id
+                        ));
+                    }
+                    Term::Stock { product, .. } if !codes.contains(product.as_str()) => {
+                        say(format!(
+                            "rule '{}' refers to unknown product '{product}'",
+                            r.id
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            match r.op {
+                RuleOp::Ratio => match (r.min_ratio, r.max_ratio) {
+                    (None, None) => say(format!(
+                        "rule '{}': a ratio rule needs min_ratio or max_ratio",
+                        r.id
+                    )),
+                    (Some(lo), Some(hi)) if lo > hi => say(format!(
+                        "rule '{}': min_ratio {lo} is above max_ratio {hi}",
+                        r.id
+                    )),
+                    _ => {}
+                },
+                _ => {
+                    if r.min_ratio.is_some() || r.max_ratio.is_some() {
+                        say(format!(
+                            "rule '{}': min_ratio/max_ratio only apply to ratio rules",
+                            r.id
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The service field with key `key`.
+    pub fn field(&self, key: &str) -> Option<&ServiceField> {
+        self.service.iter().find(|f| f.key == key)
+    }
+
+    /// The product with local code `code`.
+    pub fn product(&self, code: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.code == code)
+    }
+}
+
+/// All form definitions the agent knows, by id.
+#[derive(Debug, Clone, Default)]
+pub struct FormSet {
+    forms: BTreeMap<String, FormDefinition>,
+}
+
+impl FormSet {
+    /// Builds a set from definitions; duplicate ids are a problem.
+    pub fn new(defs: Vec<FormDefinition>) -> Result<FormSet, Vec<DefinitionProblem>> {
+        let mut forms = BTreeMap::new();
+        let mut problems = Vec::new();
+        for d in defs {
+            let id = d.id.clone();
+            if forms.insert(id.clone(), d).is_some() {
+                problems.push(DefinitionProblem {
+                    form: id,
+                    message: "two definitions share this id".into(),
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(FormSet { forms })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Loads every `*.json` file of `dir` (sorted by name), reporting all problems at once.
+    pub fn load_dir(dir: &Path) -> Result<FormSet, Vec<DefinitionProblem>> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            vec![DefinitionProblem {
+                form: dir.display().to_string(),
+                message: format!("the forms folder cannot be read: {e}"),
+            }]
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        let mut defs = Vec::new();
+        let mut problems = Vec::new();
+        for p in &paths {
+            let origin = p.display().to_string();
+            match std::fs::read_to_string(p) {
+                Ok(text) => match FormDefinition::from_json(&text, &origin) {
+                    Ok(d) => defs.push(d),
+                    Err(mut ps) => problems.append(&mut ps),
+                },
+                Err(e) => problems.push(DefinitionProblem {
+                    form: origin,
+                    message: format!("cannot be read: {e}"),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        FormSet::new(defs)
+    }
+
+    /// The definition with id `id`.
+    pub fn get(&self, id: &str) -> Option<&FormDefinition> {
+        self.forms.get(id)
+    }
+
+    /// Every definition, ordered by id.
+    pub fn iter(&self) -> impl Iterator<Item = &FormDefinition> {
+        self.forms.values()
+    }
+
+    /// The ids of every definition, ordered.
+    pub fn ids(&self) -> Vec<String> {
+        self.forms.keys().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{"id":"chw-monthly","version":1,"title":"CHW monthly report","period_type":"Monthly",
+     "dhis2":{"data_set":"pBOMPrpg1QX"},
+     "lmis":{"kind":"openlmis","program_id":"dce17f2e-af3e-40ad-8e00-3496adef44c3","period_type":"Quarterly"},
+     "service":[{"key":"malaria_rdt_positive","label":"Malaria RDT positive","data_element":"f7n9E0hX8qk","category_option_combo":"Prlt0C1RF0s","min":0,"max":5000,"required":true}],
+     "products":[{"code":"ACT-6x1","name":"Artemether-lumefantrine 20/120 6x1","lmis_orderable_id":"c9e65f02-f84f-4ba2-85f7-e2cb6f0989af","dhis2_soh_data_element":null}],
+     "rules":[]}"#;
+
+    #[test]
+    fn the_minimal_shape_from_the_issue_stays_valid() {
+        let d = FormDefinition::from_json(MINIMAL, "minimal").unwrap();
+        assert_eq!(d.id, "chw-monthly");
+        assert_eq!(d.period_type, PeriodType::Monthly);
+        assert_eq!(d.lmis.as_ref().unwrap().mode, LmisMode::StockEvent);
+        assert_eq!(d.products[0].lmis_code(), "ACT-6x1");
+    }
+
+    #[test]
+    fn problems_name_the_item() {
+        let bad = MINIMAL
+            .replace("\"rules\":[]", r#""rules":[{"id":"r1","severity":"warning","left":[{"service":"nope"}],"op":"<=","right":[{"product":"ACT-6x9","quantity":"consumed"}]}]"#)
+            .replace("f7n9E0hX8qk", "bad uid");
+        let problems = FormDefinition::from_json(&bad, "x").unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("'bad uid' is not a DHIS2 uid")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("unknown service field 'nope'")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("unknown product 'ACT-6x9'")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn a_typo_in_a_key_is_refused() {
+        let bad = MINIMAL.replace("\"required\"", "\"requred\"");
+        let problems = FormDefinition::from_json(&bad, "typo.json").unwrap_err();
+        assert!(problems[0].message.contains("requred"), "{problems:?}");
+    }
+}

@@ -1,0 +1,843 @@
+//! The durable outbox: every submission as entered, its revisions, one
+//! delivery row per revision and destination, and an audit trail.
+//!
+//! The database runs in WAL mode with `synchronous=FULL`, so a transaction
+//! that has committed is on disk before the call returns. Writers take a
+//! `&Transaction`, readers a `&Connection`. A database that cannot be opened
+//! or fails its check is moved aside and reported, never deleted
+//! (docs/adr/0001-damaged-database-moved-aside.md).
+
+use crate::canonical::sha256_hex;
+use crate::error::Error;
+use crate::migrations;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Where a part of a form is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Destination {
+    /// The HMIS: service data (and tracer stock on hand).
+    Dhis2,
+    /// The LMIS: stock and resupply data.
+    Lmis,
+}
+
+impl Destination {
+    /// Both destinations, in display order.
+    pub const ALL: [Destination; 2] = [Destination::Dhis2, Destination::Lmis];
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Destination::Dhis2 => "dhis2",
+            Destination::Lmis => "lmis",
+        }
+    }
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Destination {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "dhis2" => Ok(Destination::Dhis2),
+            "lmis" => Ok(Destination::Lmis),
+            other => Err(Error::Invariant(format!(
+                "unknown destination '{other}' in the database"
+            ))),
+        }
+    }
+}
+
+/// The state of one delivery (a revision going to a destination).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum DeliveryState {
+    /// Queued, to be sent at the next attempt time.
+    Pending,
+    /// A request was (or may have been) sent and its outcome is not known yet.
+    InFlight,
+    /// The destination accepted it.
+    Delivered,
+    /// The destination refused it; it needs a correction (see the reason).
+    Rejected,
+    /// A later revision replaced it before it was sent.
+    Superseded,
+    /// Held until something else happens (a reporting period completes, credentials).
+    Waiting,
+}
+
+impl DeliveryState {
+    /// Every state.
+    pub const ALL: [DeliveryState; 6] = [
+        DeliveryState::Pending,
+        DeliveryState::InFlight,
+        DeliveryState::Delivered,
+        DeliveryState::Rejected,
+        DeliveryState::Superseded,
+        DeliveryState::Waiting,
+    ];
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::InFlight => "in_flight",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Rejected => "rejected",
+            DeliveryState::Superseded => "superseded",
+            DeliveryState::Waiting => "waiting",
+        }
+    }
+
+    /// Whether the delivery still has to happen (or be fixed).
+    pub fn is_undelivered(self) -> bool {
+        matches!(
+            self,
+            DeliveryState::Pending
+                | DeliveryState::InFlight
+                | DeliveryState::Rejected
+                | DeliveryState::Waiting
+        )
+    }
+}
+
+impl fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DeliveryState {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        DeliveryState::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| {
+                Error::Invariant(format!("unknown delivery state '{s}' in the database"))
+            })
+    }
+}
+
+/// Formats a UTC time the way the database stores it (sortable text).
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Parses a stored time.
+pub fn parse_ts(s: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Invariant(format!("bad stored time '{s}': {e}")))
+}
+
+/// What happened when the database was opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenNotice {
+    /// Where a damaged database was moved (kept for recovery).
+    pub moved_aside: PathBuf,
+    /// What was wrong with it.
+    pub reason: String,
+}
+
+/// Sets the connection's durability and integrity settings.
+pub fn configure(conn: &Connection) -> Result<(), Error> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+        return Err(Error::Invariant(format!(
+            "could not switch the database to WAL (mode is {mode})"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn is_damage(e: &Error) -> Option<String> {
+    match e {
+        Error::Sqlite(se) => match se.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                Some(se.to_string())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn try_open(path: &Path) -> Result<Connection, Error> {
+    let mut conn = Connection::open(path)?;
+    configure(&conn)?;
+    migrations::migrate(&mut conn)?;
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(format!("integrity check failed: {check}")),
+        )));
+    }
+    Ok(conn)
+}
+
+/// Opens (creating if needed) the outbox at `path`, migrated to the latest
+/// schema. A damaged database is renamed to `<name>.damaged-<time>` (with its
+/// WAL and shared-memory files) and a new one is created; the notice says
+/// where it went. A database from a newer build is refused untouched.
+pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenNotice>), Error> {
+    match try_open(path) {
+        Ok(conn) => Ok((conn, None)),
+        Err(e) => {
+            let Some(reason) = is_damage(&e) else {
+                return Err(e);
+            };
+            let moved = move_aside(path, now)?;
+            tracing::warn!(from = %path.display(), to = %moved.display(), %reason, "damaged database moved aside");
+            let conn = try_open(path)?;
+            Ok((
+                conn,
+                Some(OpenNotice {
+                    moved_aside: moved,
+                    reason,
+                }),
+            ))
+        }
+    }
+}
+
+fn move_aside(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, Error> {
+    let stamp = now.format("%Y%m%dT%H%M%S%.3fZ");
+    let target = PathBuf::from(format!("{}.damaged-{stamp}", path.display()));
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let from = PathBuf::from(format!("{}{suffix}", path.display()));
+        if from.exists() {
+            let to = PathBuf::from(format!("{}{suffix}", target.display()));
+            std::fs::rename(&from, &to).map_err(|source| Error::Io {
+                what: "could not move the damaged database",
+                path: from.clone(),
+                source,
+            })?;
+        }
+    }
+    Ok(target)
+}
+
+/// A derived, stable UUID (version 8) for `parts`; used as idempotency keys.
+pub fn derived_uuid(parts: &[&str]) -> String {
+    let digest = sha256_hex(parts.join("\u{1f}").as_bytes());
+    let mut bytes = [0u8; 16];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&digest[i * 2..i * 2 + 2], 16).unwrap_or(0);
+    }
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+/// The idempotency key of a delivery, fixed when it is enqueued.
+pub fn idempotency_key(submission_id: &str, revision: u32, destination: Destination) -> String {
+    derived_uuid(&[
+        "delivery",
+        submission_id,
+        &revision.to_string(),
+        destination.as_str(),
+    ])
+}
+
+/// A revision to record, already validated and normalised.
+#[derive(Debug, Clone)]
+pub struct NewRevision<'a> {
+    /// Form id.
+    pub form_id: &'a str,
+    /// Form definition version.
+    pub form_version: u32,
+    /// Local facility code.
+    pub facility: &'a str,
+    /// DHIS2 period id.
+    pub period: &'a str,
+    /// First day of the period.
+    pub period_start: chrono::NaiveDate,
+    /// Last day of the period.
+    pub period_end: chrono::NaiveDate,
+    /// Canonical JSON of the draft.
+    pub content: &'a str,
+    /// Its sha256.
+    pub content_hash: &'a str,
+    /// Warnings the user confirmed, as JSON.
+    pub warnings_json: &'a str,
+    /// The destinations this form has parts for.
+    pub destinations: &'a [Destination],
+    /// A fresh UUIDv7 to use if this is a new submission.
+    pub new_id: &'a str,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// What recording did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The submission id (stable across revisions).
+    pub id: String,
+    /// The revision number now latest.
+    pub revision: u32,
+    /// True when the content equalled the latest revision: nothing was written.
+    pub duplicate: bool,
+}
+
+/// Writes an audit row.
+pub fn audit(
+    tx: &Transaction,
+    at: DateTime<Utc>,
+    submission_id: &str,
+    revision: Option<u32>,
+    destination: Option<Destination>,
+    event: &str,
+    states: (Option<DeliveryState>, Option<DeliveryState>),
+    detail: Option<&str>,
+) -> Result<(), Error> {
+    tx.prepare_cached(
+        "INSERT INTO audit (at, submission_id, revision, destination, event, from_state, to_state, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        ts(at),
+        submission_id,
+        revision,
+        destination.map(Destination::as_str),
+        event,
+        states.0.map(DeliveryState::as_str),
+        states.1.map(DeliveryState::as_str),
+        detail
+    ])?;
+    Ok(())
+}
+
+/// Records a revision: a new submission, a correction (a new revision of the
+/// same form, facility and period), or nothing when the content equals the
+/// latest revision (a double tap). Enqueues one delivery per destination and
+/// supersedes older deliveries that were still waiting to be sent.
+pub fn record(tx: &Transaction, r: &NewRevision<'_>) -> Result<Recorded, Error> {
+    let existing: Option<(String, u32, String)> = tx
+        .prepare_cached(
+            "SELECT s.id, s.latest_revision, v.content_hash FROM submissions s
+             JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
+             WHERE s.form_id = ?1 AND s.facility = ?2 AND s.period = ?3",
+        )?
+        .query_row(params![r.form_id, r.facility, r.period], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    let (id, revision) = match existing {
+        Some((id, latest, hash)) if hash == r.content_hash => {
+            return Ok(Recorded {
+                id,
+                revision: latest,
+                duplicate: true,
+            });
+        }
+        Some((id, latest, _)) => {
+            let revision = latest + 1;
+            tx.prepare_cached("UPDATE submissions SET latest_revision = ?2 WHERE id = ?1")?
+                .execute(params![id, revision])?;
+            (id, revision)
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO submissions (id, form_id, facility, period, period_start, period_end, created_at, latest_revision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+            )?
+            .execute(params![
+                r.new_id,
+                r.form_id,
+                r.facility,
+                r.period,
+                r.period_start.to_string(),
+                r.period_end.to_string(),
+                ts(r.now)
+            ])?;
+            (r.new_id.to_string(), 1)
+        }
+    };
+    tx.prepare_cached(
+        "INSERT INTO revisions (submission_id, revision, form_version, content, content_hash, warnings, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![id, revision, r.form_version, r.content, r.content_hash, r.warnings_json, ts(r.now)])?;
+    audit(
+        tx,
+        r.now,
+        &id,
+        Some(revision),
+        None,
+        if revision == 1 {
+            "recorded"
+        } else {
+            "corrected"
+        },
+        (None, None),
+        None,
+    )?;
+    if revision > 1 {
+        let superseded: Vec<(u32, String)> = tx
+            .prepare_cached(
+                "SELECT revision, destination FROM deliveries
+                 WHERE submission_id = ?1 AND revision < ?2 AND state IN ('pending', 'waiting')",
+            )?
+            .query_map(params![id, revision], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (old_rev, dest) in superseded {
+            let dest: Destination = dest.parse()?;
+            let old_state: String = tx.query_row(
+                "SELECT state FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+                params![id, old_rev, dest.as_str()],
+                |row| row.get(0),
+            )?;
+            tx.prepare_cached(
+                "UPDATE deliveries SET state = 'superseded', updated_at = ?4
+                 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+            )?
+            .execute(params![id, old_rev, dest.as_str(), ts(r.now)])?;
+            audit(
+                tx,
+                r.now,
+                &id,
+                Some(old_rev),
+                Some(dest),
+                "superseded",
+                (Some(old_state.parse()?), Some(DeliveryState::Superseded)),
+                Some(&format!("replaced by revision {revision}")),
+            )?;
+        }
+    }
+    for &dest in r.destinations {
+        tx.prepare_cached(
+            "INSERT INTO deliveries (submission_id, revision, destination, state, idempotency_key, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?5)",
+        )?
+        .execute(params![id, revision, dest.as_str(), idempotency_key(&id, revision, dest), ts(r.now)])?;
+        audit(
+            tx,
+            r.now,
+            &id,
+            Some(revision),
+            Some(dest),
+            "enqueued",
+            (None, Some(DeliveryState::Pending)),
+            None,
+        )?;
+    }
+    Ok(Recorded {
+        id,
+        revision,
+        duplicate: false,
+    })
+}
+
+/// The delivery status of one destination of a submission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DestinationStatus {
+    /// The destination.
+    pub destination: Destination,
+    /// The state of the latest revision's delivery.
+    pub state: DeliveryState,
+    /// The revision this state is about.
+    pub revision: u32,
+    /// The newest revision the destination has accepted, if any.
+    pub delivered_revision: Option<u32>,
+    /// Attempts made for this revision.
+    pub attempts: u32,
+    /// When the next attempt is due (absent: as soon as possible).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed or was refused, in plain words.
+    pub last_error: Option<String>,
+    /// When this delivery last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One submission and where each of its parts stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionStatus {
+    /// The submission id.
+    pub id: String,
+    /// Form id.
+    pub form: String,
+    /// Local facility code.
+    pub facility: String,
+    /// DHIS2 period id.
+    pub period: String,
+    /// The latest revision.
+    pub revision: u32,
+    /// When it was first recorded.
+    pub created_at: DateTime<Utc>,
+    /// The state summed up over destinations (rejected > in flight > pending > waiting > delivered).
+    pub overall: DeliveryState,
+    /// Per destination.
+    pub destinations: Vec<DestinationStatus>,
+}
+
+/// Sums up per-destination states into one.
+pub fn overall_state(states: &[DeliveryState]) -> DeliveryState {
+    use DeliveryState::*;
+    for s in [Rejected, InFlight, Pending, Waiting] {
+        if states.contains(&s) {
+            return s;
+        }
+    }
+    if states.iter().all(|s| *s == Superseded) && !states.is_empty() {
+        Superseded
+    } else {
+        Delivered
+    }
+}
+
+fn load_destinations(
+    conn: &Connection,
+    id: &str,
+    revision: u32,
+) -> Result<Vec<DestinationStatus>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.destination, d.state, d.revision, d.attempts, d.next_attempt_at, d.last_error, d.updated_at,
+                (SELECT MAX(x.revision) FROM deliveries x
+                  WHERE x.submission_id = d.submission_id AND x.destination = d.destination AND x.state = 'delivered')
+         FROM deliveries d WHERE d.submission_id = ?1 AND d.revision = ?2 ORDER BY d.destination",
+    )?;
+    let rows = stmt.query_map(params![id, revision], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, u32>(2)?,
+            row.get::<_, u32>(3)?,
+            row.get::<_, Option<String>>(4)?,
+            row.get::<_, Option<String>>(5)?,
+            row.get::<_, String>(6)?,
+            row.get::<_, Option<u32>>(7)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (dest, state, revision, attempts, next, last_error, updated, delivered) = r?;
+        out.push(DestinationStatus {
+            destination: dest.parse()?,
+            state: state.parse()?,
+            revision,
+            delivered_revision: delivered,
+            attempts,
+            next_attempt_at: next.as_deref().map(parse_ts).transpose()?,
+            last_error,
+            updated_at: parse_ts(&updated)?,
+        });
+    }
+    Ok(out)
+}
+
+fn status_from_row(
+    conn: &Connection,
+    row: (String, String, String, String, u32, String),
+) -> Result<SubmissionStatus, Error> {
+    let (id, form, facility, period, revision, created) = row;
+    let destinations = load_destinations(conn, &id, revision)?;
+    let overall = overall_state(&destinations.iter().map(|d| d.state).collect::<Vec<_>>());
+    Ok(SubmissionStatus {
+        id,
+        form,
+        facility,
+        period,
+        revision,
+        created_at: parse_ts(&created)?,
+        overall,
+        destinations,
+    })
+}
+
+const SUBMISSION_COLUMNS: &str =
+    "s.id, s.form_id, s.facility, s.period, s.latest_revision, s.created_at";
+
+fn submission_row(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, String, String, u32, String)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+/// One submission with its per-destination status.
+pub fn submission_status(conn: &Connection, id: &str) -> Result<Option<SubmissionStatus>, Error> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions s WHERE s.id = ?1"
+        ))?
+        .query_row([id], submission_row)
+        .optional()?;
+    row.map(|r| status_from_row(conn, r)).transpose()
+}
+
+/// Submissions, newest first, optionally only those with a destination in
+/// `state` (for their latest revision), at most `limit`.
+pub fn list(
+    conn: &Connection,
+    state: Option<DeliveryState>,
+    limit: u32,
+) -> Result<Vec<SubmissionStatus>, Error> {
+    let rows: Vec<_> = match state {
+        None => conn
+            .prepare_cached(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions s ORDER BY s.created_at DESC, s.id DESC LIMIT ?1"))?
+            .query_map([limit], submission_row)?
+            .collect::<Result<_, _>>()?,
+        Some(st) => conn
+            .prepare_cached(&format!(
+                "SELECT {SUBMISSION_COLUMNS} FROM submissions s
+                 WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.submission_id = s.id
+                               AND d.revision = s.latest_revision AND d.state = ?1)
+                 ORDER BY s.created_at DESC, s.id DESC LIMIT ?2"
+            ))?
+            .query_map(params![st.as_str(), limit], submission_row)?
+            .collect::<Result<_, _>>()?,
+    };
+    rows.into_iter().map(|r| status_from_row(conn, r)).collect()
+}
+
+/// How many deliveries are in one state for one destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCount {
+    /// The destination.
+    pub destination: Destination,
+    /// The state.
+    pub state: DeliveryState,
+    /// How many latest-revision deliveries are in it.
+    pub count: u64,
+}
+
+/// The outbox at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxHealth {
+    /// Number of submissions (form instances).
+    pub submissions: u64,
+    /// Deliveries of latest revisions, counted per destination and state.
+    pub counts: Vec<StateCount>,
+    /// When the oldest form with an undelivered part was first recorded.
+    pub oldest_undelivered_at: Option<DateTime<Utc>>,
+    /// Its age in seconds at the time of the query.
+    pub oldest_undelivered_age_secs: Option<i64>,
+}
+
+/// Counts per destination and state, and the age of the oldest undelivered form.
+pub fn health(conn: &Connection, now: DateTime<Utc>) -> Result<OutboxHealth, Error> {
+    let submissions: u64 = conn.query_row("SELECT COUNT(*) FROM submissions", [], |r| {
+        r.get::<_, i64>(0)
+    })? as u64;
+    let mut counts = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.destination, d.state, COUNT(*) FROM deliveries d
+         JOIN submissions s ON s.id = d.submission_id AND s.latest_revision = d.revision
+         GROUP BY d.destination, d.state ORDER BY d.destination, d.state",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    for r in rows {
+        let (d, s, n) = r?;
+        counts.push(StateCount {
+            destination: d.parse()?,
+            state: s.parse()?,
+            count: n as u64,
+        });
+    }
+    let oldest: Option<String> = conn.query_row(
+        "SELECT MIN(s.created_at) FROM submissions s
+         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.submission_id = s.id AND d.revision = s.latest_revision
+                       AND d.state IN ('pending', 'in_flight', 'rejected', 'waiting'))",
+        [],
+        |r| r.get(0),
+    )?;
+    let oldest = oldest.as_deref().map(parse_ts).transpose()?;
+    Ok(OutboxHealth {
+        submissions,
+        counts,
+        oldest_undelivered_age_secs: oldest.map(|t| (now - t).num_seconds().max(0)),
+        oldest_undelivered_at: oldest,
+    })
+}
+
+/// The latest revision's content of every submission for `facility` in the
+/// period that starts on `period_start`, any form.
+pub fn contents_for(
+    conn: &Connection,
+    facility: &str,
+    period_start: chrono::NaiveDate,
+) -> Result<Vec<(String, String)>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.period, v.content FROM submissions s
+         JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
+         WHERE s.facility = ?1 AND s.period_start = ?2 ORDER BY s.created_at",
+    )?;
+    let rows = stmt.query_map(params![facility, period_start.to_string()], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One stored revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRevision {
+    /// Revision number.
+    pub revision: u32,
+    /// Form definition version it was recorded with.
+    pub form_version: u32,
+    /// Canonical JSON of the draft.
+    pub content: String,
+    /// sha256 of `content`.
+    pub content_hash: String,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every revision of a submission, oldest first.
+pub fn revisions(conn: &Connection, id: &str) -> Result<Vec<StoredRevision>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT revision, form_version, content, content_hash, created_at FROM revisions
+         WHERE submission_id = ?1 ORDER BY revision",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok((
+            r.get::<_, u32>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (revision, form_version, content, content_hash, created) = r?;
+        out.push(StoredRevision {
+            revision,
+            form_version,
+            content,
+            content_hash,
+            created_at: parse_ts(&created)?,
+        });
+    }
+    Ok(out)
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// Revision concerned, if any.
+    pub revision: Option<u32>,
+    /// Destination concerned, if any.
+    pub destination: Option<Destination>,
+    /// What happened.
+    pub event: String,
+    /// State before.
+    pub from_state: Option<DeliveryState>,
+    /// State after.
+    pub to_state: Option<DeliveryState>,
+    /// Detail.
+    pub detail: Option<String>,
+}
+
+/// The audit trail of a submission, oldest first.
+pub fn audit_trail(conn: &Connection, id: &str) -> Result<Vec<AuditEntry>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, revision, destination, event, from_state, to_state, detail FROM audit
+         WHERE submission_id = ?1 ORDER BY id",
+    )?;
+    type Row = (
+        String,
+        Option<u32>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows = stmt.query_map([id], |r| -> rusqlite::Result<Row> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (at, revision, dest, event, from, to, detail) = r?;
+        out.push(AuditEntry {
+            at: parse_ts(&at)?,
+            revision,
+            destination: dest.as_deref().map(str::parse).transpose()?,
+            event,
+            from_state: from.as_deref().map(str::parse).transpose()?,
+            to_state: to.as_deref().map(str::parse).transpose()?,
+            detail,
+        });
+    }
+    Ok(out)
+}
+
+/// Checks every stored revision against its hash; returns the ids and
+/// revisions whose content does not match (empty when all is intact).
+pub fn verify_hashes(conn: &Connection) -> Result<Vec<(String, u32)>, Error> {
+    let mut stmt =
+        conn.prepare("SELECT submission_id, revision, content, content_hash FROM revisions")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut bad = Vec::new();
+    for r in rows {
+        let (id, rev, content, hash) = r?;
+        if sha256_hex(content.as_bytes()) != hash {
+            bad.push((id, rev));
+        }
+    }
+    Ok(bad)
+}
+
+/// Counts of rows per table, for diagnostics.
+pub fn table_counts(conn: &Connection) -> Result<BTreeMap<String, i64>, Error> {
+    let mut out = BTreeMap::new();
+    for t in ["submissions", "revisions", "deliveries", "audit"] {
+        out.insert(
+            t.to_string(),
+            conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))?,
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
