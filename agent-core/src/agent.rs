@@ -31,6 +31,8 @@ pub struct Receipt {
     pub revision: u32,
     /// True when the same content was already saved (a double tap): nothing new was written.
     pub duplicate: bool,
+    /// sha256 of the saved revision's canonical content.
+    pub content_hash: String,
     /// The warnings the user confirmed.
     pub warnings: Vec<Finding>,
 }
@@ -267,6 +269,7 @@ impl Agent {
             id: rec.id,
             revision: rec.revision,
             duplicate: rec.duplicate,
+            content_hash: hash,
             warnings: findings,
         })
     }

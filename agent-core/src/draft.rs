@@ -221,7 +221,13 @@ impl Draft {
         let value: Value = serde_json::from_str(text).map_err(|e| DraftReadError::NotJson {
             line: e.line(),
             column: e.column(),
-            detail: e.to_string(),
+            detail: {
+                let text = e.to_string();
+                // serde_json appends " at line L column C"; the message says it already.
+                text.rsplit_once(" at line ")
+                    .map(|(head, _)| head.to_string())
+                    .unwrap_or(text)
+            },
         })?;
         Draft::from_json_value(&value)
     }

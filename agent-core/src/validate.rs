@@ -120,8 +120,26 @@ pub fn validate(
     if let Some(def) = def {
         check_service(def, draft, &mut out);
         check_stock(def, draft, period.as_ref(), ctx, &mut out);
+        // A rule over a number that is already wrong would only repeat the
+        // problem in other words: rules see only numbers without errors.
+        let wrong: Vec<String> = out
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.path.clone())
+            .collect();
         for rule in &def.rules {
-            check_rule(def, rule, draft, &mut out);
+            let uses_wrong = rule.left.iter().chain(&rule.right).any(|t| {
+                let path = match t {
+                    Term::Service { service, .. } => format!("service.{service}"),
+                    Term::Stock { product, .. } => format!("stock.{product}"),
+                };
+                wrong
+                    .iter()
+                    .any(|w| *w == path || w.starts_with(&format!("{path}.")))
+            });
+            if !uses_wrong {
+                check_rule(def, rule, draft, &mut out);
+            }
         }
     }
     // Stable order: errors before warnings, otherwise as found (form order).
@@ -399,7 +417,7 @@ fn check_stock(
             ));
             continue;
         };
-        let unit = p.unit.as_deref().unwrap_or("units");
+        let unit = plural(p.unit.as_deref().unwrap_or("unit"));
         let mut numbers_ok = true;
         for q in StockQuantity::ALL {
             let path = format!("{base}.{}", q.key());
@@ -456,7 +474,7 @@ fn check_stock(
             }
         }
         if numbers_ok {
-            check_balance(p.name.as_str(), unit, &base, e, out);
+            check_balance(p.name.as_str(), &unit, &base, e, out);
         }
         if let (Some(days), Some(period)) = (e.stockout_days, period) {
             let max = i64::from(period.days());
@@ -509,6 +527,15 @@ fn check_stock(
                 ),
             ));
         }
+    }
+}
+
+/// The plural of a unit name, for messages ("blister" becomes "blisters").
+fn plural(unit: &str) -> String {
+    if unit.ends_with('s') {
+        unit.to_string()
+    } else {
+        format!("{unit}s")
     }
 }
 

@@ -1,1 +1,283 @@
-fn main() {}
+//! `cli-sim`: the field testers' simulator. Every command drives the agent
+//! through `agent_core::Agent`, the API the Android shell uses.
+
+use agent_core::agent::DeliveryState;
+use agent_core::{Agent, AgentConfig, AgentError};
+use clap::{Parser, Subcommand};
+use cli_sim::{exit, exit_code, show};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 failure (storage, internal error); \
+2 the draft has findings (errors to fix, or warnings to confirm with --confirm-warnings); \
+3 the configuration, a form definition or the facility map needs fixing; 4 no such submission.";
+
+#[derive(Debug, Parser)]
+#[command(name = "cli-sim", version, about = "Record, inspect and simulate the health-post sync agent.", after_help = EXIT_CODES)]
+struct Cli {
+    /// The agent configuration file (agent.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "AGENT_CONFIG",
+        default_value = "agent.toml"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the demo: temporary folder, example forms and facilities, no set-up.
+    Demo {
+        /// Keep the demo's files in this folder instead of a temporary one.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+    },
+    /// Validate and save a draft from a JSON file (prints the submission id).
+    #[command(after_help = EXIT_CODES)]
+    Record {
+        /// The draft (schemas/submission.schema.json).
+        #[arg(long)]
+        file: PathBuf,
+        /// Save even though the draft has warnings (after checking them).
+        #[arg(long)]
+        confirm_warnings: bool,
+        /// Print the receipt or the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a draft without saving it.
+    #[command(after_help = EXIT_CODES)]
+    Validate {
+        /// The draft.
+        #[arg(long)]
+        file: PathBuf,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the outbox with the state of each destination, or one submission.
+    Status {
+        /// One submission id.
+        id: Option<String>,
+        /// Only submissions with a part in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        /// At most this many submissions, newest first.
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a submission: its revisions and its audit trail.
+    Inspect {
+        /// The submission id.
+        id: String,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the forms this agent knows.
+    Forms {
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Delivery states, as typed on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum StateArg {
+    Pending,
+    InFlight,
+    Delivered,
+    Rejected,
+    Superseded,
+    Waiting,
+}
+
+impl From<StateArg> for DeliveryState {
+    fn from(s: StateArg) -> DeliveryState {
+        match s {
+            StateArg::Pending => DeliveryState::Pending,
+            StateArg::InFlight => DeliveryState::InFlight,
+            StateArg::Delivered => DeliveryState::Delivered,
+            StateArg::Rejected => DeliveryState::Rejected,
+            StateArg::Superseded => DeliveryState::Superseded,
+            StateArg::Waiting => DeliveryState::Waiting,
+        }
+    }
+}
+
+fn open(config: &PathBuf) -> Result<Agent, AgentError> {
+    let cfg = AgentConfig::load(config).map_err(AgentError::from)?;
+    let agent = Agent::open(&cfg)?;
+    if let Some(n) = agent.open_notice() {
+        eprintln!(
+            "warning: the outbox database was damaged ({}); it was kept at {} and a new one was started. Ask support to recover it.",
+            n.reason,
+            n.moved_aside.display()
+        );
+    }
+    Ok(agent)
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot print JSON: {e}"),
+    }
+}
+
+fn read_file(path: &PathBuf) -> Result<Vec<u8>, AgentError> {
+    std::fs::read(path).map_err(|e| AgentError::UnreadableDraft {
+        message: format!("cannot read the draft {}: {e}", path.display()),
+    })
+}
+
+fn run(cli: Cli) -> Result<i32, AgentError> {
+    match cli.command {
+        Command::Demo { keep } => {
+            let mut stdout = std::io::stdout();
+            cli_sim::demo::run(&mut stdout, keep.as_deref())
+                .map_err(|e| AgentError::internal(e))?;
+            Ok(exit::OK)
+        }
+        Command::Record {
+            file,
+            confirm_warnings,
+            json,
+        } => {
+            let agent = open(&cli.config)?;
+            let bytes = read_file(&file)?;
+            match agent.submit_json(&bytes, confirm_warnings) {
+                Ok(r) => {
+                    if json {
+                        print_json(&r);
+                    } else {
+                        println!("{}", r.id);
+                        if r.duplicate {
+                            eprintln!(
+                                "this form was already saved with the same content (revision {}); nothing new was written",
+                                r.revision
+                            );
+                        } else if r.revision > 1 {
+                            eprintln!(
+                                "saved as revision {} (a correction of the earlier form)",
+                                r.revision
+                            );
+                        }
+                        if !r.warnings.is_empty() {
+                            eprint!("confirmed warnings:\n{}", show::findings(&r.warnings));
+                        }
+                    }
+                    Ok(exit::OK)
+                }
+                Err(
+                    AgentError::InvalidDraft { findings }
+                    | AgentError::NeedsConfirmation { findings },
+                ) => {
+                    let errors = agent_core::validate::has_errors(&findings);
+                    if json {
+                        print_json(&serde_json::json!({ "saved": false, "findings": findings }));
+                    } else {
+                        eprint!("{}", show::findings(&findings));
+                        if errors {
+                            eprintln!("not saved: fix the errors above and record again.");
+                        } else {
+                            eprintln!(
+                                "not saved: check the warnings above; if the numbers are right, record again with --confirm-warnings."
+                            );
+                        }
+                    }
+                    Ok(exit::FINDINGS)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::Validate { file, json } => {
+            let agent = open(&cli.config)?;
+            let findings = agent.validate_json(&read_file(&file)?)?;
+            if json {
+                print_json(&findings);
+            } else if findings.is_empty() {
+                println!("no problems found");
+            } else {
+                print!("{}", show::findings(&findings));
+            }
+            Ok(if findings.is_empty() {
+                exit::OK
+            } else {
+                exit::FINDINGS
+            })
+        }
+        Command::Status {
+            id,
+            state,
+            limit,
+            json,
+        } => {
+            let agent = open(&cli.config)?;
+            let rows = match id {
+                Some(id) => vec![agent.status(&id)?],
+                None => agent.list(state.map(Into::into), limit)?,
+            };
+            if json {
+                print_json(&rows);
+            } else {
+                print!("{}", show::status_table(&rows));
+                print!("{}", show::health(&agent.health()?));
+            }
+            Ok(exit::OK)
+        }
+        Command::Inspect { id, json } => {
+            let agent = open(&cli.config)?;
+            let d = agent.inspect(&id)?;
+            if json {
+                print_json(&d);
+            } else {
+                print!("{}", show::detail(&d));
+            }
+            Ok(exit::OK)
+        }
+        Command::Forms { json } => {
+            let agent = open(&cli.config)?;
+            let forms = agent.forms();
+            if json {
+                print_json(&forms);
+            } else {
+                for f in forms {
+                    println!(
+                        "{:<22} v{} {:<45} {} ({} service fields, {} products)",
+                        f.id,
+                        f.version,
+                        f.title,
+                        f.period_type,
+                        f.service.len(),
+                        f.products.len()
+                    );
+                }
+            }
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("AGENT_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit_code(&e)
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}

@@ -1,1 +1,338 @@
+//! The outbox against real SQLite files in a temporary folder.
+
 use super::*;
+use chrono::TimeZone;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap()
+}
+
+fn new_rev<'a>(
+    content: &'a str,
+    hash: &'a str,
+    id: &'a str,
+    now: DateTime<Utc>,
+) -> NewRevision<'a> {
+    NewRevision {
+        form_id: "chw-monthly",
+        form_version: 1,
+        facility: "HP-001",
+        period: "202610",
+        period_start: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        period_end: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+        content,
+        content_hash: hash,
+        warnings_json: "[]",
+        destinations: &[Destination::Dhis2, Destination::Lmis],
+        new_id: id,
+        now,
+    }
+}
+
+fn record_one(conn: &mut Connection, content: &str, id: &str, now: DateTime<Utc>) -> Recorded {
+    let hash = sha256_hex(content.as_bytes());
+    let tx = conn.transaction().unwrap();
+    let r = record(&tx, &new_rev(content, &hash, id, now)).unwrap();
+    tx.commit().unwrap();
+    r
+}
+
+#[test]
+fn new_double_tap_and_correction() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut conn, notice) = open(&dir.path().join("o.sqlite"), t0()).unwrap();
+    assert!(notice.is_none());
+
+    let a = record_one(&mut conn, r#"{"v":1}"#, "id-1", t0());
+    assert_eq!(
+        a,
+        Recorded {
+            id: "id-1".into(),
+            revision: 1,
+            duplicate: false
+        }
+    );
+    // Same content again: same id, nothing written.
+    let b = record_one(&mut conn, r#"{"v":1}"#, "id-2", t0());
+    assert_eq!(
+        b,
+        Recorded {
+            id: "id-1".into(),
+            revision: 1,
+            duplicate: true
+        }
+    );
+    assert_eq!(table_counts(&conn).unwrap()["revisions"], 1);
+    // Different content for the same form, facility and period: a correction.
+    let c = record_one(
+        &mut conn,
+        r#"{"v":2}"#,
+        "id-3",
+        t0() + chrono::Duration::minutes(5),
+    );
+    assert_eq!(
+        c,
+        Recorded {
+            id: "id-1".into(),
+            revision: 2,
+            duplicate: false
+        }
+    );
+
+    let st = submission_status(&conn, "id-1").unwrap().unwrap();
+    assert_eq!(st.revision, 2);
+    assert_eq!(st.overall, DeliveryState::Pending);
+    assert_eq!(st.destinations.len(), 2);
+    assert!(
+        st.destinations
+            .iter()
+            .all(|d| d.revision == 2 && d.state == DeliveryState::Pending)
+    );
+    // The first revision's deliveries were superseded, and the audit says so.
+    let trail = audit_trail(&conn, "id-1").unwrap();
+    let events: Vec<&str> = trail.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "recorded",
+            "enqueued",
+            "enqueued",
+            "corrected",
+            "superseded",
+            "superseded",
+            "enqueued",
+            "enqueued"
+        ]
+    );
+    assert_eq!(trail[4].to_state, Some(DeliveryState::Superseded));
+    // Both revisions are kept, intact.
+    let revs = revisions(&conn, "id-1").unwrap();
+    assert_eq!(
+        revs.iter().map(|r| r.content.as_str()).collect::<Vec<_>>(),
+        [r#"{"v":1}"#, r#"{"v":2}"#]
+    );
+    assert!(verify_hashes(&conn).unwrap().is_empty());
+}
+
+#[test]
+fn idempotency_keys_are_fixed_per_revision_and_destination() {
+    let k = idempotency_key("0193a0a0-0000-7000-8000-000000000000", 1, Destination::Lmis);
+    assert_eq!(
+        k,
+        idempotency_key("0193a0a0-0000-7000-8000-000000000000", 1, Destination::Lmis)
+    );
+    assert_ne!(
+        k,
+        idempotency_key("0193a0a0-0000-7000-8000-000000000000", 2, Destination::Lmis)
+    );
+    assert_ne!(
+        k,
+        idempotency_key(
+            "0193a0a0-0000-7000-8000-000000000000",
+            1,
+            Destination::Dhis2
+        )
+    );
+    let u = uuid::Uuid::parse_str(&k).unwrap();
+    assert_eq!(u.get_version_num(), 8);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut conn, _) = open(&dir.path().join("o.sqlite"), t0()).unwrap();
+    record_one(&mut conn, "{}", "s-1", t0());
+    let stored: String = conn
+        .query_row(
+            "SELECT idempotency_key FROM deliveries WHERE destination = 'lmis'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, idempotency_key("s-1", 1, Destination::Lmis));
+}
+
+#[test]
+fn health_and_lists_by_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut conn, _) = open(&dir.path().join("o.sqlite"), t0()).unwrap();
+    record_one(&mut conn, r#"{"a":1}"#, "s-1", t0());
+    let h = health(&conn, t0() + chrono::Duration::hours(2)).unwrap();
+    assert_eq!(h.submissions, 1);
+    assert_eq!(h.oldest_undelivered_at, Some(t0()));
+    assert_eq!(h.oldest_undelivered_age_secs, Some(7200));
+    assert_eq!(
+        h.counts,
+        vec![
+            StateCount {
+                destination: Destination::Dhis2,
+                state: DeliveryState::Pending,
+                count: 1
+            },
+            StateCount {
+                destination: Destination::Lmis,
+                state: DeliveryState::Pending,
+                count: 1
+            },
+        ]
+    );
+    // Mark the DHIS2 part delivered: the form is still undelivered (LMIS pending).
+    conn.execute(
+        "UPDATE deliveries SET state = 'delivered' WHERE destination = 'dhis2'",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        list(&conn, Some(DeliveryState::Delivered), 10)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        list(&conn, Some(DeliveryState::Pending), 10).unwrap().len(),
+        1
+    );
+    assert_eq!(
+        list(&conn, Some(DeliveryState::Rejected), 10)
+            .unwrap()
+            .len(),
+        0
+    );
+    let st = submission_status(&conn, "s-1").unwrap().unwrap();
+    assert_eq!(st.overall, DeliveryState::Pending);
+    assert_eq!(st.destinations[0].delivered_revision, Some(1));
+    conn.execute("UPDATE deliveries SET state = 'delivered'", [])
+        .unwrap();
+    let h = health(&conn, t0()).unwrap();
+    assert_eq!(h.oldest_undelivered_at, None);
+    assert_eq!(
+        submission_status(&conn, "s-1").unwrap().unwrap().overall,
+        DeliveryState::Delivered
+    );
+}
+
+#[test]
+fn a_damaged_database_is_moved_aside_not_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.sqlite");
+    let garbage = b"this is not a database, but it may be the only copy of something".repeat(100);
+    std::fs::write(&path, &garbage).unwrap();
+    let (mut conn, notice) = open(&path, t0()).unwrap();
+    let notice = notice.expect("a notice about the damaged file");
+    assert_eq!(
+        std::fs::read(&notice.moved_aside).unwrap(),
+        garbage,
+        "the old bytes are kept"
+    );
+    assert!(
+        notice
+            .moved_aside
+            .to_string_lossy()
+            .contains("o.sqlite.damaged-20261101T080000")
+    );
+    // The new database works.
+    record_one(&mut conn, "{}", "s-1", t0());
+}
+
+#[test]
+fn a_corrupted_page_is_detected_and_moved_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.sqlite");
+    {
+        let (mut conn, _) = open(&path, t0()).unwrap();
+        for i in 0..200 {
+            record_one(
+                &mut conn,
+                &format!(r#"{{"i":{i},"pad":"{}"}}"#, "x".repeat(300)),
+                &format!("s-{i}"),
+                t0(),
+            );
+        }
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+    }
+    // Overwrite the middle of the file (past the header) with noise.
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 40_000);
+    for b in &mut bytes[20_000..36_000] {
+        *b = 0x5a;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let (_conn, notice) = open(&path, t0()).unwrap();
+    let notice = notice.expect("damage detected");
+    assert_eq!(std::fs::read(&notice.moved_aside).unwrap(), bytes);
+}
+
+#[test]
+fn a_database_from_a_newer_build_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.sqlite");
+    {
+        let (mut conn, _) = open(&path, t0()).unwrap();
+        record_one(&mut conn, "{}", "s-1", t0());
+        conn.pragma_update(None, "user_version", migrations::latest_version() + 1)
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = open(&path, t0()).unwrap_err();
+    assert!(matches!(err, Error::DatabaseTooNew { .. }), "{err}");
+    let public = crate::error::AgentError::from(err);
+    assert!(public.to_string().contains("Update the app"), "{public}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("damaged"))
+    );
+}
+
+/// The schema of a database: every table, index and trigger's SQL, sorted.
+fn schema(conn: &Connection) -> Vec<(String, String)> {
+    let mut stmt = conn
+        .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn upgrading_a_first_schema_database_equals_a_fresh_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A database made by the first schema, with data in it.
+    let old = dir.path().join("old.sqlite");
+    {
+        let mut conn = Connection::open(&old).unwrap();
+        configure(&conn).unwrap();
+        migrations::migrate_to(&mut conn, 1).unwrap();
+        assert_eq!(migrations::version(&conn).unwrap(), 1);
+        record_one(&mut conn, r#"{"kept":true}"#, "s-1", t0());
+    }
+    let (upgraded, _) = open(&old, t0()).unwrap();
+    let (fresh, _) = open(&dir.path().join("fresh.sqlite"), t0()).unwrap();
+    assert_eq!(
+        migrations::version(&upgraded).unwrap(),
+        migrations::latest_version()
+    );
+    assert_eq!(schema(&upgraded), schema(&fresh));
+    assert_eq!(
+        revisions(&upgraded, "s-1").unwrap()[0].content,
+        r#"{"kept":true}"#
+    );
+}
+
+#[test]
+fn durability_settings_are_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (conn, _) = open(&dir.path().join("o.sqlite"), t0()).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    let sync: i64 = conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+}

@@ -1,0 +1,130 @@
+//! Plain-text output for people: findings, status tables, outbox health.
+
+use agent_core::agent::{OutboxHealth, SubmissionDetail, SubmissionStatus};
+use agent_core::validate::{Finding, Severity};
+use std::fmt::Write;
+
+/// Findings, one per line, errors first, each with what to do.
+pub fn findings(list: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in list {
+        let tag = match f.severity {
+            Severity::Error => "ERROR  ",
+            Severity::Warning => "WARNING",
+        };
+        let _ = writeln!(s, "  {tag} {:<38} {}", f.path, f.message);
+    }
+    s
+}
+
+/// A table of submissions with the state of each destination.
+pub fn status_table(rows: &[SubmissionStatus]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<36}  {:<20} {:<8} {:<7} {:>3}  {:<12} {:<12}",
+        "id", "form", "facility", "period", "rev", "dhis2", "lmis"
+    );
+    for r in rows {
+        let state = |d: agent_core::outbox::Destination| {
+            r.destinations
+                .iter()
+                .find(|x| x.destination == d)
+                .map(|x| x.state.to_string())
+                .unwrap_or_else(|| "-".into())
+        };
+        let _ = writeln!(
+            s,
+            "{:<36}  {:<20} {:<8} {:<7} {:>3}  {:<12} {:<12}",
+            r.id,
+            r.form,
+            r.facility,
+            r.period,
+            r.revision,
+            state(agent_core::outbox::Destination::Dhis2),
+            state(agent_core::outbox::Destination::Lmis)
+        );
+        for d in &r.destinations {
+            if let Some(e) = &d.last_error {
+                let _ = writeln!(s, "      {}: {e}", d.destination);
+            }
+        }
+    }
+    s
+}
+
+/// Counts per destination and state, and the oldest undelivered form.
+pub fn health(h: &OutboxHealth) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "forms in the outbox: {}", h.submissions);
+    for c in &h.counts {
+        let _ = writeln!(
+            s,
+            "  {:<6} {:<11} {}",
+            c.destination.to_string(),
+            c.state.to_string(),
+            c.count
+        );
+    }
+    match (h.oldest_undelivered_at, h.oldest_undelivered_age_secs) {
+        (Some(at), Some(age)) => {
+            let _ = writeln!(
+                s,
+                "oldest undelivered form: recorded {} ({} ago)",
+                at.format("%Y-%m-%d %H:%M UTC"),
+                human_age(age)
+            );
+        }
+        _ => {
+            let _ = writeln!(s, "every form is delivered");
+        }
+    }
+    s
+}
+
+/// An age in seconds, in words.
+pub fn human_age(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
+/// Everything about one submission.
+pub fn detail(d: &SubmissionDetail) -> String {
+    let mut s = status_table(std::slice::from_ref(&d.status));
+    let _ = writeln!(s, "\nrevisions:");
+    for r in &d.revisions {
+        let _ = writeln!(
+            s,
+            "  {} recorded {} (form version {}), sha256 {}\n    {}",
+            r.revision,
+            r.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            r.form_version,
+            &r.content_hash[..16],
+            r.content
+        );
+    }
+    let _ = writeln!(s, "\naudit trail:");
+    for a in &d.audit {
+        let dest = a.destination.map(|x| x.to_string()).unwrap_or_default();
+        let change = match (a.from_state, a.to_state) {
+            (Some(f), Some(t)) => format!("{f} -> {t}"),
+            (None, Some(t)) => format!("-> {t}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  {}  rev {:<2} {:<6} {:<11} {:<24} {}",
+            a.at.format("%Y-%m-%d %H:%M:%S%.3f"),
+            a.revision.map(|r| r.to_string()).unwrap_or_default(),
+            dest,
+            a.event,
+            change,
+            a.detail.as_deref().unwrap_or("")
+        );
+    }
+    s
+}

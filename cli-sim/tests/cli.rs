@@ -1,0 +1,444 @@
+//! The `cli-sim` commands as a field tester runs them: real processes, real
+//! files, exit codes and output checked. Bad input of every kind gets a clear
+//! error and leaves what is already saved untouched.
+
+use agent_core::{Agent, AgentConfig};
+use cli_sim::drafts::DraftGen;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Setup {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let config = cli_sim::demo::write_example_setup(dir.path()).unwrap();
+    Setup { dir, config }
+}
+
+impl Setup {
+    fn cli(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cli-sim"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+
+    /// A valid draft for last month, as JSON.
+    fn valid_draft(&self, facility: &str, seed: u64) -> Value {
+        let agent = Agent::open(&AgentConfig::load(&self.config).unwrap()).unwrap();
+        let def = agent.form("chw-monthly").unwrap().clone();
+        let month =
+            agent_core::Period::containing(agent_core::PeriodType::Monthly, agent.clock().today())
+                .previous();
+        let d = DraftGen::new(seed).draft(&def, facility, &month.iso(), &BTreeMap::new());
+        serde_json::to_value(d).unwrap()
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("outbox.sqlite")
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn status_json(s: &Setup) -> Vec<Value> {
+    let o = s.cli(&["status", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    serde_json::from_slice::<Vec<Value>>(&o.stdout).unwrap()
+}
+
+#[test]
+fn record_prints_the_id_and_status_json_lists_both_destinations() {
+    let s = setup();
+    let draft = s.valid_draft("HP-001", 1);
+    let f = s.write("d.json", draft.to_string().as_bytes());
+    let o = s.cli(&["record", "--file", &f]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let id = stdout(&o).trim().to_string();
+    assert_eq!(uuid_version(&id), Some(7), "a UUIDv7 id: {id}");
+
+    // A double tap gives the same id and writes nothing new.
+    let o = s.cli(&["record", "--file", &f]);
+    assert_eq!(stdout(&o).trim(), id);
+    assert!(stderr(&o).contains("already saved"));
+
+    let rows = status_json(&s);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], id);
+    assert_eq!(rows[0]["revision"], 1);
+    assert_eq!(rows[0]["facility"], "HP-001");
+    let dests: Vec<(&str, &str)> = rows[0]["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["destination"].as_str().unwrap(),
+                d["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(dests, [("dhis2", "pending"), ("lmis", "pending")]);
+
+    // A correction: same form, facility and period, a different number.
+    let mut corrected = draft.clone();
+    corrected["comment"] = Value::from("recounted");
+    let f2 = s.write("d2.json", corrected.to_string().as_bytes());
+    let o = s.cli(&["record", "--file", &f2, "--json"]);
+    let receipt: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (receipt["id"].as_str(), receipt["revision"].as_u64()),
+        (Some(id.as_str()), Some(2))
+    );
+
+    // Inspect shows both revisions and the audit trail.
+    let o = s.cli(&["inspect", &id, "--json"]);
+    let d: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d["revisions"].as_array().unwrap().len(), 2);
+    assert!(
+        d["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["event"] == "superseded")
+    );
+    let o = s.cli(&["status", "--state", "pending"]);
+    assert!(stdout(&o).contains(&id));
+    let o = s.cli(&["status", "--state", "delivered", "--json"]);
+    assert_eq!(stdout(&o).trim(), "[]");
+}
+
+fn uuid_version(s: &str) -> Option<usize> {
+    let parts: Vec<&str> = s.split('-').collect();
+    (parts.len() == 5 && s.len() == 36)
+        .then(|| usize::from_str_radix(&parts[2][..1], 16).ok())
+        .flatten()
+}
+
+#[test]
+fn a_rejected_draft_exits_2_with_findings_and_saves_nothing() {
+    let s = setup();
+    let mut draft = s.valid_draft("HP-002", 2);
+    draft["stock"]["ORS"]["closing_balance"] =
+        Value::from(draft["stock"]["ORS"]["closing_balance"].as_i64().unwrap() + 3);
+    draft["service"]["malaria_rdt_positive"] = Value::from("many");
+    draft["facility"] = Value::from("HP-404");
+    let f = s.write("bad.json", draft.to_string().as_bytes());
+    let o = s.cli(&["record", "--file", &f, "--json"]);
+    assert_eq!(code(&o), 2);
+    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["saved"], false);
+    let paths: Vec<&str> = out["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "service.malaria_rdt_positive",
+            "facility",
+            "stock.ORS.closing_balance"
+        ]
+    );
+    // Without --json the findings go to stderr, in words.
+    let o = s.cli(&["record", "--file", &f]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("\"many\" is text, not a number; enter a whole number"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("not saved: fix the errors"));
+    assert!(status_json(&s).is_empty());
+}
+
+#[test]
+fn warnings_need_confirmation() {
+    let s = setup();
+    let mut draft = s.valid_draft("HP-003", 3);
+    let e = &mut draft["stock"]["ACT-6x1"];
+    e["consumed"] = Value::from(e["consumed"].as_i64().unwrap() + 40);
+    e["received"] = Value::from(e["received"].as_i64().unwrap() + 40);
+    let f = s.write("warn.json", draft.to_string().as_bytes());
+    let o = s.cli(&["record", "--file", &f]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("WARNING rules.act-consumed-vs-treated"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("--confirm-warnings"));
+    assert!(status_json(&s).is_empty());
+    let o = s.cli(&["record", "--file", &f, "--confirm-warnings"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("confirmed warnings"));
+    assert_eq!(status_json(&s).len(), 1);
+}
+
+/// Saves one good form, then feeds bad input and checks the form is still there, intact.
+fn with_one_saved(s: &Setup) -> (String, String) {
+    let f = s.write(
+        "good.json",
+        s.valid_draft("HP-001", 9).to_string().as_bytes(),
+    );
+    let o = s.cli(&["record", "--file", &f, "--json"]);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    (
+        r["id"].as_str().unwrap().to_string(),
+        r["content_hash"].as_str().unwrap().to_string(),
+    )
+}
+
+fn assert_intact(s: &Setup, id: &str, hash: &str) {
+    let o = s.cli(&["inspect", id, "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let d: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d["revisions"][0]["content_hash"], hash);
+    assert_eq!(d["revisions"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_harms_nothing() {
+    let s = setup();
+    let (id, hash) = with_one_saved(&s);
+    let valid = s.valid_draft("HP-002", 4);
+    let mut huge_comment = valid.clone();
+    huge_comment["comment"] = Value::from("x".repeat(1024 * 1024));
+    let mut unknown_form = valid.clone();
+    unknown_form["form"] = Value::from("chw-weekly");
+    let mut unknown_product = valid.clone();
+    unknown_product["stock"]["ACT-6x9"] = serde_json::json!({"consumed": 1});
+    let mut beyond_i64 = valid.to_string();
+    beyond_i64 = beyond_i64.replacen(
+        "\"consumed\":",
+        "\"consumed\":123456789012345678901234567890,\"x\":",
+        1,
+    );
+    let mut absurd = valid.clone();
+    absurd["stock"]["RDT"]["received"] = Value::from(5_000_000_000_i64);
+    let mut wrong_types = valid.clone();
+    wrong_types["service"] = Value::from(vec![1, 2]);
+    wrong_types["period"] = Value::from(202610);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "malformed",
+            br#"{"form": "chw-monthly", "#.to_vec(),
+            "not valid JSON (line 1, column 24: EOF while parsing a value)",
+        ),
+        (
+            "not utf-8",
+            b"{\"form\": \"chw\xff\xfe\"}".to_vec(),
+            "not readable text",
+        ),
+        (
+            "not an object",
+            b"[1, 2, 3]".to_vec(),
+            "must be a JSON object",
+        ),
+        (
+            "1 MB comment",
+            huge_comment.to_string().into_bytes(),
+            "The comment is 1048576 characters long",
+        ),
+        (
+            "unknown form",
+            unknown_form.to_string().into_bytes(),
+            "This tablet has no form 'chw-weekly'",
+        ),
+        (
+            "unknown product",
+            unknown_product.to_string().into_bytes(),
+            "Product 'ACT-6x9' is not on the form",
+        ),
+        ("beyond i64", beyond_i64.into_bytes(), "is far too large"),
+        (
+            "absurd",
+            absurd.to_string().into_bytes(),
+            "too large to be a real quantity received",
+        ),
+        (
+            "wrong types",
+            wrong_types.to_string().into_bytes(),
+            "period must be text, not a number",
+        ),
+        ("empty file", Vec::new(), "not valid JSON"),
+    ];
+    for (name, bytes, expected) in cases {
+        let f = s.write("case.json", &bytes);
+        let o = s.cli(&["record", "--file", &f]);
+        assert_eq!(code(&o), 2, "{name}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(expected),
+            "{name}: expected {expected:?} in {}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("panicked"), "{name}");
+    }
+    let o = s.cli(&["record", "--file", "/nonexistent/draft.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot read the draft /nonexistent/draft.json"));
+    assert_intact(&s, &id, &hash);
+    assert_eq!(status_json(&s).len(), 1);
+}
+
+#[test]
+fn a_damaged_database_is_moved_aside_and_reported() {
+    let s = setup();
+    let junk = b"SQLite format 3\0 but then garbage".repeat(64);
+    std::fs::write(s.db(), &junk).unwrap();
+    let o = s.cli(&["status"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("damaged") && stderr(&o).contains("kept at"),
+        "{}",
+        stderr(&o)
+    );
+    let kept: Vec<PathBuf> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("outbox.sqlite.damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), junk);
+}
+
+#[test]
+fn a_database_from_a_newer_app_is_refused_untouched() {
+    let s = setup();
+    let (id, _) = with_one_saved(&s);
+    bump_schema_version(&s.db());
+    let before = std::fs::read(s.db()).unwrap();
+    let o = s.cli(&["status"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("newer version of this app") && stderr(&o).contains("Update the app"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(s.db()).unwrap(), before);
+    assert!(!id.is_empty());
+}
+
+/// Marks the database as written by a newer schema.
+fn bump_schema_version(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+}
+
+#[test]
+fn a_read_only_database_gets_a_clear_error_and_stays_intact() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = setup();
+    let (id, hash) = with_one_saved(&s);
+    let before = std::fs::read(s.db()).unwrap();
+    for p in [s.dir.path().to_path_buf(), s.dir.path().join("forms")] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    std::fs::set_permissions(s.db(), std::fs::Permissions::from_mode(0o444)).unwrap();
+    let f = "/dev/stdin";
+    let draft = s.valid_draft("HP-004", 5).to_string();
+    // root can write anything; run the command as `nobody` so permissions apply.
+    let is_root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    let mut cmd = if is_root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_cli-sim"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_cli-sim"))
+    };
+    let mut child = cmd
+        .arg("--config")
+        .arg(&s.config)
+        .args(["record", "--file", f])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(draft.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 1, "stdout {} stderr {}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("cannot be written"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing was changed"), "{}", stderr(&o));
+    for p in [s.dir.path().to_path_buf(), s.dir.path().join("forms")] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    assert_eq!(std::fs::read(s.db()).unwrap(), before);
+    assert!(
+        std::fs::read_dir(s.dir.path()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("damaged"))
+    );
+    assert_intact(&s, &id, &hash);
+}
+
+#[test]
+fn help_documents_every_command_and_the_exit_codes() {
+    let s = setup();
+    for cmd in [
+        vec!["--help"],
+        vec!["record", "--help"],
+        vec!["status", "--help"],
+        vec!["demo", "--help"],
+        vec!["inspect", "--help"],
+    ] {
+        let o = s.cli(&cmd);
+        assert_eq!(code(&o), 0);
+        assert!(stdout(&o).contains("Usage:"), "{cmd:?}");
+    }
+    assert!(stdout(&s.cli(&["record", "--help"])).contains("2 the draft has findings"));
+}
+
+#[test]
+fn the_demo_runs() {
+    let o = Command::new(env!("CARGO_BIN_EXE_cli-sim"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    for expected in [
+        "WARNING rules.act-consumed-vs-treated",
+        "ERROR   stock.ORS.closing_balance",
+        "same id: true (duplicate = true)",
+        "forms in the outbox: 9",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+}
