@@ -161,8 +161,19 @@ fn check_url(what: &str, url: &str) -> Result<(), Error> {
 impl AgentConfig {
     /// Parses TOML text; relative paths are resolved against `base`.
     pub fn from_toml(text: &str, base: &Path) -> Result<AgentConfig, Error> {
-        let file: ConfigFile =
-            toml::from_str(text).map_err(|e| Error::Config(format!("agent.toml: {e}")))?;
+        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+            // The parser's own message quotes the offending line, which may
+            // hold a secret typed in by mistake: report the line number only.
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
+            let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            Error::Config(format!("agent.toml{at}: {}", e.message()))
+        })?;
         let resolve = |p: &Path| {
             if p.is_absolute() {
                 p.to_path_buf()
@@ -310,6 +321,20 @@ password_env = "LMIS_PASSWORD"
             Path::new("."),
         );
         assert!(e.unwrap_err().to_string().contains("not supported"));
+    }
+
+    #[test]
+    fn a_secret_typed_into_the_file_is_not_repeated_in_the_error() {
+        let text =
+            ISSUE_SHAPE.replace("password_env = \"DHIS2_PASSWORD\"", "password = \"s3cr3t\"");
+        let e = AgentConfig::from_toml(&text, Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("s3cr3t"), "{e}");
+        assert!(
+            e.contains("line 9") && e.contains("unknown field `password`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -240,7 +240,14 @@ impl Draft {
         for key in obj.keys() {
             if !matches!(
                 key.as_str(),
-                "form" | "facility" | "period" | "service" | "stock" | "comment" | "captured_by"
+                "form"
+                    | "facility"
+                    | "period"
+                    | "service"
+                    | "stock"
+                    | "comment"
+                    | "captured_by"
+                    | "$schema"
             ) {
                 findings.push(Finding::error(
                     key,

@@ -469,6 +469,14 @@ impl FormDefinition {
                         p.code
                     ));
                 }
+                if let Some(coc) = &p.dhis2_soh_category_option_combo
+                    && !is_dhis2_uid(coc)
+                {
+                    say(format!(
+                        "product '{}': dhis2_soh_category_option_combo '{coc}' is not a DHIS2 uid",
+                        p.code
+                    ));
+                }
                 let coc = p.dhis2_soh_category_option_combo.as_deref().unwrap_or("");
                 if targets.insert((de.as_str(), coc), &p.code).is_some() {
                     say(format!(

@@ -30,5 +30,8 @@ pub use mapping::FacilityMap;
 pub use period::{Period, PeriodType};
 pub use validate::{Finding, Severity};
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 /// The agent's name and version, as sent in User-Agent headers and shown in `status`.
 pub const AGENT_NAME: &str = concat!("health-sync-agent/", env!("CARGO_PKG_VERSION"));

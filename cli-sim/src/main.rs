@@ -112,7 +112,7 @@ impl From<StateArg> for DeliveryState {
     }
 }
 
-fn open(config: &PathBuf) -> Result<Agent, AgentError> {
+fn open(config: &std::path::Path) -> Result<Agent, AgentError> {
     let cfg = AgentConfig::load(config).map_err(AgentError::from)?;
     let agent = Agent::open(&cfg)?;
     if let Some(n) = agent.open_notice() {
@@ -142,8 +142,7 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
     match cli.command {
         Command::Demo { keep } => {
             let mut stdout = std::io::stdout();
-            cli_sim::demo::run(&mut stdout, keep.as_deref())
-                .map_err(|e| AgentError::internal(e))?;
+            cli_sim::demo::run(&mut stdout, keep.as_deref()).map_err(AgentError::internal)?;
             Ok(exit::OK)
         }
         Command::Record {

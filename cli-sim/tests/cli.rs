@@ -2,6 +2,8 @@
 //! files, exit codes and output checked. Bad input of every kind gets a clear
 //! error and leaves what is already saved untouched.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
 use agent_core::{Agent, AgentConfig};
 use cli_sim::drafts::DraftGen;
 use serde_json::Value;

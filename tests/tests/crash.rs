@@ -3,6 +3,8 @@
 //! submit that returned (printed `OK`) must be on disk, intact (its content
 //! hashes to the hash it returned), and `PRAGMA integrity_check` must be ok.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
 use rusqlite::Connection;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
