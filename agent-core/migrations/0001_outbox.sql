@@ -1,4 +1,6 @@
 -- Schema 1: the outbox. Shipped migrations are never edited; add a new file.
+-- Every b-tree costs a page write per commit, so indexes are few and chosen
+-- for the queries in outbox.rs (see BENCHMARKS.md, submit).
 -- Times are UTC, ISO 8601 with milliseconds ("2026-11-29T12:00:00.000Z"), so
 -- they sort as text.
 
@@ -12,10 +14,11 @@ CREATE TABLE submissions (
     period_end      TEXT NOT NULL,               -- last day, yyyy-mm-dd
     created_at      TEXT NOT NULL,
     latest_revision INTEGER NOT NULL CHECK (latest_revision >= 1),
-    UNIQUE (form_id, facility, period)
-) STRICT;
-CREATE INDEX submissions_by_facility_period ON submissions (facility, period_start);
-CREATE INDEX submissions_by_created ON submissions (created_at);
+    -- One form instance per facility, period and form; also serves look-ups
+    -- of a facility's forms for a period (previous closing balances).
+    UNIQUE (facility, period, form_id)
+) STRICT, WITHOUT ROWID;
+-- UUIDv7 ids sort by creation time, so no index on created_at is needed.
 
 -- Every revision as entered. Immutable: rows are only ever inserted.
 CREATE TABLE revisions (
@@ -27,11 +30,10 @@ CREATE TABLE revisions (
     warnings        TEXT NOT NULL,               -- JSON array of the warnings the user confirmed
     created_at      TEXT NOT NULL,
     PRIMARY KEY (submission_id, revision)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 -- One row per revision and destination: the delivery queue of each destination.
 CREATE TABLE deliveries (
-    id              INTEGER PRIMARY KEY,
     submission_id   TEXT NOT NULL,
     revision        INTEGER NOT NULL,
     destination     TEXT NOT NULL CHECK (destination IN ('dhis2', 'lmis')),
@@ -39,14 +41,14 @@ CREATE TABLE deliveries (
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT,                        -- null: as soon as possible
     last_error      TEXT,
-    idempotency_key TEXT NOT NULL UNIQUE,        -- fixed at enqueue, reused on every retry
+    idempotency_key TEXT NOT NULL,               -- fixed at enqueue, reused on every retry; derived
+                                                 -- from (submission, revision, destination), so unique
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
-    UNIQUE (submission_id, revision, destination),
+    PRIMARY KEY (submission_id, revision, destination),
     FOREIGN KEY (submission_id, revision) REFERENCES revisions (submission_id, revision)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX deliveries_queue ON deliveries (destination, state, next_attempt_at);
-CREATE INDEX deliveries_by_state ON deliveries (state, created_at);
 
 -- Every state change, with its UTC time.
 CREATE TABLE audit (

@@ -155,7 +155,7 @@ impl Agent {
         };
         let prev = period.previous();
         let wanted: BTreeSet<&str> = def.products.iter().map(|p| p.code.as_str()).collect();
-        for (prev_id, content) in outbox::contents_for(conn, &draft.facility, prev.start())? {
+        for (prev_id, content) in outbox::contents_for(conn, &draft.facility, &prev.dhis2_id())? {
             let earlier: Draft = serde_json::from_str(&content)?;
             for (code, entry) in earlier.stock {
                 if let (true, Some(c)) = (wanted.contains(code.as_str()), entry.closing_balance) {

@@ -335,7 +335,7 @@ pub fn record(tx: &Transaction, r: &NewRevision<'_>) -> Result<Recorded, Error> 
         .prepare_cached(
             "SELECT s.id, s.latest_revision, v.content_hash FROM submissions s
              JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
-             WHERE s.form_id = ?1 AND s.facility = ?2 AND s.period = ?3",
+             WHERE s.facility = ?2 AND s.period = ?3 AND s.form_id = ?1",
         )?
         .query_row(params![r.form_id, r.facility, r.period], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
@@ -599,7 +599,7 @@ pub fn list(
 ) -> Result<Vec<SubmissionStatus>, Error> {
     let rows: Vec<_> = match state {
         None => conn
-            .prepare_cached(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions s ORDER BY s.created_at DESC, s.id DESC LIMIT ?1"))?
+            .prepare_cached(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions s ORDER BY s.id DESC LIMIT ?1"))?
             .query_map([limit], submission_row)?
             .collect::<Result<_, _>>()?,
         Some(st) => conn
@@ -607,7 +607,7 @@ pub fn list(
                 "SELECT {SUBMISSION_COLUMNS} FROM submissions s
                  WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.submission_id = s.id
                                AND d.revision = s.latest_revision AND d.state = ?1)
-                 ORDER BY s.created_at DESC, s.id DESC LIMIT ?2"
+                 ORDER BY s.id DESC LIMIT ?2"
             ))?
             .query_map(params![st.as_str(), limit], submission_row)?
             .collect::<Result<_, _>>()?,
@@ -681,19 +681,15 @@ pub fn health(conn: &Connection, now: DateTime<Utc>) -> Result<OutboxHealth, Err
     })
 }
 
-/// The latest revision's content of every submission for `facility` in the
-/// period that starts on `period_start`, any form.
-pub fn contents_for(
-    conn: &Connection,
-    facility: &str,
-    period_start: chrono::NaiveDate,
-) -> Result<Vec<(String, String)>, Error> {
+/// The latest revision's content of every submission for `facility` in
+/// `period` (a DHIS2 period id), any form, oldest first.
+pub fn contents_for(conn: &Connection, facility: &str, period: &str) -> Result<Vec<(String, String)>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.period, v.content FROM submissions s
          JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
-         WHERE s.facility = ?1 AND s.period_start = ?2 ORDER BY s.created_at",
+         WHERE s.facility = ?1 AND s.period = ?2 ORDER BY s.id",
     )?;
-    let rows = stmt.query_map(params![facility, period_start.to_string()], |r| {
+    let rows = stmt.query_map(params![facility, period], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
