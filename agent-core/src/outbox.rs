@@ -599,7 +599,9 @@ pub fn list(
 ) -> Result<Vec<SubmissionStatus>, Error> {
     let rows: Vec<_> = match state {
         None => conn
-            .prepare_cached(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions s ORDER BY s.id DESC LIMIT ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {SUBMISSION_COLUMNS} FROM submissions s ORDER BY s.id DESC LIMIT ?1"
+            ))?
             .query_map([limit], submission_row)?
             .collect::<Result<_, _>>()?,
         Some(st) => conn
@@ -683,15 +685,17 @@ pub fn health(conn: &Connection, now: DateTime<Utc>) -> Result<OutboxHealth, Err
 
 /// The latest revision's content of every submission for `facility` in
 /// `period` (a DHIS2 period id), any form, oldest first.
-pub fn contents_for(conn: &Connection, facility: &str, period: &str) -> Result<Vec<(String, String)>, Error> {
+pub fn contents_for(
+    conn: &Connection,
+    facility: &str,
+    period: &str,
+) -> Result<Vec<(String, String)>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.period, v.content FROM submissions s
          JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
          WHERE s.facility = ?1 AND s.period = ?2 ORDER BY s.id",
     )?;
-    let rows = stmt.query_map(params![facility, period], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
+    let rows = stmt.query_map(params![facility, period], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
