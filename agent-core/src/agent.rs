@@ -5,18 +5,22 @@
 use crate::canonical::{canonical_bytes, sha256_hex};
 use crate::clock::{Clock, SystemClock};
 use crate::config::AgentConfig;
+use crate::credentials::CredentialProvider;
 use crate::draft::Draft;
 use crate::error::{AgentError, Error, Result};
 use crate::form::{FormDefinition, FormSet};
+use crate::http::{Timeouts, Transport, UreqTransport};
 use crate::mapping::FacilityMap;
 use crate::outbox::{self, Destination, NewRevision, OpenNotice};
 use crate::period::Period;
+use crate::sync::{self, Dhis2Settings, PassInputs, SyncBudget, SyncReport};
 use crate::validate::{self, Context, Finding, Severity};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub use crate::outbox::{
     AuditEntry, DeliveryState, OutboxHealth, StoredRevision, SubmissionStatus,
@@ -37,6 +41,19 @@ pub struct Receipt {
     pub warnings: Vec<Finding>,
 }
 
+/// What a metadata pull did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetadataPull {
+    /// The changes to the form.
+    pub report: crate::metadata::MergeReport,
+    /// The definition file written (or left as it was).
+    pub file: PathBuf,
+    /// The org units DHIS2 assigns to the data set.
+    pub org_units: Vec<String>,
+    /// Pending forms with fields the new definition no longer has.
+    pub pending_mismatches: Vec<String>,
+}
+
 /// Everything about one submission, for `inspect`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmissionDetail {
@@ -50,12 +67,17 @@ pub struct SubmissionDetail {
 
 /// The agent. Safe to share between threads.
 pub struct Agent {
-    forms: FormSet,
+    forms: RwLock<Arc<FormSet>>,
+    forms_dir: Option<PathBuf>,
     facilities: FacilityMap,
     clock: Arc<dyn Clock>,
     db_path: PathBuf,
     conn: Mutex<Connection>,
     notice: Option<OpenNotice>,
+    dhis2: Option<Dhis2Settings>,
+    transport: Arc<dyn Transport>,
+    syncing: AtomicBool,
+    cancel: AtomicBool,
 }
 
 impl std::fmt::Debug for Agent {
@@ -84,7 +106,21 @@ impl Agent {
                 .collect::<Vec<_>>()
                 .join("\n"),
         })?;
-        Agent::open_parts(&config.database, forms, facilities, clock)
+        let mut agent = Agent::open_parts(&config.database, forms, facilities, clock)?;
+        agent.forms_dir = Some(config.forms.clone());
+        if let Some(d) = &config.dhis2 {
+            agent.dhis2 = Some(Dhis2Settings {
+                url: d.url.trim_end_matches('/').to_string(),
+                batch_max_values: d.batch_max_values.unwrap_or(1000).max(1),
+                batch_max_bytes: d.batch_max_bytes.unwrap_or(512 * 1024).max(1024),
+                gzip: d.gzip,
+            });
+            agent.transport = Arc::new(UreqTransport::new(Timeouts {
+                connect: std::time::Duration::from_secs(d.connect_timeout_secs.unwrap_or(20)),
+                exchange: std::time::Duration::from_secs(d.timeout_secs.unwrap_or(120)),
+            }));
+        }
+        Ok(agent)
     }
 
     /// Opens the agent from already-loaded definitions.
@@ -97,13 +133,221 @@ impl Agent {
         check_forms_against_map(&forms, &facilities)?;
         let (conn, notice) = outbox::open(db, clock.now())?;
         Ok(Agent {
-            forms,
+            forms: RwLock::new(Arc::new(forms)),
+            forms_dir: None,
             facilities,
             clock,
             db_path: db.to_path_buf(),
             conn: Mutex::new(conn),
             notice,
+            dhis2: None,
+            transport: Arc::new(UreqTransport::new(Timeouts::default())),
+            syncing: AtomicBool::new(false),
+            cancel: AtomicBool::new(false),
         })
+    }
+
+    /// Uses another transport (a shaping proxy, a recorder) for syncs.
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Agent {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets or replaces the DHIS2 destination.
+    pub fn with_dhis2(mut self, settings: Dhis2Settings) -> Agent {
+        self.dhis2 = Some(settings);
+        self
+    }
+
+    /// One bounded sync pass over every destination's queue. Returns what
+    /// happened and when to call again; the agent keeps no timer of its own.
+    /// `retry_held` releases destinations held after refused credentials
+    /// (call it with `true` once the user has entered new ones).
+    pub fn sync(
+        &self,
+        budget: SyncBudget,
+        credentials: &dyn CredentialProvider,
+        retry_held: bool,
+    ) -> Result<SyncReport> {
+        if self.syncing.swap(true, Ordering::SeqCst) {
+            return Err(AgentError::Busy {
+                message: "a sync is already running in this app".into(),
+            });
+        }
+        let forms = self.form_set();
+        let result = sync::run_pass(
+            PassInputs {
+                db_path: &self.db_path,
+                clock: self.clock.as_ref(),
+                transport: self.transport.as_ref(),
+                forms: &forms,
+                facilities: &self.facilities,
+                cancel: &self.cancel,
+                credentials,
+                dhis2: self.dhis2.as_ref(),
+                retry_held,
+            },
+            budget,
+        );
+        self.cancel.store(false, Ordering::SeqCst);
+        self.syncing.store(false, Ordering::SeqCst);
+        match result {
+            Ok(Some(report)) => Ok(report),
+            Ok(None) => Err(AgentError::Busy {
+                message: "another process is syncing this outbox".into(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Pulls a DHIS2 data set and writes or refreshes the service part of
+    /// the form that uses it (`form_id`, or the form whose `dhis2.data_set`
+    /// is `data_set`, or a new form named after `form_id`), keeping local
+    /// labels, ranges and rules. The answer is cached in the outbox; with
+    /// `offline` the cached copy is used. Pending forms that the new
+    /// definition no longer matches are listed, not broken.
+    pub fn pull_metadata(
+        &self,
+        data_set: &str,
+        form_id: Option<&str>,
+        credentials: &dyn CredentialProvider,
+        offline: bool,
+    ) -> Result<MetadataPull> {
+        let key = format!("dhis2:dataSet:{data_set}");
+        let body: String = if offline {
+            self.conn()
+                .query_row(
+                    "SELECT body FROM metadata_cache WHERE key = ?1",
+                    [&key],
+                    |r| r.get(0),
+                )
+                .map_err(|_| AgentError::Config {
+                    message: format!(
+                        "no cached metadata for data set {data_set}; pull it once while online"
+                    ),
+                })?
+        } else {
+            let settings = self.dhis2.as_ref().ok_or_else(|| AgentError::Config {
+                message: "DHIS2 is not configured (no [dhis2] section)".into(),
+            })?;
+            let creds = credentials
+                .credentials(Destination::Dhis2)
+                .map_err(|message| AgentError::Config { message })?
+                .ok_or_else(|| AgentError::Config {
+                    message: "no DHIS2 credentials are configured".into(),
+                })?;
+            let req = crate::sync::Dhis2Route::new(settings.clone(), creds).get_request(&format!(
+                "/api/dataSets/{}?fields={}",
+                crate::http::encode_query(data_set),
+                crate::http::encode_query(crate::metadata::DATA_SET_FIELDS)
+            ));
+            let resp = self.transport.send(&req).map_err(|e| AgentError::Config {
+                message: format!("DHIS2 could not be reached for metadata: {e}"),
+            })?;
+            match resp.status {
+                200 => {}
+                401 | 403 => {
+                    return Err(AgentError::AuthFailed {
+                        destination: "dhis2".into(),
+                        message: format!("HTTP {}", resp.status),
+                    });
+                }
+                404 => {
+                    return Err(AgentError::Config {
+                        message: format!("DHIS2 has no data set {data_set}"),
+                    });
+                }
+                s => {
+                    return Err(AgentError::Config {
+                        message: format!("DHIS2 answered HTTP {s} to the metadata request"),
+                    });
+                }
+            }
+            String::from_utf8(resp.body).map_err(|_| AgentError::Config {
+                message: "DHIS2's metadata answer is not text".into(),
+            })?
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&body).map_err(|e| AgentError::Config {
+                message: format!("DHIS2's metadata answer cannot be read: {e}"),
+            })?;
+        let meta = crate::metadata::parse_data_set(&json)
+            .map_err(|message| AgentError::Config { message })?;
+        let forms = self.form_set();
+        let existing = match form_id {
+            Some(id) => forms.get(id).cloned(),
+            None => forms.iter().find(|f| f.dhis2.data_set == data_set).cloned(),
+        };
+        let new_id = form_id
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("dhis2-{data_set}"));
+        let (def, report) = crate::metadata::merge(existing.as_ref(), &meta, &new_id)
+            .map_err(|message| AgentError::Config { message })?;
+        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
+            message: "this agent was opened without a forms folder".into(),
+        })?;
+        let file = dir.join(format!("{}.json", def.id));
+        if report.changed {
+            let text = serde_json::to_string_pretty(&def).map_err(AgentError::internal)? + "\n";
+            let tmp = dir.join(format!(".{}.json.tmp", def.id));
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, &file))
+                .map_err(|source| Error::Io {
+                    what: "cannot write the form definition",
+                    path: file.clone(),
+                    source,
+                })?;
+        }
+        let mut all: Vec<FormDefinition> =
+            forms.iter().filter(|f| f.id != def.id).cloned().collect();
+        all.push(def.clone());
+        let new_set = FormSet::new(all).map_err(|p| AgentError::from_definitions(&p))?;
+        let mut pending_mismatches = Vec::new();
+        {
+            let conn = self.conn();
+            conn.execute(
+                "INSERT INTO metadata_cache (key, fetched_at, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
+                rusqlite::params![key, outbox::ts(self.clock.now()), body],
+            )?;
+            for st in outbox::list(&conn, Some(DeliveryState::Pending), u32::MAX)? {
+                if st.form != def.id {
+                    continue;
+                }
+                let revs = outbox::revisions(&conn, &st.id)?;
+                let Some(last) = revs.last() else { continue };
+                let draft: Draft =
+                    serde_json::from_str(&last.content).map_err(AgentError::internal)?;
+                let (_, unmapped) = crate::dhis2::values_of(&def, &draft);
+                let gone: Vec<String> = unmapped
+                    .into_iter()
+                    .filter(|f| f.starts_with("service."))
+                    .collect();
+                if !gone.is_empty() {
+                    pending_mismatches.push(format!(
+                        "{} {} {}: {} no longer on the form; the other values will still be sent",
+                        st.facility,
+                        st.period,
+                        st.id,
+                        gone.join(", ")
+                    ));
+                }
+            }
+        }
+        *self.forms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new_set);
+        Ok(MetadataPull {
+            report,
+            file,
+            org_units: meta.org_units,
+            pending_mismatches,
+        })
+    }
+
+    /// Asks a running sync to stop before its next request. Does nothing when no sync runs.
+    pub fn cancel_sync(&self) {
+        if self.syncing.load(Ordering::SeqCst) {
+            self.cancel.store(true, Ordering::SeqCst);
+        }
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -124,12 +368,17 @@ impl Agent {
 
     /// Every form definition, ordered by id.
     pub fn forms(&self) -> Vec<FormDefinition> {
-        self.forms.iter().cloned().collect()
+        self.form_set().iter().cloned().collect()
     }
 
     /// One form definition.
-    pub fn form(&self, id: &str) -> Option<&FormDefinition> {
-        self.forms.get(id)
+    pub fn form(&self, id: &str) -> Option<FormDefinition> {
+        self.form_set().get(id).cloned()
+    }
+
+    /// The current form definitions (they change when metadata is pulled).
+    pub fn form_set(&self) -> Arc<FormSet> {
+        self.forms.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The facility map.
@@ -147,7 +396,8 @@ impl Agent {
             today: Some(self.clock.today()),
             previous_closing: BTreeMap::new(),
         };
-        let Some(def) = self.forms.get(&draft.form) else {
+        let forms = self.form_set();
+        let Some(def) = forms.get(&draft.form) else {
             return Ok(ctx);
         };
         let Ok(period) = Period::parse_as(&draft.period, def.period_type) else {
@@ -179,7 +429,7 @@ impl Agent {
         let conn = self.conn();
         let ctx = self.context(&conn, draft)?;
         Ok(validate::validate(
-            &self.forms,
+            &self.form_set(),
             &self.facilities,
             draft,
             &ctx,
@@ -217,10 +467,11 @@ impl Agent {
         confirm_warnings: bool,
     ) -> Result<Receipt> {
         let mut conn = self.conn();
+        let forms = self.form_set();
         let ctx = self.context(&conn, draft)?;
         let findings = merge(
             read_findings,
-            validate::validate(&self.forms, &self.facilities, draft, &ctx),
+            validate::validate(&forms, &self.facilities, draft, &ctx),
         );
         if validate::has_errors(&findings) {
             return Err(AgentError::InvalidDraft { findings });
@@ -229,8 +480,7 @@ impl Agent {
             return Err(AgentError::NeedsConfirmation { findings });
         }
         // Validation passed, so the form and period are known and valid.
-        let def = self
-            .forms
+        let def = forms
             .get(&draft.form)
             .ok_or_else(|| AgentError::internal("validated form vanished"))?;
         let period =

@@ -86,6 +86,21 @@ pub struct Dhis2Section {
     /// File holding a personal access token.
     #[serde(default)]
     pub token_file: Option<PathBuf>,
+    /// Most data values in one request (default 1000).
+    #[serde(default)]
+    pub batch_max_values: Option<usize>,
+    /// Most bytes (before compression) in one request (default 512 KiB).
+    #[serde(default)]
+    pub batch_max_bytes: Option<usize>,
+    /// Seconds to wait for a connection (default 20).
+    #[serde(default)]
+    pub connect_timeout_secs: Option<u64>,
+    /// Seconds for a whole exchange once connected (default 120).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Compress request bodies: absent = probe the server once and remember.
+    #[serde(default)]
+    pub gzip: Option<bool>,
 }
 
 /// The `[lmis]` section.

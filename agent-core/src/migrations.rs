@@ -6,8 +6,10 @@ use crate::error::Error;
 use rusqlite::Connection;
 
 /// The migrations, in order; migration `i` brings the schema to version `i + 1`.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_outbox", include_str!("../migrations/0001_outbox.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_outbox", include_str!("../migrations/0001_outbox.sql")),
+    ("0002_sync", include_str!("../migrations/0002_sync.sql")),
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

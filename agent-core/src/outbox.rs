@@ -466,6 +466,8 @@ pub struct DestinationStatus {
     pub last_error: Option<String>,
     /// When this delivery last changed.
     pub updated_at: DateTime<Utc>,
+    /// Why the destination refused it, field by field (empty unless rejected).
+    pub problems: Vec<crate::dhis2::FieldProblem>,
 }
 
 /// One submission and where each of its parts stands.
@@ -530,8 +532,10 @@ fn load_destinations(
     let mut out = Vec::new();
     for r in rows {
         let (dest, state, revision, attempts, next, last_error, updated, delivered) = r?;
+        let destination: Destination = dest.parse()?;
         out.push(DestinationStatus {
-            destination: dest.parse()?,
+            problems: crate::sync::problems_of(conn, id, revision, destination)?,
+            destination,
             state: state.parse()?,
             revision,
             delivered_revision: delivered,

@@ -1,0 +1,1512 @@
+//! The sync engine: one bounded pass over each destination's queue.
+//!
+//! The core owns no timers or threads: [`run_pass`] does what the budget
+//! allows and returns a report that says when to call again. Only one pass
+//! runs per database at a time (a lease that expires). Before each request the
+//! items it carries are persisted as `in_flight`; after it, the outcome is
+//! applied in one transaction. Destinations take turns request by request, so
+//! a slow or failing one never starves the other.
+//!
+//! Each destination is a [`Route`]; the DHIS2 route lives here, the LMIS
+//! route in its own module.
+
+use crate::clock::Clock;
+use crate::credentials::{CredentialProvider, Credentials};
+use crate::dhis2::{self, Dhis2Item, FieldProblem, Rows, Verdict};
+use crate::draft::Draft;
+use crate::error::Error;
+use crate::form::FormSet;
+use crate::http::{HttpRequest, HttpResponse, Transport, TransportError, basic_auth};
+use crate::mapping::FacilityMap;
+use crate::outbox::{self, DeliveryState, Destination, parse_ts, ts};
+use crate::retry;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How much one pass may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncBudget {
+    /// Wall time for the pass; no request starts after it.
+    pub max_duration: Duration,
+    /// Most requests in the pass.
+    pub max_requests: u32,
+}
+
+impl SyncBudget {
+    /// A budget of `d` and any number of requests.
+    pub fn time(d: Duration) -> SyncBudget {
+        SyncBudget {
+            max_duration: d,
+            max_requests: u32::MAX,
+        }
+    }
+}
+
+/// A delivered or queued item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRef {
+    /// Submission id.
+    pub id: String,
+    /// Revision.
+    pub revision: u32,
+}
+
+/// A form a destination refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// Submission id.
+    pub id: String,
+    /// Revision.
+    pub revision: u32,
+    /// True when nothing of the form was stored; false when only some values were refused.
+    pub whole: bool,
+    /// Per field.
+    pub problems: Vec<FieldProblem>,
+}
+
+/// What a pass did for one destination.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestinationReport {
+    /// The destination.
+    pub destination: Option<Destination>,
+    /// Delivered in this pass.
+    pub delivered: Vec<ItemRef>,
+    /// Refused in this pass.
+    pub rejected: Vec<Rejection>,
+    /// Still waiting to be delivered after the pass.
+    pub queued: u64,
+    /// When the next attempt is due (absent: now, or nothing queued).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Why the destination is held (credentials refused, configuration), if it is.
+    pub held: Option<String>,
+    /// Anything else the user should know (not configured...).
+    pub note: Option<String>,
+    /// Requests made.
+    pub requests: u32,
+    /// Requests that were retries of items already attempted.
+    pub retries: u32,
+    /// Bytes sent (bodies as sent, after compression).
+    pub bytes_sent: u64,
+    /// Bytes received (bodies).
+    pub bytes_received: u64,
+    /// Failures met (transient), in plain words.
+    pub failures: Vec<String>,
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// Per destination.
+    pub destinations: Vec<DestinationReport>,
+    /// True only when nothing is queued for any destination.
+    pub done: bool,
+    /// When to call again (absent when done, or when only held destinations remain).
+    pub call_again_at: Option<DateTime<Utc>>,
+    /// The pass was cancelled.
+    pub cancelled: bool,
+    /// The pass stopped because its budget ran out.
+    pub out_of_budget: bool,
+}
+
+impl SyncReport {
+    /// The report of one destination.
+    pub fn destination(&self, d: Destination) -> Option<&DestinationReport> {
+        self.destinations.iter().find(|r| r.destination == Some(d))
+    }
+}
+
+/// Settings of the DHIS2 route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dhis2Settings {
+    /// Base URL, without a trailing slash.
+    pub url: String,
+    /// Most values per request.
+    pub batch_max_values: usize,
+    /// Most bytes per request (before compression).
+    pub batch_max_bytes: usize,
+    /// Compress bodies: `None` = probe once and remember.
+    pub gzip: Option<bool>,
+}
+
+/// The shared state of one pass.
+pub struct Pass<'a> {
+    /// The pass's own connection (not the UI's).
+    pub conn: Connection,
+    /// The clock.
+    pub clock: &'a dyn Clock,
+    /// The transport.
+    pub transport: &'a dyn Transport,
+    /// Forms.
+    pub forms: &'a FormSet,
+    /// Facilities.
+    pub facilities: &'a FacilityMap,
+    cancel: &'a AtomicBool,
+    deadline: Instant,
+    requests_left: u32,
+    /// Randomness for jitter.
+    pub rng: fastrand::Rng,
+    lease_holder: String,
+    lease_until: Instant,
+}
+
+impl std::fmt::Debug for Pass<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pass")
+            .field("lease_holder", &self.lease_holder)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a route's step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// It sent something; call again.
+    Sent,
+    /// Nothing is due.
+    Idle,
+    /// The destination is failing or held: no more this pass.
+    Stop,
+}
+
+/// One destination's queue.
+pub trait Route {
+    /// The destination.
+    fn destination(&self) -> Destination;
+    /// Sends the next unit of due work and applies its outcome.
+    fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error>;
+}
+
+const LEASE: &str = "sync";
+const LEASE_MARGIN: Duration = Duration::from_secs(60);
+
+fn acquire_lease(
+    conn: &mut Connection,
+    holder: &str,
+    now: DateTime<Utc>,
+    hold_for: Duration,
+) -> Result<bool, Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current: Option<(String, String)> = tx
+        .query_row(
+            "SELECT holder, expires_at FROM sync_lease WHERE name = ?1",
+            [LEASE],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((h, until)) = current
+        && h != holder
+        && parse_ts(&until)? > now
+    {
+        return Ok(false);
+    }
+    let until = now + chrono::Duration::from_std(hold_for).unwrap_or(chrono::Duration::hours(1));
+    tx.execute(
+        "INSERT INTO sync_lease (name, holder, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
+        params![LEASE, holder, ts(until)],
+    )?;
+    tx.commit()?;
+    Ok(true)
+}
+
+fn release_lease(conn: &Connection, holder: &str) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM sync_lease WHERE name = ?1 AND holder = ?2",
+        params![LEASE, holder],
+    )?;
+    Ok(())
+}
+
+impl Pass<'_> {
+    /// Whether another request may start.
+    pub fn may_send(&self) -> bool {
+        !self.cancel.load(Ordering::SeqCst)
+            && Instant::now() < self.deadline
+            && self.requests_left > 0
+    }
+
+    fn renew_lease(&mut self) -> Result<(), Error> {
+        if Instant::now() + LEASE_MARGIN / 2 > self.lease_until {
+            let hold = self.deadline.saturating_duration_since(Instant::now()) + LEASE_MARGIN;
+            acquire_lease(&mut self.conn, &self.lease_holder, self.clock.now(), hold)?;
+            self.lease_until = Instant::now() + hold;
+        }
+        Ok(())
+    }
+
+    /// Sends a request, counts it in the report and logs the exchange.
+    /// Returns the exchange id with the outcome.
+    pub fn send(
+        &mut self,
+        dest: Destination,
+        req: &HttpRequest,
+        logged_body: &[u8],
+        report: &mut DestinationReport,
+    ) -> Result<(i64, Result<HttpResponse, TransportError>), Error> {
+        self.requests_left = self.requests_left.saturating_sub(1);
+        let started = Instant::now();
+        let at = self.clock.now();
+        let result = self.transport.send(req);
+        let ms = started.elapsed().as_millis() as i64;
+        report.requests += 1;
+        report.bytes_sent += req.body.len() as u64;
+        let (status, body, err, received) = match &result {
+            Ok(r) => {
+                report.bytes_received += r.body.len() as u64;
+                (
+                    Some(r.status),
+                    Some(cap_text(&r.body, 64 * 1024)),
+                    None,
+                    r.body.len() as i64,
+                )
+            }
+            Err(e) => (None, None, Some(e.message.clone()), 0),
+        };
+        self.conn.execute(
+            "INSERT INTO exchanges (at, destination, method, url, request_body, status, response_body, error,
+                                    bytes_sent, bytes_received, duration_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                ts(at),
+                dest.as_str(),
+                req.method,
+                req.url,
+                (!logged_body.is_empty()).then(|| cap_text(logged_body, 256 * 1024)),
+                status,
+                body,
+                err,
+                req.body.len() as i64,
+                received,
+                ms
+            ],
+        )?;
+        Ok((self.conn.last_insert_rowid(), result))
+    }
+}
+
+fn cap_text(bytes: &[u8], max: usize) -> String {
+    let s = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned();
+    if bytes.len() > max {
+        format!("{s}… ({} bytes in all)", bytes.len())
+    } else {
+        s
+    }
+}
+
+/// One delivery row, as the engine handles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRow {
+    /// Submission id.
+    pub submission_id: String,
+    /// Revision.
+    pub revision: u32,
+    /// State before the pass touched it.
+    pub state: DeliveryState,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Send alone.
+    pub solo: bool,
+    /// Form id.
+    pub form_id: String,
+    /// Facility code.
+    pub facility: String,
+    /// DHIS2 period id.
+    pub period: String,
+    /// Canonical content.
+    pub content: String,
+    /// When the revision was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The deliveries of `dest` that are due at `now`, oldest form first.
+pub fn due_rows(
+    conn: &Connection,
+    dest: Destination,
+    now: DateTime<Utc>,
+) -> Result<Vec<DueRow>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.submission_id, d.revision, d.state, d.attempts, d.solo, s.form_id, s.facility, s.period,
+                v.content, v.created_at
+         FROM deliveries d
+         JOIN submissions s ON s.id = d.submission_id
+         JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
+         WHERE d.destination = ?1 AND d.state IN ('pending', 'in_flight') AND d.revision = s.latest_revision
+           AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?2)
+         ORDER BY d.submission_id",
+    )?;
+    let rows = stmt.query_map(params![dest.as_str(), ts(now)], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, u32>(3)?,
+            r.get::<_, bool>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, String>(8)?,
+            r.get::<_, String>(9)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (
+            submission_id,
+            revision,
+            state,
+            attempts,
+            solo,
+            form_id,
+            facility,
+            period,
+            content,
+            created,
+        ) = r?;
+        out.push(DueRow {
+            submission_id,
+            revision,
+            state: state.parse()?,
+            attempts,
+            solo,
+            form_id,
+            facility,
+            period,
+            content,
+            recorded_at: parse_ts(&created)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Changes the state of a delivery and writes the audit row.
+#[allow(clippy::too_many_arguments)]
+pub fn set_state(
+    tx: &Transaction,
+    now: DateTime<Utc>,
+    key: (&str, u32, Destination),
+    to: DeliveryState,
+    next_attempt_at: Option<DateTime<Utc>>,
+    last_error: Option<&str>,
+    event: &str,
+    detail: Option<&str>,
+) -> Result<(), Error> {
+    let (id, rev, dest) = key;
+    let from: String = tx.query_row(
+        "SELECT state FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+        params![id, rev, dest.as_str()],
+        |r| r.get(0),
+    )?;
+    tx.prepare_cached(
+        "UPDATE deliveries SET state = ?4, next_attempt_at = ?5, last_error = ?6, updated_at = ?7
+         WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+    )?
+    .execute(params![
+        id,
+        rev,
+        dest.as_str(),
+        to.as_str(),
+        next_attempt_at.map(ts),
+        last_error,
+        ts(now)
+    ])?;
+    outbox::audit(
+        tx,
+        now,
+        id,
+        Some(rev),
+        Some(dest),
+        event,
+        (Some(from.parse()?), Some(to)),
+        detail,
+    )?;
+    Ok(())
+}
+
+/// Marks rows in flight (attempts + 1) before a request, in one transaction.
+pub fn mark_in_flight(
+    conn: &mut Connection,
+    now: DateTime<Utc>,
+    dest: Destination,
+    rows: &[&DueRow],
+) -> Result<(), Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for r in rows {
+        tx.prepare_cached(
+            "UPDATE deliveries SET attempts = attempts + 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+        )?
+        .execute(params![r.submission_id, r.revision, dest.as_str()])?;
+        set_state(
+            &tx,
+            now,
+            (&r.submission_id, r.revision, dest),
+            DeliveryState::InFlight,
+            None,
+            None,
+            "sending",
+            None,
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Links an exchange to the items it carried.
+pub fn link_exchange(tx: &Transaction, exchange: i64, rows: &[&DueRow]) -> Result<(), Error> {
+    for r in rows {
+        tx.prepare_cached("INSERT OR IGNORE INTO exchange_items (submission_id, revision, exchange_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![r.submission_id, r.revision, exchange])?;
+    }
+    Ok(())
+}
+
+/// Per-destination state: hold, backoff and learned facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DestinationState {
+    /// Why it is held.
+    pub hold: Option<String>,
+    /// No request before this.
+    pub backoff_until: Option<DateTime<Utc>>,
+    /// Consecutive failures.
+    pub failures: u32,
+    /// Learned facts.
+    pub facts: BTreeMap<String, serde_json::Value>,
+}
+
+/// Reads a destination's state.
+pub fn destination_state(conn: &Connection, dest: Destination) -> Result<DestinationState, Error> {
+    let row: Option<(Option<String>, Option<String>, u32, String)> = conn
+        .query_row(
+            "SELECT hold, backoff_until, failures, facts FROM destinations WHERE destination = ?1",
+            [dest.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((hold, backoff, failures, facts)) = row else {
+        return Ok(DestinationState::default());
+    };
+    Ok(DestinationState {
+        hold,
+        backoff_until: backoff.as_deref().map(parse_ts).transpose()?,
+        failures,
+        facts: serde_json::from_str(&facts).unwrap_or_default(),
+    })
+}
+
+fn ensure_destination(conn: &Connection, dest: Destination) -> Result<(), Error> {
+    conn.execute(
+        "INSERT OR IGNORE INTO destinations (destination) VALUES (?1)",
+        [dest.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Holds a destination (credentials refused, configuration wrong) until released.
+pub fn hold_destination(
+    conn: &Connection,
+    dest: Destination,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    ensure_destination(conn, dest)?;
+    conn.execute(
+        "UPDATE destinations SET hold = ?2, held_at = ?3 WHERE destination = ?1",
+        params![dest.as_str(), why, ts(now)],
+    )?;
+    Ok(())
+}
+
+/// Releases a hold (after new credentials or a configuration fix).
+pub fn release_hold(conn: &Connection, dest: Destination) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE destinations SET hold = NULL, held_at = NULL WHERE destination = ?1",
+        [dest.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Records a failure without an answer; returns the destination's backoff.
+pub fn destination_failed(
+    pass: &mut Pass<'_>,
+    dest: Destination,
+    retry_after: Option<Duration>,
+) -> Result<DateTime<Utc>, Error> {
+    ensure_destination(&pass.conn, dest)?;
+    let failures: u32 = pass.conn.query_row(
+        "UPDATE destinations SET failures = failures + 1 WHERE destination = ?1 RETURNING failures",
+        [dest.as_str()],
+        |r| r.get(0),
+    )?;
+    let wait = retry::backoff(failures, retry_after, &mut pass.rng);
+    let until =
+        pass.clock.now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+    pass.conn.execute(
+        "UPDATE destinations SET backoff_until = ?2 WHERE destination = ?1",
+        params![dest.as_str(), ts(until)],
+    )?;
+    Ok(until)
+}
+
+/// Records that a destination answered: failures and backoff are cleared.
+pub fn destination_answered(conn: &Connection, dest: Destination) -> Result<(), Error> {
+    ensure_destination(conn, dest)?;
+    conn.execute(
+        "UPDATE destinations SET failures = 0, backoff_until = NULL WHERE destination = ?1 AND (failures > 0 OR backoff_until IS NOT NULL)",
+        [dest.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Stores a learned fact about a destination's server.
+pub fn set_fact(
+    conn: &Connection,
+    dest: Destination,
+    key: &str,
+    value: serde_json::Value,
+) -> Result<(), Error> {
+    ensure_destination(conn, dest)?;
+    let mut facts = destination_state(conn, dest)?.facts;
+    facts.insert(key.to_string(), value);
+    conn.execute(
+        "UPDATE destinations SET facts = ?2 WHERE destination = ?1",
+        params![dest.as_str(), serde_json::to_string(&facts)?],
+    )?;
+    Ok(())
+}
+
+/// Replaces the field problems of a delivery.
+pub fn store_problems(
+    tx: &Transaction,
+    key: (&str, u32, Destination),
+    problems: &[FieldProblem],
+) -> Result<(), Error> {
+    let (id, rev, dest) = key;
+    tx.execute(
+        "DELETE FROM field_problems WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+        params![id, rev, dest.as_str()],
+    )?;
+    for p in problems {
+        tx.prepare_cached(
+            "INSERT INTO field_problems (submission_id, revision, destination, field, code, server_message, advice)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![id, rev, dest.as_str(), p.field, p.code, p.server_message, p.advice])?;
+    }
+    Ok(())
+}
+
+/// The field problems of a delivery.
+pub fn problems_of(
+    conn: &Connection,
+    id: &str,
+    rev: u32,
+    dest: Destination,
+) -> Result<Vec<FieldProblem>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT field, code, server_message, advice FROM field_problems
+         WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3 ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map(params![id, rev, dest.as_str()], |r| {
+        Ok(FieldProblem {
+            field: r.get(0)?,
+            code: r.get(1)?,
+            server_message: r.get(2)?,
+            advice: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Items of a destination still to deliver, and the earliest due time.
+fn queue_state(
+    conn: &Connection,
+    dest: Destination,
+) -> Result<(u64, Option<DateTime<Utc>>, bool), Error> {
+    let (n, next, now_due): (i64, Option<String>, i64) = conn.query_row(
+        "SELECT COUNT(*), MIN(d.next_attempt_at), SUM(d.next_attempt_at IS NULL)
+         FROM deliveries d JOIN submissions s ON s.id = d.submission_id AND s.latest_revision = d.revision
+         WHERE d.destination = ?1 AND d.state IN ('pending', 'in_flight', 'waiting')",
+        [dest.as_str()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.unwrap_or(0))),
+    )?;
+    Ok((
+        n as u64,
+        next.as_deref().map(parse_ts).transpose()?,
+        now_due > 0,
+    ))
+}
+
+/// Everything a pass needs from the agent.
+pub struct PassInputs<'a> {
+    /// The database file.
+    pub db_path: &'a std::path::Path,
+    /// Clock.
+    pub clock: &'a dyn Clock,
+    /// Transport.
+    pub transport: &'a dyn Transport,
+    /// Forms.
+    pub forms: &'a FormSet,
+    /// Facilities.
+    pub facilities: &'a FacilityMap,
+    /// Cancel flag, checked between requests.
+    pub cancel: &'a AtomicBool,
+    /// Credentials.
+    pub credentials: &'a dyn CredentialProvider,
+    /// DHIS2 settings, when configured.
+    pub dhis2: Option<&'a Dhis2Settings>,
+    /// Release held destinations before the pass (new credentials were given).
+    pub retry_held: bool,
+}
+
+impl std::fmt::Debug for PassInputs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassInputs")
+            .field("db_path", &self.db_path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs one bounded pass. `Ok(None)` when another pass holds the lease.
+pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<SyncReport>, Error> {
+    let mut conn = Connection::open(inputs.db_path)?;
+    outbox::configure(&conn)?;
+    let holder = uuid::Uuid::now_v7().to_string();
+    let hold_for = budget.max_duration + LEASE_MARGIN;
+    if !acquire_lease(&mut conn, &holder, inputs.clock.now(), hold_for)? {
+        return Ok(None);
+    }
+    let started_at = inputs.clock.now();
+    let mut pass = Pass {
+        conn,
+        clock: inputs.clock,
+        transport: inputs.transport,
+        forms: inputs.forms,
+        facilities: inputs.facilities,
+        cancel: inputs.cancel,
+        deadline: Instant::now() + budget.max_duration,
+        requests_left: budget.max_requests,
+        rng: fastrand::Rng::new(),
+        lease_holder: holder.clone(),
+        lease_until: Instant::now() + hold_for,
+    };
+    let result = run_routes(&mut pass, &inputs, started_at);
+    let released = release_lease(&pass.conn, &holder);
+    let report = result?;
+    released?;
+    Ok(Some(report))
+}
+
+fn run_routes(
+    pass: &mut Pass<'_>,
+    inputs: &PassInputs<'_>,
+    started_at: DateTime<Utc>,
+) -> Result<SyncReport, Error> {
+    let now = pass.clock.now();
+    let mut reports: BTreeMap<Destination, DestinationReport> = Destination::ALL
+        .into_iter()
+        .map(|d| {
+            (
+                d,
+                DestinationReport {
+                    destination: Some(d),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    let mut routes: Vec<Box<dyn Route>> = Vec::new();
+    for dest in Destination::ALL {
+        if inputs.retry_held {
+            release_hold(&pass.conn, dest)?;
+        }
+        let Some(report) = reports.get_mut(&dest) else {
+            continue;
+        };
+        let state = destination_state(&pass.conn, dest)?;
+        if let Some(h) = state.hold {
+            report.held = Some(h);
+            continue;
+        }
+        let route: Box<dyn Route> = match dest {
+            Destination::Dhis2 => match inputs.dhis2 {
+                Some(settings) => match inputs.credentials.credentials(dest) {
+                    Ok(Some(creds)) => Box::new(Dhis2Route::new(settings.clone(), creds)),
+                    Ok(None) => {
+                        report.note = Some("no DHIS2 credentials are configured".into());
+                        continue;
+                    }
+                    Err(e) => {
+                        report.note = Some(e);
+                        continue;
+                    }
+                },
+                None => {
+                    report.note = Some("DHIS2 is not configured (no [dhis2] section)".into());
+                    continue;
+                }
+            },
+            Destination::Lmis => {
+                report.note = Some(
+                    "delivery to the LMIS is not available in this build yet; the stock part waits"
+                        .into(),
+                );
+                continue;
+            }
+        };
+        if let Some(until) = state.backoff_until
+            && until > now
+        {
+            report.next_attempt_at = Some(until);
+            report.note = Some(format!(
+                "waiting after failures until {}",
+                until.format("%Y-%m-%d %H:%M:%S UTC")
+            ));
+            continue;
+        }
+        routes.push(route);
+    }
+    let mut active: VecDeque<Box<dyn Route>> = routes.into();
+    let mut cancelled = false;
+    let mut out_of_budget = false;
+    while let Some(mut route) = active.pop_front() {
+        if pass.cancel.load(Ordering::SeqCst) {
+            cancelled = true;
+            break;
+        }
+        if !pass.may_send() {
+            out_of_budget = true;
+            break;
+        }
+        pass.renew_lease()?;
+        let dest = route.destination();
+        let Some(report) = reports.get_mut(&dest) else {
+            continue;
+        };
+        match route.step(pass, report)? {
+            Step::Sent => active.push_back(route),
+            Step::Idle | Step::Stop => {}
+        }
+    }
+    // Queue state after the pass, per destination.
+    let finished = pass.clock.now();
+    let mut done = true;
+    let mut call_again: Option<DateTime<Utc>> = None;
+    for (dest, report) in reports.iter_mut() {
+        let (queued, next_item, due_now) = queue_state(&pass.conn, *dest)?;
+        let state = destination_state(&pass.conn, *dest)?;
+        report.queued = queued;
+        if state.hold.is_some() && report.held.is_none() {
+            report.held = state.hold.clone();
+        }
+        if queued > 0 {
+            done = false;
+            let backoff = state.backoff_until.filter(|b| *b > finished);
+            let next = match (due_now, next_item, backoff) {
+                (_, _, Some(b)) => Some(b),
+                (true, _, None) => Some(finished),
+                (false, n, None) => n,
+            };
+            report.next_attempt_at = next;
+            let runnable = report.held.is_none()
+                && report
+                    .note
+                    .as_deref()
+                    .is_none_or(|n| n.starts_with("waiting"));
+            if runnable && let Some(n) = next {
+                call_again = Some(call_again.map_or(n, |c: DateTime<Utc>| c.min(n)));
+            }
+        }
+        pass.conn.execute(
+            "INSERT INTO sync_runs (started_at, finished_at, destination, requests, bytes_sent, bytes_received, delivered, rejected)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                ts(started_at),
+                ts(finished),
+                dest.as_str(),
+                report.requests,
+                report.bytes_sent as i64,
+                report.bytes_received as i64,
+                report.delivered.len() as i64,
+                report.rejected.len() as i64
+            ],
+        )?;
+    }
+    Ok(SyncReport {
+        destinations: reports.into_values().collect(),
+        done,
+        call_again_at: if done { None } else { call_again },
+        cancelled,
+        out_of_budget,
+    })
+}
+
+/// The DHIS2 route: batches of forms per data set, upserts (safe to resend),
+/// deletions for values removed by corrections, completion registrations.
+pub struct Dhis2Route {
+    settings: Dhis2Settings,
+    credentials: Credentials,
+    plan: Option<VecDeque<Vec<DueRow>>>,
+}
+
+impl std::fmt::Debug for Dhis2Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dhis2Route")
+            .field("url", &self.settings.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What to do with a batch after its exchange.
+enum BatchOutcome {
+    /// Per item verdicts.
+    Judged(Vec<Verdict>),
+    /// No usable answer: retry later.
+    Retry {
+        why: String,
+        retry_after: Option<Duration>,
+    },
+    /// The destination must be held.
+    Hold(String),
+    /// Every item must be sent alone (or rejected when already alone).
+    Split(String),
+}
+
+impl Dhis2Route {
+    /// A route with settings and credentials.
+    pub fn new(settings: Dhis2Settings, credentials: Credentials) -> Dhis2Route {
+        Dhis2Route {
+            settings,
+            credentials,
+            plan: None,
+        }
+    }
+
+    fn auth_header(&self) -> (String, String) {
+        let v = match &self.credentials {
+            Credentials::Basic { username, password } => basic_auth(username, password),
+            Credentials::ApiToken { token } => format!("ApiToken {token}"),
+            Credentials::OAuthPassword {
+                username, password, ..
+            } => basic_auth(username, password),
+        };
+        ("Authorization".into(), v)
+    }
+
+    /// A GET request to DHIS2 with the route's credentials.
+    pub fn get_request(&self, path_and_query: &str) -> HttpRequest {
+        HttpRequest {
+            method: "GET",
+            url: format!("{}{path_and_query}", self.settings.url),
+            headers: vec![
+                self.auth_header(),
+                ("Accept".into(), "application/json".into()),
+            ],
+            body: vec![],
+        }
+    }
+
+    fn request(&self, path_and_query: &str, body: Vec<u8>) -> HttpRequest {
+        HttpRequest {
+            method: "POST",
+            url: format!("{}{path_and_query}", self.settings.url),
+            headers: vec![
+                self.auth_header(),
+                ("Content-Type".into(), "application/json".into()),
+                ("Accept".into(), "application/json".into()),
+            ],
+            body,
+        }
+    }
+
+    /// Builds the item for a due row, or says why it cannot be sent.
+    fn item(&self, pass: &Pass<'_>, row: &DueRow) -> Result<Dhis2Item, String> {
+        let def = pass.forms.get(&row.form_id).ok_or_else(|| {
+            format!(
+                "the form '{}' is no longer defined on this device",
+                row.form_id
+            )
+        })?;
+        let facility = pass.facilities.get(&row.facility).ok_or_else(|| {
+            format!(
+                "facility '{}' is no longer in the facility map",
+                row.facility
+            )
+        })?;
+        let current: Draft = serde_json::from_str(&row.content)
+            .map_err(|e| format!("stored form unreadable: {e}"))?;
+        let earlier = earlier_sent(&pass.conn, &row.submission_id, row.revision)
+            .map_err(|e| e.to_string())?;
+        let mut item = dhis2::build_item(
+            def,
+            facility,
+            &row.submission_id,
+            row.revision,
+            &row.period,
+            &row.recorded_at.format("%Y-%m-%d").to_string(),
+            &current,
+            None,
+        )?;
+        // Values sent by earlier revisions (delivered, or sent with an
+        // unknown outcome) that this revision no longer has are deleted.
+        let keep: BTreeSet<(String, Option<String>)> = item
+            .values
+            .iter()
+            .map(|r| (r.data_element.clone(), r.category_option_combo.clone()))
+            .collect();
+        let mut seen = BTreeSet::new();
+        for old in earlier {
+            let (rows, _) = dhis2::values_of(def, &old);
+            for r in rows {
+                let k = (r.data_element.clone(), r.category_option_combo.clone());
+                if !keep.contains(&k) && seen.insert(k) {
+                    item.deletions.push(r);
+                }
+            }
+        }
+        Ok(item)
+    }
+
+    fn plan(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<(), Error> {
+        let now = pass.clock.now();
+        supersede_stale_in_flight(&mut pass.conn, now, Destination::Dhis2)?;
+        let rows = due_rows(&pass.conn, Destination::Dhis2, now)?;
+        let mut items = Vec::new();
+        let mut kept = Vec::new();
+        for row in rows {
+            match self.item(pass, &row) {
+                Ok(it) => {
+                    items.push((it, row.solo));
+                    kept.push(row);
+                }
+                Err(why) => {
+                    let tx = pass.conn.transaction()?;
+                    let problems = vec![FieldProblem {
+                        field: "form".into(),
+                        code: None,
+                        server_message: String::new(),
+                        advice: why.clone(),
+                    }];
+                    store_problems(
+                        &tx,
+                        (&row.submission_id, row.revision, Destination::Dhis2),
+                        &problems,
+                    )?;
+                    set_state(
+                        &tx,
+                        now,
+                        (&row.submission_id, row.revision, Destination::Dhis2),
+                        DeliveryState::Rejected,
+                        None,
+                        Some(&why),
+                        "rejected",
+                        Some("cannot be built"),
+                    )?;
+                    tx.commit()?;
+                    report.rejected.push(Rejection {
+                        id: row.submission_id.clone(),
+                        revision: row.revision,
+                        whole: true,
+                        problems,
+                    });
+                }
+            }
+        }
+        let batches = dhis2::plan_batches(
+            &items,
+            self.settings.batch_max_values,
+            self.settings.batch_max_bytes,
+        );
+        self.plan = Some(
+            batches
+                .into_iter()
+                .map(|b| b.into_iter().map(|i| kept[i].clone()).collect())
+                .collect(),
+        );
+        Ok(())
+    }
+
+    /// Learns once per server whether it takes gzip bodies (a dry run).
+    fn gzip(&self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<bool, Error> {
+        if let Some(g) = self.settings.gzip {
+            return Ok(g);
+        }
+        let key = format!("gzip:{}", self.settings.url);
+        if let Some(v) = destination_state(&pass.conn, Destination::Dhis2)?
+            .facts
+            .get(&key)
+            .and_then(|v| v.as_bool())
+        {
+            return Ok(v);
+        }
+        let probe = gzip_bytes(br#"{"dataValues":[]}"#);
+        let req = self.request("/api/dataValueSets?dryRun=true", probe);
+        let (_, result) = pass.send(Destination::Dhis2, &req, b"(gzip probe, dry run)", report)?;
+        let answer = match result {
+            Ok(r) if r.status == 200 || r.status == 409 => {
+                Some(dhis2::parse_import_summary(&r.body).is_ok())
+            }
+            Ok(r) if r.status == 401 || r.status == 403 || r.status >= 500 || r.status == 429 => {
+                None
+            }
+            Ok(_) => Some(false),
+            Err(_) => None,
+        };
+        if let Some(a) = answer {
+            set_fact(
+                &pass.conn,
+                Destination::Dhis2,
+                &key,
+                serde_json::Value::Bool(a),
+            )?;
+        }
+        Ok(answer.unwrap_or(false))
+    }
+
+    /// Posts a body, gzip'd when the server takes it, and classifies the answer.
+    fn post(
+        &self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        path: &str,
+        body: Vec<u8>,
+        gzip: bool,
+        rows: &[&DueRow],
+    ) -> Result<Result<HttpResponse, BatchOutcome>, Error> {
+        let wire = if gzip {
+            gzip_bytes(&body)
+        } else {
+            body.clone()
+        };
+        let req = self.request(path, wire);
+        let (exchange, result) = pass.send(Destination::Dhis2, &req, &body, report)?;
+        {
+            let tx = pass.conn.transaction()?;
+            link_exchange(&tx, exchange, rows)?;
+            tx.commit()?;
+        }
+        let now = pass.clock.now();
+        Ok(match result {
+            Err(e) => Err(BatchOutcome::Retry { why: e.message, retry_after: None }),
+            Ok(r) => match r.status {
+                200 | 201 | 204 | 409 => Ok(r),
+                401 => Err(BatchOutcome::Hold(
+                    "DHIS2 refused the username and password (or token). Enter them again, then sync.".into(),
+                )),
+                403 => Err(BatchOutcome::Hold(
+                    "The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.".into(),
+                )),
+                404 | 300..=399 => Err(BatchOutcome::Hold(format!(
+                    "The DHIS2 address {} does not lead to DHIS2's data entry API (HTTP {}). Check the address in the settings.",
+                    self.settings.url, r.status
+                ))),
+                413 => Err(BatchOutcome::Split("the request was too large for the server".into())),
+                429 | 500..=599 | 408 => Err(BatchOutcome::Retry {
+                    why: format!("DHIS2 is busy or failing (HTTP {})", r.status),
+                    retry_after: r.retry_after(now),
+                }),
+                other => Err(BatchOutcome::Split(format!(
+                    "DHIS2 refused the request (HTTP {other}): {}",
+                    cap_text(&r.body, 300)
+                ))),
+            },
+        })
+    }
+
+    fn send_batch(
+        &self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        batch: &[DueRow],
+    ) -> Result<BatchOutcome, Error> {
+        let items: Vec<Dhis2Item> = batch
+            .iter()
+            .filter_map(|r| self.item(pass, r).ok())
+            .collect();
+        if items.len() != batch.len() {
+            return Ok(BatchOutcome::Retry {
+                why: "the forms changed while sending".into(),
+                retry_after: None,
+            });
+        }
+        let refs: Vec<&Dhis2Item> = items.iter().collect();
+        let rows: Vec<&DueRow> = batch.iter().collect();
+        let gzip = self.gzip(pass, report)?;
+        let (body, row_refs) = dhis2::data_value_set(&refs, Rows::Values);
+        let resp = match self.post(pass, report, "/api/dataValueSets", body, gzip, &rows)? {
+            Ok(r) => r,
+            Err(outcome) => return Ok(outcome),
+        };
+        let summary = match dhis2::parse_import_summary(&resp.body) {
+            Ok(s) => s,
+            Err(bad) => {
+                let why = if resp.truncated {
+                    "the answer from DHIS2 was too large".to_string()
+                } else {
+                    bad.0
+                };
+                return Ok(BatchOutcome::Retry {
+                    why,
+                    retry_after: None,
+                });
+            }
+        };
+        let mut verdicts = dhis2::judge(&summary, &row_refs, refs.len());
+        // Deletions, for the forms whose values were stored.
+        let deleting: Vec<usize> = (0..refs.len())
+            .filter(|&i| verdicts[i] != Verdict::SendAlone && !refs[i].deletions.is_empty())
+            .collect();
+        if !deleting.is_empty() {
+            let del_items: Vec<&Dhis2Item> = deleting.iter().map(|&i| refs[i]).collect();
+            let (body, _) = dhis2::data_value_set(&del_items, Rows::Deletions);
+            let del_rows: Vec<&DueRow> = deleting.iter().map(|&i| &batch[i]).collect();
+            match self.post(
+                pass,
+                report,
+                "/api/dataValueSets?importStrategy=DELETE",
+                body,
+                gzip,
+                &del_rows,
+            )? {
+                Ok(r) if dhis2::parse_import_summary(&r.body).is_ok() => {}
+                Ok(_) => {
+                    return Ok(BatchOutcome::Retry {
+                        why: "DHIS2 did not confirm the deletion of removed values".into(),
+                        retry_after: None,
+                    });
+                }
+                Err(outcome) => return Ok(outcome),
+            }
+        }
+        // Completion, when several forms went in bulk form.
+        if refs.len() > 1 {
+            let done: Vec<usize> = (0..refs.len())
+                .filter(|&i| verdicts[i] == Verdict::Delivered)
+                .collect();
+            if !done.is_empty() {
+                let body =
+                    dhis2::completion_body(&done.iter().map(|&i| refs[i]).collect::<Vec<_>>());
+                let done_rows: Vec<&DueRow> = done.iter().map(|&i| &batch[i]).collect();
+                match self.post(
+                    pass,
+                    report,
+                    "/api/completeDataSetRegistrations",
+                    body,
+                    gzip,
+                    &done_rows,
+                )? {
+                    Ok(r) if dhis2::parse_import_summary(&r.body).is_ok() => {}
+                    Ok(_) => {
+                        return Ok(BatchOutcome::Retry {
+                            why: "DHIS2 did not confirm the completion of the forms".into(),
+                            retry_after: None,
+                        });
+                    }
+                    Err(outcome) => return Ok(outcome),
+                }
+            }
+        }
+        if refs.len() == 1 && verdicts[0] == Verdict::SendAlone {
+            verdicts[0] = Verdict::Rejected {
+                whole: true,
+                problems: vec![],
+            };
+        }
+        Ok(BatchOutcome::Judged(verdicts))
+    }
+}
+
+impl Route for Dhis2Route {
+    fn destination(&self) -> Destination {
+        Destination::Dhis2
+    }
+
+    fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error> {
+        if self.plan.is_none() {
+            self.plan(pass, report)?;
+        }
+        let Some(batch) = self.plan.as_mut().and_then(VecDeque::pop_front) else {
+            return Ok(Step::Idle);
+        };
+        let now = pass.clock.now();
+        let dest = Destination::Dhis2;
+        let rows: Vec<&DueRow> = batch.iter().collect();
+        report.retries += u32::from(batch.iter().any(|r| r.attempts > 0));
+        mark_in_flight(&mut pass.conn, now, dest, &rows)?;
+        let outcome = self.send_batch(pass, report, &batch)?;
+        let now = pass.clock.now();
+        match outcome {
+            BatchOutcome::Judged(verdicts) => {
+                destination_answered(&pass.conn, dest)?;
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let mut alone = Vec::new();
+                for (row, verdict) in batch.iter().zip(verdicts) {
+                    let key = (row.submission_id.as_str(), row.revision, dest);
+                    match verdict {
+                        Verdict::Delivered => {
+                            store_problems(&tx, key, &[])?;
+                            set_state(
+                                &tx,
+                                now,
+                                key,
+                                DeliveryState::Delivered,
+                                None,
+                                None,
+                                "delivered",
+                                None,
+                            )?;
+                            report.delivered.push(ItemRef {
+                                id: row.submission_id.clone(),
+                                revision: row.revision,
+                            });
+                        }
+                        Verdict::Rejected { whole, problems } => {
+                            store_problems(&tx, key, &problems)?;
+                            let summary = rejection_summary(whole, &problems);
+                            set_state(
+                                &tx,
+                                now,
+                                key,
+                                DeliveryState::Rejected,
+                                None,
+                                Some(&summary),
+                                "rejected",
+                                None,
+                            )?;
+                            report.rejected.push(Rejection {
+                                id: row.submission_id.clone(),
+                                revision: row.revision,
+                                whole,
+                                problems,
+                            });
+                        }
+                        Verdict::SendAlone => {
+                            tx.execute(
+                                "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+                                params![row.submission_id, row.revision, dest.as_str()],
+                            )?;
+                            set_state(
+                                &tx,
+                                now,
+                                key,
+                                DeliveryState::Pending,
+                                None,
+                                None,
+                                "send alone",
+                                Some("the answer did not say which form of the batch was at fault"),
+                            )?;
+                            let mut r = row.clone();
+                            r.solo = true;
+                            r.attempts += 1;
+                            alone.push(r);
+                        }
+                    }
+                }
+                tx.commit()?;
+                if let Some(plan) = self.plan.as_mut() {
+                    for r in alone {
+                        plan.push_back(vec![r]);
+                    }
+                }
+                Ok(Step::Sent)
+            }
+            BatchOutcome::Retry { why, retry_after } => {
+                report.failures.push(why.clone());
+                let until = destination_failed(pass, dest, retry_after)?;
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for row in &batch {
+                    let key = (row.submission_id.as_str(), row.revision, dest);
+                    let wait = retry::backoff(row.attempts + 1, retry_after, &mut pass.rng);
+                    let next = (now
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)))
+                    .max(until);
+                    set_state(
+                        &tx,
+                        now,
+                        key,
+                        DeliveryState::Pending,
+                        Some(next),
+                        Some(&format!("will retry: {why}")),
+                        "retry later",
+                        Some(&why),
+                    )?;
+                }
+                tx.commit()?;
+                Ok(Step::Stop)
+            }
+            BatchOutcome::Hold(why) => {
+                hold_destination(&pass.conn, dest, &why, now)?;
+                report.held = Some(why.clone());
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for row in &batch {
+                    let key = (row.submission_id.as_str(), row.revision, dest);
+                    set_state(
+                        &tx,
+                        now,
+                        key,
+                        DeliveryState::Pending,
+                        None,
+                        Some(&why),
+                        "held",
+                        None,
+                    )?;
+                }
+                tx.commit()?;
+                Ok(Step::Stop)
+            }
+            BatchOutcome::Split(why) => {
+                destination_answered(&pass.conn, dest)?;
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let mut alone = Vec::new();
+                for row in &batch {
+                    let key = (row.submission_id.as_str(), row.revision, dest);
+                    if batch.len() > 1 {
+                        tx.execute(
+                            "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+                            params![row.submission_id, row.revision, dest.as_str()],
+                        )?;
+                        set_state(
+                            &tx,
+                            now,
+                            key,
+                            DeliveryState::Pending,
+                            None,
+                            None,
+                            "send alone",
+                            Some(&why),
+                        )?;
+                        let mut r = row.clone();
+                        r.solo = true;
+                        alone.push(r);
+                    } else {
+                        let problems = vec![FieldProblem {
+                            field: "form".into(),
+                            code: None,
+                            server_message: why.clone(),
+                            advice: "DHIS2 refused this form. Read the server's message; ask your supervisor if it is unclear.".into(),
+                        }];
+                        store_problems(&tx, key, &problems)?;
+                        set_state(
+                            &tx,
+                            now,
+                            key,
+                            DeliveryState::Rejected,
+                            None,
+                            Some(&why),
+                            "rejected",
+                            None,
+                        )?;
+                        report.rejected.push(Rejection {
+                            id: row.submission_id.clone(),
+                            revision: row.revision,
+                            whole: true,
+                            problems,
+                        });
+                    }
+                }
+                tx.commit()?;
+                if let Some(plan) = self.plan.as_mut() {
+                    for r in alone {
+                        plan.push_back(vec![r]);
+                    }
+                }
+                Ok(Step::Sent)
+            }
+        }
+    }
+}
+
+/// The short reason stored as `last_error` for a rejection.
+pub fn rejection_summary(whole: bool, problems: &[FieldProblem]) -> String {
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    let first = problems
+        .first()
+        .map(|p| p.advice.as_str())
+        .unwrap_or("DHIS2 refused the form.");
+    if whole {
+        format!("refused as a whole ({}): {first}", fields.join(", "))
+    } else {
+        format!(
+            "some values refused ({}), the others were stored: {first}",
+            fields.join(", ")
+        )
+    }
+}
+
+/// Earlier revisions whose values DHIS2 may hold: delivered ones, and ones
+/// sent with an unknown outcome.
+fn earlier_sent(conn: &Connection, id: &str, revision: u32) -> Result<Vec<Draft>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.content FROM revisions v JOIN deliveries d
+           ON d.submission_id = v.submission_id AND d.revision = v.revision AND d.destination = 'dhis2'
+         WHERE v.submission_id = ?1 AND v.revision < ?2 AND (d.state = 'delivered' OR d.attempts > 0)
+         ORDER BY v.revision",
+    )?;
+    let rows = stmt.query_map(params![id, revision], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for c in rows {
+        out.push(serde_json::from_str(&c?)?);
+    }
+    Ok(out)
+}
+
+/// An older revision left in flight by a killed pass, when a newer revision
+/// exists: for DHIS2 the newer one carries the whole form, so the old one is
+/// superseded (its values are deleted if the newer revision dropped them).
+fn supersede_stale_in_flight(
+    conn: &mut Connection,
+    now: DateTime<Utc>,
+    dest: Destination,
+) -> Result<(), Error> {
+    let stale: Vec<(String, u32)> = conn
+        .prepare(
+            "SELECT d.submission_id, d.revision FROM deliveries d JOIN submissions s ON s.id = d.submission_id
+             WHERE d.destination = ?1 AND d.state = 'in_flight' AND d.revision < s.latest_revision",
+        )?
+        .query_map([dest.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for (id, rev) in stale {
+        set_state(
+            &tx,
+            now,
+            (&id, rev, dest),
+            DeliveryState::Superseded,
+            None,
+            None,
+            "superseded",
+            Some("a newer revision is sent instead"),
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// gzip-compresses a body.
+pub fn gzip_bytes(body: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 32),
+        flate2::Compression::default(),
+    );
+    if enc.write_all(body).is_err() {
+        return body.to_vec();
+    }
+    enc.finish().unwrap_or_else(|_| body.to_vec())
+}
+
+#[cfg(test)]
+mod tests;

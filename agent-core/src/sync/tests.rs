@@ -1,0 +1,389 @@
+//! The engine with a scripted transport: leases, holds, backoff, cancel,
+//! in-flight recovery. The DHIS2 answers are the contract's shapes; the
+//! end-to-end tests in `tests/` run the same paths against a real server.
+
+use super::*;
+use crate::agent::Agent;
+use crate::clock::FixedClock;
+use crate::credentials::StaticCredentials;
+use crate::form::FormSet;
+use crate::http::{HttpResponse, TransportErrorKind};
+use chrono::TimeZone;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+type Script = Box<dyn Fn(&HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync>;
+
+struct Scripted {
+    script: Mutex<Script>,
+    seen: Mutex<Vec<HttpRequest>>,
+}
+
+impl Scripted {
+    fn new(
+        f: impl Fn(&HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync + 'static,
+    ) -> Arc<Scripted> {
+        Arc::new(Scripted {
+            script: Mutex::new(Box::new(f)),
+            seen: Mutex::new(vec![]),
+        })
+    }
+    fn set(
+        &self,
+        f: impl Fn(&HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync + 'static,
+    ) {
+        *self.script.lock().unwrap() = Box::new(f);
+    }
+    fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+impl Transport for Scripted {
+    fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.seen.lock().unwrap().push(req.clone());
+        (self.script.lock().unwrap())(req)
+    }
+}
+
+fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse {
+        status,
+        headers: vec![],
+        body: body.as_bytes().to_vec(),
+        truncated: false,
+    })
+}
+
+fn success() -> Result<HttpResponse, TransportError> {
+    answer(
+        200,
+        r#"{"httpStatus":"OK","httpStatusCode":200,"status":"OK","response":{"responseType":"ImportSummary","status":"SUCCESS","importCount":{"imported":3,"updated":0,"ignored":0,"deleted":0},"conflicts":[]}}"#,
+    )
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    agent: Agent,
+    clock: Arc<FixedClock>,
+    transport: Arc<Scripted>,
+    creds: StaticCredentials,
+}
+
+fn world(forms_per_batch: usize, transport: Arc<Scripted>) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let forms = FormSet::load_dir(&schemas.join("forms")).unwrap();
+    let facilities = FacilityMap::load(&schemas.join("facilities/example.json")).unwrap();
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 10, 9, 0, 0).unwrap(),
+    ));
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms,
+        facilities,
+        clock.clone(),
+    )
+    .unwrap()
+    .with_transport(transport.clone())
+    .with_dhis2(Dhis2Settings {
+        url: "http://dhis2.invalid".into(),
+        batch_max_values: 15 * forms_per_batch, // A CHW form has 15 values.
+        batch_max_bytes: 1 << 20,
+        gzip: Some(false),
+    });
+    let creds = StaticCredentials {
+        dhis2: Some(Credentials::Basic {
+            username: "admin".into(),
+            password: "district".into(),
+        }),
+        lmis: None,
+    };
+    World {
+        _dir: dir,
+        agent,
+        clock,
+        transport,
+        creds,
+    }
+}
+
+fn example_draft(facility: &str, period: &str) -> Draft {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/examples/draft-chw-valid.json");
+    let mut d: Draft = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    d.facility = facility.into();
+    d.period = period.into();
+    d
+}
+
+impl World {
+    fn record(&self, facility: &str, period: &str) -> String {
+        self.agent
+            .submit(&example_draft(facility, period), true)
+            .unwrap()
+            .id
+    }
+    fn sync(&self) -> SyncReport {
+        self.agent
+            .sync(
+                SyncBudget::time(Duration::from_secs(30)),
+                &self.creds,
+                false,
+            )
+            .unwrap()
+    }
+    fn dhis2_state(&self, id: &str) -> DeliveryState {
+        self.agent
+            .status(id)
+            .unwrap()
+            .destinations
+            .iter()
+            .find(|d| d.destination == Destination::Dhis2)
+            .unwrap()
+            .state
+    }
+}
+
+#[test]
+fn a_form_is_delivered_and_the_lmis_part_waits() {
+    let w = world(10, Scripted::new(|_| success()));
+    let id = w.record("HP-001", "2026-10");
+    let r = w.sync();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!(
+        d.delivered,
+        vec![ItemRef {
+            id: id.clone(),
+            revision: 1
+        }]
+    );
+    assert_eq!((d.requests, d.queued), (1, 0));
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
+    // The LMIS part is untouched and the pass does not claim to be done.
+    let l = r.destination(Destination::Lmis).unwrap();
+    assert_eq!((l.queued, l.requests), (1, 0));
+    assert!(!r.done);
+    let req = w.transport.seen.lock().unwrap()[0].clone();
+    assert_eq!(req.url, "http://dhis2.invalid/api/dataValueSets");
+    assert!(
+        req.headers
+            .iter()
+            .any(|(k, v)| k == "Authorization" && v.starts_with("Basic "))
+    );
+    let detail = w.agent.inspect(&id).unwrap();
+    assert!(detail.audit.iter().any(|a| a.event == "delivered"));
+}
+
+#[test]
+fn refused_credentials_hold_the_destination_without_a_retry_storm() {
+    let w = world(
+        1,
+        Scripted::new(|_| answer(401, r#"{"httpStatus":"Unauthorized","status":"ERROR"}"#)),
+    );
+    let a = w.record("HP-001", "2026-10");
+    w.record("HP-002", "2026-10");
+    let r = w.sync();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!(d.requests, 1, "one refusal stops the destination");
+    assert!(d.held.as_deref().unwrap().contains("refused the username"));
+    assert_eq!(w.dhis2_state(&a), DeliveryState::Pending);
+    // Later passes send nothing until the user gives new credentials.
+    w.clock.advance(chrono::Duration::hours(5));
+    let r = w.sync();
+    assert_eq!(w.transport.count(), 1);
+    assert!(r.destination(Destination::Dhis2).unwrap().held.is_some());
+    w.transport.set(|_| success());
+    let r = w
+        .agent
+        .sync(SyncBudget::time(Duration::from_secs(30)), &w.creds, true)
+        .unwrap();
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().delivered.len(),
+        2
+    );
+}
+
+#[test]
+fn transient_failures_back_off_with_jitter_and_honour_retry_after() {
+    let t = Scripted::new(|_| {
+        Ok(HttpResponse {
+            status: 503,
+            headers: vec![("retry-after".into(), "600".into())],
+            body: b"<html>busy</html>".to_vec(),
+            truncated: false,
+        })
+    });
+    let w = world(1, t);
+    let id = w.record("HP-001", "2026-10");
+    w.record("HP-002", "2026-10");
+    let r = w.sync();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!(
+        d.requests, 1,
+        "a failing destination is not hammered in the same pass"
+    );
+    let next = d.next_attempt_at.unwrap();
+    assert!(
+        next >= w.clock.now() + chrono::Duration::seconds(600),
+        "Retry-After honoured: {next}"
+    );
+    assert!(r.call_again_at.is_some());
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Pending);
+    // Before the time, nothing is sent.
+    w.clock.advance(chrono::Duration::seconds(300));
+    w.sync();
+    assert_eq!(w.transport.count(), 1);
+    // After it, the server is back.
+    w.transport.set(|_| success());
+    w.clock.set(next + chrono::Duration::seconds(1));
+    let r = w.sync();
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().delivered.len(),
+        2
+    );
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
+}
+
+#[test]
+fn a_request_with_an_unknown_outcome_is_resent() {
+    let t = Scripted::new(|_| {
+        Err(TransportError {
+            kind: TransportErrorKind::Timeout,
+            maybe_sent: true,
+            message: "no answer".into(),
+        })
+    });
+    let w = world(1, t);
+    let id = w.record("HP-001", "2026-10");
+    let r = w.sync();
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().failures,
+        vec!["no answer".to_string()]
+    );
+    let st = w.agent.status(&id).unwrap();
+    let d = st
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Dhis2)
+        .unwrap();
+    assert_eq!((d.state, d.attempts), (DeliveryState::Pending, 1));
+    assert!(d.last_error.as_deref().unwrap().contains("will retry"));
+    w.transport.set(|_| success());
+    w.clock.advance(chrono::Duration::hours(2));
+    w.sync();
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
+}
+
+#[test]
+fn a_pass_killed_mid_request_is_resumed_after_its_lease_expires() {
+    let w = world(1, Scripted::new(|_| success()));
+    let id = w.record("HP-001", "2026-10");
+    // What a killed process leaves behind: the row in flight, the lease taken.
+    {
+        let conn = Connection::open(w.agent.database_path()).unwrap();
+        conn.execute(
+            "UPDATE deliveries SET state = 'in_flight', attempts = 1 WHERE destination = 'dhis2'",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO sync_lease (name, holder, expires_at) VALUES ('sync', 'dead-process', ?1)",
+            [ts(w.clock.now() + chrono::Duration::seconds(90))],
+        )
+        .unwrap();
+    }
+    let e = w
+        .agent
+        .sync(SyncBudget::time(Duration::from_secs(5)), &w.creds, false)
+        .unwrap_err();
+    assert!(matches!(e, crate::AgentError::Busy { .. }), "{e:?}");
+    assert_eq!(w.transport.count(), 0);
+    w.clock.advance(chrono::Duration::seconds(91));
+    let r = w.sync();
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().delivered.len(),
+        1
+    );
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
+}
+
+#[test]
+fn a_pass_can_be_cancelled_from_another_thread_between_requests() {
+    let started = Arc::new(std::sync::Barrier::new(2));
+    let go = started.clone();
+    let first = Arc::new(AtomicBool::new(true));
+    let t = Scripted::new(move |_| {
+        if first.swap(false, Ordering::SeqCst) {
+            go.wait();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        success()
+    });
+    let w = Arc::new(world(1, t));
+    for f in ["HP-001", "HP-002", "HP-003"] {
+        w.record(f, "2026-10");
+    }
+    let w2 = w.clone();
+    let syncing = std::thread::spawn(move || w2.sync());
+    started.wait(); // The first request is in progress.
+    w.agent.cancel_sync();
+    let r = syncing.join().unwrap();
+    assert!(r.cancelled);
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!((d.requests, d.delivered.len(), d.queued), (1, 1, 2));
+    assert!(!r.done);
+}
+
+#[test]
+fn forms_are_batched_and_a_refused_value_is_shown_per_field() {
+    let t = Scripted::new(|req| {
+        if req.url.ends_with("/api/completeDataSetRegistrations") {
+            return success();
+        }
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+        let n = body["dataValues"].as_array().unwrap().len();
+        assert_eq!(n, 30, "two forms in one request");
+        let idx = n / 2 + 3;
+        answer(
+            409,
+            &format!(
+                r#"{{"httpStatus":"Conflict","httpStatusCode":409,"status":"WARNING","response":{{"responseType":"ImportSummary","status":"WARNING",
+                "importCount":{{"imported":{},"updated":0,"ignored":1,"deleted":0}},
+                "conflicts":[{{"object":"x","objects":{{}},"value":"Data value is not a positive integer","errorCode":"E7619","property":"value","indexes":[{idx}]}}]}}}}"#,
+                n - 1
+            ),
+        )
+    });
+    let w = world(2, t);
+    let a = w.record("HP-001", "2026-10");
+    let b = w.record("HP-002", "2026-10");
+    let r = w.sync();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!(d.requests, 2, "one values request, one completion request");
+    assert_eq!(
+        d.delivered,
+        vec![ItemRef {
+            id: a.clone(),
+            revision: 1
+        }]
+    );
+    assert_eq!(d.rejected.len(), 1);
+    assert_eq!(d.rejected[0].id, b);
+    assert!(!d.rejected[0].whole);
+    let st = w.agent.status(&b).unwrap();
+    let dest = st
+        .destinations
+        .iter()
+        .find(|x| x.destination == Destination::Dhis2)
+        .unwrap();
+    assert_eq!(dest.state, DeliveryState::Rejected);
+    assert_eq!(dest.problems[0].code.as_deref(), Some("E7619"));
+    assert!(dest.problems[0].field.starts_with("service."));
+    assert!(
+        dest.last_error
+            .as_deref()
+            .unwrap()
+            .contains("the others were stored")
+    );
+}
