@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 #[serde(deny_unknown_fields)]
 pub struct FormDefinition {
     /// The JSON Schema the file declares (ignored; lets editors validate it).
-    #[serde(rename = "$schema", default, skip_serializing)]
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// Stable identifier, e.g. `chw-monthly`; drafts name their form by it.
     pub id: String,

@@ -1046,9 +1046,13 @@ impl Dhis2Route {
         let req = self.request("/api/dataValueSets?dryRun=true", probe);
         let (_, result) = pass.send(Destination::Dhis2, &req, b"(gzip probe, dry run)", report)?;
         let answer = match result {
-            Ok(r) if r.status == 200 || r.status == 409 => {
-                Some(dhis2::parse_import_summary(&r.body).is_ok())
-            }
+            // An empty dry run that was understood is a success; a server
+            // that did not inflate the body fails to parse it (an ERROR
+            // summary on old versions, a 400 on new ones).
+            Ok(r) if r.status == 200 || r.status == 409 => Some(
+                dhis2::parse_import_summary(&r.body)
+                    .is_ok_and(|s| s.status != dhis2::ImportStatus::Error),
+            ),
             Ok(r) if r.status == 401 || r.status == 403 || r.status >= 500 || r.status == 429 => {
                 None
             }

@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod drafts;
+pub mod mock;
 pub mod show;
 
 /// The example form definitions, embedded so the demo needs no set-up.
@@ -34,6 +35,8 @@ pub mod exit {
     pub const CONFIG: i32 = 3;
     /// The submission asked for does not exist.
     pub const NOT_FOUND: i32 = 4;
+    /// `sync` ended with forms still queued (retry later, or see the report).
+    pub const NOT_DONE: i32 = 5;
 }
 
 /// The exit code for an agent error.

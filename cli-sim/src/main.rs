@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 failure (storage, internal error); \
 2 the draft has findings (errors to fix, or warnings to confirm with --confirm-warnings); \
-3 the configuration, a form definition or the facility map needs fixing; 4 no such submission.";
+3 the configuration, a form definition or the facility map needs fixing; 4 no such submission; \
+5 sync ended with forms still queued.";
 
 #[derive(Debug, Parser)]
 #[command(name = "cli-sim", version, about = "Record, inspect and simulate the health-post sync agent.", after_help = EXIT_CODES)]
@@ -80,8 +81,58 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send what is queued: one bounded pass, or passes until done.
+    Sync {
+        /// Seconds the pass may take.
+        #[arg(long, default_value_t = 60)]
+        budget_secs: u64,
+        /// Release destinations held after refused credentials (after fixing them).
+        #[arg(long)]
+        retry_auth: bool,
+        /// Keep syncing (waiting as each report says) until done, at most this many passes.
+        #[arg(long)]
+        until_done: Option<u32>,
+        /// JSON output for scripts (the last pass's report).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run simulated servers on 127.0.0.1 (foreground, until Ctrl-C).
+    Mock {
+        #[command(subcommand)]
+        server: MockServer,
+    },
+    /// Pull metadata from DHIS2 into a form definition.
+    Metadata {
+        #[command(subcommand)]
+        action: MetadataAction,
+    },
     /// List the forms this agent knows.
     Forms {
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MockServer {
+    /// A simulated DHIS2 (Web API: dataValueSets, metadata, faults).
+    Dhis2(cli_sim::mock::dhis2::MockDhis2Args),
+}
+
+#[derive(Debug, Subcommand)]
+enum MetadataAction {
+    /// Fetch a data set and write or refresh the service part of its form.
+    Pull {
+        /// The DHIS2 data set uid.
+        #[arg(long)]
+        data_set: String,
+        /// The form to refresh or create (default: the form using this data set).
+        #[arg(long)]
+        form: Option<String>,
+        /// Use the copy cached at the last pull instead of the network.
+        #[arg(long)]
+        offline: bool,
         /// JSON output for scripts.
         #[arg(long)]
         json: bool,
@@ -239,6 +290,94 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
                 print_json(&d);
             } else {
                 print!("{}", show::detail(&d));
+            }
+            Ok(exit::OK)
+        }
+        Command::Sync {
+            budget_secs,
+            retry_auth,
+            until_done,
+            json,
+        } => {
+            let cfg = AgentConfig::load(&cli.config).map_err(AgentError::from)?;
+            let agent = open(&cli.config)?;
+            let creds = agent_core::credentials::ConfigCredentials::new(&cfg);
+            let budget =
+                agent_core::sync::SyncBudget::time(std::time::Duration::from_secs(budget_secs));
+            let passes = until_done.unwrap_or(1).max(1);
+            let mut report = agent.sync(budget, &creds, retry_auth)?;
+            for _ in 1..passes {
+                if report.done || report.call_again_at.is_none() {
+                    break;
+                }
+                if !json {
+                    print!("{}", show::sync_report(&report));
+                }
+                let wait = report
+                    .call_again_at
+                    .map(|t| (t - agent.clock().now()).to_std().unwrap_or_default())
+                    .unwrap_or_default()
+                    .min(std::time::Duration::from_secs(300));
+                std::thread::sleep(wait);
+                report = agent.sync(budget, &creds, false)?;
+            }
+            if json {
+                print_json(&report);
+            } else {
+                print!("{}", show::sync_report(&report));
+            }
+            Ok(if report.done {
+                exit::OK
+            } else {
+                exit::NOT_DONE
+            })
+        }
+        Command::Mock {
+            server: MockServer::Dhis2(args),
+        } => {
+            cli_sim::mock::dhis2::run_cli(args).map_err(|e| AgentError::Config {
+                message: format!("the simulated DHIS2 could not start: {e}"),
+            })?;
+            Ok(exit::OK)
+        }
+        Command::Metadata {
+            action:
+                MetadataAction::Pull {
+                    data_set,
+                    form,
+                    offline,
+                    json,
+                },
+        } => {
+            let cfg = AgentConfig::load(&cli.config).map_err(AgentError::from)?;
+            let agent = open(&cli.config)?;
+            let creds = agent_core::credentials::ConfigCredentials::new(&cfg);
+            let pull = agent.pull_metadata(&data_set, form.as_deref(), &creds, offline)?;
+            if json {
+                print_json(&pull);
+            } else {
+                let r = &pull.report;
+                println!(
+                    "form {}: {} field(s) kept, {} added, {} removed{}",
+                    r.form,
+                    r.kept,
+                    r.added.len(),
+                    r.removed.len(),
+                    if r.changed {
+                        format!("; written to {}", pull.file.display())
+                    } else {
+                        "; unchanged".into()
+                    }
+                );
+                for a in &r.added {
+                    println!("  added   {a}");
+                }
+                for x in &r.removed {
+                    println!("  removed {x}");
+                }
+                for w in r.warnings.iter().chain(&pull.pending_mismatches) {
+                    println!("  note: {w}");
+                }
             }
             Ok(exit::OK)
         }

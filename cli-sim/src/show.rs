@@ -48,6 +48,17 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
             if let Some(e) = &d.last_error {
                 let _ = writeln!(s, "      {}: {e}", d.destination);
             }
+            for p in &d.problems {
+                let code = p
+                    .code
+                    .as_deref()
+                    .map(|c| format!(" [{c}]"))
+                    .unwrap_or_default();
+                let _ = writeln!(s, "        {}{code}: {}", p.field, p.advice);
+                if !p.server_message.is_empty() {
+                    let _ = writeln!(s, "          server said: {}", p.server_message);
+                }
+            }
         }
     }
     s
@@ -126,5 +137,64 @@ pub fn detail(d: &SubmissionDetail) -> String {
             a.detail.as_deref().unwrap_or("")
         );
     }
+    s
+}
+
+/// A sync report, per destination.
+pub fn sync_report(r: &agent_core::sync::SyncReport) -> String {
+    let mut s = String::new();
+    for d in &r.destinations {
+        let name = d.destination.map(|x| x.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{name}: {} delivered, {} rejected, {} still queued; {} request(s), {} bytes sent, {} received",
+            d.delivered.len(),
+            d.rejected.len(),
+            d.queued,
+            d.requests,
+            d.bytes_sent,
+            d.bytes_received
+        );
+        for rej in &d.rejected {
+            let how = if rej.whole {
+                "refused"
+            } else {
+                "partly refused"
+            };
+            let _ = writeln!(s, "  {how}: {} (revision {})", rej.id, rej.revision);
+            for p in &rej.problems {
+                let _ = writeln!(s, "    {}: {}", p.field, p.advice);
+            }
+        }
+        for f in &d.failures {
+            let _ = writeln!(s, "  problem: {f}");
+        }
+        if let Some(h) = &d.held {
+            let _ = writeln!(s, "  HELD: {h}");
+        }
+        if let Some(n) = &d.note {
+            let _ = writeln!(s, "  note: {n}");
+        }
+        if let Some(t) = d.next_attempt_at {
+            let _ = writeln!(s, "  next attempt: {}", t.format("%Y-%m-%d %H:%M:%S UTC"));
+        }
+    }
+    let _ = writeln!(
+        s,
+        "{}",
+        if r.done {
+            "done: every form is delivered".to_string()
+        } else if r.cancelled {
+            "cancelled: the rest waits for the next sync".to_string()
+        } else {
+            match r.call_again_at {
+                Some(t) => format!(
+                    "not done: sync again at {}",
+                    t.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+                None => "not done: a destination needs attention (see above)".to_string(),
+            }
+        }
+    );
     s
 }

@@ -1,0 +1,138 @@
+//! Bad answers from servers, over real HTTP on 127.0.0.1: HTML error pages
+//! from proxies, non-JSON, truncated JSON, a 200 that is not an import
+//! summary, unknown fields, a huge body. Each is classified, nothing
+//! panics, and the form stays queued with a reason a person can read.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use agent_core::clock::FixedClock;
+use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::outbox::{DeliveryState, Destination};
+use agent_core::sync::{Dhis2Settings, SyncBudget};
+use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
+use cli_sim::drafts::DraftGen;
+use cli_sim::mock::http::{Handler, Response, Server, ServerConfig};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn outcome_of(answer: Response) -> (DeliveryState, String) {
+    let answer = Arc::new(answer);
+    let handler: Handler = Arc::new(move |_req| (*answer).clone());
+    let server = Server::start(ServerConfig::default(), handler).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let forms = FormSet::load_dir(&schemas.join("forms")).unwrap();
+    let facilities = FacilityMap::load(&schemas.join("facilities/example.json")).unwrap();
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms.clone(),
+        facilities,
+        clock.clone(),
+    )
+    .unwrap()
+    .with_dhis2(Dhis2Settings {
+        url: server.url(),
+        batch_max_values: 100,
+        batch_max_bytes: 1 << 20,
+        gzip: Some(false),
+    });
+    let month = Period::containing(
+        PeriodType::Monthly,
+        agent_core::Clock::today(clock.as_ref()),
+    )
+    .previous();
+    let draft = DraftGen::new(1).draft(
+        forms.get("chw-monthly").unwrap(),
+        "HP-001",
+        &month.iso(),
+        &BTreeMap::new(),
+    );
+    let id = agent.submit(&draft, true).unwrap().id;
+    let creds = StaticCredentials {
+        dhis2: Some(Credentials::Basic {
+            username: "admin".into(),
+            password: "district".into(),
+        }),
+        lmis: None,
+    };
+    let report = agent
+        .sync(SyncBudget::time(Duration::from_secs(20)), &creds, false)
+        .unwrap();
+    assert_eq!(report.destination(Destination::Dhis2).unwrap().requests, 1);
+    let st = agent.status(&id).unwrap();
+    let d = st
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Dhis2)
+        .unwrap()
+        .clone();
+    (d.state, d.last_error.unwrap_or_default())
+}
+
+#[test]
+fn bad_answers_leave_the_form_queued_with_a_reason() {
+    let html = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>";
+    let huge = format!(
+        r#"{{"responseType":"ImportSummary","status":"SUCCESS","description":"{}"}}"#,
+        "x".repeat(5 * 1024 * 1024)
+    );
+    let cases: Vec<(&str, Response, &str)> = vec![
+        (
+            "proxy page with 200",
+            Response::text(200, "text/html", html),
+            "web page instead of DHIS2 data",
+        ),
+        (
+            "not json",
+            Response::text(200, "text/plain", "OK"),
+            "not DHIS2 JSON",
+        ),
+        (
+            "truncated json",
+            Response::text(
+                200,
+                "application/json",
+                r#"{"responseType":"ImportSummary","status":"SUCC"#,
+            ),
+            "cut off",
+        ),
+        (
+            "a 200 that is not an import summary",
+            Response::json(
+                200,
+                &serde_json::json!({"httpStatus": "OK", "message": "Login successful"}),
+            ),
+            "not an import summary: Login successful",
+        ),
+        (
+            "a gateway error",
+            Response::text(502, "text/html", html),
+            "busy or failing (HTTP 502)",
+        ),
+        (
+            "a huge body",
+            Response::text(200, "application/json", huge),
+            "too large",
+        ),
+    ];
+    for (name, answer, words) in cases {
+        let (state, why) = outcome_of(answer);
+        assert_eq!(state, DeliveryState::Pending, "{name}");
+        assert!(why.contains(words), "{name}: {why}");
+    }
+}
+
+#[test]
+fn unknown_fields_in_an_answer_are_ignored() {
+    let answer = Response::json(
+        200,
+        &serde_json::json!({"httpStatus": "OK", "newTopLevel": [1, 2], "response": {
+            "responseType": "ImportSummary", "status": "SUCCESS", "importCount": {"imported": 15, "updated": 0, "ignored": 0, "deleted": 0, "future": 1},
+            "somethingNew": {"a": "b"}, "conflicts": []}}),
+    );
+    let (state, why) = outcome_of(answer);
+    assert_eq!(state, DeliveryState::Delivered, "{why}");
+}
