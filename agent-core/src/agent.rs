@@ -343,6 +343,25 @@ impl Agent {
         })
     }
 
+    /// Connectivity came back (the shell saw the network return): forget the
+    /// backoff so the next sync tries at once. Returns how many deliveries
+    /// became due. Holds (refused credentials) stay.
+    pub fn network_available(&self) -> Result<u64> {
+        Ok(sync::reset_backoff(&mut self.conn(), self.clock.now())?)
+    }
+
+    /// Sends a refused form again at the next sync (after the district reopened
+    /// the period, or fixed the server's configuration). Returns how many
+    /// destinations were requeued; 0 when nothing was refused.
+    pub fn resend_rejected(&self, id: &str) -> Result<u64> {
+        self.status(id)?;
+        Ok(sync::requeue_rejected(
+            &mut self.conn(),
+            id,
+            self.clock.now(),
+        )?)
+    }
+
     /// Asks a running sync to stop before its next request. Does nothing when no sync runs.
     pub fn cancel_sync(&self) {
         if self.syncing.load(Ordering::SeqCst) {

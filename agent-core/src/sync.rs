@@ -520,6 +520,57 @@ pub fn hold_destination(
     Ok(())
 }
 
+/// Forgets the backoff of every destination and makes waiting items due now:
+/// the shell calls it when connectivity comes back, a real signal that the
+/// earlier failures may be over.
+pub fn reset_backoff(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE destinations SET failures = 0, backoff_until = NULL",
+        [],
+    )?;
+    let n = tx.execute(
+        "UPDATE deliveries SET next_attempt_at = NULL, updated_at = ?1
+         WHERE state = 'pending' AND next_attempt_at IS NOT NULL",
+        [ts(now)],
+    )?;
+    tx.commit()?;
+    Ok(n as u64)
+}
+
+/// Puts the refused deliveries of a submission's latest revision back in the
+/// queue (the period was reopened, the server's configuration was fixed).
+/// Returns how many were requeued.
+pub fn requeue_rejected(conn: &mut Connection, id: &str, now: DateTime<Utc>) -> Result<u64, Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let rows: Vec<(u32, String)> = tx
+        .prepare(
+            "SELECT d.revision, d.destination FROM deliveries d JOIN submissions s ON s.id = d.submission_id
+             WHERE d.submission_id = ?1 AND d.revision = s.latest_revision AND d.state = 'rejected'",
+        )?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (rev, dest) in &rows {
+        let dest: Destination = dest.parse()?;
+        tx.execute(
+            "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+            params![id, rev, dest.as_str()],
+        )?;
+        set_state(
+            &tx,
+            now,
+            (id, *rev, dest),
+            DeliveryState::Pending,
+            None,
+            None,
+            "requeued",
+            Some("sent again at the user's request"),
+        )?;
+    }
+    tx.commit()?;
+    Ok(rows.len() as u64)
+}
+
 /// Releases a hold (after new credentials or a configuration fix).
 pub fn release_hold(conn: &Connection, dest: Destination) -> Result<(), Error> {
     conn.execute(
@@ -1431,20 +1482,35 @@ impl Route for Dhis2Route {
     }
 }
 
-/// The short reason stored as `last_error` for a rejection.
+/// The short reason stored as `last_error` for a rejection: the advice once
+/// per distinct reason, with the fields it concerns (counted when many).
 pub fn rejection_summary(whole: bool, problems: &[FieldProblem]) -> String {
-    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-    let first = problems
-        .first()
-        .map(|p| p.advice.as_str())
-        .unwrap_or("DHIS2 refused the form.");
-    if whole {
-        format!("refused as a whole ({}): {first}", fields.join(", "))
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for p in problems {
+        match groups.iter_mut().find(|(a, _)| *a == p.advice) {
+            Some((_, fields)) => fields.push(&p.field),
+            None => groups.push((&p.advice, vec![&p.field])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(advice, fields)| {
+            if fields.len() > 3 {
+                format!("{} fields: {advice}", fields.len())
+            } else {
+                format!("{}: {advice}", fields.join(", "))
+            }
+        })
+        .collect();
+    let text = if parts.is_empty() {
+        "DHIS2 refused the form.".to_string()
     } else {
-        format!(
-            "some values refused ({}), the others were stored: {first}",
-            fields.join(", ")
-        )
+        parts.join(" ")
+    };
+    if whole {
+        format!("refused as a whole; {text}")
+    } else {
+        format!("some values refused, the others were stored; {text}")
     }
 }
 

@@ -1,14 +1,22 @@
 //! `cli-sim demo`: a month of forms for several health posts, recorded
-//! through the agent's public API in a temporary folder, with the cases a
-//! health worker meets: a warning to confirm, an invalid form explained field
-//! by field and then fixed, a double tap, a correction.
+//! through the agent's public API in a temporary folder and synced to a
+//! simulated DHIS2 started on a free loopback port, with the cases a health
+//! worker meets: a warning to confirm, an invalid form explained field by
+//! field, a double tap, a correction, a server that is down, and a late
+//! report that DHIS2 refuses because the period is closed.
 
 use crate::drafts::DraftGen;
+use crate::mock::dhis2::{Dhis2Mock, Dhis2MockConfig, VersionFamily};
+use crate::mock::faults::FaultConfig;
 use crate::show;
-use agent_core::{Agent, AgentConfig, AgentError, Period, PeriodType};
+use agent_core::credentials::ConfigCredentials;
+use agent_core::outbox::Destination;
+use agent_core::sync::SyncBudget;
+use agent_core::{Agent, AgentConfig, AgentError, FacilityMap, FormSet, Period, PeriodType};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 /// Writes the example forms, facility map and an `agent.toml` into `dir`.
 pub fn write_example_setup(dir: &Path) -> std::io::Result<std::path::PathBuf> {
@@ -31,12 +39,34 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     let tmp = tempfile::tempdir()?;
     let dir = keep.unwrap_or(tmp.path());
     let config_path = write_example_setup(dir)?;
+
+    // The simulated DHIS2, with the metadata of the example forms. Periods
+    // close 90 days after they end, as many countries configure it.
+    let forms = FormSet::load_dir(&dir.join("forms")).map_err(|p| format!("{p:?}"))?;
+    let facilities = FacilityMap::load(&dir.join("facilities.json")).map_err(|p| p.join("; "))?;
+    let mut mc = Dhis2MockConfig::from_forms(&forms, &facilities);
+    mc.version = VersionFamily::V2_40;
+    for ds in &mut mc.data_sets {
+        ds.expiry_days = 90.0;
+    }
+    let dhis2 = Dhis2Mock::start(mc, 0)?;
+    // The password goes in a file next to the config, never on a command line.
+    std::fs::write(dir.join("dhis2-password"), "district\n")?;
+    let mut text = std::fs::read_to_string(&config_path)?;
+    text.push_str(&format!(
+        "[dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_file = \"dhis2-password\"\n",
+        dhis2.url()
+    ));
+    std::fs::write(&config_path, text)?;
+
     let config = AgentConfig::load(&config_path)?;
     let agent = Agent::open(&config)?;
+    let creds = ConfigCredentials::new(&config);
     let today = agent.clock().today();
     let month = Period::containing(PeriodType::Monthly, today).previous();
     writeln!(out, "== Health-post sync agent demo ==")?;
     writeln!(out, "working folder: {}", dir.display())?;
+    writeln!(out, "simulated DHIS2 (2.40 answers) at {}", dhis2.url())?;
     writeln!(
         out,
         "forms: {}",
@@ -57,17 +87,15 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     let mut drafts = DraftGen::new(7);
     let chw = agent
         .form("chw-monthly")
-        .ok_or("the example CHW form is missing")?
-        .clone();
+        .ok_or("the example CHW form is missing")?;
     let maternal = agent
         .form("hp-maternal-monthly")
-        .ok_or("the example maternal form is missing")?
-        .clone();
+        .ok_or("the example maternal form is missing")?;
     let mut saved = Vec::new();
 
-    writeln!(out, "-- 1. Recording a month of forms")?;
-    let facilities: Vec<_> = agent.facilities().iter().cloned().collect();
-    for f in &facilities {
+    writeln!(out, "-- 1. Recording a month of forms (no network yet)")?;
+    let all: Vec<_> = agent.facilities().iter().cloned().collect();
+    for f in &all {
         for def in [&chw, &maternal] {
             if !f.forms.is_empty() && !f.forms.contains(&def.id) {
                 continue;
@@ -92,9 +120,8 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
         .stock
         .get_mut("ACT-6x1")
         .ok_or("ACT-6x1 missing")?;
-    let extra = 30;
-    act.consumed = act.consumed.map(|c| c + extra);
-    act.received = act.received.map(|r| r + extra);
+    act.consumed = act.consumed.map(|c| c + 30);
+    act.received = act.received.map(|r| r + 30);
     match agent.submit(&warn_draft, false) {
         Err(AgentError::NeedsConfirmation { findings }) => {
             write!(out, "{}", show::findings(&findings))?;
@@ -141,12 +168,125 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
         again.duplicate
     )?;
 
-    writeln!(out, "\n-- 5. Outbox")?;
+    writeln!(
+        out,
+        "\n-- 5. A late report: the form for {} (DHIS2 closed that period after 90 days)",
+        {
+            let mut p = month;
+            for _ in 0..5 {
+                p = p.previous();
+            }
+            p.iso()
+        }
+    )?;
+    let mut late_period = month;
+    for _ in 0..5 {
+        late_period = late_period.previous();
+    }
+    let late = drafts.draft(&chw, "HP-002", &late_period.iso(), &BTreeMap::new());
+    let late_id = agent.submit(&late, true)?.id;
+    writeln!(out, "  saved {late_id}")?;
+
+    writeln!(
+        out,
+        "\n-- 6. Sync while DHIS2 cannot be reached: nothing is lost, everything waits"
+    )?;
+    dhis2.faults().set(FaultConfig {
+        down_for_secs: 600.0,
+        ..Default::default()
+    });
+    let report = agent.sync(SyncBudget::time(Duration::from_secs(20)), &creds, false)?;
+    write!(out, "{}", indent(&show::sync_report(&report)))?;
+
+    writeln!(out, "\n-- 7. The network is back: sync again")?;
+    dhis2.faults().end_down();
+    agent.network_available()?;
+    let report = agent.sync(SyncBudget::time(Duration::from_secs(30)), &creds, false)?;
+    write!(out, "{}", indent(&show::sync_report(&report)))?;
+
+    writeln!(
+        out,
+        "\n-- 8. Why DHIS2 refused the late report, field by field"
+    )?;
+    let st = agent.status(&late_id)?;
+    for d in st
+        .destinations
+        .iter()
+        .filter(|d| d.destination == Destination::Dhis2)
+    {
+        writeln!(
+            out,
+            "  {} {}: {}",
+            st.facility,
+            st.period,
+            d.last_error.as_deref().unwrap_or("")
+        )?;
+        write!(out, "{}", show::problems(&d.problems, "    "))?;
+    }
+
+    writeln!(out, "\n-- 9. What DHIS2 now holds (read back over its API)")?;
+    let held = read_back(&dhis2.url(), &chw.dhis2.data_set, &month.dhis2_id(), &all)?;
+    for (facility, n) in &held {
+        writeln!(
+            out,
+            "  {facility:<8} {month}: {n} values",
+            month = month.iso()
+        )?;
+    }
+    writeln!(
+        out,
+        "  completed forms registered: {}",
+        dhis2.completions().len()
+    )?;
+
+    writeln!(out, "\n-- 10. Outbox")?;
     write!(out, "{}", show::status_table(&agent.list(None, 50)?))?;
     write!(out, "{}", show::health(&agent.health()?))?;
     writeln!(
         out,
-        "\nSync to DHIS2 and OpenLMIS is not in this build yet: the forms stay queued in the outbox."
+        "\nThe stock half of each form waits for the LMIS route (not in this build yet)."
     )?;
+    dhis2.stop();
     Ok(())
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// Reads DHIS2's values for one data set and period back over HTTP, per facility.
+fn read_back(
+    url: &str,
+    data_set: &str,
+    period: &str,
+    facilities: &[agent_core::mapping::Facility],
+) -> Result<Vec<(String, usize)>, Box<dyn std::error::Error>> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut out = Vec::new();
+    for f in facilities {
+        let Some(ou) = &f.dhis2_org_unit else {
+            continue;
+        };
+        let text = agent
+            .get(&format!(
+                "{url}/api/dataValueSets?dataSet={data_set}&period={period}&orgUnit={ou}"
+            ))
+            .header(
+                "Authorization",
+                agent_core::http::basic_auth("admin", "district"),
+            )
+            .call()?
+            .body_mut()
+            .read_to_string()?;
+        let body: serde_json::Value = serde_json::from_str(&text)?;
+        let n = body
+            .get("dataValues")
+            .and_then(|v| v.as_array())
+            .map_or(0, Vec::len);
+        out.push((f.code.clone(), n));
+    }
+    Ok(out)
 }

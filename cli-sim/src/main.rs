@@ -96,6 +96,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a refused form again at the next sync (after the cause was fixed).
+    Resend {
+        /// The submission id.
+        id: String,
+    },
     /// Run simulated servers on 127.0.0.1 (foreground, until Ctrl-C).
     Mock {
         #[command(subcommand)]
@@ -331,6 +336,12 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
             } else {
                 exit::NOT_DONE
             })
+        }
+        Command::Resend { id } => {
+            let agent = open(&cli.config)?;
+            let n = agent.resend_rejected(&id)?;
+            println!("{n} refused part(s) of {id} will be sent at the next sync");
+            Ok(exit::OK)
         }
         Command::Mock {
             server: MockServer::Dhis2(args),

@@ -162,9 +162,7 @@ pub fn sync_report(r: &agent_core::sync::SyncReport) -> String {
                 "partly refused"
             };
             let _ = writeln!(s, "  {how}: {} (revision {})", rej.id, rej.revision);
-            for p in &rej.problems {
-                let _ = writeln!(s, "    {}: {}", p.field, p.advice);
-            }
+            s.push_str(&problems(&rej.problems, "    "));
         }
         for f in &d.failures {
             let _ = writeln!(s, "  problem: {f}");
@@ -196,5 +194,37 @@ pub fn sync_report(r: &agent_core::sync::SyncReport) -> String {
             }
         }
     );
+    s
+}
+
+/// Field problems, grouped when many fields share one reason.
+pub fn problems(list: &[agent_core::dhis2::FieldProblem], indent: &str) -> String {
+    let mut s = String::new();
+    let mut groups: Vec<(&agent_core::dhis2::FieldProblem, Vec<&str>)> = Vec::new();
+    for p in list {
+        match groups
+            .iter_mut()
+            .find(|(g, _)| g.code == p.code && g.server_message == p.server_message)
+        {
+            Some((_, fields)) => fields.push(&p.field),
+            None => groups.push((p, vec![&p.field])),
+        }
+    }
+    for (p, fields) in groups {
+        let code = p
+            .code
+            .as_deref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
+        let which = if fields.len() > 3 {
+            format!("{} fields", fields.len())
+        } else {
+            fields.join(", ")
+        };
+        let _ = writeln!(s, "{indent}{which}{code}: {}", p.advice);
+        if !p.server_message.is_empty() {
+            let _ = writeln!(s, "{indent}  server said: {}", p.server_message);
+        }
+    }
     s
 }

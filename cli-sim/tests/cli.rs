@@ -439,7 +439,7 @@ fn the_demo_runs() {
         "WARNING rules.act-consumed-vs-treated",
         "ERROR   stock.ORS.closing_balance",
         "same id: true (duplicate = true)",
-        "forms in the outbox: 9",
+        "forms in the outbox: 10",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }

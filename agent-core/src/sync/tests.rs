@@ -387,3 +387,31 @@ fn forms_are_batched_and_a_refused_value_is_shown_per_field() {
             .contains("the others were stored")
     );
 }
+
+#[test]
+fn a_refused_form_can_be_sent_again_once_the_cause_is_fixed() {
+    let locked = r#"{"httpStatus":"Conflict","httpStatusCode":409,"status":"ERROR","response":{"responseType":"ImportSummary","status":"ERROR",
+        "importCount":{"imported":0,"updated":0,"ignored":15,"deleted":0},
+        "conflicts":[{"objects":{"args":"x"},"value":"Untimely data entry","errorCode":"E8030","indexes":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14]}]}}"#;
+    let w = world(1, Scripted::new(move |_| answer(409, locked)));
+    let id = w.record("HP-001", "2026-10");
+    w.sync();
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Rejected);
+    // Refused forms are not retried on their own.
+    w.clock.advance(chrono::Duration::days(2));
+    w.sync();
+    assert_eq!(w.transport.count(), 1);
+    // The district opens the period; the user sends it again.
+    w.transport.set(|_| success());
+    assert_eq!(w.agent.resend_rejected(&id).unwrap(), 1);
+    w.sync();
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
+    assert!(
+        w.agent
+            .inspect(&id)
+            .unwrap()
+            .audit
+            .iter()
+            .any(|a| a.event == "requeued")
+    );
+}
