@@ -397,3 +397,69 @@ fn a_metadata_pull_refreshes_the_form_and_keeps_local_words() {
         .unwrap();
     assert!(!offline.report.changed);
 }
+
+#[test]
+fn a_personal_access_token_is_sent_as_an_api_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let forms = FormSet::load_dir(&schemas.join("forms")).unwrap();
+    let facilities = FacilityMap::load(&schemas.join("facilities/example.json")).unwrap();
+    let token = "d2pat_5xVA12xyUbWNedQxy4ohH77WlxRGVvZZ1151814092";
+    let mut config = Dhis2MockConfig::from_forms(&forms, &facilities);
+    config.users.clear();
+    config.tokens = vec![token.to_string()];
+    let mock = Dhis2Mock::start(config, 0).unwrap();
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms.clone(),
+        facilities,
+        clock.clone(),
+    )
+    .unwrap()
+    .with_dhis2(Dhis2Settings {
+        url: mock.url(),
+        batch_max_values: 100,
+        batch_max_bytes: 1 << 20,
+        gzip: None,
+    });
+    let month = Period::containing(PeriodType::Monthly, clock.today()).previous();
+    let d = DraftGen::new(2).draft(
+        forms.get("chw-monthly").unwrap(),
+        "HP-004",
+        &month.iso(),
+        &BTreeMap::new(),
+    );
+    agent.submit(&d, true).unwrap();
+    let good = StaticCredentials {
+        dhis2: Some(Credentials::ApiToken {
+            token: token.into(),
+        }),
+        lmis: None,
+    };
+    let bad = StaticCredentials {
+        dhis2: Some(Credentials::ApiToken {
+            token: "d2pat_wrong".into(),
+        }),
+        lmis: None,
+    };
+    let r = agent
+        .sync(SyncBudget::time(Duration::from_secs(10)), &bad, false)
+        .unwrap();
+    let held = r
+        .destination(Destination::Dhis2)
+        .unwrap()
+        .held
+        .clone()
+        .unwrap();
+    assert!(held.contains("refused"), "{held}");
+    assert!(!held.contains("d2pat"), "no secret in the reason");
+    let r = agent
+        .sync(SyncBudget::time(Duration::from_secs(10)), &good, true)
+        .unwrap();
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().delivered.len(),
+        1
+    );
+    assert_eq!(mock.values().len(), 15);
+}
