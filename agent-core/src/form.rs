@@ -90,6 +90,113 @@ pub struct LmisTarget {
     /// How the stock half is delivered.
     #[serde(default)]
     pub mode: LmisMode,
+    /// Which LMIS reasons (by name or id) record each stock movement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<ReasonNames>,
+}
+
+/// The LMIS reasons that record each movement of a form, by name (or id).
+/// Absent ones take the defaults of OpenLMIS's bootstrap data.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonNames {
+    /// Quantity consumed (default `Consumed`, tag `consumed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumed: Option<String>,
+    /// Quantity received (default `Receipts`, tag `received`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
+    /// Losses (default `Lost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub losses: Option<String>,
+    /// Positive adjustments (default `Beginning Balance Excess`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positive_adjustment: Option<String>,
+    /// Negative adjustments (default `Beginning Balance Insufficiency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_adjustment: Option<String>,
+    /// A correction that adds stock back (less consumed or lost than first
+    /// reported; default `Beginning Balance Excess`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_correction: Option<String>,
+    /// A correction that takes stock away (less received than first
+    /// reported; default `Beginning Balance Insufficiency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debit_correction: Option<String>,
+}
+
+/// The movements a form records, each needing an LMIS reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Movement {
+    /// Consumed (debit).
+    Consumed,
+    /// Received (credit).
+    Received,
+    /// Losses (debit).
+    Losses,
+    /// Positive adjustment (credit).
+    PositiveAdjustment,
+    /// Negative adjustment (debit).
+    NegativeAdjustment,
+    /// Correction adding stock back (credit).
+    CreditCorrection,
+    /// Correction taking stock away (debit).
+    DebitCorrection,
+}
+
+impl Movement {
+    /// Every movement.
+    pub const ALL: [Movement; 7] = [
+        Movement::Consumed,
+        Movement::Received,
+        Movement::Losses,
+        Movement::PositiveAdjustment,
+        Movement::NegativeAdjustment,
+        Movement::CreditCorrection,
+        Movement::DebitCorrection,
+    ];
+
+    /// Whether the reason must be a credit (adds stock).
+    pub fn is_credit(self) -> bool {
+        matches!(
+            self,
+            Movement::Received | Movement::PositiveAdjustment | Movement::CreditCorrection
+        )
+    }
+
+    /// Plain words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Movement::Consumed => "consumed",
+            Movement::Received => "received",
+            Movement::Losses => "losses",
+            Movement::PositiveAdjustment => "positive adjustment",
+            Movement::NegativeAdjustment => "negative adjustment",
+            Movement::CreditCorrection => "correction adding stock back",
+            Movement::DebitCorrection => "correction taking stock away",
+        }
+    }
+}
+
+impl ReasonNames {
+    /// The reason name (or id) configured for a movement, or its default.
+    pub fn name(&self, m: Movement) -> &str {
+        let (configured, default) = match m {
+            Movement::Consumed => (&self.consumed, "Consumed"),
+            Movement::Received => (&self.received, "Receipts"),
+            Movement::Losses => (&self.losses, "Lost"),
+            Movement::PositiveAdjustment => (&self.positive_adjustment, "Beginning Balance Excess"),
+            Movement::NegativeAdjustment => {
+                (&self.negative_adjustment, "Beginning Balance Insufficiency")
+            }
+            Movement::CreditCorrection => (&self.credit_correction, "Beginning Balance Excess"),
+            Movement::DebitCorrection => {
+                (&self.debit_correction, "Beginning Balance Insufficiency")
+            }
+        };
+        configured.as_deref().unwrap_or(default)
+    }
 }
 
 /// One service field of a form: a whole-number count mapped to a DHIS2 data value.
@@ -561,6 +668,27 @@ impl FormSet {
     pub fn new(defs: Vec<FormDefinition>) -> Result<FormSet, Vec<DefinitionProblem>> {
         let mut forms = BTreeMap::new();
         let mut problems = Vec::new();
+        // One way per LMIS program: stock events and requisitions for the
+        // same program would count the same movements twice when the LMIS
+        // writes approved requisitions to stock cards (OpenLMIS contract §7.5).
+        let mut modes: BTreeMap<&str, (LmisMode, &str)> = BTreeMap::new();
+        for d in &defs {
+            if let Some(l) = &d.lmis {
+                match modes.get(l.program_id.as_str()) {
+                    Some((m, other)) if *m != l.mode => problems.push(DefinitionProblem {
+                        form: d.id.clone(),
+                        message: format!(
+                            "its LMIS program {} is delivered as {:?} here but as {:?} by form '{other}'; one program must use one mode, or the LMIS counts the same stock twice",
+                            l.program_id, l.mode, m
+                        ),
+                    }),
+                    Some(_) => {}
+                    None => {
+                        modes.insert(&l.program_id, (l.mode, &d.id));
+                    }
+                }
+            }
+        }
         for d in defs {
             let id = d.id.clone();
             if forms.insert(id.clone(), d).is_some() {

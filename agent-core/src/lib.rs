@@ -20,6 +20,7 @@ pub mod http;
 pub mod mapping;
 pub mod metadata;
 pub mod migrations;
+pub mod openlmis;
 pub mod outbox;
 pub mod period;
 pub mod retry;

@@ -9,6 +9,7 @@ use rusqlite::Connection;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_outbox", include_str!("../migrations/0001_outbox.sql")),
     ("0002_sync", include_str!("../migrations/0002_sync.sql")),
+    ("0003_lmis", include_str!("../migrations/0003_lmis.sql")),
 ];
 
 /// The schema version this build writes.

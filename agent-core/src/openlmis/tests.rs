@@ -1,0 +1,392 @@
+//! Bodies the agent builds for OpenLMIS, checked against OpenLMIS's own JSON
+//! schemas (copied in `tests/fixtures/openlmis`), and the pure decisions.
+
+use super::*;
+use crate::form::FormSet;
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openlmis")
+}
+
+fn check_schema(file: &str, v: &Value) -> Result<(), String> {
+    let path = fixtures().join(file);
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let idx = compiler
+        .compile(&path.display().to_string(), &mut schemas)
+        .map_err(|e| format!("{e:#}"))?;
+    schemas.validate(v, idx).map_err(|e| format!("{e:#}"))
+}
+
+fn forms() -> FormSet {
+    FormSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/forms")).unwrap()
+}
+
+/// The demo reasons of OpenLMIS (examples/stockmanagement/demo-data) plus its bootstrap ones.
+fn demo_reasons() -> Vec<ReasonInfo> {
+    let csv = std::fs::read_to_string(fixtures().join(
+        "examples/stockmanagement/demo-data/stockmanagement.stock_card_line_item_reasons.csv",
+    ))
+    .unwrap();
+    let mut out: Vec<ReasonInfo> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            Some(ReasonInfo {
+                id: c.first()?.trim_start_matches('\u{feff}').to_string(),
+                name: c.get(1)?.to_string(),
+                reason_type: c.get(4)?.to_string(),
+                category: c.get(3)?.to_string(),
+                tags: vec![],
+            })
+        })
+        .collect();
+    for (id, name, t, tag) in [
+        (
+            "b5c27da7-bdda-4790-925a-9484c5dfb594",
+            "Consumed",
+            "DEBIT",
+            "consumed",
+        ),
+        (
+            "313f2f5f-0c22-4626-8c49-3554ef763de3",
+            "Receipts",
+            "CREDIT",
+            "received",
+        ),
+        (
+            "84eb13c3-3e54-4687-8a5f-a9f20dcd0dac",
+            "Beginning Balance Excess",
+            "CREDIT",
+            "adjustment",
+        ),
+        (
+            "f8bb41e2-ab43-4781-ae7a-7bf3b5116b82",
+            "Beginning Balance Insufficiency",
+            "DEBIT",
+            "adjustment",
+        ),
+    ] {
+        out.push(ReasonInfo {
+            id: id.into(),
+            name: name.into(),
+            reason_type: t.into(),
+            category: "ADJUSTMENT".into(),
+            tags: vec![tag.into()],
+        });
+    }
+    out
+}
+
+fn example(name: &str) -> Draft {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../schemas/examples")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+#[test]
+fn the_default_reasons_resolve_against_openlmis_demo_data() {
+    let (map, problems) = resolve_reasons(&ReasonNames::default(), &demo_reasons());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        map[&Movement::Consumed],
+        "b5c27da7-bdda-4790-925a-9484c5dfb594"
+    );
+    assert_eq!(
+        map[&Movement::Losses],
+        "b7e99f5b-af04-433d-9c30-d4f90c60c47b"
+    );
+    // A reason of the wrong direction, and one that does not exist, are named.
+    let names = ReasonNames {
+        losses: Some("Facility return".into()),
+        received: Some("Gift".into()),
+        ..Default::default()
+    };
+    let (_, problems) = resolve_reasons(&names, &demo_reasons());
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("'Gift'") || problems[1].contains("'Gift'"));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("'Facility return'") && p.contains("needs a DEBIT"))
+    );
+}
+
+#[test]
+fn a_form_becomes_a_physical_count_that_validates_against_openlmis_schemas() {
+    let forms = forms();
+    let def = forms.get("chw-monthly").unwrap();
+    let (reasons, _) = resolve_reasons(&ReasonNames::default(), &demo_reasons());
+    let draft = example("draft-chw-valid.json");
+    let ev = stock_event(&EventInput {
+        facility_id: "e6799d64-d10d-4011-b8c2-0e4d4a3f65ce",
+        def,
+        current: &draft,
+        delivered: None,
+        resource_id: "0193a0a0-0000-8000-8000-000000000001",
+        submission_id: "0193a0a0-0000-7000-8000-000000000000",
+        revision: 1,
+        occurred_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+        reasons: &reasons,
+        document_number: "HP-001 202610 r1",
+    })
+    .unwrap();
+    check_schema("schemas/stockmanagement/schemas/stockEventDto.json", &ev).unwrap();
+    let lines = ev["lineItems"].as_array().unwrap();
+    assert_eq!(lines.len(), def.products.len());
+    for line in lines {
+        // A physical count: no reason, source or destination on the line (contract §5.1).
+        for k in ["reasonId", "sourceId", "destinationId"] {
+            assert!(line.get(k).is_none());
+        }
+        for a in line["stockAdjustments"].as_array().unwrap() {
+            check_schema(
+                "schemas/stockmanagement/schemas/stockEventAdjustmentDto.json",
+                a,
+            )
+            .unwrap();
+            assert!(a["quantity"].as_i64().unwrap() > 0);
+        }
+        assert_eq!(
+            line["extraData"]["agentEvent"],
+            "0193a0a0-0000-8000-8000-000000000001"
+        );
+    }
+    let act = &lines[0];
+    let e = &draft.stock["ACT-6x1"];
+    assert_eq!(act["quantity"], e.closing_balance.unwrap());
+    let consumed = act["stockAdjustments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["reasonId"] == "b5c27da7-bdda-4790-925a-9484c5dfb594")
+        .unwrap();
+    assert_eq!(consumed["quantity"], e.consumed.unwrap());
+}
+
+#[test]
+fn a_correction_sends_only_the_differences() {
+    let forms = forms();
+    let def = forms.get("chw-monthly").unwrap();
+    let (reasons, _) = resolve_reasons(&ReasonNames::default(), &demo_reasons());
+    let delivered = example("draft-chw-valid.json");
+    let mut corrected = delivered.clone();
+    let e = corrected.stock.get_mut("ORS").unwrap();
+    // Two more consumed; and two fewer received on ACT-6x1.
+    e.consumed = e.consumed.map(|c| c + 2);
+    e.closing_balance = e.closing_balance.map(|c| c - 2);
+    let a = corrected.stock.get_mut("ACT-6x1").unwrap();
+    a.received = a.received.map(|r| r - 2);
+    a.closing_balance = a.closing_balance.map(|c| c - 2);
+    let ev = stock_event(&EventInput {
+        facility_id: "f",
+        def,
+        current: &corrected,
+        delivered: Some(&delivered),
+        resource_id: "r2",
+        submission_id: "s",
+        revision: 2,
+        occurred_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+        reasons: &reasons,
+        document_number: "d",
+    })
+    .unwrap();
+    let by_code = |code: &str| {
+        let id = &def.product(code).unwrap().lmis_orderable_id;
+        ev["lineItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["orderableId"] == *id)
+            .unwrap()
+            .clone()
+    };
+    let ors = by_code("ORS");
+    assert_eq!(
+        ors["quantity"],
+        corrected.stock["ORS"].closing_balance.unwrap()
+    );
+    assert_eq!(
+        ors["stockAdjustments"],
+        json!([{"reasonId": reasons[&Movement::Consumed], "quantity": 2}])
+    );
+    let act = by_code("ACT-6x1");
+    assert_eq!(
+        act["stockAdjustments"],
+        json!([{"reasonId": reasons[&Movement::DebitCorrection], "quantity": 2}])
+    );
+    assert_eq!(
+        by_code("RDT")["stockAdjustments"],
+        json!([]),
+        "unchanged products carry no movement"
+    );
+    // Without a reason for the correction, nothing is sent and the user is told.
+    let mut fewer = reasons.clone();
+    fewer.remove(&Movement::DebitCorrection);
+    let err = stock_event(&EventInput {
+        facility_id: "f",
+        def,
+        current: &corrected,
+        delivered: Some(&delivered),
+        resource_id: "r2",
+        submission_id: "s",
+        revision: 2,
+        occurred_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+        reasons: &fewer,
+        document_number: "d",
+    })
+    .unwrap_err();
+    assert!(err.contains("correction taking stock away"), "{err}");
+}
+
+#[test]
+fn three_months_aggregate_into_one_requisition_line_that_balances() {
+    let forms = forms();
+    let def = forms.get("chw-monthly").unwrap();
+    let (reasons, _) = resolve_reasons(&ReasonNames::default(), &demo_reasons());
+    let mut months = Vec::new();
+    let mut open = 40;
+    for (i, (recv, cons, loss, adj)) in [(20, 18, 0, 0), (0, 15, 2, 0), (50, 22, 0, -3)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut d = example("draft-chw-valid.json");
+        d.period = format!("2026-{:02}", 10 + i);
+        let close = open + recv - cons - loss + adj;
+        let e = d.stock.get_mut("ACT-6x1").unwrap();
+        *e = StockEntry {
+            opening_balance: Some(open),
+            received: Some(recv),
+            consumed: Some(cons),
+            losses: Some(loss),
+            adjustments: Some(adj),
+            closing_balance: Some(close),
+            stockout_days: Some(i as i64),
+            requested_quantity: Some(60),
+        };
+        // The next month's count found one more than the closing balance.
+        open = close + if i == 0 { 1 } else { 0 };
+        months.push(d);
+    }
+    let refs: Vec<&Draft> = months.iter().collect();
+    let lines = aggregate(def, &refs, &reasons, &BTreeMap::new()).unwrap();
+    let act_id = &def.product("ACT-6x1").unwrap().lmis_orderable_id;
+    let l = lines.iter().find(|l| l.orderable_id == *act_id).unwrap();
+    assert_eq!(
+        (
+            l.beginning_balance,
+            l.total_received_quantity,
+            l.total_consumed_quantity
+        ),
+        (40, 70, 55)
+    );
+    assert_eq!(
+        l.stock_on_hand,
+        months[2].stock["ACT-6x1"].closing_balance.unwrap()
+    );
+    assert_eq!(l.total_stockout_days, 3);
+    // E = A + B + D − C (contract §7.3).
+    assert_eq!(
+        l.stock_on_hand,
+        l.beginning_balance + l.total_received_quantity + l.total_losses_and_adjustments
+            - l.total_consumed_quantity
+    );
+    assert_eq!(l.total_losses_and_adjustments, 1 - 2 - 3);
+    // N, P, H, I by the contract's formulas; the user's request differs, so it is explained.
+    let n = adjusted_consumption(55, 3, 3);
+    assert_eq!(n, 57);
+    assert_eq!(
+        l.calculated_order_quantity,
+        (57 * 3 - l.stock_on_hand).max(0)
+    );
+    assert_eq!(l.requested_quantity, Some(60));
+    assert!(
+        l.requested_quantity_explanation
+            .as_deref()
+            .unwrap()
+            .contains("60")
+    );
+    // Filled into a requisition body, the line validates against OpenLMIS's line item schema.
+    let mut body = json!({"requisitionLineItems": [{"id": "x", "orderable": {"id": act_id, "versionNumber": 1},
+        "approvedProduct": {"id": "ap", "versionNumber": 1}, "beginningBalance": null}]});
+    let missing = fill_requisition(&mut body, &lines);
+    assert_eq!(missing.len(), lines.len() - 1);
+    check_schema(
+        "schemas/requisition/schemas/requisitionLineItemV2.json",
+        &body["requisitionLineItems"][0],
+    )
+    .unwrap();
+}
+
+#[test]
+fn every_error_shape_of_the_contract_is_read() {
+    let e = parse_error(br#"{"messageKey":"stockmanagement.error.physicalInventory.draft.submit","message":"This physical inventory draft has already been submitted"}"#);
+    assert_eq!(e.key.as_deref(), Some(ALREADY_SUBMITTED));
+    let e = parse_error(
+        br#"{"error":"invalid_token","error_description":"Invalid access token: 1234"}"#,
+    );
+    assert_eq!(e.key.as_deref(), Some("invalid_token"));
+    let e = parse_error(br#"{"message":"Data retrieval failed","description":"referencedata"}"#);
+    assert_eq!(e.message, "Data retrieval failed referencedata");
+    let e = parse_error(br#"{"requisitionLineItems":{"messageKey":"requisition.error.validation","message":"stock on hand does not balance"}}"#);
+    assert_eq!(
+        e.fields["requisitionLineItems"],
+        "stock on hand does not balance"
+    );
+    let e = parse_error(b"<html>502 Bad Gateway</html>");
+    assert!(e.message.contains("502"));
+    assert!(
+        advice_for(Some(
+            "stockmanagement.error.event.debit.quantity.exceed.stockOnHand"
+        ))
+        .contains("below zero")
+    );
+}
+
+#[test]
+fn reference_problems_name_the_item() {
+    let forms = forms();
+    let def = forms.get("chw-monthly").unwrap();
+    let facility = Facility {
+        code: "HP-001".into(),
+        name: "Kalembo".into(),
+        dhis2_org_unit: None,
+        lmis_facility_id: Some("e6799d64-d10d-4011-b8c2-0e4d4a3f65ce".into()),
+        lmis_facility_code: Some("HC01".into()),
+        forms: vec![],
+    };
+    let mut r = RefData {
+        facility_id: Some("e6799d64-d10d-4011-b8c2-0e4d4a3f65ce".into()),
+        supported_programs: vec![def.lmis.as_ref().unwrap().program_id.clone()],
+        program_code: Some("PRG-CHW".into()),
+        reasons: demo_reasons(),
+        ..Default::default()
+    };
+    for p in &def.products {
+        r.orderables
+            .insert(p.lmis_code().to_string(), (p.lmis_orderable_id.clone(), 1));
+    }
+    assert!(
+        check_reference(def, &facility, &r).is_empty(),
+        "{:?}",
+        check_reference(def, &facility, &r)
+    );
+    r.orderables.remove("C104");
+    r.facility_id = Some("00000000-0000-4000-8000-000000000000".into());
+    let problems = check_reference(def, &facility, &r);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("product ZINC: the LMIS has no product with code C104")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the facility map says LMIS id")),
+        "{problems:?}"
+    );
+}
