@@ -160,7 +160,7 @@ pub fn check_reference(def: &FormDefinition, facility: &Facility, r: &RefData) -
         )),
         _ => {}
     }
-    if r.facility_id.is_some() && !r.supported_programs.iter().any(|p| *p == lmis.program_id) {
+    if r.facility_id.is_some() && !r.supported_programs.contains(&lmis.program_id) {
         out.push(format!(
             "facility {}: the LMIS facility {code} does not support program {}",
             facility.code, lmis.program_id
