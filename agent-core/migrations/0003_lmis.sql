@@ -19,6 +19,7 @@ CREATE TABLE requisitions (
     submit_key      TEXT NOT NULL,               -- Idempotency-Key for submit
     unknown_outcome TEXT,                        -- 'initiate' or 'submit' when an answer was lost
     send_incomplete INTEGER NOT NULL DEFAULT 0,  -- the user chose to send with months missing
+    submitted_hash  TEXT,                        -- sha256 of the lines sent with submit
     updated_at      TEXT NOT NULL,
     PRIMARY KEY (facility, program_id, period_start)
 ) STRICT, WITHOUT ROWID;

@@ -75,6 +75,8 @@ pub struct Agent {
     conn: Mutex<Connection>,
     notice: Option<OpenNotice>,
     dhis2: Option<Dhis2Settings>,
+    lmis: Option<crate::lmis::LmisSettings>,
+    lmis_token: crate::lmis::TokenCache,
     transport: Arc<dyn Transport>,
     syncing: AtomicBool,
     cancel: AtomicBool,
@@ -120,6 +122,11 @@ impl Agent {
                 exchange: std::time::Duration::from_secs(d.timeout_secs.unwrap_or(120)),
             }));
         }
+        if let Some(l) = &config.lmis {
+            agent.lmis = Some(crate::lmis::LmisSettings {
+                url: l.url.trim_end_matches('/').to_string(),
+            });
+        }
         Ok(agent)
     }
 
@@ -141,6 +148,8 @@ impl Agent {
             conn: Mutex::new(conn),
             notice,
             dhis2: None,
+            lmis: None,
+            lmis_token: Arc::new(Mutex::new(None)),
             transport: Arc::new(UreqTransport::new(Timeouts::default())),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
@@ -150,6 +159,12 @@ impl Agent {
     /// Uses another transport (a shaping proxy, a recorder) for syncs.
     pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Agent {
         self.transport = transport;
+        self
+    }
+
+    /// Sets or replaces the LMIS destination.
+    pub fn with_lmis(mut self, settings: crate::lmis::LmisSettings) -> Agent {
+        self.lmis = Some(settings);
         self
     }
 
@@ -185,6 +200,8 @@ impl Agent {
                 cancel: &self.cancel,
                 credentials,
                 dhis2: self.dhis2.as_ref(),
+                lmis: self.lmis.as_ref(),
+                lmis_token: self.lmis_token.clone(),
                 retry_held,
             },
             budget,

@@ -96,6 +96,14 @@ pub struct DestinationReport {
     pub bytes_received: u64,
     /// Failures met (transient), in plain words.
     pub failures: Vec<String>,
+    /// LMIS: stock events sent (first sends and resends).
+    pub events_sent: u32,
+    /// LMIS: look-ups made for requests whose outcome was unknown.
+    pub lookups: u32,
+    /// LMIS: forms found already applied by a look-up (resends avoided).
+    pub found_by_lookup: u32,
+    /// LMIS: resends the server refused as already applied (resourceId seen).
+    pub already_applied: u32,
 }
 
 /// What a pass did.
@@ -321,6 +329,8 @@ pub struct DueRow {
     pub content: String,
     /// When the revision was recorded.
     pub recorded_at: DateTime<Utc>,
+    /// An earlier request may have been applied without an answer.
+    pub unknown_outcome: bool,
 }
 
 /// The deliveries of `dest` that are due at `now`, oldest form first.
@@ -331,7 +341,7 @@ pub fn due_rows(
 ) -> Result<Vec<DueRow>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.submission_id, d.revision, d.state, d.attempts, d.solo, s.form_id, s.facility, s.period,
-                v.content, v.created_at
+                v.content, v.created_at, d.unknown_outcome
          FROM deliveries d
          JOIN submissions s ON s.id = d.submission_id
          JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
@@ -351,6 +361,7 @@ pub fn due_rows(
             r.get::<_, String>(7)?,
             r.get::<_, String>(8)?,
             r.get::<_, String>(9)?,
+            r.get::<_, bool>(10)?,
         ))
     })?;
     let mut out = Vec::new();
@@ -366,6 +377,7 @@ pub fn due_rows(
             period,
             content,
             created,
+            unknown_outcome,
         ) = r?;
         out.push(DueRow {
             submission_id,
@@ -378,6 +390,7 @@ pub fn due_rows(
             period,
             content,
             recorded_at: parse_ts(&created)?,
+            unknown_outcome,
         });
     }
     Ok(out)
@@ -709,6 +722,10 @@ pub struct PassInputs<'a> {
     pub credentials: &'a dyn CredentialProvider,
     /// DHIS2 settings, when configured.
     pub dhis2: Option<&'a Dhis2Settings>,
+    /// LMIS settings, when configured.
+    pub lmis: Option<&'a crate::lmis::LmisSettings>,
+    /// The LMIS token, kept in memory across passes.
+    pub lmis_token: crate::lmis::TokenCache,
     /// Release held destinations before the pass (new credentials were given).
     pub retry_held: bool,
 }
@@ -800,13 +817,29 @@ fn run_routes(
                     continue;
                 }
             },
-            Destination::Lmis => {
-                report.note = Some(
-                    "delivery to the LMIS is not available in this build yet; the stock part waits"
-                        .into(),
-                );
-                continue;
-            }
+            Destination::Lmis => match inputs.lmis {
+                Some(settings) => match inputs.credentials.credentials(dest) {
+                    Ok(Some(creds)) => Box::new(crate::lmis::LmisRoute::new(
+                        crate::lmis::OpenLmisClient::new(
+                            settings.clone(),
+                            creds,
+                            inputs.lmis_token.clone(),
+                        ),
+                    )),
+                    Ok(None) => {
+                        report.note = Some("no LMIS credentials are configured".into());
+                        continue;
+                    }
+                    Err(e) => {
+                        report.note = Some(e);
+                        continue;
+                    }
+                },
+                None => {
+                    report.note = Some("the LMIS is not configured (no [lmis] section)".into());
+                    continue;
+                }
+            },
         };
         if let Some(until) = state.backoff_until
             && until > now

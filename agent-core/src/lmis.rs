@@ -1,0 +1,1381 @@
+//! The LMIS route: an interface that any LMIS can implement ([`LmisClient`]:
+//! sign in, reference data, deliver, look up, requisitions), OpenLMIS v3 as
+//! its first implementation ([`OpenLmisClient`]), and the route that
+//! delivers the stock half of each form exactly once in effect against a
+//! non-idempotent API ([`LmisRoute`]).
+//!
+//! Exactly once: every stock event is a physical count with a stable
+//! `resourceId` (a resend is refused as "already submitted", contract §6.2)
+//! and carries the submission marker in each line's `extraData`. Before the
+//! route resends anything whose earlier attempt may have been applied, it
+//! looks the event up on the stock cards and sends only when it is absent.
+
+use crate::credentials::Credentials;
+use crate::dhis2::FieldProblem;
+use crate::draft::Draft;
+use crate::error::Error;
+use crate::form::{FormDefinition, LmisMode, Movement};
+use crate::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
+use crate::openlmis::{self, RefData};
+use crate::outbox::{DeliveryState, Destination, derived_uuid, parse_ts, ts};
+use crate::period::{Period, PeriodType};
+use crate::retry;
+use crate::sync::{
+    DestinationReport, DueRow, ItemRef, Pass, Rejection, Route, Step, destination_answered,
+    destination_failed, hold_destination, mark_in_flight, set_state, store_problems,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{TransactionBehavior, params};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Settings of the LMIS route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LmisSettings {
+    /// Base URL, without a trailing slash.
+    pub url: String,
+}
+
+/// Why an LMIS call did not give a usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fail {
+    /// No answer, or a server failure: try later. `maybe_sent`: it may have been applied.
+    Transient {
+        /// Plain words.
+        why: String,
+        /// The server's `Retry-After`.
+        retry_after: Option<Duration>,
+        /// Whether the request may have been applied.
+        maybe_sent: bool,
+    },
+    /// Credentials refused or missing rights: hold the destination.
+    Auth(String),
+    /// The address or configuration is wrong: hold the destination.
+    Config(String),
+    /// The LMIS refused the request (4xx with a reason).
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The error body, read.
+        error: openlmis::LmisError,
+    },
+}
+
+/// The result of a look-up for an event that may have been applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookUp {
+    /// The LMIS holds it.
+    Found,
+    /// The LMIS does not hold it: send it.
+    Absent,
+}
+
+/// What an LMIS must offer the route. OpenLMIS v3 is the first implementation.
+pub trait LmisClient {
+    /// Reference data for a facility and program (cached by the route).
+    fn reference(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        facility_code: &str,
+        program_id: &str,
+        products: &[String],
+        requisitions: bool,
+    ) -> Result<Result<RefData, Fail>, Error>;
+    /// Sends one stock event; `Ok(Ok(()))` when it was applied now or before.
+    fn deliver_event(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        body: &Value,
+        rows: &[&DueRow],
+    ) -> Result<Result<(), Fail>, Error>;
+    /// Looks for an event by the marker its lines carry.
+    fn look_up_event(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        facility_id: &str,
+        program_id: &str,
+        orderable_id: &str,
+        marker: &str,
+    ) -> Result<Result<LookUp, Fail>, Error>;
+    /// The server's date, learned from its answers (devices' clocks drift).
+    fn server_today(&self) -> Option<NaiveDate>;
+    /// A call to the requisition API: method, path, body, extra headers.
+    fn call(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        method: &'static str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        rows: &[&DueRow],
+    ) -> Result<Result<HttpResponse, Fail>, Error>;
+}
+
+/// A token cached for the life of the agent, never stored on disk.
+pub type TokenCache = Arc<Mutex<Option<String>>>;
+
+/// OpenLMIS v3 over its REST API (contract sections named in comments).
+pub struct OpenLmisClient {
+    settings: LmisSettings,
+    credentials: Credentials,
+    token: TokenCache,
+    server_date: Option<NaiveDate>,
+}
+
+impl std::fmt::Debug for OpenLmisClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenLmisClient")
+            .field("url", &self.settings.url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn transient_of(e: crate::http::TransportError) -> Fail {
+    Fail::Transient {
+        why: e.message,
+        retry_after: None,
+        maybe_sent: e.maybe_sent,
+    }
+}
+
+impl OpenLmisClient {
+    /// A client; the token cache is shared across passes.
+    pub fn new(
+        settings: LmisSettings,
+        credentials: Credentials,
+        token: TokenCache,
+    ) -> OpenLmisClient {
+        OpenLmisClient {
+            settings,
+            credentials,
+            token,
+            server_date: None,
+        }
+    }
+
+    fn learn_date(&mut self, r: &HttpResponse) {
+        if let Some(d) = r.date() {
+            self.server_date = Some(d.date_naive());
+        }
+    }
+
+    /// Password grant with the configured client (contract §3); the token is
+    /// kept in memory only.
+    fn sign_in(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+    ) -> Result<Result<String, Fail>, Error> {
+        let Credentials::OAuthPassword {
+            client_id,
+            client_secret,
+            username,
+            password,
+        } = &self.credentials
+        else {
+            return Ok(Err(Fail::Config(
+                "the LMIS needs a client id, client secret, username and password".into(),
+            )));
+        };
+        let body = format!(
+            "grant_type=password&username={}&password={}",
+            encode_query(username),
+            encode_query(password)
+        );
+        let req = HttpRequest {
+            method: "POST",
+            url: format!("{}/api/oauth/token?grant_type=password", self.settings.url),
+            headers: vec![
+                ("Authorization".into(), basic_auth(client_id, client_secret)),
+                (
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ),
+                ("Accept".into(), "application/json".into()),
+            ],
+            body: body.into_bytes(),
+        };
+        let (_, result) = pass.send(
+            Destination::Lmis,
+            &req,
+            b"(sign-in: credentials not logged)",
+            report,
+        )?;
+        let r = match result {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(transient_of(e))),
+        };
+        self.learn_date(&r);
+        match r.status {
+            200 => {
+                let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+                match v.get("access_token").and_then(Value::as_str) {
+                    Some(t) => {
+                        let t = t.to_string();
+                        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(t.clone());
+                        Ok(Ok(t))
+                    }
+                    None => Ok(Err(Fail::Transient {
+                        why: "the LMIS sign-in answer has no token".into(),
+                        retry_after: None,
+                        maybe_sent: false,
+                    })),
+                }
+            }
+            400 | 401 => Ok(Err(Fail::Auth(format!(
+                "the LMIS refused the sign-in ({}). Check the username, password and client settings, then sync.",
+                openlmis::parse_error(&r.body)
+                    .key
+                    .unwrap_or_else(|| format!("HTTP {}", r.status))
+            )))),
+            404 => Ok(Err(Fail::Config(format!(
+                "the LMIS address {} has no sign-in service (HTTP 404); check it",
+                self.settings.url
+            )))),
+            s => Ok(Err(Fail::Transient {
+                why: format!("the LMIS sign-in failed (HTTP {s})"),
+                retry_after: r.retry_after(pass.clock.now()),
+                maybe_sent: false,
+            })),
+        }
+    }
+}
+
+impl LmisClient for OpenLmisClient {
+    fn server_today(&self) -> Option<NaiveDate> {
+        self.server_date
+    }
+
+    fn call(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        method: &'static str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+        rows: &[&DueRow],
+    ) -> Result<Result<HttpResponse, Fail>, Error> {
+        let bytes = body
+            .map(|b| serde_json::to_vec(b).unwrap_or_default())
+            .unwrap_or_default();
+        for attempt in 0..2 {
+            let cached = self.token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let token = match cached {
+                Some(t) => t,
+                None => match self.sign_in(pass, report)? {
+                    Ok(t) => t,
+                    Err(f) => return Ok(Err(f)),
+                },
+            };
+            let mut h = vec![
+                ("Authorization".to_string(), format!("Bearer {token}")),
+                ("Accept".to_string(), "application/json".to_string()),
+            ];
+            if body.is_some() {
+                h.push(("Content-Type".into(), "application/json".into()));
+            }
+            h.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            let req = HttpRequest {
+                method,
+                url: format!("{}{path}", self.settings.url),
+                headers: h,
+                body: bytes.clone(),
+            };
+            let (exchange, result) = pass.send(Destination::Lmis, &req, &bytes, report)?;
+            if !rows.is_empty() {
+                let tx = pass.conn.transaction()?;
+                crate::sync::link_exchange(&tx, exchange, rows)?;
+                tx.commit()?;
+            }
+            let r = match result {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(transient_of(e))),
+            };
+            self.learn_date(&r);
+            match r.status {
+                401 if attempt == 0 => {
+                    // The token expired (sliding inactivity timeout): sign in once more.
+                    *self.token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                    continue;
+                }
+                401 => {
+                    return Ok(Err(Fail::Auth(
+                        "the LMIS refused the sign-in twice; enter the credentials again".into(),
+                    )));
+                }
+                403 => {
+                    return Ok(Err(Fail::Auth(format!(
+                        "the LMIS user may not do this ({}). Ask the LMIS administrator for the stock rights at this facility and its home facility.",
+                        openlmis::parse_error(&r.body).message
+                    ))));
+                }
+                429 | 500..=599 | 408 => {
+                    return Ok(Err(Fail::Transient {
+                        why: format!("the LMIS is busy or failing (HTTP {})", r.status),
+                        retry_after: r.retry_after(pass.clock.now()),
+                        maybe_sent: method != "GET",
+                    }));
+                }
+                404 if method == "GET" && path.starts_with("/api/requisitions/") => {
+                    return Ok(Ok(r));
+                }
+                404 => {
+                    return Ok(Err(Fail::Config(format!(
+                        "the LMIS at {} does not know {path} (HTTP 404); check the address",
+                        self.settings.url
+                    ))));
+                }
+                s if (200..300).contains(&s) => return Ok(Ok(r)),
+                s => {
+                    return Ok(Err(Fail::Refused {
+                        status: s,
+                        error: openlmis::parse_error(&r.body),
+                    }));
+                }
+            }
+        }
+        Ok(Err(Fail::Auth(
+            "the LMIS refused the sign-in; enter the credentials again".into(),
+        )))
+    }
+
+    fn reference(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        facility_code: &str,
+        program_id: &str,
+        products: &[String],
+        requisitions: bool,
+    ) -> Result<Result<RefData, Fail>, Error> {
+        let mut r = RefData::default();
+        macro_rules! get {
+            ($path:expr) => {
+                match self.call(pass, report, "GET", &$path, None, &[], &[])? {
+                    Ok(resp) => serde_json::from_slice::<Value>(&resp.body).unwrap_or(Value::Null),
+                    Err(f) => return Ok(Err(f)),
+                }
+            };
+        }
+        // The code filter is a case-insensitive substring match: keep the exact one (§4).
+        let facilities = get!(format!(
+            "/api/facilities?code={}",
+            encode_query(facility_code)
+        ));
+        if let Some(f) = openlmis::items(&facilities)
+            .into_iter()
+            .find(|f| f.get("code").and_then(Value::as_str) == Some(facility_code))
+        {
+            r.facility_id = f.get("id").and_then(Value::as_str).map(str::to_string);
+            r.facility_type_id = f
+                .pointer("/type/id")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            r.supported_programs = f
+                .get("supportedPrograms")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| p.get("id")?.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        let program = get!(format!("/api/programs/{}", encode_query(program_id)));
+        r.program_code = program
+            .get("code")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let codes: Vec<String> = products
+            .iter()
+            .map(|c| format!("exactCode={}", encode_query(c)))
+            .collect();
+        let orderables = get!(format!("/api/orderables?{}", codes.join("&")));
+        for o in openlmis::items(&orderables) {
+            if let (Some(code), Some(id)) = (
+                o.get("productCode").and_then(Value::as_str),
+                o.get("id").and_then(Value::as_str),
+            ) {
+                let version = o
+                    .pointer("/meta/versionNumber")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1);
+                r.orderables
+                    .insert(code.to_string(), (id.to_string(), version));
+            }
+        }
+        if let (Some(fid), Some(ftype)) = (r.facility_id.clone(), r.facility_type_id.clone()) {
+            let approved = get!(format!(
+                "/api/facilities/{fid}/approvedProducts?programId={}&fullSupply=true",
+                encode_query(program_id)
+            ));
+            for a in openlmis::items(&approved) {
+                if let Some(id) = a.pointer("/orderable/id").and_then(Value::as_str) {
+                    r.approved.insert(
+                        id.to_string(),
+                        a.get("maxPeriodsOfStock")
+                            .and_then(Value::as_f64)
+                            .unwrap_or(3.0),
+                    );
+                }
+            }
+            let reasons = get!(format!(
+                "/api/validReasons?program={}&facilityType={}",
+                encode_query(program_id),
+                encode_query(&ftype)
+            ));
+            r.reasons = openlmis::parse_valid_reasons(&reasons);
+            if requisitions {
+                let periods = get!(format!(
+                    "/api/processingPeriods?programId={}&facilityId={fid}&size=500",
+                    encode_query(program_id)
+                ));
+                for p in openlmis::items(&periods) {
+                    let d = |k: &str| {
+                        p.get(k)
+                            .and_then(Value::as_str)
+                            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    };
+                    if let (Some(id), Some(s), Some(e)) = (
+                        p.get("id").and_then(Value::as_str),
+                        d("startDate"),
+                        d("endDate"),
+                    ) {
+                        r.periods.push((id.to_string(), s, e));
+                    }
+                }
+            }
+        }
+        Ok(Ok(r))
+    }
+
+    fn deliver_event(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        body: &Value,
+        rows: &[&DueRow],
+    ) -> Result<Result<(), Fail>, Error> {
+        match self.call(
+            pass,
+            report,
+            "POST",
+            "/api/stockEvents",
+            Some(body),
+            &[],
+            rows,
+        )? {
+            Ok(_) => Ok(Ok(())),
+            // A physical count whose resourceId is already submitted: applied before (§6.2).
+            Err(Fail::Refused { status: 400, error })
+                if error.key.as_deref() == Some(openlmis::ALREADY_SUBMITTED) =>
+            {
+                report.already_applied += 1;
+                Ok(Ok(()))
+            }
+            Err(f) => Ok(Err(f)),
+        }
+    }
+
+    fn look_up_event(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        facility_id: &str,
+        program_id: &str,
+        orderable_id: &str,
+        marker: &str,
+    ) -> Result<Result<LookUp, Fail>, Error> {
+        report.lookups += 1;
+        let path = format!(
+            "/api/v2/stockCardSummaries?programId={}&facilityId={}&orderableId={}",
+            encode_query(program_id),
+            encode_query(facility_id),
+            encode_query(orderable_id)
+        );
+        let summaries: Value = match self.call(pass, report, "GET", &path, None, &[], &[])? {
+            Ok(r) => serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+            Err(f) => return Ok(Err(f)),
+        };
+        let mut cards = Vec::new();
+        for s in openlmis::items(&summaries) {
+            for c in s
+                .get("canFulfillForMe")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = c.pointer("/stockCard/id").and_then(Value::as_str) {
+                    cards.push(id.to_string());
+                }
+            }
+        }
+        for card in cards {
+            let v: Value = match self.call(
+                pass,
+                report,
+                "GET",
+                &format!("/api/stockCards/{card}"),
+                None,
+                &[],
+                &[],
+            )? {
+                Ok(r) => serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+                Err(f) => return Ok(Err(f)),
+            };
+            let found = v
+                .get("lineItems")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|l| {
+                    l.pointer("/extraData/agentEvent").and_then(Value::as_str) == Some(marker)
+                });
+            if found {
+                return Ok(Ok(LookUp::Found));
+            }
+        }
+        Ok(Ok(LookUp::Absent))
+    }
+}
+
+/// A unit of work of the LMIS route.
+#[derive(Debug, Clone)]
+enum Work {
+    /// The stock event of one form (stock-event mode).
+    Event(DueRow),
+    /// The requisition of one facility, program and LMIS period (requisition mode).
+    Requisition {
+        facility: String,
+        program_id: String,
+        period: Period,
+        rows: Vec<DueRow>,
+    },
+}
+
+/// The LMIS route: stock events in period order per facility and program
+/// (one at a time; a refused one holds back the later ones of the same
+/// facility and program), or requisitions per LMIS period.
+pub struct LmisRoute<C: LmisClient> {
+    client: C,
+    plan: Option<VecDeque<Work>>,
+    refs: BTreeMap<(String, String), Result<RefData, String>>,
+}
+
+impl<C: LmisClient> std::fmt::Debug for LmisRoute<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LmisRoute").finish_non_exhaustive()
+    }
+}
+
+/// The `resourceId` of a revision's stock event.
+pub fn event_resource_id(submission_id: &str, revision: u32) -> String {
+    derived_uuid(&["lmis-event", submission_id, &revision.to_string()])
+}
+
+/// What the pass must do after a failure.
+enum After {
+    Continue,
+    Stop,
+}
+
+impl<C: LmisClient> LmisRoute<C> {
+    /// A route over an LMIS client.
+    pub fn new(client: C) -> LmisRoute<C> {
+        LmisRoute {
+            client,
+            plan: None,
+            refs: BTreeMap::new(),
+        }
+    }
+
+    /// Applies a failure to the rows of a unit of work.
+    fn fail(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        rows: &[&DueRow],
+        f: Fail,
+    ) -> Result<After, Error> {
+        let dest = Destination::Lmis;
+        let now = pass.clock.now();
+        match f {
+            Fail::Transient {
+                why,
+                retry_after,
+                maybe_sent,
+            } => {
+                report.failures.push(why.clone());
+                let until = destination_failed(pass, dest, retry_after)?;
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for r in rows {
+                    let wait = retry::backoff(r.attempts + 1, retry_after, &mut pass.rng);
+                    let next = (now
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)))
+                    .max(until);
+                    if maybe_sent {
+                        set_unknown(&tx, r, true)?;
+                    }
+                    set_state(
+                        &tx,
+                        now,
+                        (&r.submission_id, r.revision, dest),
+                        DeliveryState::Pending,
+                        Some(next),
+                        Some(&format!("will retry: {why}")),
+                        "retry later",
+                        Some(&why),
+                    )?;
+                }
+                tx.commit()?;
+                Ok(After::Stop)
+            }
+            Fail::Auth(why) | Fail::Config(why) => {
+                hold_destination(&pass.conn, dest, &why, now)?;
+                report.held = Some(why.clone());
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for r in rows {
+                    set_state(
+                        &tx,
+                        now,
+                        (&r.submission_id, r.revision, dest),
+                        DeliveryState::Pending,
+                        None,
+                        Some(&why),
+                        "held",
+                        None,
+                    )?;
+                }
+                tx.commit()?;
+                Ok(After::Stop)
+            }
+            Fail::Refused { status, error } => {
+                destination_answered(&pass.conn, dest)?;
+                let problems = vec![FieldProblem {
+                    field: "stock".into(),
+                    code: error.key.clone(),
+                    server_message: error.message.clone(),
+                    advice: openlmis::advice_for(error.key.as_deref()).to_string(),
+                }];
+                self.reject(pass, report, rows, problems, &format!("HTTP {status}"))?;
+                Ok(After::Continue)
+            }
+        }
+    }
+
+    fn reject(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        rows: &[&DueRow],
+        problems: Vec<FieldProblem>,
+        detail: &str,
+    ) -> Result<(), Error> {
+        let now = pass.clock.now();
+        let dest = Destination::Lmis;
+        let summary = format!(
+            "refused by the LMIS: {}",
+            problems
+                .iter()
+                .map(|p| p.advice.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let tx = pass
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for r in rows {
+            set_unknown(&tx, r, false)?;
+            store_problems(&tx, (&r.submission_id, r.revision, dest), &problems)?;
+            set_state(
+                &tx,
+                now,
+                (&r.submission_id, r.revision, dest),
+                DeliveryState::Rejected,
+                None,
+                Some(&summary),
+                "rejected",
+                Some(detail),
+            )?;
+            report.rejected.push(Rejection {
+                id: r.submission_id.clone(),
+                revision: r.revision,
+                whole: true,
+                problems: problems.clone(),
+            });
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn delivered(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        rows: &[&DueRow],
+        detail: Option<&str>,
+    ) -> Result<(), Error> {
+        destination_answered(&pass.conn, Destination::Lmis)?;
+        let now = pass.clock.now();
+        let tx = pass
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for r in rows {
+            set_unknown(&tx, r, false)?;
+            store_problems(&tx, (&r.submission_id, r.revision, Destination::Lmis), &[])?;
+            set_state(
+                &tx,
+                now,
+                (&r.submission_id, r.revision, Destination::Lmis),
+                DeliveryState::Delivered,
+                None,
+                None,
+                "delivered",
+                detail,
+            )?;
+            report.delivered.push(ItemRef {
+                id: r.submission_id.clone(),
+                revision: r.revision,
+            });
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn wait(
+        &mut self,
+        pass: &mut Pass<'_>,
+        rows: &[&DueRow],
+        why: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<(), Error> {
+        let now = pass.clock.now();
+        let tx = pass
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for r in rows {
+            let cur: String = tx.query_row(
+                "SELECT COALESCE(last_error, '') FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
+                params![r.submission_id, r.revision],
+                |x| x.get(0),
+            )?;
+            let state: String = tx.query_row(
+                "SELECT state FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
+                params![r.submission_id, r.revision],
+                |x| x.get(0),
+            )?;
+            if state == "waiting" && cur == why {
+                continue;
+            }
+            set_state(
+                &tx,
+                now,
+                (&r.submission_id, r.revision, Destination::Lmis),
+                DeliveryState::Waiting,
+                until,
+                Some(why),
+                "waiting",
+                Some(why),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Reference data for a facility and program, fetched once per pass.
+    fn refs_for(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        def: &FormDefinition,
+        facility_code: &str,
+    ) -> Result<Result<RefData, Fail>, Error> {
+        let Some(lmis) = &def.lmis else {
+            return Ok(Err(Fail::Config("the form has no LMIS part".into())));
+        };
+        let Some(f) = pass.facilities.get(facility_code).cloned() else {
+            return Ok(Err(Fail::Config(format!(
+                "facility {facility_code} is not in the facility map"
+            ))));
+        };
+        let Some(code) = f.lmis_facility_code.clone() else {
+            return Ok(Err(Fail::Config(format!(
+                "facility {facility_code} has no LMIS code in the facility map"
+            ))));
+        };
+        let key = (code.clone(), lmis.program_id.clone());
+        if let Some(Ok(r)) = self.refs.get(&key) {
+            return Ok(Ok(r.clone()));
+        }
+        let products: Vec<String> = def
+            .products
+            .iter()
+            .map(|p| p.lmis_code().to_string())
+            .collect();
+        let r = match self.client.reference(
+            pass,
+            report,
+            &code,
+            &lmis.program_id,
+            &products,
+            lmis.mode == LmisMode::Requisition,
+        )? {
+            Ok(r) => r,
+            Err(f) => return Ok(Err(f)),
+        };
+        pass.conn.execute(
+            "INSERT INTO metadata_cache (key, fetched_at, body) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
+            params![format!("lmis:ref:{code}:{}", lmis.program_id), ts(pass.clock.now()), serde_json::to_string(&r)?],
+        )?;
+        self.refs.insert(key, Ok(r.clone()));
+        Ok(Ok(r))
+    }
+
+    /// Builds the plan: stock events per facility and program in period
+    /// order (head first), requisitions per LMIS period.
+    fn plan(&mut self, pass: &mut Pass<'_>) -> Result<VecDeque<Work>, Error> {
+        let now = pass.clock.now();
+        let rows = lmis_rows(&pass.conn)?;
+        let mut events: BTreeMap<(String, String), Vec<Tagged>> = BTreeMap::new();
+        let mut reqs: BTreeMap<(String, String, Period), Vec<DueRow>> = BTreeMap::new();
+        for (row, state, next) in rows {
+            let Some(def) = pass.forms.get(&row.form_id) else {
+                continue;
+            };
+            let Some(lmis) = &def.lmis else { continue };
+            let due = next.is_none_or(|n| n <= now) && state != DeliveryState::Rejected;
+            match lmis.mode {
+                LmisMode::StockEvent => {
+                    events
+                        .entry((row.facility.clone(), lmis.program_id.clone()))
+                        .or_default()
+                        .push(Work::tagged(row, state, due));
+                }
+                LmisMode::Requisition => {
+                    let Ok(month) = Period::parse(&row.period) else {
+                        continue;
+                    };
+                    let lp = Period::containing(lmis.period_type, month.start());
+                    if state == DeliveryState::Rejected {
+                        continue;
+                    }
+                    reqs.entry((row.facility.clone(), lmis.program_id.clone(), lp))
+                        .or_default()
+                        .push(row);
+                }
+            }
+        }
+        let mut plan = VecDeque::new();
+        for ((_, _), mut list) in events {
+            list.sort_by(|a, b| {
+                a.period_start()
+                    .cmp(&b.period_start())
+                    .then(a.submission_id.cmp(&b.submission_id))
+            });
+            // The earliest undelivered form of a facility and program goes
+            // first; a refused one holds back the later ones.
+            if let Some(head) = list.first() {
+                if head.state == DeliveryState::Rejected {
+                    let why = format!(
+                        "held back: the LMIS refused the report for {} of this facility; correct it first",
+                        head.period_iso()
+                    );
+                    let later: Vec<&DueRow> = list.iter().skip(1).map(|t| &t.row).collect();
+                    self.wait(pass, &later, &why, None)?;
+                    continue;
+                }
+                if head.due {
+                    plan.push_back(Work::Event(head.row.clone()));
+                }
+                if list.len() > 1 {
+                    // One constant reason, so that re-planning writes nothing new.
+                    let why = "waiting for this facility's earlier reports to reach the LMIS first"
+                        .to_string();
+                    let later: Vec<&DueRow> = list.iter().skip(1).map(|t| &t.row).collect();
+                    self.wait(pass, &later, &why, None)?;
+                }
+            }
+        }
+        for ((facility, program_id, period), rows) in reqs {
+            plan.push_back(Work::Requisition {
+                facility,
+                program_id,
+                period,
+                rows,
+            });
+        }
+        Ok(plan)
+    }
+
+    fn step_event(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        row: DueRow,
+    ) -> Result<Step, Error> {
+        let dest = Destination::Lmis;
+        let Some(def) = pass.forms.get(&row.form_id).cloned() else {
+            return Ok(Step::Sent);
+        };
+        let refs = match self.refs_for(pass, report, &def, &row.facility)? {
+            Ok(r) => r,
+            Err(f) => {
+                return Ok(match self.fail(pass, report, &[&row], f)? {
+                    After::Stop => Step::Stop,
+                    After::Continue => Step::Sent,
+                });
+            }
+        };
+        let Some(facility) = pass.facilities.get(&row.facility).cloned() else {
+            return Ok(Step::Sent);
+        };
+        let problems = openlmis::check_reference(&def, &facility, &refs);
+        if !problems.is_empty() {
+            let fp: Vec<FieldProblem> = problems
+                .iter()
+                .map(|p| FieldProblem { field: "stock".into(), code: None, server_message: p.clone(), advice: "The form or facility map does not match the LMIS. Ask your supervisor to fix the mapping; nothing was sent.".into() })
+                .collect();
+            self.reject(pass, report, &[&row], fp, "reference data mismatch")?;
+            return Ok(self.next_in_group(pass, &row));
+        }
+        let lmis = def.lmis.clone().unwrap_or_else(unreachable_lmis);
+        let (reasons, _) =
+            openlmis::resolve_reasons(&lmis.reasons.clone().unwrap_or_default(), &refs.reasons);
+        let facility_id = refs.facility_id.clone().unwrap_or_default();
+        let resource_id = event_resource_id(&row.submission_id, row.revision);
+        // An earlier revision whose outcome is unknown is settled first.
+        let delivered =
+            match self.settle_earlier(pass, report, &row, &facility_id, &lmis.program_id, &def)? {
+                Ok(d) => d,
+                Err(f) => {
+                    return Ok(match self.fail(pass, report, &[&row], f)? {
+                        After::Stop => Step::Stop,
+                        After::Continue => Step::Sent,
+                    });
+                }
+            };
+        // This revision may have been applied already: look before sending.
+        if row.unknown_outcome || row.state == DeliveryState::InFlight {
+            let first = def
+                .products
+                .first()
+                .map(|p| p.lmis_orderable_id.clone())
+                .unwrap_or_default();
+            match self.client.look_up_event(
+                pass,
+                report,
+                &facility_id,
+                &lmis.program_id,
+                &first,
+                &resource_id,
+            )? {
+                Ok(LookUp::Found) => {
+                    report.found_by_lookup += 1;
+                    self.delivered(
+                        pass,
+                        report,
+                        &[&row],
+                        Some("found in the LMIS by look-up; not sent again"),
+                    )?;
+                    return Ok(self.next_in_group(pass, &row));
+                }
+                Ok(LookUp::Absent) => {}
+                Err(f) => {
+                    return Ok(match self.fail(pass, report, &[&row], f)? {
+                        After::Stop => Step::Stop,
+                        After::Continue => Step::Sent,
+                    });
+                }
+            }
+        }
+        let current: Draft = serde_json::from_str(&row.content)?;
+        let period = Period::parse(&row.period).map_err(|e| Error::Invariant(e.to_string()))?;
+        let today = self
+            .client
+            .server_today()
+            .unwrap_or_else(|| pass.clock.today());
+        let occurred = period.end().min(today);
+        let doc = format!("{} {} r{}", row.facility, row.period, row.revision);
+        let body = match openlmis::stock_event(&openlmis::EventInput {
+            facility_id: &facility_id,
+            def: &def,
+            current: &current,
+            delivered: delivered.as_ref(),
+            resource_id: &resource_id,
+            submission_id: &row.submission_id,
+            revision: row.revision,
+            occurred_date: occurred,
+            reasons: &reasons,
+            document_number: &doc,
+        }) {
+            Ok(b) => b,
+            Err(why) => {
+                let fp = vec![FieldProblem {
+                    field: "stock".into(),
+                    code: None,
+                    server_message: why.clone(),
+                    advice: "This correction cannot be sent to the LMIS automatically. Make the correction in the LMIS itself (ask your supervisor); nothing was sent.".into(),
+                }];
+                self.reject(pass, report, &[&row], fp, "correction not expressible")?;
+                return Ok(self.next_in_group(pass, &row));
+            }
+        };
+        mark_in_flight(&mut pass.conn, pass.clock.now(), dest, &[&row])?;
+        pass.conn.execute(
+            "UPDATE deliveries SET unknown_outcome = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
+            params![row.submission_id, row.revision],
+        )?;
+        report.retries += u32::from(row.attempts > 0);
+        report.events_sent += 1;
+        match self.client.deliver_event(pass, report, &body, &[&row])? {
+            Ok(()) => {
+                self.delivered(pass, report, &[&row], None)?;
+                Ok(self.next_in_group(pass, &row))
+            }
+            Err(f) => {
+                let sent = matches!(
+                    &f,
+                    Fail::Transient {
+                        maybe_sent: true,
+                        ..
+                    }
+                );
+                if !sent && !row.unknown_outcome {
+                    pass.conn.execute(
+                        "UPDATE deliveries SET unknown_outcome = 0 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
+                        params![row.submission_id, row.revision],
+                    )?;
+                }
+                Ok(match self.fail(pass, report, &[&row], f)? {
+                    After::Stop => Step::Stop,
+                    After::Continue => self.next_in_group(pass, &row),
+                })
+            }
+        }
+    }
+
+    /// After a form of a facility and program is settled, the next one of
+    /// the same group (if any) is planned.
+    fn next_in_group(&mut self, pass: &mut Pass<'_>, _row: &DueRow) -> Step {
+        // Re-planning picks up the new head of the group.
+        if let Ok(p) = self.plan(pass) {
+            self.plan = Some(p);
+        }
+        Step::Sent
+    }
+
+    /// Earlier revisions of this submission: the newest the LMIS holds (to
+    /// send differences from), after settling any whose outcome is unknown.
+    fn settle_earlier(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        row: &DueRow,
+        facility_id: &str,
+        program_id: &str,
+        def: &FormDefinition,
+    ) -> Result<Result<Option<Draft>, Fail>, Error> {
+        let earlier: Vec<(u32, String, bool, String)> = pass
+            .conn
+            .prepare(
+                "SELECT d.revision, d.state, d.unknown_outcome OR d.state = 'in_flight', v.content FROM deliveries d
+                 JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
+                 WHERE d.submission_id = ?1 AND d.destination = 'lmis' AND d.revision < ?2 ORDER BY d.revision",
+            )?
+            .query_map(params![row.submission_id, row.revision], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut delivered: Option<Draft> = None;
+        for (rev, state, unknown, content) in earlier {
+            if state == "delivered" {
+                delivered = Some(serde_json::from_str(&content)?);
+                continue;
+            }
+            if !unknown {
+                continue;
+            }
+            let marker = event_resource_id(&row.submission_id, rev);
+            let first = def
+                .products
+                .first()
+                .map(|p| p.lmis_orderable_id.clone())
+                .unwrap_or_default();
+            let found = match self.client.look_up_event(
+                pass,
+                report,
+                facility_id,
+                program_id,
+                &first,
+                &marker,
+            )? {
+                Ok(l) => l,
+                Err(f) => return Ok(Err(f)),
+            };
+            let now = pass.clock.now();
+            let tx = pass
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE deliveries SET unknown_outcome = 0 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
+                params![row.submission_id, rev],
+            )?;
+            if found == LookUp::Found {
+                report.found_by_lookup += 1;
+                set_state(
+                    &tx,
+                    now,
+                    (&row.submission_id, rev, Destination::Lmis),
+                    DeliveryState::Delivered,
+                    None,
+                    None,
+                    "delivered",
+                    Some("found in the LMIS by look-up"),
+                )?;
+                delivered = Some(serde_json::from_str(&content)?);
+            } else {
+                set_state(
+                    &tx,
+                    now,
+                    (&row.submission_id, rev, Destination::Lmis),
+                    DeliveryState::Superseded,
+                    None,
+                    None,
+                    "superseded",
+                    Some("not in the LMIS; a newer revision is sent instead"),
+                )?;
+            }
+            tx.commit()?;
+        }
+        Ok(Ok(delivered))
+    }
+}
+
+fn unreachable_lmis() -> crate::form::LmisTarget {
+    crate::form::LmisTarget {
+        kind: crate::form::LmisKind::Openlmis,
+        program_id: String::new(),
+        program_code: None,
+        period_type: PeriodType::Quarterly,
+        mode: LmisMode::StockEvent,
+        reasons: None,
+    }
+}
+
+fn set_unknown(tx: &rusqlite::Transaction, r: &DueRow, v: bool) -> Result<(), Error> {
+    tx.execute(
+        "UPDATE deliveries SET unknown_outcome = ?3 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
+        params![r.submission_id, r.revision, v],
+    )?;
+    Ok(())
+}
+
+/// A row with its state and whether it is due.
+#[derive(Debug, Clone)]
+struct Tagged {
+    row: DueRow,
+    state: DeliveryState,
+    due: bool,
+}
+
+impl std::ops::Deref for Tagged {
+    type Target = DueRow;
+    fn deref(&self) -> &DueRow {
+        &self.row
+    }
+}
+
+impl Tagged {
+    fn period_start(&self) -> NaiveDate {
+        Period::parse(&self.row.period)
+            .map(|p| p.start())
+            .unwrap_or(NaiveDate::MIN)
+    }
+    fn period_iso(&self) -> String {
+        Period::parse(&self.row.period)
+            .map(|p| p.iso())
+            .unwrap_or_else(|_| self.row.period.clone())
+    }
+}
+
+impl Work {
+    fn tagged(row: DueRow, state: DeliveryState, due: bool) -> Tagged {
+        Tagged { row, state, due }
+    }
+}
+
+/// A delivery with its state and next attempt time.
+type LmisRow = (DueRow, DeliveryState, Option<DateTime<Utc>>);
+
+/// Every LMIS delivery of a latest revision still to deliver (pending, in
+/// flight, waiting) or refused, with its state and next attempt time.
+fn lmis_rows(conn: &rusqlite::Connection) -> Result<Vec<LmisRow>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.submission_id, d.revision, d.state, d.attempts, d.solo, s.form_id, s.facility, s.period,
+                v.content, v.created_at, d.next_attempt_at, d.unknown_outcome
+         FROM deliveries d
+         JOIN submissions s ON s.id = d.submission_id
+         JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
+         WHERE d.destination = 'lmis' AND d.revision = s.latest_revision
+           AND d.state IN ('pending', 'in_flight', 'waiting', 'rejected')
+         ORDER BY d.submission_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, u32>(3)?,
+            r.get::<_, bool>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, String>(8)?,
+            r.get::<_, String>(9)?,
+            r.get::<_, Option<String>>(10)?,
+            r.get::<_, bool>(11)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (
+            submission_id,
+            revision,
+            state,
+            attempts,
+            solo,
+            form_id,
+            facility,
+            period,
+            content,
+            created,
+            next,
+            unknown,
+        ) = r?;
+        let state: DeliveryState = state.parse()?;
+        out.push((
+            DueRow {
+                submission_id,
+                revision,
+                state,
+                attempts,
+                solo,
+                form_id,
+                facility,
+                period,
+                content,
+                recorded_at: parse_ts(&created)?,
+                unknown_outcome: unknown,
+            },
+            state,
+            next.as_deref().map(parse_ts).transpose()?,
+        ));
+    }
+    Ok(out)
+}
+
+impl<C: LmisClient> Route for LmisRoute<C> {
+    fn destination(&self) -> Destination {
+        Destination::Lmis
+    }
+
+    fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error> {
+        if self.plan.is_none() {
+            let p = self.plan(pass)?;
+            self.plan = Some(p);
+        }
+        let Some(work) = self.plan.as_mut().and_then(VecDeque::pop_front) else {
+            return Ok(Step::Idle);
+        };
+        match work {
+            Work::Event(row) => self.step_event(pass, report, row),
+            Work::Requisition {
+                facility,
+                program_id,
+                period,
+                rows,
+            } => crate::requisition::step(self, pass, report, &facility, &program_id, period, rows),
+        }
+    }
+}
+
+/// The route's internals the requisition module uses.
+impl<C: LmisClient> LmisRoute<C> {
+    pub(crate) fn client(&mut self) -> &mut C {
+        &mut self.client
+    }
+    pub(crate) fn refs(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        def: &FormDefinition,
+        facility: &str,
+    ) -> Result<Result<RefData, Fail>, Error> {
+        self.refs_for(pass, report, def, facility)
+    }
+    pub(crate) fn apply_fail(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        rows: &[&DueRow],
+        f: Fail,
+    ) -> Result<Step, Error> {
+        Ok(match self.fail(pass, report, rows, f)? {
+            After::Stop => Step::Stop,
+            After::Continue => Step::Sent,
+        })
+    }
+    pub(crate) fn apply_reject(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        rows: &[&DueRow],
+        problems: Vec<FieldProblem>,
+        detail: &str,
+    ) -> Result<(), Error> {
+        self.reject(pass, report, rows, problems, detail)
+    }
+    pub(crate) fn apply_delivered(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        rows: &[&DueRow],
+        detail: Option<&str>,
+    ) -> Result<(), Error> {
+        self.delivered(pass, report, rows, detail)
+    }
+    pub(crate) fn apply_wait(
+        &mut self,
+        pass: &mut Pass<'_>,
+        rows: &[&DueRow],
+        why: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<(), Error> {
+        self.wait(pass, rows, why, until)
+    }
+}
+
+/// Reason ids by movement for a form, from reference data.
+pub fn reasons_for(def: &FormDefinition, refs: &RefData) -> BTreeMap<Movement, String> {
+    let names = def
+        .lmis
+        .as_ref()
+        .and_then(|l| l.reasons.clone())
+        .unwrap_or_default();
+    openlmis::resolve_reasons(&names, &refs.reasons).0
+}
+
+/// A JSON number or null.
+pub fn num(v: Option<i64>) -> Value {
+    v.map_or(Value::Null, |n| json!(n))
+}

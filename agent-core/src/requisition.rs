@@ -1,0 +1,669 @@
+//! Requisition mode (the quarterly LMIS): the monthly forms of an LMIS
+//! processing period are held until the period is complete, aggregated, and
+//! delivered as one requisition: initiate (with `Idempotency-Key`), update
+//! (whole body, `If-Match`), submit (with `Idempotency-Key`, not before the
+//! period's end). Each step survives a lost answer or a killed process: the
+//! requisition is searched for before a second initiate, and read back
+//! before a second submit (contract §6.4, §7).
+
+use crate::canonical::sha256_hex;
+use crate::dhis2::FieldProblem;
+use crate::draft::Draft;
+use crate::error::Error;
+use crate::form::FormDefinition;
+use crate::http::encode_query;
+use crate::lmis::{Fail, LmisClient, LmisRoute, reasons_for};
+use crate::openlmis;
+use crate::outbox::{derived_uuid, ts};
+use crate::period::Period;
+use crate::sync::{DestinationReport, DueRow, Pass, Step};
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
+
+/// The stored state of one requisition.
+#[derive(Debug, Clone)]
+struct Row {
+    period_id: Option<String>,
+    requisition_id: Option<String>,
+    initiate_key: String,
+    submit_key: String,
+    send_incomplete: bool,
+    submitted_hash: Option<String>,
+}
+
+fn load(pass: &Pass<'_>, facility: &str, program: &str, period: &Period) -> Result<Row, Error> {
+    let start = period.start().to_string();
+    let existing = pass
+        .conn
+        .query_row(
+            "SELECT period_id, requisition_id, initiate_key, submit_key, send_incomplete, submitted_hash
+             FROM requisitions WHERE facility = ?1 AND program_id = ?2 AND period_start = ?3",
+            params![facility, program, start],
+            |r| {
+                Ok(Row {
+                    period_id: r.get(0)?,
+                    requisition_id: r.get(1)?,
+                    initiate_key: r.get(2)?,
+                    submit_key: r.get(3)?,
+                    send_incomplete: r.get(4)?,
+                    submitted_hash: r.get(5)?,
+                })
+            },
+        )
+        .optional()?;
+    if let Some(r) = existing {
+        return Ok(r);
+    }
+    let row = Row {
+        period_id: None,
+        requisition_id: None,
+        initiate_key: derived_uuid(&["requisition-initiate", facility, program, &start, "0"]),
+        submit_key: derived_uuid(&["requisition-submit", facility, program, &start, "0"]),
+        send_incomplete: false,
+        submitted_hash: None,
+    };
+    pass.conn.execute(
+        "INSERT INTO requisitions (facility, program_id, period_start, period_end, initiate_key, submit_key, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![facility, program, start, period.end().to_string(), row.initiate_key, row.submit_key, ts(pass.clock.now())],
+    )?;
+    Ok(row)
+}
+
+fn save(
+    pass: &Pass<'_>,
+    facility: &str,
+    program: &str,
+    period: &Period,
+    set: &str,
+    value: Option<&str>,
+) -> Result<(), Error> {
+    // `set` is one of a fixed list of column names chosen by this module.
+    let sql = format!(
+        "UPDATE requisitions SET {set} = ?4, updated_at = ?5 WHERE facility = ?1 AND program_id = ?2 AND period_start = ?3"
+    );
+    pass.conn.execute(
+        &sql,
+        params![
+            facility,
+            program,
+            period.start().to_string(),
+            value,
+            ts(pass.clock.now())
+        ],
+    )?;
+    Ok(())
+}
+
+/// Marks a requisition period to be sent although months are missing (the
+/// user chose to, after the period ended).
+pub fn send_incomplete(
+    conn: &rusqlite::Connection,
+    facility: &str,
+    program: &str,
+    period_start: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, Error> {
+    let n = conn.execute(
+        "UPDATE requisitions SET send_incomplete = 1, updated_at = ?4 WHERE facility = ?1 AND program_id = ?2 AND period_start = ?3",
+        params![facility, program, period_start.to_string(), ts(now)],
+    )?;
+    Ok(n > 0)
+}
+
+/// The latest revision of each month of the period for a facility and form.
+fn months_content(
+    pass: &Pass<'_>,
+    facility: &str,
+    form: &str,
+    months: &[Period],
+) -> Result<Vec<Option<Draft>>, Error> {
+    let mut out = Vec::new();
+    for m in months {
+        let c: Option<String> = pass
+            .conn
+            .query_row(
+                "SELECT v.content FROM submissions s JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
+                 WHERE s.facility = ?1 AND s.period = ?2 AND s.form_id = ?3",
+                params![facility, m.dhis2_id(), form],
+                |r| r.get(0),
+            )
+            .optional()?;
+        out.push(c.map(|c| serde_json::from_str(&c)).transpose()?);
+    }
+    Ok(out)
+}
+
+fn problem(message: &str, advice: &str) -> Vec<FieldProblem> {
+    vec![FieldProblem {
+        field: "stock".into(),
+        code: None,
+        server_message: message.into(),
+        advice: advice.into(),
+    }]
+}
+
+fn requisition_id_of(v: &Value) -> Option<String> {
+    v.get("id").and_then(Value::as_str).map(str::to_string)
+}
+
+/// One step of the requisition of a facility, program and LMIS period.
+pub(crate) fn step<C: LmisClient>(
+    route: &mut LmisRoute<C>,
+    pass: &mut Pass<'_>,
+    report: &mut DestinationReport,
+    facility: &str,
+    program: &str,
+    period: Period,
+    rows: Vec<DueRow>,
+) -> Result<Step, Error> {
+    let refs_rows: Vec<&DueRow> = rows.iter().collect();
+    let Some(first) = rows.first() else {
+        return Ok(Step::Sent);
+    };
+    let Some(def) = pass.forms.get(&first.form_id).cloned() else {
+        return Ok(Step::Sent);
+    };
+    let Some(months) = period.split_into(def.period_type) else {
+        route.apply_reject(
+            pass,
+            report,
+            &refs_rows,
+            problem(
+                "the form's period does not divide the LMIS period",
+                "Ask your supervisor to check the form's LMIS period type.",
+            ),
+            "periods",
+        )?;
+        return Ok(Step::Sent);
+    };
+    let contents = months_content(pass, facility, &def.id, &months)?;
+    let mut state = load(pass, facility, program, &period)?;
+    let today = route
+        .client()
+        .server_today()
+        .unwrap_or_else(|| pass.clock.today());
+    let missing: Vec<String> = months
+        .iter()
+        .zip(&contents)
+        .filter(|(_, c)| c.is_none())
+        .map(|(m, _)| m.iso())
+        .collect();
+    let may_send_incomplete = state.send_incomplete && today > period.end();
+    if !missing.is_empty() && !may_send_incomplete {
+        let why = format!(
+            "waiting for {} of {}: the requisition is sent when every month is recorded{}",
+            missing.join(", "),
+            period.iso(),
+            if today > period.end() {
+                " (or when you choose to send it without them)"
+            } else {
+                ""
+            }
+        );
+        route.apply_wait(pass, &refs_rows, &why, None)?;
+        return Ok(Step::Sent);
+    }
+    let drafts: Vec<&Draft> = contents.iter().flatten().collect();
+    let refs = match route.refs(pass, report, &def, facility)? {
+        Ok(r) => r,
+        Err(f) => return route.apply_fail(pass, report, &refs_rows, f),
+    };
+    let Some(fac) = pass.facilities.get(facility).cloned() else {
+        return Ok(Step::Sent);
+    };
+    let problems = openlmis::check_reference(&def, &fac, &refs);
+    if !problems.is_empty() {
+        let fp = problems
+            .iter()
+            .map(|p| FieldProblem { field: "stock".into(), code: None, server_message: p.clone(), advice: "The form or facility map does not match the LMIS. Ask your supervisor; nothing was sent.".into() })
+            .collect();
+        route.apply_reject(pass, report, &refs_rows, fp, "reference data mismatch")?;
+        return Ok(Step::Sent);
+    }
+    let facility_id = refs.facility_id.clone().unwrap_or_default();
+    let period_id = match refs
+        .periods
+        .iter()
+        .find(|(_, s, e)| *s == period.start() && *e == period.end())
+    {
+        Some((id, _, _)) => id.clone(),
+        None => {
+            route.apply_reject(
+                pass,
+                report,
+                &refs_rows,
+                problem(
+                    &format!(
+                        "the LMIS has no processing period {} to {}",
+                        period.start(),
+                        period.end()
+                    ),
+                    "Ask your supervisor to check the LMIS processing schedule for this facility.",
+                ),
+                "no period",
+            )?;
+            return Ok(Step::Sent);
+        }
+    };
+    if state.period_id.is_none() {
+        save(
+            pass,
+            facility,
+            program,
+            &period,
+            "period_id",
+            Some(&period_id),
+        )?;
+    }
+    let reasons = reasons_for(&def, &refs);
+    let lines = match openlmis::aggregate(&def, &drafts, &reasons, &refs.approved) {
+        Ok(l) => l,
+        Err(why) => {
+            route.apply_reject(
+                pass,
+                report,
+                &refs_rows,
+                problem(
+                    &why,
+                    "Ask your supervisor to set up the LMIS reasons for the form.",
+                ),
+                "aggregate",
+            )?;
+            return Ok(Step::Sent);
+        }
+    };
+    let lines_hash = sha256_hex(serde_json::to_string(&lines)?.as_bytes());
+
+    // 1. Find or initiate the requisition.
+    if state.requisition_id.is_none()
+        && let Some(id) = search(
+            route,
+            pass,
+            report,
+            &facility_id,
+            program,
+            &period_id,
+            &refs_rows,
+        )?
+    {
+        save(
+            pass,
+            facility,
+            program,
+            &period,
+            "requisition_id",
+            Some(&id),
+        )?;
+        state.requisition_id = Some(id);
+    }
+    if state.requisition_id.is_none() {
+        save(
+            pass,
+            facility,
+            program,
+            &period,
+            "unknown_outcome",
+            Some("initiate"),
+        )?;
+        crate::sync::mark_in_flight(
+            &mut pass.conn,
+            pass.clock.now(),
+            crate::outbox::Destination::Lmis,
+            &refs_rows,
+        )?;
+        let path = format!(
+            "/api/requisitions/initiate?program={}&facility={}&suggestedPeriod={}&emergency=false",
+            encode_query(program),
+            encode_query(&facility_id),
+            encode_query(&period_id)
+        );
+        let key = state.initiate_key.clone();
+        match route.client().call(
+            pass,
+            report,
+            "POST",
+            &path,
+            None,
+            &[("Idempotency-Key", &key)],
+            &refs_rows,
+        )? {
+            Ok(r) => {
+                let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+                let id = requisition_id_of(&v);
+                save(
+                    pass,
+                    facility,
+                    program,
+                    &period,
+                    "requisition_id",
+                    id.as_deref(),
+                )?;
+                save(pass, facility, program, &period, "unknown_outcome", None)?;
+                state.requisition_id = id;
+            }
+            Err(Fail::Refused { status, error })
+                if status == 409
+                    || error.key.as_deref() == Some("requisition.error.duplication") =>
+            {
+                // Already initiated (a lost answer): find it and carry on.
+                save(pass, facility, program, &period, "unknown_outcome", None)?;
+                if let Some(id) = search(
+                    route,
+                    pass,
+                    report,
+                    &facility_id,
+                    program,
+                    &period_id,
+                    &refs_rows,
+                )? {
+                    save(
+                        pass,
+                        facility,
+                        program,
+                        &period,
+                        "requisition_id",
+                        Some(&id),
+                    )?;
+                    state.requisition_id = Some(id);
+                }
+            }
+            Err(Fail::Refused { status, error }) => {
+                // A definitive refusal burns the key (contract §6.4): use a fresh one next time.
+                let fresh = derived_uuid(&[
+                    "requisition-initiate",
+                    facility,
+                    program,
+                    &period.start().to_string(),
+                    &uuid::Uuid::now_v7().to_string(),
+                ]);
+                save(
+                    pass,
+                    facility,
+                    program,
+                    &period,
+                    "initiate_key",
+                    Some(&fresh),
+                )?;
+                save(pass, facility, program, &period, "unknown_outcome", None)?;
+                let fp = problem(&error.message, openlmis::advice_for(error.key.as_deref()));
+                route.apply_reject(
+                    pass,
+                    report,
+                    &refs_rows,
+                    fp,
+                    &format!("initiate: HTTP {status}"),
+                )?;
+                return Ok(Step::Sent);
+            }
+            Err(f) => {
+                if !matches!(
+                    f,
+                    Fail::Transient {
+                        maybe_sent: true,
+                        ..
+                    }
+                ) {
+                    save(pass, facility, program, &period, "unknown_outcome", None)?;
+                }
+                return route.apply_fail(pass, report, &refs_rows, f);
+            }
+        }
+    }
+    let Some(req_id) = state.requisition_id.clone() else {
+        return route.apply_fail(
+            pass,
+            report,
+            &refs_rows,
+            Fail::Transient {
+                why: "the requisition could not be found after initiating it".into(),
+                retry_after: None,
+                maybe_sent: false,
+            },
+        );
+    };
+
+    // 2. Read it: status, version, template.
+    let (body, etag) = match route.client().call(
+        pass,
+        report,
+        "GET",
+        &format!("/api/requisitions/{req_id}"),
+        None,
+        &[],
+        &refs_rows,
+    )? {
+        Ok(r) if r.status == 404 => {
+            // Deleted in the LMIS: start again.
+            save(pass, facility, program, &period, "requisition_id", None)?;
+            return Ok(Step::Sent);
+        }
+        Ok(r) => (
+            serde_json::from_slice::<Value>(&r.body).unwrap_or(Value::Null),
+            r.header("etag").map(str::to_string),
+        ),
+        Err(f) => return route.apply_fail(pass, report, &refs_rows, f),
+    };
+    let status = body
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    save(pass, facility, program, &period, "status", Some(&status))?;
+    if body
+        .pointer("/template/populateStockOnHandFromStockCards")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        route.apply_reject(pass, report, &refs_rows, problem("the LMIS fills this requisition from its stock cards", "This program's requisitions are stock based in the LMIS: the form must use the stock_event mode. Ask your supervisor."), "stock-based template")?;
+        return Ok(Step::Sent);
+    }
+    if !matches!(status.as_str(), "INITIATED" | "REJECTED") {
+        if state.submitted_hash.as_deref() == Some(lines_hash.as_str()) {
+            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            route.apply_delivered(
+                pass,
+                report,
+                &refs_rows,
+                Some(&format!("requisition {req_id} is {status}")),
+            )?;
+        } else {
+            route.apply_reject(
+                pass,
+                report,
+                &refs_rows,
+                problem(&format!("the requisition for {} is already {status} in the LMIS", period.iso()), "The requisition can no longer be changed from the tablet. Make the correction in the LMIS itself (ask your supervisor); nothing was sent."),
+                "requisition not editable",
+            )?;
+        }
+        return Ok(Step::Sent);
+    }
+
+    // 3. Update it, unless this content was already written and submitted.
+    let mut filled = body.clone();
+    let missing = openlmis::fill_requisition(&mut filled, &lines);
+    if !missing.is_empty() {
+        route.apply_reject(pass, report, &refs_rows, problem(&format!("the requisition has no line for orderable(s) {}", missing.join(", ")), "Ask your supervisor to check which products are approved for this facility in the LMIS."), "lines")?;
+        return Ok(Step::Sent);
+    }
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(e) = etag.as_deref() {
+        headers.push(("If-Match", e));
+    }
+    match route.client().call(
+        pass,
+        report,
+        "PUT",
+        &format!("/api/requisitions/{req_id}"),
+        Some(&filled),
+        &headers,
+        &refs_rows,
+    )? {
+        Ok(_) => {}
+        Err(Fail::Refused { status: 409, .. }) => {
+            // Someone changed it meanwhile: read it again next step.
+            return Ok(Step::Sent);
+        }
+        Err(Fail::Refused { status, error }) => {
+            let fp: Vec<FieldProblem> = if error.fields.is_empty() {
+                problem(&error.message, openlmis::advice_for(error.key.as_deref()))
+            } else {
+                error
+                    .fields
+                    .iter()
+                    .map(|(f, m)| FieldProblem { field: format!("requisition.{f}"), code: None, server_message: m.clone(), advice: "The LMIS refused these numbers. Check the monthly reports of the period.".into() })
+                    .collect()
+            };
+            route.apply_reject(
+                pass,
+                report,
+                &refs_rows,
+                fp,
+                &format!("update: HTTP {status}"),
+            )?;
+            return Ok(Step::Sent);
+        }
+        Err(f) => return route.apply_fail(pass, report, &refs_rows, f),
+    }
+
+    // 4. Submit, not before the period's end date (it waits instead of failing).
+    if today <= period.end() {
+        let until = (period.end() + chrono::Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc());
+        let why = format!(
+            "the requisition for {} is written in the LMIS; it is submitted after {}",
+            period.iso(),
+            period.end()
+        );
+        route.apply_wait(pass, &refs_rows, &why, until)?;
+        return Ok(Step::Sent);
+    }
+    save(
+        pass,
+        facility,
+        program,
+        &period,
+        "unknown_outcome",
+        Some("submit"),
+    )?;
+    save(
+        pass,
+        facility,
+        program,
+        &period,
+        "submitted_hash",
+        Some(&lines_hash),
+    )?;
+    let key = state.submit_key.clone();
+    match route.client().call(
+        pass,
+        report,
+        "POST",
+        &format!("/api/requisitions/{req_id}/submit"),
+        None,
+        &[("Idempotency-Key", &key)],
+        &refs_rows,
+    )? {
+        Ok(_) => {
+            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            route.apply_delivered(
+                pass,
+                report,
+                &refs_rows,
+                Some(&format!("requisition {req_id} submitted")),
+            )?;
+        }
+        Err(Fail::Refused { status, error })
+            if status == 409
+                || error.key.as_deref()
+                    == Some("requisition.error.submit.mustBeInitiatedToBeSubmitted") =>
+        {
+            // Submitted already (a lost answer): the next step reads the status back.
+            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            return Ok(Step::Sent);
+        }
+        Err(Fail::Refused { error, .. })
+            if error.key.as_deref()
+                == Some("requisition.error.approve.errorPeriodEndDateWrong") =>
+        {
+            save(pass, facility, program, &period, "submitted_hash", None)?;
+            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            let why = format!(
+                "the LMIS does not accept the requisition for {} before the period ends; it waits",
+                period.iso()
+            );
+            let until = (period.end() + chrono::Duration::days(1))
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc());
+            route.apply_wait(pass, &refs_rows, &why, until)?;
+        }
+        Err(Fail::Refused { status, error }) => {
+            let fresh = derived_uuid(&[
+                "requisition-submit",
+                facility,
+                program,
+                &period.start().to_string(),
+                &uuid::Uuid::now_v7().to_string(),
+            ]);
+            save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
+            save(pass, facility, program, &period, "submitted_hash", None)?;
+            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            route.apply_reject(
+                pass,
+                report,
+                &refs_rows,
+                problem(&error.message, openlmis::advice_for(error.key.as_deref())),
+                &format!("submit: HTTP {status}"),
+            )?;
+        }
+        Err(f) => {
+            if !matches!(
+                f,
+                Fail::Transient {
+                    maybe_sent: true,
+                    ..
+                }
+            ) {
+                save(pass, facility, program, &period, "unknown_outcome", None)?;
+            }
+            return route.apply_fail(pass, report, &refs_rows, f);
+        }
+    }
+    Ok(Step::Sent)
+}
+
+/// Finds the regular requisition of a facility, program and period.
+fn search<C: LmisClient>(
+    route: &mut LmisRoute<C>,
+    pass: &mut Pass<'_>,
+    report: &mut DestinationReport,
+    facility_id: &str,
+    program: &str,
+    period_id: &str,
+    rows: &[&DueRow],
+) -> Result<Option<String>, Error> {
+    report.lookups += 1;
+    let path = format!(
+        "/api/requisitions/search?facility={}&program={}&processingPeriod={}&emergency=false",
+        encode_query(facility_id),
+        encode_query(program),
+        encode_query(period_id)
+    );
+    match route
+        .client()
+        .call(pass, report, "GET", &path, None, &[], rows)?
+    {
+        Ok(r) => {
+            let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+            Ok(openlmis::items(&v).into_iter().find_map(requisition_id_of))
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+/// The form definition a requisition row belongs to (for status texts).
+pub fn describe(def: &FormDefinition, period: &Period) -> String {
+    format!("{} for {}", def.title, period.iso())
+}
