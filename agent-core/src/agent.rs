@@ -15,7 +15,7 @@ use crate::outbox::{self, Destination, NewRevision, OpenNotice};
 use crate::period::Period;
 use crate::sync::{self, Dhis2Settings, PassInputs, SyncBudget, SyncReport};
 use crate::validate::{self, Context, Finding, Severity};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -431,11 +431,13 @@ impl Agent {
         let mut ctx = Context {
             today: Some(self.clock.today()),
             previous_closing: BTreeMap::new(),
+            external: Vec::new(),
         };
         let forms = self.form_set();
         let Some(def) = forms.get(&draft.form) else {
             return Ok(ctx);
         };
+        ctx.external = self.reference_findings(conn, def, &draft.facility)?;
         let Ok(period) = Period::parse_as(&draft.period, def.period_type) else {
             return Ok(ctx);
         };
@@ -458,6 +460,143 @@ impl Agent {
             }
         }
         Ok(ctx)
+    }
+
+    /// What the LMIS reference data cached at the last check says about this
+    /// form at this facility, as warnings on the items (the stock part will
+    /// not be sent until the mapping is fixed; the service part still goes).
+    fn reference_findings(
+        &self,
+        conn: &Connection,
+        def: &FormDefinition,
+        facility: &str,
+    ) -> std::result::Result<Vec<Finding>, Error> {
+        let (Some(lmis), Some(f)) = (&def.lmis, self.facilities.get(facility)) else {
+            return Ok(vec![]);
+        };
+        let Some(code) = &f.lmis_facility_code else {
+            return Ok(vec![]);
+        };
+        let cached: Option<String> = conn
+            .query_row(
+                "SELECT body FROM metadata_cache WHERE key = ?1",
+                [format!("lmis:ref:{code}:{}", lmis.program_id)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(body) = cached else {
+            return Ok(vec![]);
+        };
+        let Ok(refs) = serde_json::from_str::<crate::openlmis::RefData>(&body) else {
+            return Ok(vec![]);
+        };
+        Ok(crate::openlmis::check_reference(def, f, &refs)
+            .into_iter()
+            .map(|p| {
+                let path = p
+                    .strip_prefix("product ")
+                    .and_then(|rest| rest.split(':').next())
+                    .map(|code| format!("stock.{code}"))
+                    .unwrap_or_else(|| if p.starts_with("facility ") { "facility".into() } else { "form".into() });
+                Finding {
+                    path,
+                    severity: Severity::Warning,
+                    code: "lmis_mapping".into(),
+                    message: format!(
+                        "{p}. The stock part of this form will not reach the LMIS until your supervisor fixes the mapping; the services still go to DHIS2."
+                    ),
+                }
+            })
+            .collect())
+    }
+
+    /// Checks every form and facility against the LMIS's reference data (a
+    /// configuration check): each problem names the item. The answers are
+    /// cached, so that entry-time validation can warn about them offline.
+    pub fn check_lmis(&self, credentials: &dyn CredentialProvider) -> Result<Vec<String>> {
+        let settings = self.lmis.clone().ok_or_else(|| AgentError::Config {
+            message: "the LMIS is not configured (no [lmis] section)".into(),
+        })?;
+        let creds = credentials
+            .credentials(Destination::Lmis)
+            .map_err(|message| AgentError::Config { message })?
+            .ok_or_else(|| AgentError::Config {
+                message: "no LMIS credentials are configured".into(),
+            })?;
+        let forms = self.form_set();
+        let inputs = PassInputs {
+            db_path: &self.db_path,
+            clock: self.clock.as_ref(),
+            transport: self.transport.as_ref(),
+            forms: &forms,
+            facilities: &self.facilities,
+            cancel: &self.cancel,
+            credentials,
+            dhis2: None,
+            lmis: Some(&settings),
+            lmis_token: self.lmis_token.clone(),
+            retry_held: false,
+        };
+        let result = sync::run_task(
+            &inputs,
+            SyncBudget::time(std::time::Duration::from_secs(300)),
+            |pass, report| {
+                let mut client = crate::lmis::OpenLmisClient::new(
+                    settings.clone(),
+                    creds.clone(),
+                    self.lmis_token.clone(),
+                );
+                let mut problems = Vec::new();
+                for def in forms.iter() {
+                    let Some(lmis) = &def.lmis else { continue };
+                    for f in self.facilities.iter() {
+                        if !f.forms.is_empty() && !f.forms.contains(&def.id) {
+                            continue;
+                        }
+                        let Some(code) = &f.lmis_facility_code else {
+                            continue;
+                        };
+                        let products: Vec<String> = def
+                            .products
+                            .iter()
+                            .map(|p| p.lmis_code().to_string())
+                            .collect();
+                        use crate::lmis::LmisClient;
+                        match client.reference(
+                            pass,
+                            report,
+                            code,
+                            &lmis.program_id,
+                            &products,
+                            lmis.mode == crate::form::LmisMode::Requisition,
+                        )? {
+                            Ok(refs) => {
+                                pass.conn.execute(
+                                "INSERT INTO metadata_cache (key, fetched_at, body) VALUES (?1, ?2, ?3)
+                                 ON CONFLICT (key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
+                                rusqlite::params![
+                                    format!("lmis:ref:{code}:{}", lmis.program_id),
+                                    outbox::ts(pass.clock.now()),
+                                    serde_json::to_string(&refs)?
+                                ],
+                            )?;
+                                problems.extend(
+                                    crate::openlmis::check_reference(def, f, &refs)
+                                        .into_iter()
+                                        .map(|p| format!("{}: {p}", def.id)),
+                                );
+                            }
+                            Err(fail) => problems.push(format!(
+                                "{} at {}: the LMIS could not be asked: {fail:?}",
+                                def.id, f.code
+                            )),
+                        }
+                    }
+                }
+                Ok(problems)
+            },
+        );
+        Ok(result?)
     }
 
     /// Validates a typed draft; every finding at once.

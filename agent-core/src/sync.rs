@@ -768,6 +768,33 @@ pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<Syn
     Ok(Some(report))
 }
 
+/// Runs a task that talks to a destination outside a sync pass (a
+/// configuration check, a metadata pull): same connection rules, exchanges
+/// logged, no lease (it changes no delivery).
+pub fn run_task<T>(
+    inputs: &PassInputs<'_>,
+    budget: SyncBudget,
+    task: impl FnOnce(&mut Pass<'_>, &mut DestinationReport) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let conn = Connection::open(inputs.db_path)?;
+    outbox::configure(&conn)?;
+    let mut pass = Pass {
+        conn,
+        clock: inputs.clock,
+        transport: inputs.transport,
+        forms: inputs.forms,
+        facilities: inputs.facilities,
+        cancel: inputs.cancel,
+        deadline: Instant::now() + budget.max_duration,
+        requests_left: budget.max_requests,
+        rng: fastrand::Rng::new(),
+        lease_holder: String::new(),
+        lease_until: Instant::now() + budget.max_duration,
+    };
+    let mut report = DestinationReport::default();
+    task(&mut pass, &mut report)
+}
+
 fn run_routes(
     pass: &mut Pass<'_>,
     inputs: &PassInputs<'_>,

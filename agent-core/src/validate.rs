@@ -70,6 +70,9 @@ pub struct Context {
     /// For each product code, the closing balance recorded for the same
     /// facility in the previous period, with that period's id.
     pub previous_closing: BTreeMap<String, (i64, String)>,
+    /// Findings from outside the form: the LMIS reference data (cached at
+    /// the last check) does not know a product or the facility.
+    pub external: Vec<Finding>,
 }
 
 /// Whether findings hold an error (the draft cannot be saved).
@@ -142,6 +145,7 @@ pub fn validate(
             }
         }
     }
+    out.extend(ctx.external.iter().cloned());
     // Stable order: errors before warnings, otherwise as found (form order).
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out

@@ -280,6 +280,7 @@ fn the_example_drafts_pass_validation_with_no_finding() {
     let ctx = Context {
         today: NaiveDate::from_ymd_opt(2026, 11, 29),
         previous_closing: Default::default(),
+        external: Vec::new(),
     };
     for name in EXAMPLE_DRAFTS {
         let bytes = std::fs::read(dir.join("examples").join(name)).unwrap();

@@ -102,6 +102,7 @@ fn ctx() -> Context {
     Context {
         today: Some(today()),
         previous_closing: BTreeMap::new(),
+        external: Vec::new(),
     }
 }
 
