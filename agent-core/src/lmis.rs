@@ -369,11 +369,15 @@ impl LmisClient for OpenLmisClient {
             "/api/facilities?code={}",
             encode_query(facility_code)
         ));
-        if let Some(f) = openlmis::items(&facilities)
+        let found = openlmis::items(&facilities)
             .into_iter()
             .find(|f| f.get("code").and_then(Value::as_str) == Some(facility_code))
-        {
-            r.facility_id = f.get("id").and_then(Value::as_str).map(str::to_string);
+            .and_then(|f| f.get("id").and_then(Value::as_str).map(str::to_string));
+        if let Some(id) = found {
+            // The search answers the basic shape; the full facility has its
+            // type and supported programs.
+            let f = get!(format!("/api/facilities/{}", encode_query(&id)));
+            r.facility_id = Some(id);
             r.facility_type_id = f
                 .pointer("/type/id")
                 .and_then(Value::as_str)
