@@ -509,12 +509,43 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
             continue;
         }
         if !c.indexes.is_empty() {
-            for &i in &c.indexes {
-                if let Some(r) = usize::try_from(i).ok().and_then(|i| rows.get(i)) {
+            // From 2.43 a group-level conflict lists every row of the group;
+            // the rows whose data element it names are the cause, the
+            // others were refused with them.
+            let listed: Vec<usize> = c
+                .indexes
+                .iter()
+                .filter_map(|&i| usize::try_from(i).ok())
+                .filter(|&i| i < rows.len())
+                .collect();
+            let text = format!(
+                "{} {}",
+                c.value,
+                c.objects.values().cloned().collect::<Vec<_>>().join(" ")
+            );
+            let named: Vec<usize> = listed
+                .iter()
+                .copied()
+                .filter(|&i| text.contains(&rows[i].data_element))
+                .collect();
+            let culprits: Vec<String> = named.iter().map(|&i| rows[i].field.clone()).collect();
+            for &i in &listed {
+                let r = &rows[i];
+                if named.is_empty() || named.contains(&i) {
                     per_item[r.item].push(problem(r, c));
-                    bad_rows[r.item].insert(i as usize);
-                    hit = true;
+                } else {
+                    per_item[r.item].push(FieldProblem {
+                        field: r.field.clone(),
+                        code: c.error_code.clone(),
+                        server_message: c.value.clone(),
+                        advice: format!(
+                            "Not stored: DHIS2 refused the whole form because of {}. This value is not the problem.",
+                            culprits.join(", ")
+                        ),
+                    });
                 }
+                bad_rows[r.item].insert(i);
+                hit = true;
             }
         } else {
             // Before 2.37 a conflict is free text: find the rows whose data

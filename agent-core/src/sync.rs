@@ -209,6 +209,7 @@ fn acquire_lease(
     if let Some((h, until)) = current
         && h != holder
         && parse_ts(&until)? > now
+        && !holder_is_dead(&h)
     {
         return Ok(false);
     }
@@ -220,6 +221,21 @@ fn acquire_lease(
     )?;
     tx.commit()?;
     Ok(true)
+}
+
+/// A lease holder is `<process id>:<uuid>`. A holder whose process no longer
+/// exists on this device (checked through `/proc` where there is one: Linux,
+/// Android) left its lease behind when it was killed: it may be taken at
+/// once instead of waiting for it to expire. Elsewhere, expiry decides.
+fn holder_is_dead(holder: &str) -> bool {
+    let Some(pid) = holder.split(':').next().and_then(|p| p.parse::<u32>().ok()) else {
+        return false;
+    };
+    if pid == std::process::id() {
+        return false;
+    }
+    let proc_root = std::path::Path::new("/proc/self");
+    proc_root.exists() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 fn release_lease(conn: &Connection, holder: &str) -> Result<(), Error> {
@@ -742,7 +758,7 @@ impl std::fmt::Debug for PassInputs<'_> {
 pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<SyncReport>, Error> {
     let mut conn = Connection::open(inputs.db_path)?;
     outbox::configure(&conn)?;
-    let holder = uuid::Uuid::now_v7().to_string();
+    let holder = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7());
     let hold_for = budget.max_duration + LEASE_MARGIN;
     if !acquire_lease(&mut conn, &holder, inputs.clock.now(), hold_for)? {
         return Ok(None);
@@ -1552,6 +1568,7 @@ pub fn rejection_summary(whole: bool, problems: &[FieldProblem]) -> String {
             None => groups.push((&p.advice, vec![&p.field])),
         }
     }
+    groups.sort_by_key(|(advice, _)| advice.starts_with("Not stored"));
     let parts: Vec<String> = groups
         .iter()
         .map(|(advice, fields)| {

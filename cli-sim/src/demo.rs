@@ -8,6 +8,7 @@
 use crate::drafts::DraftGen;
 use crate::mock::dhis2::{Dhis2Mock, Dhis2MockConfig, VersionFamily};
 use crate::mock::faults::FaultConfig;
+use crate::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use crate::show;
 use agent_core::credentials::ConfigCredentials;
 use agent_core::outbox::Destination;
@@ -50,12 +51,18 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
         ds.expiry_days = 90.0;
     }
     let dhis2 = Dhis2Mock::start(mc, 0)?;
-    // The password goes in a file next to the config, never on a command line.
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)?;
+    // Passwords go in files next to the config, never on a command line.
     std::fs::write(dir.join("dhis2-password"), "district\n")?;
+    std::fs::write(dir.join("lmis-password"), "password\n")?;
+    std::fs::write(dir.join("lmis-client-secret"), "changeme\n")?;
     let mut text = std::fs::read_to_string(&config_path)?;
     text.push_str(&format!(
-        "[dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_file = \"dhis2-password\"\n",
-        dhis2.url()
+        "[dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_file = \"dhis2-password\"\n\
+         [lmis]\nkind = \"openlmis\"\nurl = \"{}\"\nclient_id = \"user-client\"\n\
+         client_secret_file = \"lmis-client-secret\"\nusername = \"administrator\"\npassword_file = \"lmis-password\"\n",
+        dhis2.url(),
+        lmis.url()
     ));
     std::fs::write(&config_path, text)?;
 
@@ -67,6 +74,8 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     writeln!(out, "== Health-post sync agent demo ==")?;
     writeln!(out, "working folder: {}", dir.display())?;
     writeln!(out, "simulated DHIS2 (2.40 answers) at {}", dhis2.url())?;
+    writeln!(out, "simulated OpenLMIS v3 at {}", lmis.url())?;
+    writeln!(out, "simulated OpenLMIS v3 at {}", lmis.url())?;
     writeln!(
         out,
         "forms: {}",
@@ -189,9 +198,13 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
 
     writeln!(
         out,
-        "\n-- 6. Sync while DHIS2 cannot be reached: nothing is lost, everything waits"
+        "\n-- 6. Sync while the servers cannot be reached: nothing is lost, everything waits"
     )?;
     dhis2.faults().set(FaultConfig {
+        down_for_secs: 600.0,
+        ..Default::default()
+    });
+    lmis.faults().set(FaultConfig {
         down_for_secs: 600.0,
         ..Default::default()
     });
@@ -200,6 +213,7 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
 
     writeln!(out, "\n-- 7. The network is back: sync again")?;
     dhis2.faults().end_down();
+    lmis.faults().end_down();
     agent.network_available()?;
     let report = agent.sync(SyncBudget::time(Duration::from_secs(30)), &creds, false)?;
     write!(out, "{}", indent(&show::sync_report(&report)))?;
@@ -239,14 +253,82 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
         dhis2.completions().len()
     )?;
 
-    writeln!(out, "\n-- 10. Outbox")?;
-    write!(out, "{}", show::status_table(&agent.list(None, 50)?))?;
-    write!(out, "{}", show::health(&agent.health()?))?;
     writeln!(
         out,
-        "\nThe stock half of each form waits for the LMIS route (not in this build yet)."
+        "\n-- 10. Stock cards in the LMIS: stock on hand against each form's closing balance"
     )?;
+    for (id, d) in saved.iter().filter(|(_, d)| d.period == month.iso()) {
+        let Some(def) = agent.form(&d.form) else {
+            continue;
+        };
+        let Some(f) = agent.facilities().get(&d.facility) else {
+            continue;
+        };
+        let (Some(fid), Some(l)) = (&f.lmis_facility_id, &def.lmis) else {
+            continue;
+        };
+        let detail = agent.inspect(id)?;
+        let latest: agent_core::draft::Draft = serde_json::from_str(
+            &detail
+                .revisions
+                .last()
+                .map(|r| r.content.clone())
+                .unwrap_or_default(),
+        )?;
+        let cells: Vec<String> = def
+            .products
+            .iter()
+            .map(|p| {
+                let soh = lmis.stock_on_hand(fid, &l.program_id, &p.lmis_orderable_id);
+                let close = latest.stock.get(&p.code).and_then(|e| e.closing_balance);
+                let mark = if soh == close { "" } else { " (!)" };
+                format!(
+                    "{} {}{mark}",
+                    p.code,
+                    soh.map_or("-".into(), |v| v.to_string())
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "  {:<7} {:<20} rev {}: {}",
+            d.facility,
+            def.id,
+            detail.status.revision,
+            cells.join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "  stock events applied: {} (one per form revision sent; none twice)",
+        lmis.events().len()
+    )?;
+
+    writeln!(
+        out,
+        "\n-- 11. Services against consumption, side by side ({})",
+        month.iso()
+    )?;
+    for (id, d) in saved
+        .iter()
+        .filter(|(_, d)| d.period == month.iso() && d.form == chw.id)
+    {
+        // The latest revision (the first form was corrected in step 2).
+        let latest: agent_core::draft::Draft = agent
+            .inspect(id)?
+            .revisions
+            .last()
+            .map(|r| serde_json::from_str(&r.content))
+            .transpose()?
+            .unwrap_or_else(|| d.clone());
+        write!(out, "{}", cross_checks(&chw, &latest, &d.facility))?;
+    }
+
+    writeln!(out, "\n-- 12. Outbox")?;
+    write!(out, "{}", show::status_table(&agent.list(None, 50)?))?;
+    write!(out, "{}", show::health(&agent.health()?))?;
     dhis2.stop();
+    lmis.stop();
     Ok(())
 }
 
@@ -289,4 +371,54 @@ fn read_back(
         out.push((f.code.clone(), n));
     }
     Ok(out)
+}
+
+/// The ratio rules of a form for one draft: each commodity's consumption
+/// next to the services it should match, with the expected band.
+fn cross_checks(
+    def: &agent_core::FormDefinition,
+    d: &agent_core::draft::Draft,
+    facility: &str,
+) -> String {
+    use agent_core::form::{RuleOp, Term};
+    let value = |t: &Term| -> f64 {
+        match t {
+            Term::Service { service, factor } => {
+                d.service.get(service).copied().unwrap_or(0) as f64 * factor
+            }
+            Term::Stock {
+                product,
+                quantity,
+                factor,
+            } => {
+                d.stock
+                    .get(product)
+                    .and_then(|e| e.get(*quantity))
+                    .unwrap_or(0) as f64
+                    * factor
+            }
+        }
+    };
+    let mut s = format!("  {facility}\n");
+    for r in def.rules.iter().filter(|r| r.op == RuleOp::Ratio) {
+        let l: f64 = r.left.iter().map(value).sum();
+        let rv: f64 = r.right.iter().map(value).sum();
+        let ratio = if rv > 0.0 { l / rv } else { 0.0 };
+        let ok = rv == 0.0 && l == 0.0
+            || rv > 0.0
+                && r.min_ratio.is_none_or(|lo| ratio >= lo - 1e-9)
+                && r.max_ratio.is_none_or(|hi| ratio <= hi + 1e-9);
+        s.push_str(&format!(
+            "    {:<32} {:>6}  vs {:<34} {:>5}  ratio {:>5.2} (expected {}-{}) {}\n",
+            r.left_label.clone().unwrap_or_else(|| r.id.clone()),
+            l,
+            r.right_label.clone().unwrap_or_default(),
+            rv,
+            ratio,
+            r.min_ratio.map_or("".into(), |v| v.to_string()),
+            r.max_ratio.map_or("".into(), |v| v.to_string()),
+            if ok { "ok" } else { "CHECK" }
+        ));
+    }
+    s
 }

@@ -106,6 +106,11 @@ enum Command {
         #[command(subcommand)]
         server: MockServer,
     },
+    /// Check the forms and the facility map against the LMIS.
+    Lmis {
+        #[command(subcommand)]
+        action: LmisAction,
+    },
     /// Pull metadata from DHIS2 into a form definition.
     Metadata {
         #[command(subcommand)]
@@ -123,6 +128,19 @@ enum Command {
 enum MockServer {
     /// A simulated DHIS2 (Web API: dataValueSets, metadata, faults).
     Dhis2(cli_sim::mock::dhis2::MockDhis2Args),
+    /// A simulated OpenLMIS v3 (auth, reference data, stock events, requisitions, faults).
+    Lmis(cli_sim::mock::openlmis::MockLmisArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum LmisAction {
+    /// Compare product codes, facility, program and reasons with the LMIS's
+    /// reference data; every mismatch is named (exit 3 when there is one).
+    Check {
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -342,6 +360,36 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
             let n = agent.resend_rejected(&id)?;
             println!("{n} refused part(s) of {id} will be sent at the next sync");
             Ok(exit::OK)
+        }
+        Command::Mock {
+            server: MockServer::Lmis(args),
+        } => {
+            cli_sim::mock::openlmis::run_cli(args).map_err(|e| AgentError::Config {
+                message: format!("the simulated OpenLMIS could not start: {e}"),
+            })?;
+            Ok(exit::OK)
+        }
+        Command::Lmis {
+            action: LmisAction::Check { json },
+        } => {
+            let cfg = AgentConfig::load(&cli.config).map_err(AgentError::from)?;
+            let agent = open(&cli.config)?;
+            let creds = agent_core::credentials::ConfigCredentials::new(&cfg);
+            let problems = agent.check_lmis(&creds)?;
+            if json {
+                print_json(&problems);
+            } else if problems.is_empty() {
+                println!("the forms and the facility map match the LMIS");
+            } else {
+                for p in &problems {
+                    println!("{p}");
+                }
+            }
+            Ok(if problems.is_empty() {
+                exit::OK
+            } else {
+                exit::CONFIG
+            })
         }
         Command::Mock {
             server: MockServer::Dhis2(args),

@@ -48,17 +48,7 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
             if let Some(e) = &d.last_error {
                 let _ = writeln!(s, "      {}: {e}", d.destination);
             }
-            for p in &d.problems {
-                let code = p
-                    .code
-                    .as_deref()
-                    .map(|c| format!(" [{c}]"))
-                    .unwrap_or_default();
-                let _ = writeln!(s, "        {}{code}: {}", p.field, p.advice);
-                if !p.server_message.is_empty() {
-                    let _ = writeln!(s, "          server said: {}", p.server_message);
-                }
-            }
+            s.push_str(&problems(&d.problems, "        "));
         }
     }
     s
@@ -202,14 +192,15 @@ pub fn problems(list: &[agent_core::dhis2::FieldProblem], indent: &str) -> Strin
     let mut s = String::new();
     let mut groups: Vec<(&agent_core::dhis2::FieldProblem, Vec<&str>)> = Vec::new();
     for p in list {
-        match groups
-            .iter_mut()
-            .find(|(g, _)| g.code == p.code && g.server_message == p.server_message)
-        {
+        match groups.iter_mut().find(|(g, _)| {
+            g.code == p.code && g.advice == p.advice && g.server_message == p.server_message
+        }) {
             Some((_, fields)) => fields.push(&p.field),
             None => groups.push((p, vec![&p.field])),
         }
     }
+    // The fields at fault first; those refused with them after.
+    groups.sort_by_key(|(p, _)| p.advice.starts_with("Not stored"));
     for (p, fields) in groups {
         let code = p
             .code

@@ -415,3 +415,33 @@ fn a_refused_form_can_be_sent_again_once_the_cause_is_fixed() {
             .any(|a| a.event == "requeued")
     );
 }
+
+#[test]
+fn the_lease_of_a_process_that_no_longer_exists_is_taken_at_once() {
+    let w = world(1, Scripted::new(|_| success()));
+    w.record("HP-001", "2026-10");
+    let conn = Connection::open(w.agent.database_path()).unwrap();
+    // A live holder (this very process, another pass) blocks; a dead one does not.
+    let alive = format!("{}:other-pass", std::process::id());
+    let until = ts(w.clock.now() + chrono::Duration::seconds(90));
+    conn.execute(
+        "INSERT INTO sync_lease (name, holder, expires_at) VALUES ('sync', ?1, ?2)",
+        params![alive, until],
+    )
+    .unwrap();
+    assert!(matches!(
+        w.agent
+            .sync(SyncBudget::time(Duration::from_secs(5)), &w.creds, false),
+        Err(crate::AgentError::Busy { .. })
+    ));
+    conn.execute(
+        "UPDATE sync_lease SET holder = '4000000000:killed-pass'",
+        [],
+    )
+    .unwrap();
+    let r = w.sync();
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().delivered.len(),
+        1
+    );
+}

@@ -5,3 +5,4 @@
 pub mod dhis2;
 pub mod faults;
 pub mod http;
+pub mod openlmis;

@@ -1,0 +1,415 @@
+//! End to end, the LMIS route against the simulated OpenLMIS (real HTTP on
+//! 127.0.0.1): three months of forms for four facilities, in stock-event
+//! mode (stock cards) and requisition mode (one requisition per quarter);
+//! an LMIS down for the whole run while DHIS2 works; and reference data
+//! problems reported before anything is sent.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use agent_core::clock::{Clock, FixedClock};
+use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::draft::Draft;
+use agent_core::form::LmisMode;
+use agent_core::lmis::LmisSettings;
+use agent_core::outbox::{DeliveryState, Destination};
+use agent_core::sync::{Dhis2Settings, SyncBudget, SyncReport};
+use agent_core::{Agent, FacilityMap, FormDefinition, FormSet, Period, PeriodType};
+use cli_sim::drafts::DraftGen;
+use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
+use cli_sim::mock::faults::FaultConfig;
+use cli_sim::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+const FACILITIES: [&str; 4] = ["HP-001", "HP-002", "HP-003", "HP-004"];
+
+fn schemas() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
+}
+
+/// The CHW form only, in the given LMIS mode.
+fn chw_forms(mode: LmisMode) -> FormSet {
+    let mut def: FormDefinition = FormSet::load_dir(&schemas().join("forms"))
+        .unwrap()
+        .get("chw-monthly")
+        .unwrap()
+        .clone();
+    if let Some(l) = def.lmis.as_mut() {
+        l.mode = mode;
+    }
+    FormSet::new(vec![def]).unwrap()
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    agent: Agent,
+    clock: Arc<FixedClock>,
+    lmis: OpenLmisMock,
+    dhis2: Dhis2Mock,
+    creds: StaticCredentials,
+    forms: FormSet,
+    facilities: FacilityMap,
+}
+
+fn world(mode: LmisMode) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = chw_forms(mode);
+    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0).unwrap();
+    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap();
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms.clone(),
+        facilities.clone(),
+        clock.clone(),
+    )
+    .unwrap()
+    .with_dhis2(Dhis2Settings {
+        url: dhis2.url(),
+        batch_max_values: 1000,
+        batch_max_bytes: 1 << 20,
+        gzip: None,
+    })
+    .with_lmis(LmisSettings { url: lmis.url() });
+    let creds = StaticCredentials {
+        dhis2: Some(Credentials::Basic {
+            username: "admin".into(),
+            password: "district".into(),
+        }),
+        lmis: Some(Credentials::OAuthPassword {
+            client_id: "user-client".into(),
+            client_secret: "changeme".into(),
+            username: "administrator".into(),
+            password: "password".into(),
+        }),
+    };
+    World {
+        _dir: dir,
+        agent,
+        clock,
+        lmis,
+        dhis2,
+        creds,
+        forms,
+        facilities,
+    }
+}
+
+impl World {
+    /// The three months of the last complete quarter, for four facilities,
+    /// with each month's opening balance carried from the previous closing.
+    fn record_quarter(&self) -> (Period, BTreeMap<String, Vec<Draft>>) {
+        let quarter = Period::containing(PeriodType::Quarterly, self.clock.today()).previous();
+        let months = quarter.split_into(PeriodType::Monthly).unwrap();
+        let def = self.forms.get("chw-monthly").unwrap();
+        let mut g = DraftGen::new(21);
+        let mut out = BTreeMap::new();
+        for f in FACILITIES {
+            let mut opening = BTreeMap::new();
+            let mut list = Vec::new();
+            for m in &months {
+                let d = g.draft(def, f, &m.iso(), &opening);
+                opening = d
+                    .stock
+                    .iter()
+                    .map(|(k, e)| (k.clone(), e.closing_balance.unwrap()))
+                    .collect();
+                self.agent.submit(&d, true).unwrap();
+                list.push(d);
+            }
+            out.insert(f.to_string(), list);
+        }
+        (quarter, out)
+    }
+
+    fn sync(&self) -> SyncReport {
+        self.agent
+            .sync(
+                SyncBudget::time(Duration::from_secs(60)),
+                &self.creds,
+                false,
+            )
+            .unwrap()
+    }
+
+    /// Passes until nothing is queued for `dest`, moving the clock as each report says. Bounded.
+    fn sync_until_empty(&self, dest: Destination, max: u32) -> Vec<SyncReport> {
+        let mut reports = Vec::new();
+        for _ in 0..max {
+            let r = self.sync();
+            let d = r.destination(dest).unwrap().clone();
+            reports.push(r);
+            if d.queued == 0 {
+                return reports;
+            }
+            assert!(d.held.is_none(), "held: {:?}", d.held);
+            if let Some(t) = d.next_attempt_at {
+                self.clock
+                    .set(t.max(self.clock.now()) + chrono::Duration::milliseconds(1));
+            }
+        }
+        panic!(
+            "the {dest} queue did not empty in {max} passes: {:?}",
+            reports.last().map(|r| r.destination(dest))
+        );
+    }
+
+    fn lmis_ids(&self, facility: &str) -> (String, String) {
+        let f = self.facilities.get(facility).unwrap();
+        let program = self
+            .forms
+            .get("chw-monthly")
+            .unwrap()
+            .lmis
+            .as_ref()
+            .unwrap()
+            .program_id
+            .clone();
+        (f.lmis_facility_id.clone().unwrap(), program)
+    }
+}
+
+#[test]
+fn stock_events_leave_cards_at_the_last_closing_balance_with_consumption_summed() {
+    let w = world(LmisMode::StockEvent);
+    let (quarter, forms) = w.record_quarter();
+    let reports = w.sync_until_empty(Destination::Lmis, 20);
+    let def = w.forms.get("chw-monthly").unwrap();
+    for (facility, months) in &forms {
+        let (fid, pid) = w.lmis_ids(facility);
+        for p in &def.products {
+            let last = months.last().unwrap().stock[&p.code]
+                .closing_balance
+                .unwrap();
+            assert_eq!(
+                w.lmis.stock_on_hand(&fid, &pid, &p.lmis_orderable_id),
+                Some(last),
+                "{facility} {}",
+                p.code
+            );
+            let consumed: i64 = months
+                .iter()
+                .map(|d| d.stock[&p.code].consumed.unwrap())
+                .sum();
+            let total = w.lmis.tag_total(
+                &fid,
+                &pid,
+                &p.lmis_orderable_id,
+                "consumed",
+                quarter.start(),
+                quarter.end(),
+            );
+            // Tag totals are signed like the ledger: consumption is a debit.
+            assert_eq!(-total, consumed, "{facility} {}: consumed total", p.code);
+        }
+    }
+    assert_eq!(
+        w.lmis.events().len(),
+        12,
+        "one event per form, no duplicate"
+    );
+    let sent: u32 = reports
+        .iter()
+        .map(|r| r.destination(Destination::Lmis).unwrap().events_sent)
+        .sum();
+    assert_eq!(sent, 12);
+    for s in w.agent.list(None, 100).unwrap() {
+        let l = s
+            .destinations
+            .iter()
+            .find(|d| d.destination == Destination::Lmis)
+            .unwrap();
+        assert_eq!(l.state, DeliveryState::Delivered, "{}", s.id);
+    }
+}
+
+#[test]
+fn requisition_mode_sends_one_requisition_per_facility_for_the_quarter() {
+    let w = world(LmisMode::Requisition);
+    let (quarter, forms) = w.record_quarter();
+    w.sync_until_empty(Destination::Lmis, 20);
+    let reqs = w.lmis.requisitions();
+    assert_eq!(reqs.len(), 4, "one requisition per facility");
+    let def = w.forms.get("chw-monthly").unwrap();
+    for (facility, months) in &forms {
+        let (fid, _) = w.lmis_ids(facility);
+        let req = reqs
+            .iter()
+            .find(|r| r["facility"]["id"] == fid.as_str())
+            .unwrap();
+        assert_eq!(req["status"], "SUBMITTED", "{facility}");
+        assert_eq!(
+            req["processingPeriod"]["startDate"],
+            quarter.start().to_string()
+        );
+        for p in &def.products {
+            let line = req["requisitionLineItems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["orderable"]["id"] == p.lmis_orderable_id.as_str())
+                .unwrap();
+            let e = |i: usize| &months[i].stock[&p.code];
+            assert_eq!(
+                line["beginningBalance"],
+                e(0).opening_balance.unwrap(),
+                "{facility} {}",
+                p.code
+            );
+            assert_eq!(line["stockOnHand"], e(2).closing_balance.unwrap());
+            let sum = |f: fn(&agent_core::draft::StockEntry) -> Option<i64>| -> i64 {
+                (0..3).map(|i| f(e(i)).unwrap_or(0)).sum()
+            };
+            assert_eq!(line["totalConsumedQuantity"], sum(|x| x.consumed));
+            assert_eq!(line["totalReceivedQuantity"], sum(|x| x.received));
+            assert_eq!(line["totalStockoutDays"], sum(|x| x.stockout_days));
+        }
+    }
+    assert!(
+        w.lmis.events().is_empty(),
+        "requisition mode sends no stock event"
+    );
+}
+
+#[test]
+fn a_month_missing_from_the_quarter_holds_the_requisition() {
+    let w = world(LmisMode::Requisition);
+    let quarter = Period::containing(PeriodType::Quarterly, w.clock.today()).previous();
+    let months = quarter.split_into(PeriodType::Monthly).unwrap();
+    let def = w.forms.get("chw-monthly").unwrap();
+    let d = DraftGen::new(4).draft(def, "HP-001", &months[0].iso(), &BTreeMap::new());
+    let id = w.agent.submit(&d, true).unwrap().id;
+    w.sync();
+    let st = w.agent.status(&id).unwrap();
+    let l = st
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Lmis)
+        .unwrap();
+    assert_eq!(l.state, DeliveryState::Waiting);
+    assert!(
+        l.last_error.as_deref().unwrap().contains(&months[1].iso()),
+        "{:?}",
+        l.last_error
+    );
+    assert!(w.lmis.requisitions().is_empty());
+}
+
+#[test]
+fn with_the_lmis_down_dhis2_completes_and_the_stock_part_waits_then_goes() {
+    let w = world(LmisMode::StockEvent);
+    w.lmis.faults().set(FaultConfig {
+        down_for_secs: 3600.0,
+        ..Default::default()
+    });
+    let (_, forms) = w.record_quarter();
+    for _ in 0..5 {
+        w.sync();
+        w.clock.advance(chrono::Duration::hours(2));
+    }
+    let dhis2_posts = w.dhis2.stats().requests;
+    for s in w.agent.list(None, 100).unwrap() {
+        let d = s
+            .destinations
+            .iter()
+            .find(|d| d.destination == Destination::Dhis2)
+            .unwrap();
+        let l = s
+            .destinations
+            .iter()
+            .find(|d| d.destination == Destination::Lmis)
+            .unwrap();
+        assert_eq!(d.state, DeliveryState::Delivered);
+        assert_ne!(l.state, DeliveryState::Delivered);
+    }
+    assert!(w.lmis.events().is_empty());
+    // The LMIS comes back: only the stock part goes; DHIS2 hears nothing more.
+    w.lmis.faults().end_down();
+    w.agent.network_available().unwrap();
+    w.sync_until_empty(Destination::Lmis, 20);
+    assert_eq!(
+        w.lmis.events().len(),
+        forms.values().map(Vec::len).sum::<usize>()
+    );
+    assert_eq!(
+        w.dhis2.stats().requests,
+        dhis2_posts,
+        "DHIS2 deliveries are not resent"
+    );
+}
+
+#[test]
+fn a_wrong_product_code_is_reported_before_anything_is_sent() {
+    // The LMIS does not know ZINC's product code.
+    let dir = tempfile::tempdir().unwrap();
+    let forms = chw_forms(LmisMode::StockEvent);
+    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let mut config = OpenLmisMockConfig::from_forms(&forms, &facilities);
+    let zinc = forms
+        .get("chw-monthly")
+        .unwrap()
+        .product("ZINC")
+        .unwrap()
+        .lmis_orderable_id
+        .clone();
+    config.orderables.retain(|o| o.id != zinc);
+    let lmis = OpenLmisMock::start(config, 0).unwrap();
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms.clone(),
+        facilities,
+        clock.clone(),
+    )
+    .unwrap()
+    .with_lmis(LmisSettings { url: lmis.url() });
+    let creds = StaticCredentials {
+        dhis2: None,
+        lmis: Some(Credentials::OAuthPassword {
+            client_id: "user-client".into(),
+            client_secret: "changeme".into(),
+            username: "administrator".into(),
+            password: "password".into(),
+        }),
+    };
+    // At configuration time, with the item named.
+    let problems = agent.check_lmis(&creds).unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("product ZINC") && p.contains("C104")),
+        "{problems:?}"
+    );
+    // At entry time, as a finding on the product.
+    let month = Period::containing(PeriodType::Monthly, clock.today()).previous();
+    let d = DraftGen::new(1).draft(
+        forms.get("chw-monthly").unwrap(),
+        "HP-001",
+        &month.iso(),
+        &BTreeMap::new(),
+    );
+    let findings = agent.validate(&d).unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.path == "stock.ZINC" && f.message.contains("C104")),
+        "{findings:?}"
+    );
+    // Not discovered as a 400 at sync time: nothing is posted.
+    agent.submit(&d, true).unwrap();
+    let r = agent
+        .sync(SyncBudget::time(Duration::from_secs(10)), &creds, false)
+        .unwrap();
+    let l = r.destination(Destination::Lmis).unwrap();
+    assert_eq!(l.rejected.len(), 1);
+    assert!(
+        l.rejected[0]
+            .problems
+            .iter()
+            .any(|p| p.server_message.contains("C104"))
+    );
+    assert!(lmis.events().is_empty());
+}
