@@ -379,6 +379,29 @@ impl Agent {
         )?)
     }
 
+    /// Requisition mode: send the requisition of this form's LMIS period
+    /// although some of its months were never recorded (the user's choice,
+    /// once the period has ended). Returns false when there is no such
+    /// requisition waiting yet (sync once first).
+    pub fn send_without_missing_months(&self, id: &str) -> Result<bool> {
+        let st = self.status(id)?;
+        let def = self.form(&st.form).ok_or_else(|| AgentError::Config {
+            message: format!("the form '{}' is no longer defined", st.form),
+        })?;
+        let lmis = def.lmis.as_ref().ok_or_else(|| AgentError::Config {
+            message: format!("the form '{}' has no LMIS part", def.id),
+        })?;
+        let month = Period::parse(&st.period).map_err(AgentError::internal)?;
+        let lmis_period = Period::containing(lmis.period_type, month.start());
+        Ok(crate::requisition::send_incomplete(
+            &self.conn(),
+            &st.facility,
+            &lmis.program_id,
+            lmis_period.start(),
+            self.clock.now(),
+        )?)
+    }
+
     /// Asks a running sync to stop before its next request. Does nothing when no sync runs.
     pub fn cancel_sync(&self) {
         if self.syncing.load(Ordering::SeqCst) {

@@ -101,6 +101,12 @@ enum Command {
         /// The submission id.
         id: String,
     },
+    /// Requisition mode: send a period's requisition although some months
+    /// were never recorded (after the period ended).
+    SendIncomplete {
+        /// A submission id of the period.
+        id: String,
+    },
     /// Run simulated servers on 127.0.0.1 (foreground, until Ctrl-C).
     Mock {
         #[command(subcommand)]
@@ -354,6 +360,18 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
             } else {
                 exit::NOT_DONE
             })
+        }
+        Command::SendIncomplete { id } => {
+            let agent = open(&cli.config)?;
+            if agent.send_without_missing_months(&id)? {
+                println!(
+                    "the requisition of {id}'s period will be sent at the next sync, without the missing months"
+                );
+                Ok(exit::OK)
+            } else {
+                println!("no requisition of {id}'s period is waiting yet; sync once first");
+                Ok(exit::NOT_FOUND)
+            }
         }
         Command::Resend { id } => {
             let agent = open(&cli.config)?;

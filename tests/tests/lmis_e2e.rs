@@ -413,3 +413,155 @@ fn a_wrong_product_code_is_reported_before_anything_is_sent() {
     );
     assert!(lmis.events().is_empty());
 }
+
+#[test]
+fn a_correction_after_delivery_sends_only_the_differences_and_the_card_ends_right() {
+    let w = world(LmisMode::StockEvent);
+    let month = Period::containing(PeriodType::Monthly, w.clock.today()).previous();
+    let def = w.forms.get("chw-monthly").unwrap().clone();
+    let d = DraftGen::new(8).draft(&def, "HP-001", &month.iso(), &BTreeMap::new());
+    let id = w.agent.submit(&d, true).unwrap().id;
+    w.sync_until_empty(Destination::Lmis, 5);
+    // Two more ORS consumed than first reported.
+    let mut c = d.clone();
+    let e = c.stock.get_mut("ORS").unwrap();
+    e.consumed = e.consumed.map(|x| x + 2);
+    e.closing_balance = e.closing_balance.map(|x| x - 2);
+    assert_eq!(w.agent.submit(&c, true).unwrap().revision, 2);
+    w.sync_until_empty(Destination::Lmis, 5);
+    let (fid, pid) = w.lmis_ids("HP-001");
+    let ors = def.product("ORS").unwrap().lmis_orderable_id.clone();
+    assert_eq!(
+        w.lmis.stock_on_hand(&fid, &pid, &ors),
+        c.stock["ORS"].closing_balance
+    );
+    let consumed = -w
+        .lmis
+        .tag_total(&fid, &pid, &ors, "consumed", month.start(), month.end());
+    assert_eq!(
+        consumed,
+        c.stock["ORS"].consumed.unwrap(),
+        "the consumed total is the corrected one"
+    );
+    let events = w.lmis.events();
+    assert_eq!(events.len(), 2, "the first count and the correction");
+    let correction = &events[1].body;
+    let ors_line = correction["lineItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["orderableId"] == ors.as_str())
+        .unwrap();
+    assert_eq!(
+        ors_line["stockAdjustments"][0]["quantity"], 2,
+        "only the difference"
+    );
+    let act = def.product("ACT-6x1").unwrap().lmis_orderable_id.clone();
+    let act_line = correction["lineItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["orderableId"] == act.as_str())
+        .unwrap();
+    assert_eq!(act_line["stockAdjustments"], serde_json::json!([]));
+    let st = w.agent.status(&id).unwrap();
+    let l = st
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Lmis)
+        .unwrap();
+    assert_eq!(
+        (l.state, l.delivered_revision),
+        (DeliveryState::Delivered, Some(2))
+    );
+}
+
+#[test]
+fn an_expired_token_means_one_new_sign_in_and_the_server_date_bounds_occurred_dates() {
+    let w = world(LmisMode::StockEvent);
+    // The device's clock is ahead of the server's by two or three days; the
+    // server's today is never the last day of its month, so the month's last
+    // day is after it and the clamp matters.
+    let mut server_today = w.clock.today() - chrono::Duration::days(2);
+    if Period::containing(PeriodType::Monthly, server_today).end() == server_today {
+        server_today -= chrono::Duration::days(1);
+    }
+    let current = Period::containing(PeriodType::Monthly, server_today);
+    w.lmis.set_today(Some(server_today));
+    let def = w.forms.get("chw-monthly").unwrap().clone();
+    let d = DraftGen::new(9).draft(&def, "HP-002", &current.iso(), &BTreeMap::new());
+    w.agent.submit(&d, true).unwrap();
+    w.sync_until_empty(Destination::Lmis, 5);
+    let ev = &w.lmis.events()[0].body;
+    assert_eq!(
+        ev["lineItems"][0]["occurredDate"],
+        server_today.to_string(),
+        "clamped to the server's today"
+    );
+    // The token expires; the next pass signs in once more and carries on.
+    w.lmis.expire_tokens();
+    let month = current.previous();
+    let d2 = DraftGen::new(10).draft(&def, "HP-003", &month.iso(), &BTreeMap::new());
+    w.agent.submit(&d2, true).unwrap();
+    let r = w.sync();
+    let l = r.destination(Destination::Lmis).unwrap();
+    assert_eq!(l.delivered.len(), 1, "{l:?}");
+    assert!(l.held.is_none());
+}
+
+#[test]
+fn a_correction_after_the_requisition_was_submitted_is_refused_in_plain_words() {
+    let w = world(LmisMode::Requisition);
+    let (_, forms) = w.record_quarter();
+    w.sync_until_empty(Destination::Lmis, 20);
+    let mut c = forms["HP-001"][2].clone();
+    let e = c.stock.get_mut("RDT").unwrap();
+    e.consumed = e.consumed.map(|x| x + 1);
+    e.closing_balance = e.closing_balance.map(|x| x - 1);
+    let id = w.agent.submit(&c, true).unwrap().id;
+    let before = w.lmis.requisitions();
+    w.sync();
+    let st = w.agent.status(&id).unwrap();
+    let l = st
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Lmis)
+        .unwrap();
+    assert_eq!(l.state, DeliveryState::Rejected);
+    assert!(
+        l.problems[0]
+            .advice
+            .contains("Make the correction in the LMIS itself"),
+        "{:?}",
+        l.problems
+    );
+    assert_eq!(w.lmis.requisitions(), before, "nothing was sent");
+}
+
+#[test]
+fn after_the_period_the_user_may_send_a_requisition_with_a_month_missing() {
+    let w = world(LmisMode::Requisition);
+    let quarter = Period::containing(PeriodType::Quarterly, w.clock.today()).previous();
+    let months = quarter.split_into(PeriodType::Monthly).unwrap();
+    let def = w.forms.get("chw-monthly").unwrap().clone();
+    let mut g = DraftGen::new(12);
+    let first = g.draft(&def, "HP-001", &months[0].iso(), &BTreeMap::new());
+    let opening = first
+        .stock
+        .iter()
+        .map(|(k, e)| (k.clone(), e.closing_balance.unwrap()))
+        .collect();
+    let second = g.draft(&def, "HP-001", &months[1].iso(), &opening);
+    w.agent.submit(&first, true).unwrap();
+    let id = w.agent.submit(&second, true).unwrap().id;
+    w.sync();
+    assert!(
+        w.lmis.requisitions().is_empty(),
+        "held while a month is missing"
+    );
+    assert!(w.agent.send_without_missing_months(&id).unwrap());
+    w.sync_until_empty(Destination::Lmis, 10);
+    let reqs = w.lmis.requisitions();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0]["status"], "SUBMITTED");
+}
