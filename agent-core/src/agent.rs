@@ -28,6 +28,7 @@ pub use crate::outbox::{
 
 /// What `submit` returns once the form is durably saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Receipt {
     /// The submission id (stable across corrections).
     pub id: String,
@@ -63,6 +64,8 @@ pub struct SubmissionDetail {
     pub revisions: Vec<StoredRevision>,
     /// Every state change.
     pub audit: Vec<AuditEntry>,
+    /// Every request sent for it and every answer.
+    pub exchanges: Vec<crate::outbox::ExchangeEntry>,
 }
 
 /// The agent. Safe to share between threads.
@@ -189,6 +192,16 @@ impl Agent {
                 message: "a sync is already running in this app".into(),
             });
         }
+        // Reset the flags however the pass ends, a panic included (the
+        // bindings turn a panic into an exception; the next sync must run).
+        struct Reset<'a>(&'a AtomicBool, &'a AtomicBool);
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::SeqCst);
+                self.1.store(false, Ordering::SeqCst);
+            }
+        }
+        let _reset = Reset(&self.syncing, &self.cancel);
         let forms = self.form_set();
         let result = sync::run_pass(
             PassInputs {
@@ -206,8 +219,6 @@ impl Agent {
             },
             budget,
         );
-        self.cancel.store(false, Ordering::SeqCst);
-        self.syncing.store(false, Ordering::SeqCst);
         match result {
             Ok(Some(report)) => Ok(report),
             Ok(None) => Err(AgentError::Busy {
@@ -747,6 +758,7 @@ impl Agent {
             status,
             revisions: outbox::revisions(&conn, id)?,
             audit: outbox::audit_trail(&conn, id)?,
+            exchanges: outbox::exchanges_of(&conn, id)?,
         })
     }
 }

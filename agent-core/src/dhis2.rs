@@ -424,6 +424,7 @@ pub fn parse_import_summary(body: &[u8]) -> Result<ImportSummary, BadAnswer> {
 
 /// A problem with one field of a form, as DHIS2 reported it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FieldProblem {
     /// The form field, e.g. `service.malaria_rdt_positive`; `form` for the whole form.
     pub field: String,

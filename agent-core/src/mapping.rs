@@ -13,6 +13,7 @@ use std::path::Path;
 /// One facility and its identities in DHIS2 and the LMIS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Facility {
     /// The local code drafts use, e.g. `HP-001`.
     pub code: String,

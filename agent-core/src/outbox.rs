@@ -623,6 +623,7 @@ pub fn list(
 
 /// How many deliveries are in one state for one destination.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StateCount {
     /// The destination.
     pub destination: Destination,
@@ -803,6 +804,88 @@ pub fn audit_trail(conn: &Connection, id: &str) -> Result<Vec<AuditEntry>, Error
             from_state: from.as_deref().map(str::parse).transpose()?,
             to_state: to.as_deref().map(str::parse).transpose()?,
             detail,
+        });
+    }
+    Ok(out)
+}
+
+/// One request sent for a submission and the answer it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeEntry {
+    /// When it was sent (UTC).
+    pub at: DateTime<Utc>,
+    /// The revision it carried.
+    pub revision: u32,
+    /// The destination.
+    pub destination: Destination,
+    /// Method and URL (no credentials: they travel in headers, not stored).
+    pub request: String,
+    /// The body sent (before compression), capped.
+    pub request_body: Option<String>,
+    /// HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// The answer, capped.
+    pub response_body: Option<String>,
+    /// Why there was no answer.
+    pub error: Option<String>,
+    /// Bytes sent and received on the wire (bodies).
+    pub bytes: (u64, u64),
+    /// How long it took.
+    pub duration_ms: u64,
+}
+
+/// Every request sent for a submission, oldest first.
+pub fn exchanges_of(conn: &Connection, id: &str) -> Result<Vec<ExchangeEntry>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.at, i.revision, e.destination, e.method, e.url, e.request_body, e.status, e.response_body,
+                e.error, e.bytes_sent, e.bytes_received, e.duration_ms
+         FROM exchange_items i JOIN exchanges e ON e.id = i.exchange_id
+         WHERE i.submission_id = ?1 ORDER BY e.id",
+    )?;
+    type Row = (
+        String,
+        u32,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<u16>,
+        Option<String>,
+        Option<String>,
+        i64,
+        i64,
+        i64,
+    );
+    let rows = stmt.query_map([id], |r| -> rusqlite::Result<Row> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+            r.get(9)?,
+            r.get(10)?,
+            r.get(11)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (at, revision, dest, method, url, req, status, resp, error, sent, received, ms) = r?;
+        out.push(ExchangeEntry {
+            at: parse_ts(&at)?,
+            revision,
+            destination: dest.parse()?,
+            request: format!("{method} {url}"),
+            request_body: req,
+            status,
+            response_body: resp,
+            error,
+            bytes: (sent.max(0) as u64, received.max(0) as u64),
+            duration_ms: ms.max(0) as u64,
         });
     }
     Ok(out)

@@ -50,6 +50,7 @@ const MONTH_NAMES: [&str; 12] = [
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PeriodType {
     /// One day, `yyyyMMdd`.
     Daily,

@@ -49,6 +49,7 @@ impl SyncBudget {
 
 /// A delivered or queued item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ItemRef {
     /// Submission id.
     pub id: String,
@@ -58,6 +59,7 @@ pub struct ItemRef {
 
 /// A form a destination refused, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Rejection {
     /// Submission id.
     pub id: String,
@@ -632,12 +634,23 @@ pub fn destination_failed(
 }
 
 /// Records that a destination answered: failures and backoff are cleared.
+/// When the destination was failing, the items that waited because of it
+/// (not because of themselves) become due again, so that they travel
+/// together in the next batches instead of trickling out on their own
+/// jittered times.
 pub fn destination_answered(conn: &Connection, dest: Destination) -> Result<(), Error> {
     ensure_destination(conn, dest)?;
-    conn.execute(
+    let recovered = conn.execute(
         "UPDATE destinations SET failures = 0, backoff_until = NULL WHERE destination = ?1 AND (failures > 0 OR backoff_until IS NOT NULL)",
         [dest.as_str()],
     )?;
+    if recovered > 0 {
+        conn.execute(
+            "UPDATE deliveries SET next_attempt_at = NULL
+             WHERE destination = ?1 AND state = 'pending' AND next_attempt_at IS NOT NULL",
+            [dest.as_str()],
+        )?;
+    }
     Ok(())
 }
 
@@ -707,7 +720,8 @@ fn queue_state(
     dest: Destination,
 ) -> Result<(u64, Option<DateTime<Utc>>, bool), Error> {
     let (n, next, now_due): (i64, Option<String>, i64) = conn.query_row(
-        "SELECT COUNT(*), MIN(d.next_attempt_at), SUM(d.next_attempt_at IS NULL)
+        "SELECT COUNT(*), MIN(d.next_attempt_at),
+                SUM(d.state IN ('pending', 'in_flight') AND d.next_attempt_at IS NULL)
          FROM deliveries d JOIN submissions s ON s.id = d.submission_id AND s.latest_revision = d.revision
          WHERE d.destination = ?1 AND d.state IN ('pending', 'in_flight', 'waiting')",
         [dest.as_str()],

@@ -1,8 +1,189 @@
-//! uniffi bindings over agent-core for the Android shell.
+//! uniffi bindings over agent-core for the Android shell (Kotlin), also
+//! usable from Python.
 //!
-//! Only the scaffolding exists so far; the typed `Agent` object arrives with
-//! the Android bindings issue. The plain data types that will cross the FFI
-//! (findings, severities, destinations, delivery states) already derive their
-//! uniffi traits in agent-core behind its `uniffi` feature.
+//! Architecture Invariant: this crate holds no logic. Each exported method is
+//! one delegating call to [`agent_core::Agent`] plus type conversions (the
+//! records in [`types`], the credential adapter in [`credentials`]). A branch
+//! that is not a conversion belongs in agent-core.
+//!
+//! Plain data types defined in agent-core (findings, severities,
+//! destinations, delivery states, receipts, field problems, the error enum)
+//! derive their uniffi traits there, behind its `uniffi` feature; the Kotlin
+//! code generated for them lives in the package `org.healthsync.agent.core`
+//! (set by `bindgen-config.toml`, which the generator must be given). Types
+//! that hold times, paths or maps the FFI cannot carry are mirrored in
+//! [`types`]. Every time crosses the FFI as `i64` milliseconds since the Unix
+//! epoch (UTC); fields carrying one end in `_ms`.
+//!
+//! Panics: uniffi catches an unwinding panic at the boundary and raises it in
+//! Kotlin as `InternalException` (Python: `InternalError`); this crate must
+//! therefore never be built with `panic = "abort"`.
+
+use agent_core::AgentError;
+use agent_core::outbox::DeliveryState;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod credentials;
+pub mod types;
+
+pub use credentials::{CredentialError, CredentialProvider, Dhis2Credentials, LmisCredentials};
+pub use types::{
+    AgentSettings, DestinationReport, DestinationStatus, Dhis2Endpoint, Draft, FormField, FormInfo,
+    FormProduct, LmisEndpoint, MetadataPull, OpenNotice, OutboxHealth, StockEntry,
+    SubmissionStatus, SyncReport,
+};
 
 uniffi::setup_scaffolding!();
+
+/// The agent: one outbox on this device. Share one instance for the whole
+/// app (it is thread-safe); every method may be called from any thread.
+/// Methods block (SQLite, HTTP): call them off the main thread. `submit` and
+/// `validate` take milliseconds even while a sync runs on another thread.
+#[derive(uniffi::Object)]
+pub struct Agent {
+    inner: agent_core::Agent,
+    credentials: credentials::ShellCredentials,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+#[uniffi::export]
+impl Agent {
+    /// Opens the agent: loads and checks the form definitions and the
+    /// facility map, then opens (creating if needed) the outbox database.
+    /// `credentials` is asked for sign-in details at each sync; they are
+    /// never stored.
+    #[uniffi::constructor]
+    pub fn open(
+        settings: AgentSettings,
+        credentials: Box<dyn CredentialProvider>,
+    ) -> Result<Arc<Agent>, AgentError> {
+        Ok(Arc::new(Agent {
+            inner: agent_core::Agent::open(&settings.into())?,
+            credentials: credentials::ShellCredentials(credentials),
+        }))
+    }
+
+    /// Every form definition, ordered by id, with its fields and products.
+    pub fn forms(&self) -> Vec<FormInfo> {
+        self.inner.forms().iter().map(FormInfo::from).collect()
+    }
+
+    /// The facilities this device can report for.
+    pub fn facilities(&self) -> Vec<agent_core::mapping::Facility> {
+        self.inner.facilities().iter().cloned().collect()
+    }
+
+    /// Set when the database was found damaged at open and moved aside
+    /// (kept for recovery, never deleted); show it once to the user.
+    pub fn open_notice(&self) -> Option<OpenNotice> {
+        self.inner.open_notice().map(OpenNotice::from)
+    }
+
+    /// Validates a draft; every finding at once (errors block saving,
+    /// warnings need confirmation). Nothing is saved.
+    pub fn validate(&self, draft: Draft) -> Result<Vec<agent_core::Finding>, AgentError> {
+        self.inner.validate(&draft.into())
+    }
+
+    /// Validates and saves a draft durably; returns once it is on disk.
+    /// Throws `InvalidDraft` (errors) or `NeedsConfirmation` (warnings, when
+    /// `confirm_warnings` is false), both carrying the findings.
+    pub fn submit(
+        &self,
+        draft: Draft,
+        confirm_warnings: bool,
+    ) -> Result<agent_core::Receipt, AgentError> {
+        self.inner.submit(&draft.into(), confirm_warnings)
+    }
+
+    /// One submission and where each destination's part stands.
+    pub fn status(&self, id: String) -> Result<SubmissionStatus, AgentError> {
+        self.inner.status(&id).map(SubmissionStatus::from)
+    }
+
+    /// Submissions, newest first; only those with a part in `state` when given.
+    #[uniffi::method(default(state = None, limit = 200))]
+    pub fn list_outbox(
+        &self,
+        state: Option<DeliveryState>,
+        limit: u32,
+    ) -> Result<Vec<SubmissionStatus>, AgentError> {
+        self.inner
+            .list(state, limit)
+            .map(|l| l.into_iter().map(SubmissionStatus::from).collect())
+    }
+
+    /// Counts per destination and state, and the age of the oldest
+    /// undelivered form.
+    pub fn outbox_health(&self) -> Result<OutboxHealth, AgentError> {
+        self.inner.health().map(OutboxHealth::from)
+    }
+
+    /// One bounded sync pass over every destination: no request starts after
+    /// `budget_ms`. Returns what happened and when to call again
+    /// (`call_again_at_ms`). `retry_held` releases destinations held after
+    /// refused credentials (pass true once the user has signed in again).
+    #[uniffi::method(default(retry_held = false))]
+    pub fn sync(&self, budget_ms: u64, retry_held: bool) -> Result<SyncReport, AgentError> {
+        self.inner
+            .sync(
+                agent_core::sync::SyncBudget::time(Duration::from_millis(budget_ms)),
+                &self.credentials,
+                retry_held,
+            )
+            .map(SyncReport::from)
+    }
+
+    /// Asks a running sync (on another thread) to stop before its next
+    /// request. Does nothing when no sync runs.
+    pub fn cancel_sync(&self) {
+        self.inner.cancel_sync()
+    }
+
+    /// Connectivity came back: forget the backoff so the next sync tries at
+    /// once. Returns how many deliveries became due.
+    pub fn network_available(&self) -> Result<u64, AgentError> {
+        self.inner.network_available()
+    }
+
+    /// Sends a refused form again at the next sync. Returns how many
+    /// destinations were requeued (0 when nothing was refused).
+    pub fn resend_rejected(&self, id: String) -> Result<u64, AgentError> {
+        self.inner.resend_rejected(&id)
+    }
+
+    /// Pulls a DHIS2 data set and refreshes the service part of the form that
+    /// uses it (`form_id`, or the form whose data set it is). With `offline`
+    /// the copy cached at the last pull is used.
+    #[uniffi::method(default(form_id = None, offline = false))]
+    pub fn pull_metadata(
+        &self,
+        data_set: String,
+        form_id: Option<String>,
+        offline: bool,
+    ) -> Result<MetadataPull, AgentError> {
+        self.inner
+            .pull_metadata(&data_set, form_id.as_deref(), &self.credentials, offline)
+            .map(MetadataPull::from)
+    }
+}
+
+/// Only with the `test-support` feature (scripts/bindings-test.sh): proves
+/// that a Rust panic inside an exported method reaches Kotlin and Python as
+/// an exception instead of aborting the process.
+#[cfg(feature = "test-support")]
+#[uniffi::export]
+impl Agent {
+    /// Panics with `message`. Test support only; not in app builds.
+    pub fn test_support_panic(&self, message: String) -> Result<u64, AgentError> {
+        panic!("{message}")
+    }
+}

@@ -3,9 +3,14 @@
 //! commands. It drives the agent only through `agent_core::Agent`, the same
 //! public API the Android shell uses.
 
+pub mod chaos;
+pub mod chart;
 pub mod demo;
 pub mod drafts;
+pub mod fleet;
+pub mod interactive;
 pub mod mock;
+pub mod network;
 pub mod show;
 
 /// The example form definitions, embedded so the demo needs no set-up.

@@ -39,9 +39,18 @@ enum Command {
     /// Validate and save a draft from a JSON file (prints the submission id).
     #[command(after_help = EXIT_CODES)]
     Record {
-        /// The draft (schemas/submission.schema.json).
+        /// The draft (schemas/submission.schema.json); without it, the form is asked field by field.
         #[arg(long)]
-        file: PathBuf,
+        file: Option<PathBuf>,
+        /// Interactive: the form id.
+        #[arg(long)]
+        form: Option<String>,
+        /// Interactive: the facility code.
+        #[arg(long)]
+        facility: Option<String>,
+        /// Interactive: the period (e.g. 2026-10).
+        #[arg(long)]
+        period: Option<String>,
         /// Save even though the draft has warnings (after checking them).
         #[arg(long)]
         confirm_warnings: bool,
@@ -92,6 +101,13 @@ enum Command {
         /// Keep syncing (waiting as each report says) until done, at most this many passes.
         #[arg(long)]
         until_done: Option<u32>,
+        /// Before each pass, tell the agent the network is back (forget the
+        /// backoff) and do not wait between passes: for testers and scripts.
+        #[arg(long)]
+        retry_now: bool,
+        /// Send through a simulated network (an in-process shaping proxy).
+        #[arg(long, value_enum, default_value = "lan")]
+        network: cli_sim::network::Profile,
         /// JSON output for scripts (the last pass's report).
         #[arg(long)]
         json: bool,
@@ -107,6 +123,10 @@ enum Command {
         /// A submission id of the period.
         id: String,
     },
+    /// Many devices against the simulated servers: throughput, latency, duplicates.
+    Fleet(cli_sim::fleet::FleetArgs),
+    /// Kill the syncing process at random moments and check nothing is lost or duplicated.
+    Chaos(cli_sim::chaos::ChaosArgs),
     /// Run simulated servers on 127.0.0.1 (foreground, until Ctrl-C).
     Mock {
         #[command(subcommand)]
@@ -194,7 +214,11 @@ impl From<StateArg> for DeliveryState {
 
 fn open(config: &std::path::Path) -> Result<Agent, AgentError> {
     let cfg = AgentConfig::load(config).map_err(AgentError::from)?;
-    let agent = Agent::open(&cfg)?;
+    open_config(&cfg)
+}
+
+fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {
+    let agent = Agent::open(cfg)?;
     if let Some(n) = agent.open_notice() {
         eprintln!(
             "warning: the outbox database was damaged ({}); it was kept at {} and a new one was started. Ask support to recover it.",
@@ -229,8 +253,22 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
             file,
             confirm_warnings,
             json,
+            form,
+            facility,
+            period,
         } => {
             let agent = open(&cli.config)?;
+            let Some(file) = file else {
+                let opts = cli_sim::interactive::Options {
+                    form,
+                    facility,
+                    period,
+                };
+                let stdin = std::io::stdin();
+                let mut input = stdin.lock();
+                let mut out = std::io::stdout();
+                return cli_sim::interactive::record(&agent, opts, &mut input, &mut out);
+            };
             let bytes = read_file(&file)?;
             match agent.submit_json(&bytes, confirm_warnings) {
                 Ok(r) => {
@@ -326,29 +364,56 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
             budget_secs,
             retry_auth,
             until_done,
+            retry_now,
+            network,
             json,
         } => {
-            let cfg = AgentConfig::load(&cli.config).map_err(AgentError::from)?;
-            let agent = open(&cli.config)?;
+            let mut cfg = AgentConfig::load(&cli.config).map_err(AgentError::from)?;
+            // The proxies live as long as this command; dropping them ends the shaping.
+            let _proxies = if network == cli_sim::network::Profile::Lan {
+                Vec::new()
+            } else {
+                cli_sim::network::shape_config(&mut cfg, network, 1).map_err(|e| {
+                    AgentError::Config {
+                        message: format!("the network profile could not be set up: {e}"),
+                    }
+                })?
+            };
+            let agent = open_config(&cfg)?;
             let creds = agent_core::credentials::ConfigCredentials::new(&cfg);
             let budget =
                 agent_core::sync::SyncBudget::time(std::time::Duration::from_secs(budget_secs));
             let passes = until_done.unwrap_or(1).max(1);
+            if retry_now {
+                agent.network_available()?;
+            }
             let mut report = agent.sync(budget, &creds, retry_auth)?;
             for _ in 1..passes {
-                if report.done || report.call_again_at.is_none() {
+                if report.done || (report.call_again_at.is_none() && !retry_now) {
                     break;
                 }
                 if !json {
                     print!("{}", show::sync_report(&report));
                 }
-                let wait = report
-                    .call_again_at
-                    .map(|t| (t - agent.clock().now()).to_std().unwrap_or_default())
-                    .unwrap_or_default()
-                    .min(std::time::Duration::from_secs(300));
-                std::thread::sleep(wait);
-                report = agent.sync(budget, &creds, false)?;
+                if retry_now {
+                    agent.network_available()?;
+                } else {
+                    let wait = report
+                        .call_again_at
+                        .map(|t| (t - agent.clock().now()).to_std().unwrap_or_default())
+                        .unwrap_or_default()
+                        .min(std::time::Duration::from_secs(300));
+                    std::thread::sleep(wait);
+                }
+                report = match agent.sync(budget, &creds, false) {
+                    Ok(r) => r,
+                    // A killed earlier process may still hold the lease briefly.
+                    Err(AgentError::Busy { .. }) if retry_now => {
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
             }
             if json {
                 print_json(&report);
@@ -361,6 +426,8 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
                 exit::NOT_DONE
             })
         }
+        Command::Fleet(args) => cli_sim::fleet::run(args).map_err(AgentError::internal),
+        Command::Chaos(args) => cli_sim::chaos::run(args).map_err(AgentError::internal),
         Command::SendIncomplete { id } => {
             let agent = open(&cli.config)?;
             if agent.send_without_missing_months(&id)? {
@@ -482,6 +549,20 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
 }
 
 fn main() -> ExitCode {
+    // `cli-sim status | head`: a closed pipe ends the output quietly instead
+    // of a panic message (print! panics on EPIPE).
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("AGENT_LOG"))
         .with_writer(std::io::stderr)

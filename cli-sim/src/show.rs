@@ -108,6 +108,39 @@ pub fn detail(d: &SubmissionDetail) -> String {
             r.content
         );
     }
+    let _ = writeln!(s, "\nrequests sent and answers:");
+    for e in &d.exchanges {
+        let answer = match (e.status, &e.error) {
+            (Some(st), _) => format!("HTTP {st}"),
+            (None, Some(err)) => format!("no answer: {err}"),
+            (None, None) => "no answer".into(),
+        };
+        let _ = writeln!(
+            s,
+            "  {}  rev {:<2} {:<6} {}  -> {answer} ({} ms, {} B sent, {} B received)",
+            e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
+            e.revision,
+            e.destination.to_string(),
+            e.request,
+            e.duration_ms,
+            e.bytes.0,
+            e.bytes.1
+        );
+        if let Some(b) = &e.request_body {
+            let _ = writeln!(
+                s,
+                "      sent:     {}",
+                b.chars().take(300).collect::<String>()
+            );
+        }
+        if let Some(b) = &e.response_body {
+            let _ = writeln!(
+                s,
+                "      answered: {}",
+                b.chars().take(300).collect::<String>()
+            );
+        }
+    }
     let _ = writeln!(s, "\naudit trail:");
     for a in &d.audit {
         let dest = a.destination.map(|x| x.to_string()).unwrap_or_default();
@@ -171,7 +204,8 @@ pub fn sync_report(r: &agent_core::sync::SyncReport) -> String {
         s,
         "{}",
         if r.done {
-            "done: every form is delivered".to_string()
+            "done: nothing is left to send (refused forms, if any, are listed above and in status)"
+                .to_string()
         } else if r.cancelled {
             "cancelled: the rest waits for the next sync".to_string()
         } else {

@@ -173,6 +173,19 @@ fn a_form_is_delivered_and_the_lmis_part_waits() {
     );
     let detail = w.agent.inspect(&id).unwrap();
     assert!(detail.audit.iter().any(|a| a.event == "delivered"));
+    // Every payload sent and every answer is kept, without credentials.
+    assert_eq!(detail.exchanges.len(), 1);
+    let e = &detail.exchanges[0];
+    assert_eq!(
+        (e.request.as_str(), e.status),
+        ("POST http://dhis2.invalid/api/dataValueSets", Some(200))
+    );
+    assert!(e.request_body.as_deref().unwrap().contains("\"dataSet\""));
+    let all = serde_json::to_string(&detail).unwrap();
+    assert!(
+        !all.contains("district") && !all.contains("Basic "),
+        "no secret in what inspect shows"
+    );
 }
 
 #[test]

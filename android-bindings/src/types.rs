@@ -1,0 +1,510 @@
+//! Records that cross the FFI where agent-core's own types cannot: maps
+//! (uniffi has `HashMap`, the core uses `BTreeMap`), times (here `i64`
+//! milliseconds since the Unix epoch, UTC), paths (here `String`) and `usize`
+//! counts. Each comes with its one `From` conversion; nothing else.
+
+use agent_core::dhis2::FieldProblem;
+use agent_core::form::FormDefinition;
+use agent_core::outbox::{DeliveryState, Destination, StateCount};
+use agent_core::sync::{ItemRef, Rejection};
+use agent_core::{AgentConfig, PeriodType};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Where the agent keeps its files and which servers it delivers to.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AgentSettings {
+    /// The outbox database file (created if missing), e.g. in `Context.getNoBackupFilesDir()`.
+    pub database_path: String,
+    /// The folder of form definitions (`*.json`); `pull_metadata` writes here.
+    pub forms_dir: String,
+    /// The facility map file.
+    pub facilities_path: String,
+    /// The DHIS2 destination; absent: service data stays queued.
+    #[uniffi(default = None)]
+    pub dhis2: Option<Dhis2Endpoint>,
+    /// The LMIS (OpenLMIS) destination; absent: stock data stays queued.
+    #[uniffi(default = None)]
+    pub lmis: Option<LmisEndpoint>,
+}
+
+/// The DHIS2 server. Absent optional settings take the core's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Dhis2Endpoint {
+    /// Base URL, e.g. `https://hmis.example.org`.
+    pub url: String,
+    /// Most data values in one request (default 1000).
+    #[uniffi(default = None)]
+    pub batch_max_values: Option<u32>,
+    /// Most bytes (before compression) in one request (default 512 KiB).
+    #[uniffi(default = None)]
+    pub batch_max_bytes: Option<u32>,
+    /// Seconds to wait for a connection (default 20).
+    #[uniffi(default = None)]
+    pub connect_timeout_secs: Option<u32>,
+    /// Seconds for a whole exchange once connected (default 120).
+    #[uniffi(default = None)]
+    pub timeout_secs: Option<u32>,
+    /// Compress request bodies; absent: probe the server once and remember.
+    #[uniffi(default = None)]
+    pub gzip: Option<bool>,
+}
+
+/// The LMIS (OpenLMIS v3) server.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LmisEndpoint {
+    /// Base URL, e.g. `https://lmis.example.org`.
+    pub url: String,
+}
+
+impl From<AgentSettings> for AgentConfig {
+    fn from(s: AgentSettings) -> AgentConfig {
+        AgentConfig {
+            database: PathBuf::from(s.database_path),
+            forms: PathBuf::from(s.forms_dir),
+            facilities: PathBuf::from(s.facilities_path),
+            dhis2: s.dhis2.map(|d| agent_core::config::Dhis2Section {
+                url: d.url,
+                // Credentials come from the shell's CredentialProvider, so
+                // none of the secret-source settings of agent.toml are used.
+                username: None,
+                password_env: None,
+                password_file: None,
+                token_env: None,
+                token_file: None,
+                batch_max_values: d.batch_max_values.map(|v| v as usize),
+                batch_max_bytes: d.batch_max_bytes.map(|v| v as usize),
+                connect_timeout_secs: d.connect_timeout_secs.map(u64::from),
+                timeout_secs: d.timeout_secs.map(u64::from),
+                gzip: d.gzip,
+            }),
+            lmis: s.lmis.map(|l| agent_core::config::LmisSection {
+                kind: "openlmis".into(),
+                url: l.url,
+                // The OAuth client and user come with the credentials
+                // (LmisCredentials); these agent.toml fields are unused here.
+                client_id: String::new(),
+                client_secret_env: None,
+                client_secret_file: None,
+                username: String::new(),
+                password_env: None,
+                password_file: None,
+            }),
+        }
+    }
+}
+
+/// The stock lines of one product; a `None` is a field left empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct StockEntry {
+    /// Stock at the start of the period.
+    #[uniffi(default = None)]
+    pub opening_balance: Option<i64>,
+    /// Quantity received during the period.
+    #[uniffi(default = None)]
+    pub received: Option<i64>,
+    /// Quantity consumed (dispensed) during the period.
+    #[uniffi(default = None)]
+    pub consumed: Option<i64>,
+    /// Losses (expired, damaged, stolen).
+    #[uniffi(default = None)]
+    pub losses: Option<i64>,
+    /// Net adjustments, positive or negative.
+    #[uniffi(default = None)]
+    pub adjustments: Option<i64>,
+    /// Stock at the end of the period, counted.
+    #[uniffi(default = None)]
+    pub closing_balance: Option<i64>,
+    /// Days the product was out of stock during the period.
+    #[uniffi(default = None)]
+    pub stockout_days: Option<i64>,
+    /// Quantity requested for resupply.
+    #[uniffi(default = None)]
+    pub requested_quantity: Option<i64>,
+}
+
+impl From<StockEntry> for agent_core::StockEntry {
+    fn from(e: StockEntry) -> agent_core::StockEntry {
+        agent_core::StockEntry {
+            opening_balance: e.opening_balance,
+            received: e.received,
+            consumed: e.consumed,
+            losses: e.losses,
+            adjustments: e.adjustments,
+            closing_balance: e.closing_balance,
+            stockout_days: e.stockout_days,
+            requested_quantity: e.requested_quantity,
+        }
+    }
+}
+
+/// One recorded form (what a health worker entered), typed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Draft {
+    /// The form definition id, e.g. `chw-monthly`.
+    pub form: String,
+    /// The local facility code, e.g. `HP-001`.
+    pub facility: String,
+    /// The period in any accepted form (`2026-10`, `202610`, `2026-Q4`...).
+    pub period: String,
+    /// Service counts by field key.
+    #[uniffi(default)]
+    pub service: HashMap<String, i64>,
+    /// Stock lines by product code.
+    #[uniffi(default)]
+    pub stock: HashMap<String, StockEntry>,
+    /// Free-text comment.
+    #[uniffi(default = None)]
+    pub comment: Option<String>,
+    /// Who captured the form (a name or initials).
+    #[uniffi(default = None)]
+    pub captured_by: Option<String>,
+}
+
+impl From<Draft> for agent_core::Draft {
+    fn from(d: Draft) -> agent_core::Draft {
+        agent_core::Draft {
+            form: d.form,
+            facility: d.facility,
+            period: d.period,
+            service: d.service.into_iter().collect(),
+            stock: d.stock.into_iter().map(|(k, v)| (k, v.into())).collect(),
+            comment: d.comment,
+            captured_by: d.captured_by,
+        }
+    }
+}
+
+/// One service field of a form (a whole-number count).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FormField {
+    /// Key used in `Draft.service`.
+    pub key: String,
+    /// Label shown to the health worker.
+    pub label: String,
+    /// What is counted, e.g. `cases`.
+    pub unit: Option<String>,
+    /// Section heading the field is shown under.
+    pub section: Option<String>,
+    /// Smallest accepted value.
+    pub min: i64,
+    /// Largest accepted value (larger is an error).
+    pub max: Option<i64>,
+    /// Values above this need the user's confirmation.
+    pub warn_above: Option<i64>,
+    /// Whether the field must be filled in.
+    pub required: bool,
+}
+
+/// One commodity whose stock the form reports.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FormProduct {
+    /// Code used in `Draft.stock`, e.g. `ACT-6x1`.
+    pub code: String,
+    /// Name shown to the store-keeper.
+    pub name: String,
+    /// Dispensing unit, e.g. `blister`.
+    pub unit: Option<String>,
+    /// Quantities above this need the user's confirmation.
+    pub warn_above: Option<i64>,
+}
+
+/// A form definition, as the UI needs it to draw the form.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FormInfo {
+    /// Stable id; `Draft.form`.
+    pub id: String,
+    /// Definition version.
+    pub version: u32,
+    /// Title shown to the health worker.
+    pub title: String,
+    /// The period type the form is reported for.
+    pub period_type: PeriodType,
+    /// The destinations this form's parts go to.
+    pub destinations: Vec<Destination>,
+    /// The service fields, in display order.
+    pub fields: Vec<FormField>,
+    /// The products, in display order.
+    pub products: Vec<FormProduct>,
+}
+
+impl From<&FormDefinition> for FormInfo {
+    fn from(d: &FormDefinition) -> FormInfo {
+        FormInfo {
+            id: d.id.clone(),
+            version: d.version,
+            title: d.title.clone(),
+            period_type: d.period_type,
+            destinations: agent_core::agent::destinations_of(d),
+            fields: d
+                .service
+                .iter()
+                .map(|f| FormField {
+                    key: f.key.clone(),
+                    label: f.label.clone(),
+                    unit: f.unit.clone(),
+                    section: f.section.clone(),
+                    min: f.min,
+                    max: f.max,
+                    warn_above: f.warn_above,
+                    required: f.required,
+                })
+                .collect(),
+            products: d
+                .products
+                .iter()
+                .map(|p| FormProduct {
+                    code: p.code.clone(),
+                    name: p.name.clone(),
+                    unit: p.unit.clone(),
+                    warn_above: p.warn_above,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The delivery status of one destination of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DestinationStatus {
+    /// The destination.
+    pub destination: Destination,
+    /// The state of the latest revision's delivery.
+    pub state: DeliveryState,
+    /// The revision this state is about.
+    pub revision: u32,
+    /// The newest revision the destination has accepted, if any.
+    pub delivered_revision: Option<u32>,
+    /// Attempts made for this revision.
+    pub attempts: u32,
+    /// When the next attempt is due (absent: as soon as possible).
+    pub next_attempt_at_ms: Option<i64>,
+    /// Why the last attempt failed or was refused, in plain words.
+    pub last_error: Option<String>,
+    /// When this delivery last changed.
+    pub updated_at_ms: i64,
+    /// Why the destination refused it, field by field (empty unless rejected).
+    pub problems: Vec<FieldProblem>,
+}
+
+impl From<agent_core::outbox::DestinationStatus> for DestinationStatus {
+    fn from(d: agent_core::outbox::DestinationStatus) -> DestinationStatus {
+        DestinationStatus {
+            destination: d.destination,
+            state: d.state,
+            revision: d.revision,
+            delivered_revision: d.delivered_revision,
+            attempts: d.attempts,
+            next_attempt_at_ms: d.next_attempt_at.map(|t| t.timestamp_millis()),
+            last_error: d.last_error,
+            updated_at_ms: d.updated_at.timestamp_millis(),
+            problems: d.problems,
+        }
+    }
+}
+
+/// One submission and where each of its parts stands.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SubmissionStatus {
+    /// The submission id.
+    pub id: String,
+    /// Form id.
+    pub form: String,
+    /// Local facility code.
+    pub facility: String,
+    /// DHIS2 period id, e.g. `202610`.
+    pub period: String,
+    /// The latest revision.
+    pub revision: u32,
+    /// When it was first recorded.
+    pub created_at_ms: i64,
+    /// The state summed up over destinations.
+    pub overall: DeliveryState,
+    /// Per destination.
+    pub destinations: Vec<DestinationStatus>,
+}
+
+impl From<agent_core::outbox::SubmissionStatus> for SubmissionStatus {
+    fn from(s: agent_core::outbox::SubmissionStatus) -> SubmissionStatus {
+        SubmissionStatus {
+            id: s.id,
+            form: s.form,
+            facility: s.facility,
+            period: s.period,
+            revision: s.revision,
+            created_at_ms: s.created_at.timestamp_millis(),
+            overall: s.overall,
+            destinations: s.destinations.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The outbox at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OutboxHealth {
+    /// Number of submissions (form instances).
+    pub submissions: u64,
+    /// Deliveries of latest revisions, counted per destination and state.
+    pub counts: Vec<StateCount>,
+    /// When the oldest form with an undelivered part was first recorded.
+    pub oldest_undelivered_at_ms: Option<i64>,
+    /// Its age in seconds at the time of the query.
+    pub oldest_undelivered_age_secs: Option<i64>,
+}
+
+impl From<agent_core::outbox::OutboxHealth> for OutboxHealth {
+    fn from(h: agent_core::outbox::OutboxHealth) -> OutboxHealth {
+        OutboxHealth {
+            submissions: h.submissions,
+            counts: h.counts,
+            oldest_undelivered_at_ms: h.oldest_undelivered_at.map(|t| t.timestamp_millis()),
+            oldest_undelivered_age_secs: h.oldest_undelivered_age_secs,
+        }
+    }
+}
+
+/// What one sync pass did for one destination.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DestinationReport {
+    /// The destination.
+    pub destination: Option<Destination>,
+    /// Delivered in this pass.
+    pub delivered: Vec<ItemRef>,
+    /// Refused in this pass, with the reasons per field.
+    pub rejected: Vec<Rejection>,
+    /// Still waiting to be delivered after the pass.
+    pub queued: u64,
+    /// When the next attempt is due (absent: now, or nothing queued).
+    pub next_attempt_at_ms: Option<i64>,
+    /// Why the destination is held (credentials refused, configuration), if
+    /// it is: the shell asks the user to sign in, then syncs with `retry_held`.
+    pub held: Option<String>,
+    /// Anything else the user should know (not configured...).
+    pub note: Option<String>,
+    /// Requests made.
+    pub requests: u32,
+    /// Requests that were retries.
+    pub retries: u32,
+    /// Bytes sent (bodies as sent, after compression).
+    pub bytes_sent: u64,
+    /// Bytes received (bodies).
+    pub bytes_received: u64,
+    /// Transient failures met, in plain words.
+    pub failures: Vec<String>,
+    /// LMIS: stock events sent.
+    pub events_sent: u32,
+    /// LMIS: look-ups made for requests whose outcome was unknown.
+    pub lookups: u32,
+    /// LMIS: forms found already applied by a look-up.
+    pub found_by_lookup: u32,
+    /// LMIS: resends the server refused as already applied.
+    pub already_applied: u32,
+}
+
+impl From<agent_core::sync::DestinationReport> for DestinationReport {
+    fn from(r: agent_core::sync::DestinationReport) -> DestinationReport {
+        DestinationReport {
+            destination: r.destination,
+            delivered: r.delivered,
+            rejected: r.rejected,
+            queued: r.queued,
+            next_attempt_at_ms: r.next_attempt_at.map(|t| t.timestamp_millis()),
+            held: r.held,
+            note: r.note,
+            requests: r.requests,
+            retries: r.retries,
+            bytes_sent: r.bytes_sent,
+            bytes_received: r.bytes_received,
+            failures: r.failures,
+            events_sent: r.events_sent,
+            lookups: r.lookups,
+            found_by_lookup: r.found_by_lookup,
+            already_applied: r.already_applied,
+        }
+    }
+}
+
+/// What one sync pass did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    /// Per destination.
+    pub destinations: Vec<DestinationReport>,
+    /// True only when nothing is queued for any destination.
+    pub done: bool,
+    /// When to call `sync` again (absent when done, or when only held
+    /// destinations remain).
+    pub call_again_at_ms: Option<i64>,
+    /// The pass was cancelled (`cancel_sync`).
+    pub cancelled: bool,
+    /// The pass stopped because its budget ran out.
+    pub out_of_budget: bool,
+}
+
+impl From<agent_core::sync::SyncReport> for SyncReport {
+    fn from(r: agent_core::sync::SyncReport) -> SyncReport {
+        SyncReport {
+            destinations: r.destinations.into_iter().map(Into::into).collect(),
+            done: r.done,
+            call_again_at_ms: r.call_again_at.map(|t| t.timestamp_millis()),
+            cancelled: r.cancelled,
+            out_of_budget: r.out_of_budget,
+        }
+    }
+}
+
+/// What a metadata pull did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MetadataPull {
+    /// The form id.
+    pub form: String,
+    /// Fields added from DHIS2.
+    pub added: Vec<String>,
+    /// Fields removed because DHIS2 no longer has them.
+    pub removed: Vec<String>,
+    /// Fields kept (with their local labels, ranges and flags).
+    pub kept: u64,
+    /// Things to look at.
+    pub warnings: Vec<String>,
+    /// Whether the definition changed (its version was raised).
+    pub changed: bool,
+    /// The definition file written (or left as it was).
+    pub file: String,
+    /// The org units DHIS2 assigns to the data set.
+    pub org_units: Vec<String>,
+    /// Pending forms with fields the new definition no longer has.
+    pub pending_mismatches: Vec<String>,
+}
+
+impl From<agent_core::agent::MetadataPull> for MetadataPull {
+    fn from(m: agent_core::agent::MetadataPull) -> MetadataPull {
+        MetadataPull {
+            form: m.report.form,
+            added: m.report.added,
+            removed: m.report.removed,
+            kept: m.report.kept as u64,
+            warnings: m.report.warnings,
+            changed: m.report.changed,
+            file: m.file.display().to_string(),
+            org_units: m.org_units,
+            pending_mismatches: m.pending_mismatches,
+        }
+    }
+}
+
+/// The database was damaged at open and moved aside (kept for recovery).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OpenNotice {
+    /// Where the damaged file now is.
+    pub moved_aside: String,
+    /// What was wrong with it.
+    pub reason: String,
+}
+
+impl From<&agent_core::outbox::OpenNotice> for OpenNotice {
+    fn from(n: &agent_core::outbox::OpenNotice) -> OpenNotice {
+        OpenNotice {
+            moved_aside: n.moved_aside.display().to_string(),
+            reason: n.reason.clone(),
+        }
+    }
+}

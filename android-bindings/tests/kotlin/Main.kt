@@ -1,0 +1,336 @@
+// The Kotlin side of the bindings, on the JVM with JNA, as the Android app
+// would use them: from an empty folder, record one valid and one invalid
+// form, sync to a simulated DHIS2 and a simulated OpenLMIS that this program
+// starts (`cli-sim mock dhis2` / `cli-sim mock lmis`), and check the typed
+// results, the credential callback, the typed errors, a Rust panic arriving
+// as an exception, and a submit while a sync runs on a worker thread.
+//
+// System properties: cli.sim (path of the cli-sim binary), schemas.dir (the
+// repository's schemas/ folder). Run by scripts/bindings-test.sh.
+
+import org.healthsync.agent.Agent
+import org.healthsync.agent.AgentSettings
+import org.healthsync.agent.CredentialProvider
+import org.healthsync.agent.Dhis2Credentials
+import org.healthsync.agent.Dhis2Endpoint
+import org.healthsync.agent.Draft
+import org.healthsync.agent.InternalException
+import org.healthsync.agent.LmisCredentials
+import org.healthsync.agent.LmisEndpoint
+import org.healthsync.agent.StockEntry
+import org.healthsync.agent.SyncReport
+import org.healthsync.agent.core.AgentException
+import org.healthsync.agent.core.DeliveryState
+import org.healthsync.agent.core.Destination
+import org.healthsync.agent.core.PeriodType
+import org.healthsync.agent.core.Severity
+import java.io.File
+import java.net.HttpURLConnection
+import java.net.ServerSocket
+import java.net.URI
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.concurrent.thread
+
+/** The app's Keystore, in a test: counts calls; can be made to fail. */
+class Keystore : CredentialProvider {
+    val calls = AtomicInteger()
+    @Volatile var dhis2Password = "district"
+    @Volatile var failWith: RuntimeException? = null
+
+    override fun dhis2(): Dhis2Credentials? {
+        calls.incrementAndGet()
+        failWith?.let { throw it }
+        return Dhis2Credentials.Basic(username = "admin", password = dhis2Password)
+    }
+
+    override fun lmis(): LmisCredentials? {
+        calls.incrementAndGet()
+        return LmisCredentials(
+            clientId = "user-client", clientSecret = "changeme",
+            username = "administrator", password = "password",
+        )
+    }
+}
+
+fun step(what: String) = println("-- $what")
+
+fun freePort(): Int = ServerSocket(0).use { it.localPort }
+
+fun http(method: String, url: String, body: String? = null): Pair<Int, String> {
+    val c = URI(url).toURL().openConnection() as HttpURLConnection
+    c.requestMethod = method
+    c.connectTimeout = 2000
+    c.readTimeout = 5000
+    if (body != null) {
+        c.doOutput = true
+        c.setRequestProperty("Content-Type", "application/json")
+        c.outputStream.use { it.write(body.toByteArray()) }
+    }
+    val code = c.responseCode
+    val text = (if (code < 400) c.inputStream else c.errorStream)?.bufferedReader()?.readText() ?: ""
+    c.disconnect()
+    return code to text
+}
+
+/** A simulated server started by this program; stopped at the end. */
+class Mock(cliSim: String, kind: String, forms: Path, facilities: Path, dir: Path) {
+    val port = freePort()
+    val url = "http://127.0.0.1:$port"
+    private val log = dir.resolve("mock-$kind.log").toFile()
+    val process: Process = ProcessBuilder(
+        cliSim, "mock", kind, "--port", "$port",
+        "--forms", "$forms", "--facilities", "$facilities",
+    ).redirectErrorStream(true).redirectOutput(log).start()
+
+    /** Waits until the server answers its admin route. */
+    fun waitUntilAnswering() {
+        val deadline = System.nanoTime() + 30_000_000_000L
+        while (true) {
+            check(process.isAlive) { "cli-sim mock exited: ${log.readText()}" }
+            val ok = try { http("GET", "$url/__admin/stats").first == 200 } catch (e: java.io.IOException) { false }
+            if (ok) return
+            check(System.nanoTime() < deadline) { "the simulated server on $port never answered" }
+            Thread.sleep(50)
+        }
+    }
+
+    fun latency(ms: Int) = check(http("POST", "$url/__admin/faults", """{"latency_ms": $ms}""").first == 200)
+
+    fun inFlight(): Long {
+        val (_, body) = http("GET", "$url/__admin/stats")
+        return Regex("\"in_flight\"\\s*:\\s*(\\d+)").find(body)?.groupValues?.get(1)?.toLong() ?: 0
+    }
+
+    fun stop() {
+        process.destroy()
+        if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly()
+    }
+}
+
+/** The example valid draft (schemas/examples/draft-chw-valid.json), typed. */
+fun validDraft(facility: String) = Draft(
+    form = "chw-monthly",
+    facility = facility,
+    period = "2026-10",
+    service = mapOf(
+        "malaria_suspected" to 62L, "malaria_rdt_tested" to 58L, "malaria_rdt_positive" to 31L,
+        "malaria_treated_act_u5" to 12L, "malaria_treated_act_5plus" to 17L,
+        "diarrhoea_u5_ors_zinc" to 9L, "pneumonia_u5_amoxicillin" to 7L,
+        "fp_dmpa_sc" to 24L, "fp_implant" to 3L, "fp_male_condom" to 11L,
+    ),
+    stock = mapOf(
+        "ACT-6x1" to stock(25, 30, 12, 0, 0, 43, 0, 20),
+        "ACT-6x2" to stock(30, 30, 18, 2, 0, 40, 0, 30),
+        "RDT" to stock(5, 100, 60, 0, 0, 45, 4, 100),
+        "ORS" to stock(60, 0, 20, 0, 0, 40, 0, 0),
+        "ZINC" to stock(200, 100, 90, 0, -20, 190, 0, 0),
+        "AMOX-DT" to stock(150, 100, 100, 0, 0, 150, 0, 100),
+        "DMPA-SC" to stock(40, 20, 24, 0, 0, 36, 0, 20),
+        "IMPLANT" to stock(6, 0, 3, 0, 0, 3, 0, 5),
+        "CONDOM-M" to stock(500, 0, 220, 10, 0, 270, 0, 200),
+    ),
+    comment = "RDTs ran out from 4 to 7 October.",
+    capturedBy = "A. Phiri",
+)
+
+fun stock(o: Long, r: Long, c: Long, l: Long, a: Long, cb: Long, so: Long, rq: Long) = StockEntry(
+    openingBalance = o, received = r, consumed = c, losses = l, adjustments = a,
+    closingBalance = cb, stockoutDays = so, requestedQuantity = rq,
+)
+
+fun dest(report: SyncReport, d: Destination) = report.destinations.first { it.destination == d }
+
+/** Syncs until done, sleeping until callAgainAt (capped), as WorkManager would. */
+fun syncUntilDone(agent: Agent, retryHeld: Boolean = false): SyncReport {
+    var last: SyncReport? = null
+    repeat(12) {
+        val r = agent.sync(budgetMs = 30_000uL, retryHeld = retryHeld)
+        last = r
+        if (r.done) return r
+        val wait = ((r.callAgainAtMs ?: System.currentTimeMillis()) - System.currentTimeMillis()).coerceIn(50, 3000)
+        Thread.sleep(wait)
+    }
+    error("sync never finished: $last")
+}
+
+fun assertDelivered(agent: Agent, id: String) {
+    val st = agent.status(id)
+    check(st.overall == DeliveryState.DELIVERED) { "not delivered: $st" }
+    check(st.destinations.map { it.destination } == listOf(Destination.DHIS2, Destination.LMIS)) { "$st" }
+    check(st.destinations.all { it.state == DeliveryState.DELIVERED && it.deliveredRevision == st.revision }) { "$st" }
+}
+
+fun main() {
+    val cliSim = System.getProperty("cli.sim") ?: error("-Dcli.sim=<path to cli-sim> is required")
+    val schemas = Path.of(System.getProperty("schemas.dir") ?: error("-Dschemas.dir=<schemas folder> is required"))
+
+    // An empty folder, then the app's assets copied in (pullMetadata writes the forms folder).
+    val dir = Files.createTempDirectory("agent-kotlin-")
+    check(dir.toFile().list()!!.isEmpty())
+    val forms = dir.resolve("forms")
+    Files.createDirectories(forms)
+    schemas.resolve("forms").toFile().listFiles()!!.filter { it.name.endsWith(".json") }
+        .forEach { it.copyTo(forms.resolve(it.name).toFile()) }
+    val facilities = dir.resolve("facilities.json")
+    schemas.resolve("facilities/example.json").toFile().copyTo(facilities.toFile())
+
+    val dhis2 = Mock(cliSim, "dhis2", forms, facilities, dir)
+    val lmis = Mock(cliSim, "lmis", forms, facilities, dir)
+    try {
+        dhis2.waitUntilAnswering()
+        lmis.waitUntilAnswering()
+        println("simulated DHIS2 at ${dhis2.url}, OpenLMIS at ${lmis.url}")
+        val keystore = Keystore()
+        Agent.open(
+            AgentSettings(
+                databasePath = dir.resolve("outbox.sqlite").toString(),
+                formsDir = forms.toString(),
+                facilitiesPath = facilities.toString(),
+                dhis2 = Dhis2Endpoint(url = dhis2.url, connectTimeoutSecs = 5u, timeoutSecs = 30u),
+                lmis = LmisEndpoint(url = lmis.url),
+            ),
+            keystore,
+        ).use { agent -> run(agent, keystore, dhis2, lmis, dir) }
+    } finally {
+        dhis2.stop()
+        lmis.stop()
+    }
+    println("KOTLIN OK")
+}
+
+fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
+    step("forms: typed fields, products, period type")
+    val chw = agent.forms().first { it.id == "chw-monthly" }
+    check(chw.periodType == PeriodType.MONTHLY)
+    check(chw.destinations == listOf(Destination.DHIS2, Destination.LMIS))
+    val rdt = chw.fields.first { it.key == "malaria_rdt_positive" }
+    check(rdt.label.isNotBlank() && rdt.min == 0L && rdt.max == 5000L && rdt.required) { "$rdt" }
+    check(chw.products.any { it.code == "ACT-6x1" && it.name.isNotBlank() })
+    println("${chw.title}: ${chw.fields.size} fields, ${chw.products.size} products; e.g. $rdt")
+    check(agent.facilities().any { it.code == "HP-001" })
+
+    step("validate + submit the valid form")
+    val findings = agent.validate(validDraft("HP-001"))
+    check(findings.none { it.severity == Severity.ERROR }) { "$findings" }
+    val receipt = agent.submit(validDraft("HP-001"), confirmWarnings = true)
+    check(receipt.revision == 1u && !receipt.duplicate)
+    println("saved ${receipt.id} rev ${receipt.revision}, ${receipt.warnings.size} warning(s) confirmed")
+    check(agent.submit(validDraft("HP-001"), confirmWarnings = true).duplicate) { "double tap not detected" }
+
+    step("the invalid form raises the typed exception with field findings")
+    val invalid = validDraft("HP-001").copy(
+        period = "2026-09",
+        service = validDraft("HP-001").service + ("malaria_rdt_positive" to -5L) - "malaria_suspected",
+    )
+    try {
+        agent.submit(invalid, confirmWarnings = true)
+        error("expected AgentException.InvalidDraft")
+    } catch (e: AgentException.InvalidDraft) {
+        val errors = e.findings.filter { it.severity == Severity.ERROR }
+        errors.forEach { println("  ${it.path} [${it.code}]: ${it.message}") }
+        check(errors.any { it.path == "service.malaria_rdt_positive" }) { "${e.findings}" }
+        check(errors.any { it.path == "service.malaria_suspected" }) { "${e.findings}" }
+    }
+    check(agent.outboxHealth().submissions == 1uL) { "the invalid form was saved" }
+
+    step("outbox: list and health")
+    val listed = agent.listOutbox()
+    check(listed.size == 1 && listed[0].overall == DeliveryState.PENDING) { "$listed" }
+    val health = agent.outboxHealth()
+    check(health.counts.sumOf { it.count } == 2uL && health.oldestUndeliveredAtMs != null) { "$health" }
+    println("health: $health")
+
+    step("credential callback fails (Keystore locked): a note, not a crash")
+    keystore.failWith = IllegalStateException("Keystore locked")
+    var r = agent.sync(budgetMs = 30_000uL)
+    println("report: $r")
+    check(dest(r, Destination.DHIS2).note?.contains("Keystore locked") == true) { "$r" }
+    keystore.failWith = null
+
+    step("wrong password: DHIS2 held (the shell shows a login prompt)")
+    keystore.dhis2Password = "wrong"
+    r = agent.sync(budgetMs = 30_000uL)
+    val held = dest(r, Destination.DHIS2).held
+    println("DHIS2 held: $held")
+    check(held != null) { "$r" }
+
+    step("signed in again: sync(retryHeld = true) until done")
+    keystore.dhis2Password = "district"
+    agent.networkAvailable()
+    r = syncUntilDone(agent, retryHeld = true)
+    println("report: $r")
+    assertDelivered(agent, receipt.id)
+    println("status: ${agent.status(receipt.id)}")
+    check(keystore.calls.get() >= 4) { "credential callback calls: ${keystore.calls.get()}" }
+    println("credential callback called ${keystore.calls.get()} times")
+
+    step("submit on this thread while a sync runs on a worker (slow servers)")
+    dhis2.latency(1000)
+    lmis.latency(1000)
+    val second = agent.submit(validDraft("HP-002"), confirmWarnings = true)
+    var workerReport: SyncReport? = null
+    var workerError: Throwable? = null
+    val worker = thread(name = "sync-worker") {
+        try { workerReport = agent.sync(budgetMs = 120_000uL) } catch (t: Throwable) { workerError = t }
+    }
+    val deadline = System.nanoTime() + 20_000_000_000L
+    while (dhis2.inFlight() + lmis.inFlight() == 0L) {
+        check(System.nanoTime() < deadline) { "the sync never sent a request" }
+        Thread.sleep(5)
+    }
+    val t0 = System.nanoTime()
+    val third = agent.submit(validDraft("HP-003"), confirmWarnings = true)
+    val tookMs = (System.nanoTime() - t0) / 1_000_000
+    check(worker.isAlive) { "the sync ended before the submit: nothing proved" }
+    println("submit during sync took $tookMs ms (server latency 1000 ms)")
+    check(tookMs < 700) { "submit waited $tookMs ms for the sync" }
+    agent.cancelSync()
+    worker.join(60_000)
+    check(workerError == null) { "worker: $workerError" }
+    check(workerReport!!.cancelled) { "$workerReport" }
+    println("worker's pass cancelled: ${workerReport!!.cancelled}")
+    dhis2.latency(0)
+    lmis.latency(0)
+    agent.networkAvailable()
+    syncUntilDone(agent)
+    assertDelivered(agent, second.id)
+    assertDelivered(agent, third.id)
+
+    step("metadata pull, resend, unknown id")
+    val pull = agent.pullMetadata("MkXpsaCoKaE")
+    println("metadata: form ${pull.form}, changed=${pull.changed}, kept=${pull.kept}, added=${pull.added}")
+    check(agent.forms().any { it.id == pull.form })
+    check(agent.resendRejected(receipt.id) == 0uL)
+    try {
+        agent.status("no-such-id")
+        error("expected UnknownSubmission")
+    } catch (e: AgentException.UnknownSubmission) {
+        println("UnknownSubmission(id=${e.id})")
+    }
+
+    step("forced failures are exceptions, not crashes")
+    val notADir = dir.resolve("a-file").toFile().apply { writeText("not a folder") }
+    try {
+        Agent.open(
+            AgentSettings(
+                databasePath = File(notADir, "outbox.sqlite").path,
+                formsDir = dir.resolve("forms").toString(),
+                facilitiesPath = dir.resolve("facilities.json").toString(),
+            ),
+            keystore,
+        ).close()
+        error("expected an AgentException")
+    } catch (e: AgentException) {
+        println("open under a regular file: ${e::class.simpleName}: ${e.message}")
+        check(e is AgentException.StorageUnavailable || e is AgentException.Config) { "$e" }
+    }
+    try {
+        agent.testSupportPanic("deliberate panic from Kotlin")
+        error("expected InternalException")
+    } catch (e: InternalException) {
+        println("Rust panic arrived as InternalException: ${e.message}")
+    }
+    check(agent.outboxHealth().submissions == 3uL) { "the agent is unusable after the panic" }
+}

@@ -1,0 +1,97 @@
+"""Smoke test of the bindings through uniffi's Python bindings: the same
+story as tests/kotlin/Main.kt in fewer lines. Run by scripts/bindings-test.sh:
+    python3 test_agent.py <cli-sim binary> <schemas folder>"""
+import json, os, shutil, socket, sqlite3, sys, tempfile, threading, time, subprocess, urllib.request
+from agent_ffi import android_bindings as ab
+from agent_ffi.agent_core import AgentError, DeliveryState, Destination, Severity
+
+cli_sim, schemas = sys.argv[1], sys.argv[2]
+work = tempfile.mkdtemp(prefix="agent-python-")
+forms, facilities = os.path.join(work, "forms"), os.path.join(work, "facilities.json")
+shutil.copytree(os.path.join(schemas, "forms"), forms)
+shutil.copy(os.path.join(schemas, "facilities", "example.json"), facilities)
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+
+def admin(url, path, body=None):
+    req = urllib.request.Request(url + path, data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=5))
+
+def start(kind):
+    port = free_port(); url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([cli_sim, "mock", kind, "--port", str(port), "--forms", forms,
+                             "--facilities", facilities], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    for _ in range(600):
+        try: admin(url, "/__admin/stats"); return proc, url
+        except OSError: time.sleep(0.05)
+    raise SystemExit(f"cli-sim mock {kind} never answered")
+
+class Keystore:
+    calls = 0
+    def dhis2(self):
+        Keystore.calls += 1; return ab.Dhis2Credentials.BASIC(username="admin", password="district")
+    def lmis(self):
+        Keystore.calls += 1
+        return ab.LmisCredentials(client_id="user-client", client_secret="changeme", username="administrator", password="password")
+
+def draft(facility, **change):
+    # The example file is read here, in Python; what crosses the FFI is the typed record.
+    d = json.load(open(os.path.join(schemas, "examples", "draft-chw-valid.json")))
+    d.update(facility=facility, **change)
+    return ab.Draft(form=d["form"], facility=d["facility"], period=d["period"], service=d["service"],
+                    stock={k: ab.StockEntry(**v) for k, v in d["stock"].items()}, comment=d.get("comment"))
+
+def sync_until_done(agent):
+    for _ in range(12):
+        r = agent.sync(30_000, False)
+        if r.done: return r
+        time.sleep(min(3, max(0.05, ((r.call_again_at_ms or 0) - time.time() * 1000) / 1000)))
+    raise SystemExit(f"sync never finished: {r}")
+
+def delivered(agent, id):
+    st = agent.status(id)
+    assert st.overall == DeliveryState.DELIVERED, st
+    assert [d.destination for d in st.destinations] == [Destination.DHIS2, Destination.LMIS], st
+
+(p1, dhis2), (p2, lmis) = start("dhis2"), start("lmis")
+try:
+    settings = lambda db: ab.AgentSettings(database_path=db, forms_dir=forms, facilities_path=facilities,
+                                           dhis2=ab.Dhis2Endpoint(url=dhis2), lmis=ab.LmisEndpoint(url=lmis))
+    agent = ab.Agent.open(settings(os.path.join(work, "outbox.sqlite")), Keystore())
+    assert any(f.id == "chw-monthly" and f.fields and f.products for f in agent.forms())
+    receipt = agent.submit(draft("HP-001"), True)
+    try:
+        agent.submit(draft("HP-001", period="2026-09", service={"malaria_rdt_positive": -5}), True)
+        raise SystemExit("expected AgentError.InvalidDraft")
+    except AgentError.InvalidDraft as e:
+        assert any(f.path == "service.malaria_rdt_positive" and f.severity == Severity.ERROR for f in e.findings), e
+    sync_until_done(agent)
+    delivered(agent, receipt.id)
+    assert Keystore.calls >= 2, Keystore.calls
+
+    # A submit while a sync runs on another thread (slow servers) completes promptly.
+    for url in (dhis2, lmis): admin(url, "/__admin/faults", {"latency_ms": 1000})
+    second = agent.submit(draft("HP-002"), True)
+    worker = threading.Thread(target=lambda: agent.sync(120_000, False)); worker.start()
+    while sum(admin(u, "/__admin/stats")["in_flight"] for u in (dhis2, lmis)) == 0: time.sleep(0.005)
+    t0 = time.monotonic(); third = agent.submit(draft("HP-003"), True); took = time.monotonic() - t0
+    assert worker.is_alive() and took < 0.7, took
+    agent.cancel_sync(); worker.join()
+    for url in (dhis2, lmis): admin(url, "/__admin/faults", {})
+    sync_until_done(agent)
+    for r in (second, third): delivered(agent, r.id)
+
+    # Forced failures: typed errors and a panic, never a crash.
+    newer = os.path.join(work, "newer.sqlite")
+    sqlite3.connect(newer).execute("PRAGMA user_version = 999").connection.close()
+    try: ab.Agent.open(settings(newer), Keystore()); raise SystemExit("expected DatabaseTooNew")
+    except AgentError.DatabaseTooNew as e: assert e.found == 999, e
+    try: agent.test_support_panic("deliberate panic from Python"); raise SystemExit("expected InternalError")
+    except ab.InternalError as e: panic = e
+    assert agent.outbox_health().submissions == 3
+    print(f"PYTHON OK: submit during sync {took * 1000:.0f} ms; panic -> InternalError({panic}); {agent.outbox_health().submissions} forms delivered")
+finally:
+    for p in (p1, p2): p.terminate(); p.wait(5)

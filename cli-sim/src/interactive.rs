@@ -1,0 +1,1144 @@
+//! `cli-sim record` without `--file`: the interactive recorder.
+//!
+//! It asks for a form field by field, as a health worker fills in the paper
+//! register: the form, the facility and the period first, then every service
+//! count (grouped by section, with its unit, range and whether it is
+//! required), then the stock card of each product with the running balance,
+//! then an optional comment and who captured the form. Every answer is
+//! checked at once by the agent's own validator, so a typing mistake is
+//! explained in the same words `record --file` uses and asked again. Before
+//! saving, the whole form is validated: errors send the user back to the
+//! fields named, warnings must be confirmed.
+//!
+//! The prompts are plain lines (no raw terminal mode), so the recorder works
+//! the same on a tablet's terminal, through a pseudo-terminal and from a
+//! script piped into standard input. Everything goes through
+//! `agent_core::Agent`'s public API; this module only converts and presents.
+
+use crate::exit;
+use agent_core::agent::SubmissionStatus;
+use agent_core::form::{Product, ServiceField, StockQuantity, Term};
+use agent_core::mapping::Facility;
+use agent_core::validate::{Finding, Severity, has_errors, has_warnings};
+use agent_core::{Agent, AgentError, Draft, FormDefinition, Period};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+
+/// What the interactive recorder starts from.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The form id (asked when absent).
+    pub form: Option<String>,
+    /// The facility code (asked when absent).
+    pub facility: Option<String>,
+    /// The period (asked when absent).
+    pub period: Option<String>,
+}
+
+/// How many outbox entries are searched for an earlier form of the same
+/// facility (to offer its values as defaults).
+const LOOKUP_LIMIT: u32 = 5000;
+
+/// Runs the interactive recorder; returns the process exit code.
+///
+/// The codes are those of [`crate::exit`]: `OK` when the form was saved,
+/// `FINDINGS` when it was not saved because of its findings, because the
+/// user declined or stopped, or because the input ended, and `FAILURE` when
+/// the terminal could not be read or written. Other agent failures are
+/// returned as errors.
+pub fn record(
+    agent: &Agent,
+    opts: Options,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<i32, AgentError> {
+    // A terminal shows what is typed; from a pipe, the answers are written
+    // after their prompts so that a scripted session reads as a transcript.
+    let echo = !std::io::stdin().is_terminal();
+    let mut session = Session {
+        agent,
+        input,
+        out,
+        echo,
+    };
+    match session.run(opts) {
+        Ok(code) => Ok(code),
+        Err(Stop::EndOfInput) => {
+            let _ = writeln!(session.out, "\nEnd of input: the form was not saved.");
+            let _ = session.out.flush();
+            Ok(exit::FINDINGS)
+        }
+        Err(Stop::Quit) => {
+            let _ = writeln!(session.out, "Stopped: the form was not saved.");
+            let _ = session.out.flush();
+            Ok(exit::FINDINGS)
+        }
+        Err(Stop::Io(e)) => {
+            let _ = writeln!(
+                session.out,
+                "\nThe terminal could not be read or written ({e}): the form was not saved."
+            );
+            let _ = session.out.flush();
+            Ok(exit::FAILURE)
+        }
+        Err(Stop::Agent(e)) => Err(e),
+    }
+}
+
+/// Why the recorder stopped before saving.
+enum Stop {
+    /// The input ended (Ctrl-D on a terminal, or the end of a piped script).
+    EndOfInput,
+    /// The user typed `q`.
+    Quit,
+    /// Reading the input or writing the output failed.
+    Io(std::io::Error),
+    /// The agent failed.
+    Agent(AgentError),
+}
+
+impl From<std::io::Error> for Stop {
+    fn from(e: std::io::Error) -> Stop {
+        Stop::Io(e)
+    }
+}
+
+impl From<AgentError> for Stop {
+    fn from(e: AgentError) -> Stop {
+        Stop::Agent(e)
+    }
+}
+
+type Step<T> = Result<T, Stop>;
+
+/// One place in a draft that the user fills in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Slot {
+    Facility,
+    Period,
+    Comment,
+    CapturedBy,
+    Service(String),
+    Stock(String, StockQuantity),
+}
+
+impl Slot {
+    /// The keys leading to the slot in a draft document.
+    fn keys(&self) -> Vec<String> {
+        match self {
+            Slot::Facility => vec!["facility".into()],
+            Slot::Period => vec!["period".into()],
+            Slot::Comment => vec!["comment".into()],
+            Slot::CapturedBy => vec!["captured_by".into()],
+            Slot::Service(key) => vec!["service".into(), key.clone()],
+            Slot::Stock(code, q) => vec!["stock".into(), code.clone(), q.key().into()],
+        }
+    }
+
+    /// The path findings use for the slot, e.g. `stock.ORS.consumed`.
+    fn path(&self) -> String {
+        self.keys().join(".")
+    }
+
+    /// Whether a rule term refers to this slot.
+    fn is_term(&self, t: &Term) -> bool {
+        match (self, t) {
+            (Slot::Service(key), Term::Service { service, .. }) => key == service,
+            (
+                Slot::Stock(code, q),
+                Term::Stock {
+                    product, quantity, ..
+                },
+            ) => code == product && q == quantity,
+            _ => false,
+        }
+    }
+}
+
+/// What the user can be sent back to when the whole form is checked, in
+/// form order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Facility,
+    Period,
+    Service(usize),
+    Product(usize),
+    Comment,
+    CapturedBy,
+}
+
+/// The form being recorded.
+struct Recording {
+    def: FormDefinition,
+    draft: Draft,
+    /// The stock quantities the validator requires for every product.
+    stock_required: Vec<StockQuantity>,
+    /// The closing balances recorded for this facility in the previous
+    /// period, by product code, with that period.
+    previous_closing: BTreeMap<String, (i64, String)>,
+    /// The number of days in the period, once it is known.
+    days: Option<u32>,
+}
+
+impl Recording {
+    fn number(&self, slot: &Slot) -> Option<i64> {
+        match slot {
+            Slot::Service(key) => self.draft.service.get(key).copied(),
+            Slot::Stock(code, q) => self.draft.stock.get(code).and_then(|e| e.get(*q)),
+            _ => None,
+        }
+    }
+
+    fn set_number(&mut self, slot: &Slot, value: Option<i64>) {
+        match slot {
+            Slot::Service(key) => match value {
+                Some(v) => {
+                    self.draft.service.insert(key.clone(), v);
+                }
+                None => {
+                    self.draft.service.remove(key);
+                }
+            },
+            Slot::Stock(code, q) => self
+                .draft
+                .stock
+                .entry(code.clone())
+                .or_default()
+                .set(*q, value),
+            _ => {}
+        }
+    }
+
+    fn text(&self, slot: &Slot) -> Option<String> {
+        match slot {
+            Slot::Facility => Some(self.draft.facility.clone()).filter(|s| !s.is_empty()),
+            Slot::Period => Some(self.draft.period.clone()).filter(|s| !s.is_empty()),
+            Slot::Comment => self.draft.comment.clone(),
+            Slot::CapturedBy => self.draft.captured_by.clone(),
+            _ => None,
+        }
+    }
+
+    fn set_text(&mut self, slot: &Slot, value: Option<String>) {
+        match slot {
+            Slot::Facility => self.draft.facility = value.unwrap_or_default(),
+            Slot::Period => self.draft.period = value.unwrap_or_default(),
+            Slot::Comment => self.draft.comment = value,
+            Slot::CapturedBy => self.draft.captured_by = value,
+            _ => {}
+        }
+    }
+
+    /// The closing balance the other stock numbers of a product add up to.
+    fn expected_closing(&self, code: &str) -> Option<i64> {
+        let e = self.draft.stock.get(code)?;
+        e.opening_balance?
+            .checked_add(e.received?)?
+            .checked_sub(e.consumed?)?
+            .checked_sub(e.losses.unwrap_or(0))?
+            .checked_add(e.adjustments.unwrap_or(0))
+    }
+
+    /// Where a finding sends the user back to.
+    fn targets(&self, f: &Finding) -> Vec<Target> {
+        let path = f.path.as_str();
+        match path {
+            "facility" => return vec![Target::Facility],
+            "period" => return vec![Target::Period],
+            "comment" => return vec![Target::Comment],
+            "captured_by" => return vec![Target::CapturedBy],
+            _ => {}
+        }
+        if let Some(key) = path.strip_prefix("service.") {
+            return self
+                .def
+                .service
+                .iter()
+                .position(|s| s.key == key)
+                .map(Target::Service)
+                .into_iter()
+                .collect();
+        }
+        if let Some(rest) = path.strip_prefix("stock.") {
+            return self
+                .def
+                .products
+                .iter()
+                .position(|p| {
+                    rest.strip_prefix(p.code.as_str())
+                        .is_some_and(|tail| tail.is_empty() || tail.starts_with('.'))
+                })
+                .map(Target::Product)
+                .into_iter()
+                .collect();
+        }
+        if let Some(id) = path.strip_prefix("rules.") {
+            let Some(rule) = self.def.rules.iter().find(|r| r.id == id) else {
+                return vec![];
+            };
+            return rule
+                .left
+                .iter()
+                .chain(&rule.right)
+                .filter_map(|t| match t {
+                    Term::Service { service, .. } => self
+                        .def
+                        .service
+                        .iter()
+                        .position(|s| &s.key == service)
+                        .map(Target::Service),
+                    Term::Stock { product, .. } => self
+                        .def
+                        .products
+                        .iter()
+                        .position(|p| &p.code == product)
+                        .map(Target::Product),
+                })
+                .collect();
+        }
+        vec![]
+    }
+}
+
+/// A number prompt.
+struct NumberPrompt {
+    /// What is asked, e.g. `Deliveries at the health post`.
+    label: String,
+    /// What is counted, shown in brackets.
+    unit: Option<String>,
+    /// The range or other hints, shown in parentheses.
+    hints: Vec<String>,
+    /// What Enter gives, and why (with its leading separator); `None` when
+    /// Enter leaves the field empty.
+    default: Option<(i64, Option<String>)>,
+    /// Whether `r` starts the product again (at the closing balance).
+    restart: bool,
+}
+
+/// What the user gave at a number prompt.
+enum Entered {
+    /// A value, or an empty field.
+    Value,
+    /// `r`: enter the product's numbers again.
+    Restart,
+}
+
+/// The terminal and the agent.
+struct Session<'a> {
+    agent: &'a Agent,
+    input: &'a mut dyn BufRead,
+    out: &'a mut dyn Write,
+    /// Whether to write each answer after its prompt (input is not a terminal).
+    echo: bool,
+}
+
+impl Session<'_> {
+    fn run(&mut self, opts: Options) -> Step<i32> {
+        writeln!(
+            self.out,
+            "Recording a form. Type each number and press Enter.\n\
+             Enter accepts the value offered (\"Enter for ...\") or leaves an optional field empty;\n\
+             - empties a field; q stops without saving (so does Ctrl-D)."
+        )?;
+        let def = self.choose_form(opts.form)?;
+        let mut rec = Recording {
+            stock_required: self.required_stock(&def)?,
+            draft: Draft {
+                form: def.id.clone(),
+                ..Draft::default()
+            },
+            def,
+            previous_closing: BTreeMap::new(),
+            days: None,
+        };
+        self.choose_facility(&mut rec, opts.facility)?;
+        self.choose_period(&mut rec, opts.period)?;
+        self.earlier_forms(&mut rec)?;
+        for (section, fields) in sections(&rec.def.service) {
+            if let Some(s) = section {
+                writeln!(self.out, "\n-- {s} --")?;
+            }
+            for i in fields {
+                self.enter_service(&mut rec, i)?;
+            }
+        }
+        for i in 0..rec.def.products.len() {
+            self.enter_product(&mut rec, i)?;
+        }
+        writeln!(self.out)?;
+        self.enter_text(&mut rec, Slot::Comment)?;
+        self.enter_text(&mut rec, Slot::CapturedBy)?;
+        self.review(&mut rec)
+    }
+
+    /// Writes a prompt and reads one line, without its line ending.
+    fn ask(&mut self, prompt: &str) -> Step<String> {
+        write!(self.out, "{prompt}")?;
+        self.out.flush()?;
+        let mut buf = Vec::new();
+        if self.input.read_until(b'\n', &mut buf)? == 0 {
+            return Err(Stop::EndOfInput);
+        }
+        let line = String::from_utf8_lossy(&buf)
+            .trim_end_matches(['\n', '\r'])
+            .to_string();
+        if self.echo {
+            writeln!(self.out, "{line}")?;
+        }
+        Ok(line)
+    }
+
+    fn show(&mut self, findings: &[&Finding]) -> Step<()> {
+        for f in findings {
+            let tag = match f.severity {
+                Severity::Error => "Error",
+                Severity::Warning => "Warning",
+            };
+            writeln!(self.out, "  {tag}: {}", f.message)?;
+        }
+        Ok(())
+    }
+
+    /// Validates the draft as it would be with `value` in `slot`, through
+    /// the same reader and validator as `record --file`.
+    fn check(&self, rec: &Recording, slot: &Slot, value: Option<Value>) -> Step<Vec<Finding>> {
+        let mut doc = serde_json::to_value(&rec.draft).map_err(AgentError::internal)?;
+        set_in(&mut doc, &slot.keys(), value);
+        let bytes = serde_json::to_vec(&doc).map_err(AgentError::internal)?;
+        Ok(self.agent.validate_json(&bytes)?)
+    }
+
+    /// Asks "Keep ...? [Y/n]" after a warning on one field.
+    fn keep(&mut self, what: &str) -> Step<bool> {
+        loop {
+            let a = self.ask(&format!("  Keep {what}? [Y/n] "))?;
+            match a.trim().to_ascii_lowercase().as_str() {
+                "" | "y" | "yes" => return Ok(true),
+                "n" | "no" => return Ok(false),
+                "q" => return Err(Stop::Quit),
+                _ => writeln!(self.out, "  Type y to keep it or n to enter it again.")?,
+            }
+        }
+    }
+
+    /// Asks until one of `items` is chosen by number or id.
+    fn pick<'x, T>(
+        &mut self,
+        prompt: &str,
+        items: &'x [T],
+        id: impl Fn(&T) -> &str,
+    ) -> Step<&'x T> {
+        loop {
+            let a = self.ask(prompt)?;
+            let a = a.trim();
+            if a.eq_ignore_ascii_case("q") {
+                return Err(Stop::Quit);
+            }
+            let by_number = a
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|n| items.get(n));
+            if let Some(item) =
+                by_number.or_else(|| items.iter().find(|x| id(x).eq_ignore_ascii_case(a)))
+            {
+                return Ok(item);
+            }
+            writeln!(
+                self.out,
+                "  '{a}' is not in the list; type a number from 1 to {} or a code from the list.",
+                items.len()
+            )?;
+        }
+    }
+
+    fn choose_form(&mut self, wanted: Option<String>) -> Step<FormDefinition> {
+        let forms = self.agent.forms();
+        if forms.is_empty() {
+            return Err(AgentError::Config {
+                message: "no form definitions are loaded; check the forms folder in agent.toml"
+                    .into(),
+            }
+            .into());
+        }
+        if let Some(id) = wanted {
+            if let Some(def) = self.agent.form(id.trim()) {
+                writeln!(self.out, "Form: {} ({})", def.title, def.id)?;
+                return Ok(def);
+            }
+            writeln!(self.out, "This tablet has no form '{}'.", id.trim())?;
+        } else if let [only] = forms.as_slice() {
+            writeln!(self.out, "Form: {} ({})", only.title, only.id)?;
+            return Ok(only.clone());
+        }
+        writeln!(self.out, "Forms:")?;
+        for (i, f) in forms.iter().enumerate() {
+            writeln!(self.out, "  {:>2}. {:<22} {}", i + 1, f.id, f.title)?;
+        }
+        let def = self
+            .pick("Form (number or id): ", &forms, |f| &f.id)?
+            .clone();
+        writeln!(self.out, "Form: {} ({})", def.title, def.id)?;
+        Ok(def)
+    }
+
+    /// The stock quantities the validator requires: those it reports as
+    /// missing for a product with nothing entered.
+    fn required_stock(&self, def: &FormDefinition) -> Step<Vec<StockQuantity>> {
+        let Some(p) = def.products.first() else {
+            return Ok(vec![]);
+        };
+        let probe = Draft {
+            form: def.id.clone(),
+            stock: [(p.code.clone(), Default::default())].into(),
+            ..Draft::default()
+        };
+        let findings = self.agent.validate(&probe)?;
+        Ok(StockQuantity::ALL
+            .into_iter()
+            .filter(|q| {
+                let path = Slot::Stock(p.code.clone(), *q).path();
+                findings
+                    .iter()
+                    .any(|f| f.path == path && f.code == "required")
+            })
+            .collect())
+    }
+
+    fn choose_facility(&mut self, rec: &mut Recording, wanted: Option<String>) -> Step<()> {
+        let facilities: Vec<Facility> = self
+            .agent
+            .facilities()
+            .iter()
+            .filter(|f| f.forms.is_empty() || f.forms.contains(&rec.def.id))
+            .cloned()
+            .collect();
+        if facilities.is_empty() {
+            return Err(AgentError::Config {
+                message: format!(
+                    "no facility in the facility map reports the form '{}'",
+                    rec.def.id
+                ),
+            }
+            .into());
+        }
+        let mut candidate = wanted.map(|w| w.trim().to_string());
+        loop {
+            let code = match candidate.take() {
+                Some(c) => c,
+                None => {
+                    writeln!(self.out, "Facilities that report this form:")?;
+                    for (i, f) in facilities.iter().enumerate() {
+                        writeln!(self.out, "  {:>2}. {:<8} {}", i + 1, f.code, f.name)?;
+                    }
+                    self.pick("Facility (number or code): ", &facilities, |f| &f.code)?
+                        .code
+                        .clone()
+                }
+            };
+            let slot = Slot::Facility;
+            let findings = self.check(rec, &slot, Some(Value::String(code.clone())))?;
+            let mine: Vec<&Finding> = findings.iter().filter(|f| f.path == "facility").collect();
+            self.show(&mine)?;
+            if !has_errors_in(&mine) {
+                rec.set_text(&slot, Some(code.clone()));
+                let name = self
+                    .agent
+                    .facilities()
+                    .get(&code)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default();
+                writeln!(self.out, "Facility: {code} {name}")?;
+                return Ok(());
+            }
+        }
+    }
+
+    fn choose_period(&mut self, rec: &mut Recording, wanted: Option<String>) -> Step<()> {
+        let suggestion =
+            Period::containing(rec.def.period_type, self.agent.clock().today()).previous();
+        let mut candidate = wanted.map(|w| w.trim().to_string());
+        loop {
+            let text = match candidate.take() {
+                Some(c) => c,
+                None => {
+                    let a = self.ask(&format!(
+                        "Period ({}; Enter for {}): ",
+                        rec.def.period_type.as_str(),
+                        suggestion.iso()
+                    ))?;
+                    match a.trim() {
+                        "" => suggestion.iso(),
+                        q if q.eq_ignore_ascii_case("q") => return Err(Stop::Quit),
+                        other => other.to_string(),
+                    }
+                }
+            };
+            let slot = Slot::Period;
+            let findings = self.check(rec, &slot, Some(Value::String(text.clone())))?;
+            let mine: Vec<&Finding> = findings.iter().filter(|f| f.path == "period").collect();
+            self.show(&mine)?;
+            if has_errors_in(&mine) || (!mine.is_empty() && !self.keep(&text)?) {
+                continue;
+            }
+            let period = Period::parse_as(&text, rec.def.period_type).ok();
+            rec.days = period.as_ref().map(Period::days);
+            rec.set_text(&slot, Some(text.clone()));
+            writeln!(
+                self.out,
+                "Period: {}",
+                period.as_ref().map(Period::iso).unwrap_or(text)
+            )?;
+            return Ok(());
+        }
+    }
+
+    /// Looks for forms already saved: the same form for this facility and
+    /// period (what is entered now becomes a correction, so its values are
+    /// offered), and the previous period's closing balances (offered as
+    /// opening balances).
+    fn earlier_forms(&mut self, rec: &mut Recording) -> Step<()> {
+        let Ok(period) = Period::parse_as(&rec.draft.period, rec.def.period_type) else {
+            return Ok(());
+        };
+        let (this_id, prev_id) = (period.dhis2_id(), period.previous().dhis2_id());
+        let saved = self.agent.list(None, LOOKUP_LIMIT)?;
+        let wanted = |s: &&SubmissionStatus| {
+            s.facility == rec.draft.facility && (s.period == this_id || s.period == prev_id)
+        };
+        for s in saved.iter().filter(wanted) {
+            let Some(earlier) = self.latest_draft(&s.id)? else {
+                continue;
+            };
+            if s.period == this_id && s.form == rec.def.id {
+                writeln!(
+                    self.out,
+                    "This form is already saved for {} {} (submission {}, revision {}).\n\
+                     What you enter now is saved as a correction; Enter keeps each saved value.",
+                    rec.draft.facility,
+                    period.iso(),
+                    s.id,
+                    s.revision
+                )?;
+                rec.draft.service = earlier.service;
+                rec.draft.stock = earlier.stock;
+                rec.draft.comment = earlier.comment;
+                rec.draft.captured_by = earlier.captured_by;
+            } else if s.period == prev_id {
+                for (code, entry) in earlier.stock {
+                    if let (Some(c), true) =
+                        (entry.closing_balance, rec.def.product(&code).is_some())
+                    {
+                        rec.previous_closing
+                            .entry(code)
+                            .or_insert((c, period.previous().iso()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The latest revision of a saved form.
+    fn latest_draft(&self, id: &str) -> Step<Option<Draft>> {
+        let detail = self.agent.inspect(id)?;
+        Ok(detail
+            .revisions
+            .last()
+            .and_then(|r| serde_json::from_str(&r.content).ok()))
+    }
+
+    fn enter_service(&mut self, rec: &mut Recording, i: usize) -> Step<()> {
+        let Some(f) = rec.def.service.get(i).cloned() else {
+            return Ok(());
+        };
+        let slot = Slot::Service(f.key.clone());
+        let range = match f.max {
+            Some(max) => format!("{}–{max}", f.min),
+            None => format!("{} or more", f.min),
+        };
+        let prompt = NumberPrompt {
+            label: f.label.clone(),
+            unit: f.unit.clone(),
+            hints: vec![
+                range,
+                if f.required { "required" } else { "optional" }.into(),
+            ],
+            default: rec.number(&slot).map(|v| (v, None)),
+            restart: false,
+        };
+        self.ask_number(rec, &slot, &prompt)?;
+        Ok(())
+    }
+
+    fn enter_product(&mut self, rec: &mut Recording, i: usize) -> Step<()> {
+        let Some(p) = rec.def.products.get(i).cloned() else {
+            return Ok(());
+        };
+        let units = p.unit.as_deref().map(plural);
+        writeln!(
+            self.out,
+            "\n-- Stock: {} ({}){} --",
+            p.name,
+            p.code,
+            units
+                .as_deref()
+                .map(|u| format!(", counted in {u}"))
+                .unwrap_or_default()
+        )?;
+        'product: loop {
+            for q in StockQuantity::ALL {
+                let slot = Slot::Stock(p.code.clone(), q);
+                let prompt = self.stock_prompt(rec, &p, q, &slot);
+                if let Entered::Restart = self.ask_number(rec, &slot, &prompt)? {
+                    writeln!(self.out, "  Again from the opening balance of {}:", p.code)?;
+                    continue 'product;
+                }
+            }
+            break;
+        }
+        writeln!(self.out, "  {}", balance_line(rec, &p))?;
+        let findings = self.agent.validate(&rec.draft)?;
+        self.notes(
+            rec,
+            &findings,
+            |t| matches!(t, Term::Stock { product, .. } if *product == p.code),
+        )
+    }
+
+    /// Explains the cross-checks among `findings` whose rules have a term
+    /// that `involves`, while the register is open; they are decided
+    /// before saving.
+    fn notes(
+        &mut self,
+        rec: &Recording,
+        findings: &[Finding],
+        involves: impl Fn(&Term) -> bool,
+    ) -> Step<()> {
+        for f in findings {
+            let Some(id) = f.path.strip_prefix("rules.") else {
+                continue;
+            };
+            let relevant = rec
+                .def
+                .rules
+                .iter()
+                .any(|r| r.id == id && r.left.iter().chain(&r.right).any(&involves));
+            if relevant {
+                writeln!(
+                    self.out,
+                    "  Note: {} (You will be asked about this before saving.)",
+                    f.message
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn stock_prompt(
+        &self,
+        rec: &Recording,
+        p: &Product,
+        q: StockQuantity,
+        slot: &Slot,
+    ) -> NumberPrompt {
+        let mut hints = Vec::new();
+        let mut unit = p.unit.as_deref().map(plural);
+        match q {
+            StockQuantity::Adjustments => hints.push("may be negative".to_string()),
+            StockQuantity::StockoutDays => {
+                unit = Some("days".into());
+                if let Some(days) = rec.days {
+                    hints.push(format!("0–{days}"));
+                }
+            }
+            _ => {}
+        }
+        hints.push(
+            if rec.stock_required.contains(&q) {
+                "required"
+            } else {
+                "optional"
+            }
+            .into(),
+        );
+        let current = rec.number(slot).map(|v| (v, None));
+        let default = match q {
+            StockQuantity::ClosingBalance => rec
+                .expected_closing(&p.code)
+                .map(|v| (v, Some(format!(" = {}", sum_text(rec, &p.code))))),
+            StockQuantity::OpeningBalance => current.or_else(|| {
+                rec.previous_closing
+                    .get(&p.code)
+                    .map(|(v, period)| (*v, Some(format!(", the closing balance of {period}"))))
+            }),
+            _ => current,
+        };
+        NumberPrompt {
+            label: stock_label(q).into(),
+            unit,
+            hints,
+            default,
+            restart: q == StockQuantity::ClosingBalance,
+        }
+    }
+
+    /// Asks for one number until the validator has no error on it; a
+    /// warning on it is shown and the user says whether to keep the value.
+    fn ask_number(
+        &mut self,
+        rec: &mut Recording,
+        slot: &Slot,
+        prompt: &NumberPrompt,
+    ) -> Step<Entered> {
+        let mut hints = prompt.hints.join(", ");
+        if let Some((v, why)) = &prompt.default {
+            hints.push_str(&format!("; Enter for {v}{}", why.as_deref().unwrap_or("")));
+        }
+        let unit = prompt
+            .unit
+            .as_deref()
+            .map(|u| format!(" [{u}]"))
+            .unwrap_or_default();
+        let text = format!("  {}{unit} ({hints}): ", prompt.label);
+        let path = slot.path();
+        loop {
+            let line = self.ask(&text)?;
+            let raw = line.trim();
+            if raw.eq_ignore_ascii_case("q") {
+                return Err(Stop::Quit);
+            }
+            if prompt.restart && raw.eq_ignore_ascii_case("r") {
+                return Ok(Entered::Restart);
+            }
+            let candidate = match raw {
+                "" => prompt.default.as_ref().map(|(v, _)| Value::from(*v)),
+                "-" => None,
+                typed => Some(number_json(typed)),
+            };
+            let findings = self.check(rec, slot, candidate.clone())?;
+            let mine: Vec<&Finding> = findings.iter().filter(|f| f.path == path).collect();
+            self.show(&mine)?;
+            if has_errors_in(&mine) {
+                if prompt.restart && mine.iter().any(|f| f.code == "balance") {
+                    writeln!(
+                        self.out,
+                        "  Type the counted closing balance again, or r to enter this product's numbers again."
+                    )?;
+                }
+                continue;
+            }
+            let value = candidate.as_ref().and_then(whole);
+            if !mine.is_empty() {
+                let what = value.map_or("it empty".to_string(), |v| v.to_string());
+                if !self.keep(&what)? {
+                    continue;
+                }
+            }
+            rec.set_number(slot, value);
+            // A stock number's cross-checks are explained once the product
+            // is complete (the validator checks rules only over numbers
+            // without errors, and an unfinished stock card has some).
+            if let Slot::Service(_) = slot {
+                self.notes(rec, &findings, |t| slot.is_term(t))?;
+            }
+            return Ok(Entered::Value);
+        }
+    }
+
+    fn enter_text(&mut self, rec: &mut Recording, slot: Slot) -> Step<()> {
+        let label = match slot {
+            Slot::Comment => "Comment",
+            Slot::CapturedBy => "Captured by (name or initials)",
+            _ => "Value",
+        };
+        let current = rec.text(&slot);
+        let hint = match &current {
+            Some(c) => format!("optional; Enter keeps \"{c}\""),
+            None => "optional".to_string(),
+        };
+        let path = slot.path();
+        loop {
+            let line = self.ask(&format!("{label} ({hint}): "))?;
+            let value = match line.trim() {
+                "" => current.clone(),
+                "-" => None,
+                typed => Some(typed.to_string()),
+            };
+            let findings = self.check(rec, &slot, value.clone().map(Value::String))?;
+            let mine: Vec<&Finding> = findings.iter().filter(|f| f.path == path).collect();
+            self.show(&mine)?;
+            if !has_errors_in(&mine) {
+                rec.set_text(&slot, value);
+                return Ok(());
+            }
+        }
+    }
+
+    /// Sends the user back to `targets`, in form order.
+    fn correct(&mut self, rec: &mut Recording, targets: &[Target]) -> Step<()> {
+        for t in targets {
+            match *t {
+                Target::Facility => self.choose_facility(rec, None)?,
+                Target::Period => self.choose_period(rec, None)?,
+                Target::Service(i) => self.enter_service(rec, i)?,
+                Target::Product(i) => self.enter_product(rec, i)?,
+                Target::Comment => self.enter_text(rec, Slot::Comment)?,
+                Target::CapturedBy => self.enter_text(rec, Slot::CapturedBy)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn targets(rec: &Recording, findings: &[&Finding]) -> Vec<Target> {
+        let mut t: Vec<Target> = findings.iter().flat_map(|f| rec.targets(f)).collect();
+        t.sort();
+        t.dedup();
+        t
+    }
+
+    /// Validates the whole form, lets the user correct errors and confirm
+    /// warnings, and saves it.
+    fn review(&mut self, rec: &mut Recording) -> Step<i32> {
+        let mut pending: Option<Vec<Finding>> = None;
+        loop {
+            let findings = match pending.take() {
+                Some(f) => f,
+                None => self.agent.validate(&rec.draft)?,
+            };
+            let all: Vec<&Finding> = findings.iter().collect();
+            if !all.is_empty() {
+                writeln!(self.out, "\nBefore saving, the form was checked:")?;
+                self.show(&all)?;
+            }
+            let mut confirm = false;
+            if has_errors(&findings) {
+                let errors: Vec<&Finding> = all
+                    .iter()
+                    .copied()
+                    .filter(|f| f.severity == Severity::Error)
+                    .collect();
+                let targets = Self::targets(rec, &errors);
+                if targets.is_empty() {
+                    writeln!(
+                        self.out,
+                        "These problems cannot be corrected here: the form was not saved."
+                    )?;
+                    return Ok(exit::FINDINGS);
+                }
+                loop {
+                    let a = self.ask(
+                        "The form cannot be saved with errors. Press Enter to correct the fields named, or q to stop without saving: ",
+                    )?;
+                    match a.trim().to_ascii_lowercase().as_str() {
+                        "" | "y" | "yes" => break,
+                        "q" | "n" | "no" => return Err(Stop::Quit),
+                        _ => {}
+                    }
+                }
+                self.correct(rec, &targets)?;
+                continue;
+            }
+            if has_warnings(&findings) {
+                writeln!(
+                    self.out,
+                    "(y saves the form with these warnings; e lets you correct the fields named; n or Enter stops without saving.)"
+                )?;
+                loop {
+                    let a = self.ask("Confirm and save? [y/N] ")?;
+                    match a.trim().to_ascii_lowercase().as_str() {
+                        "y" | "yes" => {
+                            confirm = true;
+                            break;
+                        }
+                        "" | "n" | "no" => {
+                            writeln!(
+                                self.out,
+                                "Not saved: the warnings were not confirmed. Check the register and the stock cards, then record the form again."
+                            )?;
+                            return Ok(exit::FINDINGS);
+                        }
+                        "q" => return Err(Stop::Quit),
+                        "e" => break,
+                        _ => writeln!(self.out, "  Type y, n or e.")?,
+                    }
+                }
+                if !confirm {
+                    let targets = Self::targets(rec, &all);
+                    if targets.is_empty() {
+                        writeln!(
+                            self.out,
+                            "  These warnings are not about a field of the form."
+                        )?;
+                    }
+                    self.correct(rec, &targets)?;
+                    continue;
+                }
+            }
+            match self.agent.submit(&rec.draft, confirm) {
+                Ok(r) => {
+                    writeln!(
+                        self.out,
+                        "\nSaved: submission {}, revision {}",
+                        r.id, r.revision
+                    )?;
+                    if r.duplicate {
+                        writeln!(
+                            self.out,
+                            "This form was already saved with the same content; nothing new was written."
+                        )?;
+                    } else if r.revision > 1 {
+                        writeln!(
+                            self.out,
+                            "It is a correction of the form saved earlier; the new revision will be sent."
+                        )?;
+                    }
+                    writeln!(self.out, "It will be sent at the next sync.")?;
+                    self.out.flush()?;
+                    return Ok(exit::OK);
+                }
+                Err(
+                    AgentError::InvalidDraft { findings }
+                    | AgentError::NeedsConfirmation { findings },
+                ) => {
+                    // Something the checks depend on changed meanwhile (another
+                    // form was saved): show what the agent says now.
+                    pending = Some(findings);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// The service fields grouped by section, sections in order of first
+/// appearance.
+fn sections(fields: &[ServiceField]) -> Vec<(Option<String>, Vec<usize>)> {
+    let mut out: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        match out.iter_mut().find(|(s, _)| *s == f.section) {
+            Some((_, list)) => list.push(i),
+            None => out.push((f.section.clone(), vec![i])),
+        }
+    }
+    out
+}
+
+/// The label of a stock quantity at its prompt.
+fn stock_label(q: StockQuantity) -> &'static str {
+    match q {
+        StockQuantity::OpeningBalance => "Opening balance",
+        StockQuantity::Received => "Received",
+        StockQuantity::Consumed => "Consumed",
+        StockQuantity::Losses => "Losses (expired, damaged, lost)",
+        StockQuantity::Adjustments => "Adjustments",
+        StockQuantity::ClosingBalance => "Closing balance",
+        StockQuantity::StockoutDays => "Stock-out days",
+        StockQuantity::RequestedQuantity => "Requested quantity",
+    }
+}
+
+/// The plural of a unit name ("blister" becomes "blisters").
+fn plural(unit: &str) -> String {
+    if unit.ends_with('s') {
+        unit.to_string()
+    } else {
+        format!("{unit}s")
+    }
+}
+
+/// The running balance of a product, e.g.
+/// `ACT-6x1: 40 + 20 − 18 − 0 + 0 = 42 blisters`.
+fn balance_line(rec: &Recording, p: &Product) -> String {
+    let closing = rec.draft.stock.get(&p.code).and_then(|e| e.closing_balance);
+    let unit = p
+        .unit
+        .as_deref()
+        .map(|u| format!(" {}", plural(u)))
+        .unwrap_or_default();
+    let expected = rec.expected_closing(&p.code);
+    let counted = match (expected, closing) {
+        (Some(x), Some(c)) if x != c => format!(" (closing balance entered: {c})"),
+        _ => String::new(),
+    };
+    format!(
+        "{}: {} = {}{unit}{counted}",
+        p.code,
+        sum_text(rec, &p.code),
+        expected.map_or("?".to_string(), |x| x.to_string()),
+    )
+}
+
+/// The balance sum of a product's numbers, e.g. `40 + 20 − 18 − 0 + 0`
+/// (an empty number counts as 0).
+fn sum_text(rec: &Recording, code: &str) -> String {
+    let e = rec.draft.stock.get(code).cloned().unwrap_or_default();
+    let n = |v: Option<i64>| v.unwrap_or(0);
+    let adj = n(e.adjustments);
+    let adj = if adj < 0 {
+        format!("− {}", adj.unsigned_abs())
+    } else {
+        format!("+ {adj}")
+    };
+    format!(
+        "{} + {} − {} − {} {adj}",
+        n(e.opening_balance),
+        n(e.received),
+        n(e.consumed),
+        n(e.losses)
+    )
+}
+
+fn has_errors_in(findings: &[&Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// What was typed at a number prompt, as a draft file would hold it, so
+/// that the draft reader explains anything that is not a whole number.
+fn number_json(typed: &str) -> Value {
+    if let Ok(n) = typed.parse::<i64>() {
+        return Value::from(n);
+    }
+    match serde_json::from_str::<serde_json::Number>(typed) {
+        Ok(n) => Value::Number(n),
+        Err(_) => Value::String(typed.to_string()),
+    }
+}
+
+/// The whole number in a value the draft reader accepted.
+fn whole(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+/// Sets (or, with `None`, removes) the value at `keys` in a JSON document,
+/// creating the objects on the way.
+fn set_in(doc: &mut Value, keys: &[String], value: Option<Value>) {
+    let Some((last, parents)) = keys.split_last() else {
+        return;
+    };
+    let mut cur = doc;
+    for k in parents {
+        let Some(obj) = cur.as_object_mut() else {
+            return;
+        };
+        cur = obj
+            .entry(k.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+    let Some(obj) = cur.as_object_mut() else {
+        return;
+    };
+    match value {
+        Some(v) => {
+            obj.insert(last.clone(), v);
+        }
+        None => {
+            obj.remove(last);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! `cli-sim chaos` as a tester runs it: the syncing process is killed at
+//! random moments while the servers drop answers, fail and go down; the
+//! verdict line says nothing was lost or duplicated.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use std::process::Command;
+
+#[test]
+fn kills_and_faults_lose_and_duplicate_nothing() {
+    let o = Command::new(env!("CARGO_BIN_EXE_cli-sim"))
+        .args([
+            "chaos",
+            "--seed",
+            "11",
+            "--forms",
+            "60",
+            "--kills",
+            "12",
+            "--drop-rate",
+            "0.3",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "stdout: {out}\nstderr: {err}");
+    let verdict = out.lines().find(|l| l.starts_with("kills=")).unwrap();
+    assert!(verdict.ends_with("lost=0 duplicated=0"), "{verdict}");
+    let kills: u32 = verdict
+        .trim_start_matches("kills=")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(kills >= 3, "kills landed mid-run: {verdict}\n{err}");
+    println!("{verdict}");
+}
