@@ -644,6 +644,68 @@ pub struct OutboxHealth {
     pub oldest_undelivered_at: Option<DateTime<Utc>>,
     /// Its age in seconds at the time of the query.
     pub oldest_undelivered_age_secs: Option<i64>,
+    /// What syncing has cost, per destination: all time, the last 30 days,
+    /// and the last pass.
+    pub data_use: Vec<DataUse>,
+}
+
+/// Bytes and requests one destination has cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DataUse {
+    /// The destination.
+    pub destination: Option<Destination>,
+    /// Sync passes that contacted it (all time).
+    pub passes: u64,
+    /// Requests (all time).
+    pub requests: u64,
+    /// Bytes sent (request bodies as sent, after compression; all time).
+    pub bytes_sent: u64,
+    /// Bytes received (answer bodies; all time).
+    pub bytes_received: u64,
+    /// Bytes sent and received in the last 30 days.
+    pub bytes_last_30_days: u64,
+    /// Bytes sent and received by the last pass that made a request.
+    pub bytes_last_pass: u64,
+    /// Forms delivered (all time), to give a cost per form.
+    pub delivered: u64,
+}
+
+/// Per destination, what syncing has cost (from `sync_runs`).
+pub fn data_use(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<DataUse>, Error> {
+    let since = ts(now - chrono::Duration::days(30));
+    let mut out = Vec::new();
+    for d in Destination::ALL {
+        let (passes, requests, sent, received, delivered, recent): (i64, i64, i64, i64, i64, i64) = conn.query_row(
+            "SELECT COUNT(*) FILTER (WHERE requests > 0), COALESCE(SUM(requests), 0), COALESCE(SUM(bytes_sent), 0),
+                    COALESCE(SUM(bytes_received), 0), COALESCE(SUM(delivered), 0),
+                    COALESCE(SUM(bytes_sent + bytes_received) FILTER (WHERE started_at >= ?2), 0)
+             FROM sync_runs WHERE destination = ?1",
+            params![d.as_str(), since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )?;
+        let last: i64 = conn
+            .query_row(
+                "SELECT bytes_sent + bytes_received FROM sync_runs WHERE destination = ?1 AND requests > 0
+                 ORDER BY id DESC LIMIT 1",
+                [d.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let u = |v: i64| v.max(0) as u64;
+        out.push(DataUse {
+            destination: Some(d),
+            passes: u(passes),
+            requests: u(requests),
+            bytes_sent: u(sent),
+            bytes_received: u(received),
+            bytes_last_30_days: u(recent),
+            bytes_last_pass: u(last),
+            delivered: u(delivered),
+        });
+    }
+    Ok(out)
 }
 
 /// Counts per destination and state, and the age of the oldest undelivered form.
@@ -685,6 +747,7 @@ pub fn health(conn: &Connection, now: DateTime<Utc>) -> Result<OutboxHealth, Err
         counts,
         oldest_undelivered_age_secs: oldest.map(|t| (now - t).num_seconds().max(0)),
         oldest_undelivered_at: oldest,
+        data_use: data_use(conn, now)?,
     })
 }
 

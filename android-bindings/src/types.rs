@@ -350,6 +350,8 @@ pub struct OutboxHealth {
     pub oldest_undelivered_at_ms: Option<i64>,
     /// Its age in seconds at the time of the query.
     pub oldest_undelivered_age_secs: Option<i64>,
+    /// What syncing has cost, per destination (bytes and requests).
+    pub data_use: Vec<agent_core::outbox::DataUse>,
 }
 
 impl From<agent_core::outbox::OutboxHealth> for OutboxHealth {
@@ -359,6 +361,7 @@ impl From<agent_core::outbox::OutboxHealth> for OutboxHealth {
             counts: h.counts,
             oldest_undelivered_at_ms: h.oldest_undelivered_at.map(|t| t.timestamp_millis()),
             oldest_undelivered_age_secs: h.oldest_undelivered_age_secs,
+            data_use: h.data_use,
         }
     }
 }

@@ -67,6 +67,26 @@ pub fn health(h: &OutboxHealth) -> String {
             c.count
         );
     }
+    for u in h.data_use.iter().filter(|u| u.requests > 0) {
+        let per_form = if u.delivered > 0 {
+            format!(
+                ", {} B per form delivered",
+                (u.bytes_sent + u.bytes_received) / u.delivered
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "data use {:<6} {} requests, {} B sent, {} B received (last 30 days {} B, last sync {} B){per_form}",
+            u.destination.map(|d| d.to_string()).unwrap_or_default(),
+            u.requests,
+            u.bytes_sent,
+            u.bytes_received,
+            u.bytes_last_30_days,
+            u.bytes_last_pass
+        );
+    }
     match (h.oldest_undelivered_at, h.oldest_undelivered_age_secs) {
         (Some(at), Some(age)) => {
             let _ = writeln!(

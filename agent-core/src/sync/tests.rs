@@ -181,6 +181,23 @@ fn a_form_is_delivered_and_the_lmis_part_waits() {
         ("POST http://dhis2.invalid/api/dataValueSets", Some(200))
     );
     assert!(e.request_body.as_deref().unwrap().contains("\"dataSet\""));
+    // What it cost is metered per destination and shown with the outbox health.
+    let h = w.agent.health().unwrap();
+    let u = h
+        .data_use
+        .iter()
+        .find(|u| u.destination == Some(Destination::Dhis2))
+        .unwrap();
+    assert_eq!((u.passes, u.requests, u.delivered), (1, 1, 1));
+    assert_eq!(u.bytes_sent, req.body.len() as u64);
+    assert!(u.bytes_received > 0 && u.bytes_last_pass == u.bytes_sent + u.bytes_received);
+    assert_eq!(u.bytes_last_30_days, u.bytes_last_pass);
+    let l = h
+        .data_use
+        .iter()
+        .find(|u| u.destination == Some(Destination::Lmis))
+        .unwrap();
+    assert_eq!((l.requests, l.bytes_sent), (0, 0));
     let all = serde_json::to_string(&detail).unwrap();
     assert!(
         !all.contains("district") && !all.contains("Basic "),
