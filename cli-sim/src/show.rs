@@ -68,14 +68,10 @@ pub fn health(h: &OutboxHealth) -> String {
         );
     }
     for u in h.data_use.iter().filter(|u| u.requests > 0) {
-        let per_form = if u.delivered > 0 {
-            format!(
-                ", {} B per form delivered",
-                (u.bytes_sent + u.bytes_received) / u.delivered
-            )
-        } else {
-            String::new()
-        };
+        let per_form = (u.bytes_sent + u.bytes_received)
+            .checked_div(u.delivered)
+            .map(|b| format!(", {b} B per form delivered"))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
             "data use {:<6} {} requests, {} B sent, {} B received (last 30 days {} B, last sync {} B){per_form}",
