@@ -15,7 +15,7 @@ use crate::outbox::{self, Destination, NewRevision, OpenNotice};
 use crate::period::Period;
 use crate::sync::{self, Dhis2Settings, PassInputs, SyncBudget, SyncReport};
 use crate::validate::{self, Context, Finding, Severity};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -243,17 +243,11 @@ impl Agent {
     ) -> Result<MetadataPull> {
         let key = format!("dhis2:dataSet:{data_set}");
         let body: String = if offline {
-            self.conn()
-                .query_row(
-                    "SELECT body FROM metadata_cache WHERE key = ?1",
-                    [&key],
-                    |r| r.get(0),
-                )
-                .map_err(|_| AgentError::Config {
-                    message: format!(
-                        "no cached metadata for data set {data_set}; pull it once while online"
-                    ),
-                })?
+            outbox::cache_get(&self.conn(), &key)?.ok_or_else(|| AgentError::Config {
+                message: format!(
+                    "no cached metadata for data set {data_set}; pull it once while online"
+                ),
+            })?
         } else {
             let settings = self.dhis2.as_ref().ok_or_else(|| AgentError::Config {
                 message: "DHIS2 is not configured (no [dhis2] section)".into(),
@@ -333,11 +327,7 @@ impl Agent {
         let mut pending_mismatches = Vec::new();
         {
             let conn = self.conn();
-            conn.execute(
-                "INSERT INTO metadata_cache (key, fetched_at, body) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
-                rusqlite::params![key, outbox::ts(self.clock.now()), body],
-            )?;
+            outbox::cache_put(&conn, &key, self.clock.now(), &body)?;
             for st in outbox::list(&conn, Some(DeliveryState::Pending), u32::MAX)? {
                 if st.form != def.id {
                     continue;
@@ -511,13 +501,7 @@ impl Agent {
         let Some(code) = &f.lmis_facility_code else {
             return Ok(vec![]);
         };
-        let cached: Option<String> = conn
-            .query_row(
-                "SELECT body FROM metadata_cache WHERE key = ?1",
-                [format!("lmis:ref:{code}:{}", lmis.program_id)],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let cached = outbox::cache_get(conn, &outbox::lmis_ref_key(code, &lmis.program_id))?;
         let Some(body) = cached else {
             return Ok(vec![]);
         };
@@ -605,15 +589,12 @@ impl Agent {
                             lmis.mode == crate::form::LmisMode::Requisition,
                         )? {
                             Ok(refs) => {
-                                pass.conn.execute(
-                                "INSERT INTO metadata_cache (key, fetched_at, body) VALUES (?1, ?2, ?3)
-                                 ON CONFLICT (key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
-                                rusqlite::params![
-                                    format!("lmis:ref:{code}:{}", lmis.program_id),
-                                    outbox::ts(pass.clock.now()),
-                                    serde_json::to_string(&refs)?
-                                ],
-                            )?;
+                                outbox::cache_put(
+                                    &pass.conn,
+                                    &outbox::lmis_ref_key(code, &lmis.program_id),
+                                    pass.clock.now(),
+                                    &serde_json::to_string(&refs)?,
+                                )?;
                                 problems.extend(
                                     crate::openlmis::check_reference(def, f, &refs)
                                         .into_iter()

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::form::{FormDefinition, LmisMode, Movement};
 use crate::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
 use crate::openlmis::{self, RefData};
-use crate::outbox::{DeliveryState, Destination, derived_uuid, parse_ts, ts};
+use crate::outbox::{DeliveryState, Destination, derived_uuid};
 use crate::period::{Period, PeriodType};
 use crate::retry;
 use crate::sync::{
@@ -838,10 +838,11 @@ impl<C: LmisClient> LmisRoute<C> {
             Ok(r) => r,
             Err(f) => return Ok(Err(f)),
         };
-        pass.conn.execute(
-            "INSERT INTO metadata_cache (key, fetched_at, body) VALUES (?1, ?2, ?3)
-             ON CONFLICT (key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
-            params![format!("lmis:ref:{code}:{}", lmis.program_id), ts(pass.clock.now()), serde_json::to_string(&r)?],
+        crate::outbox::cache_put(
+            &pass.conn,
+            &crate::outbox::lmis_ref_key(&code, &lmis.program_id),
+            pass.clock.now(),
+            &serde_json::to_string(&r)?,
         )?;
         self.refs.insert(key, Ok(r.clone()));
         Ok(Ok(r))
@@ -1224,68 +1225,19 @@ type LmisRow = (DueRow, DeliveryState, Option<DateTime<Utc>>);
 /// Every LMIS delivery of a latest revision still to deliver (pending, in
 /// flight, waiting) or refused, with its state and next attempt time.
 fn lmis_rows(conn: &rusqlite::Connection) -> Result<Vec<LmisRow>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.submission_id, d.revision, d.state, d.attempts, d.solo, s.form_id, s.facility, s.period,
-                v.content, v.created_at, d.next_attempt_at, d.unknown_outcome
-         FROM deliveries d
-         JOIN submissions s ON s.id = d.submission_id
-         JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
-         WHERE d.destination = 'lmis' AND d.revision = s.latest_revision
-           AND d.state IN ('pending', 'in_flight', 'waiting', 'rejected')
-         ORDER BY d.submission_id",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, u32>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, u32>(3)?,
-            r.get::<_, bool>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-            r.get::<_, String>(8)?,
-            r.get::<_, String>(9)?,
-            r.get::<_, Option<String>>(10)?,
-            r.get::<_, bool>(11)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for r in rows {
-        let (
-            submission_id,
-            revision,
-            state,
-            attempts,
-            solo,
-            form_id,
-            facility,
-            period,
-            content,
-            created,
-            next,
-            unknown,
-        ) = r?;
-        let state: DeliveryState = state.parse()?;
-        out.push((
-            DueRow {
-                submission_id,
-                revision,
-                state,
-                attempts,
-                solo,
-                form_id,
-                facility,
-                period,
-                content,
-                recorded_at: parse_ts(&created)?,
-                unknown_outcome: unknown,
-            },
-            state,
-            next.as_deref().map(parse_ts).transpose()?,
-        ));
-    }
-    Ok(out)
+    use DeliveryState::*;
+    Ok(crate::sync::delivery_rows(
+        conn,
+        Destination::Lmis,
+        &[Pending, InFlight, Waiting, Rejected],
+        None,
+    )?
+    .into_iter()
+    .map(|(row, next)| {
+        let state = row.state;
+        (row, state, next)
+    })
+    .collect())
 }
 
 impl<C: LmisClient> Route for LmisRoute<C> {

@@ -872,6 +872,37 @@ pub fn audit_trail(conn: &Connection, id: &str) -> Result<Vec<AuditEntry>, Error
     Ok(out)
 }
 
+/// Stores a copy of metadata fetched from a destination, for offline use.
+pub fn cache_put(
+    conn: &Connection,
+    key: &str,
+    now: DateTime<Utc>,
+    body: &str,
+) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO metadata_cache (key, fetched_at, body) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
+        params![key, ts(now), body],
+    )?;
+    Ok(())
+}
+
+/// The cached copy of some metadata, if any.
+pub fn cache_get(conn: &Connection, key: &str) -> Result<Option<String>, Error> {
+    Ok(conn
+        .query_row(
+            "SELECT body FROM metadata_cache WHERE key = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The cache key of an LMIS facility's reference data for a program.
+pub fn lmis_ref_key(facility_code: &str, program_id: &str) -> String {
+    format!("lmis:ref:{facility_code}:{program_id}")
+}
+
 /// One request sent for a submission and the answer it got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExchangeEntry {

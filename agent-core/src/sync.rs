@@ -351,67 +351,93 @@ pub struct DueRow {
     pub unknown_outcome: bool,
 }
 
+/// A delivery row with its next attempt time.
+pub type QueuedRow = (DueRow, Option<DateTime<Utc>>);
+
+/// The latest-revision deliveries of `dest` in one of `states`, oldest form
+/// first, each with its next attempt time; with `due_at`, only those due then.
+pub fn delivery_rows(
+    conn: &Connection,
+    dest: Destination,
+    states: &[DeliveryState],
+    due_at: Option<DateTime<Utc>>,
+) -> Result<Vec<QueuedRow>, Error> {
+    let list = states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT d.submission_id, d.revision, d.state, d.attempts, d.solo, s.form_id, s.facility, s.period,
+                v.content, v.created_at, d.unknown_outcome, d.next_attempt_at
+         FROM deliveries d
+         JOIN submissions s ON s.id = d.submission_id
+         JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
+         WHERE d.destination = ?1 AND d.state IN ({list}) AND d.revision = s.latest_revision
+           AND (?2 IS NULL OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?2)
+         ORDER BY d.submission_id"
+    ))?;
+    let rows = stmt.query_map(params![dest.as_str(), due_at.map(ts)], |r| {
+        Ok((
+            (
+                r.get::<_, String>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, String>(5)?,
+            ),
+            (
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, String>(9)?,
+                r.get::<_, bool>(10)?,
+                r.get::<_, Option<String>>(11)?,
+            ),
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (
+            (submission_id, revision, state, attempts, solo, form_id),
+            (facility, period, content, created, unknown_outcome, next),
+        ) = r?;
+        out.push((
+            DueRow {
+                submission_id,
+                revision,
+                state: state.parse()?,
+                attempts,
+                solo,
+                form_id,
+                facility,
+                period,
+                content,
+                recorded_at: parse_ts(&created)?,
+                unknown_outcome,
+            },
+            next.as_deref().map(parse_ts).transpose()?,
+        ));
+    }
+    Ok(out)
+}
+
 /// The deliveries of `dest` that are due at `now`, oldest form first.
 pub fn due_rows(
     conn: &Connection,
     dest: Destination,
     now: DateTime<Utc>,
 ) -> Result<Vec<DueRow>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.submission_id, d.revision, d.state, d.attempts, d.solo, s.form_id, s.facility, s.period,
-                v.content, v.created_at, d.unknown_outcome
-         FROM deliveries d
-         JOIN submissions s ON s.id = d.submission_id
-         JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
-         WHERE d.destination = ?1 AND d.state IN ('pending', 'in_flight') AND d.revision = s.latest_revision
-           AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?2)
-         ORDER BY d.submission_id",
-    )?;
-    let rows = stmt.query_map(params![dest.as_str(), ts(now)], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, u32>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, u32>(3)?,
-            r.get::<_, bool>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-            r.get::<_, String>(8)?,
-            r.get::<_, String>(9)?,
-            r.get::<_, bool>(10)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for r in rows {
-        let (
-            submission_id,
-            revision,
-            state,
-            attempts,
-            solo,
-            form_id,
-            facility,
-            period,
-            content,
-            created,
-            unknown_outcome,
-        ) = r?;
-        out.push(DueRow {
-            submission_id,
-            revision,
-            state: state.parse()?,
-            attempts,
-            solo,
-            form_id,
-            facility,
-            period,
-            content,
-            recorded_at: parse_ts(&created)?,
-            unknown_outcome,
-        });
-    }
-    Ok(out)
+    Ok(delivery_rows(
+        conn,
+        dest,
+        &[DeliveryState::Pending, DeliveryState::InFlight],
+        Some(now),
+    )?
+    .into_iter()
+    .map(|(row, _)| row)
+    .collect())
 }
 
 /// Changes the state of a delivery and writes the audit row.
