@@ -25,7 +25,7 @@ use crate::sync::{
     destination_failed, hold_destination, mark_in_flight, set_state, store_problems,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -571,6 +571,9 @@ pub struct LmisRoute<C: LmisClient> {
     client: C,
     plan: Option<VecDeque<Work>>,
     refs: BTreeMap<(String, String), Result<RefData, String>>,
+    /// The later forms of each facility and program, in period order, planned
+    /// one after the other as each head is delivered (no re-planning).
+    queues: BTreeMap<(String, String), VecDeque<DueRow>>,
 }
 
 impl<C: LmisClient> std::fmt::Debug for LmisRoute<C> {
@@ -597,6 +600,7 @@ impl<C: LmisClient> LmisRoute<C> {
             client,
             plan: None,
             refs: BTreeMap::new(),
+            queues: BTreeMap::new(),
         }
     }
 
@@ -883,7 +887,8 @@ impl<C: LmisClient> LmisRoute<C> {
             }
         }
         let mut plan = VecDeque::new();
-        for ((_, _), mut list) in events {
+        self.queues.clear();
+        for ((facility, program), mut list) in events {
             list.sort_by(|a, b| {
                 a.period_start()
                     .cmp(&b.period_start())
@@ -904,6 +909,10 @@ impl<C: LmisClient> LmisRoute<C> {
                 if head.due {
                     plan.push_back(Work::Event(head.row.clone()));
                 }
+                self.queues.insert(
+                    (facility.clone(), program.clone()),
+                    list.iter().skip(1).map(|t| t.row.clone()).collect(),
+                );
                 if list.len() > 1 {
                     // One constant reason, so that re-planning writes nothing new.
                     let why = "waiting for this facility's earlier reports to reach the LMIS first"
@@ -931,6 +940,22 @@ impl<C: LmisClient> LmisRoute<C> {
         row: DueRow,
     ) -> Result<Step, Error> {
         let dest = Destination::Lmis;
+        // A correction recorded during the pass supersedes this revision.
+        let current: Option<String> = pass
+            .conn
+            .query_row(
+                "SELECT d.state FROM deliveries d JOIN submissions s ON s.id = d.submission_id
+                 WHERE d.submission_id = ?1 AND d.revision = ?2 AND d.destination = 'lmis' AND d.revision = s.latest_revision",
+                params![row.submission_id, row.revision],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if !matches!(
+            current.as_deref(),
+            Some("pending" | "in_flight" | "waiting")
+        ) {
+            return Ok(Step::Sent);
+        }
         let Some(def) = pass.forms.get(&row.form_id).cloned() else {
             return Ok(Step::Sent);
         };
@@ -953,7 +978,7 @@ impl<C: LmisClient> LmisRoute<C> {
                 .map(|p| FieldProblem { field: "stock".into(), code: None, server_message: p.clone(), advice: "The form or facility map does not match the LMIS. Ask your supervisor to fix the mapping; nothing was sent.".into() })
                 .collect();
             self.reject(pass, report, &[&row], fp, "reference data mismatch")?;
-            return Ok(self.next_in_group(pass, &row));
+            return self.hold_back_group(pass, &row);
         }
         let lmis = def.lmis.clone().unwrap_or_else(unreachable_lmis);
         let (reasons, _) =
@@ -1034,7 +1059,7 @@ impl<C: LmisClient> LmisRoute<C> {
                     advice: "This correction cannot be sent to the LMIS automatically. Make the correction in the LMIS itself (ask your supervisor); nothing was sent.".into(),
                 }];
                 self.reject(pass, report, &[&row], fp, "correction not expressible")?;
-                return Ok(self.next_in_group(pass, &row));
+                return self.hold_back_group(pass, &row);
             }
         };
         mark_in_flight(&mut pass.conn, pass.clock.now(), dest, &[&row])?;
@@ -1063,22 +1088,55 @@ impl<C: LmisClient> LmisRoute<C> {
                         params![row.submission_id, row.revision],
                     )?;
                 }
-                Ok(match self.fail(pass, report, &[&row], f)? {
-                    After::Stop => Step::Stop,
-                    After::Continue => self.next_in_group(pass, &row),
-                })
+                match self.fail(pass, report, &[&row], f)? {
+                    After::Stop => Ok(Step::Stop),
+                    After::Continue => self.hold_back_group(pass, &row),
+                }
             }
         }
     }
 
-    /// After a form of a facility and program is settled, the next one of
-    /// the same group (if any) is planned.
-    fn next_in_group(&mut self, pass: &mut Pass<'_>, _row: &DueRow) -> Step {
-        // Re-planning picks up the new head of the group.
-        if let Ok(p) = self.plan(pass) {
-            self.plan = Some(p);
+    fn group_of(pass: &Pass<'_>, row: &DueRow) -> Option<(String, String)> {
+        let program = pass
+            .forms
+            .get(&row.form_id)?
+            .lmis
+            .as_ref()?
+            .program_id
+            .clone();
+        Some((row.facility.clone(), program))
+    }
+
+    /// After a form of a facility and program is delivered, the next one of
+    /// the same group (if any) is planned. Cost: constant, whatever the queue.
+    fn next_in_group(&mut self, pass: &mut Pass<'_>, row: &DueRow) -> Step {
+        if let Some(key) = Self::group_of(pass, row)
+            && let Some(next) = self.queues.get_mut(&key).and_then(VecDeque::pop_front)
+            && let Some(plan) = self.plan.as_mut()
+        {
+            plan.push_back(Work::Event(next));
         }
         Step::Sent
+    }
+
+    /// After a form was refused, the later forms of its facility and program
+    /// wait for it to be corrected.
+    fn hold_back_group(&mut self, pass: &mut Pass<'_>, row: &DueRow) -> Result<Step, Error> {
+        let Some(key) = Self::group_of(pass, row) else {
+            return Ok(Step::Sent);
+        };
+        let later: Vec<DueRow> = self.queues.remove(&key).map(Vec::from).unwrap_or_default();
+        if !later.is_empty() {
+            let period = Period::parse(&row.period)
+                .map(|p| p.iso())
+                .unwrap_or_else(|_| row.period.clone());
+            let why = format!(
+                "held back: the LMIS refused the report for {period} of this facility; correct it first"
+            );
+            let refs: Vec<&DueRow> = later.iter().collect();
+            self.wait(pass, &refs, &why, None)?;
+        }
+        Ok(Step::Sent)
     }
 
     /// Earlier revisions of this submission: the newest the LMIS holds (to

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The Raspberry Pi-class build and its end-to-end test: cross-builds cli-sim
+# for aarch64-unknown-linux-gnu (profile release-pi, .cargo/config.toml), starts
+# the simulated DHIS2 and OpenLMIS servers with the HOST cli-sim, then runs the
+# aarch64 binary under qemu-user: record a form, sync it, and check that both
+# destinations say "delivered".
+#
+# Needs (.ci/run installs them):
+#   apt-get install -y gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+#   rustup target add aarch64-unknown-linux-gnu
+# Env: AARCH64_PROFILE (default release-pi) to test another profile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+TARGET=aarch64-unknown-linux-gnu
+PROFILE="${AARCH64_PROFILE:-release-pi}"
+SYSROOT=/usr/aarch64-linux-gnu
+BIN="$ROOT/target/$TARGET/$PROFILE/cli-sim"
+HOST_BIN="$ROOT/target/debug/cli-sim"
+FORMS="$ROOT/schemas/forms"
+FACILITIES="$ROOT/schemas/facilities/example.json"
+DRAFT="$ROOT/schemas/examples/draft-chw-valid.json"
+
+missing=()
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=("aarch64-linux-gnu-gcc: apt-get install -y gcc-aarch64-linux-gnu")
+[ -f "$SYSROOT/lib/ld-linux-aarch64.so.1" ] || missing+=("$SYSROOT (aarch64 glibc): apt-get install -y libc6-dev-arm64-cross")
+command -v qemu-aarch64 >/dev/null 2>&1 || missing+=("qemu-aarch64: apt-get install -y qemu-user")
+rustup target list --installed 2>/dev/null | grep -qx "$TARGET" ||
+    missing+=("Rust target: rustup target add $TARGET")
+command -v curl >/dev/null 2>&1 || missing+=("curl: apt-get install -y curl")
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "aarch64-test: missing tools:" >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    exit 2
+fi
+
+t() { date +%s.%N; }
+secs() { awk "BEGIN { printf \"%.1f\", $2 - $1 }"; }
+qemu() { qemu-aarch64 -L "$SYSROOT" "$@"; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/aarch64-test.XXXXXX")"
+PIDS=()
+cleanup() {
+    local rc=$?
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    if [ "$rc" -ne 0 ]; then
+        echo "aarch64-test: FAILED (exit $rc); server logs:" >&2
+        tail -n 20 "$WORK"/*.log >&2 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+T0=$(t)
+echo "== build: cli-sim for $TARGET (profile $PROFILE), host cli-sim for the simulated servers"
+cargo build --locked --profile "$PROFILE" -p cli-sim --target "$TARGET"
+T1=$(t)
+cargo build --locked -p cli-sim
+T2=$(t)
+
+echo "== the binary"
+file "$BIN" 2>/dev/null || true
+# The proof that the ELF is aarch64, without relying on `file`: e_machine 0xB7 (183) = EM_AARCH64.
+machine=$(od -An -t u2 -j 18 -N 2 "$BIN" | tr -d ' ')
+[ "$machine" = 183 ] || { echo "not an aarch64 ELF (e_machine=$machine)" >&2; exit 1; }
+echo "ELF e_machine=$machine (EM_AARCH64), $(stat -c %s "$BIN") bytes"
+
+echo "== simulated servers (host cli-sim, free ports)"
+# --port 0 lets the OS pick a free port; each server prints its URL first.
+"$HOST_BIN" mock dhis2 --port 0 --forms "$FORMS" --facilities "$FACILITIES" >"$WORK/dhis2.log" 2>&1 &
+PIDS+=($!)
+"$HOST_BIN" mock lmis --port 0 --forms "$FORMS" --facilities "$FACILITIES" >"$WORK/lmis.log" 2>&1 &
+PIDS+=($!)
+server_url() { # <log> -> the URL once the server printed it and answers HTTP
+    local url=""
+    for _ in $(seq 1 150); do
+        url=$(sed -n 's/.* listening on \(http:[^ ]*\).*/\1/p' "$1" | head -n 1)
+        if [ -n "$url" ] && curl -s -o /dev/null --max-time 2 "$url/"; then
+            echo "$url"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "aarch64-test: server in $1 did not answer within 15 s" >&2
+    return 1
+}
+DHIS2_URL=$(server_url "$WORK/dhis2.log")
+LMIS_URL=$(server_url "$WORK/lmis.log")
+echo "DHIS2 $DHIS2_URL, OpenLMIS $LMIS_URL"
+
+printf 'district\n' >"$WORK/dhis2.password"
+printf 'changeme\n' >"$WORK/lmis.secret"
+printf 'password\n' >"$WORK/lmis.password"
+cat >"$WORK/agent.toml" <<EOF
+[agent]
+database = "outbox.sqlite"
+forms = "$FORMS"
+facilities = "$FACILITIES"
+
+[dhis2]
+url = "$DHIS2_URL"
+username = "admin"
+password_file = "dhis2.password"
+
+[lmis]
+kind = "openlmis"
+url = "$LMIS_URL"
+client_id = "user-client"
+client_secret_file = "lmis.secret"
+username = "administrator"
+password_file = "lmis.password"
+EOF
+CFG="$WORK/agent.toml"
+
+echo "== under qemu-aarch64: the binary runs as an aarch64 guest"
+# A qemu-user guest has no uname binary here; the ELF header above plus qemu
+# running it (no x86-64 host can exec it natively) is the proof.
+echo "qemu-aarch64 -L $SYSROOT $(basename "$BIN") --version -> $(qemu "$BIN" --version)"
+
+T3=$(t)
+echo "== under qemu-aarch64: record"
+ID=$(qemu "$BIN" --config "$CFG" record --file "$DRAFT" | tee "$WORK/record.out" |
+    grep -Eo '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' | head -n 1)
+[ -n "$ID" ] || { echo "record printed no submission id:" >&2; cat "$WORK/record.out" >&2; exit 1; }
+echo "submission $ID"
+T4=$(t)
+echo "== under qemu-aarch64: sync"
+qemu "$BIN" --config "$CFG" sync --until-done 5 --retry-now --json >"$WORK/sync.json"
+T5=$(t)
+echo "== under qemu-aarch64: status"
+qemu "$BIN" --config "$CFG" status --json >"$WORK/status.json"
+T6=$(t)
+
+if command -v jq >/dev/null 2>&1; then
+    states=$(jq -r --arg id "$ID" \
+        '.[] | select(.id == $id) | .destinations[] | "\(.destination)=\(.state)"' "$WORK/status.json" |
+        sort | tr '\n' ' ')
+else
+    states=$(python3 -c '
+import json, sys
+for s in json.load(open(sys.argv[1])):
+    if s["id"] == sys.argv[2]:
+        for d in sorted(s["destinations"], key=lambda d: d["destination"]):
+            print(d["destination"] + "=" + d["state"], end=" ")
+' "$WORK/status.json" "$ID")
+fi
+echo "states: $states"
+if [ "$states" != "dhis2=delivered lmis=delivered " ]; then
+    echo "aarch64-test: expected dhis2=delivered lmis=delivered for $ID; status:" >&2
+    cat "$WORK/status.json" >&2
+    echo "sync report:" >&2
+    cat "$WORK/sync.json" >&2
+    exit 1
+fi
+
+echo "== timings: aarch64 build $(secs "$T0" "$T1") s, host build $(secs "$T1" "$T2") s," \
+    "qemu record $(secs "$T3" "$T4") s, sync $(secs "$T4" "$T5") s, status $(secs "$T5" "$T6") s"
+echo "AARCH64 OK"

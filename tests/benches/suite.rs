@@ -1,0 +1,1328 @@
+//! The performance suite: every figure next to its limit or its peer, as a
+//! ratio, in one run, printed as one markdown report.
+//!
+//! Run: `cargo bench -p e2e-tests --bench suite [-- --quick] [--out FILE]
+//! [--only submit,drain,badlink,scale] [--seed N] [--drain-forms N]`. Method in BENCHMARKS.md
+//! and in each section of the report.
+
+#![allow(clippy::expect_used)] // A benchmark that cannot set up should stop loudly.
+
+use agent_core::agent::{DeliveryState, destinations_of};
+use agent_core::clock::FixedClock;
+use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::draft::Draft;
+use agent_core::form::{Dhis2Target, ServiceField};
+use agent_core::http::{HttpRequest, Timeouts, Transport, UreqTransport, basic_auth};
+use agent_core::lmis::LmisSettings;
+use agent_core::outbox::Destination;
+use agent_core::sync::{Dhis2Settings, SyncBudget, SyncReport, gzip_bytes};
+use agent_core::{
+    Agent, AgentConfig, Clock, FacilityMap, FormDefinition, FormSet, Period, PeriodType,
+    SystemClock, canonical,
+};
+use chrono::{DateTime, Utc};
+use cli_sim::drafts::DraftGen;
+use cli_sim::mock::dhis2::{DEFAULT_COC, Dhis2Mock, Dhis2MockConfig};
+use cli_sim::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use cli_sim::network::{Profile, ShapingProxy};
+use rusqlite::Connection;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------- helpers
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b == 0.0 {
+        "n/a".into()
+    } else {
+        format!("{:.2}", a / b)
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn file_len(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Database plus WAL bytes of an outbox.
+fn db_bytes(db: &Path) -> u64 {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    file_len(db) + file_len(Path::new(&wal))
+}
+
+/// A `kB` field of /proc/self/status (VmRSS, VmHWM), in kB.
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// User + system CPU time of this process, in seconds.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the `(comm)`: state is field 3; utime 14, stime 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+fn credentials() -> StaticCredentials {
+    StaticCredentials {
+        dhis2: Some(Credentials::Basic {
+            username: "admin".into(),
+            password: "district".into(),
+        }),
+        lmis: Some(Credentials::OAuthPassword {
+            client_id: "user-client".into(),
+            client_secret: "changeme".into(),
+            username: "administrator".into(),
+            password: "password".into(),
+        }),
+    }
+}
+
+fn example_forms() -> Vec<FormDefinition> {
+    cli_sim::EXAMPLE_FORMS
+        .iter()
+        .map(|(name, text)| FormDefinition::from_json(text, name).expect("example form"))
+        .collect()
+}
+
+fn example_facilities() -> FacilityMap {
+    FacilityMap::from_json(cli_sim::EXAMPLE_FACILITIES).expect("example facilities")
+}
+
+/// Every (facility, form) pair the map reports.
+fn slots(forms: &FormSet, facilities: &FacilityMap) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in facilities.iter() {
+        for def in forms.iter() {
+            if f.forms.is_empty() || f.forms.contains(&def.id) {
+                out.push((f.code.clone(), def.id.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Realistic drafts for distinct (facility, form, month) combinations:
+/// month after month, oldest first, every slot each month, each month's
+/// opening balances carried from the slot's previous closing ones.
+struct DraftStream {
+    defs: Vec<FormDefinition>,
+    slots: Vec<(String, usize)>,
+    period: Period,
+    slot: usize,
+    openings: Vec<BTreeMap<String, i64>>,
+    g: DraftGen,
+}
+
+impl DraftStream {
+    /// Enough months back from last month for `total` drafts.
+    fn new(forms: &FormSet, facilities: &FacilityMap, total: usize, seed: u64) -> DraftStream {
+        let defs: Vec<FormDefinition> = forms.iter().cloned().collect();
+        let slots: Vec<(String, usize)> = slots(forms, facilities)
+            .into_iter()
+            .map(|(f, id)| {
+                let i = defs.iter().position(|d| d.id == id).expect("form");
+                (f, i)
+            })
+            .collect();
+        let months = total.div_ceil(slots.len()).max(1);
+        let mut period =
+            Period::containing(PeriodType::Monthly, Utc::now().date_naive()).previous();
+        for _ in 1..months {
+            period = period.previous();
+        }
+        DraftStream {
+            openings: vec![BTreeMap::new(); slots.len()],
+            defs,
+            slots,
+            period,
+            slot: 0,
+            g: DraftGen::new(seed),
+        }
+    }
+
+    fn next_draft(&mut self) -> Draft {
+        if self.slot == self.slots.len() {
+            self.slot = 0;
+            self.period = self.period.next();
+        }
+        let (facility, def) = &self.slots[self.slot];
+        let d = self.g.draft(
+            &self.defs[*def],
+            facility,
+            &self.period.iso(),
+            &self.openings[self.slot],
+        );
+        self.openings[self.slot] = d
+            .stock
+            .iter()
+            .filter_map(|(k, e)| e.closing_balance.map(|c| (k.clone(), c)))
+            .collect();
+        self.slot += 1;
+        d
+    }
+}
+
+/// `/api/x/<uuid>?q` → `/api/x/{id}`: the route of an exchange's URL.
+fn route_of(url: &str) -> String {
+    let no_scheme = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = no_scheme.find('/').map_or("/", |i| &no_scheme[i..]);
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let segs: Vec<String> = path
+        .split('/')
+        .map(|s| {
+            if s.len() >= 20 && s.contains('-') {
+                "{id}".to_string()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect();
+    let mut r = segs.join("/");
+    if query.contains("dryRun=true") {
+        r.push_str("?dryRun=true");
+    } else if query.contains("importStrategy=DELETE") {
+        r.push_str("?importStrategy=DELETE");
+    }
+    r
+}
+
+struct RouteRow {
+    destination: String,
+    method: String,
+    route: String,
+    count: u64,
+    sent: u64,
+    received: u64,
+    duration_ms: u64,
+}
+
+/// The agent's exchange log grouped by destination, method and route.
+fn exchanges_by_route(db: &Path) -> Vec<RouteRow> {
+    let conn = Connection::open(db).expect("open the outbox read-only");
+    let mut stmt = conn
+        .prepare("SELECT destination, method, url, bytes_sent, bytes_received, duration_ms FROM exchanges")
+        .expect("exchanges");
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })
+        .expect("query");
+    type Key = (String, String, String);
+    let mut groups: BTreeMap<Key, (u64, u64, u64, u64)> = BTreeMap::new();
+    for row in rows.flatten() {
+        let e = groups.entry((row.0, row.1, route_of(&row.2))).or_default();
+        e.0 += 1;
+        e.1 += row.3.max(0) as u64;
+        e.2 += row.4.max(0) as u64;
+        e.3 += row.5.max(0) as u64;
+    }
+    groups
+        .into_iter()
+        .map(
+            |((destination, method, route), (count, sent, received, d))| RouteRow {
+                destination,
+                method,
+                route,
+                count,
+                sent,
+                received,
+                duration_ms: d,
+            },
+        )
+        .collect()
+}
+
+fn route_table(out: &mut String, rows: &[RouteRow]) {
+    let _ = writeln!(
+        out,
+        "| destination | request | count | body bytes sent | body bytes received | agent-side time (sum) |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} {} | {} | {} | {} | {:.1} s |",
+            r.destination,
+            r.method,
+            r.route,
+            r.count,
+            r.sent,
+            r.received,
+            r.duration_ms as f64 / 1000.0
+        );
+    }
+}
+
+/// Sums of what a series of passes reported, per destination.
+#[derive(Default, Clone, Copy)]
+struct Totals {
+    requests: u64,
+    retries: u64,
+    failures: u64,
+    bytes_sent: u64,
+    bytes_received: u64,
+}
+
+fn absorb(t: &mut [Totals; 2], r: &SyncReport) {
+    for d in &r.destinations {
+        let i = match d.destination {
+            Some(Destination::Dhis2) => 0,
+            Some(Destination::Lmis) => 1,
+            None => continue,
+        };
+        t[i].requests += u64::from(d.requests);
+        t[i].retries += u64::from(d.retries);
+        t[i].failures += d.failures.len() as u64;
+        t[i].bytes_sent += d.bytes_sent;
+        t[i].bytes_received += d.bytes_received;
+    }
+}
+
+struct Opts {
+    quick: bool,
+    out: Option<PathBuf>,
+    only: Option<BTreeSet<String>>,
+    seed: u64,
+    base: PathBuf,
+    /// `--drain-forms N`: another size for the drain section.
+    drain_forms: Option<usize>,
+}
+
+impl Opts {
+    fn runs(&self, part: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| o.contains(part))
+    }
+}
+
+// ---------------------------------------------------------------- header
+
+fn header(out: &mut String, opts: &Opts, command: &str) {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let ram_kb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let rustc =
+        std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+            .arg("--version")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|| "unknown".into());
+    let profile = if cfg!(debug_assertions) {
+        "debug (figures not meaningful)"
+    } else {
+        "bench (release settings: opt-level 3, no debug assertions)"
+    };
+    let _ = writeln!(out, "# Performance suite report\n");
+    let _ = writeln!(out, "| | |");
+    let _ = writeln!(out, "|---|---|");
+    let _ = writeln!(out, "| command | `{command}` |");
+    let _ = writeln!(
+        out,
+        "| date | {} |",
+        Utc::now().format("%Y-%m-%d %H:%M UTC")
+    );
+    let _ = writeln!(
+        out,
+        "| machine | {nproc} CPUs (nproc), {cpu}, {:.1} GiB RAM |",
+        ram_kb as f64 / 1024.0 / 1024.0
+    );
+    let _ = writeln!(out, "| rustc | {rustc} |");
+    let _ = writeln!(out, "| profile | {profile} |");
+    let _ = writeln!(
+        out,
+        "| mode | {} |",
+        if opts.quick { "--quick" } else { "full" }
+    );
+    let _ = writeln!(out, "| seed | {} |", opts.seed);
+    let _ = writeln!(out, "| database folder | {} |", opts.base.display());
+    let _ = writeln!(out);
+}
+
+// ---------------------------------------------------------------- 1. submit
+
+fn submit_section(out: &mut String, opts: &Opts) {
+    let forms: usize = if opts.quick { 500 } else { 2000 };
+    eprintln!("[submit] {forms} forms");
+    let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
+    let config = cli_sim::demo::write_example_setup(dir.path()).expect("setup");
+    let agent = Agent::open(&AgentConfig::load(&config).expect("config")).expect("agent");
+    let defs = agent.forms();
+    let facilities: Vec<String> = agent
+        .facilities()
+        .iter()
+        .filter(|f| f.forms.is_empty())
+        .map(|f| f.code.clone())
+        .collect();
+
+    // The method of benches/submit.rs: the same drafts for both runs,
+    // distinct form, facility and period each, seed 42.
+    let mut drafts = Vec::with_capacity(forms);
+    let mut g = DraftGen::new(42);
+    let mut period = Period::containing(PeriodType::Monthly, agent.clock().today()).previous();
+    'outer: loop {
+        for def in &defs {
+            for f in &facilities {
+                drafts.push(g.draft(def, f, &period.iso(), &BTreeMap::new()));
+                if drafts.len() == forms {
+                    break 'outer;
+                }
+            }
+        }
+        period = period.previous();
+    }
+
+    let mut samples = Vec::with_capacity(forms);
+    let start = Instant::now();
+    for d in &drafts {
+        let t = Instant::now();
+        agent.submit(d, true).expect("submit");
+        samples.push(t.elapsed());
+    }
+    let submit_total = start.elapsed();
+    samples.sort();
+    let (s50, s99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
+
+    let raw_path = dir.path().join("raw.sqlite");
+    let mut conn = Connection::open(&raw_path).expect("raw db");
+    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL")
+        .expect("sync");
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, content TEXT NOT NULL)")
+        .expect("table");
+    let payloads: Vec<String> = drafts
+        .iter()
+        .map(|d| String::from_utf8(canonical::canonical_bytes(d)).expect("utf8"))
+        .collect();
+    let mut raw = Vec::with_capacity(forms);
+    let start = Instant::now();
+    for p in &payloads {
+        let t = Instant::now();
+        let tx = conn.transaction().expect("tx");
+        tx.execute("INSERT INTO t (content) VALUES (?1)", [p])
+            .expect("insert");
+        tx.commit().expect("commit");
+        raw.push(t.elapsed());
+    }
+    let raw_total = start.elapsed();
+    raw.sort();
+    let (r50, r99) = (percentile(&raw, 0.5), percentile(&raw, 0.99));
+    let submit_rate = forms as f64 / submit_total.as_secs_f64();
+    let raw_rate = forms as f64 / raw_total.as_secs_f64();
+    let avg_payload = payloads.iter().map(String::len).sum::<usize>() / payloads.len();
+    let per_form = db_bytes(&dir.path().join("outbox.sqlite")) / forms as u64;
+
+    let _ = writeln!(out, "## 1. Submit: durable submit vs a raw SQLite insert\n");
+    let _ = writeln!(
+        out,
+        "Method (as `benches/submit.rs`): {forms} realistic CHW and maternal forms (`DraftGen`, seed 42), each a distinct \
+facility and month, average canonical draft {avg_payload} bytes. Durable submit = `Agent::submit(draft, true)` \
+(validate, canonical JSON + sha256, one `BEGIN IMMEDIATE` transaction, WAL + `synchronous=FULL`). Raw insert = the \
+same canonical bytes, one `INSERT` per transaction into a one-table database in the same folder, same settings. \
+Limit: one fsync per form, which both sides make; the raw insert is that limit measured on this disk.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| measure | durable submit (agent) | raw insert (limit: 1 fsync/form) | ratio |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| p50 latency | {:.3} ms | {:.3} ms | {} |",
+        ms(s50),
+        ms(r50),
+        ratio(ms(s50), ms(r50))
+    );
+    let _ = writeln!(
+        out,
+        "| p99 latency | {:.3} ms | {:.3} ms | {} |",
+        ms(s99),
+        ms(r99),
+        ratio(ms(s99), ms(r99))
+    );
+    let _ = writeln!(
+        out,
+        "| throughput | {submit_rate:.0} forms/s | {raw_rate:.0} inserts/s | {} |",
+        ratio(raw_rate, submit_rate)
+    );
+    let _ = writeln!(
+        out,
+        "\nDatabase bytes per stored form (db + WAL): {per_form}.\n"
+    );
+}
+
+// ---------------------------------------------------------------- 2. drain
+
+fn drain_section(out: &mut String, opts: &Opts) {
+    let n: usize = opts
+        .drain_forms
+        .unwrap_or(if opts.quick { 1_000 } else { 10_000 });
+    eprintln!("[drain] {n} forms");
+    let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
+    let forms = FormSet::new(example_forms()).expect("forms");
+    let facilities = example_facilities();
+    let dhis2 =
+        Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).expect("dhis2 mock");
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)
+        .expect("lmis mock");
+    let db = dir.path().join("outbox.sqlite");
+    let batch_max_values = 1000usize;
+    let agent = Agent::open_parts(
+        &db,
+        forms.clone(),
+        facilities.clone(),
+        Arc::new(SystemClock),
+    )
+    .expect("agent")
+    .with_dhis2(Dhis2Settings {
+        url: dhis2.url(),
+        batch_max_values,
+        batch_max_bytes: 512 * 1024,
+        gzip: None,
+    })
+    .with_lmis(LmisSettings { url: lmis.url() });
+
+    // Queue the forms; count what the contracts need.
+    let mut stream = DraftStream::new(&forms, &facilities, n, opts.seed);
+    let mut values_per_ds: BTreeMap<String, u64> = BTreeMap::new();
+    let mut lmis_chains: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut lmis_forms = 0u64;
+    let mut dhis2_forms = 0u64;
+    let mut months = BTreeSet::new();
+    let fill = Instant::now();
+    for _ in 0..n {
+        let d = stream.next_draft();
+        let def = forms.get(&d.form).expect("form");
+        let dests = destinations_of(def);
+        if dests.contains(&Destination::Dhis2) {
+            dhis2_forms += 1;
+            *values_per_ds.entry(def.dhis2.data_set.clone()).or_default() +=
+                agent_core::dhis2::values_of(def, &d).0.len() as u64;
+        }
+        if dests.contains(&Destination::Lmis)
+            && let Some(l) = &def.lmis
+        {
+            lmis_forms += 1;
+            lmis_chains.insert((d.facility.clone(), l.program_id.clone()));
+        }
+        months.insert(d.period.clone());
+        agent.submit(&d, true).expect("submit");
+    }
+    let fill_time = fill.elapsed();
+    let total_values: u64 = values_per_ds.values().sum();
+    let min_dhis2_posts: u64 = values_per_ds
+        .values()
+        .map(|v| v.div_ceil(batch_max_values as u64))
+        .sum();
+    let min_dhis2 = 2 * min_dhis2_posts;
+    let min_lmis = lmis_forms + 1 + lmis_chains.len() as u64;
+
+    // Peak RSS: reset the high-water mark, and sample VmRSS every 50 ms.
+    let reset_hwm = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let rss_before = status_kb("VmRSS:");
+    let stop = Arc::new(AtomicBool::new(false));
+    let peak = Arc::new(AtomicU64::new(rss_before));
+    let sampler = {
+        let stop = Arc::clone(&stop);
+        let peak = Arc::clone(&peak);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                peak.fetch_max(status_kb("VmRSS:"), Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let creds = credentials();
+    let mut totals = [Totals::default(); 2];
+    let mut passes = 0u32;
+    let mut done = false;
+    let cpu0 = cpu_secs();
+    let start = Instant::now();
+    while passes < 200 && start.elapsed() < Duration::from_secs(900) {
+        passes += 1;
+        let report = agent
+            .sync(SyncBudget::time(Duration::from_secs(3600)), &creds, false)
+            .expect("sync");
+        absorb(&mut totals, &report);
+        if report.done {
+            done = true;
+            break;
+        }
+        if let Some(t) = report.call_again_at {
+            let wait = (t - Utc::now()).to_std().unwrap_or_default();
+            std::thread::sleep(wait.min(Duration::from_secs(30)));
+        } else {
+            break;
+        }
+    }
+    let wall = start.elapsed();
+    let cpu = cpu_secs() - cpu0;
+    stop.store(true, Ordering::SeqCst);
+    let _ = sampler.join();
+    let hwm = status_kb("VmHWM:");
+    let peak_rss = peak
+        .load(Ordering::SeqCst)
+        .max(if reset_hwm { hwm } else { 0 });
+
+    let ds = dhis2.stats();
+    let ls = lmis.stats();
+    let stored_values = dhis2.values().len() as u64;
+    let events = lmis.events().len() as u64;
+    let routes = exchanges_by_route(&db);
+    let health = agent.health().expect("health");
+    let undelivered: u64 = health
+        .counts
+        .iter()
+        .filter(|c| c.state != DeliveryState::Delivered)
+        .map(|c| c.count)
+        .sum();
+
+    let _ = writeln!(
+        out,
+        "## 2. Drain: {n} queued forms to both simulated servers on loopback\n"
+    );
+    let _ = writeln!(
+        out,
+        "Method: {n} realistic forms (`DraftGen`, seed {}) — CHW and maternal forms for the 5 example facilities \
+(9 facility×form pairs), {} distinct months, oldest first, opening balances carried — queued by `Agent::submit` \
+({:.1} s, not part of the drain). Then one agent (`open_parts`, `SystemClock`, DHIS2 `batch_max_values` \
+{batch_max_values}, `batch_max_bytes` 512 KiB, gzip probed) runs `sync` passes with a 1 h budget each until both \
+queues are empty. The simulated DHIS2 (2.40 family) and OpenLMIS run in the same process on 127.0.0.1; requests and \
+bytes (HTTP heads included) are the servers' own counters. Peak RSS: `/proc/self/clear_refs` = 5 before the drain, \
+then VmHWM after it and VmRSS sampled every 50 ms; it is the whole process, i.e. the agent **plus both simulated \
+servers** holding every value and stock event.\n",
+        opts.seed,
+        months.len(),
+        fill_time.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "Least requests the contracts allow: DHIS2 takes at most `batch_max_values` = {batch_max_values} values per \
+`POST /api/dataValueSets`, a batch belongs to one data set, and completion is one \
+`POST /api/completeDataSetRegistrations` per batch: Σ over data sets of ceil(values / {batch_max_values}) × 2 = \
+{min_dhis2_posts} × 2 = **{min_dhis2}** ({total_values} values of {dhis2_forms} forms). OpenLMIS takes one stock event \
+per form (events are one at a time per facility and program; no batch endpoint), plus one sign-in, plus at least one \
+reference-data request per facility×program to learn orderables/reasons: {lmis_forms} + 1 + {} = **{min_lmis}**. \
+(The one-time gzip probe and the agent's extra reference-data requests count against the agent.)\n",
+        lmis_chains.len()
+    );
+    let _ = writeln!(out, "| measure | agent | limit / peer | ratio |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| wall time of the drain | {:.2} s ({passes} passes, done = {done}) | target ≤ 15 s on 2 cores | {} |",
+        wall.as_secs_f64(),
+        ratio(wall.as_secs_f64(), 15.0)
+    );
+    let _ = writeln!(
+        out,
+        "| forms per second (both destinations) | {:.0} | {:.0} (= {n} / 15 s) | {} |",
+        n as f64 / wall.as_secs_f64(),
+        n as f64 / 15.0,
+        ratio(n as f64 / 15.0, n as f64 / wall.as_secs_f64())
+    );
+    let _ = writeln!(
+        out,
+        "| DHIS2 requests (server count) | {} | minimum {min_dhis2}; target ≤ 2× | {} |",
+        ds.requests,
+        ratio(ds.requests as f64, min_dhis2 as f64)
+    );
+    let _ = writeln!(
+        out,
+        "| OpenLMIS requests (server count) | {} | minimum {min_lmis}; target ≤ 2× | {} |",
+        ls.requests,
+        ratio(ls.requests as f64, min_lmis as f64)
+    );
+    let _ = writeln!(
+        out,
+        "| DHIS2 bytes on the wire (in / out) | {} / {} | — | {:.0} bytes per value |",
+        ds.bytes_in,
+        ds.bytes_out,
+        (ds.bytes_in + ds.bytes_out) as f64 / total_values.max(1) as f64
+    );
+    let _ = writeln!(
+        out,
+        "| OpenLMIS bytes on the wire (in / out) | {} / {} | — | {:.0} bytes per form |",
+        ls.bytes_in,
+        ls.bytes_out,
+        (ls.bytes_in + ls.bytes_out) as f64 / lmis_forms.max(1) as f64
+    );
+    let _ = writeln!(
+        out,
+        "| peak RSS of the process during the drain | {:.1} MB (before: {:.1} MB) | target ≤ 50 MB | {} |",
+        mb(peak_rss),
+        mb(rss_before),
+        ratio(mb(peak_rss), 50.0)
+    );
+    let in_requests: f64 = routes.iter().map(|r| r.duration_ms as f64 / 1000.0).sum();
+    let _ = writeln!(
+        out,
+        "| time inside HTTP requests (agent-measured) / outside them | {in_requests:.1} s / {:.1} s | — | {:.0}% outside |",
+        wall.as_secs_f64() - in_requests,
+        100.0 * (wall.as_secs_f64() - in_requests) / wall.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "| CPU time of the process during the drain | {cpu:.1} s ({:.0}% of one core) | 2 cores | — |",
+        100.0 * cpu / wall.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "\nAgent's own counts: DHIS2 {} requests ({} retries, {} failures), LMIS {} requests ({} retries, {} failures). \
+Check: DHIS2 holds {stored_values} of {total_values} values, OpenLMIS {events} of {lmis_forms} events, \
+{undelivered} deliveries not delivered; peak concurrent requests DHIS2 {} / OpenLMIS {}.\n",
+        totals[0].requests,
+        totals[0].retries,
+        totals[0].failures,
+        totals[1].requests,
+        totals[1].retries,
+        totals[1].failures,
+        ds.peak_in_flight,
+        ls.peak_in_flight
+    );
+    let _ = writeln!(
+        out,
+        "Requests by route (the agent's exchange log; time is measured by the agent around each request):\n"
+    );
+    route_table(out, &routes);
+    let _ = writeln!(out);
+    dhis2.stop();
+    lmis.stop();
+}
+
+// ---------------------------------------------------------------- 3. bad link
+
+fn form40() -> FormDefinition {
+    FormDefinition {
+        schema: None,
+        id: "bench-40".into(),
+        version: 1,
+        title: "Benchmark form with 40 service fields".into(),
+        period_type: PeriodType::Monthly,
+        dhis2: Dhis2Target {
+            data_set: "BnchDataSt1".into(),
+            attribute_option_combo: None,
+        },
+        lmis: None,
+        service: (0..40)
+            .map(|i| ServiceField {
+                key: format!("field_{i:02}"),
+                label: format!("Field {i}"),
+                unit: None,
+                section: None,
+                data_element: format!("BnchDe{i:05}"),
+                category_option_combo: DEFAULT_COC.into(),
+                min: 0,
+                max: Some(5000),
+                warn_above: Some(600),
+                required: true,
+            })
+            .collect(),
+        products: vec![],
+        rules: vec![],
+    }
+}
+
+struct Run {
+    secs: f64,
+    up: u64,
+    down: u64,
+    requests: u64,
+    resets: u64,
+    extra: f64,
+}
+
+fn badlink_section(out: &mut String, opts: &Opts) {
+    let runs = 3u64;
+    eprintln!("[badlink] {runs} runs per side over 2G");
+    let def = form40();
+    let mut defs = example_forms();
+    defs.push(def.clone());
+    let forms = FormSet::new(defs).expect("forms");
+    let facilities = example_facilities();
+    let dhis2 =
+        Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).expect("dhis2 mock");
+    let facility = facilities
+        .iter()
+        .find(|f| f.forms.is_empty())
+        .expect("a facility")
+        .clone();
+    let ou = facility.dhis2_org_unit.clone().expect("org unit");
+    let last = Period::containing(PeriodType::Monthly, Utc::now().date_naive()).previous();
+    let creds = credentials();
+    let shape = Profile::TwoG.shape().expect("2g");
+    let mut g = DraftGen::new(opts.seed);
+
+    let mut agent_runs = Vec::new();
+    let mut web_runs = Vec::new();
+    let mut min_payload = (0usize, 0usize);
+    let mut agent_routes = Vec::new();
+    for r in 0..runs {
+        let seed = opts.seed.wrapping_add(r);
+        // The form of this run: a distinct month (two runs never overwrite each other).
+        let mut period = last;
+        for _ in 0..(2 * r) {
+            period = period.previous();
+        }
+        let warm_period = period.previous();
+        let draft = g.draft(&def, &facility.code, &period.iso(), &BTreeMap::new());
+        let warm = g.draft(&def, &facility.code, &warm_period.iso(), &BTreeMap::new());
+        let (rows, _) = agent_core::dhis2::values_of(&def, &draft);
+
+        // The minimal payload: the dataValueSet JSON of the form, gzip'd.
+        let minimal = serde_json::json!({
+            "dataSet": def.dhis2.data_set,
+            "period": period.dhis2_id(),
+            "orgUnit": ou,
+            "dataValues": rows.iter().map(|v| serde_json::json!({
+                "dataElement": v.data_element,
+                "categoryOptionCombo": v.category_option_combo,
+                "value": v.value,
+            })).collect::<Vec<_>>(),
+        });
+        let minimal = serde_json::to_vec(&minimal).expect("json");
+        min_payload = (minimal.len(), gzip_bytes(&minimal).len());
+
+        // Agent: a fresh device; a first form syncs first (the one-time
+        // gzip probe and connection), then the measured form.
+        let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
+        let db = dir.path().join("outbox.sqlite");
+        let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, seed).expect("proxy");
+        let clock = Arc::new(FixedClock::new(Utc::now()));
+        let agent = Agent::open_parts(&db, forms.clone(), facilities.clone(), clock.clone())
+            .expect("agent")
+            .with_dhis2(Dhis2Settings {
+                url: proxy.url(),
+                batch_max_values: 1000,
+                batch_max_bytes: 512 * 1024,
+                gzip: None,
+            });
+        let sync_all = |clock: &FixedClock| -> (f64, f64, u32) {
+            // Real time of the passes, plus the backoff the agent asked for
+            // (not slept: the clock is moved to the instant asked).
+            let start = Instant::now();
+            let mut waited = 0.0;
+            let mut passes = 0;
+            let t0: DateTime<Utc> = clock.now();
+            while passes < 50 {
+                passes += 1;
+                clock.set(
+                    t0 + chrono::Duration::from_std(start.elapsed())
+                        .unwrap_or(chrono::Duration::zero())
+                        + chrono::Duration::milliseconds((waited * 1000.0) as i64),
+                );
+                let report = agent
+                    .sync(SyncBudget::time(Duration::from_secs(600)), &creds, false)
+                    .expect("sync");
+                if report.done {
+                    break;
+                }
+                if let Some(t) = report.call_again_at {
+                    let now = clock.now();
+                    if t > now {
+                        waited += (t - now).to_std().unwrap_or_default().as_secs_f64();
+                    }
+                } else {
+                    break;
+                }
+            }
+            (start.elapsed().as_secs_f64(), waited, passes)
+        };
+        agent.submit(&warm, true).expect("submit");
+        let _ = sync_all(&clock);
+        let before = proxy.stats();
+        agent.submit(&draft, true).expect("submit");
+        let (secs, waited, _) = sync_all(&clock);
+        let after = proxy.stats();
+        agent_runs.push(Run {
+            secs: secs + waited,
+            up: after.bytes_up - before.bytes_up,
+            down: after.bytes_down - before.bytes_down,
+            requests: after.exchanges - before.exchanges,
+            resets: after.dropped() - before.dropped(),
+            extra: waited,
+        });
+        if r == 0 {
+            agent_routes = exchanges_by_route(&db);
+        }
+        drop(proxy);
+
+        // The web data entry way: one form-encoded POST /api/dataValues per
+        // field, then one completion, through the same link; a failed save
+        // is retried at once (as generous to it as can be).
+        let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, seed).expect("proxy");
+        let transport = UreqTransport::new(Timeouts::default());
+        let auth = basic_auth("admin", "district");
+        let mut retries = 0u64;
+        let start = Instant::now();
+        let send = |req: &HttpRequest, retries: &mut u64| {
+            for _ in 0..20 {
+                match transport.send(req) {
+                    Ok(r) if r.status < 300 => return,
+                    _ => *retries += 1,
+                }
+            }
+            panic!("the per-value save of {} kept failing", req.url);
+        };
+        let pe = period.dhis2_id();
+        for v in &rows {
+            let body = format!(
+                "de={}&co={}&ds={}&ou={}&pe={}&value={}",
+                v.data_element,
+                v.category_option_combo.as_deref().unwrap_or(DEFAULT_COC),
+                def.dhis2.data_set,
+                ou,
+                pe,
+                v.value
+            );
+            let req = HttpRequest {
+                method: "POST",
+                url: format!("{}/api/dataValues", proxy.url()),
+                headers: vec![
+                    ("Authorization".into(), auth.clone()),
+                    (
+                        "Content-Type".into(),
+                        "application/x-www-form-urlencoded".into(),
+                    ),
+                ],
+                body: body.into_bytes(),
+            };
+            send(&req, &mut retries);
+        }
+        let completion = serde_json::json!({"completeDataSetRegistrations": [{
+            "dataSet": def.dhis2.data_set, "period": pe, "organisationUnit": ou, "completed": true
+        }]});
+        let req = HttpRequest {
+            method: "POST",
+            url: format!("{}/api/completeDataSetRegistrations", proxy.url()),
+            headers: vec![
+                ("Authorization".into(), auth.clone()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: serde_json::to_vec(&completion).expect("json"),
+        };
+        send(&req, &mut retries);
+        let secs = start.elapsed().as_secs_f64();
+        let s = proxy.stats();
+        web_runs.push(Run {
+            secs,
+            up: s.bytes_up,
+            down: s.bytes_down,
+            requests: s.exchanges,
+            resets: s.dropped(),
+            extra: retries as f64,
+        });
+        drop(proxy);
+        eprintln!(
+            "[badlink] run {r} (seed {seed}): agent {:.1} s, per-value {secs:.1} s",
+            agent_runs[r as usize].secs
+        );
+    }
+    let med = |v: &[Run], f: &dyn Fn(&Run) -> f64| median(v.iter().map(f).collect());
+    let a_t = med(&agent_runs, &|r| r.secs);
+    let w_t = med(&web_runs, &|r| r.secs);
+    let a_b = med(&agent_runs, &|r| (r.up + r.down) as f64);
+    let w_b = med(&web_runs, &|r| (r.up + r.down) as f64);
+    let a_up = med(&agent_runs, &|r| r.up as f64);
+    let w_up = med(&web_runs, &|r| r.up as f64);
+    let a_rq = med(&agent_runs, &|r| r.requests as f64);
+    let w_rq = med(&web_runs, &|r| r.requests as f64);
+    let seeds: Vec<String> = (0..runs)
+        .map(|r| opts.seed.wrapping_add(r).to_string())
+        .collect();
+    let per_run = |v: &[Run]| -> String {
+        v.iter()
+            .map(|r| format!("{:.1} s/{} req/{} resets", r.secs, r.requests, r.resets))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+
+    let _ = writeln!(out, "## 3. Bad link: one 40-field form over 2G\n");
+    let _ = writeln!(
+        out,
+        "Method: a service-only form of 40 fields (`FormDefinition` built in code, data set `BnchDataSt1`, default \
+category option combo), metadata in the simulated DHIS2 by `Dhis2MockConfig::from_forms`. Link: `ShapingProxy` with \
+the 2g profile ({} ms RTT, {} bit/s each way, {:.0}% of exchanges reset), a new proxy per side and run, seeds {} \
+(one per run, the same for both sides of a run). **Agent**: a fresh device syncs a first form (the one-time gzip probe \
+and connection set-up), then the measured form is submitted and synced until done; time = real time of the passes \
+plus any backoff the agent asked for (clock moved, not slept). **Per-value (DHIS2 web data entry)**: one \
+`POST /api/dataValues` (form parameters de, co, ds, ou, pe, value; Basic auth) per field, then one \
+`POST /api/completeDataSetRegistrations`, through the same `ureq` client (keep-alive), a failed save retried at once. \
+Bytes: what the proxy forwarded in both directions, HTTP heads included. Median of {runs} runs.\n",
+        shape.rtt.as_millis(),
+        shape.bytes_per_sec * 8,
+        shape.loss * 100.0,
+        seeds.join(", ")
+    );
+    let _ = writeln!(out, "| measure | agent | per-value saving (peer) | ratio |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| time to deliver the form (median) | {a_t:.2} s | {w_t:.2} s | {} × faster (target ≥ 10×) |",
+        ratio(w_t, a_t)
+    );
+    let _ = writeln!(
+        out,
+        "| requests (median) | {a_rq:.0} | {w_rq:.0} | {} |",
+        ratio(w_rq, a_rq)
+    );
+    let _ = writeln!(
+        out,
+        "| bytes on the wire, both ways (median) | {a_b:.0} | {w_b:.0} | {} × fewer |",
+        ratio(w_b, a_b)
+    );
+    let a_dn = med(&agent_runs, &|r| r.down as f64);
+    let w_dn = med(&web_runs, &|r| r.down as f64);
+    let _ = writeln!(
+        out,
+        "| bytes received by the client (median) | {a_dn:.0} | {w_dn:.0} | {} × fewer |",
+        ratio(w_dn, a_dn)
+    );
+    let _ = writeln!(
+        out,
+        "| bytes sent by the client (median) | {a_up:.0} | {w_up:.0} | {} × fewer |",
+        ratio(w_up, a_up)
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| measure | agent | minimal payload | ratio |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| bytes per form on the wire, both ways | {a_b:.0} | {} (gzip of the {}-byte dataValueSet JSON) | {} (target ≤ 1.5) |",
+        min_payload.1,
+        min_payload.0,
+        ratio(a_b, min_payload.1 as f64)
+    );
+    let _ = writeln!(
+        out,
+        "| bytes per form sent by the agent | {a_up:.0} | {} | {} |",
+        min_payload.1,
+        ratio(a_up, min_payload.1 as f64)
+    );
+    let _ = writeln!(
+        out,
+        "\nRuns (time/requests/resets): agent {}; per-value {}. Backoff added to the agent's time: {}. Per-value retries: {}.\n",
+        per_run(&agent_runs),
+        per_run(&web_runs),
+        agent_runs
+            .iter()
+            .map(|r| format!("{:.1} s", r.extra))
+            .collect::<Vec<_>>()
+            .join(", "),
+        web_runs
+            .iter()
+            .map(|r| format!("{}", r.extra))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let _ = writeln!(
+        out,
+        "The agent's requests in run 1 (warm-up form included; bodies only, as sent):\n"
+    );
+    route_table(out, &agent_routes);
+    let _ = writeln!(out);
+    dhis2.stop();
+}
+
+// ---------------------------------------------------------------- 4. scale
+
+fn many_facilities(n: usize) -> FacilityMap {
+    let list: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "code": format!("HP-{i:04}"),
+                "name": format!("Health post {i}"),
+                "dhis2_org_unit": format!("OU{i:09}"),
+                "lmis_facility_id": format!("00000000-0000-4000-8000-{i:012}"),
+                "lmis_facility_code": format!("HC{i:04}"),
+            })
+        })
+        .collect();
+    let json = serde_json::json!({"version": 1, "facilities": list});
+    FacilityMap::from_json(&json.to_string()).expect("facility map")
+}
+
+struct Level {
+    held: usize,
+    fill_secs: f64,
+    filled: usize,
+    s50: Duration,
+    s99: Duration,
+    status: (Duration, Duration),
+    list_all: Duration,
+    list_pending: Duration,
+    health: Duration,
+    bytes_per_form: u64,
+}
+
+fn timed<T>(n: usize, mut f: impl FnMut(usize) -> T) -> Vec<Duration> {
+    let mut v: Vec<Duration> = (0..n)
+        .map(|i| {
+            let t = Instant::now();
+            std::hint::black_box(f(i));
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn scale_section(out: &mut String, opts: &Opts) {
+    let levels: Vec<usize> = if opts.quick {
+        vec![0, 1_000, 10_000]
+    } else {
+        vec![0, 10_000, 100_000]
+    };
+    let measured = 1000usize;
+    let total = levels.last().copied().unwrap_or(0) + measured;
+    let facilities = many_facilities(100);
+    let forms = FormSet::new(example_forms()).expect("forms");
+    let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
+    let db = dir.path().join("outbox.sqlite");
+    let agent = Agent::open_parts(
+        &db,
+        forms.clone(),
+        facilities.clone(),
+        Arc::new(SystemClock),
+    )
+    .expect("agent");
+    let mut stream = DraftStream::new(&forms, &facilities, total, opts.seed);
+    let mut ids: Vec<String> = Vec::with_capacity(total);
+    let mut rng = fastrand::Rng::with_seed(opts.seed);
+    let mut results = Vec::new();
+    for &level in &levels {
+        let fill = Instant::now();
+        let filled = level.saturating_sub(ids.len());
+        eprintln!("[scale] filling {filled} forms to {level}");
+        for _ in 0..filled {
+            let d = stream.next_draft();
+            ids.push(agent.submit(&d, true).expect("submit").id);
+        }
+        let fill_secs = fill.elapsed().as_secs_f64();
+        let held = ids.len();
+        let mut samples = Vec::with_capacity(measured);
+        for _ in 0..measured {
+            let d = stream.next_draft();
+            let t = Instant::now();
+            let r = agent.submit(&d, true).expect("submit");
+            samples.push(t.elapsed());
+            ids.push(r.id);
+        }
+        samples.sort();
+        let picks: Vec<usize> = (0..500).map(|_| rng.usize(0..ids.len())).collect();
+        let st = timed(500, |i| agent.status(&ids[picks[i]]).expect("status"));
+        let la = timed(50, |_| agent.list(None, 50).expect("list"));
+        let lp = timed(50, |_| {
+            agent.list(Some(DeliveryState::Pending), 50).expect("list")
+        });
+        let he = timed(20, |_| agent.health().expect("health"));
+        results.push(Level {
+            held,
+            fill_secs,
+            filled,
+            s50: percentile(&samples, 0.5),
+            s99: percentile(&samples, 0.99),
+            status: (percentile(&st, 0.5), percentile(&st, 0.99)),
+            list_all: percentile(&la, 0.5),
+            list_pending: percentile(&lp, 0.5),
+            health: percentile(&he, 0.5),
+            bytes_per_form: db_bytes(&db) / ids.len() as u64,
+        });
+    }
+
+    let _ = writeln!(out, "## 4. Scale: submit and queries as the outbox grows\n");
+    let _ = writeln!(
+        out,
+        "Method: one outbox (no destination configured, so every form stays pending) filled by `Agent::submit` in a \
+loop with realistic forms (`DraftGen`, 100 generated facilities × 2 example forms, distinct months, oldest first). At \
+each size: {measured} more submits timed one by one (p50/p99), then `status(id)` of 500 random stored ids (p50/p99), \
+`list(None, 50)` and `list(Some(Pending), 50)` (median of 50), `health()` (median of 20), all at size + {measured}; \
+bytes per stored form = (db + WAL) / forms held. Reference for the ratios: the smallest size.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| forms held | fill (forms, time) | submit p50 | submit p99 | status p50 / p99 | list all (50) | list pending (50) | health | db bytes/form |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for l in &results {
+        let _ = writeln!(
+            out,
+            "| {} | {} in {:.1} s ({:.0}/s) | {:.3} ms | {:.3} ms | {:.3} / {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {} |",
+            l.held,
+            l.filled,
+            l.fill_secs,
+            if l.fill_secs > 0.0 {
+                l.filled as f64 / l.fill_secs
+            } else {
+                0.0
+            },
+            ms(l.s50),
+            ms(l.s99),
+            ms(l.status.0),
+            ms(l.status.1),
+            ms(l.list_all),
+            ms(l.list_pending),
+            ms(l.health),
+            l.bytes_per_form
+        );
+    }
+    if let (Some(first), Some(lastl)) = (results.first(), results.last()) {
+        let _ = writeln!(
+            out,
+            "\nRatios largest / smallest size ({} vs {} forms; a flat cost is 1, a log cost about {:.1}): submit p50 {}, \
+submit p99 {}, status p50 {}, list all {}, list pending {}, health {}, bytes/form {}.\n",
+            lastl.held,
+            first.held,
+            ((lastl.held + measured) as f64).ln() / ((first.held + measured) as f64).ln(),
+            ratio(ms(lastl.s50), ms(first.s50)),
+            ratio(ms(lastl.s99), ms(first.s99)),
+            ratio(ms(lastl.status.0), ms(first.status.0)),
+            ratio(ms(lastl.list_all), ms(first.list_all)),
+            ratio(ms(lastl.list_pending), ms(first.list_pending)),
+            ratio(ms(lastl.health), ms(first.health)),
+            ratio(lastl.bytes_per_form as f64, first.bytes_per_form as f64)
+        );
+    }
+}
+
+// ---------------------------------------------------------------- main
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let opts = Opts {
+        quick: args.iter().any(|a| a == "--quick"),
+        out: value("--out").map(PathBuf::from),
+        only: value("--only").map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
+        seed: value("--seed").and_then(|v| v.parse().ok()).unwrap_or(7),
+        drain_forms: value("--drain-forms").and_then(|v| v.parse().ok()),
+        base: std::env::var_os("BENCH_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir),
+    };
+    let shown: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--bench")
+        .collect();
+    let command = if shown.is_empty() {
+        "cargo bench -p e2e-tests --bench suite".to_string()
+    } else {
+        format!(
+            "cargo bench -p e2e-tests --bench suite -- {}",
+            shown.join(" ")
+        )
+    };
+    let started = Instant::now();
+    let mut out = String::new();
+    header(&mut out, &opts, &command);
+    let mut timings = Vec::new();
+    type Section = fn(&mut String, &Opts);
+    let sections: [(&str, Section); 4] = [
+        ("submit", submit_section),
+        ("drain", drain_section),
+        ("badlink", badlink_section),
+        ("scale", scale_section),
+    ];
+    // Each section is printed (and the file rewritten) as soon as it is
+    // measured, so a run cut short keeps what it measured.
+    let mut printed = 0;
+    let flush = |out: &str, printed: &mut usize| {
+        print!("{}", &out[*printed..]);
+        *printed = out.len();
+        if let Some(path) = &opts.out {
+            std::fs::write(path, out).expect("write the report");
+        }
+    };
+    flush(&out, &mut printed);
+    for (name, run) in sections {
+        if opts.runs(name) {
+            let t = Instant::now();
+            run(&mut out, &opts);
+            timings.push(format!("{name} {:.0} s", t.elapsed().as_secs_f64()));
+        } else {
+            let _ = writeln!(out, "## {name}: not run (`--only`)\n");
+        }
+        flush(&out, &mut printed);
+    }
+    let _ = writeln!(
+        out,
+        "Suite time: {:.0} s ({}).",
+        started.elapsed().as_secs_f64(),
+        timings.join(", ")
+    );
+    flush(&out, &mut printed);
+    if let Some(path) = &opts.out {
+        eprintln!("report written to {}", path.display());
+    }
+}
