@@ -826,6 +826,20 @@ impl<C: LmisClient> LmisRoute<C> {
         if let Some(Ok(r)) = self.refs.get(&key) {
             return Ok(Ok(r.clone()));
         }
+        // Reference data fetched in the last day is used as it is (it changes
+        // rarely and costs several requests); `lmis check` refreshes it.
+        let cache_key = crate::outbox::lmis_ref_key(&code, &lmis.program_id);
+        if let Some(body) = crate::outbox::cache_get_fresh(
+            &pass.conn,
+            &cache_key,
+            pass.clock.now(),
+            chrono::Duration::hours(24),
+        )? && let Ok(r) = serde_json::from_str::<RefData>(&body)
+            && r.facility_id.is_some()
+        {
+            self.refs.insert(key, Ok(r.clone()));
+            return Ok(Ok(r));
+        }
         let products: Vec<String> = def
             .products
             .iter()

@@ -898,6 +898,26 @@ pub fn cache_get(conn: &Connection, key: &str) -> Result<Option<String>, Error> 
         .optional()?)
 }
 
+/// The cached copy, when it was fetched less than `max_age` before `now`.
+pub fn cache_get_fresh(
+    conn: &Connection,
+    key: &str,
+    now: DateTime<Utc>,
+    max_age: chrono::Duration,
+) -> Result<Option<String>, Error> {
+    let row: Option<(String, String)> = conn
+        .query_row(
+            "SELECT fetched_at, body FROM metadata_cache WHERE key = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        Some((at, body)) if now - parse_ts(&at)? < max_age => Some(body),
+        _ => None,
+    })
+}
+
 /// The cache key of an LMIS facility's reference data for a program.
 pub fn lmis_ref_key(facility_code: &str, program_id: &str) -> String {
     format!("lmis:ref:{facility_code}:{program_id}")

@@ -215,7 +215,7 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     dhis2.faults().end_down();
     lmis.faults().end_down();
     agent.network_available()?;
-    let report = agent.sync(SyncBudget::time(Duration::from_secs(30)), &creds, false)?;
+    let report = sync_with_progress(&agent, &creds)?;
     write!(out, "{}", indent(&show::sync_report(&report)))?;
 
     writeln!(
@@ -330,6 +330,82 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     dhis2.stop();
     lmis.stop();
     Ok(())
+}
+
+/// Syncs in small passes (a few requests each) with a progress bar on
+/// stderr (hidden when stderr is not a terminal), and sums the passes into
+/// one report. Bounded: at most 200 passes.
+fn sync_with_progress(
+    agent: &Agent,
+    creds: &dyn agent_core::credentials::CredentialProvider,
+) -> Result<agent_core::sync::SyncReport, Box<dyn std::error::Error>> {
+    let before = agent.health()?;
+    let queued = |h: &agent_core::outbox::OutboxHealth| -> u64 {
+        h.counts
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.state,
+                    agent_core::outbox::DeliveryState::Pending
+                        | agent_core::outbox::DeliveryState::InFlight
+                )
+            })
+            .map(|c| c.count)
+            .sum()
+    };
+    let total = queued(&before);
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "  syncing [{bar:30}] {pos}/{len} parts sent {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut sum: Option<agent_core::sync::SyncReport> = None;
+    for _ in 0..200 {
+        let r = agent.sync(
+            SyncBudget {
+                max_duration: Duration::from_secs(30),
+                max_requests: 4,
+            },
+            creds,
+            false,
+        )?;
+        let left = queued(&agent.health()?);
+        bar.set_position(total.saturating_sub(left));
+        let done = r.done || r.call_again_at.is_none_or(|t| t > agent.clock().now());
+        sum = Some(match sum {
+            None => r,
+            Some(mut acc) => {
+                for d in r.destinations {
+                    if let Some(a) = acc
+                        .destinations
+                        .iter_mut()
+                        .find(|a| a.destination == d.destination)
+                    {
+                        a.delivered.extend(d.delivered);
+                        a.rejected.extend(d.rejected);
+                        a.failures.extend(d.failures);
+                        a.requests += d.requests;
+                        a.bytes_sent += d.bytes_sent;
+                        a.bytes_received += d.bytes_received;
+                        a.queued = d.queued;
+                        a.next_attempt_at = d.next_attempt_at;
+                        a.held = d.held;
+                        a.note = d.note;
+                    }
+                }
+                acc.done = r.done;
+                acc.call_again_at = r.call_again_at;
+                acc
+            }
+        });
+        if done {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    sum.ok_or_else(|| "no sync pass ran".into())
 }
 
 fn indent(s: &str) -> String {
