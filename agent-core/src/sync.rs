@@ -851,6 +851,39 @@ pub fn run_task<T>(
     task(&mut pass, &mut report)
 }
 
+/// The route of a destination, or why it cannot run (not configured, no
+/// credentials), in words for the report.
+fn make_route(inputs: &PassInputs<'_>, dest: Destination) -> Result<Box<dyn Route>, String> {
+    let (configured, name) = match dest {
+        Destination::Dhis2 => (
+            inputs.dhis2.is_some(),
+            "DHIS2 is not configured (no [dhis2] section)",
+        ),
+        Destination::Lmis => (
+            inputs.lmis.is_some(),
+            "the LMIS is not configured (no [lmis] section)",
+        ),
+    };
+    if !configured {
+        return Err(name.to_string());
+    }
+    let creds = inputs.credentials.credentials(dest)?.ok_or_else(|| {
+        format!(
+            "no {} credentials are configured",
+            dest.as_str().to_uppercase()
+        )
+    })?;
+    Ok(match (dest, inputs.dhis2, inputs.lmis) {
+        (Destination::Dhis2, Some(settings), _) => {
+            Box::new(Dhis2Route::new(settings.clone(), creds))
+        }
+        (Destination::Lmis, _, Some(settings)) => Box::new(crate::lmis::LmisRoute::new(
+            crate::lmis::OpenLmisClient::new(settings.clone(), creds, inputs.lmis_token.clone()),
+        )),
+        _ => return Err(name.to_string()),
+    })
+}
+
 fn run_routes(
     pass: &mut Pass<'_>,
     inputs: &PassInputs<'_>,
@@ -882,47 +915,12 @@ fn run_routes(
             report.held = Some(h);
             continue;
         }
-        let route: Box<dyn Route> = match dest {
-            Destination::Dhis2 => match inputs.dhis2 {
-                Some(settings) => match inputs.credentials.credentials(dest) {
-                    Ok(Some(creds)) => Box::new(Dhis2Route::new(settings.clone(), creds)),
-                    Ok(None) => {
-                        report.note = Some("no DHIS2 credentials are configured".into());
-                        continue;
-                    }
-                    Err(e) => {
-                        report.note = Some(e);
-                        continue;
-                    }
-                },
-                None => {
-                    report.note = Some("DHIS2 is not configured (no [dhis2] section)".into());
-                    continue;
-                }
-            },
-            Destination::Lmis => match inputs.lmis {
-                Some(settings) => match inputs.credentials.credentials(dest) {
-                    Ok(Some(creds)) => Box::new(crate::lmis::LmisRoute::new(
-                        crate::lmis::OpenLmisClient::new(
-                            settings.clone(),
-                            creds,
-                            inputs.lmis_token.clone(),
-                        ),
-                    )),
-                    Ok(None) => {
-                        report.note = Some("no LMIS credentials are configured".into());
-                        continue;
-                    }
-                    Err(e) => {
-                        report.note = Some(e);
-                        continue;
-                    }
-                },
-                None => {
-                    report.note = Some("the LMIS is not configured (no [lmis] section)".into());
-                    continue;
-                }
-            },
+        let route = match make_route(inputs, dest) {
+            Ok(route) => route,
+            Err(why) => {
+                report.note = Some(why);
+                continue;
+            }
         };
         if let Some(until) = state.backoff_until
             && until > now

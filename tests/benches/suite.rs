@@ -419,7 +419,7 @@ fn submit_section(out: &mut String, opts: &Opts) {
         .map(|f| f.code.clone())
         .collect();
 
-    // The method of benches/submit.rs: the same drafts for both runs,
+    // The submit method: the same drafts for both runs,
     // distinct form, facility and period each, seed 42.
     let mut drafts = Vec::with_capacity(forms);
     let mut g = DraftGen::new(42);
@@ -480,7 +480,7 @@ fn submit_section(out: &mut String, opts: &Opts) {
     let _ = writeln!(out, "## 1. Submit: durable submit vs a raw SQLite insert\n");
     let _ = writeln!(
         out,
-        "Method (as `benches/submit.rs`): {forms} realistic CHW and maternal forms (`DraftGen`, seed 42), each a distinct \
+        "Method: {forms} realistic CHW and maternal forms (`DraftGen`, seed 42), each a distinct \
 facility and month, average canonical draft {avg_payload} bytes. Durable submit = `Agent::submit(draft, true)` \
 (validate, canonical JSON + sha256, one `BEGIN IMMEDIATE` transaction, WAL + `synchronous=FULL`). Raw insert = the \
 same canonical bytes, one `INSERT` per transaction into a one-table database in the same folder, same settings. \
