@@ -602,7 +602,7 @@ impl Agent {
                                 );
                             }
                             Err(fail) => problems.push(format!(
-                                "{} at {}: the LMIS could not be asked: {fail:?}",
+                                "{} at {}: the LMIS could not be asked: {fail}",
                                 def.id, f.code
                             )),
                         }

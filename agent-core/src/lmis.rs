@@ -63,6 +63,21 @@ pub enum Fail {
     },
 }
 
+impl std::fmt::Display for Fail {
+    /// Plain words, for reports and the configuration check.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fail::Transient { why, .. } => write!(f, "{why}; try again later"),
+            Fail::Auth(why) | Fail::Config(why) => f.write_str(why),
+            Fail::Refused { status, error } => write!(
+                f,
+                "the LMIS refused the request (HTTP {status}): {}",
+                error.message
+            ),
+        }
+    }
+}
+
 /// The result of a look-up for an event that may have been applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookUp {

@@ -1455,24 +1455,12 @@ impl Route for Dhis2Route {
                             });
                         }
                         Verdict::SendAlone => {
-                            tx.execute(
-                                "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-                                params![row.submission_id, row.revision, dest.as_str()],
-                            )?;
-                            set_state(
+                            alone.push(mark_send_alone(
                                 &tx,
                                 now,
-                                key,
-                                DeliveryState::Pending,
-                                None,
-                                None,
-                                "send alone",
-                                Some("the answer did not say which form of the batch was at fault"),
-                            )?;
-                            let mut r = row.clone();
-                            r.solo = true;
-                            r.attempts += 1;
-                            alone.push(r);
+                                row,
+                                "the answer did not say which form of the batch was at fault",
+                            )?);
                         }
                     }
                 }
@@ -1541,23 +1529,7 @@ impl Route for Dhis2Route {
                 for row in &batch {
                     let key = (row.submission_id.as_str(), row.revision, dest);
                     if batch.len() > 1 {
-                        tx.execute(
-                            "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-                            params![row.submission_id, row.revision, dest.as_str()],
-                        )?;
-                        set_state(
-                            &tx,
-                            now,
-                            key,
-                            DeliveryState::Pending,
-                            None,
-                            None,
-                            "send alone",
-                            Some(&why),
-                        )?;
-                        let mut r = row.clone();
-                        r.solo = true;
-                        alone.push(r);
+                        alone.push(mark_send_alone(&tx, now, row, &why)?);
                     } else {
                         let problems = vec![FieldProblem {
                             field: "form".into(),
@@ -1594,6 +1566,36 @@ impl Route for Dhis2Route {
             }
         }
     }
+}
+
+/// Marks a DHIS2 delivery to be sent in a batch of its own (an answer that
+/// could not say which form of its batch was at fault) and returns the row
+/// to plan again in this pass.
+fn mark_send_alone(
+    tx: &Transaction,
+    now: DateTime<Utc>,
+    row: &DueRow,
+    why: &str,
+) -> Result<DueRow, Error> {
+    let dest = Destination::Dhis2;
+    tx.execute(
+        "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+        params![row.submission_id, row.revision, dest.as_str()],
+    )?;
+    set_state(
+        tx,
+        now,
+        (&row.submission_id, row.revision, dest),
+        DeliveryState::Pending,
+        None,
+        None,
+        "send alone",
+        Some(why),
+    )?;
+    let mut r = row.clone();
+    r.solo = true;
+    r.attempts += 1;
+    Ok(r)
 }
 
 /// The short reason stored as `last_error` for a rejection: the advice once
