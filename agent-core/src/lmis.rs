@@ -17,17 +17,17 @@ use crate::error::Error;
 use crate::form::{FormDefinition, LmisMode, Movement};
 use crate::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
 use crate::openlmis::{self, RefData};
-use crate::outbox::{DeliveryState, Destination, derived_uuid};
+use crate::outbox::{self, DeliveryState, Destination, derived_uuid};
 use crate::period::{Period, PeriodType};
 use crate::retry;
 use crate::sync::{
     DestinationReport, DueRow, ItemRef, Pass, Rejection, Route, Step, destination_answered,
-    destination_failed, hold_destination, mark_in_flight, set_state, store_problems,
+    destination_failed, hold_destination, mark_in_flight_tx, set_state, store_problems,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -216,10 +216,11 @@ impl OpenLmisClient {
             ],
             body: body.into_bytes(),
         };
-        let (_, result) = pass.send(
+        let result = pass.send(
             Destination::Lmis,
             &req,
             b"(sign-in: credentials not logged)",
+            &[],
             report,
         )?;
         let r = match result {
@@ -303,12 +304,7 @@ impl LmisClient for OpenLmisClient {
                 headers: h,
                 body: bytes.clone(),
             };
-            let (exchange, result) = pass.send(Destination::Lmis, &req, &bytes, report)?;
-            if !rows.is_empty() {
-                let tx = pass.conn.transaction()?;
-                crate::sync::link_exchange(&tx, exchange, rows)?;
-                tx.commit()?;
-            }
+            let result = pass.send(Destination::Lmis, &req, &bytes, rows, report)?;
             let r = match result {
                 Ok(r) => r,
                 Err(e) => return Ok(Err(transient_of(e))),
@@ -589,7 +585,12 @@ pub struct LmisRoute<C: LmisClient> {
     /// The later forms of each facility and program, in period order, planned
     /// one after the other as each head is delivered (no re-planning).
     queues: BTreeMap<(String, String), VecDeque<DueRow>>,
+    /// Events durably marked "may have been applied" and not sent yet.
+    armed: HashSet<(String, u32)>,
 }
+
+/// Stock events marked together before the first of them is sent.
+const ARM_AHEAD: usize = 16;
 
 impl<C: LmisClient> std::fmt::Debug for LmisRoute<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -616,6 +617,7 @@ impl<C: LmisClient> LmisRoute<C> {
             plan: None,
             refs: BTreeMap::new(),
             queues: BTreeMap::new(),
+            armed: HashSet::new(),
         }
     }
 
@@ -751,28 +753,32 @@ impl<C: LmisClient> LmisRoute<C> {
     ) -> Result<(), Error> {
         destination_answered(&pass.conn, Destination::Lmis)?;
         let now = pass.clock.now();
-        let tx = pass
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Not waiting for the disk: each row was durably marked "may have
+        // been applied" before its request, so a write lost in a power cut
+        // becomes a look-up in the next pass, never a second event.
+        outbox::commit_relaxed(&mut pass.conn, |tx| {
+            for r in rows {
+                set_unknown(tx, r, false)?;
+                store_problems(tx, (&r.submission_id, r.revision, Destination::Lmis), &[])?;
+                set_state(
+                    tx,
+                    now,
+                    (&r.submission_id, r.revision, Destination::Lmis),
+                    DeliveryState::Delivered,
+                    None,
+                    None,
+                    "delivered",
+                    detail,
+                )?;
+            }
+            Ok(())
+        })?;
         for r in rows {
-            set_unknown(&tx, r, false)?;
-            store_problems(&tx, (&r.submission_id, r.revision, Destination::Lmis), &[])?;
-            set_state(
-                &tx,
-                now,
-                (&r.submission_id, r.revision, Destination::Lmis),
-                DeliveryState::Delivered,
-                None,
-                None,
-                "delivered",
-                detail,
-            )?;
             report.delivered.push(ItemRef {
                 id: r.submission_id.clone(),
                 revision: r.revision,
             });
         }
-        tx.commit()?;
         Ok(())
     }
 
@@ -1059,7 +1065,11 @@ impl<C: LmisClient> LmisRoute<C> {
                 }
             }
         }
-        let current: Draft = serde_json::from_str(&row.content)?;
+        let current: Draft = serde_json::from_str(&crate::outbox::revision_content(
+            &pass.conn,
+            &row.submission_id,
+            row.revision,
+        )?)?;
         let period = Period::parse(&row.period).map_err(|e| Error::Invariant(e.to_string()))?;
         let today = self
             .client
@@ -1091,11 +1101,15 @@ impl<C: LmisClient> LmisRoute<C> {
                 return self.hold_back_group(pass, &row);
             }
         };
-        mark_in_flight(&mut pass.conn, pass.clock.now(), dest, &[&row])?;
-        pass.conn.execute(
-            "UPDATE deliveries SET unknown_outcome = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
-            params![row.submission_id, row.revision],
-        )?;
+        if !row.unknown_outcome {
+            self.arm(pass, &row)?;
+        }
+        self.armed
+            .remove(&(row.submission_id.clone(), row.revision));
+        let now = pass.clock.now();
+        outbox::commit_relaxed(&mut pass.conn, |tx| {
+            mark_in_flight_tx(tx, now, dest, &[&row])
+        })?;
         report.retries += u32::from(row.attempts > 0);
         report.events_sent += 1;
         match self.client.deliver_event(pass, report, &body, &[&row])? {
@@ -1134,6 +1148,50 @@ impl<C: LmisClient> LmisRoute<C> {
             .program_id
             .clone();
         Some((row.facility.clone(), program))
+    }
+
+    /// Durably marks `row`, and up to [`ARM_AHEAD`] − 1 events planned after
+    /// it, as "may have been applied" before the first of them is sent: one
+    /// wait for the disk for several events instead of one each. An event
+    /// marked and then not sent in this pass is unmarked at the end of the
+    /// pass ([`Route::finish`]); after a crash it costs one look-up.
+    fn arm(&mut self, pass: &mut Pass<'_>, row: &DueRow) -> Result<(), Error> {
+        let key = (row.submission_id.clone(), row.revision);
+        if self.armed.contains(&key) {
+            return Ok(());
+        }
+        let mut keys = vec![key];
+        let fresh = |r: &DueRow| !r.unknown_outcome && r.state != DeliveryState::InFlight;
+        let planned = self.plan.iter().flatten().filter_map(|w| match w {
+            Work::Event(r) if fresh(r) => Some(r),
+            _ => None,
+        });
+        let group = Self::group_of(pass, row)
+            .and_then(|g| self.queues.get(&g))
+            .into_iter()
+            .flatten()
+            .filter(|r| fresh(r));
+        for r in planned.chain(group) {
+            if keys.len() >= ARM_AHEAD {
+                break;
+            }
+            let k = (r.submission_id.clone(), r.revision);
+            if !self.armed.contains(&k) && !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        let tx = pass
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (id, rev) in &keys {
+            tx.prepare_cached(
+                "UPDATE deliveries SET unknown_outcome = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
+            )?
+            .execute(params![id, rev])?;
+        }
+        tx.commit()?;
+        self.armed.extend(keys);
+        Ok(())
     }
 
     /// After a form of a facility and program is delivered, the next one of
@@ -1313,11 +1371,17 @@ type LmisRow = (DueRow, DeliveryState, Option<DateTime<Utc>>);
 /// flight, waiting) or refused, with its state and next attempt time.
 fn lmis_rows(conn: &rusqlite::Connection) -> Result<Vec<LmisRow>, Error> {
     use DeliveryState::*;
+    // Without contents: the plan may hold every queued form; each content
+    // is read when its event is built.
     Ok(crate::sync::delivery_rows(
         conn,
         Destination::Lmis,
         &[Pending, InFlight, Waiting, Rejected],
         None,
+        crate::sync::RowSelect {
+            content: false,
+            ..crate::sync::RowSelect::ALL
+        },
     )?
     .into_iter()
     .map(|(row, next)| {
@@ -1330,6 +1394,23 @@ fn lmis_rows(conn: &rusqlite::Connection) -> Result<Vec<LmisRow>, Error> {
 impl<C: LmisClient> Route for LmisRoute<C> {
     fn destination(&self) -> Destination {
         Destination::Lmis
+    }
+
+    fn finish(&mut self, pass: &mut Pass<'_>) -> Result<(), Error> {
+        // Events marked ahead but not sent in this pass: nothing to look up.
+        let armed = std::mem::take(&mut self.armed);
+        if armed.is_empty() {
+            return Ok(());
+        }
+        outbox::commit_relaxed(&mut pass.conn, |tx| {
+            for (id, rev) in &armed {
+                tx.prepare_cached(
+                    "UPDATE deliveries SET unknown_outcome = 0 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis' AND state != 'in_flight'",
+                )?
+                .execute(params![id, rev])?;
+            }
+            Ok(())
+        })
     }
 
     fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error> {

@@ -168,6 +168,33 @@ pub fn configure(conn: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
+/// Runs `f` in one transaction whose commit does not wait for the disk
+/// (`synchronous=NORMAL` for this commit only; the connection is FULL again
+/// afterwards, error or not).
+///
+/// Only for writes whose loss in a power cut the next sync pass repairs by
+/// itself: the answer to a request (the request was durably marked "may have
+/// been sent" before it left, so a lost answer means a look-up in the LMIS or
+/// an idempotent resend to DHIS2) and the exchange log. A process that is
+/// killed loses nothing: the commit is in the WAL, only the fsync is skipped.
+/// WAL order holds: the next durable commit makes this one durable too.
+pub fn commit_relaxed<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let result = (|| -> Result<T, Error> {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let v = f(&tx)?;
+        tx.commit()?;
+        Ok(v)
+    })();
+    let restored = conn.pragma_update(None, "synchronous", "FULL");
+    let v = result?;
+    restored?;
+    Ok(v)
+}
+
 fn is_damage(e: &Error) -> Option<String> {
     match e {
         Error::Sqlite(se) => match se.sqlite_error_code() {
@@ -749,6 +776,13 @@ pub fn health(conn: &Connection, now: DateTime<Utc>) -> Result<OutboxHealth, Err
         oldest_undelivered_at: oldest,
         data_use: data_use(conn, now)?,
     })
+}
+
+/// The canonical content of one revision.
+pub fn revision_content(conn: &Connection, id: &str, revision: u32) -> Result<String, Error> {
+    Ok(conn
+        .prepare_cached("SELECT content FROM revisions WHERE submission_id = ?1 AND revision = ?2")?
+        .query_row(params![id, revision], |r| r.get(0))?)
 }
 
 /// The latest revision's content of every submission for `facility` in

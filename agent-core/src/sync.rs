@@ -189,6 +189,11 @@ pub trait Route {
     fn destination(&self) -> Destination;
     /// Sends the next unit of due work and applies its outcome.
     fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error>;
+    /// Called once when the pass ends, however it ends (idle, stopped, out
+    /// of budget, cancelled), to undo what was prepared and not used.
+    fn finish(&mut self, _pass: &mut Pass<'_>) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 const LEASE: &str = "sync";
@@ -265,15 +270,18 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// Sends a request, counts it in the report and logs the exchange.
-    /// Returns the exchange id with the outcome.
+    /// Sends a request, counts it in the report and logs the exchange,
+    /// linked to the items it carried. The log is written without waiting
+    /// for the disk ([`outbox::commit_relaxed`]): it is a record, and the
+    /// request was durably marked before it left.
     pub fn send(
         &mut self,
         dest: Destination,
         req: &HttpRequest,
         logged_body: &[u8],
+        items: &[&DueRow],
         report: &mut DestinationReport,
-    ) -> Result<(i64, Result<HttpResponse, TransportError>), Error> {
+    ) -> Result<Result<HttpResponse, TransportError>, Error> {
         self.requests_left = self.requests_left.saturating_sub(1);
         let started = Instant::now();
         let at = self.clock.now();
@@ -286,18 +294,20 @@ impl Pass<'_> {
                 report.bytes_received += r.body.len() as u64;
                 (
                     Some(r.status),
-                    Some(cap_text(&r.body, 64 * 1024)),
+                    Some(cap_text(&without_tokens(&r.body), 64 * 1024)),
                     None,
                     r.body.len() as i64,
                 )
             }
             Err(e) => (None, None, Some(e.message.clone()), 0),
         };
-        self.conn.execute(
-            "INSERT INTO exchanges (at, destination, method, url, request_body, status, response_body, error,
-                                    bytes_sent, bytes_received, duration_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
+        outbox::commit_relaxed(&mut self.conn, |tx| {
+            tx.prepare_cached(
+                "INSERT INTO exchanges (at, destination, method, url, request_body, status, response_body, error,
+                                        bytes_sent, bytes_received, duration_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
                 ts(at),
                 dest.as_str(),
                 req.method,
@@ -309,9 +319,32 @@ impl Pass<'_> {
                 req.body.len() as i64,
                 received,
                 ms
-            ],
-        )?;
-        Ok((self.conn.last_insert_rowid(), result))
+            ])?;
+            link_exchange(tx, tx.last_insert_rowid(), items)
+        })?;
+        Ok(result)
+    }
+}
+
+/// An answer as it may be logged: the values of OAuth token fields (a
+/// sign-in's answer) are replaced, so no token reaches the exchange log.
+fn without_tokens(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const SECRET_KEYS: [&str; 3] = ["access_token", "refresh_token", "id_token"];
+    let mentions = |k: &str| body.windows(k.len()).any(|w| w == k.as_bytes());
+    if !SECRET_KEYS.iter().any(|k| mentions(k)) {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            for k in SECRET_KEYS {
+                if let Some(v) = map.get_mut(k) {
+                    *v = serde_json::Value::String("(not logged)".into());
+                }
+            }
+            std::borrow::Cow::Owned(serde_json::to_vec(&map).unwrap_or_default())
+        }
+        // Not an object that can be cleaned: nothing of it is logged.
+        _ => std::borrow::Cow::Owned(b"(an answer holding a token; not logged)".to_vec()),
     }
 }
 
@@ -361,42 +394,57 @@ pub fn delivery_rows(
     dest: Destination,
     states: &[DeliveryState],
     due_at: Option<DateTime<Utc>>,
+    select: RowSelect<'_>,
 ) -> Result<Vec<QueuedRow>, Error> {
     let list = states
         .iter()
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
+    // Without content the revision's row is still read (its time), but the
+    // content column is not copied out.
+    let content = if select.content { "v.content" } else { "''" };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT d.submission_id, d.revision, d.state, d.attempts, d.solo, s.form_id, s.facility, s.period,
-                v.content, v.created_at, d.unknown_outcome, d.next_attempt_at
+                {content}, v.created_at, d.unknown_outcome, d.next_attempt_at
          FROM deliveries d
          JOIN submissions s ON s.id = d.submission_id
          JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
          WHERE d.destination = ?1 AND d.state IN ({list}) AND d.revision = s.latest_revision
            AND (?2 IS NULL OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?2)
-         ORDER BY d.submission_id"
+           AND d.submission_id > ?3
+         ORDER BY d.submission_id
+         LIMIT ?4"
     ))?;
-    let rows = stmt.query_map(params![dest.as_str(), due_at.map(ts)], |r| {
-        Ok((
-            (
-                r.get::<_, String>(0)?,
-                r.get::<_, u32>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, u32>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, String>(5)?,
-            ),
-            (
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, String>(9)?,
-                r.get::<_, bool>(10)?,
-                r.get::<_, Option<String>>(11)?,
-            ),
-        ))
-    })?;
+    let limit = select.limit.map_or(-1, |l| l as i64);
+    let rows = stmt.query_map(
+        params![
+            dest.as_str(),
+            due_at.map(ts),
+            select.after.unwrap_or(""),
+            limit
+        ],
+        |r| {
+            Ok((
+                (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, bool>(4)?,
+                    r.get::<_, String>(5)?,
+                ),
+                (
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                    r.get::<_, bool>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                ),
+            ))
+        },
+    )?;
     let mut out = Vec::new();
     for r in rows {
         let (
@@ -423,17 +471,39 @@ pub fn delivery_rows(
     Ok(out)
 }
 
+/// Which delivery rows to read and how much of them.
+#[derive(Debug, Clone, Copy)]
+pub struct RowSelect<'a> {
+    /// Read the canonical content (the largest column).
+    pub content: bool,
+    /// Only rows of submissions after this id (a cursor; ids sort by time).
+    pub after: Option<&'a str>,
+    /// At most this many rows.
+    pub limit: Option<usize>,
+}
+
+impl RowSelect<'_> {
+    /// Every row, with its content.
+    pub const ALL: RowSelect<'static> = RowSelect {
+        content: true,
+        after: None,
+        limit: None,
+    };
+}
+
 /// The deliveries of `dest` that are due at `now`, oldest form first.
 pub fn due_rows(
     conn: &Connection,
     dest: Destination,
     now: DateTime<Utc>,
+    select: RowSelect<'_>,
 ) -> Result<Vec<DueRow>, Error> {
     Ok(delivery_rows(
         conn,
         dest,
         &[DeliveryState::Pending, DeliveryState::InFlight],
         Some(now),
+        select,
     )?
     .into_iter()
     .map(|(row, _)| row)
@@ -484,7 +554,8 @@ pub fn set_state(
     Ok(())
 }
 
-/// Marks rows in flight (attempts + 1) before a request, in one transaction.
+/// Marks rows in flight (attempts + 1) before a request, in one durable
+/// transaction.
 pub fn mark_in_flight(
     conn: &mut Connection,
     now: DateTime<Utc>,
@@ -492,13 +563,25 @@ pub fn mark_in_flight(
     rows: &[&DueRow],
 ) -> Result<(), Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    mark_in_flight_tx(&tx, now, dest, rows)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// [`mark_in_flight`] inside the caller's transaction.
+pub fn mark_in_flight_tx(
+    tx: &Transaction,
+    now: DateTime<Utc>,
+    dest: Destination,
+    rows: &[&DueRow],
+) -> Result<(), Error> {
     for r in rows {
         tx.prepare_cached(
             "UPDATE deliveries SET attempts = attempts + 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
         )?
         .execute(params![r.submission_id, r.revision, dest.as_str()])?;
         set_state(
-            &tx,
+            tx,
             now,
             (&r.submission_id, r.revision, dest),
             DeliveryState::InFlight,
@@ -508,7 +591,6 @@ pub fn mark_in_flight(
             None,
         )?;
     }
-    tx.commit()?;
     Ok(())
 }
 
@@ -935,27 +1017,47 @@ fn run_routes(
         routes.push(route);
     }
     let mut active: VecDeque<Box<dyn Route>> = routes.into();
+    let mut ended: Vec<Box<dyn Route>> = Vec::new();
     let mut cancelled = false;
     let mut out_of_budget = false;
-    while let Some(mut route) = active.pop_front() {
-        if pass.cancel.load(Ordering::SeqCst) {
-            cancelled = true;
-            break;
+    let stepped = (|| -> Result<(), Error> {
+        while let Some(mut route) = active.pop_front() {
+            if pass.cancel.load(Ordering::SeqCst) {
+                cancelled = true;
+                active.push_front(route);
+                break;
+            }
+            if !pass.may_send() {
+                out_of_budget = true;
+                active.push_front(route);
+                break;
+            }
+            pass.renew_lease()?;
+            let dest = route.destination();
+            let Some(report) = reports.get_mut(&dest) else {
+                continue;
+            };
+            let step = route.step(pass, report);
+            match step {
+                Ok(Step::Sent) => active.push_back(route),
+                Ok(Step::Idle | Step::Stop) => ended.push(route),
+                Err(e) => {
+                    ended.push(route);
+                    return Err(e);
+                }
+            }
         }
-        if !pass.may_send() {
-            out_of_budget = true;
-            break;
-        }
-        pass.renew_lease()?;
-        let dest = route.destination();
-        let Some(report) = reports.get_mut(&dest) else {
-            continue;
-        };
-        match route.step(pass, report)? {
-            Step::Sent => active.push_back(route),
-            Step::Idle | Step::Stop => {}
+        Ok(())
+    })();
+    // Every route finishes, even after an error in another.
+    let mut finished_all = Ok(());
+    for route in ended.iter_mut().chain(active.iter_mut()) {
+        if let Err(e) = route.finish(pass) {
+            finished_all = Err(e);
         }
     }
+    stepped?;
+    finished_all?;
     // Queue state after the pass, per destination.
     let finished = pass.clock.now();
     let mut done = true;
@@ -1015,7 +1117,16 @@ pub struct Dhis2Route {
     settings: Dhis2Settings,
     credentials: Credentials,
     plan: Option<VecDeque<Vec<DueRow>>>,
+    /// The last form planned: the next chunk starts after it.
+    cursor: Option<String>,
+    /// The last chunk was full: more may be due after the cursor.
+    more: bool,
 }
+
+/// Forms planned at a time: the plan holds their contents and values in
+/// memory, so a long queue is planned in chunks (each costs at most one
+/// partly filled batch per data set).
+const PLAN_CHUNK: usize = 2_000;
 
 impl std::fmt::Debug for Dhis2Route {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1047,6 +1158,8 @@ impl Dhis2Route {
             settings,
             credentials,
             plan: None,
+            cursor: None,
+            more: false,
         }
     }
 
@@ -1138,7 +1251,18 @@ impl Dhis2Route {
     fn plan(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<(), Error> {
         let now = pass.clock.now();
         supersede_stale_in_flight(&mut pass.conn, now, Destination::Dhis2)?;
-        let rows = due_rows(&pass.conn, Destination::Dhis2, now)?;
+        let rows = due_rows(
+            &pass.conn,
+            Destination::Dhis2,
+            now,
+            RowSelect {
+                content: true,
+                after: self.cursor.as_deref(),
+                limit: Some(PLAN_CHUNK),
+            },
+        )?;
+        self.more = rows.len() == PLAN_CHUNK;
+        self.cursor = rows.last().map(|r| r.submission_id.clone());
         let mut items = Vec::new();
         let mut kept = Vec::new();
         for row in rows {
@@ -1209,7 +1333,13 @@ impl Dhis2Route {
         }
         let probe = gzip_bytes(br#"{"dataValues":[]}"#);
         let req = self.request("/api/dataValueSets?dryRun=true", probe);
-        let (_, result) = pass.send(Destination::Dhis2, &req, b"(gzip probe, dry run)", report)?;
+        let result = pass.send(
+            Destination::Dhis2,
+            &req,
+            b"(gzip probe, dry run)",
+            &[],
+            report,
+        )?;
         let answer = match result {
             // An empty dry run that was understood is a success; a server
             // that did not inflate the body fails to parse it (an ERROR
@@ -1251,12 +1381,7 @@ impl Dhis2Route {
             body.clone()
         };
         let req = self.request(path, wire);
-        let (exchange, result) = pass.send(Destination::Dhis2, &req, &body, report)?;
-        {
-            let tx = pass.conn.transaction()?;
-            link_exchange(&tx, exchange, rows)?;
-            tx.commit()?;
-        }
+        let result = pass.send(Destination::Dhis2, &req, &body, rows, report)?;
         let now = pass.clock.now();
         Ok(match result {
             Err(e) => Err(BatchOutcome::Retry { why: e.message, retry_after: None }),
@@ -1397,7 +1522,12 @@ impl Route for Dhis2Route {
         if self.plan.is_none() {
             self.plan(pass, report)?;
         }
-        let Some(batch) = self.plan.as_mut().and_then(VecDeque::pop_front) else {
+        let mut batch = self.plan.as_mut().and_then(VecDeque::pop_front);
+        while batch.is_none() && self.more {
+            self.plan(pass, report)?;
+            batch = self.plan.as_mut().and_then(VecDeque::pop_front);
+        }
+        let Some(batch) = batch else {
             return Ok(Step::Idle);
         };
         let now = pass.clock.now();

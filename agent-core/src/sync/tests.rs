@@ -475,3 +475,16 @@ fn the_lease_of_a_process_that_no_longer_exists_is_taken_at_once() {
         1
     );
 }
+
+#[test]
+fn sign_in_answers_are_logged_without_their_tokens() {
+    let answer = br#"{"access_token":"abc123secret","token_type":"bearer","expires_in":1800}"#;
+    let logged = String::from_utf8_lossy(&without_tokens(answer)).into_owned();
+    assert!(!logged.contains("abc123secret"), "{logged}");
+    assert!(logged.contains("bearer"), "{logged}");
+    // Other answers are logged as they came.
+    assert_eq!(&*without_tokens(br#"{"ok":1}"#), br#"{"ok":1}"#);
+    // A token in an answer that is not a JSON object: nothing of it is logged.
+    let odd = String::from_utf8_lossy(&without_tokens(b"access_token=xyz789")).into_owned();
+    assert!(!odd.contains("xyz789"), "{odd}");
+}

@@ -146,6 +146,11 @@ struct Overdraw {
 /// (§5.1, upstream `StockCard.getLineItemsComparator`). Fails at the first
 /// point below zero.
 fn recompute(lines: &mut [Line]) -> Result<(), Overdraw> {
+    recompute_from(lines, 0)
+}
+
+/// [`recompute`] starting from a stock on hand of `start`.
+fn recompute_from(lines: &mut [Line], start: i64) -> Result<(), Overdraw> {
     lines.sort_by(|a, b| {
         (a.line.occurred_date, a.seq, a.priority, a.index).cmp(&(
             b.line.occurred_date,
@@ -154,7 +159,7 @@ fn recompute(lines: &mut [Line]) -> Result<(), Overdraw> {
             b.index,
         ))
     });
-    let mut soh: i64 = 0;
+    let mut soh: i64 = start;
     for l in lines.iter_mut() {
         let q = l.line.quantity;
         let next = match l.kind {
@@ -175,6 +180,33 @@ fn recompute(lines: &mut [Line]) -> Result<(), Overdraw> {
         soh = next;
     }
     Ok(())
+}
+
+/// A card's new ledger after an event.
+enum Ledgered {
+    /// The new lines all sort after the existing ones: only they are added.
+    Tail(Vec<Line>),
+    /// The whole card, re-ordered and recomputed.
+    Whole(Vec<Line>),
+}
+
+/// The usual case, in time linear in the event and not in the card: every
+/// new line sorts after the card's last line (its occurred date is not
+/// earlier, and its arrival number is the newest), so the existing lines
+/// keep their places and stock on hand, and the new lines are computed on
+/// from the last stock on hand. `Err` gives the lines back when the event is
+/// back-dated; then [`recompute`] orders the whole card.
+fn appended(old: &[Line], mut new: Vec<Line>) -> Result<Result<Vec<Line>, Overdraw>, Vec<Line>> {
+    let last = old.last();
+    if let Some(last) = last
+        && new
+            .iter()
+            .any(|l| l.line.occurred_date < last.line.occurred_date || l.seq <= last.seq)
+    {
+        return Err(new);
+    }
+    let start = last.map_or(0, |l| l.line.stock_on_hand);
+    Ok(recompute_from(&mut new, start).map(|()| new))
 }
 
 /// A line of an incoming event, as bound from JSON.
@@ -813,7 +845,8 @@ impl Service {
         let now = st.now();
         st.ledger.seq += 1;
         let seq = st.ledger.seq;
-        let mut touched: BTreeMap<Key, Vec<Line>> = BTreeMap::new();
+        // New lines per card; each card then gets its new ledger (below).
+        let mut incoming: BTreeMap<Key, Vec<Line>> = BTreeMap::new();
         for (index, l) in ev.lines.iter().enumerate() {
             let orderable = l.orderable_id.clone().unwrap_or_default();
             let reason = l.reason_id.as_deref().and_then(|id| refs.reason(id));
@@ -857,14 +890,7 @@ impl Service {
                 signature: ev.signature.clone(),
             };
             let k = key(&facility_id, &program_id, &orderable);
-            let lines = touched.entry(k.clone()).or_insert_with(|| {
-                st.ledger
-                    .cards
-                    .get(&k)
-                    .map(|c| c.lines.clone())
-                    .unwrap_or_default()
-            });
-            lines.push(Line {
+            incoming.entry(k).or_default().push(Line {
                 line,
                 kind,
                 seq,
@@ -872,46 +898,69 @@ impl Service {
                 index,
             });
         }
-        for (k, lines) in &mut touched {
-            if let Err(o) = recompute(lines) {
-                let code = refs
-                    .orderable(&k.2)
-                    .map_or(k.2.as_str(), |o| o.product_code.as_str());
-                return Err(if o.too_high {
-                    bad(
-                        "event.stockOnHand.exceed.upperLimit",
-                        &format!(
-                            "An operation from {} on product {code} would make the stock on hand exceed the upper limit ({} add {}).",
-                            o.occurred, o.previous, o.quantity
-                        ),
-                    )
-                } else {
-                    bad(
-                        "event.debit.quantity.exceed.stockOnHand",
-                        &format!(
-                            "An operation from {} on product {code} would make the stock on hand below zero ({} subtract {}). Check the stock card and the dates of the events.",
-                            o.occurred, o.previous, o.quantity
-                        ),
-                    )
-                });
-            }
+        let mut touched: BTreeMap<Key, Ledgered> = BTreeMap::new();
+        for (k, new_lines) in incoming {
+            let old = st.ledger.cards.get(&k).map_or(&[][..], |c| &c.lines[..]);
+            let result = match appended(old, new_lines) {
+                Ok(tail) => tail.map(Ledgered::Tail),
+                Err(new_lines) => {
+                    // Back-dated: the whole card is re-ordered and recomputed.
+                    let mut all = old.to_vec();
+                    all.extend(new_lines);
+                    recompute(&mut all).map(|()| Ledgered::Whole(all))
+                }
+            };
+            let o = match result {
+                Ok(l) => {
+                    touched.insert(k, l);
+                    continue;
+                }
+                Err(o) => o,
+            };
+            let code = refs
+                .orderable(&k.2)
+                .map_or(k.2.as_str(), |o| o.product_code.as_str());
+            return Err(if o.too_high {
+                bad(
+                    "event.stockOnHand.exceed.upperLimit",
+                    &format!(
+                        "An operation from {} on product {code} would make the stock on hand exceed the upper limit ({} add {}).",
+                        o.occurred, o.previous, o.quantity
+                    ),
+                )
+            } else {
+                bad(
+                    "event.debit.quantity.exceed.stockOnHand",
+                    &format!(
+                        "An operation from {} on product {code} would make the stock on hand below zero ({} subtract {}). Check the stock card and the dates of the events.",
+                        o.occurred, o.previous, o.quantity
+                    ),
+                )
+            });
         }
         // Commit.
-        for (k, lines) in touched {
-            let total = lines.len();
-            match st.ledger.cards.get_mut(&k) {
-                Some(card) => {
-                    // Lines are only ever added, so the card grew.
-                    st.ledger.lines += total - card.lines.len();
-                    card.lines = lines;
-                }
-                None => {
-                    let id = st.uuid();
-                    st.ledger.card_ids.insert(id.clone(), k.clone());
-                    st.ledger.lines += total;
-                    st.ledger.cards.insert(k, Card { id, lines });
-                }
+        for (k, ledgered) in touched {
+            if !st.ledger.cards.contains_key(&k) {
+                let id = st.uuid();
+                st.ledger.card_ids.insert(id.clone(), k.clone());
+                st.ledger.cards.insert(
+                    k.clone(),
+                    Card {
+                        id,
+                        lines: Vec::new(),
+                    },
+                );
             }
+            let Some(card) = st.ledger.cards.get_mut(&k) else {
+                continue;
+            };
+            // Lines are only ever added, so the card grows.
+            let before = card.lines.len();
+            match ledgered {
+                Ledgered::Tail(tail) => card.lines.extend(tail),
+                Ledgered::Whole(all) => card.lines = all,
+            }
+            st.ledger.lines += card.lines.len() - before;
         }
         if let Some(id) = &pi_id {
             st.ledger.physical_inventories.insert(id.clone());
@@ -1239,6 +1288,36 @@ mod tests {
         ];
         let o = recompute(&mut lines).err().unwrap();
         assert_eq!((o.previous, o.quantity), (0, 1));
+    }
+
+    #[test]
+    fn appending_gives_the_ledger_a_full_recompute_gives() {
+        let mut old = vec![
+            line("2026-01-10", 1, Kind::Credit, 0, 10),
+            line("2026-01-31", 1, Kind::Physical, 2, 8),
+        ];
+        recompute(&mut old).unwrap();
+        // Same day as the last line, later arrival: appended.
+        let new = vec![
+            line("2026-01-31", 2, Kind::Debit, 1, 3),
+            line("2026-02-28", 2, Kind::Credit, 0, 4),
+        ];
+        let tail = appended(&old, new.clone()).ok().unwrap().unwrap();
+        let mut all = old.clone();
+        all.extend(new);
+        recompute(&mut all).unwrap();
+        let soh = |ls: &[Line]| ls.iter().map(|l| l.line.stock_on_hand).collect::<Vec<_>>();
+        assert_eq!(soh(&all[2..]), soh(&tail));
+        assert_eq!(soh(&tail), vec![5, 9]);
+        // A debit beyond the stock fails on the fast path too.
+        let o = appended(&old, vec![line("2026-02-01", 3, Kind::Debit, 1, 9)])
+            .ok()
+            .unwrap()
+            .err()
+            .unwrap();
+        assert_eq!((o.previous, o.quantity), (8, 9));
+        // Back-dated: handed back for a full recompute.
+        assert!(appended(&old, vec![line("2026-01-20", 3, Kind::Debit, 1, 1)]).is_err());
     }
 
     #[test]
