@@ -978,12 +978,11 @@ impl<C: LmisClient> LmisRoute<C> {
         // A correction recorded during the pass supersedes this revision.
         let current: Option<String> = pass
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT d.state FROM deliveries d JOIN submissions s ON s.id = d.submission_id
                  WHERE d.submission_id = ?1 AND d.revision = ?2 AND d.destination = 'lmis' AND d.revision = s.latest_revision",
-                params![row.submission_id, row.revision],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![row.submission_id, row.revision], |r| r.get(0))
             .optional()?;
         if !matches!(
             current.as_deref(),
@@ -1239,7 +1238,7 @@ impl<C: LmisClient> LmisRoute<C> {
     ) -> Result<Result<Option<Draft>, Fail>, Error> {
         let earlier: Vec<(u32, String, bool, String)> = pass
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT d.revision, d.state, d.unknown_outcome OR d.state = 'in_flight', v.content FROM deliveries d
                  JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
                  WHERE d.submission_id = ?1 AND d.destination = 'lmis' AND d.revision < ?2 ORDER BY d.revision",
@@ -1323,10 +1322,10 @@ fn unreachable_lmis() -> crate::form::LmisTarget {
 }
 
 fn set_unknown(tx: &rusqlite::Transaction, r: &DueRow, v: bool) -> Result<(), Error> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE deliveries SET unknown_outcome = ?3 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
-        params![r.submission_id, r.revision, v],
-    )?;
+    )?
+    .execute(params![r.submission_id, r.revision, v])?;
     Ok(())
 }
 

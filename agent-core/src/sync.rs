@@ -523,11 +523,11 @@ pub fn set_state(
     detail: Option<&str>,
 ) -> Result<(), Error> {
     let (id, rev, dest) = key;
-    let from: String = tx.query_row(
-        "SELECT state FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-        params![id, rev, dest.as_str()],
-        |r| r.get(0),
-    )?;
+    let from: String = tx
+        .prepare_cached(
+            "SELECT state FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+        )?
+        .query_row(params![id, rev, dest.as_str()], |r| r.get(0))?;
     tx.prepare_cached(
         "UPDATE deliveries SET state = ?4, next_attempt_at = ?5, last_error = ?6, updated_at = ?7
          WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
@@ -637,10 +637,8 @@ pub fn destination_state(conn: &Connection, dest: Destination) -> Result<Destina
 }
 
 fn ensure_destination(conn: &Connection, dest: Destination) -> Result<(), Error> {
-    conn.execute(
-        "INSERT OR IGNORE INTO destinations (destination) VALUES (?1)",
-        [dest.as_str()],
-    )?;
+    conn.prepare_cached("INSERT OR IGNORE INTO destinations (destination) VALUES (?1)")?
+        .execute([dest.as_str()])?;
     Ok(())
 }
 
@@ -748,10 +746,11 @@ pub fn destination_failed(
 /// jittered times.
 pub fn destination_answered(conn: &Connection, dest: Destination) -> Result<(), Error> {
     ensure_destination(conn, dest)?;
-    let recovered = conn.execute(
-        "UPDATE destinations SET failures = 0, backoff_until = NULL WHERE destination = ?1 AND (failures > 0 OR backoff_until IS NOT NULL)",
-        [dest.as_str()],
-    )?;
+    let recovered = conn
+        .prepare_cached(
+            "UPDATE destinations SET failures = 0, backoff_until = NULL WHERE destination = ?1 AND (failures > 0 OR backoff_until IS NOT NULL)",
+        )?
+        .execute([dest.as_str()])?;
     if recovered > 0 {
         conn.execute(
             "UPDATE deliveries SET next_attempt_at = NULL
@@ -786,10 +785,10 @@ pub fn store_problems(
     problems: &[FieldProblem],
 ) -> Result<(), Error> {
     let (id, rev, dest) = key;
-    tx.execute(
+    tx.prepare_cached(
         "DELETE FROM field_problems WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-        params![id, rev, dest.as_str()],
-    )?;
+    )?
+    .execute(params![id, rev, dest.as_str()])?;
     for p in problems {
         tx.prepare_cached(
             "INSERT INTO field_problems (submission_id, revision, destination, field, code, server_message, advice)

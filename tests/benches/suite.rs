@@ -526,10 +526,10 @@ fn drain_section(out: &mut String, opts: &Opts) {
     let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
     let forms = FormSet::new(example_forms()).expect("forms");
     let facilities = example_facilities();
-    let dhis2 =
-        Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).expect("dhis2 mock");
-    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)
-        .expect("lmis mock");
+    // The simulated servers run in a child process (this program, started
+    // again with SUITE_ROLE=servers), so that this process's memory is the
+    // agent's alone.
+    let mut servers = ServerProcess::start();
     let db = dir.path().join("outbox.sqlite");
     let batch_max_values = 1000usize;
     let agent = Agent::open_parts(
@@ -540,12 +540,20 @@ fn drain_section(out: &mut String, opts: &Opts) {
     )
     .expect("agent")
     .with_dhis2(Dhis2Settings {
-        url: dhis2.url(),
+        url: servers.dhis2_url.clone(),
         batch_max_values,
         batch_max_bytes: 512 * 1024,
         gzip: None,
     })
-    .with_lmis(LmisSettings { url: lmis.url() });
+    .with_lmis(LmisSettings {
+        url: servers.lmis_url.clone(),
+    });
+    // Time inside requests, measured around the real HTTP client.
+    let timed = Arc::new(TimedTransport {
+        inner: UreqTransport::new(Timeouts::default()),
+        nanos: AtomicU64::new(0),
+    });
+    let agent = agent.with_transport(timed.clone());
 
     // Queue the forms; count what the contracts need.
     let mut stream = DraftStream::new(&forms, &facilities, n, opts.seed);
@@ -629,10 +637,10 @@ fn drain_section(out: &mut String, opts: &Opts) {
         .load(Ordering::SeqCst)
         .max(if reset_hwm { hwm } else { 0 });
 
-    let ds = dhis2.stats();
-    let ls = lmis.stats();
-    let stored_values = dhis2.values().len() as u64;
-    let events = lmis.events().len() as u64;
+    let counts = servers.counts();
+    let (ds, ls) = (&counts.dhis2, &counts.lmis);
+    let stored_values = counts.values;
+    let events = counts.events;
     let routes = exchanges_by_route(&db);
     let health = agent.health().expect("health");
     let undelivered: u64 = health
@@ -652,10 +660,10 @@ fn drain_section(out: &mut String, opts: &Opts) {
 (9 facility×form pairs), {} distinct months, oldest first, opening balances carried — queued by `Agent::submit` \
 ({:.1} s, not part of the drain). Then one agent (`open_parts`, `SystemClock`, DHIS2 `batch_max_values` \
 {batch_max_values}, `batch_max_bytes` 512 KiB, gzip probed) runs `sync` passes with a 1 h budget each until both \
-queues are empty. The simulated DHIS2 (2.40 family) and OpenLMIS run in the same process on 127.0.0.1; requests and \
-bytes (HTTP heads included) are the servers' own counters. Peak RSS: `/proc/self/clear_refs` = 5 before the drain, \
-then VmHWM after it and VmRSS sampled every 50 ms; it is the whole process, i.e. the agent **plus both simulated \
-servers** holding every value and stock event.\n",
+queues are empty. Requests and bytes (HTTP heads included) are the servers' own counters. The simulated DHIS2 (2.40 family) and OpenLMIS run in a \
+child process (this benchmark started again with `SUITE_ROLE=servers`) on 127.0.0.1, so that the agent's memory is \
+measured alone. Peak RSS of the agent's process: `/proc/self/clear_refs` = 5 before the drain, then VmHWM after it \
+and VmRSS sampled every 50 ms.\n",
         opts.seed,
         months.len(),
         fill_time.as_secs_f64()
@@ -714,15 +722,20 @@ reference-data request per facility×program to learn orderables/reasons: {lmis_
     );
     let _ = writeln!(
         out,
-        "| peak RSS of the process during the drain | {:.1} MB (before: {:.1} MB) | target ≤ 50 MB | {} |",
+        "| peak RSS of the agent's process during the drain | {:.1} MB (before: {:.1} MB) | target ≤ 50 MB | {} |",
         mb(peak_rss),
         mb(rss_before),
         ratio(mb(peak_rss), 50.0)
     );
-    let in_requests: f64 = routes.iter().map(|r| r.duration_ms as f64 / 1000.0).sum();
     let _ = writeln!(
         out,
-        "| time inside HTTP requests (agent-measured) / outside them | {in_requests:.1} s / {:.1} s | — | {:.0}% outside |",
+        "| peak RSS of the simulated servers' process (for reference) | {:.1} MB | — | — |",
+        mb(counts.servers_peak_kb),
+    );
+    let in_requests = timed.nanos.load(Ordering::SeqCst) as f64 / 1e9;
+    let _ = writeln!(
+        out,
+        "| time inside HTTP requests (measured around the HTTP client) / outside them | {in_requests:.1} s / {:.1} s | — | {:.0}% outside |",
         wall.as_secs_f64() - in_requests,
         100.0 * (wall.as_secs_f64() - in_requests) / wall.as_secs_f64()
     );
@@ -751,6 +764,150 @@ Check: DHIS2 holds {stored_values} of {total_values} values, OpenLMIS {events} o
     );
     route_table(out, &routes);
     let _ = writeln!(out);
+    servers.stop();
+}
+
+/// The real HTTP client, with the time spent inside it summed.
+struct TimedTransport {
+    inner: UreqTransport,
+    nanos: AtomicU64,
+}
+
+impl Transport for TimedTransport {
+    fn send(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<agent_core::http::HttpResponse, agent_core::http::TransportError> {
+        let t = Instant::now();
+        let r = self.inner.send(req);
+        self.nanos
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::SeqCst);
+        r
+    }
+}
+
+/// The simulated servers in a child process.
+struct ServerProcess {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    dhis2_url: String,
+    lmis_url: String,
+}
+
+/// What the servers counted, and hold.
+struct ServerCounts {
+    dhis2: ServerStats,
+    lmis: ServerStats,
+    values: u64,
+    events: u64,
+    servers_peak_kb: u64,
+}
+
+#[derive(Default)]
+struct ServerStats {
+    requests: u64,
+    bytes_in: u64,
+    bytes_out: u64,
+    peak_in_flight: u64,
+}
+
+impl ServerProcess {
+    fn start() -> ServerProcess {
+        use std::io::BufRead;
+        let exe = std::env::current_exe().expect("own path");
+        let mut child = std::process::Command::new(exe)
+            .env("SUITE_ROLE", "servers")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the servers' process");
+        let stdin = child.stdin.take();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("servers' address line");
+        let mut parts = line.split_whitespace().skip(1);
+        let dhis2_url = parts.next().expect("dhis2 url").to_string();
+        let lmis_url = parts.next().expect("lmis url").to_string();
+        ServerProcess {
+            child,
+            stdin,
+            stdout,
+            dhis2_url,
+            lmis_url,
+        }
+    }
+
+    fn counts(&mut self) -> ServerCounts {
+        use std::io::{BufRead, Write};
+        let stdin = self.stdin.as_mut().expect("servers' stdin");
+        writeln!(stdin, "counts").expect("ask the servers");
+        stdin.flush().expect("flush");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("servers' counts");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("counts JSON");
+        let n = |p: &str| {
+            v.pointer(p)
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        };
+        let stats = |k: &str| ServerStats {
+            requests: n(&format!("/{k}/requests")),
+            bytes_in: n(&format!("/{k}/bytes_in")),
+            bytes_out: n(&format!("/{k}/bytes_out")),
+            peak_in_flight: n(&format!("/{k}/peak_in_flight")),
+        };
+        ServerCounts {
+            dhis2: stats("dhis2"),
+            lmis: stats("lmis"),
+            values: n("/values"),
+            events: n("/events"),
+            servers_peak_kb: n("/peak_kb"),
+        }
+    }
+
+    fn stop(mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// The child's side: both simulated servers with the example forms and
+/// facilities; answers `counts` on stdin with one JSON line; stops at the
+/// end of stdin.
+fn serve_for_parent() {
+    use std::io::{BufRead, Write};
+    let forms = FormSet::new(example_forms()).expect("forms");
+    let facilities = example_facilities();
+    let dhis2 =
+        Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).expect("dhis2 mock");
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)
+        .expect("lmis mock");
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "READY {} {}", dhis2.url(), lmis.url()).expect("stdout");
+    out.flush().expect("flush");
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim() == "counts" {
+            let stats = |s: cli_sim::mock::faults::Stats| {
+                serde_json::json!({
+                    "requests": s.requests,
+                    "bytes_in": s.bytes_in,
+                    "bytes_out": s.bytes_out,
+                    "peak_in_flight": s.peak_in_flight,
+                })
+            };
+            let v = serde_json::json!({
+                "dhis2": stats(dhis2.stats()),
+                "lmis": stats(lmis.stats()),
+                "values": dhis2.values().len(),
+                "events": lmis.events().len(),
+                "peak_kb": status_kb("VmHWM:"),
+            });
+            writeln!(out, "{v}").expect("stdout");
+            out.flush().expect("flush");
+        }
+    }
     dhis2.stop();
     lmis.stop();
 }
@@ -1253,6 +1410,10 @@ submit p99 {}, status p50 {}, list all {}, list pending {}, health {}, bytes/for
 // ---------------------------------------------------------------- main
 
 fn main() {
+    if std::env::var("SUITE_ROLE").as_deref() == Ok("servers") {
+        serve_for_parent();
+        return;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |name: &str| {
         args.iter()
