@@ -55,6 +55,9 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
     /// True when the body was longer than the cap and was cut.
     pub truncated: bool,
+    /// Bytes of the body as they travelled: smaller than `body` when the
+    /// server compressed it (`Content-Encoding: gzip`). Data use counts these.
+    pub wire_bytes: u64,
 }
 
 impl HttpResponse {
@@ -207,6 +210,15 @@ impl Transport for UreqTransport {
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
+        // Compressed answers save most of the download on a slow link
+        // (DHIS2's import summaries, OpenLMIS reference data).
+        if !req
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("accept-encoding"))
+        {
+            builder = builder.header("Accept-Encoding", "gzip");
+        }
         let request = builder.body(req.body.clone()).map_err(|e| TransportError {
             kind: TransportErrorKind::Other,
             maybe_sent: false,
@@ -214,7 +226,7 @@ impl Transport for UreqTransport {
         })?;
         let mut resp = self.agent.run(request).map_err(classify)?;
         let status = resp.status().as_u16();
-        let headers = resp
+        let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
             .map(|(k, v)| {
@@ -224,33 +236,50 @@ impl Transport for UreqTransport {
                 )
             })
             .collect();
-        let mut body = Vec::new();
-        let mut truncated = false;
+        let mut raw = Vec::new();
         let reader = resp
             .body_mut()
             .with_config()
             .limit(MAX_RESPONSE_BYTES + 1)
             .reader();
         use std::io::Read;
-        match reader.take(MAX_RESPONSE_BYTES + 1).read_to_end(&mut body) {
-            Ok(_) => {}
-            Err(e) => {
+        if let Err(e) = reader.take(MAX_RESPONSE_BYTES + 1).read_to_end(&mut raw) {
+            return Err(TransportError {
+                kind: TransportErrorKind::Broken,
+                maybe_sent: true,
+                message: format!("the answer was cut off ({e})"),
+            });
+        }
+        let wire_bytes = raw.len() as u64;
+        let gzipped = headers
+            .iter()
+            .any(|(k, v)| k == "content-encoding" && v.trim().eq_ignore_ascii_case("gzip"));
+        let mut body = if gzipped {
+            // Inflated here, not by ureq, so that data use counts the bytes
+            // that travelled. Capped like a plain answer.
+            let mut out = Vec::new();
+            let decoder = flate2::read::MultiGzDecoder::new(&raw[..]);
+            if let Err(e) = decoder.take(MAX_RESPONSE_BYTES + 1).read_to_end(&mut out) {
                 return Err(TransportError {
                     kind: TransportErrorKind::Broken,
                     maybe_sent: true,
-                    message: format!("the answer was cut off ({e})"),
+                    message: format!("the compressed answer could not be read ({e})"),
                 });
             }
-        }
-        if body.len() as u64 > MAX_RESPONSE_BYTES {
+            out
+        } else {
+            raw
+        };
+        let truncated = body.len() as u64 > MAX_RESPONSE_BYTES;
+        if truncated {
             body.truncate(MAX_RESPONSE_BYTES as usize);
-            truncated = true;
         }
         Ok(HttpResponse {
             status,
             headers,
             body,
             truncated,
+            wire_bytes,
         })
     }
 }
@@ -334,6 +363,7 @@ mod tests {
             headers: vec![("retry-after".into(), v.into())],
             body: vec![],
             truncated: false,
+            wire_bytes: 0,
         };
         assert_eq!(r("120").retry_after(now), Some(Duration::from_secs(120)));
         assert_eq!(

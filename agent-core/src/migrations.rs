@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_outbox", include_str!("../migrations/0001_outbox.sql")),
     ("0002_sync", include_str!("../migrations/0002_sync.sql")),
     ("0003_lmis", include_str!("../migrations/0003_lmis.sql")),
+    ("0004_totals", include_str!("../migrations/0004_totals.sql")),
 ];
 
 /// The schema version this build writes.

@@ -291,12 +291,12 @@ impl Pass<'_> {
         report.bytes_sent += req.body.len() as u64;
         let (status, body, err, received) = match &result {
             Ok(r) => {
-                report.bytes_received += r.body.len() as u64;
+                report.bytes_received += r.wire_bytes;
                 (
                     Some(r.status),
                     Some(cap_text(&without_tokens(&r.body), 64 * 1024)),
                     None,
-                    r.body.len() as i64,
+                    r.wire_bytes as i64,
                 )
             }
             Err(e) => (None, None, Some(e.message.clone()), 0),

@@ -1274,6 +1274,7 @@ struct Level {
     list_all: Duration,
     list_pending: Duration,
     health: Duration,
+    health_history: Duration,
     bytes_per_form: u64,
 }
 
@@ -1338,6 +1339,34 @@ fn scale_section(out: &mut String, opts: &Opts) {
             agent.list(Some(DeliveryState::Pending), 50).expect("list")
         });
         let he = timed(20, |_| agent.health().expect("health"));
+        // A device's usual outbox: its history delivered, a backlog of the
+        // last {measured} forms. Deliveries are marked in SQL (the schema's
+        // triggers keep the totals, as when the sync engine marks them),
+        // health is timed, and the marks are undone.
+        let history = Connection::open(&db).expect("db");
+        let first_recent = &ids[ids.len() - measured];
+        history
+            .execute(
+                "UPDATE deliveries SET state = 'delivered' WHERE state = 'pending' AND submission_id < ?1",
+                [first_recent],
+            )
+            .expect("mark history delivered");
+        let hh = timed(20, |_| agent.health().expect("health"));
+        let backlog: u64 = agent
+            .health()
+            .expect("health")
+            .counts
+            .iter()
+            .filter(|c| c.state == DeliveryState::Pending)
+            .map(|c| c.count)
+            .sum();
+        assert_eq!(backlog, 2 * measured as u64, "two destinations per form");
+        history
+            .execute(
+                "UPDATE deliveries SET state = 'pending' WHERE state = 'delivered'",
+                [],
+            )
+            .expect("undo");
         results.push(Level {
             held,
             fill_secs,
@@ -1348,6 +1377,7 @@ fn scale_section(out: &mut String, opts: &Opts) {
             list_all: percentile(&la, 0.5),
             list_pending: percentile(&lp, 0.5),
             health: percentile(&he, 0.5),
+            health_history: percentile(&hh, 0.5),
             bytes_per_form: db_bytes(&db) / ids.len() as u64,
         });
     }
@@ -1359,17 +1389,20 @@ fn scale_section(out: &mut String, opts: &Opts) {
 loop with realistic forms (`DraftGen`, 100 generated facilities × 2 example forms, distinct months, oldest first). At \
 each size: {measured} more submits timed one by one (p50/p99), then `status(id)` of 500 random stored ids (p50/p99), \
 `list(None, 50)` and `list(Some(Pending), 50)` (median of 50), `health()` (median of 20), all at size + {measured}; \
-bytes per stored form = (db + WAL) / forms held. Reference for the ratios: the smallest size.\n"
+bytes per stored form = (db + WAL) / forms held. `health()` is timed twice: with every form pending (a backlog as \
+large as the outbox: it counts the backlog) and as on a device with its history delivered and the last {measured} \
+forms pending (deliveries marked in SQL, the schema's triggers keeping the totals as when the sync engine marks \
+them; undone afterwards). Reference for the ratios: the smallest size.\n"
     );
     let _ = writeln!(
         out,
-        "| forms held | fill (forms, time) | submit p50 | submit p99 | status p50 / p99 | list all (50) | list pending (50) | health | db bytes/form |"
+        "| forms held | fill (forms, time) | submit p50 | submit p99 | status p50 / p99 | list all (50) | list pending (50) | health, all pending | health, history delivered | db bytes/form |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for l in &results {
         let _ = writeln!(
             out,
-            "| {} | {} in {:.1} s ({:.0}/s) | {:.3} ms | {:.3} ms | {:.3} / {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {} |",
+            "| {} | {} in {:.1} s ({:.0}/s) | {:.3} ms | {:.3} ms | {:.3} / {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {} |",
             l.held,
             l.filled,
             l.fill_secs,
@@ -1385,6 +1418,7 @@ bytes per stored form = (db + WAL) / forms held. Reference for the ratios: the s
             ms(l.list_all),
             ms(l.list_pending),
             ms(l.health),
+            ms(l.health_history),
             l.bytes_per_form
         );
     }
@@ -1392,7 +1426,8 @@ bytes per stored form = (db + WAL) / forms held. Reference for the ratios: the s
         let _ = writeln!(
             out,
             "\nRatios largest / smallest size ({} vs {} forms; a flat cost is 1, a log cost about {:.1}): submit p50 {}, \
-submit p99 {}, status p50 {}, list all {}, list pending {}, health {}, bytes/form {}.\n",
+submit p99 {}, status p50 {}, list all {}, list pending {}, health all pending {}, health history delivered {}, \
+bytes/form {}.\n",
             lastl.held,
             first.held,
             ((lastl.held + measured) as f64).ln() / ((first.held + measured) as f64).ln(),
@@ -1402,6 +1437,7 @@ submit p99 {}, status p50 {}, list all {}, list pending {}, health {}, bytes/for
             ratio(ms(lastl.list_all), ms(first.list_all)),
             ratio(ms(lastl.list_pending), ms(first.list_pending)),
             ratio(ms(lastl.health), ms(first.health)),
+            ratio(ms(lastl.health_history), ms(first.health_history)),
             ratio(lastl.bytes_per_form as f64, first.bytes_per_form as f64)
         );
     }

@@ -136,3 +136,74 @@ fn unknown_fields_in_an_answer_are_ignored() {
     let (state, why) = outcome_of(answer);
     assert_eq!(state, DeliveryState::Delivered, "{why}");
 }
+
+/// A proxy that compresses answers (nginx `gzip on`): the agent asks for it,
+/// inflates the answer itself, and counts the compressed bytes as data use;
+/// a broken compressed answer is a failed request, not a crash.
+#[test]
+fn compressed_answers_are_inflated_and_counted_as_they_travelled() {
+    use agent_core::http::{HttpRequest, Timeouts, Transport, UreqTransport};
+    // A real import summary (contract fixture).
+    let summary = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../agent-core/tests/fixtures/dhis2/data_value_set_success.json"),
+    )
+    .unwrap();
+    let body = summary.clone();
+    let handler: Handler = Arc::new(move |_req| Response {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: body.clone(),
+    });
+    let server = Server::start(ServerConfig::default(), handler).unwrap();
+    let t = UreqTransport::new(Timeouts::default());
+    let get = |accept: Option<&str>| {
+        let mut headers = vec![];
+        if let Some(a) = accept {
+            headers.push(("Accept-Encoding".to_string(), a.to_string()));
+        }
+        t.send(&HttpRequest {
+            method: "GET",
+            url: format!("{}/api/x", server.url()),
+            headers,
+            body: vec![],
+        })
+        .unwrap()
+    };
+    // By default the agent accepts gzip: the body arrives inflated, the wire
+    // bytes are the compressed ones.
+    let r = get(None);
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    assert_eq!(r.body, summary);
+    assert!(
+        r.wire_bytes < summary.len() as u64,
+        "{} compressed vs {} plain",
+        r.wire_bytes,
+        summary.len()
+    );
+    // A client that does not accept it gets the plain body.
+    let r = get(Some("identity"));
+    assert_eq!(r.header("content-encoding"), None);
+    assert_eq!(r.wire_bytes, summary.len() as u64);
+
+    // A body labelled gzip that is not: a broken answer, in words.
+    let handler: Handler = Arc::new(|_req| Response {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Content-Encoding".into(), "gzip".into()),
+        ],
+        body: b"{\"status\":\"SUCCESS\"} this is not gzip".to_vec(),
+    });
+    let bad = Server::start(ServerConfig::default(), handler).unwrap();
+    let e = t
+        .send(&HttpRequest {
+            method: "GET",
+            url: format!("{}/api/x", bad.url()),
+            headers: vec![],
+            body: vec![],
+        })
+        .unwrap_err();
+    assert!(e.message.contains("compressed answer"), "{}", e.message);
+    assert!(e.maybe_sent);
+}

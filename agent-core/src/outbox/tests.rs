@@ -336,3 +336,124 @@ fn durability_settings_are_on() {
         .unwrap();
     assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
 }
+
+/// Health's counts, as a full scan would give them.
+fn counts_by_scan(conn: &Connection) -> Vec<StateCount> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT d.destination, d.state, COUNT(*) FROM deliveries d
+             JOIN submissions s ON s.id = d.submission_id AND s.latest_revision = d.revision
+             GROUP BY d.destination, d.state ORDER BY d.destination, d.state",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })
+    .unwrap()
+    .map(|r| {
+        let (d, s, n) = r.unwrap();
+        StateCount {
+            destination: d.parse().unwrap(),
+            state: s.parse().unwrap(),
+            count: n as u64,
+        }
+    })
+    .collect()
+}
+
+#[test]
+fn health_totals_match_a_full_count_through_outcomes_and_corrections() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut conn, _) = open(&dir.path().join("o.sqlite"), t0()).unwrap();
+    let mut rng = fastrand::Rng::with_seed(11);
+    let states = [
+        "pending",
+        "in_flight",
+        "delivered",
+        "rejected",
+        "superseded",
+        "waiting",
+    ];
+    let mut ids: Vec<String> = Vec::new();
+    for step in 0..400 {
+        match rng.u8(0..10) {
+            // A new form.
+            0..=2 => {
+                let id = format!("s-{step:04}");
+                let hash = sha256_hex(id.as_bytes());
+                let period = format!("2026{:02}", 1 + step % 12);
+                let mut r = new_rev(&id, &hash, &id, t0());
+                r.period = &period;
+                let facility = format!("HP-{step}");
+                r.facility = &facility;
+                let tx = conn.transaction().unwrap();
+                record(&tx, &r).unwrap();
+                tx.commit().unwrap();
+                ids.push(id);
+            }
+            // A correction of a form (a new revision; pending and waiting
+            // deliveries of older ones are superseded).
+            3..=4 if !ids.is_empty() => {
+                let id = ids[rng.usize(..ids.len())].clone();
+                let (facility, period): (String, String) = conn
+                    .query_row(
+                        "SELECT facility, period FROM submissions WHERE id = ?1",
+                        [&id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .unwrap();
+                let content = format!("{id}-{step}");
+                let hash = sha256_hex(content.as_bytes());
+                let mut r = new_rev(&content, &hash, "unused", t0());
+                r.facility = &facility;
+                r.period = &period;
+                let tx = conn.transaction().unwrap();
+                record(&tx, &r).unwrap();
+                tx.commit().unwrap();
+            }
+            // An outcome: any delivery (latest or not) to any state.
+            _ => {
+                let n: i64 = conn
+                    .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))
+                    .unwrap();
+                if n > 0 {
+                    let (id, rev, dest): (String, u32, String) = conn
+                        .query_row(
+                            "SELECT submission_id, revision, destination FROM deliveries
+                             ORDER BY submission_id, revision, destination LIMIT 1 OFFSET ?1",
+                            [rng.i64(0..n)],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        )
+                        .unwrap();
+                    conn.execute(
+                        "UPDATE deliveries SET state = ?4 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+                        params![id, rev, dest, states[rng.usize(..states.len())]],
+                    )
+                    .unwrap();
+                }
+            }
+        }
+        let h = health(&conn, t0()).unwrap();
+        assert_eq!(h.counts, counts_by_scan(&conn), "after step {step}");
+        assert_eq!(h.submissions, ids.len() as u64);
+    }
+    // Corrections and both counted states did occur.
+    let totals: i64 = conn
+        .query_row("SELECT COALESCE(SUM(n), 0) FROM delivery_totals", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(totals > 0);
+    let corrected: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM submissions WHERE latest_revision > 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(corrected > 0);
+}

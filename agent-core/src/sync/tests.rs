@@ -52,6 +52,7 @@ fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
         headers: vec![],
         body: body.as_bytes().to_vec(),
         truncated: false,
+        wire_bytes: body.len() as u64,
     })
 }
 
@@ -242,6 +243,7 @@ fn transient_failures_back_off_with_jitter_and_honour_retry_after() {
             headers: vec![("retry-after".into(), "600".into())],
             body: b"<html>busy</html>".to_vec(),
             truncated: false,
+            wire_bytes: 17,
         })
     });
     let w = world(1, t);

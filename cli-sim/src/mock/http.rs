@@ -173,6 +173,10 @@ pub struct ServerConfig {
     pub keep_alive: Duration,
     /// The faults at start.
     pub faults: FaultConfig,
+    /// Compress answers for clients that accept gzip, as the nginx in front
+    /// of a DHIS2 or OpenLMIS server does (`gzip on` with JSON among
+    /// `gzip_types`, e.g. dhis2/docker-compose's `nginx.conf`).
+    pub gzip_responses: bool,
 }
 
 impl Default for ServerConfig {
@@ -183,8 +187,46 @@ impl Default for ServerConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             keep_alive: Duration::from_secs(5),
             faults: FaultConfig::default(),
+            gzip_responses: true,
         }
     }
+}
+
+/// nginx's default `gzip_min_length`: shorter bodies travel as they are.
+const GZIP_MIN_LENGTH: usize = 20;
+
+/// The answer as nginx's gzip filter would send it to this request: JSON and
+/// text bodies compressed when the client accepts gzip.
+fn gzip_for(request: &Request, response: Response) -> Response {
+    let accepts = request.header("accept-encoding").is_some_and(|v| {
+        v.split(',').any(|e| {
+            e.split(';')
+                .next()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case("gzip"))
+        })
+    });
+    let compressible = response.headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("content-type")
+            && (v.starts_with("application/json") || v.starts_with("text/"))
+    });
+    let encoded = response
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-encoding"));
+    if !accepts || !compressible || encoded || response.body.len() < GZIP_MIN_LENGTH {
+        return response;
+    }
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
+    if enc.write_all(&response.body).is_err() {
+        return response;
+    }
+    let Ok(body) = enc.finish() else {
+        return response;
+    };
+    Response { body, ..response }
+        .with_header("Content-Encoding", "gzip")
+        .with_header("Vary", "Accept-Encoding")
 }
 
 /// What the acceptor, the workers and the handle share.
@@ -197,6 +239,8 @@ struct Shared {
     keep_alive: Duration,
     /// Accepted connections waiting for a worker.
     queued: AtomicUsize,
+    /// Compress answers (nginx's gzip filter).
+    gzip_responses: bool,
 }
 
 type Queue = Arc<Mutex<Receiver<(TcpStream, SocketAddr)>>>;
@@ -233,6 +277,7 @@ impl Server {
             max_body_bytes: config.max_body_bytes,
             keep_alive: config.keep_alive,
             queued: AtomicUsize::new(0),
+            gzip_responses: config.gzip_responses,
         });
         let (tx, rx) = mpsc::sync_channel(QUEUE_LEN);
         let rx: Queue = Arc::new(Mutex::new(rx));
@@ -848,7 +893,11 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
             if faults.latency_ms > 0 {
                 std::thread::sleep(Duration::from_millis(faults.latency_ms));
             }
-            response
+            if shared.gzip_responses {
+                gzip_for(&request, response)
+            } else {
+                response
+            }
         };
         let bandwidth = if admin {
             0
