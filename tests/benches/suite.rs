@@ -1140,6 +1140,78 @@ fn badlink_section(out: &mut String, opts: &Opts) {
             agent_runs[r as usize].secs
         );
     }
+    // Several forms in one sync (a health post's month: five forms of the
+    // 40-field form, months not used above), after a warm-up form: the
+    // fixed cost of a request (HTTP heads, the import summary) is shared.
+    const TOGETHER: usize = 5;
+    let together = {
+        let minimal_gzip = |draft: &Draft, period: &Period| {
+            let (rows, _) = agent_core::dhis2::values_of(&def, draft);
+            let v = serde_json::json!({
+                "dataSet": def.dhis2.data_set,
+                "period": period.dhis2_id(),
+                "orgUnit": ou,
+                "dataValues": rows.iter().map(|v| serde_json::json!({
+                    "dataElement": v.data_element,
+                    "categoryOptionCombo": v.category_option_combo,
+                    "value": v.value,
+                })).collect::<Vec<_>>(),
+            });
+            gzip_bytes(&serde_json::to_vec(&v).expect("json")).len()
+        };
+        let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
+        let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, opts.seed).expect("proxy");
+        let clock = Arc::new(FixedClock::new(Utc::now()));
+        let agent = Agent::open_parts(
+            &dir.path().join("outbox.sqlite"),
+            forms.clone(),
+            facilities.clone(),
+            clock.clone(),
+        )
+        .expect("agent")
+        .with_dhis2(Dhis2Settings {
+            url: proxy.url(),
+            batch_max_values: 1000,
+            batch_max_bytes: 512 * 1024,
+            gzip: None,
+        });
+        let until_done = || {
+            for _ in 0..50 {
+                let report = agent
+                    .sync(SyncBudget::time(Duration::from_secs(600)), &creds, false)
+                    .expect("sync");
+                match report.call_again_at {
+                    _ if report.done => return,
+                    Some(t) if t > clock.now() => clock.set(t),
+                    Some(_) => {}
+                    None => return,
+                }
+            }
+        };
+        let mut period = last;
+        for _ in 0..(2 * runs + 1) {
+            period = period.previous();
+        }
+        let warm = g.draft(&def, &facility.code, &period.iso(), &BTreeMap::new());
+        agent.submit(&warm, true).expect("submit");
+        until_done();
+        let before = proxy.stats();
+        let mut minimal = 0usize;
+        for _ in 0..TOGETHER {
+            period = period.previous();
+            let d = g.draft(&def, &facility.code, &period.iso(), &BTreeMap::new());
+            minimal += minimal_gzip(&d, &period);
+            agent.submit(&d, true).expect("submit");
+        }
+        until_done();
+        let after = proxy.stats();
+        (
+            (after.bytes_up + after.bytes_down - before.bytes_up - before.bytes_down) as f64
+                / TOGETHER as f64,
+            minimal as f64 / TOGETHER as f64,
+            after.exchanges - before.exchanges,
+        )
+    };
     let med = |v: &[Run], f: &dyn Fn(&Run) -> f64| median(v.iter().map(f).collect());
     let a_t = med(&agent_runs, &|r| r.secs);
     let w_t = med(&web_runs, &|r| r.secs);
@@ -1220,6 +1292,14 @@ Bytes: what the proxy forwarded in both directions, HTTP heads included. Median 
         "| bytes per form sent by the agent | {a_up:.0} | {} | {} |",
         min_payload.1,
         ratio(a_up, min_payload.1 as f64)
+    );
+    let _ = writeln!(
+        out,
+        "| bytes per form on the wire, both ways, {TOGETHER} forms in one sync ({} requests) | {:.0} | {:.0} (mean gzip of each form's minimal JSON) | {} (target ≤ 1.5) |",
+        together.2,
+        together.0,
+        together.1,
+        ratio(together.0, together.1)
     );
     let _ = writeln!(
         out,
