@@ -322,6 +322,41 @@ fn upgrading_a_first_schema_database_equals_a_fresh_one() {
 }
 
 #[test]
+fn upgrading_to_schema_four_counts_what_was_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.sqlite");
+    let mut conn = Connection::open(&old).unwrap();
+    configure(&conn).unwrap();
+    migrations::migrate_to(&mut conn, 3).unwrap();
+    record_one(&mut conn, r#"{"a":1}"#, "s-1", t0());
+    // A correction of s-1 (revision 2), and a second form.
+    record_one(&mut conn, r#"{"a":2}"#, "unused", t0());
+    let mut second = new_rev(r#"{"b":1}"#, "hash-b", "s-2", t0());
+    second.period = "202609";
+    let tx = conn.transaction().unwrap();
+    record(&tx, &second).unwrap();
+    tx.commit().unwrap();
+    conn.execute(
+        "UPDATE deliveries SET state = 'delivered' WHERE destination = 'dhis2'",
+        [],
+    )
+    .unwrap();
+    let before = counts_by_scan(&conn);
+    drop(conn);
+    let (upgraded, _) = open(&old, t0()).unwrap();
+    let h = health(&upgraded, t0()).unwrap();
+    assert_eq!(h.submissions, 2);
+    assert_eq!(h.counts, before);
+    assert!(
+        h.counts
+            .iter()
+            .any(|c| c.state == DeliveryState::Delivered && c.count == 2),
+        "{:?}",
+        h.counts
+    );
+}
+
+#[test]
 fn durability_settings_are_on() {
     let dir = tempfile::tempdir().unwrap();
     let (conn, _) = open(&dir.path().join("o.sqlite"), t0()).unwrap();
