@@ -698,7 +698,8 @@ pub struct DataUse {
     pub requests: u64,
     /// Bytes sent (request bodies as sent, after compression; all time).
     pub bytes_sent: u64,
-    /// Bytes received (answer bodies; all time).
+    /// Bytes received (answer bodies as they travelled, compressed when
+    /// the server compressed them; all time).
     pub bytes_received: u64,
     /// Bytes sent and received in the last 30 days.
     pub bytes_last_30_days: u64,
