@@ -958,6 +958,24 @@ fn form40() -> FormDefinition {
     }
 }
 
+/// The least a form's service part needs on the wire: the dataValueSet JSON
+/// in its header form (one data set, period and org unit; each value its
+/// data element, option combo and value), before gzip.
+fn minimal_payload(def: &FormDefinition, draft: &Draft, period: &Period, ou: &str) -> Vec<u8> {
+    let (rows, _) = agent_core::dhis2::values_of(def, draft);
+    let v = serde_json::json!({
+        "dataSet": def.dhis2.data_set,
+        "period": period.dhis2_id(),
+        "orgUnit": ou,
+        "dataValues": rows.iter().map(|v| serde_json::json!({
+            "dataElement": v.data_element,
+            "categoryOptionCombo": v.category_option_combo,
+            "value": v.value,
+        })).collect::<Vec<_>>(),
+    });
+    serde_json::to_vec(&v).expect("json")
+}
+
 struct Run {
     secs: f64,
     up: u64,
@@ -1005,17 +1023,7 @@ fn badlink_section(out: &mut String, opts: &Opts) {
         let (rows, _) = agent_core::dhis2::values_of(&def, &draft);
 
         // The minimal payload: the dataValueSet JSON of the form, gzip'd.
-        let minimal = serde_json::json!({
-            "dataSet": def.dhis2.data_set,
-            "period": period.dhis2_id(),
-            "orgUnit": ou,
-            "dataValues": rows.iter().map(|v| serde_json::json!({
-                "dataElement": v.data_element,
-                "categoryOptionCombo": v.category_option_combo,
-                "value": v.value,
-            })).collect::<Vec<_>>(),
-        });
-        let minimal = serde_json::to_vec(&minimal).expect("json");
+        let minimal = minimal_payload(&def, &draft, &period, &ou);
         min_payload = (minimal.len(), gzip_bytes(&minimal).len());
 
         // Agent: a fresh device; a first form syncs first (the one-time
@@ -1159,18 +1167,7 @@ fn badlink_section(out: &mut String, opts: &Opts) {
     const TOGETHER: usize = 5;
     let together = {
         let minimal_gzip = |draft: &Draft, period: &Period| {
-            let (rows, _) = agent_core::dhis2::values_of(&def, draft);
-            let v = serde_json::json!({
-                "dataSet": def.dhis2.data_set,
-                "period": period.dhis2_id(),
-                "orgUnit": ou,
-                "dataValues": rows.iter().map(|v| serde_json::json!({
-                    "dataElement": v.data_element,
-                    "categoryOptionCombo": v.category_option_combo,
-                    "value": v.value,
-                })).collect::<Vec<_>>(),
-            });
-            gzip_bytes(&serde_json::to_vec(&v).expect("json")).len()
+            gzip_bytes(&minimal_payload(&def, draft, period, &ou)).len()
         };
         let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
         let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, opts.seed).expect("proxy");
