@@ -32,6 +32,15 @@ struct World {
 }
 
 fn world(version: VersionFamily, gzip: bool) -> World {
+    world_with(version, gzip, |_| {})
+}
+
+/// A world whose simulated DHIS2 is set up by `tweak` before it starts.
+fn world_with(
+    version: VersionFamily,
+    gzip: bool,
+    tweak: impl FnOnce(&mut Dhis2MockConfig),
+) -> World {
     let dir = tempfile::tempdir().unwrap();
     let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let forms = FormSet::load_dir(&schemas.join("forms")).unwrap();
@@ -39,6 +48,7 @@ fn world(version: VersionFamily, gzip: bool) -> World {
     let mut config = Dhis2MockConfig::from_forms(&forms, &facilities);
     config.version = version;
     config.gzip = gzip;
+    tweak(&mut config);
     let mock = Dhis2Mock::start(config, 0).unwrap();
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
     let agent = Agent::open_parts(
@@ -462,4 +472,78 @@ fn a_personal_access_token_is_sent_as_an_api_token() {
         1
     );
     assert_eq!(mock.values().len(), 15);
+}
+
+/// DHIS2 2.43 refuses a whole payload (`indexes: [-1]`) when one value names
+/// an org unit it does not know, without saying which form of a batch it
+/// was. The agent sends each form of that batch again on its own: the
+/// other forms are delivered, the one form is refused with the reason, and
+/// nothing is sent twice once it is known.
+#[test]
+fn a_batch_refused_whole_is_sent_again_form_by_form_and_only_the_bad_form_is_refused() {
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let facilities = FacilityMap::load(&schemas.join("facilities/example.json")).unwrap();
+    let missing = facilities.iter().next().unwrap().clone();
+    let missing_ou = missing.dhis2_org_unit.clone().unwrap();
+    let w = world_with(VersionFamily::V2_43, false, |c| {
+        c.org_units.retain(|(uid, _)| *uid != missing_ou);
+    });
+    let forms = w.record_month_of_forms();
+    let reports = w.sync_until_dhis2_empty(20);
+
+    let states = w.states(Destination::Dhis2);
+    assert_eq!(
+        states.get(&DeliveryState::Delivered),
+        Some(&16),
+        "{states:?}"
+    );
+    assert_eq!(states.get(&DeliveryState::Rejected), Some(&4), "{states:?}");
+    // Every value of the other facilities is held, none of the missing one.
+    let good: BTreeMap<String, Draft> = forms
+        .iter()
+        .filter(|(_, d)| d.facility != missing.code)
+        .map(|(id, d)| (id.clone(), d.clone()))
+        .collect();
+    assert_same(&w.held(), &w.expected(&good), "after sending alone");
+    // Each refused form says why, with DHIS2's code.
+    for (id, d) in &forms {
+        let st = w.agent.status(id).unwrap();
+        let dh = st
+            .destinations
+            .iter()
+            .find(|x| x.destination == Destination::Dhis2)
+            .unwrap();
+        if d.facility == missing.code {
+            assert_eq!(dh.state, DeliveryState::Rejected);
+            assert!(
+                dh.problems
+                    .iter()
+                    .any(|p| p.code.as_deref() == Some("E8103")
+                        && p.server_message.contains(&missing_ou)),
+                "{:?}",
+                dh.problems
+            );
+        } else {
+            assert_eq!(dh.state, DeliveryState::Delivered, "{id}");
+        }
+    }
+    // Requests: the batches that held a form of the missing facility were
+    // refused whole, then each of their forms went alone; a refused form is
+    // not sent again.
+    let requests: u32 = reports
+        .iter()
+        .filter_map(|r| r.destination(Destination::Dhis2))
+        .map(|d| d.requests)
+        .sum();
+    let again = w.sync();
+    let d = again.destination(Destination::Dhis2).unwrap();
+    assert_eq!((d.requests, d.queued), (0, 0), "{d:?}");
+    // At most: the gzip probe, the first batches (100 values each), then
+    // each form alone; at least more than one request per form.
+    let batches = w.expected(&forms).len().div_ceil(100);
+    assert!(
+        requests > 20 && requests as usize <= 1 + batches + 20,
+        "{requests} requests for 20 forms in {batches} batches"
+    );
+    lmis_untouched(&w);
 }
