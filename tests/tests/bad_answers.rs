@@ -185,6 +185,34 @@ fn compressed_answers_are_inflated_and_counted_as_they_travelled() {
     let r = get(Some("identity"));
     assert_eq!(r.header("content-encoding"), None);
     assert_eq!(r.wire_bytes, summary.len() as u64);
+    // A server with no compressing proxy (`--plain-answers`) answers plain.
+    let plain_body = summary.clone();
+    let handler: Handler = Arc::new(move |_req| Response {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: plain_body.clone(),
+    });
+    let plain = Server::start(
+        ServerConfig {
+            gzip_responses: false,
+            ..ServerConfig::default()
+        },
+        handler,
+    )
+    .unwrap();
+    let r = t
+        .send(&HttpRequest {
+            method: "GET",
+            url: format!("{}/api/x", plain.url()),
+            headers: vec![],
+            body: vec![],
+        })
+        .unwrap();
+    assert_eq!(r.header("content-encoding"), None);
+    assert_eq!(
+        (r.body.len() as u64, r.wire_bytes),
+        (summary.len() as u64, summary.len() as u64)
+    );
 
     // A body labelled gzip that is not: a broken answer, in words.
     let handler: Handler = Arc::new(|_req| Response {

@@ -268,6 +268,9 @@ pub struct Dhis2MockConfig {
     pub today: Option<NaiveDate>,
     /// HTTP worker threads.
     pub workers: usize,
+    /// Compress JSON answers for clients that accept gzip, as the nginx in
+    /// front of a DHIS2 does; `false` is a server answering plain.
+    pub gzip_responses: bool,
 }
 
 impl Default for Dhis2MockConfig {
@@ -282,6 +285,7 @@ impl Default for Dhis2MockConfig {
             seed: 1,
             today: None,
             workers: http::DEFAULT_WORKERS,
+            gzip_responses: true,
         }
     }
 }
@@ -591,6 +595,7 @@ impl Dhis2Mock {
                     seed: config.seed,
                     ..Default::default()
                 },
+                gzip_responses: config.gzip_responses,
                 ..ServerConfig::default()
             },
             handler,
@@ -2878,6 +2883,10 @@ pub struct MockDhis2Args {
     /// Do not inflate gzip bodies (like a server that does not sniff them).
     #[arg(long)]
     pub no_gzip: bool,
+    /// Answer uncompressed even to clients that accept gzip (a server with
+    /// no compressing proxy in front).
+    #[arg(long)]
+    pub plain_answers: bool,
     /// The form definitions folder the metadata is made from.
     #[arg(long)]
     pub forms: PathBuf,
@@ -2915,6 +2924,7 @@ pub fn run_cli(args: MockDhis2Args) -> std::io::Result<()> {
     config.tokens = args.tokens.clone();
     config.version = args.dhis2_version;
     config.gzip = !args.no_gzip;
+    config.gzip_responses = !args.plain_answers;
     config.seed = args.seed;
     let mock = Dhis2Mock::start(config, args.port)?;
     mock.faults().set(super::faults::FaultConfig {

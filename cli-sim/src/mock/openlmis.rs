@@ -273,6 +273,9 @@ pub struct OpenLmisMockConfig {
     pub today: Option<NaiveDate>,
     /// HTTP worker threads.
     pub workers: usize,
+    /// Compress JSON answers for clients that accept gzip, as the nginx of
+    /// an OpenLMIS deployment does; `false` is a server answering plain.
+    pub gzip_responses: bool,
 }
 
 impl Default for OpenLmisMockConfig {
@@ -294,6 +297,7 @@ impl Default for OpenLmisMockConfig {
             seed: 1,
             today: None,
             workers: http::DEFAULT_WORKERS,
+            gzip_responses: true,
         }
     }
 }
@@ -817,6 +821,7 @@ impl OpenLmisMock {
                     seed: config.seed,
                     ..FaultConfig::default()
                 },
+                gzip_responses: config.gzip_responses,
                 ..ServerConfig::default()
             },
             handler,

@@ -56,6 +56,10 @@ pub struct MockLmisArgs {
     /// A program id whose requisition template is stock based (repeatable).
     #[arg(long = "stock-based")]
     pub stock_based: Vec<String>,
+    /// Answer uncompressed even to clients that accept gzip (a server with
+    /// no compressing proxy in front).
+    #[arg(long)]
+    pub plain_answers: bool,
 }
 
 /// Runs the simulated OpenLMIS until the process is interrupted (Ctrl-C),
@@ -90,6 +94,7 @@ pub fn run_cli(args: MockLmisArgs) -> std::io::Result<()> {
         .unwrap_or_default();
     config.users = vec![(user.clone(), password.clone(), home)];
     config.stock_based_templates = args.stock_based.clone();
+    config.gzip_responses = !args.plain_answers;
     config.seed = args.seed;
     let mock = OpenLmisMock::start(config, args.port)?;
     mock.faults().set(FaultConfig {
@@ -181,6 +186,7 @@ mod tests {
             forms: dir.path().join("forms"),
             facilities: dir.path().join("facilities.json"),
             stock_based: Vec::new(),
+            plain_answers: false,
         };
         // The server runs until the test process ends.
         std::thread::spawn(move || run_cli(args));
