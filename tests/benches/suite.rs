@@ -976,6 +976,25 @@ fn minimal_payload(def: &FormDefinition, draft: &Draft, period: &Period, ou: &st
     serde_json::to_vec(&v).expect("json")
 }
 
+/// The agent of the bad-link section: DHIS2 only, through the shaped link,
+/// batches of up to 1000 values, gzip probed.
+fn link_agent(
+    db: &Path,
+    forms: &FormSet,
+    facilities: &FacilityMap,
+    clock: &Arc<FixedClock>,
+    url: &str,
+) -> Agent {
+    Agent::open_parts(db, forms.clone(), facilities.clone(), clock.clone())
+        .expect("agent")
+        .with_dhis2(Dhis2Settings {
+            url: url.to_string(),
+            batch_max_values: 1000,
+            batch_max_bytes: 512 * 1024,
+            gzip: None,
+        })
+}
+
 struct Run {
     secs: f64,
     up: u64,
@@ -1032,14 +1051,7 @@ fn badlink_section(out: &mut String, opts: &Opts) {
         let db = dir.path().join("outbox.sqlite");
         let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, seed).expect("proxy");
         let clock = Arc::new(FixedClock::new(Utc::now()));
-        let agent = Agent::open_parts(&db, forms.clone(), facilities.clone(), clock.clone())
-            .expect("agent")
-            .with_dhis2(Dhis2Settings {
-                url: proxy.url(),
-                batch_max_values: 1000,
-                batch_max_bytes: 512 * 1024,
-                gzip: None,
-            });
+        let agent = link_agent(&db, &forms, &facilities, &clock, &proxy.url());
         let sync_all = |clock: &FixedClock| -> (f64, f64, u32) {
             // Real time of the passes, plus the backoff the agent asked for
             // (not slept: the clock is moved to the instant asked).
@@ -1172,19 +1184,13 @@ fn badlink_section(out: &mut String, opts: &Opts) {
         let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
         let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, opts.seed).expect("proxy");
         let clock = Arc::new(FixedClock::new(Utc::now()));
-        let agent = Agent::open_parts(
+        let agent = link_agent(
             &dir.path().join("outbox.sqlite"),
-            forms.clone(),
-            facilities.clone(),
-            clock.clone(),
-        )
-        .expect("agent")
-        .with_dhis2(Dhis2Settings {
-            url: proxy.url(),
-            batch_max_values: 1000,
-            batch_max_bytes: 512 * 1024,
-            gzip: None,
-        });
+            &forms,
+            &facilities,
+            &clock,
+            &proxy.url(),
+        );
         let until_done = || {
             for _ in 0..50 {
                 let report = agent
