@@ -64,7 +64,8 @@ pub struct SubmissionDetail {
     pub revisions: Vec<StoredRevision>,
     /// Every state change.
     pub audit: Vec<AuditEntry>,
-    /// Every request sent for it and every answer.
+    /// Every request sent for it and every answer, for the last
+    /// [`crate::sync::EXCHANGE_RETENTION_DAYS`] days.
     pub exchanges: Vec<crate::outbox::ExchangeEntry>,
 }
 

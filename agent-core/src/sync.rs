@@ -594,6 +594,46 @@ pub fn mark_in_flight_tx(
     Ok(())
 }
 
+/// How long the exchange log keeps a request and its answer (bodies
+/// included). The audit trail and the data use per pass are kept for good.
+pub const EXCHANGE_RETENTION_DAYS: i64 = 90;
+
+/// Deletes the exchanges older than [`EXCHANGE_RETENTION_DAYS`], so that the
+/// log of a device reporting for years stays the size of its last months.
+/// Exchange ids grow with time, so the old ones are the first ones: the cost
+/// is the rows aged out since the last pass (at most a few thousand per
+/// call; the next pass takes the rest). Returns how many were deleted.
+pub fn prune_exchanges(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, Error> {
+    const STEP: i64 = 2_000;
+    let cutoff = ts(now - chrono::Duration::days(EXCHANGE_RETENTION_DAYS));
+    let first: Option<String> = conn
+        .prepare_cached("SELECT at FROM exchanges ORDER BY id LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    if first.is_none_or(|at| at >= cutoff) {
+        return Ok(0);
+    }
+    let oldest: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT id, at FROM exchanges ORDER BY id LIMIT ?1")?
+        .query_map([STEP], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let Some(through) = oldest
+        .iter()
+        .take_while(|(_, at)| *at < cutoff)
+        .map(|(id, _)| *id)
+        .last()
+    else {
+        return Ok(0);
+    };
+    outbox::commit_relaxed(conn, |tx| {
+        tx.prepare_cached("DELETE FROM exchange_items WHERE exchange_id <= ?1")?
+            .execute([through])?;
+        Ok(tx
+            .prepare_cached("DELETE FROM exchanges WHERE id <= ?1")?
+            .execute([through])? as u64)
+    })
+}
+
 /// Links an exchange to the items it carried.
 pub fn link_exchange(tx: &Transaction, exchange: i64, rows: &[&DueRow]) -> Result<(), Error> {
     for r in rows {
@@ -1101,6 +1141,7 @@ fn run_routes(
             ],
         )?;
     }
+    prune_exchanges(&mut pass.conn, finished)?;
     Ok(SyncReport {
         destinations: reports.into_values().collect(),
         done,

@@ -490,3 +490,40 @@ fn sign_in_answers_are_logged_without_their_tokens() {
     let odd = String::from_utf8_lossy(&without_tokens(b"access_token=xyz789")).into_owned();
     assert!(!odd.contains("xyz789"), "{odd}");
 }
+
+#[test]
+fn exchanges_older_than_the_retention_are_deleted_and_the_audit_stays() {
+    let t = Scripted::new(|_| success());
+    let w = world(10, t);
+    let old = w
+        .agent
+        .submit(&example_draft("HP-001", "2026-10"), true)
+        .unwrap()
+        .id;
+    w.sync();
+    assert_eq!(w.agent.inspect(&old).unwrap().exchanges.len(), 1);
+    // 60 days later a second form goes: both exchanges are still kept.
+    w.clock.advance(chrono::Duration::days(60));
+    let newer = w
+        .agent
+        .submit(&example_draft("HP-002", "2026-10"), true)
+        .unwrap()
+        .id;
+    w.sync();
+    assert_eq!(w.agent.inspect(&old).unwrap().exchanges.len(), 1);
+    // 91 days after the first: its exchange is gone, the second's is kept,
+    // the audit trail and the data use are whole.
+    w.clock.advance(chrono::Duration::days(31));
+    w.sync();
+    let detail = w.agent.inspect(&old).unwrap();
+    assert!(detail.exchanges.is_empty());
+    assert!(detail.audit.iter().any(|a| a.event == "delivered"));
+    assert_eq!(w.agent.inspect(&newer).unwrap().exchanges.len(), 1);
+    let u = w.agent.health().unwrap();
+    let d = u
+        .data_use
+        .iter()
+        .find(|u| u.destination == Some(Destination::Dhis2))
+        .unwrap();
+    assert_eq!(d.delivered, 2);
+}
