@@ -283,7 +283,7 @@ fn exchanges_by_route(db: &Path) -> Vec<RouteRow> {
 fn route_table(out: &mut String, rows: &[RouteRow]) {
     let _ = writeln!(
         out,
-        "| destination | request | count | body bytes sent | body bytes received | agent-side time (sum) |"
+        "| destination | request | count | body bytes sent | body bytes received | agent-side time (sum of whole ms as logged) |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for r in rows {

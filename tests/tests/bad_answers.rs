@@ -137,42 +137,55 @@ fn unknown_fields_in_an_answer_are_ignored() {
     assert_eq!(state, DeliveryState::Delivered, "{why}");
 }
 
+/// A server answering `body` with these headers to every request; its
+/// answers compressed for clients that accept gzip when `gzip_responses`.
+fn answering(headers: Vec<(String, String)>, body: Vec<u8>, gzip_responses: bool) -> Server {
+    let handler: Handler = Arc::new(move |_req| Response {
+        status: 200,
+        headers: headers.clone(),
+        body: body.clone(),
+    });
+    Server::start(
+        ServerConfig {
+            gzip_responses,
+            ..ServerConfig::default()
+        },
+        handler,
+    )
+    .unwrap()
+}
+
 /// A proxy that compresses answers (nginx `gzip on`): the agent asks for it,
 /// inflates the answer itself, and counts the compressed bytes as data use;
 /// a broken compressed answer is a failed request, not a crash.
 #[test]
 fn compressed_answers_are_inflated_and_counted_as_they_travelled() {
-    use agent_core::http::{HttpRequest, Timeouts, Transport, UreqTransport};
+    use agent_core::http::{
+        HttpRequest, HttpResponse, Timeouts, Transport, TransportError, UreqTransport,
+    };
     // A real import summary (contract fixture).
     let summary = std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../agent-core/tests/fixtures/dhis2/data_value_set_success.json"),
     )
     .unwrap();
-    let body = summary.clone();
-    let handler: Handler = Arc::new(move |_req| Response {
-        status: 200,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: body.clone(),
-    });
-    let server = Server::start(ServerConfig::default(), handler).unwrap();
+    let json = || vec![("Content-Type".to_string(), "application/json".to_string())];
     let t = UreqTransport::new(Timeouts::default());
-    let get = |accept: Option<&str>| {
-        let mut headers = vec![];
-        if let Some(a) = accept {
-            headers.push(("Accept-Encoding".to_string(), a.to_string()));
-        }
+    let get = |server: &Server, accept: Option<&str>| -> Result<HttpResponse, TransportError> {
+        let headers = accept
+            .map(|a| vec![("Accept-Encoding".to_string(), a.to_string())])
+            .unwrap_or_default();
         t.send(&HttpRequest {
             method: "GET",
             url: format!("{}/api/x", server.url()),
             headers,
             body: vec![],
         })
-        .unwrap()
     };
+    let gzipping = answering(json(), summary.clone(), true);
     // By default the agent accepts gzip: the body arrives inflated, the wire
     // bytes are the compressed ones.
-    let r = get(None);
+    let r = get(&gzipping, None).unwrap();
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     assert_eq!(r.body, summary);
     assert!(
@@ -182,56 +195,26 @@ fn compressed_answers_are_inflated_and_counted_as_they_travelled() {
         summary.len()
     );
     // A client that does not accept it gets the plain body.
-    let r = get(Some("identity"));
+    let r = get(&gzipping, Some("identity")).unwrap();
     assert_eq!(r.header("content-encoding"), None);
     assert_eq!(r.wire_bytes, summary.len() as u64);
     // A server with no compressing proxy (`--plain-answers`) answers plain.
-    let plain_body = summary.clone();
-    let handler: Handler = Arc::new(move |_req| Response {
-        status: 200,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: plain_body.clone(),
-    });
-    let plain = Server::start(
-        ServerConfig {
-            gzip_responses: false,
-            ..ServerConfig::default()
-        },
-        handler,
-    )
-    .unwrap();
-    let r = t
-        .send(&HttpRequest {
-            method: "GET",
-            url: format!("{}/api/x", plain.url()),
-            headers: vec![],
-            body: vec![],
-        })
-        .unwrap();
+    let plain = answering(json(), summary.clone(), false);
+    let r = get(&plain, None).unwrap();
     assert_eq!(r.header("content-encoding"), None);
     assert_eq!(
         (r.body.len() as u64, r.wire_bytes),
         (summary.len() as u64, summary.len() as u64)
     );
-
     // A body labelled gzip that is not: a broken answer, in words.
-    let handler: Handler = Arc::new(|_req| Response {
-        status: 200,
-        headers: vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Content-Encoding".into(), "gzip".into()),
-        ],
-        body: b"{\"status\":\"SUCCESS\"} this is not gzip".to_vec(),
-    });
-    let bad = Server::start(ServerConfig::default(), handler).unwrap();
-    let e = t
-        .send(&HttpRequest {
-            method: "GET",
-            url: format!("{}/api/x", bad.url()),
-            headers: vec![],
-            body: vec![],
-        })
-        .unwrap_err();
+    let mut labelled = json();
+    labelled.push(("Content-Encoding".to_string(), "gzip".to_string()));
+    let bad = answering(
+        labelled,
+        b"{\"status\":\"SUCCESS\"} this is not gzip".to_vec(),
+        true,
+    );
+    let e = get(&bad, None).unwrap_err();
     assert!(e.message.contains("compressed answer"), "{}", e.message);
     assert!(e.maybe_sent);
 }

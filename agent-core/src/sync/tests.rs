@@ -495,21 +495,20 @@ fn sign_in_answers_are_logged_without_their_tokens() {
 fn exchanges_older_than_the_retention_are_deleted_and_the_audit_stays() {
     let t = Scripted::new(|_| success());
     let w = world(10, t);
-    let old = w
-        .agent
-        .submit(&example_draft("HP-001", "2026-10"), true)
-        .unwrap()
-        .id;
-    w.sync();
+    let submit_and_sync = |facility: &str| {
+        let id = w
+            .agent
+            .submit(&example_draft(facility, "2026-10"), true)
+            .unwrap()
+            .id;
+        w.sync();
+        id
+    };
+    let old = submit_and_sync("HP-001");
     assert_eq!(w.agent.inspect(&old).unwrap().exchanges.len(), 1);
     // 60 days later a second form goes: both exchanges are still kept.
     w.clock.advance(chrono::Duration::days(60));
-    let newer = w
-        .agent
-        .submit(&example_draft("HP-002", "2026-10"), true)
-        .unwrap()
-        .id;
-    w.sync();
+    let newer = submit_and_sync("HP-002");
     assert_eq!(w.agent.inspect(&old).unwrap().exchanges.len(), 1);
     // 91 days after the first: its exchange is gone, the second's is kept,
     // the audit trail and the data use are whole.
