@@ -566,7 +566,8 @@ impl Agent {
                     self.lmis_token.clone(),
                 );
                 let mut problems = Vec::new();
-                for def in forms.iter() {
+                let mut asked_all = true;
+                'forms: for def in forms.iter() {
                     let Some(lmis) = &def.lmis else { continue };
                     for f in self.facilities.iter() {
                         if !f.forms.is_empty() && !f.forms.contains(&def.id) {
@@ -590,6 +591,14 @@ impl Agent {
                             lmis.mode == crate::form::LmisMode::Requisition,
                         )? {
                             Ok(refs) => {
+                                // `record` needs the LMIS id of the facility.
+                                if f.lmis_facility_id.is_none() {
+                                    problems.push(format!(
+                                        "facility {} has an LMIS code ({code}) but no lmis_facility_id in the facility map; add \"lmis_facility_id\": \"{}\"",
+                                        f.code,
+                                        refs.facility_id.as_deref().unwrap_or("(the LMIS does not know this code)")
+                                    ));
+                                }
                                 outbox::cache_put(
                                     &pass.conn,
                                     &outbox::lmis_ref_key(code, &lmis.program_id),
@@ -602,12 +611,27 @@ impl Agent {
                                         .map(|p| format!("{}: {p}", def.id)),
                                 );
                             }
-                            Err(fail) => problems.push(format!(
-                                "{} at {}: the LMIS could not be asked: {fail}",
-                                def.id, f.code
-                            )),
+                            Err(fail) => {
+                                asked_all = false;
+                                problems.push(format!(
+                                    "{} at {}: the LMIS could not be asked: {fail}",
+                                    def.id, f.code
+                                ));
+                                // A refused sign-in is refused for every
+                                // facility: asking again risks locking the
+                                // account. Any other failure of the server
+                                // or the network would repeat too.
+                                if !matches!(fail, crate::lmis::Fail::Refused { .. }) {
+                                    break 'forms;
+                                }
+                            }
                         }
                     }
+                }
+                // The LMIS answered every question with these credentials:
+                // a hold on them (or on a proxy) no longer applies.
+                if asked_all && report.requests > 0 {
+                    sync::release_hold(&pass.conn, Destination::Lmis)?;
                 }
                 Ok(problems)
             },

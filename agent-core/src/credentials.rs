@@ -33,6 +33,50 @@ pub enum Credentials {
     },
 }
 
+impl Credentials {
+    /// The credentials as one text, for a fingerprint that tells whether
+    /// they changed (never stored as such).
+    pub fn fingerprint_material(&self) -> String {
+        match self {
+            Credentials::Basic { username, password } => format!("basic\0{username}\0{password}"),
+            Credentials::ApiToken { token } => format!("token\0{token}"),
+            Credentials::OAuthPassword {
+                client_id,
+                client_secret,
+                username,
+                password,
+            } => format!("oauth\0{client_id}\0{client_secret}\0{username}\0{password}"),
+        }
+    }
+
+    /// Every secret these credentials put on the wire, as it travels
+    /// (passwords, tokens, the value of a Basic header): the exchange log
+    /// scrubs them from whatever an answer echoes back.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match self {
+            Credentials::Basic { username, password } => {
+                out.push(password.clone());
+                out.push(crate::http::basic_auth(username, password));
+            }
+            Credentials::ApiToken { token } => out.push(token.clone()),
+            Credentials::OAuthPassword {
+                client_id,
+                client_secret,
+                username,
+                password,
+            } => {
+                out.push(password.clone());
+                out.push(crate::http::encode_query(password));
+                out.push(client_secret.clone());
+                out.push(crate::http::basic_auth(client_id, client_secret));
+                out.push(crate::http::basic_auth(username, password));
+            }
+        }
+        out
+    }
+}
+
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

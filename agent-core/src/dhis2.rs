@@ -13,6 +13,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Whether a body is a DHIS2 `WebMessage` (`{httpStatus, httpStatusCode,
+/// status, message…}`, contract §5): DHIS2's own answer, as opposed to a
+/// proxy's or captive portal's page.
+pub fn is_web_message(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| {
+        v.get("httpStatusCode")
+            .is_some_and(serde_json::Value::is_u64)
+            && v.get("status").is_some_and(serde_json::Value::is_string)
+    })
+}
+
 /// One data value as DHIS2 keys it, with the form field it comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueRow {

@@ -100,6 +100,9 @@ pub enum TransportErrorKind {
     Tls,
     /// Anything else (malformed response, bad URL).
     Other,
+    /// Not sent: the time or the number of requests allowed to the sync
+    /// pass ran out first (or it was cancelled). Nothing reached the server.
+    NotStarted,
 }
 
 /// A request that got no HTTP response.
@@ -118,6 +121,18 @@ pub struct TransportError {
 pub trait Transport: Send + Sync {
     /// Sends one request and returns the response, whatever its status.
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Sends one request that must be over, answer read, within `limit`
+    /// (the time left to a sync pass). A transport that cannot bound a
+    /// request ignores it.
+    fn send_within(
+        &self,
+        req: &HttpRequest,
+        limit: Option<Duration>,
+    ) -> Result<HttpResponse, TransportError> {
+        let _ = limit;
+        self.send(req)
+    }
 }
 
 /// Timeouts of the real client.
@@ -142,6 +157,7 @@ impl Default for Timeouts {
 /// (a redirect would resend a POST body to a place nobody configured).
 pub struct UreqTransport {
     agent: ureq::Agent,
+    exchange: Duration,
 }
 
 impl std::fmt::Debug for UreqTransport {
@@ -163,6 +179,7 @@ impl UreqTransport {
             .build();
         UreqTransport {
             agent: config.into(),
+            exchange: timeouts.exchange,
         }
     }
 }
@@ -194,6 +211,7 @@ fn classify(e: ureq::Error) -> TransportError {
         TransportErrorKind::Broken => "the connection broke before the answer arrived",
         TransportErrorKind::Tls => "the secure connection failed (certificate or TLS problem)",
         TransportErrorKind::Other => "the request failed",
+        TransportErrorKind::NotStarted => "the request was not sent",
     };
     TransportError {
         kind,
@@ -204,6 +222,14 @@ fn classify(e: ureq::Error) -> TransportError {
 
 impl Transport for UreqTransport {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.send_within(req, None)
+    }
+
+    fn send_within(
+        &self,
+        req: &HttpRequest,
+        limit: Option<Duration>,
+    ) -> Result<HttpResponse, TransportError> {
         let mut builder = ureq::http::Request::builder()
             .method(req.method)
             .uri(&req.url);
@@ -224,6 +250,15 @@ impl Transport for UreqTransport {
             maybe_sent: false,
             message: format!("the request could not be built: {e}"),
         })?;
+        // The whole exchange, body included, ends within the configured
+        // time and within what is left of the pass: a server that answers
+        // slowly, or drips its answer, cannot hold a pass past its budget.
+        let whole = limit.map_or(self.exchange, |l| l.min(self.exchange));
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(whole))
+            .build();
         let mut resp = self.agent.run(request).map_err(classify)?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
@@ -282,6 +317,44 @@ impl Transport for UreqTransport {
             wire_bytes,
         })
     }
+}
+
+/// What an answer that is not the server's own looks like, in plain words:
+/// "a web page", "a redirect to …", "an empty answer"... Used when an
+/// answer does not have the shape the server's contract gives, which is
+/// what a captive portal, a hotspot login page or a proxy sends.
+pub fn foreign_answer(r: &HttpResponse) -> String {
+    let head = r.body.iter().find(|b| !b.is_ascii_whitespace());
+    let html = r
+        .header("content-type")
+        .is_some_and(|c| c.to_ascii_lowercase().contains("html"))
+        || head == Some(&b'<');
+    let what = if (300..400).contains(&r.status) {
+        match r.header("location") {
+            // Only where it leads, not its query (it may carry a session).
+            Some(l) => format!(
+                "a redirect to {}",
+                l.split(['?', '#'])
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(120)
+                    .collect::<String>()
+            ),
+            None => "a redirect".to_string(),
+        }
+    } else if r.truncated {
+        format!("an answer larger than {} MiB", MAX_RESPONSE_BYTES >> 20)
+    } else if html {
+        "a web page (a hotspot or proxy login page?)".to_string()
+    } else if r.body.is_empty() {
+        "an empty answer".to_string()
+    } else if serde_json::from_slice::<serde::de::IgnoredAny>(&r.body).is_err() {
+        "an answer that is not JSON".to_string()
+    } else {
+        "an answer of the wrong shape".to_string()
+    };
+    format!("{what} (HTTP {})", r.status)
 }
 
 /// `Authorization: Basic ...` for a username and password.

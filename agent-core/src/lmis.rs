@@ -21,8 +21,9 @@ use crate::outbox::{self, DeliveryState, Destination, derived_uuid};
 use crate::period::{Period, PeriodType};
 use crate::retry;
 use crate::sync::{
-    DestinationReport, DueRow, ItemRef, Pass, Rejection, Route, Step, destination_answered,
-    destination_failed, hold_destination, mark_in_flight_tx, set_state, store_problems,
+    DestinationReport, DueRow, HoldKind, ItemRef, Pass, Rejection, Route, Step,
+    destination_answered, destination_failed, hold_destination, mark_in_flight_tx, set_state,
+    store_problems,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -54,13 +55,26 @@ pub enum Fail {
     Auth(String),
     /// The address or configuration is wrong: hold the destination.
     Config(String),
-    /// The LMIS refused the request (4xx with a reason).
+    /// The LMIS refused the request (4xx with a reason in the contract's
+    /// error shape).
     Refused {
         /// HTTP status.
         status: u16,
         /// The error body, read.
         error: openlmis::LmisError,
     },
+    /// Something other than the LMIS answered (a redirect, a proxy's or
+    /// portal's error page): hold the destination until a person looks.
+    /// `maybe_sent`: the request may still have reached the LMIS.
+    Intercepted {
+        /// Plain words.
+        why: String,
+        /// Whether the request may have been applied.
+        maybe_sent: bool,
+    },
+    /// Not sent: the pass's time ran out or it was cancelled. Nothing
+    /// changes; the next pass carries on.
+    NotStarted(String),
 }
 
 impl std::fmt::Display for Fail {
@@ -68,7 +82,8 @@ impl std::fmt::Display for Fail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Fail::Transient { why, .. } => write!(f, "{why}; try again later"),
-            Fail::Auth(why) | Fail::Config(why) => f.write_str(why),
+            Fail::Auth(why) | Fail::Config(why) | Fail::NotStarted(why) => f.write_str(why),
+            Fail::Intercepted { why, .. } => f.write_str(why),
             Fail::Refused { status, error } => write!(
                 f,
                 "the LMIS refused the request (HTTP {status}): {}",
@@ -86,6 +101,55 @@ pub enum LookUp {
     /// The LMIS does not hold it: send it.
     Absent,
 }
+
+/// What a success answer must look like, per the contract. A 2xx answer of
+/// any other shape did not come from the LMIS (a captive portal's page, a
+/// proxy's), or came cut: its outcome is unknown, never a success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A JSON object with these members.
+    Object(&'static [&'static str]),
+    /// A Spring page (`content` array) or a bare array.
+    Page,
+    /// A bare JSON array (`/api/validReasons`).
+    Array,
+    /// 201 with the new resource's id as a bare JSON string (`POST
+    /// /api/stockEvents`, contract §5.1).
+    CreatedId,
+}
+
+impl Expect {
+    /// Whether an answer has the expected shape.
+    pub fn accepts(self, status: u16, v: &Value) -> bool {
+        match self {
+            Expect::Object(keys) => v
+                .as_object()
+                .is_some_and(|o| keys.iter().all(|k| o.contains_key(*k))),
+            Expect::Page => v.is_array() || v.get("content").is_some_and(Value::is_array),
+            Expect::Array => v.is_array(),
+            Expect::CreatedId => {
+                status == 201 && v.as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok())
+            }
+        }
+    }
+}
+
+/// An answer in the contract's shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// The body, parsed.
+    pub json: Value,
+    /// The `ETag` header, if any.
+    pub etag: Option<String>,
+}
+
+/// The most stock cards one look-up reads. An event of the agent has no
+/// lot, so it lands on the one card of its product without a lot; a look-up
+/// that would read more is stopped (a server answering thousands of cards
+/// cannot make one pass send thousands of requests).
+pub const MAX_LOOKUP_CARDS: usize = 8;
 
 /// What an LMIS must offer the route. OpenLMIS v3 is the first implementation.
 pub trait LmisClient {
@@ -119,7 +183,9 @@ pub trait LmisClient {
     ) -> Result<Result<LookUp, Fail>, Error>;
     /// The server's date, learned from its answers (devices' clocks drift).
     fn server_today(&self) -> Option<NaiveDate>;
-    /// A call to the requisition API: method, path, body, extra headers.
+    /// A call to the LMIS API: method, path, body, extra headers, and the
+    /// shape a success answer must have.
+    #[allow(clippy::too_many_arguments)]
     fn call(
         &mut self,
         pass: &mut Pass<'_>,
@@ -129,7 +195,8 @@ pub trait LmisClient {
         body: Option<&Value>,
         headers: &[(&str, &str)],
         rows: &[&DueRow],
-    ) -> Result<Result<HttpResponse, Fail>, Error>;
+        expect: Expect,
+    ) -> Result<Result<Answer, Fail>, Error>;
 }
 
 /// A token cached for the life of the agent, never stored on disk.
@@ -152,11 +219,22 @@ impl std::fmt::Debug for OpenLmisClient {
 }
 
 fn transient_of(e: crate::http::TransportError) -> Fail {
+    if e.kind == crate::http::TransportErrorKind::NotStarted {
+        return Fail::NotStarted(e.message);
+    }
     Fail::Transient {
         why: e.message,
         retry_after: None,
         maybe_sent: e.maybe_sent,
     }
+}
+
+/// Plain words for an answer that did not come from the LMIS.
+fn not_the_lmis(r: &HttpResponse) -> String {
+    format!(
+        "something between this device and the LMIS answered instead of it: {}. If this device reaches the internet through a hotspot or a proxy, open a web browser and sign in to it; if the LMIS address is wrong, correct it",
+        crate::http::foreign_answer(r)
+    )
 }
 
 impl OpenLmisClient {
@@ -227,36 +305,45 @@ impl OpenLmisClient {
             Ok(r) => r,
             Err(e) => return Ok(Err(transient_of(e))),
         };
-        self.learn_date(&r);
         match r.status {
             200 => {
                 let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
                 match v.get("access_token").and_then(Value::as_str) {
-                    Some(t) => {
+                    Some(t) if !r.truncated => {
+                        self.learn_date(&r);
                         let t = t.to_string();
                         *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(t.clone());
                         Ok(Ok(t))
                     }
-                    None => Ok(Err(Fail::Transient {
-                        why: "the LMIS sign-in answer has no token".into(),
+                    // A portal's login page answers 200 to the sign-in too.
+                    _ => Ok(Err(Fail::Transient {
+                        why: format!("the LMIS sign-in got no token: {}", not_the_lmis(&r)),
                         retry_after: None,
                         maybe_sent: false,
                     })),
                 }
             }
-            400 | 401 => Ok(Err(Fail::Auth(format!(
-                "the LMIS refused the sign-in ({}). Check the username, password and client settings, then sync.",
-                openlmis::parse_error(&r.body)
-                    .key
-                    .unwrap_or_else(|| format!("HTTP {}", r.status))
-            )))),
+            400 | 401 if openlmis::refusal(&r.body).is_some() => {
+                self.learn_date(&r);
+                Ok(Err(Fail::Auth(format!(
+                    "the LMIS refused the sign-in ({}). Check the username, password and client settings; the next sync tries again once they changed.",
+                    openlmis::parse_error(&r.body)
+                        .key
+                        .unwrap_or_else(|| format!("HTTP {}", r.status))
+                ))))
+            }
             404 => Ok(Err(Fail::Config(format!(
-                "the LMIS address {} has no sign-in service (HTTP 404); check it",
-                self.settings.url
+                "the LMIS address {} has no sign-in service ({}); check the address",
+                self.settings.url,
+                crate::http::foreign_answer(&r)
             )))),
-            s => Ok(Err(Fail::Transient {
-                why: format!("the LMIS sign-in failed (HTTP {s})"),
+            429 | 408 | 500..=599 => Ok(Err(Fail::Transient {
+                why: format!("the LMIS sign-in failed (HTTP {})", r.status),
                 retry_after: r.retry_after(pass.clock.now()),
+                maybe_sent: false,
+            })),
+            _ => Ok(Err(Fail::Intercepted {
+                why: not_the_lmis(&r),
                 maybe_sent: false,
             })),
         }
@@ -277,10 +364,12 @@ impl LmisClient for OpenLmisClient {
         body: Option<&Value>,
         headers: &[(&str, &str)],
         rows: &[&DueRow],
-    ) -> Result<Result<HttpResponse, Fail>, Error> {
+        expect: Expect,
+    ) -> Result<Result<Answer, Fail>, Error> {
         let bytes = body
             .map(|b| serde_json::to_vec(b).unwrap_or_default())
             .unwrap_or_default();
+        let writes = method != "GET";
         for attempt in 0..2 {
             let cached = self.token.lock().unwrap_or_else(|p| p.into_inner()).clone();
             let token = match cached {
@@ -309,48 +398,84 @@ impl LmisClient for OpenLmisClient {
                 Ok(r) => r,
                 Err(e) => return Ok(Err(transient_of(e))),
             };
-            self.learn_date(&r);
-            match r.status {
+            let refusal = openlmis::refusal(&r.body).is_some();
+            return Ok(match r.status {
                 401 if attempt == 0 => {
                     // The token expired (sliding inactivity timeout): sign in once more.
                     *self.token.lock().unwrap_or_else(|p| p.into_inner()) = None;
                     continue;
                 }
-                401 => {
-                    return Ok(Err(Fail::Auth(
-                        "the LMIS refused the sign-in twice; enter the credentials again".into(),
-                    )));
-                }
-                403 => {
-                    return Ok(Err(Fail::Auth(format!(
+                401 => Err(Fail::Auth(
+                    "the LMIS refused the sign-in twice; enter the credentials again".into(),
+                )),
+                403 if refusal => {
+                    self.learn_date(&r);
+                    Err(Fail::Auth(format!(
                         "the LMIS user may not do this ({}). Ask the LMIS administrator for the stock rights at this facility and its home facility.",
                         openlmis::parse_error(&r.body).message
-                    ))));
+                    )))
                 }
-                429 | 500..=599 | 408 => {
-                    return Ok(Err(Fail::Transient {
-                        why: format!("the LMIS is busy or failing (HTTP {})", r.status),
-                        retry_after: r.retry_after(pass.clock.now()),
-                        maybe_sent: method != "GET",
-                    }));
+                429 | 500..=599 | 408 => Err(Fail::Transient {
+                    why: format!("the LMIS is busy or failing (HTTP {})", r.status),
+                    retry_after: r.retry_after(pass.clock.now()),
+                    maybe_sent: writes,
+                }),
+                404 if refusal && method == "GET" && path.starts_with("/api/requisitions/") => {
+                    self.learn_date(&r);
+                    Ok(Answer {
+                        status: 404,
+                        json: serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+                        etag: None,
+                    })
                 }
-                404 if method == "GET" && path.starts_with("/api/requisitions/") => {
-                    return Ok(Ok(r));
+                404 if refusal => Err(Fail::Config(format!(
+                    "the LMIS at {} does not know {path} (HTTP 404); check the address",
+                    self.settings.url
+                ))),
+                s if (200..300).contains(&s) => {
+                    let json = if r.truncated {
+                        None
+                    } else {
+                        serde_json::from_slice::<Value>(&r.body).ok()
+                    };
+                    match json {
+                        Some(json) if expect.accepts(s, &json) => {
+                            // Only the LMIS's own answers set its date.
+                            self.learn_date(&r);
+                            Ok(Answer {
+                                status: s,
+                                json,
+                                etag: r.header("etag").map(str::to_string),
+                            })
+                        }
+                        // Not the LMIS's answer: its outcome is unknown.
+                        _ => Err(Fail::Transient {
+                            why: not_the_lmis(&r),
+                            retry_after: None,
+                            maybe_sent: writes,
+                        }),
+                    }
                 }
-                404 => {
-                    return Ok(Err(Fail::Config(format!(
-                        "the LMIS at {} does not know {path} (HTTP 404); check the address",
-                        self.settings.url
-                    ))));
-                }
-                s if (200..300).contains(&s) => return Ok(Ok(r)),
-                s => {
-                    return Ok(Err(Fail::Refused {
+                413 => Err(Fail::Intercepted {
+                    why: format!(
+                        "the request was too large for the LMIS or for a proxy in front of it ({}); ask the LMIS administrator to accept larger requests",
+                        crate::http::foreign_answer(&r)
+                    ),
+                    maybe_sent: writes,
+                }),
+                s if (400..500).contains(&s) && refusal => {
+                    self.learn_date(&r);
+                    Err(Fail::Refused {
                         status: s,
                         error: openlmis::parse_error(&r.body),
-                    }));
+                    })
                 }
-            }
+                // A redirect, or an error page that is not the LMIS's own.
+                _ => Err(Fail::Intercepted {
+                    why: not_the_lmis(&r),
+                    maybe_sent: writes,
+                }),
+            });
         }
         Ok(Err(Fail::Auth(
             "the LMIS refused the sign-in; enter the credentials again".into(),
@@ -368,18 +493,18 @@ impl LmisClient for OpenLmisClient {
     ) -> Result<Result<RefData, Fail>, Error> {
         let mut r = RefData::default();
         macro_rules! get {
-            ($path:expr) => {
-                match self.call(pass, report, "GET", &$path, None, &[], &[])? {
-                    Ok(resp) => serde_json::from_slice::<Value>(&resp.body).unwrap_or(Value::Null),
+            ($path:expr, $expect:expr) => {
+                match self.call(pass, report, "GET", &$path, None, &[], &[], $expect)? {
+                    Ok(a) => a.json,
                     Err(f) => return Ok(Err(f)),
                 }
             };
         }
         // The code filter is a case-insensitive substring match: keep the exact one (§4).
-        let facilities = get!(format!(
-            "/api/facilities?code={}",
-            encode_query(facility_code)
-        ));
+        let facilities = get!(
+            format!("/api/facilities?code={}", encode_query(facility_code)),
+            Expect::Page
+        );
         let found = openlmis::items(&facilities)
             .into_iter()
             .find(|f| f.get("code").and_then(Value::as_str) == Some(facility_code))
@@ -387,7 +512,10 @@ impl LmisClient for OpenLmisClient {
         if let Some(id) = found {
             // The search answers the basic shape; the full facility has its
             // type and supported programs.
-            let f = get!(format!("/api/facilities/{}", encode_query(&id)));
+            let f = get!(
+                format!("/api/facilities/{}", encode_query(&id)),
+                Expect::Object(&["id"])
+            );
             r.facility_id = Some(id);
             r.facility_type_id = f
                 .pointer("/type/id")
@@ -403,7 +531,10 @@ impl LmisClient for OpenLmisClient {
                 })
                 .unwrap_or_default();
         }
-        let program = get!(format!("/api/programs/{}", encode_query(program_id)));
+        let program = get!(
+            format!("/api/programs/{}", encode_query(program_id)),
+            Expect::Object(&["id"])
+        );
         r.program_code = program
             .get("code")
             .and_then(Value::as_str)
@@ -412,7 +543,7 @@ impl LmisClient for OpenLmisClient {
             .iter()
             .map(|c| format!("exactCode={}", encode_query(c)))
             .collect();
-        let orderables = get!(format!("/api/orderables?{}", codes.join("&")));
+        let orderables = get!(format!("/api/orderables?{}", codes.join("&")), Expect::Page);
         for o in openlmis::items(&orderables) {
             if let (Some(code), Some(id)) = (
                 o.get("productCode").and_then(Value::as_str),
@@ -427,10 +558,13 @@ impl LmisClient for OpenLmisClient {
             }
         }
         if let (Some(fid), Some(ftype)) = (r.facility_id.clone(), r.facility_type_id.clone()) {
-            let approved = get!(format!(
-                "/api/facilities/{fid}/approvedProducts?programId={}&fullSupply=true",
-                encode_query(program_id)
-            ));
+            let approved = get!(
+                format!(
+                    "/api/facilities/{fid}/approvedProducts?programId={}&fullSupply=true",
+                    encode_query(program_id)
+                ),
+                Expect::Page
+            );
             for a in openlmis::items(&approved) {
                 if let Some(id) = a.pointer("/orderable/id").and_then(Value::as_str) {
                     r.approved.insert(
@@ -441,17 +575,23 @@ impl LmisClient for OpenLmisClient {
                     );
                 }
             }
-            let reasons = get!(format!(
-                "/api/validReasons?program={}&facilityType={}",
-                encode_query(program_id),
-                encode_query(&ftype)
-            ));
+            let reasons = get!(
+                format!(
+                    "/api/validReasons?program={}&facilityType={}",
+                    encode_query(program_id),
+                    encode_query(&ftype)
+                ),
+                Expect::Array
+            );
             r.reasons = openlmis::parse_valid_reasons(&reasons);
             if requisitions {
-                let periods = get!(format!(
-                    "/api/processingPeriods?programId={}&facilityId={fid}&size=500",
-                    encode_query(program_id)
-                ));
+                let periods = get!(
+                    format!(
+                        "/api/processingPeriods?programId={}&facilityId={fid}&size=500",
+                        encode_query(program_id)
+                    ),
+                    Expect::Page
+                );
                 for p in openlmis::items(&periods) {
                     let d = |k: &str| {
                         p.get(k)
@@ -478,6 +618,7 @@ impl LmisClient for OpenLmisClient {
         body: &Value,
         rows: &[&DueRow],
     ) -> Result<Result<(), Fail>, Error> {
+        // Delivered only on the contract's success: 201 with the event's id.
         match self.call(
             pass,
             report,
@@ -486,6 +627,7 @@ impl LmisClient for OpenLmisClient {
             Some(body),
             &[],
             rows,
+            Expect::CreatedId,
         )? {
             Ok(_) => Ok(Ok(())),
             // A physical count whose resourceId is already submitted: applied before (§6.2).
@@ -515,10 +657,12 @@ impl LmisClient for OpenLmisClient {
             encode_query(facility_id),
             encode_query(orderable_id)
         );
-        let summaries: Value = match self.call(pass, report, "GET", &path, None, &[], &[])? {
-            Ok(r) => serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+        let summaries = match self.call(pass, report, "GET", &path, None, &[], &[], Expect::Page)? {
+            Ok(a) => a.json,
             Err(f) => return Ok(Err(f)),
         };
+        // The agent's events carry no lot: only the product's card without
+        // a lot can hold the marker (stock cards are per orderable and lot).
         let mut cards = Vec::new();
         for s in openlmis::items(&summaries) {
             for c in s
@@ -527,22 +671,37 @@ impl LmisClient for OpenLmisClient {
                 .into_iter()
                 .flatten()
             {
+                let lot = c.get("lot").filter(|l| !l.is_null());
+                if lot.is_some_and(|l| l.get("id").is_some_and(|i| !i.is_null())) {
+                    continue;
+                }
                 if let Some(id) = c.pointer("/stockCard/id").and_then(Value::as_str) {
                     cards.push(id.to_string());
                 }
             }
         }
+        if cards.len() > MAX_LOOKUP_CARDS {
+            return Ok(Err(Fail::Transient {
+                why: format!(
+                    "the LMIS listed {} stock cards without a lot for one product (one was expected); the look-up reads at most {MAX_LOOKUP_CARDS}, so nothing is sent until this is resolved: ask the LMIS administrator",
+                    cards.len()
+                ),
+                retry_after: None,
+                maybe_sent: false,
+            }));
+        }
         for card in cards {
-            let v: Value = match self.call(
+            let v = match self.call(
                 pass,
                 report,
                 "GET",
-                &format!("/api/stockCards/{card}"),
+                &format!("/api/stockCards/{}", encode_query(&card)),
                 None,
                 &[],
                 &[],
+                Expect::Object(&["lineItems"]),
             )? {
-                Ok(r) => serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+                Ok(a) => a.json,
                 Err(f) => return Ok(Err(f)),
             };
             let found = v
@@ -664,8 +823,13 @@ impl<C: LmisClient> LmisRoute<C> {
                 tx.commit()?;
                 Ok(After::Stop)
             }
-            Fail::Auth(why) | Fail::Config(why) => {
-                hold_destination(&pass.conn, dest, &why, now)?;
+            Fail::Auth(_) | Fail::Config(_) => {
+                let (kind, why) = match f {
+                    Fail::Auth(why) => (HoldKind::Credentials, why),
+                    Fail::Config(why) => (HoldKind::Configuration, why),
+                    _ => unreachable!(),
+                };
+                hold_destination(&pass.conn, dest, &why, now, kind)?;
                 report.held = Some(why.clone());
                 let tx = pass
                     .conn
@@ -680,6 +844,52 @@ impl<C: LmisClient> LmisRoute<C> {
                         Some(&why),
                         "held",
                         None,
+                    )?;
+                }
+                tx.commit()?;
+                Ok(After::Stop)
+            }
+            Fail::Intercepted { why, maybe_sent } => {
+                report.failures.push(why.clone());
+                hold_destination(&pass.conn, dest, &why, now, HoldKind::Intercepted)?;
+                report.held = Some(why.clone());
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for r in rows {
+                    if maybe_sent {
+                        // It may have reached the LMIS: look it up before any resend.
+                        set_unknown(&tx, r, true)?;
+                    }
+                    set_state(
+                        &tx,
+                        now,
+                        (&r.submission_id, r.revision, dest),
+                        DeliveryState::Pending,
+                        None,
+                        Some(&why),
+                        "held",
+                        None,
+                    )?;
+                }
+                tx.commit()?;
+                Ok(After::Stop)
+            }
+            Fail::NotStarted(why) => {
+                // Nothing was sent: the rows wait for the next pass as they were.
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for r in rows {
+                    set_state(
+                        &tx,
+                        now,
+                        (&r.submission_id, r.revision, dest),
+                        DeliveryState::Pending,
+                        None,
+                        None,
+                        "not sent",
+                        Some(&why),
                     )?;
                 }
                 tx.commit()?;

@@ -506,6 +506,25 @@ pub struct LmisError {
     pub fields: BTreeMap<String, String>,
 }
 
+/// An error body in one of the shapes the contract gives for an OpenLMIS
+/// refusal (§2): `{messageKey, message}`, `{message, description}`, the
+/// OAuth2 `{error, error_description}`, or a requisition's field map
+/// `{<field>: {messageKey, message}}`. `None` for anything else: an HTML
+/// page or JSON of another shape did not come from OpenLMIS (a proxy's or a
+/// captive portal's answer), and is never read as the LMIS's refusal.
+pub fn refusal(body: &[u8]) -> Option<LmisError> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let o = v.as_object()?;
+    let text = |x: &Value, k: &str| x.get(k).is_some_and(Value::is_string);
+    let shaped = (text(&v, "messageKey") && text(&v, "message"))
+        || (text(&v, "message") && o.contains_key("description"))
+        || text(&v, "error")
+        || (!o.is_empty()
+            && o.values()
+                .all(|x| x.is_object() && (text(x, "messageKey") || text(x, "message"))));
+    shaped.then(|| parse_error(body))
+}
+
 /// Reads any OpenLMIS error body.
 pub fn parse_error(body: &[u8]) -> LmisError {
     let v: Value = match serde_json::from_slice(body) {

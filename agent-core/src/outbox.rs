@@ -505,6 +505,11 @@ pub struct DestinationStatus {
     pub updated_at: DateTime<Utc>,
     /// Why the destination refused it, field by field (empty unless rejected).
     pub problems: Vec<crate::dhis2::FieldProblem>,
+    /// Why the whole destination is held (credentials refused, address
+    /// wrong, something else answering), when it is and this part is still
+    /// to be sent: nothing is tried until that is resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
 }
 
 /// One submission and where each of its parts stands.
@@ -551,7 +556,8 @@ fn load_destinations(
     let mut stmt = conn.prepare_cached(
         "SELECT d.destination, d.state, d.revision, d.attempts, d.next_attempt_at, d.last_error, d.updated_at,
                 (SELECT MAX(x.revision) FROM deliveries x
-                  WHERE x.submission_id = d.submission_id AND x.destination = d.destination AND x.state = 'delivered')
+                  WHERE x.submission_id = d.submission_id AND x.destination = d.destination AND x.state = 'delivered'),
+                (SELECT h.hold FROM destinations h WHERE h.destination = d.destination)
          FROM deliveries d WHERE d.submission_id = ?1 AND d.revision = ?2 ORDER BY d.destination",
     )?;
     let rows = stmt.query_map(params![id, revision], |row| {
@@ -564,20 +570,33 @@ fn load_destinations(
             row.get::<_, Option<String>>(5)?,
             row.get::<_, String>(6)?,
             row.get::<_, Option<u32>>(7)?,
+            row.get::<_, Option<String>>(8)?,
         ))
     })?;
     let mut out = Vec::new();
     for r in rows {
-        let (dest, state, revision, attempts, next, last_error, updated, delivered) = r?;
+        let (dest, state, revision, attempts, next, last_error, updated, delivered, hold) = r?;
         let destination: Destination = dest.parse()?;
+        let state: DeliveryState = state.parse()?;
+        let open = matches!(
+            state,
+            DeliveryState::Pending | DeliveryState::InFlight | DeliveryState::Waiting
+        );
+        let held = hold.filter(|_| open);
         out.push(DestinationStatus {
             problems: crate::sync::problems_of(conn, id, revision, destination)?,
             destination,
-            state: state.parse()?,
+            state,
             revision,
             delivered_revision: delivered,
             attempts,
-            next_attempt_at: next.as_deref().map(parse_ts).transpose()?,
+            // A held destination has no next attempt: it waits for a person.
+            next_attempt_at: if held.is_some() {
+                None
+            } else {
+                next.as_deref().map(parse_ts).transpose()?
+            },
+            held,
             last_error,
             updated_at: parse_ts(&updated)?,
         });

@@ -12,7 +12,7 @@ use crate::draft::Draft;
 use crate::error::Error;
 use crate::form::FormDefinition;
 use crate::http::encode_query;
-use crate::lmis::{Fail, LmisClient, LmisRoute, reasons_for};
+use crate::lmis::{Expect, Fail, LmisClient, LmisRoute, reasons_for};
 use crate::openlmis;
 use crate::outbox::{derived_uuid, ts};
 use crate::period::Period;
@@ -328,10 +328,10 @@ pub(crate) fn step<C: LmisClient>(
             None,
             &[("Idempotency-Key", &key)],
             &refs_rows,
+            Expect::Object(&["id"]),
         )? {
             Ok(r) => {
-                let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
-                let id = requisition_id_of(&v);
+                let id = requisition_id_of(&r.json);
                 save(
                     pass,
                     facility,
@@ -433,16 +433,14 @@ pub(crate) fn step<C: LmisClient>(
         None,
         &[],
         &refs_rows,
+        Expect::Object(&["id", "status"]),
     )? {
         Ok(r) if r.status == 404 => {
             // Deleted in the LMIS: start again.
             save(pass, facility, program, &period, "requisition_id", None)?;
             return Ok(Step::Sent);
         }
-        Ok(r) => (
-            serde_json::from_slice::<Value>(&r.body).unwrap_or(Value::Null),
-            r.header("etag").map(str::to_string),
-        ),
+        Ok(r) => (r.json, r.etag),
         Err(f) => return route.apply_fail(pass, report, &refs_rows, f),
     };
     let status = body
@@ -499,6 +497,7 @@ pub(crate) fn step<C: LmisClient>(
         Some(&filled),
         &headers,
         &refs_rows,
+        Expect::Object(&["id"]),
     )? {
         Ok(_) => {}
         Err(Fail::Refused { status: 409, .. }) => {
@@ -565,6 +564,7 @@ pub(crate) fn step<C: LmisClient>(
         None,
         &[("Idempotency-Key", &key)],
         &refs_rows,
+        Expect::Object(&["id"]),
     )? {
         Ok(_) => {
             save(pass, facility, program, &period, "unknown_outcome", None)?;
@@ -653,12 +653,11 @@ fn search<C: LmisClient>(
     );
     match route
         .client()
-        .call(pass, report, "GET", &path, None, &[], rows)?
+        .call(pass, report, "GET", &path, None, &[], rows, Expect::Page)?
     {
-        Ok(r) => {
-            let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
-            Ok(openlmis::items(&v).into_iter().find_map(requisition_id_of))
-        }
+        Ok(r) => Ok(openlmis::items(&r.json)
+            .into_iter()
+            .find_map(requisition_id_of)),
         Err(_) => Ok(None),
     }
 }

@@ -162,6 +162,10 @@ pub struct Pass<'a> {
     pub rng: fastrand::Rng,
     lease_holder: String,
     lease_until: Instant,
+    /// Secrets in use (passwords, tokens), scrubbed from logged answers.
+    secrets: Vec<String>,
+    /// A request was not sent because the budget ran out.
+    budget_hit: bool,
 }
 
 impl std::fmt::Debug for Pass<'_> {
@@ -270,10 +274,23 @@ impl Pass<'_> {
         Ok(())
     }
 
+    /// Remembers secrets in use, so that no logged answer holds them.
+    pub fn add_secrets(&mut self, secrets: Vec<String>) {
+        // Very short values would blank ordinary words; none is a real
+        // password or token.
+        self.secrets
+            .extend(secrets.into_iter().filter(|s| s.chars().count() >= 4));
+    }
+
     /// Sends a request, counts it in the report and logs the exchange,
     /// linked to the items it carried. The log is written without waiting
     /// for the disk ([`outbox::commit_relaxed`]): it is a record, and the
     /// request was durably marked before it left.
+    ///
+    /// Every request checks the pass's budget and cancel flag: when they
+    /// are spent, nothing is sent and the answer is a
+    /// [`TransportErrorKind::NotStarted`](crate::http::TransportErrorKind)
+    /// error. A request that starts is bounded by the time left.
     pub fn send(
         &mut self,
         dest: Destination,
@@ -282,19 +299,34 @@ impl Pass<'_> {
         items: &[&DueRow],
         report: &mut DestinationReport,
     ) -> Result<Result<HttpResponse, TransportError>, Error> {
+        if !self.may_send() {
+            self.budget_hit = true;
+            return Ok(Err(TransportError {
+                kind: crate::http::TransportErrorKind::NotStarted,
+                maybe_sent: false,
+                message: if self.cancel.load(Ordering::SeqCst) {
+                    "the sync was cancelled before this request".into()
+                } else {
+                    "the time allowed to this sync ran out; the rest continues in the next sync"
+                        .into()
+                },
+            }));
+        }
         self.requests_left = self.requests_left.saturating_sub(1);
         let started = Instant::now();
         let at = self.clock.now();
-        let result = self.transport.send(req);
+        let left = self.deadline.saturating_duration_since(started);
+        let result = self.transport.send_within(req, Some(left));
         let ms = started.elapsed().as_millis() as i64;
         report.requests += 1;
         report.bytes_sent += req.body.len() as u64;
         let (status, body, err, received) = match &result {
             Ok(r) => {
                 report.bytes_received += r.wire_bytes;
+                let logged = cap_text(&without_tokens(&r.body), 64 * 1024);
                 (
                     Some(r.status),
-                    Some(cap_text(&without_tokens(&r.body), 64 * 1024)),
+                    Some(self.scrub(logged, req)),
                     None,
                     r.wire_bytes as i64,
                 )
@@ -323,6 +355,25 @@ impl Pass<'_> {
             link_exchange(tx, tx.last_insert_rowid(), items)
         })?;
         Ok(result)
+    }
+}
+
+impl Pass<'_> {
+    /// A logged text without the secrets in use: those the credentials
+    /// hold and the one the request carried in its `Authorization` header.
+    fn scrub(&self, mut text: String, req: &HttpRequest) -> String {
+        let carried = req
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .filter_map(|(_, v)| v.split_once(' ').map(|(_, t)| t.trim().to_string()))
+            .filter(|t| t.chars().count() >= 4);
+        for s in self.secrets.iter().cloned().chain(carried) {
+            if text.contains(&s) {
+                text = text.replace(&s, "(secret, not logged)");
+            }
+        }
+        text
     }
 }
 
@@ -682,19 +733,86 @@ fn ensure_destination(conn: &Connection, dest: Destination) -> Result<(), Error>
     Ok(())
 }
 
-/// Holds a destination (credentials refused, configuration wrong) until released.
+/// Why a destination is held, and so what releases it (besides the user's
+/// explicit request, `sync` with `retry_held`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldKind {
+    /// The credentials were refused: released by the next sync once they
+    /// changed, or by a configuration check that signs in.
+    Credentials,
+    /// The address or configuration is wrong: released once the address
+    /// changed.
+    Configuration,
+    /// Something else answered (a redirect, a proxy's or portal's page):
+    /// released when the network changes ([`reset_backoff`]).
+    Intercepted,
+}
+
+impl HoldKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            HoldKind::Credentials => "credentials",
+            HoldKind::Configuration => "configuration",
+            HoldKind::Intercepted => "intercepted",
+        }
+    }
+}
+
+const HOLD_KIND: &str = "hold.kind";
+const HOLD_CREDENTIALS: &str = "hold.credentials";
+const HOLD_URL: &str = "hold.url";
+
+/// Holds a destination until released (see [`HoldKind`]).
 pub fn hold_destination(
     conn: &Connection,
     dest: Destination,
     why: &str,
     now: DateTime<Utc>,
+    kind: HoldKind,
 ) -> Result<(), Error> {
     ensure_destination(conn, dest)?;
     conn.execute(
         "UPDATE destinations SET hold = ?2, held_at = ?3 WHERE destination = ?1",
         params![dest.as_str(), why, ts(now)],
     )?;
-    Ok(())
+    set_fact(
+        conn,
+        dest,
+        HOLD_KIND,
+        serde_json::Value::from(kind.as_str()),
+    )
+}
+
+/// The kind of a destination's hold (an old hold without one: credentials).
+fn hold_kind(state: &DestinationState) -> HoldKind {
+    match state.facts.get(HOLD_KIND).and_then(|v| v.as_str()) {
+        Some("configuration") => HoldKind::Configuration,
+        Some("intercepted") => HoldKind::Intercepted,
+        _ => HoldKind::Credentials,
+    }
+}
+
+/// A fingerprint of credentials that lets a later sync tell whether they
+/// changed without storing them: Argon2id with a random salt, so that the
+/// database file does not let anyone test guesses of a password quickly.
+fn credentials_fingerprint(c: &Credentials) -> Option<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    // A unique salt: a UUIDv7 (time and 74 random bits).
+    let salt = SaltString::encode_b64(uuid::Uuid::now_v7().as_bytes()).ok()?;
+    argon2::Argon2::default()
+        .hash_password(c.fingerprint_material().as_bytes(), &salt)
+        .ok()
+        .map(|h| h.to_string())
+}
+
+/// Whether credentials are the ones a fingerprint was made of.
+fn same_credentials(c: &Credentials, fingerprint: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(fingerprint).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(c.fingerprint_material().as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Forgets the backoff of every destination and makes waiting items due now:
@@ -706,6 +824,15 @@ pub fn reset_backoff(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, E
         "UPDATE destinations SET failures = 0, backoff_until = NULL",
         [],
     )?;
+    // A new network may not have the portal or proxy that answered instead
+    // of the server.
+    let intercepted: Vec<String> = tx
+        .prepare("SELECT destination FROM destinations WHERE hold IS NOT NULL AND json_extract(facts, '$.\"hold.kind\"') = 'intercepted'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for d in intercepted {
+        release_hold(&tx, d.parse()?)?;
+    }
     let n = tx.execute(
         "UPDATE deliveries SET next_attempt_at = NULL, updated_at = ?1
          WHERE state = 'pending' AND next_attempt_at IS NOT NULL",
@@ -750,9 +877,13 @@ pub fn requeue_rejected(conn: &mut Connection, id: &str, now: DateTime<Utc>) -> 
 
 /// Releases a hold (after new credentials or a configuration fix).
 pub fn release_hold(conn: &Connection, dest: Destination) -> Result<(), Error> {
+    let mut facts = destination_state(conn, dest)?.facts;
+    for k in [HOLD_KIND, HOLD_CREDENTIALS, HOLD_URL] {
+        facts.remove(k);
+    }
     conn.execute(
-        "UPDATE destinations SET hold = NULL, held_at = NULL WHERE destination = ?1",
-        [dest.as_str()],
+        "UPDATE destinations SET hold = NULL, held_at = NULL, facts = ?2 WHERE destination = ?1",
+        params![dest.as_str(), serde_json::to_string(&facts)?],
     )?;
     Ok(())
 }
@@ -937,6 +1068,8 @@ pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<Syn
         rng: fastrand::Rng::new(),
         lease_holder: holder.clone(),
         lease_until: Instant::now() + hold_for,
+        secrets: Vec::new(),
+        budget_hit: false,
     };
     let result = run_routes(&mut pass, &inputs, started_at);
     let released = release_lease(&pass.conn, &holder);
@@ -967,14 +1100,26 @@ pub fn run_task<T>(
         rng: fastrand::Rng::new(),
         lease_holder: String::new(),
         lease_until: Instant::now() + budget.max_duration,
+        secrets: Vec::new(),
+        budget_hit: false,
     };
+    for dest in Destination::ALL {
+        if let Ok(Some(c)) = inputs.credentials.credentials(dest) {
+            pass.add_secrets(c.secrets());
+        }
+    }
     let mut report = DestinationReport::default();
     task(&mut pass, &mut report)
 }
 
 /// The route of a destination, or why it cannot run (not configured, no
 /// credentials), in words for the report.
-fn make_route(inputs: &PassInputs<'_>, dest: Destination) -> Result<Box<dyn Route>, String> {
+fn make_route(
+    pass: &mut Pass<'_>,
+    inputs: &PassInputs<'_>,
+    dest: Destination,
+    creds: Credentials,
+) -> Result<Box<dyn Route>, String> {
     let (configured, name) = match dest {
         Destination::Dhis2 => (
             inputs.dhis2.is_some(),
@@ -988,12 +1133,7 @@ fn make_route(inputs: &PassInputs<'_>, dest: Destination) -> Result<Box<dyn Rout
     if !configured {
         return Err(name.to_string());
     }
-    let creds = inputs.credentials.credentials(dest)?.ok_or_else(|| {
-        format!(
-            "no {} credentials are configured",
-            dest.as_str().to_uppercase()
-        )
-    })?;
+    pass.add_secrets(creds.secrets());
     Ok(match (dest, inputs.dhis2, inputs.lmis) {
         (Destination::Dhis2, Some(settings), _) => {
             Box::new(Dhis2Route::new(settings.clone(), creds))
@@ -1024,19 +1164,53 @@ fn run_routes(
         })
         .collect();
     let mut routes: Vec<Box<dyn Route>> = Vec::new();
+    let mut used: BTreeMap<Destination, Credentials> = BTreeMap::new();
     for dest in Destination::ALL {
-        if inputs.retry_held {
-            release_hold(&pass.conn, dest)?;
-        }
         let Some(report) = reports.get_mut(&dest) else {
             continue;
         };
+        let creds = match inputs.credentials.credentials(dest) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                report.note = Some(format!(
+                    "no {} credentials are configured",
+                    dest.as_str().to_uppercase()
+                ));
+                continue;
+            }
+            Err(why) => {
+                report.note = Some(why);
+                continue;
+            }
+        };
         let state = destination_state(&pass.conn, dest)?;
-        if let Some(h) = state.hold {
-            report.held = Some(h);
-            continue;
+        if let Some(h) = &state.hold {
+            let url = match dest {
+                Destination::Dhis2 => inputs.dhis2.map(|s| s.url.as_str()),
+                Destination::Lmis => inputs.lmis.map(|s| s.url.as_str()),
+            };
+            let fact = |k: &str| state.facts.get(k).and_then(|v| v.as_str());
+            let changed = match hold_kind(&state) {
+                HoldKind::Credentials => {
+                    fact(HOLD_CREDENTIALS).is_some_and(|f| !same_credentials(&creds, f))
+                }
+                HoldKind::Configuration => fact(HOLD_URL).is_some_and(|u| Some(u) != url),
+                HoldKind::Intercepted => false,
+            };
+            if !(inputs.retry_held || changed) {
+                report.held = Some(h.clone());
+                continue;
+            }
+            release_hold(&pass.conn, dest)?;
+            if changed {
+                report.note = Some(match hold_kind(&state) {
+                    HoldKind::Credentials => "the credentials changed: trying again".into(),
+                    _ => "the address changed: trying again".into(),
+                });
+            }
         }
-        let route = match make_route(inputs, dest) {
+        used.insert(dest, creds.clone());
+        let route = match make_route(pass, inputs, dest, creds) {
             Ok(route) => route,
             Err(why) => {
                 report.note = Some(why);
@@ -1097,6 +1271,37 @@ fn run_routes(
     }
     stepped?;
     finished_all?;
+    // A hold placed in this pass remembers what would release it.
+    for (dest, creds) in &used {
+        let state = destination_state(&pass.conn, *dest)?;
+        if state.hold.is_none() {
+            continue;
+        }
+        match hold_kind(&state) {
+            HoldKind::Credentials if !state.facts.contains_key(HOLD_CREDENTIALS) => {
+                if let Some(f) = credentials_fingerprint(creds) {
+                    set_fact(&pass.conn, *dest, HOLD_CREDENTIALS, f.into())?;
+                }
+            }
+            HoldKind::Configuration if !state.facts.contains_key(HOLD_URL) => {
+                let url = match dest {
+                    Destination::Dhis2 => inputs.dhis2.map(|s| s.url.clone()),
+                    Destination::Lmis => inputs.lmis.map(|s| s.url.clone()),
+                };
+                if let Some(u) = url {
+                    set_fact(&pass.conn, *dest, HOLD_URL, u.into())?;
+                }
+            }
+            _ => {}
+        }
+    }
+    if pass.budget_hit {
+        if pass.cancel.load(Ordering::SeqCst) {
+            cancelled = true;
+        } else {
+            out_of_budget = true;
+        }
+    }
     // Queue state after the pass, per destination.
     let finished = pass.clock.now();
     let mut done = true;
@@ -1116,7 +1321,8 @@ fn run_routes(
                 (true, _, None) => Some(finished),
                 (false, n, None) => n,
             };
-            report.next_attempt_at = next;
+            // A held destination has no next attempt: it waits for a person.
+            report.next_attempt_at = if report.held.is_some() { None } else { next };
             let runnable = report.held.is_none()
                 && report
                     .note
@@ -1186,9 +1392,12 @@ enum BatchOutcome {
         retry_after: Option<Duration>,
     },
     /// The destination must be held.
-    Hold(String),
+    Hold(HoldKind, String),
     /// Every item must be sent alone (or rejected when already alone).
     Split(String),
+    /// Not sent (the pass's budget ran out, or it was cancelled): the
+    /// items wait for the next pass as they were.
+    NotSent(String),
 }
 
 impl Dhis2Route {
@@ -1384,15 +1593,21 @@ impl Dhis2Route {
             // An empty dry run that was understood is a success; a server
             // that did not inflate the body fails to parse it (an ERROR
             // summary on old versions, a 400 on new ones).
-            Ok(r) if r.status == 200 || r.status == 409 => Some(
+            // Only DHIS2's own answer decides; a portal's page, a proxy's
+            // error or a lost answer leaves it open, probed again next time.
+            Ok(r) if (r.status == 200 || r.status == 409) && !r.truncated => {
                 dhis2::parse_import_summary(&r.body)
-                    .is_ok_and(|s| s.status != dhis2::ImportStatus::Error),
-            ),
-            Ok(r) if r.status == 401 || r.status == 403 || r.status >= 500 || r.status == 429 => {
-                None
+                    .ok()
+                    .map(|s| s.status != dhis2::ImportStatus::Error)
             }
-            Ok(_) => Some(false),
-            Err(_) => None,
+            Ok(r)
+                if (400..500).contains(&r.status)
+                    && !matches!(r.status, 401 | 403 | 404 | 408 | 413 | 429)
+                    && dhis2::is_web_message(&r.body) =>
+            {
+                Some(false)
+            }
+            Ok(_) | Err(_) => None,
         };
         if let Some(a) = answer {
             set_fact(
@@ -1423,29 +1638,46 @@ impl Dhis2Route {
         let req = self.request(path, wire);
         let result = pass.send(Destination::Dhis2, &req, &body, rows, report)?;
         let now = pass.clock.now();
+        let dhis2_said = |r: &HttpResponse| dhis2::is_web_message(&r.body);
         Ok(match result {
+            Err(e) if e.kind == crate::http::TransportErrorKind::NotStarted => {
+                Err(BatchOutcome::NotSent(e.message))
+            }
             Err(e) => Err(BatchOutcome::Retry { why: e.message, retry_after: None }),
             Ok(r) => match r.status {
                 200 | 201 | 204 | 409 => Ok(r),
                 401 => Err(BatchOutcome::Hold(
-                    "DHIS2 refused the username and password (or token). Enter them again, then sync.".into(),
+                    HoldKind::Credentials,
+                    "DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.".into(),
                 )),
-                403 => Err(BatchOutcome::Hold(
+                403 if dhis2_said(&r) => Err(BatchOutcome::Hold(
+                    HoldKind::Credentials,
                     "The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.".into(),
                 )),
-                404 | 300..=399 => Err(BatchOutcome::Hold(format!(
-                    "The DHIS2 address {} does not lead to DHIS2's data entry API (HTTP {}). Check the address in the settings.",
-                    self.settings.url, r.status
+                404 if dhis2_said(&r) => Err(BatchOutcome::Hold(HoldKind::Configuration, format!(
+                    "The DHIS2 address {} does not lead to DHIS2's data entry API (HTTP 404). Check the address in the settings.",
+                    self.settings.url
                 ))),
-                413 => Err(BatchOutcome::Split("the request was too large for the server".into())),
+                413 if rows.len() > 1 => Err(BatchOutcome::Split(format!(
+                    "the request was too large for DHIS2 or a proxy in front of it ({})",
+                    crate::http::foreign_answer(&r)
+                ))),
+                413 => Err(BatchOutcome::Hold(HoldKind::Intercepted, format!(
+                    "one form is too large for DHIS2 or for a proxy in front of it ({}); ask the DHIS2 administrator to accept larger requests",
+                    crate::http::foreign_answer(&r)
+                ))),
                 429 | 500..=599 | 408 => Err(BatchOutcome::Retry {
                     why: format!("DHIS2 is busy or failing (HTTP {})", r.status),
                     retry_after: r.retry_after(now),
                 }),
-                other => Err(BatchOutcome::Split(format!(
-                    "DHIS2 refused the request (HTTP {other}): {}",
+                // DHIS2's own refusal (a WebMessage): find the form at fault.
+                400..=499 if dhis2_said(&r) => Err(BatchOutcome::Split(format!(
+                    "DHIS2 refused the request (HTTP {}): {}",
+                    r.status,
                     cap_text(&r.body, 300)
                 ))),
+                // A redirect, or an error page that is not DHIS2's own.
+                _ => Err(BatchOutcome::Hold(HoldKind::Intercepted, not_dhis2(&r))),
             },
         })
     }
@@ -1474,16 +1706,19 @@ impl Dhis2Route {
             Ok(r) => r,
             Err(outcome) => return Ok(outcome),
         };
+        // Not DHIS2's import summary (a portal's page, a cut answer):
+        // nothing is known, the batch is sent again later (upserts).
         let summary = match dhis2::parse_import_summary(&resp.body) {
+            _ if resp.truncated => {
+                return Ok(BatchOutcome::Retry {
+                    why: "the answer from DHIS2 was too large".into(),
+                    retry_after: None,
+                });
+            }
             Ok(s) => s,
             Err(bad) => {
-                let why = if resp.truncated {
-                    "the answer from DHIS2 was too large".to_string()
-                } else {
-                    bad.0
-                };
                 return Ok(BatchOutcome::Retry {
-                    why,
+                    why: bad.0,
                     retry_after: None,
                 });
             }
@@ -1668,8 +1903,27 @@ impl Route for Dhis2Route {
                 tx.commit()?;
                 Ok(Step::Stop)
             }
-            BatchOutcome::Hold(why) => {
-                hold_destination(&pass.conn, dest, &why, now)?;
+            BatchOutcome::NotSent(why) => {
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                for row in &batch {
+                    set_state(
+                        &tx,
+                        now,
+                        (row.submission_id.as_str(), row.revision, dest),
+                        DeliveryState::Pending,
+                        None,
+                        None,
+                        "not sent",
+                        Some(&why),
+                    )?;
+                }
+                tx.commit()?;
+                Ok(Step::Stop)
+            }
+            BatchOutcome::Hold(kind, why) => {
+                hold_destination(&pass.conn, dest, &why, now, kind)?;
                 report.held = Some(why.clone());
                 let tx = pass
                     .conn
@@ -1736,6 +1990,14 @@ impl Route for Dhis2Route {
             }
         }
     }
+}
+
+/// Plain words for an answer that did not come from DHIS2.
+fn not_dhis2(r: &HttpResponse) -> String {
+    format!(
+        "something between this device and DHIS2 answered instead of it: {}. If this device reaches the internet through a hotspot or a proxy, open a web browser and sign in to it; if the DHIS2 address is wrong, correct it",
+        crate::http::foreign_answer(r)
+    )
 }
 
 /// Marks a DHIS2 delivery to be sent in a batch of its own (an answer that

@@ -285,6 +285,8 @@ pub struct DestinationStatus {
     pub updated_at_ms: i64,
     /// Why the destination refused it, field by field (empty unless rejected).
     pub problems: Vec<FieldProblem>,
+    /// Why the whole destination is held, when it is and this part is still to be sent.
+    pub held: Option<String>,
 }
 
 impl From<agent_core::outbox::DestinationStatus> for DestinationStatus {
@@ -299,6 +301,7 @@ impl From<agent_core::outbox::DestinationStatus> for DestinationStatus {
             last_error: d.last_error,
             updated_at_ms: d.updated_at.timestamp_millis(),
             problems: d.problems,
+            held: d.held,
         }
     }
 }

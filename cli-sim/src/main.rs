@@ -95,7 +95,8 @@ enum Command {
         /// Seconds the pass may take.
         #[arg(long, default_value_t = 60)]
         budget_secs: u64,
-        /// Release destinations held after refused credentials (after fixing them).
+        /// Release held destinations now (credentials refused, address wrong,
+        /// something answering instead of the server), after fixing the cause.
         #[arg(long)]
         retry_auth: bool,
         /// Keep syncing (waiting as each report says) until done, at most this many passes.

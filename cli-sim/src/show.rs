@@ -17,6 +17,9 @@ pub fn findings(list: &[Finding]) -> String {
     s
 }
 
+/// How a held destination is released, for the CLI user.
+const RELEASE: &str = "Nothing is sent there until this is fixed. The next sync tries again by itself once the credentials or the address changed (for a hotspot or proxy page: once the network changed, `cli-sim sync --retry-now`); to try again now: cli-sim sync --retry-auth";
+
 /// A table of submissions with the state of each destination.
 pub fn status_table(rows: &[SubmissionStatus]) -> String {
     let mut s = String::new();
@@ -45,7 +48,10 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
             state(agent_core::outbox::Destination::Lmis)
         );
         for d in &r.destinations {
-            if let Some(e) = &d.last_error {
+            if let Some(h) = &d.held {
+                let _ = writeln!(s, "      {}: HELD: {h}", d.destination);
+                let _ = writeln!(s, "        {RELEASE}");
+            } else if let Some(e) = &d.last_error {
                 let _ = writeln!(s, "      {}: {e}", d.destination);
             }
             s.push_str(&problems(&d.problems, "        "));
@@ -208,6 +214,7 @@ pub fn sync_report(r: &agent_core::sync::SyncReport) -> String {
         }
         if let Some(h) = &d.held {
             let _ = writeln!(s, "  HELD: {h}");
+            let _ = writeln!(s, "    {RELEASE}");
         }
         if let Some(n) = &d.note {
             let _ = writeln!(s, "  note: {n}");
