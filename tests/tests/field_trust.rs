@@ -1,0 +1,217 @@
+//! Field trust (issue 11): what a field deployment meets besides a lost
+//! answer, over real HTTP on 127.0.0.1 against the simulated servers and
+//! small hostile ones. Holds that release themselves once their cause
+//! changed, a configuration check that does not lock an account, passes that
+//! keep to their budget whatever the server does, and an exchange log
+//! without the secrets an answer echoes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use agent_core::clock::{Clock, FixedClock};
+use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::lmis::LmisSettings;
+use agent_core::outbox::{DeliveryState, Destination};
+use agent_core::sync::{Dhis2Settings, SyncBudget};
+use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
+use cli_sim::drafts::DraftGen;
+use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
+use cli_sim::mock::http::{Handler, Response, Server, ServerConfig};
+use cli_sim::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn schemas() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
+}
+
+fn forms() -> FormSet {
+    FormSet::load_dir(&schemas().join("forms")).unwrap()
+}
+
+fn facilities() -> FacilityMap {
+    FacilityMap::load(&schemas().join("facilities/example.json")).unwrap()
+}
+
+fn basic(password: &str) -> Credentials {
+    Credentials::Basic {
+        username: "admin".into(),
+        password: password.into(),
+    }
+}
+
+fn oauth(password: &str) -> Credentials {
+    Credentials::OAuthPassword {
+        client_id: "user-client".into(),
+        client_secret: "changeme".into(),
+        username: "administrator".into(),
+        password: password.into(),
+    }
+}
+
+fn creds(dhis2: Option<Credentials>, lmis: Option<Credentials>) -> StaticCredentials {
+    StaticCredentials { dhis2, lmis }
+}
+
+/// An agent on a fresh outbox with one CHW form of last month recorded.
+fn agent_with_a_form(dir: &Path) -> (Agent, String) {
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let agent = Agent::open_parts(&dir.join("o.sqlite"), forms(), facilities(), clock.clone())
+        .unwrap();
+    let month = Period::containing(PeriodType::Monthly, clock.today()).previous();
+    let draft = DraftGen::new(3).draft(
+        forms().get("chw-monthly").unwrap(),
+        "HP-001",
+        &month.iso(),
+        &BTreeMap::new(),
+    );
+    let id = agent.submit(&draft, true).unwrap().id;
+    (agent, id)
+}
+
+fn dhis2_settings(url: String) -> Dhis2Settings {
+    Dhis2Settings {
+        url,
+        batch_max_values: 1000,
+        batch_max_bytes: 1 << 20,
+        gzip: Some(false),
+    }
+}
+
+fn part(agent: &Agent, id: &str, dest: Destination) -> agent_core::outbox::DestinationStatus {
+    agent
+        .status(id)
+        .unwrap()
+        .destinations
+        .into_iter()
+        .find(|d| d.destination == dest)
+        .unwrap()
+}
+
+fn budget(secs: u64) -> SyncBudget {
+    SyncBudget::time(Duration::from_secs(secs))
+}
+
+/// Refused credentials hold DHIS2; the next sync with the same credentials
+/// sends nothing (no account lock-out), shows the hold per form and no next
+/// attempt; the first sync after they changed releases the hold by itself.
+#[test]
+fn a_credentials_hold_is_released_by_the_next_sync_once_they_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let (agent, id) = agent_with_a_form(dir.path());
+    let agent = agent.with_dhis2(dhis2_settings(dhis2.url()));
+    let wrong = creds(Some(basic("not-the-password")), None);
+
+    let r = agent.sync(budget(20), &wrong, false).unwrap();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert!(d.held.is_some(), "{r:?}");
+    assert_eq!(d.next_attempt_at, None, "a held destination has no next attempt");
+    let p = part(&agent, &id, Destination::Dhis2);
+    assert_eq!(p.state, DeliveryState::Pending);
+    assert!(
+        p.held.as_deref().is_some_and(|h| h.contains("refused")),
+        "status shows the hold itself: {p:?}"
+    );
+    assert_eq!(p.next_attempt_at, None);
+
+    // Same credentials: nothing is sent.
+    let before = dhis2.stats().requests;
+    let r = agent.sync(budget(20), &wrong, false).unwrap();
+    assert!(r.destination(Destination::Dhis2).unwrap().held.is_some());
+    assert_eq!(dhis2.stats().requests, before, "no request with the refused credentials");
+
+    // Corrected credentials: released without any flag, and delivered.
+    let right = creds(Some(basic("district")), None);
+    let r = agent.sync(budget(20), &right, false).unwrap();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!(d.held, None, "{r:?}");
+    assert_eq!(d.delivered.len(), 1, "{r:?}");
+    assert_eq!(part(&agent, &id, Destination::Dhis2).state, DeliveryState::Delivered);
+}
+
+/// `lmis check` with a wrong password signs in once, not once per facility
+/// (an LMIS may lock an account after a few failures), and says why.
+#[test]
+fn lmis_check_stops_at_the_first_refused_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let lmis =
+        OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let (agent, _) = agent_with_a_form(dir.path());
+    let agent = agent.with_lmis(LmisSettings { url: lmis.url() });
+    assert!(facilities().iter().count() >= 3, "the example map has several facilities");
+    let problems = agent
+        .check_lmis(&creds(None, Some(oauth("not-the-password"))))
+        .unwrap();
+    assert_eq!(lmis.stats().requests, 1, "one sign-in, then stop: {problems:?}");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("refused the sign-in"), "{problems:?}");
+}
+
+/// A server that answers every request after 9 s cannot hold a 2 s pass
+/// for long: each request is bounded by the time left, and no request
+/// starts after the budget. The form stays queued.
+#[test]
+fn a_slow_server_cannot_hold_a_pass_past_its_budget() {
+    let handler: Handler = Arc::new(|_req| {
+        std::thread::sleep(Duration::from_secs(9));
+        Response::text(503, "text/html", "<html>slow</html>")
+    });
+    let slow = Server::start(ServerConfig::default(), handler).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (agent, id) = agent_with_a_form(dir.path());
+    let agent = agent.with_dhis2(dhis2_settings(slow.url()));
+    let started = Instant::now();
+    let r = agent
+        .sync(budget(2), &creds(Some(basic("district")), None), false)
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(6),
+        "a 2 s pass took {took:?} against a server answering in 9 s: {r:?}"
+    );
+    assert!(!r.done);
+    let p = part(&agent, &id, Destination::Dhis2);
+    assert_eq!(p.state, DeliveryState::Pending, "{p:?}");
+}
+
+/// An answer that echoes the credentials (a debugging proxy, a server's
+/// error page quoting the request) is stored in the exchange log without
+/// them.
+#[test]
+fn secrets_echoed_in_an_answer_are_not_logged() {
+    let handler: Handler = Arc::new(|req| {
+        let auth = req.header("authorization").unwrap_or("").to_string();
+        Response::json(
+            200,
+            &serde_json::json!({
+                "responseType": "ImportSummary", "status": "SUCCESS",
+                "description": format!("you sent {auth}; password s3cret-Pa55word"),
+                "importCount": {"imported": 1, "updated": 0, "ignored": 0, "deleted": 0},
+                "conflicts": []
+            }),
+        )
+    });
+    let echo = Server::start(ServerConfig::default(), handler).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (agent, id) = agent_with_a_form(dir.path());
+    let agent = agent.with_dhis2(dhis2_settings(echo.url()));
+    let password = "s3cret-Pa55word";
+    agent
+        .sync(budget(20), &creds(Some(basic(password)), None), false)
+        .unwrap();
+    let detail = agent.inspect(&id).unwrap();
+    let logged: Vec<String> = detail
+        .exchanges
+        .iter()
+        .filter_map(|e| e.response_body.clone())
+        .collect();
+    assert!(!logged.is_empty(), "{detail:?}");
+    let header = agent_core::http::basic_auth("admin", password);
+    let token = header.trim_start_matches("Basic ");
+    for body in &logged {
+        assert!(!body.contains(password), "password logged: {body}");
+        assert!(!body.contains(token), "Basic credentials logged: {body}");
+    }
+}
