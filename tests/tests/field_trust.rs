@@ -57,8 +57,8 @@ fn creds(dhis2: Option<Credentials>, lmis: Option<Credentials>) -> StaticCredent
 /// An agent on a fresh outbox with one CHW form of last month recorded.
 fn agent_with_a_form(dir: &Path) -> (Agent, String) {
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
-    let agent = Agent::open_parts(&dir.join("o.sqlite"), forms(), facilities(), clock.clone())
-        .unwrap();
+    let agent =
+        Agent::open_parts(&dir.join("o.sqlite"), forms(), facilities(), clock.clone()).unwrap();
     let month = Period::containing(PeriodType::Monthly, clock.today()).previous();
     let draft = DraftGen::new(3).draft(
         forms().get("chw-monthly").unwrap(),
@@ -107,7 +107,10 @@ fn a_credentials_hold_is_released_by_the_next_sync_once_they_changed() {
     let r = agent.sync(budget(20), &wrong, false).unwrap();
     let d = r.destination(Destination::Dhis2).unwrap();
     assert!(d.held.is_some(), "{r:?}");
-    assert_eq!(d.next_attempt_at, None, "a held destination has no next attempt");
+    assert_eq!(
+        d.next_attempt_at, None,
+        "a held destination has no next attempt"
+    );
     let p = part(&agent, &id, Destination::Dhis2);
     assert_eq!(p.state, DeliveryState::Pending);
     assert!(
@@ -120,7 +123,11 @@ fn a_credentials_hold_is_released_by_the_next_sync_once_they_changed() {
     let before = dhis2.stats().requests;
     let r = agent.sync(budget(20), &wrong, false).unwrap();
     assert!(r.destination(Destination::Dhis2).unwrap().held.is_some());
-    assert_eq!(dhis2.stats().requests, before, "no request with the refused credentials");
+    assert_eq!(
+        dhis2.stats().requests,
+        before,
+        "no request with the refused credentials"
+    );
 
     // Corrected credentials: released without any flag, and delivered.
     let right = creds(Some(basic("district")), None);
@@ -128,7 +135,10 @@ fn a_credentials_hold_is_released_by_the_next_sync_once_they_changed() {
     let d = r.destination(Destination::Dhis2).unwrap();
     assert_eq!(d.held, None, "{r:?}");
     assert_eq!(d.delivered.len(), 1, "{r:?}");
-    assert_eq!(part(&agent, &id, Destination::Dhis2).state, DeliveryState::Delivered);
+    assert_eq!(
+        part(&agent, &id, Destination::Dhis2).state,
+        DeliveryState::Delivered
+    );
 }
 
 /// `lmis check` with a wrong password signs in once, not once per facility
@@ -140,11 +150,18 @@ fn lmis_check_stops_at_the_first_refused_sign_in() {
         OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
     let (agent, _) = agent_with_a_form(dir.path());
     let agent = agent.with_lmis(LmisSettings { url: lmis.url() });
-    assert!(facilities().iter().count() >= 3, "the example map has several facilities");
+    assert!(
+        facilities().iter().count() >= 3,
+        "the example map has several facilities"
+    );
     let problems = agent
         .check_lmis(&creds(None, Some(oauth("not-the-password"))))
         .unwrap();
-    assert_eq!(lmis.stats().requests, 1, "one sign-in, then stop: {problems:?}");
+    assert_eq!(
+        lmis.stats().requests,
+        1,
+        "one sign-in, then stop: {problems:?}"
+    );
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("refused the sign-in"), "{problems:?}");
 }

@@ -72,6 +72,10 @@ struct World {
 }
 
 fn world(forms_per_batch: usize, transport: Arc<Scripted>) -> World {
+    world_gzip(forms_per_batch, transport, Some(false))
+}
+
+fn world_gzip(forms_per_batch: usize, transport: Arc<Scripted>, gzip: Option<bool>) -> World {
     let dir = tempfile::tempdir().unwrap();
     let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let forms = FormSet::load_dir(&schemas.join("forms")).unwrap();
@@ -91,7 +95,7 @@ fn world(forms_per_batch: usize, transport: Arc<Scripted>) -> World {
         url: "http://dhis2.invalid".into(),
         batch_max_values: 15 * forms_per_batch, // A CHW form has 15 values.
         batch_max_bytes: 1 << 20,
-        gzip: Some(false),
+        gzip,
     });
     let creds = StaticCredentials {
         dhis2: Some(Credentials::Basic {
@@ -525,4 +529,148 @@ fn exchanges_older_than_the_retention_are_deleted_and_the_audit_stays() {
         .find(|u| u.destination == Some(Destination::Dhis2))
         .unwrap();
     assert_eq!(d.delivered, 2);
+}
+
+fn html(status: u16) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse {
+        status,
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: b"<html><body>Please sign in to the hotspot</body></html>".to_vec(),
+        truncated: false,
+        wire_bytes: 55,
+    })
+}
+
+/// A 4xx that is not DHIS2's own refusal (a proxy's HTML page) holds the
+/// destination and keeps the form queued; DHIS2's own 400 (a WebMessage)
+/// still refuses the single form it was about. A 413 splits a batch and
+/// holds a single form. None of them rejects a form on a proxy's word.
+#[test]
+fn foreign_refusals_hold_the_destination_and_dhis2_refusals_reject() {
+    for (name, answer, held) in [
+        ("proxy HTML 400", html(400), true),
+        ("proxy HTML 404", html(404), true),
+        (
+            "proxy 302",
+            {
+                let mut r = html(302).unwrap();
+                r.headers.push((
+                    "location".into(),
+                    "http://portal.local/login?session=abc".into(),
+                ));
+                Ok(r)
+            },
+            true,
+        ),
+        ("413 for one form", html(413), true),
+        (
+            "DHIS2's own 400",
+            answer(
+                400,
+                r#"{"httpStatus":"Bad Request","httpStatusCode":400,"status":"ERROR","message":"Invalid period"}"#,
+            ),
+            false,
+        ),
+    ] {
+        let answer = Arc::new(answer);
+        let w = world(1, Scripted::new(move |_| (*answer).clone()));
+        let id = w.record("HP-001", "2026-10");
+        let r = w.sync();
+        let d = r.destination(Destination::Dhis2).unwrap();
+        if held {
+            assert!(d.held.is_some(), "{name}: {r:?}");
+            assert!(d.rejected.is_empty(), "{name}: {r:?}");
+            assert_eq!(w.dhis2_state(&id), DeliveryState::Pending, "{name}");
+            let why = d.held.clone().unwrap();
+            assert!(
+                why.contains("instead of it") || why.contains("too large"),
+                "{name}: {why}"
+            );
+            assert!(
+                !why.contains("session=abc"),
+                "{name}: no query shown: {why}"
+            );
+        } else {
+            assert_eq!(d.held, None, "{name}: {r:?}");
+            assert_eq!(w.dhis2_state(&id), DeliveryState::Rejected, "{name}");
+        }
+    }
+}
+
+/// A portal answering the gzip probe with a web page does not turn gzip off
+/// for good: the probe is made again in the next pass, and DHIS2's own
+/// answer decides.
+#[test]
+fn a_broken_answer_to_the_gzip_probe_is_probed_again() {
+    let portal = Arc::new(Mutex::new(true));
+    let p = portal.clone();
+    let w = world_gzip(
+        1,
+        Scripted::new(move |_| {
+            if *p.lock().unwrap() {
+                html(200)
+            } else {
+                success()
+            }
+        }),
+        None,
+    );
+    let id = w.record("HP-001", "2026-10");
+    let sync = || w.sync();
+    sync();
+    let probes = || {
+        w.transport
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.contains("dryRun=true"))
+            .count()
+    };
+    assert_eq!(probes(), 1);
+    *portal.lock().unwrap() = false;
+    w.agent.network_available().unwrap();
+    let r = sync();
+    assert_eq!(probes(), 2, "probed again after a portal's answer");
+    let last = w.transport.seen.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        last.body.starts_with(&[0x1f, 0x8b]),
+        "DHIS2 took the gzip probe: the batch goes compressed"
+    );
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().delivered.len(),
+        1
+    );
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
+}
+
+/// A hold placed because something else answered (a hotspot's page) is
+/// released when the shell says the network changed.
+#[test]
+fn an_intercepted_hold_is_released_when_the_network_changes() {
+    let w = world(1, Scripted::new(|_| html(403)));
+    let id = w.record("HP-001", "2026-10");
+    assert!(
+        w.sync()
+            .destination(Destination::Dhis2)
+            .unwrap()
+            .held
+            .is_some()
+    );
+    assert!(
+        w.sync()
+            .destination(Destination::Dhis2)
+            .unwrap()
+            .held
+            .is_some()
+    );
+    w.transport.set(|_| success());
+    w.agent.network_available().unwrap();
+    let r = w.sync();
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().held,
+        None,
+        "{r:?}"
+    );
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
 }
