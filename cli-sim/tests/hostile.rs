@@ -1,11 +1,14 @@
 //! The hostile server and the TLS front themselves: each hostile answer is
 //! what it claims to be on the wire (read with a raw socket, so no client
-//! library smooths anything over), and the captive portal answers sign-ins.
+//! library smooths anything over), the captive portal answers sign-ins, and
+//! the TLS front's certificate is refused by a client that does not know
+//! its CA and accepted by one that does.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use cli_sim::mock::faults::{FaultConfig, HostileKind};
 use cli_sim::mock::hostile::{self, PORTAL_TITLE, WRONG_SHAPE_BODY};
+use cli_sim::mock::tls::TlsFront;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -314,4 +317,67 @@ fn the_admin_route_switches_hostile_answers_and_the_portal() {
         bad.len()
     );
     assert_eq!(raw(server.port(), &set, 1 << 20).status, 400);
+}
+
+fn tls_agent(roots: Option<&TlsFront>) -> ureq::Agent {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    let mut tls = TlsConfig::builder();
+    if let Some(front) = roots {
+        let ca = Certificate::from_pem(front.ca_pem().as_bytes()).unwrap();
+        tls = tls.root_certs(RootCerts::new_with_certs(&[ca]));
+    }
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .tls_config(tls.build())
+        .build()
+        .into()
+}
+
+#[test]
+fn the_tls_front_is_refused_without_its_ca_and_relays_with_it() {
+    let backend = hostile::serve(&[HostileKind::WrongShape200], 1).unwrap();
+    let front = TlsFront::start(backend.addr()).unwrap();
+    assert!(front.url().starts_with("https://127.0.0.1:"));
+    assert!(front.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+
+    // The usual public roots: the certificate's issuer is unknown.
+    let err = tls_agent(None)
+        .get(&format!("{}/api/me", front.url()))
+        .call()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("UnknownIssuer") || text.to_lowercase().contains("issuer"),
+        "{text}"
+    );
+    assert_eq!(backend.stats().requests, 0, "nothing reached the server");
+
+    // Given the CA, the same front relays to the server behind it, by IP
+    // and by name.
+    for url in [front.url(), front.localhost_url()] {
+        let mut r = tls_agent(Some(&front))
+            .get(&format!("{url}/api/me"))
+            .call()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(r.body_mut().read_to_string().unwrap(), WRONG_SHAPE_BODY);
+    }
+    assert_eq!(backend.stats().requests, 2);
+    // A CA made for another front is not this one's.
+    let other = TlsFront::start(backend.addr()).unwrap();
+    assert!(
+        tls_agent(Some(&other))
+            .get(&format!("{}/api/me", front.url()))
+            .call()
+            .is_err()
+    );
+    // Both refusals reach the front (counted when their relays end).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while front.handshakes_failed() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(front.handshakes_failed(), 2);
+    front.stop();
+    other.stop();
 }

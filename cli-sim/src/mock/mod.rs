@@ -7,3 +7,4 @@ pub mod faults;
 pub mod hostile;
 pub mod http;
 pub mod openlmis;
+pub mod tls;
