@@ -1,6 +1,7 @@
 //! `cli-sim chaos` as a tester runs it: the syncing process is killed at
 //! random moments while the servers drop answers, fail and go down; the
-//! verdict line says nothing was lost or duplicated.
+//! verdict line says nothing was lost or duplicated, and nothing the
+//! agent's outbox calls delivered is missing from a server.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
@@ -26,7 +27,10 @@ fn kills_and_faults_lose_and_duplicate_nothing() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "stdout: {out}\nstderr: {err}");
     let verdict = out.lines().find(|l| l.starts_with("kills=")).unwrap();
-    assert!(verdict.ends_with("lost=0 duplicated=0"), "{verdict}");
+    assert!(
+        verdict.ends_with("lost=0 duplicated=0 false_delivered=0"),
+        "{verdict}"
+    );
     let kills: u32 = verdict
         .trim_start_matches("kills=")
         .split(' ')
