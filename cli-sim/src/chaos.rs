@@ -2,14 +2,27 @@
 //! binary, `sync --retry-now`) and SIGKILLs it at random moments while the
 //! simulated servers drop answers after committing, fail with 5xx and go
 //! down. At the end both servers are checked against the truth the forms
-//! state: `lost=0 duplicated=0`, or the exact discrepancies (exit 1).
-//! Every random choice comes from the seed.
+//! state, and the agent's outbox against the servers: `lost=0 duplicated=0
+//! false_delivered=0`, or the exact discrepancies (exit 1). Every random
+//! choice comes from the seed.
+//!
+//! `--hostile` adds what a field network does on top: a captive portal
+//! answering a share of requests with an HTML 200 before they reach the
+//! server (on any path, sign-ins and look-ups included), and proxy answers
+//! (HTML 400/404/413, a 302 to another port, wrong-shape JSON, garbage,
+//! HTML and empty 200s) among the dropped answers, before the server
+//! commits in some rounds and after it in others. The simulated OpenLMIS
+//! then runs without its physical-inventory guard, like older servers, so a
+//! resent event is applied twice unless the agent looked it up first. The
+//! final sync runs with the portal and the proxy gone (the network came
+//! back), the plain faults still on.
 
 use crate::drafts::DraftGen;
 use crate::mock::dhis2::{DEFAULT_COC, Dhis2Mock, Dhis2MockConfig};
-use crate::mock::faults::FaultConfig;
+use crate::mock::faults::{FaultConfig, HostileKind};
 use crate::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use agent_core::draft::Draft;
+use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::{Agent, AgentConfig, FacilityMap, FormSet, Period, PeriodType};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
@@ -33,6 +46,16 @@ pub struct ChaosArgs {
     /// Share of requests answered with a 5xx before processing (0..1).
     #[arg(long, default_value_t = 0.05)]
     pub error_rate: f64,
+    /// Add captive-portal 200s and proxy errors (some after the server
+    /// committed) and turn the OpenLMIS physical-inventory guard off.
+    #[arg(long)]
+    pub hostile: bool,
+    /// With --hostile: share of requests a captive portal answers (0..1).
+    #[arg(long, default_value_t = 0.08)]
+    pub portal_rate: f64,
+    /// With --hostile: share of requests a proxy answers with a hostile answer (0..1).
+    #[arg(long, default_value_t = 0.12)]
+    pub hostile_rate: f64,
     /// Keep the working folder here (default: a temporary folder).
     #[arg(long)]
     pub keep: Option<std::path::PathBuf>,
@@ -45,6 +68,9 @@ pub struct Outcome {
     pub lost: Vec<String>,
     /// Values or movements that are in a server more than once or wrong.
     pub duplicated: Vec<String>,
+    /// Forms the agent's outbox says a server accepted that the server
+    /// does not hold.
+    pub false_delivered: Vec<String>,
     /// How many times the syncing process was killed.
     pub kills: u32,
 }
@@ -53,10 +79,11 @@ pub struct Outcome {
 pub fn run(args: ChaosArgs) -> Result<i32, Box<dyn std::error::Error>> {
     let outcome = scenario(&args, &mut std::io::stderr())?;
     println!(
-        "kills={} lost={} duplicated={}",
+        "kills={} lost={} duplicated={} false_delivered={}",
         outcome.kills,
         outcome.lost.len(),
-        outcome.duplicated.len()
+        outcome.duplicated.len(),
+        outcome.false_delivered.len()
     );
     for l in &outcome.lost {
         println!("lost: {l}");
@@ -64,8 +91,14 @@ pub fn run(args: ChaosArgs) -> Result<i32, Box<dyn std::error::Error>> {
     for d in &outcome.duplicated {
         println!("duplicated: {d}");
     }
+    for f in &outcome.false_delivered {
+        println!("false delivered: {f}");
+    }
     Ok(
-        if outcome.lost.is_empty() && outcome.duplicated.is_empty() {
+        if outcome.lost.is_empty()
+            && outcome.duplicated.is_empty()
+            && outcome.false_delivered.is_empty()
+        {
             crate::exit::OK
         } else {
             crate::exit::FAILURE
@@ -88,34 +121,39 @@ pub fn scenario(
     let facilities = FacilityMap::load(&dir.join("facilities.json")).map_err(|p| p.join("; "))?;
     let mut lc = OpenLmisMockConfig::from_forms(&forms, &facilities);
     lc.seed = args.seed;
+    lc.inventory_guard = !args.hostile;
     let lmis = OpenLmisMock::start(lc, 0)?;
     let mut dc = Dhis2MockConfig::from_forms(&forms, &facilities);
     dc.seed = args.seed;
     let dhis2 = Dhis2Mock::start(dc, 0)?;
-    std::fs::write(dir.join("dhis2-password"), "district\n")?;
-    std::fs::write(dir.join("lmis-password"), "password\n")?;
-    std::fs::write(dir.join("lmis-secret"), "changeme\n")?;
-    let mut text = std::fs::read_to_string(&config_path)?;
-    text.push_str(&format!(
-        "[dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_file = \"dhis2-password\"\nbatch_max_values = 300\n\
-         [lmis]\nkind = \"openlmis\"\nurl = \"{}\"\nclient_id = \"user-client\"\nclient_secret_file = \"lmis-secret\"\n\
-         username = \"administrator\"\npassword_file = \"lmis-password\"\n",
-        dhis2.url(),
-        lmis.url()
-    ));
-    std::fs::write(&config_path, text)?;
+    connect(&dir, &config_path, &dhis2.url(), &lmis.url())?;
 
     // The forms: every facility and form, month after month going back,
     // openings carried forward so stock cards chain.
     let truth = record(&config_path, &forms, &facilities, args)?;
     writeln!(log, "recorded {} forms in {}", truth.len(), dir.display())?;
 
-    let faults = |seed: u64| FaultConfig {
+    let plain = |seed: u64| FaultConfig {
         rate_drop_after_commit: args.drop_rate,
         rate_5xx: args.error_rate,
         latency_ms: 2,
         seed,
         ..Default::default()
+    };
+    // Whether this round's proxy answers after the server committed.
+    let after_commit = std::cell::Cell::new(false);
+    let faults = |seed: u64| {
+        if args.hostile {
+            FaultConfig {
+                rate_portal: args.portal_rate,
+                hostile: HOSTILE_MIX.to_vec(),
+                rate_hostile: args.hostile_rate,
+                hostile_after_commit: after_commit.get(),
+                ..plain(seed)
+            }
+        } else {
+            plain(seed)
+        }
     };
     dhis2.faults().set(faults(args.seed));
     lmis.faults().set(faults(args.seed + 1));
@@ -124,6 +162,12 @@ pub fn scenario(
     let mut kills = 0;
     let started = Instant::now();
     while kills < args.kills {
+        if args.hostile {
+            // Each round the proxy answers before or after the commit.
+            after_commit.set(rng.bool());
+            dhis2.faults().set(faults(rng.u64(..)));
+            lmis.faults().set(faults(rng.u64(..)));
+        }
         // Now and then a server goes down for a moment.
         if rng.u8(0..5) == 0 {
             let server = if rng.bool() {
@@ -166,7 +210,10 @@ pub fn scenario(
         "{kills} kills in {:.1} s; finishing without kills",
         started.elapsed().as_secs_f64()
     )?;
-    // Finish with the faults still on, no more kills. Bounded passes.
+    // Finish with the faults still on, no more kills. Bounded passes. The
+    // portal and the proxy are gone: the network came back.
+    dhis2.faults().set(plain(args.seed + 2));
+    lmis.faults().set(plain(args.seed + 3));
     let status = Command::new(&exe)
         .arg("--config")
         .arg(&config_path)
@@ -187,10 +234,137 @@ pub fn scenario(
     lmis.faults().set(FaultConfig::default());
 
     let mut outcome = check(&truth, &forms, &facilities, &dhis2, &lmis);
+    outcome.false_delivered =
+        false_delivered(&config_path, &truth, &forms, &facilities, &dhis2, &lmis)?;
     outcome.kills = kills;
     dhis2.stop();
     lmis.stop();
     Ok(outcome)
+}
+
+/// Points the agent's configuration at the simulated servers (with the
+/// simulated servers' credentials in files).
+fn connect(
+    dir: &std::path::Path,
+    config_path: &std::path::Path,
+    dhis2_url: &str,
+    lmis_url: &str,
+) -> std::io::Result<()> {
+    std::fs::write(dir.join("dhis2-password"), "district\n")?;
+    std::fs::write(dir.join("lmis-password"), "password\n")?;
+    std::fs::write(dir.join("lmis-secret"), "changeme\n")?;
+    let mut text = std::fs::read_to_string(config_path)?;
+    text.push_str(&format!(
+        "[dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_file = \"dhis2-password\"\nbatch_max_values = 300\n\
+         [lmis]\nkind = \"openlmis\"\nurl = \"{}\"\nclient_id = \"user-client\"\nclient_secret_file = \"lmis-secret\"\n\
+         username = \"administrator\"\npassword_file = \"lmis-password\"\n",
+        dhis2_url,
+        lmis_url
+    ));
+    std::fs::write(config_path, text)?;
+    Ok(())
+}
+
+/// The proxy answers of `--hostile` (the portal comes on top of them).
+const HOSTILE_MIX: [HostileKind; 8] = [
+    HostileKind::Html200,
+    HostileKind::Empty200,
+    HostileKind::WrongShape200,
+    HostileKind::Garbage200,
+    HostileKind::Redirect302,
+    HostileKind::Html400,
+    HostileKind::Html404,
+    HostileKind::TooLarge413,
+];
+
+/// Forms the agent's outbox says a server accepted that the server does
+/// not hold: for DHIS2, a value of the form missing; for OpenLMIS, no event
+/// with the delivered revision's `resourceId`.
+fn false_delivered(
+    config: &std::path::Path,
+    truth: &[Draft],
+    forms: &FormSet,
+    facilities: &FacilityMap,
+    dhis2: &Dhis2Mock,
+    lmis: &OpenLmisMock,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let agent = Agent::open(&AgentConfig::load(config)?)?;
+    let statuses = agent.list(None, u32::MAX)?;
+    let by_key: BTreeMap<(String, String, String), &Draft> = truth
+        .iter()
+        .filter_map(|d| {
+            let pe = Period::parse(&d.period).ok()?;
+            Some(((d.facility.clone(), d.form.clone(), pe.dhis2_id()), d))
+        })
+        .collect();
+    let held: BTreeSet<(String, String, String, String)> = dhis2
+        .values()
+        .into_iter()
+        .map(|v| (v.data_element, v.period, v.org_unit, v.coc))
+        .collect();
+    let resource_ids: BTreeSet<String> = lmis
+        .events()
+        .into_iter()
+        .filter_map(|e| e.resource_id)
+        .collect();
+    let mut out = Vec::new();
+    for s in &statuses {
+        let name = format!("{} {} {}", s.facility, s.form, s.period);
+        for d in &s.destinations {
+            if d.state != DeliveryState::Delivered {
+                continue;
+            }
+            match d.destination {
+                Destination::Dhis2 => {
+                    let key = (s.facility.clone(), s.form.clone(), s.period.clone());
+                    let (Some(draft), Some(def), Some(f)) = (
+                        by_key.get(&key),
+                        forms.get(&s.form),
+                        facilities.get(&s.facility),
+                    ) else {
+                        out.push(format!(
+                            "{name}: DHIS2 delivered, but no such form was recorded"
+                        ));
+                        continue;
+                    };
+                    let Some(ou) = &f.dhis2_org_unit else {
+                        continue;
+                    };
+                    let missing = agent_core::dhis2::values_of(def, draft)
+                        .0
+                        .into_iter()
+                        .filter(|r| {
+                            let coc = r
+                                .category_option_combo
+                                .clone()
+                                .unwrap_or_else(|| DEFAULT_COC.to_string());
+                            !held.contains(&(
+                                r.data_element.clone(),
+                                s.period.clone(),
+                                ou.clone(),
+                                coc,
+                            ))
+                        })
+                        .count();
+                    if missing > 0 {
+                        out.push(format!(
+                            "{name}: the outbox says DHIS2 accepted it; DHIS2 lacks {missing} of its values"
+                        ));
+                    }
+                }
+                Destination::Lmis => {
+                    let revision = d.delivered_revision.unwrap_or(d.revision);
+                    let rid = agent_core::lmis::event_resource_id(&s.id, revision);
+                    if !resource_ids.contains(&rid) {
+                        out.push(format!(
+                            "{name}: the outbox says OpenLMIS accepted revision {revision}; OpenLMIS holds no event {rid}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Records the forms through the agent; returns the latest content of each.
@@ -377,6 +551,60 @@ fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The outbox check is not a rubber stamp: forms really delivered pass;
+    /// checked against servers that never received them, each delivered
+    /// destination is reported.
+    #[test]
+    fn the_outbox_check_reports_deliveries_the_servers_do_not_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = crate::demo::write_example_setup(dir.path()).unwrap();
+        let forms = FormSet::load_dir(&dir.path().join("forms")).unwrap();
+        let facilities = FacilityMap::load(&dir.path().join("facilities.json")).unwrap();
+        let start = || {
+            (
+                Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap(),
+                OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)
+                    .unwrap(),
+            )
+        };
+        let (dhis2, lmis) = start();
+        connect(dir.path(), &config_path, &dhis2.url(), &lmis.url()).unwrap();
+        let config = AgentConfig::load(&config_path).unwrap();
+        let agent = Agent::open(&config).unwrap();
+        let month = Period::containing(PeriodType::Monthly, agent.clock().today()).previous();
+        let def = forms.get("chw-monthly").unwrap();
+        let d = DraftGen::new(3).draft(def, "HP-001", &month.iso(), &BTreeMap::new());
+        let id = agent.submit(&d, true).unwrap().id;
+        let creds = agent_core::credentials::ConfigCredentials::new(&config);
+        agent
+            .sync(
+                agent_core::sync::SyncBudget::time(Duration::from_secs(20)),
+                &creds,
+                false,
+            )
+            .unwrap();
+        let status = agent.status(&id).unwrap();
+        assert_eq!(status.overall, DeliveryState::Delivered, "{status:?}");
+        drop(agent);
+        let truth = std::slice::from_ref(&d);
+        let none =
+            false_delivered(&config_path, truth, &forms, &facilities, &dhis2, &lmis).unwrap();
+        assert_eq!(none, Vec::<String>::new());
+        let (empty_dhis2, empty_lmis) = start();
+        let found = false_delivered(
+            &config_path,
+            truth,
+            &forms,
+            &facilities,
+            &empty_dhis2,
+            &empty_lmis,
+        )
+        .unwrap();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("DHIS2 lacks"), "{found:?}");
+        assert!(found[1].contains("OpenLMIS holds no event"), "{found:?}");
+    }
 
     /// The checker is not a rubber stamp: it reports a form that never
     /// arrived, and a value nobody recorded.

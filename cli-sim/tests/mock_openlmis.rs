@@ -12,7 +12,7 @@
 use agent_core::form::FormDefinition;
 use agent_core::{FacilityMap, FormSet};
 use chrono::NaiveDate;
-use cli_sim::mock::faults::FaultConfig;
+use cli_sim::mock::faults::{FaultConfig, HostileKind};
 use cli_sim::mock::openlmis::{
     CONSUMED_REASON_ID, MockFacility, OpenLmisMock, OpenLmisMockConfig, RECEIPTS_REASON_ID,
 };
@@ -1261,6 +1261,194 @@ fn a_receive_names_a_node_and_without_a_reason_has_no_tag() {
     assert_eq!(
         key_of(&c.event(&with_receipts).body),
         "stockmanagement.error.event.receive.reasonCategory.invalid"
+    );
+    mock.stop();
+}
+
+/// The raw status, content type and body of one answer (no JSON parsing).
+fn send_raw(
+    url: &str,
+    method: &str,
+    auth: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, String, Vec<u8>) {
+    let a = agent();
+    let mut resp = match (method, body) {
+        ("GET", _) => {
+            let mut r = a.get(url);
+            if let Some(v) = auth {
+                r = r.header("Authorization", v);
+            }
+            r.call().unwrap()
+        }
+        (_, b) => {
+            let mut r = a.post(url);
+            if let Some(v) = auth {
+                r = r.header("Authorization", v);
+            }
+            match b {
+                Some(b) => r
+                    .header("Content-Type", "application/json")
+                    .send(b.to_string())
+                    .unwrap(),
+                None => r.send_empty().unwrap(),
+            }
+        }
+    };
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, ct, resp.body_mut().read_to_vec().unwrap())
+}
+
+#[test]
+fn a_captive_portal_answers_sign_ins_and_look_ups_with_html_200() {
+    let mock = start(config());
+    let c = Client::login(&mock);
+    mock.faults().set(FaultConfig {
+        rate_portal: 1.0,
+        ..FaultConfig::default()
+    });
+    let sign_in = format!(
+        "{}/api/oauth/token?grant_type=password&username=administrator&password=password",
+        mock.url()
+    );
+    let (status, ct, body) = send_raw(&sign_in, "POST", Some(USER_CLIENT), None);
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("text/html"), "{ct}");
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.contains(cli_sim::mock::hostile::PORTAL_TITLE),
+        "{text}"
+    );
+    assert!(!text.contains("access_token"));
+    let look_up = format!(
+        "{}/api/v2/stockCardSummaries?programId={PROG}&facilityId={FAC}",
+        mock.url()
+    );
+    let bearer = format!("Bearer {}", c.token);
+    let (status, ct, _) = send_raw(&look_up, "GET", Some(&bearer), None);
+    assert_eq!((status, ct.starts_with("text/html")), (200, true));
+    // The event never reached the server.
+    let (status, _, _) = send_raw(
+        &format!("{}/api/stockEvents", mock.url()),
+        "POST",
+        Some(&bearer),
+        Some(&receipt(100, "2026-04-01")),
+    );
+    assert_eq!(status, 200);
+    assert!(mock.events().is_empty());
+    assert_eq!(mock.stats().portal_answers, 3);
+    mock.stop();
+}
+
+#[test]
+fn a_hostile_answer_after_commit_hides_an_applied_event() {
+    let mock = start(config());
+    let c = Client::login(&mock);
+    let bearer = format!("Bearer {}", c.token);
+    let events = format!("{}/api/stockEvents", mock.url());
+    let only_events = |after_commit: bool| FaultConfig {
+        hostile: vec![HostileKind::WrongShape200],
+        rate_hostile: 1.0,
+        hostile_path: Some("/api/stockEvents".into()),
+        hostile_method: Some("POST".into()),
+        hostile_after_commit: after_commit,
+        ..FaultConfig::default()
+    };
+    // Before commit: a proxy answered, the server never saw the event.
+    mock.faults().set(only_events(false));
+    let (status, _, body) = send_raw(
+        &events,
+        "POST",
+        Some(&bearer),
+        Some(&receipt(100, "2026-04-01")),
+    );
+    assert_eq!(
+        (status, body.as_slice()),
+        (200, br#"{"ok":true}"#.as_slice())
+    );
+    assert!(mock.events().is_empty());
+    // Look-ups are not filtered: they answer normally.
+    let summaries = c.get(&format!(
+        "/api/v2/stockCardSummaries?programId={PROG}&facilityId={FAC}"
+    ));
+    assert_eq!(summaries.status, 200);
+    // After commit: the server applied it, the client got the same garbage.
+    mock.faults().set(only_events(true));
+    let (status, _, body) = send_raw(
+        &events,
+        "POST",
+        Some(&bearer),
+        Some(&receipt(100, "2026-04-01")),
+    );
+    assert_eq!(
+        (status, body.as_slice()),
+        (200, br#"{"ok":true}"#.as_slice())
+    );
+    assert_eq!(mock.events().len(), 1);
+    assert_eq!(mock.stock_on_hand(FAC, PROG, ORD), Some(100));
+    let stats = mock.stats();
+    assert_eq!(
+        (stats.hostile_before_commit, stats.hostile_after_commit),
+        (1, 1)
+    );
+    mock.stop();
+}
+
+#[test]
+fn without_the_inventory_guard_a_resent_physical_count_is_applied_twice() {
+    let mut cfg = config();
+    cfg.inventory_guard = false;
+    let mock = start(cfg);
+    let c = Client::login(&mock);
+    assert_eq!(c.event(&receipt(100, "2026-04-01")).status, 201);
+    let count = json!({
+        "facilityId": FAC,
+        "programId": PROG,
+        "resourceId": "0c7d2a9e-3f41-4a8b-9d6e-5b1f2c3d4e5f",
+        "lineItems": [{
+            "orderableId": ORD,
+            "quantity": 60,
+            "occurredDate": "2026-04-30",
+            "stockAdjustments": [{"reasonId": CONSUMED_REASON_ID, "quantity": 40}],
+        }],
+    });
+    assert_eq!(c.event(&count).status, 201);
+    let again = c.event(&count);
+    assert_eq!(again.status, 201, "{}", again.body);
+    // Applied twice: two events, the consumption counted twice.
+    assert_eq!(mock.events().len(), 3);
+    let (s, e) = (date(Q2_START), date("2026-06-30"));
+    assert_eq!(mock.tag_total(FAC, PROG, ORD, "consumed", s, e), -80);
+
+    // The admin route turns the guard back on: the third send is refused.
+    let settings = format!("{}/__admin/settings", mock.url());
+    let (status, _, body) = send_raw(
+        &settings,
+        "POST",
+        None,
+        Some(&json!({"inventory_guard": true})),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"inventory_guard": true})
+    );
+    assert!(mock.inventory_guard());
+    assert_eq!(c.event(&count).status, 400);
+    assert_eq!(mock.events().len(), 3);
+    let (status, _, _) = send_raw(&settings, "POST", None, Some(&json!({"guard": 1})));
+    assert_eq!(status, 400);
+    let (status, _, body) = send_raw(&settings, "GET", None, None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"inventory_guard": true})
     );
     mock.stop();
 }

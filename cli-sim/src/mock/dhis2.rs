@@ -2887,6 +2887,9 @@ pub struct MockDhis2Args {
     /// no compressing proxy in front).
     #[arg(long)]
     pub plain_answers: bool,
+    /// Captive portal and hostile answers.
+    #[command(flatten)]
+    pub hostile: crate::mock::hostile::HostileArgs,
     /// The form definitions folder the metadata is made from.
     #[arg(long)]
     pub forms: PathBuf,
@@ -2927,17 +2930,19 @@ pub fn run_cli(args: MockDhis2Args) -> std::io::Result<()> {
     config.gzip_responses = !args.plain_answers;
     config.seed = args.seed;
     let mock = Dhis2Mock::start(config, args.port)?;
-    mock.faults().set(super::faults::FaultConfig {
-        latency_ms: args.latency_ms,
-        bandwidth_bytes_per_sec: args.bandwidth,
-        rate_5xx: args.rate_5xx,
-        rate_429: args.rate_429,
-        retry_after_secs: args.retry_after,
-        rate_drop_after_commit: args.drop_after_commit,
-        rate_close_before_commit: args.close_before_commit,
-        down_for_secs: args.down_for,
-        seed: args.seed,
-    });
+    mock.faults()
+        .set(args.hostile.apply(super::faults::FaultConfig {
+            latency_ms: args.latency_ms,
+            bandwidth_bytes_per_sec: args.bandwidth,
+            rate_5xx: args.rate_5xx,
+            rate_429: args.rate_429,
+            retry_after_secs: args.retry_after,
+            rate_drop_after_commit: args.drop_after_commit,
+            rate_close_before_commit: args.close_before_commit,
+            down_for_secs: args.down_for,
+            seed: args.seed,
+            ..super::faults::FaultConfig::default()
+        }));
     println!(
         "Simulated DHIS2 {} listening on {}",
         args.dhis2_version.version_string(),

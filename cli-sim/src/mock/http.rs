@@ -15,6 +15,15 @@
 //!   down and closed; the handler never runs.
 //! - `rate_5xx` / `rate_429`: an HTML 503 (like a proxy) or a 429 with
 //!   `Retry-After` is answered; the handler never runs.
+//! - `rate_portal`: a captive portal's HTML login page is answered with 200,
+//!   before any other fault and without running the handler.
+//! - `rate_hostile` with `hostile` (filtered by `hostile_path` and
+//!   `hostile_method`): one of the [`super::hostile`] answers (HTML, empty,
+//!   wrong-shape or garbage 200s, a huge body, a gzip bomb, a 302 to another
+//!   port, proxy 400/404/413 pages, a slow drip), written with
+//!   `Connection: close`; the handler runs first (and commits) only when
+//!   `hostile_after_commit` is set. The huge body and the drip are streamed
+//!   and stop when the server stops, so a worker is never held for ever.
 //! - `rate_drop_after_commit`: the handler runs to completion (whatever it
 //!   stores is stored), then the socket is shut down and closed before a
 //!   single byte of the response is written.
@@ -39,6 +48,7 @@
 //! soon as another connection waits for a worker.
 
 use super::faults::{Decision, FaultConfig, Faults, Stats, StatsRecorder};
+use super::hostile::{self, Answer, proxy_page};
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -232,6 +242,9 @@ fn gzip_for(request: &Request, response: Response) -> Response {
 /// What the acceptor, the workers and the handle share.
 struct Shared {
     handler: Handler,
+    /// Answers the admin routes this layer does not know (a simulated
+    /// server's own settings), without faults.
+    admin_handler: Option<Handler>,
     faults: Arc<Faults>,
     stats: Arc<StatsRecorder>,
     stopping: AtomicBool,
@@ -262,6 +275,24 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Binds `127.0.0.1:port` and starts the acceptor and the workers.
     pub fn start(config: ServerConfig, handler: Handler) -> io::Result<Server> {
+        Server::start_inner(config, handler, None)
+    }
+
+    /// [`Server::start`] with a handler for the `/__admin/*` routes this
+    /// layer does not answer itself (for the loopback only, no faults).
+    pub fn start_with_admin(
+        config: ServerConfig,
+        handler: Handler,
+        admin: Handler,
+    ) -> io::Result<Server> {
+        Server::start_inner(config, handler, Some(admin))
+    }
+
+    fn start_inner(
+        config: ServerConfig,
+        handler: Handler,
+        admin_handler: Option<Handler>,
+    ) -> io::Result<Server> {
         let listener = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, config.port))?;
         let addr = listener.local_addr()?;
         let initial_down = config.faults.down_for_secs;
@@ -271,6 +302,7 @@ impl Server {
         }));
         let shared = Arc::new(Shared {
             handler,
+            admin_handler,
             faults,
             stats: Arc::new(StatsRecorder::new()),
             stopping: AtomicBool::new(false),
@@ -861,7 +893,43 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
             admin_response(shared, &request)
         } else {
             let faults = shared.faults.get();
-            let response = match shared.faults.decide() {
+            let run_handler = || {
+                let handler = &shared.handler;
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&request)))
+                    .unwrap_or_else(|_| Response::text(500, "text/plain", "the handler panicked"))
+            };
+            let mut raw = false;
+            let response = match shared.faults.decide_for(&request.method, &request.path) {
+                Decision::Portal => {
+                    shared.stats.portal_answer();
+                    raw = true;
+                    hostile::portal_page()
+                }
+                Decision::Hostile { kind, after_commit } => {
+                    if after_commit {
+                        // The server applies the request; the answer is lost
+                        // behind the hostile one.
+                        let _ = run_handler();
+                    }
+                    shared.stats.hostile_answer(kind, after_commit);
+                    if faults.latency_ms > 0 {
+                        std::thread::sleep(Duration::from_millis(faults.latency_ms));
+                    }
+                    let seed = faults.seed ^ shared.stats.snapshot().requests;
+                    match hostile::answer(kind, &faults, seed) {
+                        Answer::Whole(r) => {
+                            let _ = write_response(&mut conn, &r, is_head, false, 0);
+                        }
+                        Answer::Huge { len } => {
+                            let _ = write_huge(&mut conn, len, is_head);
+                        }
+                        Answer::Drip { len, interval_ms } => {
+                            let _ = write_drip(&mut conn, len, interval_ms, is_head);
+                        }
+                    }
+                    conn.close();
+                    return;
+                }
                 Decision::CloseBeforeCommit => {
                     shared.stats.closed_before_commit();
                     conn.close();
@@ -877,11 +945,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
                         .with_header("Retry-After", &retry_after_secs.to_string())
                 }
                 Decision::Proceed { drop_after_commit } => {
-                    let handler = &shared.handler;
-                    let response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        handler(&request)
-                    }))
-                    .unwrap_or_else(|_| Response::text(500, "text/plain", "the handler panicked"));
+                    let response = run_handler();
                     if drop_after_commit {
                         shared.stats.dropped_after_commit();
                         conn.close();
@@ -893,7 +957,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
             if faults.latency_ms > 0 {
                 std::thread::sleep(Duration::from_millis(faults.latency_ms));
             }
-            if shared.gzip_responses {
+            if shared.gzip_responses && !raw {
                 gzip_for(&request, response)
             } else {
                 response
@@ -913,14 +977,63 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
     }
 }
 
-/// A page like the one nginx shows for an error status.
-fn proxy_page(status: u16, reason: &str) -> Response {
-    let body = format!(
-        "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n\
-         <center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n\
-         </body>\r\n</html>\r\n"
+/// Writes the head of a streamed 200 answer of `len` bytes (`Connection: close`).
+fn write_stream_head(conn: &mut Conn<'_>, content_type: &str, len: u64) -> io::Result<()> {
+    conn.shared.stats.response(200);
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n\
+         Connection: close\r\n\r\n"
     );
-    Response::text(status, "text/html", body)
+    conn.stream.write_all(head.as_bytes())?;
+    conn.shared.stats.bytes_out(head.len());
+    conn.stream.flush()
+}
+
+/// A `huge_200` answer: `len` bytes of JSON-looking text, written piece by
+/// piece (never held whole); ends early when the server stops or the client
+/// goes away.
+fn write_huge(conn: &mut Conn<'_>, len: u64, is_head: bool) -> io::Result<()> {
+    write_stream_head(conn, "application/json;charset=UTF-8", len)?;
+    if is_head {
+        return Ok(());
+    }
+    let piece = hostile::huge_piece();
+    let mut left = len;
+    while left > 0 {
+        if conn.shared.stopping.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let n = usize::try_from(left.min(piece.len() as u64)).unwrap_or(piece.len());
+        conn.stream.write_all(&piece[..n])?;
+        conn.shared.stats.bytes_out(n);
+        left -= n as u64;
+    }
+    conn.stream.flush()
+}
+
+/// A `slow_drip` answer: `len` bytes, one every `interval_ms`; ends early
+/// when the server stops or the client goes away.
+fn write_drip(conn: &mut Conn<'_>, len: u64, interval_ms: u64, is_head: bool) -> io::Result<()> {
+    write_stream_head(conn, "application/json;charset=UTF-8", len)?;
+    if is_head {
+        return Ok(());
+    }
+    let piece = hostile::huge_piece();
+    let interval = Duration::from_millis(interval_ms);
+    for i in 0..len {
+        let due = Instant::now() + interval;
+        while Instant::now() < due {
+            if conn.shared.stopping.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            std::thread::sleep(due.saturating_duration_since(Instant::now()).min(POLL));
+        }
+        let byte = piece[usize::try_from(i % piece.len() as u64).unwrap_or(0)];
+        conn.stream.write_all(&[byte])?;
+        conn.stream.flush()?;
+        conn.shared.stats.bytes_out(1);
+    }
+    Ok(())
 }
 
 fn write_plain(conn: &mut Conn<'_>, status: u16, text: &str) -> io::Result<()> {
@@ -997,7 +1110,11 @@ fn admin_response(shared: &Shared, request: &Request) -> Response {
             shared.stats.reset();
             Response::json(200, &serde_json::json!(shared.stats.snapshot()))
         }
-        _ => Response::json(404, &serde_json::json!({"error": "no such admin route"})),
+        _ => match &shared.admin_handler {
+            Some(h) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(request)))
+                .unwrap_or_else(|_| Response::text(500, "text/plain", "the handler panicked")),
+            None => Response::json(404, &serde_json::json!({"error": "no such admin route"})),
+        },
     }
 }
 

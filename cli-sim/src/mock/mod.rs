@@ -4,5 +4,7 @@
 
 pub mod dhis2;
 pub mod faults;
+pub mod hostile;
 pub mod http;
 pub mod openlmis;
+pub mod tls;

@@ -276,6 +276,11 @@ pub struct OpenLmisMockConfig {
     /// Compress JSON answers for clients that accept gzip, as the nginx of
     /// an OpenLMIS deployment does; `false` is a server answering plain.
     pub gzip_responses: bool,
+    /// Refuse a physical inventory whose `resourceId` was already submitted
+    /// (§6.2). `false` is an older server without the guard: a resent event
+    /// is applied again. Switchable at run time with
+    /// [`OpenLmisMock::set_inventory_guard`] or `POST /__admin/settings`.
+    pub inventory_guard: bool,
 }
 
 impl Default for OpenLmisMockConfig {
@@ -298,6 +303,7 @@ impl Default for OpenLmisMockConfig {
             today: None,
             workers: http::DEFAULT_WORKERS,
             gzip_responses: true,
+            inventory_guard: true,
         }
     }
 }
@@ -608,6 +614,8 @@ struct State {
     tokens: HashMap<String, Token>,
     ledger: stock::Ledger,
     requisitions: requisition::Store,
+    /// See [`OpenLmisMockConfig::inventory_guard`].
+    inventory_guard: bool,
 }
 
 impl State {
@@ -641,6 +649,46 @@ struct Service {
 impl Service {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `GET /__admin/settings` shows the server's own settings, `POST`
+    /// changes the ones its JSON body names (`{"inventory_guard": false}`).
+    fn admin(&self, req: &Request) -> Response {
+        let view = |st: &State| json!({"inventory_guard": st.inventory_guard});
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/__admin/settings") => Response::json(200, &view(&self.lock())),
+            ("POST", "/__admin/settings") => {
+                let body: Value = match serde_json::from_slice(&req.body) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return Response::json(
+                            400,
+                            &json!({"error": format!("the settings cannot be read: {e}")}),
+                        );
+                    }
+                };
+                let Some(obj) = body.as_object() else {
+                    return Response::json(
+                        400,
+                        &json!({"error": "the settings must be a JSON object, e.g. {\"inventory_guard\": false}"}),
+                    );
+                };
+                let mut st = self.lock();
+                for (k, v) in obj {
+                    match (k.as_str(), v.as_bool()) {
+                        ("inventory_guard", Some(b)) => st.inventory_guard = b,
+                        _ => {
+                            return Response::json(
+                                400,
+                                &json!({"error": format!("unknown setting or not a true/false value: {k}; known: inventory_guard")}),
+                            );
+                        }
+                    }
+                }
+                Response::json(200, &view(&st))
+            }
+            _ => Response::json(404, &json!({"error": "no such admin route"})),
+        }
     }
 
     fn handle(&self, req: &Request) -> Response {
@@ -807,13 +855,18 @@ impl OpenLmisMock {
                 tokens: HashMap::new(),
                 ledger: stock::Ledger::default(),
                 requisitions: requisition::Store::default(),
+                inventory_guard: config.inventory_guard,
             }),
         });
         let handler: Handler = {
             let service = Arc::clone(&service);
             Arc::new(move |req: &Request| service.handle(req))
         };
-        let server = Server::start(
+        let admin: Handler = {
+            let service = Arc::clone(&service);
+            Arc::new(move |req: &Request| service.admin(req))
+        };
+        let server = Server::start_with_admin(
             ServerConfig {
                 port,
                 workers: config.workers.max(1),
@@ -825,6 +878,7 @@ impl OpenLmisMock {
                 ..ServerConfig::default()
             },
             handler,
+            admin,
         )?;
         Ok(OpenLmisMock { server, service })
     }
@@ -924,6 +978,17 @@ impl OpenLmisMock {
         self.service
             .approve(&mut st, id)
             .map_err(|r| String::from_utf8_lossy(&r.body).into_owned())
+    }
+
+    /// Turns the physical-inventory `resourceId` guard (§6.2) on or off;
+    /// see [`OpenLmisMockConfig::inventory_guard`].
+    pub fn set_inventory_guard(&self, on: bool) {
+        self.service.lock().inventory_guard = on;
+    }
+
+    /// Whether the physical-inventory `resourceId` guard is on.
+    pub fn inventory_guard(&self) -> bool {
+        self.service.lock().inventory_guard
     }
 
     /// Sets the server's date (`None`: the system date).

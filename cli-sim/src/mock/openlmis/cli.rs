@@ -60,6 +60,13 @@ pub struct MockLmisArgs {
     /// no compressing proxy in front).
     #[arg(long)]
     pub plain_answers: bool,
+    /// Captive portal and hostile answers.
+    #[command(flatten)]
+    pub hostile: crate::mock::hostile::HostileArgs,
+    /// Accept a physical inventory whose resourceId was already submitted
+    /// (older servers lack this guard): a resent event is then applied twice.
+    #[arg(long)]
+    pub no_inventory_guard: bool,
 }
 
 /// Runs the simulated OpenLMIS until the process is interrupted (Ctrl-C),
@@ -96,8 +103,9 @@ pub fn run_cli(args: MockLmisArgs) -> std::io::Result<()> {
     config.stock_based_templates = args.stock_based.clone();
     config.gzip_responses = !args.plain_answers;
     config.seed = args.seed;
+    config.inventory_guard = !args.no_inventory_guard;
     let mock = OpenLmisMock::start(config, args.port)?;
-    mock.faults().set(FaultConfig {
+    mock.faults().set(args.hostile.apply(FaultConfig {
         latency_ms: args.latency_ms,
         bandwidth_bytes_per_sec: args.bandwidth,
         rate_5xx: args.rate_5xx,
@@ -107,7 +115,8 @@ pub fn run_cli(args: MockLmisArgs) -> std::io::Result<()> {
         rate_close_before_commit: args.close_before_commit,
         down_for_secs: args.down_for,
         seed: args.seed,
-    });
+        ..FaultConfig::default()
+    }));
     println!("Simulated OpenLMIS v3 listening on {}", mock.url());
     println!(
         "token: POST {}/api/oauth/token (client user-client:changeme)",
@@ -148,6 +157,30 @@ mod tests {
         assert_eq!(cli.args.port, 8081);
         assert_eq!(cli.args.stock_based, vec!["a", "b"]);
         assert_eq!(cli.args.seed, 4);
+        let hostile = with(&[
+            "--hostile",
+            "html_200",
+            "--hostile",
+            "too_large_413",
+            "--rate-portal",
+            "0.25",
+            "--hostile-path",
+            "/api/stockEvents",
+            "--no-inventory-guard",
+        ])
+        .unwrap();
+        assert!(hostile.args.no_inventory_guard);
+        let f = hostile.args.hostile.apply(FaultConfig::default());
+        assert_eq!(
+            f.hostile,
+            vec![
+                crate::mock::faults::HostileKind::Html200,
+                crate::mock::faults::HostileKind::TooLarge413
+            ]
+        );
+        assert_eq!((f.rate_portal, f.rate_hostile), (0.25, 1.0));
+        assert_eq!(f.hostile_path.as_deref(), Some("/api/stockEvents"));
+        assert!(with(&["--hostile", "teapot"]).is_err());
         let bad = with(&[]).unwrap();
         assert!(run_cli(bad.args).is_err());
     }
@@ -187,6 +220,8 @@ mod tests {
             facilities: dir.path().join("facilities.json"),
             stock_based: Vec::new(),
             plain_answers: false,
+            hostile: Default::default(),
+            no_inventory_guard: false,
         };
         // The server runs until the test process ends.
         std::thread::spawn(move || run_cli(args));

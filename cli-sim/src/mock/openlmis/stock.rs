@@ -812,10 +812,11 @@ impl Service {
                 ));
             }
         }
-        // §6.2: a physical inventory with the same id may be submitted once.
+        // §6.2: a physical inventory with the same id may be submitted once
+        // (unless the guard is off, like on older servers).
         let pi_id = if physical {
             match &ev.resource_id {
-                Some(id) if st.ledger.physical_inventories.contains(id) => {
+                Some(id) if st.inventory_guard && st.ledger.physical_inventories.contains(id) => {
                     return Err(message(
                         400,
                         "stockmanagement.error.physicalInventory.draft.submit",
