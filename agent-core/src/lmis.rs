@@ -332,10 +332,9 @@ impl OpenLmisClient {
                         .unwrap_or_else(|| format!("HTTP {}", r.status))
                 ))))
             }
-            404 => Ok(Err(Fail::Config(format!(
-                "the LMIS address {} has no sign-in service ({}); check the address",
-                self.settings.url,
-                crate::http::foreign_answer(&r)
+            404 if openlmis::refusal(&r.body).is_some() => Ok(Err(Fail::Config(format!(
+                "the LMIS address {} has no sign-in service (HTTP 404); check the address",
+                self.settings.url
             )))),
             429 | 408 | 500..=599 => Ok(Err(Fail::Transient {
                 why: format!("the LMIS sign-in failed (HTTP {})", r.status),

@@ -741,7 +741,7 @@ pub enum HoldKind {
     /// changed, or by a configuration check that signs in.
     Credentials,
     /// The address or configuration is wrong: released once the address
-    /// changed.
+    /// changed (as every hold is).
     Configuration,
     /// Something else answered (a redirect, a proxy's or portal's page):
     /// released when the network changes ([`reset_backoff`]).
@@ -1190,22 +1190,20 @@ fn run_routes(
                 Destination::Lmis => inputs.lmis.map(|s| s.url.as_str()),
             };
             let fact = |k: &str| state.facts.get(k).and_then(|v| v.as_str());
-            let changed = match hold_kind(&state) {
-                HoldKind::Credentials => {
-                    fact(HOLD_CREDENTIALS).is_some_and(|f| !same_credentials(&creds, f))
-                }
-                HoldKind::Configuration => fact(HOLD_URL).is_some_and(|u| Some(u) != url),
-                HoldKind::Intercepted => false,
-            };
+            let moved = fact(HOLD_URL).is_some_and(|u| Some(u) != url);
+            let changed = moved
+                || (hold_kind(&state) == HoldKind::Credentials
+                    && fact(HOLD_CREDENTIALS).is_some_and(|f| !same_credentials(&creds, f)));
             if !(inputs.retry_held || changed) {
                 report.held = Some(h.clone());
                 continue;
             }
             release_hold(&pass.conn, dest)?;
             if changed {
-                report.note = Some(match hold_kind(&state) {
-                    HoldKind::Credentials => "the credentials changed: trying again".into(),
-                    _ => "the address changed: trying again".into(),
+                report.note = Some(if moved {
+                    "the address changed: trying again".into()
+                } else {
+                    "the credentials changed: trying again".into()
                 });
             }
         }
@@ -1277,22 +1275,20 @@ fn run_routes(
         if state.hold.is_none() {
             continue;
         }
-        match hold_kind(&state) {
-            HoldKind::Credentials if !state.facts.contains_key(HOLD_CREDENTIALS) => {
-                if let Some(f) = credentials_fingerprint(creds) {
-                    set_fact(&pass.conn, *dest, HOLD_CREDENTIALS, f.into())?;
-                }
-            }
-            HoldKind::Configuration if !state.facts.contains_key(HOLD_URL) => {
-                let url = match dest {
-                    Destination::Dhis2 => inputs.dhis2.map(|s| s.url.clone()),
-                    Destination::Lmis => inputs.lmis.map(|s| s.url.clone()),
-                };
-                if let Some(u) = url {
-                    set_fact(&pass.conn, *dest, HOLD_URL, u.into())?;
-                }
-            }
-            _ => {}
+        if hold_kind(&state) == HoldKind::Credentials
+            && !state.facts.contains_key(HOLD_CREDENTIALS)
+            && let Some(f) = credentials_fingerprint(creds)
+        {
+            set_fact(&pass.conn, *dest, HOLD_CREDENTIALS, f.into())?;
+        }
+        let url = match dest {
+            Destination::Dhis2 => inputs.dhis2.map(|s| s.url.clone()),
+            Destination::Lmis => inputs.lmis.map(|s| s.url.clone()),
+        };
+        if !state.facts.contains_key(HOLD_URL)
+            && let Some(u) = url
+        {
+            set_fact(&pass.conn, *dest, HOLD_URL, u.into())?;
         }
     }
     if pass.budget_hit {
