@@ -54,13 +54,17 @@ impl SecretSource {
                     "the environment variable {name} is not set; set it to the secret"
                 ))
             }),
-            SecretSource::File(path) => std::fs::read_to_string(path)
-                .map(|s| s.lines().next().unwrap_or("").trim().to_string())
-                .map_err(|source| Error::Io {
-                    what: "cannot read the secret file",
-                    path: path.clone(),
-                    source,
-                }),
+            SecretSource::File(path) => crate::files::read_capped_text(
+                path,
+                crate::files::MAX_SECRET_FILE_BYTES,
+                "the secret file",
+            )
+            .map(|s| s.lines().next().unwrap_or("").trim().to_string())
+            .map_err(|source| Error::Io {
+                what: "cannot read the secret file",
+                path: path.clone(),
+                source,
+            }),
         }
     }
 }
@@ -240,7 +244,12 @@ impl AgentConfig {
 
     /// Loads a config file.
     pub fn load(path: &Path) -> Result<AgentConfig, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = crate::files::read_capped_text(
+            path,
+            crate::files::MAX_CONFIG_BYTES,
+            "the configuration file",
+        )
+        .map_err(|source| Error::Io {
             what: "cannot read the configuration",
             path: path.to_path_buf(),
             source,
