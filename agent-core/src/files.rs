@@ -18,6 +18,8 @@ pub const MAX_FORM_BYTES: u64 = 4 * 1024 * 1024;
 pub const MAX_FACILITY_MAP_BYTES: u64 = 16 * 1024 * 1024;
 /// The most bytes of a secret file (a password or token on its first line).
 pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+/// The most bytes of a `ca_file` (a few certificates of ~2 KiB each).
+pub const MAX_CA_FILE_BYTES: u64 = 1024 * 1024;
 /// The most bytes of a draft file: the draft reader's own limit.
 pub const MAX_DRAFT_FILE_BYTES: u64 = crate::draft::MAX_DRAFT_BYTES as u64;
 
