@@ -82,6 +82,9 @@ pub struct Agent {
     lmis: Option<crate::lmis::LmisSettings>,
     lmis_token: crate::lmis::TokenCache,
     transport: Arc<dyn Transport>,
+    /// Destinations reached over allowed plain http://, with the warning
+    /// every sync report carries for them.
+    clear_text: Vec<(Destination, String)>,
     syncing: AtomicBool,
     cancel: AtomicBool,
 }
@@ -94,6 +97,39 @@ impl std::fmt::Debug for Agent {
     }
 }
 
+/// The HTTP client of a configuration: each destination with its own
+/// timeouts and extra certificate authorities (`ca_file`).
+fn transport_for(config: &AgentConfig) -> Result<UreqTransport> {
+    use crate::http::{Endpoint, ExtraRoots};
+    let roots = |what: &str, ca: &Option<PathBuf>| -> Result<Option<ExtraRoots>> {
+        ca.as_deref()
+            .map(ExtraRoots::from_pem_file)
+            .transpose()
+            .map_err(|m| AgentError::Config {
+                message: format!("{what}.ca_file: {m}"),
+            })
+    };
+    let mut endpoints = Vec::new();
+    if let Some(d) = &config.dhis2 {
+        endpoints.push(Endpoint {
+            base_url: d.url.clone(),
+            timeouts: d.timeouts(),
+            extra_roots: roots("dhis2", &d.ca_file)?,
+        });
+    }
+    if let Some(l) = &config.lmis {
+        endpoints.push(Endpoint {
+            base_url: l.url.clone(),
+            timeouts: l.timeouts(),
+            extra_roots: roots("lmis", &l.ca_file)?,
+        });
+    }
+    Ok(UreqTransport::with_endpoints(
+        Timeouts::default(),
+        &endpoints,
+    ))
+}
+
 impl Agent {
     /// Opens the agent described by a configuration: loads and checks the
     /// forms and the facility map, then opens the outbox.
@@ -103,6 +139,10 @@ impl Agent {
 
     /// Like [`Agent::open`] with an injected clock.
     pub fn open_with_clock(config: &AgentConfig, clock: Arc<dyn Clock>) -> Result<Agent> {
+        // A configuration built in code (the Android shell) gets the same
+        // checks as agent.toml.
+        config.check()?;
+        let transport = transport_for(config)?;
         let forms =
             FormSet::load_dir(&config.forms).map_err(|p| AgentError::from_definitions(&p))?;
         let facilities = FacilityMap::load(&config.facilities).map_err(|p| AgentError::Config {
@@ -121,11 +161,19 @@ impl Agent {
                 batch_max_bytes: d.batch_max_bytes.unwrap_or(512 * 1024).max(1024),
                 gzip: d.gzip,
             });
-            agent.transport = Arc::new(UreqTransport::new(Timeouts {
-                connect: std::time::Duration::from_secs(d.connect_timeout_secs.unwrap_or(20)),
-                exchange: std::time::Duration::from_secs(d.timeout_secs.unwrap_or(120)),
-            }));
         }
+        agent.transport = Arc::new(transport);
+        agent.clear_text = config
+            .dhis2
+            .iter()
+            .filter_map(|d| Some((Destination::Dhis2, d.clear_text_warning()?)))
+            .chain(
+                config
+                    .lmis
+                    .iter()
+                    .filter_map(|l| Some((Destination::Lmis, l.clear_text_warning()?))),
+            )
+            .collect();
         if let Some(l) = &config.lmis {
             agent.lmis = Some(crate::lmis::LmisSettings {
                 url: l.url.trim_end_matches('/').to_string(),
@@ -155,6 +203,7 @@ impl Agent {
             lmis: None,
             lmis_token: Arc::new(Mutex::new(None)),
             transport: Arc::new(UreqTransport::new(Timeouts::default())),
+            clear_text: Vec::new(),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
         })
@@ -221,7 +270,22 @@ impl Agent {
             budget,
         );
         match result {
-            Ok(Some(report)) => Ok(report),
+            Ok(Some(mut report)) => {
+                // Every sync says that a destination is reached in clear text.
+                for (d, warning) in &self.clear_text {
+                    if let Some(r) = report
+                        .destinations
+                        .iter_mut()
+                        .find(|r| r.destination == Some(*d))
+                    {
+                        r.note = Some(match r.note.take() {
+                            Some(n) => format!("{warning}. {n}"),
+                            None => warning.clone(),
+                        });
+                    }
+                }
+                Ok(report)
+            }
             Ok(None) => Err(AgentError::Busy {
                 message: "another process is syncing this outbox".into(),
             }),

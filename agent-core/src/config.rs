@@ -46,27 +46,53 @@ impl SecretSource {
         }
     }
 
-    /// Reads the secret. The error names where it looked, never the value.
-    pub fn read(&self) -> Result<String, Error> {
+    /// Reads the secret. `setting` names the setting without its suffix
+    /// (`dhis2.password`). The error names the setting, never its value: a
+    /// secret typed into `password_env` or `password_file` by mistake would
+    /// otherwise be shown back as a variable or file name.
+    pub fn read(&self, setting: &str) -> Result<String, Error> {
         match self {
             SecretSource::Env(name) => std::env::var(name).map_err(|_| {
                 Error::Config(format!(
-                    "the environment variable {name} is not set; set it to the secret"
+                    "the environment variable named in {setting}_env is not set (or is not text); set it to the secret. {setting}_env holds the variable's name, never the secret itself"
                 ))
             }),
-            SecretSource::File(path) => std::fs::read_to_string(path)
-                .map(|s| s.lines().next().unwrap_or("").trim().to_string())
-                .map_err(|source| Error::Io {
-                    what: "cannot read the secret file",
-                    path: path.clone(),
-                    source,
-                }),
+            SecretSource::File(path) => crate::files::read_capped_text(
+                path,
+                crate::files::MAX_SECRET_FILE_BYTES,
+                "the secret file",
+            )
+            .map(|s| s.lines().next().unwrap_or("").trim().to_string())
+            .map_err(|e| {
+                // The io error's own words name no path.
+                Error::Config(format!(
+                    "the file named in {setting}_file cannot be read ({e}); put the secret on its first line. {setting}_file holds the file's path, never the secret itself"
+                ))
+            }),
+        }
+    }
+
+    /// Refuses an `_env` setting that cannot be a variable name (a secret
+    /// typed in by mistake, most likely), without repeating it.
+    fn check_env_name(env: &Option<String>, setting: &str) -> Result<(), Error> {
+        let Some(name) = env else { return Ok(()) };
+        let mut chars = name.chars();
+        let ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Config(format!(
+                "{setting}_env is not the name of an environment variable (letters, digits and _ only, not starting with a digit). Put the secret in an environment variable and write that variable's name here, never the secret itself"
+            )))
         }
     }
 }
 
 /// The `[dhis2]` section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dhis2Section {
     /// Base URL of the DHIS2 instance, e.g. `https://hmis.example.org`.
@@ -101,10 +127,18 @@ pub struct Dhis2Section {
     /// Compress request bodies: absent = probe the server once and remember.
     #[serde(default)]
     pub gzip: Option<bool>,
+    /// Allow a plain `http://` URL to a host other than this device (default
+    /// false). Every sync then says that the traffic is not encrypted.
+    #[serde(default)]
+    pub allow_insecure_http: Option<bool>,
+    /// A PEM file of certificate authorities trusted for this server in
+    /// addition to the public ones (a private CA).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The `[lmis]` section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LmisSection {
     /// The LMIS kind; `openlmis`.
@@ -127,6 +161,20 @@ pub struct LmisSection {
     /// File holding the user's password.
     #[serde(default)]
     pub password_file: Option<PathBuf>,
+    /// Seconds to wait for a connection (default 20).
+    #[serde(default)]
+    pub connect_timeout_secs: Option<u64>,
+    /// Seconds for a whole exchange once connected (default 120).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    /// Allow a plain `http://` URL to a host other than this device (default
+    /// false). Every sync then says that the traffic is not encrypted.
+    #[serde(default)]
+    pub allow_insecure_http: Option<bool>,
+    /// A PEM file of certificate authorities trusted for this server in
+    /// addition to the public ones (a private CA).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The whole file.
@@ -173,6 +221,80 @@ fn check_url(what: &str, url: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Seconds a connection may take at most: beyond ten minutes a server is
+/// not coming, and a sync pass must end.
+pub const MAX_CONNECT_TIMEOUT_SECS: u64 = 600;
+/// Seconds one exchange may take at most (one day). Larger values overflowed
+/// the clock arithmetic of the HTTP client (a panic with a delivery left in
+/// flight).
+pub const MAX_EXCHANGE_TIMEOUT_SECS: u64 = 24 * 3600;
+/// The default seconds to wait for a connection, for both destinations.
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 20;
+/// The default seconds for one whole exchange, for both destinations.
+pub const DEFAULT_EXCHANGE_TIMEOUT_SECS: u64 = 120;
+
+/// The host of a URL, without brackets or port; `None` if it has none.
+fn url_host(url: &str) -> Option<String> {
+    let uri = ureq::http::Uri::try_from(url).ok()?;
+    let host = uri.host()?;
+    Some(
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase(),
+    )
+}
+
+/// Whether `url` is plain `http://` to a host other than this device
+/// (127.0.0.0/8, ::1, localhost). Such traffic crosses a network unencrypted.
+pub fn is_clear_text_to_network(url: &str) -> bool {
+    if !url.to_ascii_lowercase().starts_with("http://") {
+        return false;
+    }
+    let Some(host) = url_host(url) else {
+        return true;
+    };
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
+
+/// Refuses clear text to another machine unless the section allows it.
+fn check_clear_text(what: &str, url: &str, allow: Option<bool>) -> Result<(), Error> {
+    if is_clear_text_to_network(url) && allow != Some(true) {
+        return Err(Error::Config(format!(
+            "{what}.url uses plain http:// to another machine, so passwords and reports would cross the network unencrypted. Use https:// (for a server whose certificate comes from a private certificate authority, also set {what}.ca_file to that authority's PEM file), or, only on a network you trust, set allow_insecure_http = true in [{what}]"
+        )));
+    }
+    Ok(())
+}
+
+/// The warning every sync shows for allowed clear text to another machine.
+fn clear_text_warning(name: &str, url: &str, allow: Option<bool>) -> Option<String> {
+    (allow == Some(true) && is_clear_text_to_network(url)).then(|| {
+        format!(
+            "{name} is reached over plain http:// (allow_insecure_http = true): passwords and reports cross the network unencrypted. Switch to https:// as soon as the server offers it"
+        )
+    })
+}
+
+/// Refuses a timeout of 0 or one too large for the clock, naming the limits.
+fn check_timeout(setting: &str, value: Option<u64>, max: u64, default: u64) -> Result<(), Error> {
+    match value {
+        Some(v) if v == 0 || v > max => Err(Error::Config(format!(
+            "{setting} = {v} is not allowed: give a number of seconds from 1 to {max}{}; leave it out for the default of {default}",
+            if max == MAX_EXCHANGE_TIMEOUT_SECS {
+                " (one day)"
+            } else {
+                " (ten minutes)"
+            }
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl AgentConfig {
     /// Parses TOML text; relative paths are resolved against `base`.
     pub fn from_toml(text: &str, base: &Path) -> Result<AgentConfig, Error> {
@@ -197,50 +319,106 @@ impl AgentConfig {
             }
         };
         let resolve_opt = |p: &Option<PathBuf>| p.as_deref().map(resolve);
-        let dhis2 = match file.dhis2 {
-            Some(mut d) => {
-                check_url("dhis2", &d.url)?;
-                d.password_file = resolve_opt(&d.password_file);
-                d.token_file = resolve_opt(&d.token_file);
-                SecretSource::pick(&d.password_env, &d.password_file, "dhis2 password")?;
-                SecretSource::pick(&d.token_env, &d.token_file, "dhis2 token")?;
-                Some(d)
-            }
-            None => None,
-        };
-        let lmis = match file.lmis {
-            Some(mut l) => {
-                check_url("lmis", &l.url)?;
-                if l.kind != "openlmis" {
-                    return Err(Error::Config(format!(
-                        "lmis.kind '{}' is not supported; use \"openlmis\"",
-                        l.kind
-                    )));
-                }
-                l.password_file = resolve_opt(&l.password_file);
-                l.client_secret_file = resolve_opt(&l.client_secret_file);
-                SecretSource::pick(&l.password_env, &l.password_file, "lmis password")?;
-                SecretSource::pick(
-                    &l.client_secret_env,
-                    &l.client_secret_file,
-                    "lmis client secret",
-                )?;
-                Some(l)
-            }
-            None => None,
-        };
-        Ok(AgentConfig {
+        let dhis2 = file.dhis2.map(|mut d| {
+            d.password_file = resolve_opt(&d.password_file);
+            d.token_file = resolve_opt(&d.token_file);
+            d.ca_file = resolve_opt(&d.ca_file);
+            d
+        });
+        let lmis = file.lmis.map(|mut l| {
+            l.password_file = resolve_opt(&l.password_file);
+            l.client_secret_file = resolve_opt(&l.client_secret_file);
+            l.ca_file = resolve_opt(&l.ca_file);
+            l
+        });
+        let config = AgentConfig {
             database: resolve(&file.agent.database),
             forms: resolve(&file.agent.forms),
             facilities: resolve(&file.agent.facilities),
             dhis2,
             lmis,
-        })
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks the settings that the file's syntax cannot: URLs, clear text,
+    /// timeouts, secret sources. [`crate::Agent::open`] calls it too, for
+    /// configurations built in code (the Android shell).
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(d) = &self.dhis2 {
+            check_url("dhis2", &d.url)?;
+            check_clear_text("dhis2", &d.url, d.allow_insecure_http)?;
+            SecretSource::pick(&d.password_env, &d.password_file, "dhis2 password")?;
+            SecretSource::pick(&d.token_env, &d.token_file, "dhis2 token")?;
+            SecretSource::check_env_name(&d.password_env, "dhis2.password")?;
+            SecretSource::check_env_name(&d.token_env, "dhis2.token")?;
+            check_timeout(
+                "dhis2.connect_timeout_secs",
+                d.connect_timeout_secs,
+                MAX_CONNECT_TIMEOUT_SECS,
+                DEFAULT_CONNECT_TIMEOUT_SECS,
+            )?;
+            check_timeout(
+                "dhis2.timeout_secs",
+                d.timeout_secs,
+                MAX_EXCHANGE_TIMEOUT_SECS,
+                DEFAULT_EXCHANGE_TIMEOUT_SECS,
+            )?;
+        }
+        if let Some(l) = &self.lmis {
+            check_url("lmis", &l.url)?;
+            if l.kind != "openlmis" {
+                return Err(Error::Config(format!(
+                    "lmis.kind '{}' is not supported; use \"openlmis\"",
+                    l.kind
+                )));
+            }
+            check_clear_text("lmis", &l.url, l.allow_insecure_http)?;
+            SecretSource::pick(&l.password_env, &l.password_file, "lmis password")?;
+            SecretSource::pick(
+                &l.client_secret_env,
+                &l.client_secret_file,
+                "lmis client secret",
+            )?;
+            SecretSource::check_env_name(&l.password_env, "lmis.password")?;
+            SecretSource::check_env_name(&l.client_secret_env, "lmis.client_secret")?;
+            check_timeout(
+                "lmis.connect_timeout_secs",
+                l.connect_timeout_secs,
+                MAX_CONNECT_TIMEOUT_SECS,
+                DEFAULT_CONNECT_TIMEOUT_SECS,
+            )?;
+            check_timeout(
+                "lmis.timeout_secs",
+                l.timeout_secs,
+                MAX_EXCHANGE_TIMEOUT_SECS,
+                DEFAULT_EXCHANGE_TIMEOUT_SECS,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// One warning per destination reached over allowed clear text
+    /// (`allow_insecure_http = true` and a host that is not this device).
+    /// Every sync report should show these.
+    pub fn clear_text_warnings(&self) -> Vec<String> {
+        let d = self
+            .dhis2
+            .as_ref()
+            .and_then(Dhis2Section::clear_text_warning);
+        let l = self.lmis.as_ref().and_then(LmisSection::clear_text_warning);
+        d.into_iter().chain(l).collect()
     }
 
     /// Loads a config file.
     pub fn load(path: &Path) -> Result<AgentConfig, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let text = crate::files::read_capped_text(
+            path,
+            crate::files::MAX_CONFIG_BYTES,
+            "the configuration file",
+        )
+        .map_err(|source| Error::Io {
             what: "cannot read the configuration",
             path: path.to_path_buf(),
             source,
@@ -251,6 +429,17 @@ impl AgentConfig {
 }
 
 impl Dhis2Section {
+    /// The warning every sync must show when this destination is reached
+    /// over allowed plain http:// on a network; `None` otherwise.
+    pub fn clear_text_warning(&self) -> Option<String> {
+        clear_text_warning("DHIS2", &self.url, self.allow_insecure_http)
+    }
+
+    /// The client timeouts (defaults filled in; bounds checked at load).
+    pub fn timeouts(&self) -> crate::http::Timeouts {
+        crate::http::Timeouts::from_secs(self.connect_timeout_secs, self.timeout_secs)
+    }
+
     /// Where the password comes from.
     pub fn password_source(&self) -> Option<SecretSource> {
         SecretSource::pick(&self.password_env, &self.password_file, "")
@@ -266,6 +455,17 @@ impl Dhis2Section {
 }
 
 impl LmisSection {
+    /// The warning every sync must show when this destination is reached
+    /// over allowed plain http:// on a network; `None` otherwise.
+    pub fn clear_text_warning(&self) -> Option<String> {
+        clear_text_warning("The LMIS", &self.url, self.allow_insecure_http)
+    }
+
+    /// The client timeouts (defaults filled in; bounds checked at load).
+    pub fn timeouts(&self) -> crate::http::Timeouts {
+        crate::http::Timeouts::from_secs(self.connect_timeout_secs, self.timeout_secs)
+    }
+
     /// Where the password comes from.
     pub fn password_source(&self) -> Option<SecretSource> {
         SecretSource::pick(&self.password_env, &self.password_file, "")
@@ -353,9 +553,206 @@ password_env = "LMIS_PASSWORD"
     }
 
     #[test]
-    fn a_missing_secret_names_the_variable_not_a_value() {
+    fn a_missing_secret_names_the_setting_not_a_value() {
         let s = SecretSource::Env("SURELY_NOT_SET_FOR_THIS_TEST".into());
-        let e = s.read().unwrap_err().to_string();
-        assert!(e.contains("SURELY_NOT_SET_FOR_THIS_TEST is not set"));
+        let e = s.read("dhis2.password").unwrap_err().to_string();
+        assert!(
+            e.contains("the environment variable named in dhis2.password_env is not set"),
+            "{e}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod input_tests {
+    //! Clear text, timeouts and secrets typed in the wrong place.
+    use super::*;
+
+    const BASE: &str = r#"
+[agent]
+database = "outbox.sqlite"
+forms = "forms"
+facilities = "facilities.json"
+[dhis2]
+url = "https://hmis.example.org"
+username = "admin"
+password_env = "DHIS2_PASSWORD"
+[lmis]
+kind = "openlmis"
+url = "https://lmis.example.org"
+client_id = "user-client"
+client_secret_env = "LMIS_CLIENT_SECRET"
+username = "administrator"
+password_env = "LMIS_PASSWORD"
+"#;
+
+    fn load(text: &str) -> Result<AgentConfig, String> {
+        AgentConfig::from_toml(text, Path::new("/etc/agent")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_any_host_but_this_device() {
+        for host in [
+            "10.0.0.5:8080",
+            "hmis.example.org",
+            "192.168.1.10",
+            "[fe80::1]:80",
+        ] {
+            let text = BASE.replace("https://hmis.example.org", &format!("http://{host}"));
+            let e = load(&text).unwrap_err();
+            assert!(
+                e.contains("dhis2.url uses plain http:// to another machine")
+                    && e.contains("set dhis2.ca_file")
+                    && e.contains("allow_insecure_http = true in [dhis2]"),
+                "{host}: {e}"
+            );
+            let text = BASE.replace("https://lmis.example.org", &format!("HTTP://{host}"));
+            let e = load(&text).unwrap_err();
+            assert!(e.contains("lmis.url uses plain http://"), "{host}: {e}");
+        }
+        for host in ["127.0.0.1:8080", "127.1.2.3", "localhost:9", "[::1]:8080"] {
+            let text = BASE.replace("https://hmis.example.org", &format!("http://{host}"));
+            let c = load(&text).unwrap_or_else(|e| panic!("{host}: {e}"));
+            assert!(c.clear_text_warnings().is_empty(), "{host}");
+        }
+    }
+
+    #[test]
+    fn allowed_clear_text_is_named_at_every_sync() {
+        let text = BASE
+            .replace("https://lmis.example.org", "http://10.0.0.7:8081")
+            .replace(
+                "kind = \"openlmis\"",
+                "kind = \"openlmis\"\nallow_insecure_http = true",
+            );
+        let c = load(&text).unwrap();
+        assert_eq!(c.dhis2.as_ref().unwrap().clear_text_warning(), None);
+        let w = c.lmis.as_ref().unwrap().clear_text_warning().unwrap();
+        assert!(
+            w.starts_with("The LMIS is reached over plain http://") && w.contains("unencrypted"),
+            "{w}"
+        );
+        assert_eq!(c.clear_text_warnings(), vec![w]);
+        // Allowed on one destination only: the other is still refused.
+        let text = text.replace("https://hmis.example.org", "http://10.0.0.7:8080");
+        assert!(
+            load(&text)
+                .unwrap_err()
+                .contains("dhis2.url uses plain http://")
+        );
+    }
+
+    #[test]
+    fn timeouts_out_of_bounds_are_refused_with_the_limits() {
+        for (section, key, value, words) in [
+            ("dhis2", "timeout_secs", "0", "from 1 to 86400 (one day)"),
+            (
+                "dhis2",
+                "timeout_secs",
+                "9223372036854775807",
+                "from 1 to 86400",
+            ),
+            (
+                "dhis2",
+                "connect_timeout_secs",
+                "0",
+                "from 1 to 600 (ten minutes)",
+            ),
+            ("dhis2", "connect_timeout_secs", "601", "from 1 to 600"),
+            ("lmis", "timeout_secs", "86401", "from 1 to 86400"),
+            (
+                "lmis",
+                "connect_timeout_secs",
+                "9223372036854775807",
+                "from 1 to 600",
+            ),
+        ] {
+            let anchor = if section == "dhis2" {
+                "username = \"admin\""
+            } else {
+                "username = \"administrator\""
+            };
+            let text = BASE.replace(anchor, &format!("{anchor}\n{key} = {value}"));
+            let e = load(&text).unwrap_err();
+            assert!(
+                e.contains(&format!("{section}.{key} = {value} is not allowed"))
+                    && e.contains(words),
+                "{section}.{key} = {value}: {e}"
+            );
+        }
+        let text = BASE.replace(
+            "username = \"administrator\"",
+            "username = \"administrator\"\nconnect_timeout_secs = 7\ntimeout_secs = 86400",
+        );
+        let l = load(&text).unwrap().lmis.unwrap();
+        assert_eq!(
+            l.timeouts(),
+            crate::http::Timeouts {
+                connect: std::time::Duration::from_secs(7),
+                exchange: std::time::Duration::from_secs(86400),
+            }
+        );
+    }
+
+    #[test]
+    fn a_secret_typed_into_an_env_or_file_setting_is_never_shown() {
+        // Not a variable name: refused at load, without repeating it.
+        for secret in ["hunter 2!", "p@ss=word", "9lives"] {
+            let text = BASE.replace(
+                "password_env = \"DHIS2_PASSWORD\"",
+                &format!("password_env = \"{secret}\""),
+            );
+            let e = load(&text).unwrap_err();
+            assert!(!e.contains(secret), "{e}");
+            assert!(
+                e.contains("dhis2.password_env is not the name of an environment variable"),
+                "{e}"
+            );
+        }
+        // Looks like a variable name but none is set: the error names the setting only.
+        let secret = "hunter2SurelyNotAVariable";
+        let text = BASE.replace(
+            "password_env = \"LMIS_PASSWORD\"",
+            &format!("password_env = \"{secret}\""),
+        );
+        let c = load(&text).unwrap();
+        let e = c
+            .lmis
+            .as_ref()
+            .unwrap()
+            .password_source()
+            .unwrap()
+            .read("lmis.password")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains(secret), "{e}");
+        assert!(e.contains("named in lmis.password_env is not set"), "{e}");
+        // The same through the credential provider the sync engine uses.
+        let e = crate::credentials::CredentialProvider::credentials(
+            &crate::credentials::ConfigCredentials::new(&c),
+            crate::outbox::Destination::Lmis,
+        )
+        .unwrap_err();
+        assert!(!e.contains(secret), "{e}");
+        // A secret typed as a file name.
+        let text = BASE.replace(
+            "password_env = \"DHIS2_PASSWORD\"",
+            &format!("password_file = \"{secret}\""),
+        );
+        let c = load(&text).unwrap();
+        let e = c
+            .dhis2
+            .as_ref()
+            .unwrap()
+            .password_source()
+            .unwrap()
+            .read("dhis2.password")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains(secret), "{e}");
+        assert!(
+            e.contains("the file named in dhis2.password_file cannot be read"),
+            "{e}"
+        );
     }
 }

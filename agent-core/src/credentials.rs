@@ -125,13 +125,13 @@ impl CredentialProvider for ConfigCredentials {
                 };
                 if let Some(src) = d.token_source() {
                     return src
-                        .read()
+                        .read("dhis2.token")
                         .map(|token| Some(Credentials::ApiToken { token }))
                         .map_err(|e| e.to_string());
                 }
                 match (&d.username, d.password_source()) {
                     (Some(u), Some(src)) => src
-                        .read()
+                        .read("dhis2.password")
                         .map(|password| {
                             Some(Credentials::Basic {
                                 username: u.clone(),
@@ -149,11 +149,11 @@ impl CredentialProvider for ConfigCredentials {
                     return Ok(None);
                 };
                 let secret = match l.client_secret_source() {
-                    Some(s) => s.read().map_err(|e| e.to_string())?,
+                    Some(s) => s.read("lmis.client_secret").map_err(|e| e.to_string())?,
                     None => return Err("lmis: set client_secret_env in agent.toml".into()),
                 };
                 let password = match l.password_source() {
-                    Some(s) => s.read().map_err(|e| e.to_string())?,
+                    Some(s) => s.read("lmis.password").map_err(|e| e.to_string())?,
                     None => return Err("lmis: set password_env in agent.toml".into()),
                 };
                 Ok(Some(Credentials::OAuthPassword {

@@ -722,7 +722,11 @@ impl FormSet {
         let mut problems = Vec::new();
         for p in &paths {
             let origin = p.display().to_string();
-            match std::fs::read_to_string(p) {
+            match crate::files::read_capped_text(
+                p,
+                crate::files::MAX_FORM_BYTES,
+                "a form definition",
+            ) {
                 Ok(text) => match FormDefinition::from_json(&text, &origin) {
                     Ok(d) => defs.push(d),
                     Err(mut ps) => problems.append(&mut ps),

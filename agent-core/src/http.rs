@@ -146,18 +146,115 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
+        Timeouts::from_secs(None, None)
+    }
+}
+
+impl Timeouts {
+    /// Timeouts from the configuration's seconds, defaults filled in and
+    /// kept within the bounds `agent.toml` allows (1 s to ten minutes to
+    /// connect, 1 s to one day per exchange).
+    pub fn from_secs(connect: Option<u64>, exchange: Option<u64>) -> Timeouts {
+        use crate::config::{
+            DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_EXCHANGE_TIMEOUT_SECS, MAX_CONNECT_TIMEOUT_SECS,
+            MAX_EXCHANGE_TIMEOUT_SECS,
+        };
         Timeouts {
-            connect: Duration::from_secs(20),
-            exchange: Duration::from_secs(120),
+            connect: Duration::from_secs(
+                connect
+                    .unwrap_or(DEFAULT_CONNECT_TIMEOUT_SECS)
+                    .clamp(1, MAX_CONNECT_TIMEOUT_SECS),
+            ),
+            exchange: Duration::from_secs(
+                exchange
+                    .unwrap_or(DEFAULT_EXCHANGE_TIMEOUT_SECS)
+                    .clamp(1, MAX_EXCHANGE_TIMEOUT_SECS),
+            ),
+        }
+    }
+
+    /// The same timeouts held within the bounds: a `Duration` near 2^63
+    /// seconds overflowed the client's clock arithmetic (a panic).
+    fn bounded(self) -> Timeouts {
+        let max =
+            |d: Duration, secs: u64| d.clamp(Duration::from_secs(1), Duration::from_secs(secs));
+        Timeouts {
+            connect: max(self.connect, crate::config::MAX_CONNECT_TIMEOUT_SECS),
+            exchange: max(self.exchange, crate::config::MAX_EXCHANGE_TIMEOUT_SECS),
         }
     }
 }
 
+/// Certificate authorities trusted for one destination in addition to the
+/// public ones (`ca_file` in agent.toml).
+#[derive(Clone)]
+pub struct ExtraRoots(Vec<ureq::tls::Certificate<'static>>);
+
+impl PartialEq for ExtraRoots {
+    fn eq(&self, other: &ExtraRoots) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().zip(&other.0).all(|(a, b)| a.der() == b.der())
+    }
+}
+
+impl Eq for ExtraRoots {}
+
+impl std::fmt::Debug for ExtraRoots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ExtraRoots({} certificates)", self.0.len())
+    }
+}
+
+impl ExtraRoots {
+    /// Reads the certificates of a PEM file (`-----BEGIN CERTIFICATE-----`
+    /// blocks; anything else in the file is ignored). The error says what
+    /// is wrong with the file in plain words.
+    pub fn from_pem_file(path: &std::path::Path) -> Result<ExtraRoots, String> {
+        let bytes = crate::files::read_capped(path, crate::files::MAX_CA_FILE_BYTES, "ca_file")
+            .map_err(|e| format!("the ca_file {} cannot be read: {e}", path.display()))?;
+        ExtraRoots::from_pem(&bytes).map_err(|e| format!("the ca_file {}: {e}", path.display()))
+    }
+
+    /// Reads the certificates of PEM text.
+    pub fn from_pem(pem: &[u8]) -> Result<ExtraRoots, String> {
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(format!(
+                        "it is not a readable PEM file ({e}); give the certificate authority's certificate in PEM form (-----BEGIN CERTIFICATE-----)"
+                    ));
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err("it holds no certificate; give the certificate authority's certificate in PEM form (-----BEGIN CERTIFICATE-----)".into());
+        }
+        Ok(ExtraRoots(certs))
+    }
+}
+
+/// How the client reaches one destination: requests whose URL starts with
+/// `base_url` use these timeouts and trust these extra authorities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The destination's base URL (as in agent.toml).
+    pub base_url: String,
+    /// Its timeouts.
+    pub timeouts: Timeouts,
+    /// Extra certificate authorities (a private CA), if any.
+    pub extra_roots: Option<ExtraRoots>,
+}
+
 /// The real client: ureq with rustls; TLS verification on; no redirects
 /// (a redirect would resend a POST body to a place nobody configured).
+/// Each configured destination has its own client (timeouts, trusted
+/// authorities), chosen by the request's URL.
 pub struct UreqTransport {
     agent: ureq::Agent,
-    exchange: Duration,
+    endpoints: Vec<(String, ureq::Agent)>,
 }
 
 impl std::fmt::Debug for UreqTransport {
@@ -166,27 +263,148 @@ impl std::fmt::Debug for UreqTransport {
     }
 }
 
+fn ureq_agent(timeouts: Timeouts, extra_roots: Option<&ExtraRoots>) -> ureq::Agent {
+    let timeouts = timeouts.bounded();
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .user_agent(crate::AGENT_NAME)
+        .timeout_connect(Some(timeouts.connect))
+        .timeout_per_call(Some(timeouts.exchange));
+    if let Some(extra) = extra_roots {
+        // ureq takes the trusted roots as one list: the public ones (the
+        // same Mozilla set ureq uses by default) and then the extra ones.
+        let roots: Vec<ureq::tls::Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
+            .chain(extra.0.iter().cloned())
+            .collect();
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)))
+                .build(),
+        );
+    }
+    config.build().into()
+}
+
+/// Whether `url` is `base` or below it (not merely sharing a prefix:
+/// `https://a.org` does not cover `https://a.org.evil.net`).
+fn covers(base: &str, url: &str) -> bool {
+    let base = base.trim_end_matches('/');
+    url.len() >= base.len()
+        && url.is_char_boundary(base.len())
+        && url[..base.len()].eq_ignore_ascii_case(base)
+        && matches!(
+            url[base.len()..].chars().next(),
+            None | Some('/' | '?' | '#')
+        )
+}
+
 impl UreqTransport {
     /// A client with these timeouts and the agent's User-Agent.
     pub fn new(timeouts: Timeouts) -> UreqTransport {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .user_agent(crate::AGENT_NAME)
-            .timeout_connect(Some(timeouts.connect))
-            .timeout_per_call(Some(timeouts.exchange))
-            .build();
+        UreqTransport::with_endpoints(timeouts, &[])
+    }
+
+    /// A client with a setting per destination; requests to any other URL
+    /// use `default` timeouts and the public roots.
+    pub fn with_endpoints(default: Timeouts, endpoints: &[Endpoint]) -> UreqTransport {
+        let mut endpoints: Vec<(String, ureq::Agent)> = endpoints
+            .iter()
+            .map(|e| {
+                (
+                    e.base_url.trim_end_matches('/').to_string(),
+                    ureq_agent(e.timeouts, e.extra_roots.as_ref()),
+                )
+            })
+            .collect();
+        // The longest base first: a destination below another one wins.
+        endpoints.sort_by_key(|(base, _)| std::cmp::Reverse(base.len()));
         UreqTransport {
-            agent: config.into(),
-            exchange: timeouts.exchange,
+            agent: ureq_agent(default, None),
+            endpoints,
         }
+    }
+
+    fn agent_for(&self, url: &str) -> &ureq::Agent {
+        self.endpoints
+            .iter()
+            .find(|(base, _)| covers(base, url))
+            .map_or(&self.agent, |(_, a)| a)
+    }
+}
+
+/// What a TLS failure means and whether the request may have been sent.
+fn tls_problem(e: &rustls::Error) -> (String, bool) {
+    use rustls::{CertificateError as C, Error as R};
+    match e {
+        R::InvalidCertificate(
+            C::UnknownIssuer | C::BadSignature | C::UnhandledCriticalExtension,
+        )
+        | R::InvalidCertificate(C::Other(_)) => (
+            format!(
+                "the server's certificate is not trusted ({e}): if this server uses a private certificate authority, set ca_file for it in agent.toml; otherwise ask the server's administrator to install a certificate from a public authority"
+            ),
+            false,
+        ),
+        R::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => (
+            format!(
+                "the server's certificate is out of date ({e}): check that this device's date and time are right; if they are, ask the server's administrator to renew the certificate"
+            ),
+            false,
+        ),
+        R::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => (
+            format!(
+                "the server's certificate is for another name ({e}): check the url in agent.toml, or ask the server's administrator for a certificate with this name"
+            ),
+            false,
+        ),
+        R::InvalidCertificate(_) | R::NoCertificatesPresented => (
+            format!(
+                "the server's certificate was refused ({e}): ask the server's administrator to check it, or set ca_file in agent.toml if it comes from a private certificate authority"
+            ),
+            false,
+        ),
+        // Before any request byte: the handshake could not agree.
+        R::PeerIncompatible(_)
+        | R::InappropriateHandshakeMessage { .. }
+        | R::AlertReceived(_)
+        | R::HandshakeNotComplete => (
+            format!(
+                "the secure connection could not be set up (TLS handshake failed: {e}): check that the url is the server's https address and that the server accepts TLS 1.2 or 1.3"
+            ),
+            false,
+        ),
+        // Anything else can also happen after the request was written.
+        _ => (format!("the secure connection failed ({e})"), true),
+    }
+}
+
+/// The rustls error inside a ureq error, if there is one: a handshake
+/// failure comes as an I/O error that wraps it.
+fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
     }
 }
 
 fn classify(e: ureq::Error) -> TransportError {
     use ureq::Error as E;
     use ureq::Timeout as T;
+    if let Some(r) = rustls_error(&e) {
+        let (message, maybe_sent) = tls_problem(r);
+        return TransportError {
+            kind: TransportErrorKind::Tls,
+            maybe_sent,
+            message,
+        };
+    }
     let (kind, maybe_sent) = match &e {
         E::HostNotFound | E::ConnectionFailed => (TransportErrorKind::Unreachable, false),
         E::Timeout(T::Resolve | T::Connect) => (TransportErrorKind::Unreachable, false),
@@ -251,15 +469,18 @@ impl Transport for UreqTransport {
             message: format!("the request could not be built: {e}"),
         })?;
         // The whole exchange, body included, ends within the configured
-        // time and within what is left of the pass: a server that answers
-        // slowly, or drips its answer, cannot hold a pass past its budget.
-        let whole = limit.map_or(self.exchange, |l| l.min(self.exchange));
-        let request = self
-            .agent
-            .configure_request(request)
-            .timeout_global(Some(whole))
-            .build();
-        let mut resp = self.agent.run(request).map_err(classify)?;
+        // time (the client's own per-call timeout) and within what is left
+        // of the pass: a server that answers slowly, or drips its answer,
+        // cannot hold a pass past its budget.
+        let agent = self.agent_for(&req.url);
+        let request = match limit {
+            Some(l) => agent
+                .configure_request(request)
+                .timeout_global(Some(l))
+                .build(),
+            None => request,
+        };
+        let mut resp = agent.run(request).map_err(classify)?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -471,6 +692,159 @@ mod tests {
             (TransportErrorKind::Unreachable, false),
             "{e}"
         );
+    }
+
+    /// A CA the agent does not know and a certificate for 127.0.0.1 signed by it.
+    fn private_ca() -> (String, rcgen::Certificate, rcgen::KeyPair) {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "Test Ministry of Health CA");
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        (ca_cert.pem(), cert, key)
+    }
+
+    /// An HTTPS server on 127.0.0.1 answering `ok` to each of `connections`
+    /// connections (a failed handshake counts as one).
+    fn tls_server(
+        cert: &rcgen::Certificate,
+        key: &rcgen::KeyPair,
+        connections: usize,
+    ) -> (u16, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
+        use std::sync::Arc;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
+        let config = Arc::new(config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = std::thread::spawn(move || {
+            for _ in 0..connections {
+                let Ok((mut tcp, _)) = listener.accept() else {
+                    return;
+                };
+                tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                let mut conn = rustls::ServerConnection::new(config.clone()).unwrap();
+                let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+                let mut got = Vec::new();
+                let mut buf = [0u8; 1024];
+                // Until the end of the request head; a refused handshake ends it.
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                if got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let _ = tls.write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    );
+                    tls.conn.send_close_notify();
+                    let _ = tls.flush();
+                }
+            }
+        });
+        (port, handle)
+    }
+
+    fn get(t: &UreqTransport, url: &str) -> Result<HttpResponse, TransportError> {
+        t.send(&HttpRequest {
+            method: "GET",
+            url: url.into(),
+            headers: vec![],
+            body: vec![],
+        })
+    }
+
+    #[test]
+    fn an_untrusted_certificate_is_a_tls_problem_not_sent_and_says_what_to_do() {
+        let (_, cert, key) = private_ca();
+        let (port, server) = tls_server(&cert, &key, 1);
+        let t = UreqTransport::new(Timeouts::from_secs(Some(5), Some(10)));
+        let e = get(&t, &format!("https://127.0.0.1:{port}/api/ping")).unwrap_err();
+        assert_eq!(e.kind, TransportErrorKind::Tls, "{e}");
+        assert!(!e.maybe_sent, "{e}");
+        assert!(
+            e.message
+                .starts_with("the server's certificate is not trusted")
+                && e.message.contains("set ca_file for it in agent.toml"),
+            "{e}"
+        );
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_private_ca_in_ca_file_is_trusted_for_its_destination_only() {
+        let (ca_pem, cert, key) = private_ca();
+        let (port, server) = tls_server(&cert, &key, 2);
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("moh-ca.pem");
+        std::fs::write(&ca_file, &ca_pem).unwrap();
+        let base = format!("https://127.0.0.1:{port}/lmis");
+        let t = UreqTransport::with_endpoints(
+            Timeouts::from_secs(Some(5), Some(10)),
+            &[Endpoint {
+                base_url: base.clone(),
+                timeouts: Timeouts::from_secs(Some(5), Some(10)),
+                extra_roots: Some(ExtraRoots::from_pem_file(&ca_file).unwrap()),
+            }],
+        );
+        let r = get(&t, &format!("{base}/api/facilities")).unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+        // Another path on the same server is not that destination.
+        let e = get(&t, &format!("https://127.0.0.1:{port}/other")).unwrap_err();
+        assert_eq!(e.kind, TransportErrorKind::Tls, "{e}");
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_ca_file_without_a_certificate_is_refused_plainly() {
+        let e = ExtraRoots::from_pem(b"just some text\n").unwrap_err();
+        assert!(e.contains("holds no certificate"), "{e}");
+        assert!(covers("https://a.org/", "https://a.org/api"));
+        assert!(covers("https://a.org", "https://A.org"));
+        assert!(!covers("https://a.org", "https://a.org.evil.net/api"));
+        assert!(!covers("https://a.org/lmis", "https://a.org/lmisx"));
+    }
+
+    /// Timeouts near 2^63 seconds overflowed the client's deadline
+    /// arithmetic: a panic in the middle of a delivery.
+    #[test]
+    fn huge_timeouts_are_held_within_bounds_never_a_panic() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        for t in [
+            Timeouts {
+                connect: Duration::MAX,
+                exchange: Duration::MAX,
+            },
+            Timeouts {
+                connect: Duration::from_secs(u64::MAX / 2),
+                exchange: Duration::from_secs(i64::MAX as u64),
+            },
+            Timeouts::from_secs(Some(u64::MAX), Some(u64::MAX)),
+        ] {
+            let e = get(&UreqTransport::new(t), &format!("http://127.0.0.1:{port}/")).unwrap_err();
+            assert_eq!(e.kind, TransportErrorKind::Unreachable, "{e}");
+        }
     }
 
     #[test]

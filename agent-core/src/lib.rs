@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod dhis2;
 pub mod draft;
 pub mod error;
+pub mod files;
 pub mod form;
 pub mod http;
 pub mod lmis;

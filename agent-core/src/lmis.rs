@@ -219,8 +219,12 @@ impl std::fmt::Debug for OpenLmisClient {
 }
 
 fn transient_of(e: crate::http::TransportError) -> Fail {
-    if e.kind == crate::http::TransportErrorKind::NotStarted {
-        return Fail::NotStarted(e.message);
+    match e.kind {
+        crate::http::TransportErrorKind::NotStarted => return Fail::NotStarted(e.message),
+        // The certificate is not trusted: nothing was sent, and retrying
+        // will not help until the configuration changes.
+        crate::http::TransportErrorKind::Tls if !e.maybe_sent => return Fail::Config(e.message),
+        _ => {}
     }
     Fail::Transient {
         why: e.message,

@@ -65,7 +65,12 @@ impl FacilityMap {
 
     /// Loads a facility map file.
     pub fn load(path: &Path) -> Result<FacilityMap, Vec<String>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_capped_text(
+            path,
+            crate::files::MAX_FACILITY_MAP_BYTES,
+            "the facility map",
+        )
+        .map_err(|e| {
             vec![format!(
                 "the facility map {} cannot be read: {e}",
                 path.display()

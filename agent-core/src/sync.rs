@@ -1639,6 +1639,11 @@ impl Dhis2Route {
             Err(e) if e.kind == crate::http::TransportErrorKind::NotStarted => {
                 Err(BatchOutcome::NotSent(e.message))
             }
+            // The server's certificate is not trusted: nothing was sent, and
+            // retrying will not help until the configuration changes.
+            Err(e) if e.kind == crate::http::TransportErrorKind::Tls && !e.maybe_sent => {
+                Err(BatchOutcome::Hold(HoldKind::Configuration, e.message))
+            }
             Err(e) => Err(BatchOutcome::Retry { why: e.message, retry_after: None }),
             Ok(r) => match r.status {
                 200 | 201 | 204 | 409 => Ok(r),

@@ -440,7 +440,8 @@ fn check_stock(
                     ));
                 }
                 None => {}
-                Some(v) if v.abs() > MAX_PLAUSIBLE => {
+                // unsigned_abs: i64::MIN has no i64 absolute value.
+                Some(v) if v.unsigned_abs() > MAX_PLAUSIBLE.unsigned_abs() => {
                     numbers_ok = false;
                     out.push(Finding::new(
                         path,
@@ -556,7 +557,7 @@ fn check_balance(name: &str, unit: &str, base: &str, e: &StockEntry, out: &mut V
         + i128::from(adj);
     if expected != i128::from(close) {
         let adj_text = if adj < 0 {
-            format!("− {} adjustments", -adj)
+            format!("− {} adjustments", adj.unsigned_abs())
         } else {
             format!("+ {adj} adjustments")
         };

@@ -569,6 +569,21 @@ fn other_mistakes_the_schemas_and_the_agent_both_refuse() {
             "ftp://127.0.0.1:8081",
         ),
         ("kind elmis", "kind = \"openlmis\"", "kind = \"elmis\""),
+        (
+            "a zero timeout",
+            "username = \"admin\"",
+            "username = \"admin\"\ntimeout_secs = 0",
+        ),
+        (
+            "an lmis timeout beyond one day",
+            "timeout_secs = 120",
+            "timeout_secs = 86401",
+        ),
+        (
+            "an lmis connect timeout near 2^63",
+            "connect_timeout_secs = 20 ",
+            "connect_timeout_secs = 9223372036854775807 ",
+        ),
     ] {
         let text = agent_toml().replace(from, to);
         assert_ne!(text, agent_toml(), "{what}");

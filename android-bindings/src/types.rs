@@ -48,6 +48,12 @@ pub struct Dhis2Endpoint {
     /// Compress request bodies; absent: probe the server once and remember.
     #[uniffi(default = None)]
     pub gzip: Option<bool>,
+    /// Allow plain http:// to a host other than this device (default false).
+    #[uniffi(default = None)]
+    pub allow_insecure_http: Option<bool>,
+    /// A PEM file of private certificate authorities trusted for this server.
+    #[uniffi(default = None)]
+    pub ca_file: Option<String>,
 }
 
 /// The LMIS (OpenLMIS v3) server.
@@ -55,6 +61,18 @@ pub struct Dhis2Endpoint {
 pub struct LmisEndpoint {
     /// Base URL, e.g. `https://lmis.example.org`.
     pub url: String,
+    /// Seconds to wait for a connection (default 20).
+    #[uniffi(default = None)]
+    pub connect_timeout_secs: Option<u32>,
+    /// Seconds for a whole exchange once connected (default 120).
+    #[uniffi(default = None)]
+    pub timeout_secs: Option<u32>,
+    /// Allow plain http:// to a host other than this device (default false).
+    #[uniffi(default = None)]
+    pub allow_insecure_http: Option<bool>,
+    /// A PEM file of private certificate authorities trusted for this server.
+    #[uniffi(default = None)]
+    pub ca_file: Option<String>,
 }
 
 impl From<AgentSettings> for AgentConfig {
@@ -77,6 +95,8 @@ impl From<AgentSettings> for AgentConfig {
                 connect_timeout_secs: d.connect_timeout_secs.map(u64::from),
                 timeout_secs: d.timeout_secs.map(u64::from),
                 gzip: d.gzip,
+                allow_insecure_http: d.allow_insecure_http,
+                ca_file: d.ca_file.map(PathBuf::from),
             }),
             lmis: s.lmis.map(|l| agent_core::config::LmisSection {
                 kind: "openlmis".into(),
@@ -89,6 +109,10 @@ impl From<AgentSettings> for AgentConfig {
                 username: String::new(),
                 password_env: None,
                 password_file: None,
+                connect_timeout_secs: l.connect_timeout_secs.map(u64::from),
+                timeout_secs: l.timeout_secs.map(u64::from),
+                allow_insecure_http: l.allow_insecure_http,
+                ca_file: l.ca_file.map(PathBuf::from),
             }),
         }
     }

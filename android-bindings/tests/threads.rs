@@ -110,8 +110,16 @@ fn submit_during_a_slow_sync_completes_promptly_and_cancel_stops_the_pass() {
                 connect_timeout_secs: Some(5),
                 timeout_secs: Some(30),
                 gzip: None,
+                allow_insecure_http: None,
+                ca_file: None,
             }),
-            lmis: Some(LmisEndpoint { url: lmis.url() }),
+            lmis: Some(LmisEndpoint {
+                url: lmis.url(),
+                connect_timeout_secs: None,
+                timeout_secs: None,
+                allow_insecure_http: None,
+                ca_file: None,
+            }),
         },
         Box::new(Keystore {
             calls: calls.clone(),

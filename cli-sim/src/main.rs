@@ -237,10 +237,11 @@ fn print_json<T: serde::Serialize>(v: &T) {
     }
 }
 
-fn read_file(path: &PathBuf) -> Result<Vec<u8>, AgentError> {
-    std::fs::read(path).map_err(|e| AgentError::UnreadableDraft {
-        message: format!("cannot read the draft {}: {e}", path.display()),
-    })
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, AgentError> {
+    agent_core::files::read_capped(path, agent_core::files::MAX_DRAFT_FILE_BYTES, "the draft")
+        .map_err(|e| AgentError::UnreadableDraft {
+            message: format!("cannot read the draft {}: {e}", path.display()),
+        })
 }
 
 fn run(cli: Cli) -> Result<i32, AgentError> {

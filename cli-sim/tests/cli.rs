@@ -308,6 +308,52 @@ fn bad_input_gets_a_clear_error_and_harms_nothing() {
     assert_eq!(status_json(&s).len(), 1);
 }
 
+/// Input files are checked before they are read: a device or a huge file
+/// would read forever or fill memory (a 1 GiB draft took 1 GiB of RAM).
+#[cfg(unix)]
+#[test]
+fn endless_and_huge_input_files_are_refused_before_reading() {
+    let s = setup();
+    let o = s.cli(&["record", "--file", "/dev/zero"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the draft must be a regular file, but this is a device"),
+        "{}",
+        stderr(&o)
+    );
+    // A sparse 1 GiB file: no disk used, but read whole it would take 1 GiB.
+    let big = s.dir.path().join("big.json");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    for cmd in ["record", "validate"] {
+        let o = s.cli(&[cmd, "--file", big.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{cmd}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("the draft is 1073741824 bytes, more than the 4 MiB it may have"),
+            "{cmd}: {}",
+            stderr(&o)
+        );
+    }
+    let text = std::fs::read_to_string(&s.config).unwrap();
+    std::fs::write(
+        &s.config,
+        text.replace(
+            "facilities = \"facilities.json\"",
+            "facilities = \"/dev/zero\"",
+        ),
+    )
+    .unwrap();
+    let o = s.cli(&["status"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("the facility map must be a regular file, but this is a device"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn a_damaged_database_is_moved_aside_and_reported() {
     let s = setup();

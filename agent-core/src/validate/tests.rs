@@ -447,3 +447,104 @@ fn every_problem_is_reported_at_once_errors_first() {
     );
     assert_eq!(f[3].severity, W, "warnings come after errors");
 }
+
+/// The example forms, facility map and drafts of `schemas/`.
+fn examples() -> (FormSet, FacilityMap, Vec<Draft>) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let forms = FormSet::load_dir(&root.join("forms")).unwrap();
+    let map = FacilityMap::load(&root.join("facilities/example.json")).unwrap();
+    let drafts = ["draft-chw-valid.json", "draft-maternal-valid.json"]
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(root.join("examples").join(f)).unwrap();
+            let (d, findings) = Draft::from_json_bytes(&bytes).unwrap();
+            assert!(findings.is_empty(), "{f}: {findings:?}");
+            d
+        })
+        .collect();
+    (forms, map, drafts)
+}
+
+/// Every integer a draft can carry, in every numeric field of both example
+/// forms, gives findings and never a panic (`abs()` of i64::MIN panics in
+/// debug builds and stays negative in release ones). A value that cannot be
+/// a real count is an error on its own field.
+#[test]
+fn extreme_integers_in_every_field_give_findings_never_a_panic() {
+    let (forms, map, drafts) = examples();
+    let ctx = ctx();
+    let mut cases = 0;
+    for draft in &drafts {
+        let def = forms.get(&draft.form).unwrap();
+        for v in [
+            i64::MIN,
+            i64::MIN + 1,
+            -MAX_PLAUSIBLE - 1,
+            -1,
+            0,
+            MAX_PLAUSIBLE + 1,
+            i64::MAX,
+        ] {
+            for f in &def.service {
+                let mut d = draft.clone();
+                d.service.insert(f.key.clone(), v);
+                let found = validate(&forms, &map, &d, &ctx);
+                let path = format!("service.{}", f.key);
+                if !(0..=MAX_PLAUSIBLE).contains(&v) {
+                    assert!(
+                        found.iter().any(|x| x.path == path && x.severity == E),
+                        "{path} = {v}: {found:#?}"
+                    );
+                }
+                cases += 1;
+            }
+            for p in &def.products {
+                for q in StockQuantity::ALL {
+                    let mut d = draft.clone();
+                    d.stock.get_mut(&p.code).unwrap().set(q, Some(v));
+                    let found = validate(&forms, &map, &d, &ctx);
+                    let path = format!("stock.{}.{}", p.code, q.key());
+                    // Only adjustments may be negative, down to -MAX_PLAUSIBLE.
+                    let allowed = if q == StockQuantity::Adjustments {
+                        -MAX_PLAUSIBLE..=MAX_PLAUSIBLE
+                    } else {
+                        0..=MAX_PLAUSIBLE
+                    };
+                    if !allowed.contains(&v) {
+                        assert!(
+                            found.iter().any(|x| x.path == path && x.severity == E),
+                            "{path} = {v}: {found:#?}"
+                        );
+                    }
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert!(cases > 300, "{cases} cases");
+}
+
+/// The same values arriving as JSON text go through the lenient reader first.
+#[test]
+fn extreme_integers_as_json_text_give_findings() {
+    let (forms, map, drafts) = examples();
+    for v in [
+        "-9223372036854775808",
+        "9223372036854775807",
+        "-9223372036854775809",
+        "18446744073709551616",
+        "-1e300",
+    ] {
+        let mut d: serde_json::Value = serde_json::to_value(&drafts[0]).unwrap();
+        d["stock"]["ZINC"]["adjustments"] = serde_json::from_str(v).unwrap();
+        d["service"]["fp_implant"] = serde_json::from_str(v).unwrap();
+        let (draft, mut found) = Draft::from_json_bytes(d.to_string().as_bytes()).unwrap();
+        found.extend(validate(&forms, &map, &draft, &ctx()));
+        for path in ["stock.ZINC.adjustments", "service.fp_implant"] {
+            assert!(
+                found.iter().any(|x| x.path == path && x.severity == E),
+                "{path} = {v}: {found:#?}"
+            );
+        }
+    }
+}
