@@ -232,3 +232,125 @@ fn secrets_echoed_in_an_answer_are_not_logged() {
         assert!(!body.contains(token), "Basic credentials logged: {body}");
     }
 }
+
+/// What the simulated servers hold of the one form recorded.
+fn held_by_servers(dhis2: &Dhis2Mock, lmis: &OpenLmisMock, id: &str, ou: &str) -> (usize, usize) {
+    let values = dhis2
+        .values()
+        .into_iter()
+        .filter(|v| v.org_unit == ou)
+        .count();
+    let rid = agent_core::lmis::event_resource_id(id, 1);
+    let events = lmis
+        .events()
+        .into_iter()
+        .filter(|e| e.resource_id.as_deref() == Some(rid.as_str()))
+        .count();
+    (values, events)
+}
+
+/// Every hostile answer a field network gives (a portal's HTML 200, an
+/// empty or wrong or garbage 200, a huge body, a gzip bomb, a redirect, a
+/// proxy's HTML 400/404/413, a slow drip), to the request that carries the
+/// form, for each destination, before the server got it and after it
+/// applied it. The form is never `delivered` while the server lacks it;
+/// `status` says why in plain words; once the network is clean, it is
+/// delivered and the server holds it exactly once (the simulated OpenLMIS
+/// runs without its physical-inventory guard, so only the agent's look-up
+/// keeps a resent event from being applied twice).
+#[test]
+fn hostile_answers_never_make_a_form_delivered_that_the_server_lacks() {
+    use cli_sim::mock::faults::{FaultConfig, HostileKind};
+    let ou = facilities()
+        .get("HP-001")
+        .unwrap()
+        .dhis2_org_unit
+        .clone()
+        .unwrap();
+    let mut cases = 0;
+    for dest in [Destination::Dhis2, Destination::Lmis] {
+        for kind in HostileKind::ALL {
+            for after_commit in [false, true] {
+                let name = format!("{dest} {kind:?} after_commit={after_commit}");
+                let dir = tempfile::tempdir().unwrap();
+                let dhis2 =
+                    Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms(), &facilities()), 0)
+                        .unwrap();
+                let lmis =
+                    OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0)
+                        .unwrap();
+                lmis.set_inventory_guard(false);
+                let (agent, id) = agent_with_a_form(dir.path());
+                let agent = agent
+                    .with_dhis2(dhis2_settings(dhis2.url()))
+                    .with_lmis(LmisSettings { url: lmis.url() });
+                let hostile = FaultConfig {
+                    hostile: vec![kind],
+                    rate_hostile: 1.0,
+                    hostile_path: Some(
+                        match dest {
+                            Destination::Dhis2 => "/api/dataValueSets",
+                            Destination::Lmis => "/api/stockEvents",
+                        }
+                        .into(),
+                    ),
+                    hostile_method: Some("POST".into()),
+                    hostile_after_commit: after_commit,
+                    huge_bytes: 8 << 20,
+                    drip_max_secs: 30,
+                    ..FaultConfig::default()
+                };
+                let server_faults = match dest {
+                    Destination::Dhis2 => dhis2.faults(),
+                    Destination::Lmis => lmis.faults(),
+                };
+                server_faults.set(hostile);
+                let both = creds(Some(basic("district")), Some(oauth("password")));
+                let r = agent.sync(budget(4), &both, false).unwrap();
+                let (values, events) = held_by_servers(&dhis2, &lmis, &id, &ou);
+                let held = match dest {
+                    Destination::Dhis2 => values > 0,
+                    Destination::Lmis => events > 0,
+                };
+                let p = part(&agent, &id, dest);
+                assert_eq!(
+                    held, after_commit,
+                    "{name}: the server applied it only after commit"
+                );
+                assert_ne!(
+                    p.state,
+                    DeliveryState::Delivered,
+                    "{name}: delivered on a hostile answer: {r:?}"
+                );
+                assert_ne!(
+                    p.state,
+                    DeliveryState::Rejected,
+                    "{name}: refused on a proxy's word"
+                );
+                let why = p.held.clone().or(p.last_error.clone()).unwrap_or_default();
+                assert!(
+                    why.len() > 20 && !why.contains("panicked"),
+                    "{name}: status explains it: {p:?}"
+                );
+                // The network is clean again.
+                server_faults.set(FaultConfig::default());
+                agent.network_available().unwrap();
+                for _ in 0..3 {
+                    let r = agent.sync(budget(20), &both, false).unwrap();
+                    if r.done {
+                        break;
+                    }
+                }
+                let p = part(&agent, &id, dest);
+                assert_eq!(p.state, DeliveryState::Delivered, "{name}: {p:?}");
+                let (values, events) = held_by_servers(&dhis2, &lmis, &id, &ou);
+                match dest {
+                    Destination::Dhis2 => assert!(values > 0, "{name}"),
+                    Destination::Lmis => assert_eq!(events, 1, "{name}: applied exactly once"),
+                }
+                cases += 1;
+            }
+        }
+    }
+    assert_eq!(cases, 44);
+}
