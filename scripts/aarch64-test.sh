@@ -93,6 +93,7 @@ echo "DHIS2 $DHIS2_URL, OpenLMIS $LMIS_URL"
 printf 'district\n' >"$WORK/dhis2.password"
 printf 'changeme\n' >"$WORK/lmis.secret"
 printf 'password\n' >"$WORK/lmis.password"
+chmod 600 "$WORK/dhis2.password" "$WORK/lmis.secret" "$WORK/lmis.password"
 cat >"$WORK/agent.toml" <<EOF
 [agent]
 database = "outbox.sqlite"
@@ -135,12 +136,12 @@ T6=$(t)
 
 if command -v jq >/dev/null 2>&1; then
     states=$(jq -r --arg id "$ID" \
-        '.[] | select(.id == $id) | .destinations[] | "\(.destination)=\(.state)"' "$WORK/status.json" |
+        '.submissions[] | select(.id == $id) | .destinations[] | "\(.destination)=\(.state)"' "$WORK/status.json" |
         sort | tr '\n' ' ')
 else
     states=$(python3 -c '
 import json, sys
-for s in json.load(open(sys.argv[1])):
+for s in json.load(open(sys.argv[1]))["submissions"]:
     if s["id"] == sys.argv[2]:
         for d in sorted(s["destinations"], key=lambda d: d["destination"]):
             print(d["destination"] + "=" + d["state"], end=" ")

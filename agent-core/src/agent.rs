@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub use crate::outbox::{
-    AuditEntry, DeliveryState, OutboxHealth, StoredRevision, SubmissionStatus,
+    AuditEntry, DamagedCopy, DeliveryState, OutboxHealth, StoredRevision, SubmissionStatus,
 };
 
 /// What `submit` returns once the form is durably saved.
@@ -78,6 +78,7 @@ pub struct Agent {
     db_path: PathBuf,
     conn: Mutex<Connection>,
     notice: Option<OpenNotice>,
+    read_only: bool,
     dhis2: Option<Dhis2Settings>,
     lmis: Option<crate::lmis::LmisSettings>,
     lmis_token: crate::lmis::TokenCache,
@@ -191,6 +192,7 @@ impl Agent {
     ) -> Result<Agent> {
         check_forms_against_map(&forms, &facilities)?;
         let (conn, notice) = outbox::open(db, clock.now())?;
+        let read_only = conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
         Ok(Agent {
             forms: RwLock::new(Arc::new(forms)),
             forms_dir: None,
@@ -199,6 +201,7 @@ impl Agent {
             db_path: db.to_path_buf(),
             conn: Mutex::new(conn),
             notice,
+            read_only,
             dhis2: None,
             lmis: None,
             lmis_token: Arc::new(Mutex::new(None)),
@@ -486,9 +489,48 @@ impl Agent {
         &self.db_path
     }
 
-    /// Set when the database was damaged at open and moved aside.
+    /// Set when the database was damaged at this open and moved aside. The
+    /// copy is reported until acknowledged by [`Agent::damaged_copies`] and
+    /// [`Agent::health`]; show those on every screen or command instead.
     pub fn open_notice(&self) -> Option<&OpenNotice> {
         self.notice.as_ref()
+    }
+
+    /// True when the outbox could only be opened for reading (read-only file
+    /// system, permissions): lists and health work, saving does not.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Damaged copies of the outbox kept in its folder that nobody has
+    /// acknowledged yet (docs/adr/0001): they may hold forms never sent.
+    /// Show them on every command or screen until acknowledged.
+    pub fn damaged_copies(&self) -> Result<Vec<DamagedCopy>> {
+        Ok(outbox::damaged_copies(&self.conn(), &self.db_path)?)
+    }
+
+    /// The user has seen the damaged copies (support has them, or they were
+    /// recovered): stop reporting them. The files stay on disk. Returns the
+    /// copies acknowledged now.
+    pub fn acknowledge_damaged_copies(&self) -> Result<Vec<DamagedCopy>> {
+        self.writable()?;
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let done = outbox::acknowledge_damaged(&tx, &self.db_path, self.clock.now())?;
+        tx.commit()?;
+        Ok(done)
+    }
+
+    fn writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(AgentError::StorageUnavailable {
+                message: format!(
+                    "the outbox {} is on storage that is read-only or that this app may not write to, so it can be read but nothing can be saved",
+                    self.db_path.display()
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Every form definition, ordered by id.
@@ -772,6 +814,7 @@ impl Agent {
         let destinations = destinations_of(def);
         let now = self.clock.now();
         let new_id = uuid::Uuid::now_v7().to_string();
+        self.writable()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let rec = outbox::record(
             &tx,
@@ -793,6 +836,14 @@ impl Agent {
         tx.commit()?;
         if !rec.duplicate {
             tracing::info!(id = %rec.id, revision = rec.revision, form = %def.id, "form saved");
+            // Into the main file too, so that the form does not live only in
+            // the WAL (a copy tool or clean-up may leave the WAL behind;
+            // docs/adr/0001). The form is committed either way.
+            match outbox::checkpoint(&conn) {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!("checkpoint incomplete: a reader holds older frames"),
+                Err(e) => tracing::warn!(error = %e, "could not checkpoint after a submit"),
+            }
         }
         Ok(Receipt {
             id: rec.id,
@@ -814,9 +865,13 @@ impl Agent {
         Ok(outbox::list(&self.conn(), state, limit)?)
     }
 
-    /// Counts per destination and state, and the age of the oldest undelivered form.
+    /// Counts per destination and state, the age of the oldest undelivered
+    /// form, and the damaged copies of the outbox not yet acknowledged.
     pub fn health(&self) -> Result<OutboxHealth> {
-        Ok(outbox::health(&self.conn(), self.clock.now())?)
+        let conn = self.conn();
+        let mut h = outbox::health(&conn, self.clock.now())?;
+        h.damaged_copies = outbox::damaged_copies(&conn, &self.db_path)?;
+        Ok(h)
     }
 
     /// The submission, its revisions and its audit trail.

@@ -167,6 +167,59 @@ impl CredentialProvider for ConfigCredentials {
     }
 }
 
+/// Warnings about the secret files `agent.toml` names (`password_file`,
+/// `token_file`, `client_secret_file`) that other users of the device may
+/// read: each names the file and the command that fixes it, never the
+/// secret. Empty when every file is readable by its owner only (or missing:
+/// reading it will say so), and on systems without Unix permissions.
+pub fn secret_file_warnings(config: &AgentConfig) -> Vec<String> {
+    let mut files: Vec<(&str, &std::path::Path)> = Vec::new();
+    if let Some(d) = &config.dhis2 {
+        files.extend(
+            d.password_file
+                .as_deref()
+                .map(|p| ("dhis2 password_file", p)),
+        );
+        files.extend(d.token_file.as_deref().map(|p| ("dhis2 token_file", p)));
+    }
+    if let Some(l) = &config.lmis {
+        files.extend(
+            l.client_secret_file
+                .as_deref()
+                .map(|p| ("lmis client_secret_file", p)),
+        );
+        files.extend(
+            l.password_file
+                .as_deref()
+                .map(|p| ("lmis password_file", p)),
+        );
+    }
+    files
+        .into_iter()
+        .filter_map(|(setting, path)| {
+            let mode = group_or_other_access(path)?;
+            Some(format!(
+                "the secret file {} ({setting}) can be read by other users of this device (permissions {mode:o}); make it readable by its owner only: chmod 600 {}",
+                path.display(),
+                path.display()
+            ))
+        })
+        .collect()
+}
+
+/// The permission bits of `path` when group or others have any access.
+#[cfg(unix)]
+fn group_or_other_access(path: &std::path::Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn group_or_other_access(_path: &std::path::Path) -> Option<u32> {
+    None
+}
+
 /// Credentials given directly (tests, simulations).
 #[derive(Debug, Clone, Default)]
 pub struct StaticCredentials {
@@ -188,6 +241,49 @@ impl CredentialProvider for StaticCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_others_can_read_are_named_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("lmis-password");
+        let closed = dir.path().join("dhis2-token");
+        std::fs::write(&open, "s3cret-lmis\n").unwrap();
+        std::fs::write(&closed, "d2pat_secret\n").unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let toml = format!(
+            r#"
+[agent]
+database = "o.sqlite"
+forms = "forms"
+facilities = "f.json"
+[dhis2]
+url = "http://127.0.0.1:1"
+token_file = "{}"
+[lmis]
+kind = "openlmis"
+url = "http://127.0.0.1:2"
+client_id = "user-client"
+client_secret_env = "UNUSED_SECRET"
+username = "administrator"
+password_file = "{}"
+"#,
+            closed.display(),
+            open.display()
+        );
+        let config = AgentConfig::from_toml(&toml, dir.path()).unwrap();
+        let warnings = secret_file_warnings(&config);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let w = &warnings[0];
+        assert!(w.contains(&format!("chmod 600 {}", open.display())), "{w}");
+        assert!(w.contains("lmis password_file") && w.contains("644"), "{w}");
+        assert!(!w.contains("s3cret"), "no secret in the warning: {w}");
+        // Fixed as the warning says: no warning.
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(secret_file_warnings(&config), Vec::<String>::new());
+    }
 
     #[test]
     fn debug_never_shows_a_secret() {

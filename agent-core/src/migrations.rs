@@ -11,6 +11,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_sync", include_str!("../migrations/0002_sync.sql")),
     ("0003_lmis", include_str!("../migrations/0003_lmis.sql")),
     ("0004_totals", include_str!("../migrations/0004_totals.sql")),
+    (
+        "0005_damaged_copies",
+        include_str!("../migrations/0005_damaged_copies.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -4,8 +4,9 @@
 //! The database runs in WAL mode with `synchronous=FULL`, so a transaction
 //! that has committed is on disk before the call returns. Writers take a
 //! `&Transaction`, readers a `&Connection`. A database that cannot be opened
-//! or fails its check is moved aside and reported, never deleted
-//! (docs/adr/0001-damaged-database-moved-aside.md).
+//! or fails its check is moved aside and reported until acknowledged, never
+//! deleted; each submit is checkpointed into the main file; an unwritable
+//! database is opened read-only (docs/adr/0001-damaged-database-moved-aside.md).
 
 use crate::canonical::sha256_hex;
 use crate::error::Error;
@@ -218,9 +219,15 @@ fn is_damage(e: &Error) -> Option<String> {
 }
 
 fn try_open(path: &Path) -> Result<Connection, Error> {
+    create_owner_only(path)?;
     let mut conn = Connection::open(path)?;
     configure(&conn)?;
     migrations::migrate(&mut conn)?;
+    quick_check(&conn)?;
+    Ok(conn)
+}
+
+fn quick_check(conn: &Connection) -> Result<(), Error> {
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if check != "ok" {
         return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
@@ -228,16 +235,242 @@ fn try_open(path: &Path) -> Result<Connection, Error> {
             Some(format!("integrity check failed: {check}")),
         )));
     }
-    Ok(conn)
+    Ok(())
+}
+
+/// Creates the outbox's folder (owner only, 0700) and an empty database file
+/// (owner only, 0600) when they do not exist yet. SQLite gives the `-wal`
+/// and `-shm` files the database file's permissions.
+fn create_owner_only(path: &Path) -> Result<(), Error> {
+    let io = |what: &'static str, p: &Path| {
+        let p = p.to_path_buf();
+        move |source| Error::Io {
+            what,
+            path: p,
+            source,
+        }
+    };
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .map_err(io("could not create the outbox folder", dir))?;
+    }
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(path) {
+            Ok(_) => {}
+            // Another process created it in the meantime.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io("could not create the outbox database", path)(e)),
+        }
+    }
+    Ok(())
+}
+
+/// Takes group and other permissions away from the database and its `-wal`
+/// and `-shm` files, when an older build or a copy tool gave them. Best effort.
+#[cfg(unix)]
+fn tighten_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        if let Ok(meta) = std::fs::metadata(&p) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode & 0o700));
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn tighten_permissions(_path: &Path) {}
+
+/// Whether an open failed because the database or its folder cannot be
+/// written (read-only file system, permissions): then it may still be read.
+fn is_unwritable(e: &Error) -> bool {
+    match e {
+        Error::Sqlite(se) => matches!(
+            se.sqlite_error_code(),
+            Some(
+                rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::PermissionDenied
+            )
+        ),
+        Error::Io { source, .. } => matches!(
+            source.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
+        _ => false,
+    }
+}
+
+/// A `file:` URI for `path`, every byte outside `[A-Za-z0-9/._~-]` escaped.
+fn file_uri(path: &Path, query: &str) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
+    let mut uri = String::from("file:");
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"/._~-".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push('?');
+    uri.push_str(query);
+    uri
+}
+
+/// Opens the outbox for reading only, for when it cannot be written: `status`
+/// still lists the queue. A WAL database needs its `-shm` file to be read;
+/// on a read-only file system without one, and with no `-wal` file holding
+/// changes, the main file alone holds everything and is opened immutable.
+fn open_read_only(path: &Path) -> Result<Connection, Error> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let probe = |conn: Connection| -> Result<Connection, Error> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let found = migrations::version(&conn)?;
+        if found != migrations::latest_version() {
+            if found > migrations::latest_version() {
+                return Err(Error::DatabaseTooNew {
+                    found,
+                    supported: migrations::latest_version(),
+                });
+            }
+            return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some(format!(
+                    "the outbox {} must be upgraded to this app's version, which needs to write to it",
+                    path.display()
+                )),
+            )));
+        }
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
+        if let Err(e) = quick_check(&conn) {
+            tracing::warn!(path = %path.display(), error = %e, "damaged outbox on read-only storage");
+            return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some(format!(
+                    "the outbox {} is damaged and on storage that cannot be written, so it cannot be moved aside for recovery",
+                    path.display()
+                )),
+            )));
+        }
+        Ok(conn)
+    };
+    let first = Connection::open_with_flags(file_uri(path, "mode=ro"), flags)
+        .map_err(Error::from)
+        .and_then(probe);
+    match first {
+        Ok(conn) => Ok(conn),
+        Err(e) if is_unwritable(&e) => {
+            let wal = PathBuf::from(format!("{}-wal", path.display()));
+            let wal_has_changes = std::fs::metadata(&wal)
+                .map(|m| m.len() > 0)
+                .unwrap_or(false);
+            if wal_has_changes {
+                return Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                    Some(format!(
+                        "the latest changes to the outbox are in {} and cannot be read without writing; make the storage writable",
+                        wal.display()
+                    )),
+                )));
+            }
+            probe(Connection::open_with_flags(
+                file_uri(path, "immutable=1"),
+                flags,
+            )?)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Copies the committed changes from the WAL into the main database file
+/// (`PRAGMA wal_checkpoint(PASSIVE)`: it waits for no reader and no writer).
+/// Called after each submit, so that a confirmed form never lives only in
+/// the `-wal` file, which copy tools and clean-up scripts may leave behind.
+/// Returns false when a reader still uses older frames; the next checkpoint
+/// copies them.
+pub fn checkpoint(conn: &Connection) -> Result<bool, Error> {
+    let (_busy, log, done): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    Ok(done >= log)
 }
 
 /// Opens (creating if needed) the outbox at `path`, migrated to the latest
-/// schema. A damaged database is renamed to `<name>.damaged-<time>` (with its
-/// WAL and shared-memory files) and a new one is created; the notice says
-/// where it went. A database from a newer build is refused untouched.
+/// schema. A damaged database (not a database, failing its check, or an
+/// empty file) is renamed to `<name>.damaged-<time>` (with its WAL and
+/// shared-memory files), recorded in `damaged_copies`, and a new one is
+/// created; the notice says where it went. A database from a newer build is
+/// refused untouched. A database that cannot be written (read-only file
+/// system, permissions) is opened read-only when it can be read
+/// (`Connection::is_readonly`); writes then fail as `StorageUnavailable`.
+/// A new folder and database are made readable by the owner only.
 pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenNotice>), Error> {
-    match try_open(path) {
-        Ok(conn) => Ok((conn, None)),
+    let empty = std::fs::metadata(path)
+        .map(|m| m.is_file() && m.len() == 0)
+        .unwrap_or(false);
+    let first = if empty {
+        Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+            Some(
+                "the database file was empty (0 bytes): the forms it held are not in it; it may have been cut short by a copy or a full disk"
+                    .into(),
+            ),
+        )))
+    } else {
+        try_open(path)
+    };
+    match first {
+        Ok(conn) => {
+            tighten_permissions(path);
+            // Changes a killed process left in the WAL go to the main file now.
+            if let Err(e) = checkpoint(&conn) {
+                tracing::warn!(error = %e, "could not checkpoint the outbox at open");
+            }
+            Ok((conn, None))
+        }
+        Err(e) if is_unwritable(&e) && path.exists() => match open_read_only(path) {
+            Ok(conn) => {
+                tracing::warn!(path = %path.display(), error = %e, "outbox opened read-only");
+                Ok((conn, None))
+            }
+            Err(ro) => {
+                tracing::warn!(path = %path.display(), error = %ro, "outbox cannot be read either");
+                Err(match ro {
+                    Error::DatabaseTooNew { .. } => ro,
+                    Error::Sqlite(ref se)
+                        if se.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) =>
+                    {
+                        ro
+                    }
+                    _ => e,
+                })
+            }
+        },
         Err(e) => {
             let Some(reason) = is_damage(&e) else {
                 return Err(e);
@@ -245,6 +478,15 @@ pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenN
             let moved = move_aside(path, now)?;
             tracing::warn!(from = %path.display(), to = %moved.display(), %reason, "damaged database moved aside");
             let conn = try_open(path)?;
+            let file = moved
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            conn.execute(
+                "INSERT INTO damaged_copies (file, reason, moved_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (file) DO UPDATE SET reason = excluded.reason, moved_at = excluded.moved_at",
+                params![file, reason, ts(now)],
+            )?;
             Ok((
                 conn,
                 Some(OpenNotice {
@@ -258,7 +500,21 @@ pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenN
 
 fn move_aside(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, Error> {
     let stamp = now.format("%Y%m%dT%H%M%S%.3fZ");
-    let target = PathBuf::from(format!("{}.damaged-{stamp}", path.display()));
+    // Never replace an earlier copy (rename would): the first free name.
+    let mut target = PathBuf::from(format!("{}.damaged-{stamp}", path.display()));
+    for n in 2..1000 {
+        if !target.exists() {
+            break;
+        }
+        target = PathBuf::from(format!("{}.damaged-{stamp}-{n}", path.display()));
+    }
+    if target.exists() {
+        return Err(Error::Io {
+            what: "could not find a free name to move the damaged database to, next to",
+            path: path.to_path_buf(),
+            source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+        });
+    }
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let from = PathBuf::from(format!("{}{suffix}", path.display()));
         if from.exists() {
@@ -271,6 +527,125 @@ fn move_aside(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, Error> {
         }
     }
     Ok(target)
+}
+
+/// A damaged copy of the outbox kept in its folder and not yet acknowledged:
+/// it may hold forms that were never sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DamagedCopy {
+    /// Where the copy is.
+    pub path: PathBuf,
+    /// What was wrong with it, when this agent moved it aside.
+    pub reason: Option<String>,
+    /// When it was moved aside (UTC), when known.
+    pub moved_at: Option<DateTime<Utc>>,
+    /// What it means and what to do, in plain words.
+    pub message: String,
+}
+
+const DAMAGED_SUFFIXES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// The damaged copies in the outbox's folder (`<name>.damaged-*`, not their
+/// `-wal`, `-shm` or `-journal` files), with what was recorded about them,
+/// acknowledged or not, by file name.
+fn damaged_in_folder(
+    conn: &Connection,
+    db_path: &Path,
+) -> Result<Vec<(String, DamagedCopy, bool)>, Error> {
+    let dir = match db_path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Some(name) = db_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+    else {
+        return Ok(vec![]);
+    };
+    let prefix = format!("{name}.damaged-");
+    let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io {
+        what: "could not list the outbox folder",
+        path: dir.clone(),
+        source,
+    })?;
+    let mut files: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|f| f.starts_with(&prefix) && !DAMAGED_SUFFIXES.iter().any(|s| f.ends_with(s)))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT reason, moved_at, acknowledged_at FROM damaged_copies WHERE file = ?1",
+    )?;
+    for file in files {
+        let row: Option<(Option<String>, Option<String>, Option<String>)> = stmt
+            .query_row([&file], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let (reason, moved_at, acknowledged) = row.unwrap_or((None, None, None));
+        let moved_at = match moved_at {
+            Some(t) => Some(parse_ts(&t)?),
+            None => chrono::NaiveDateTime::parse_from_str(
+                file[prefix.len()..].get(..19).unwrap_or(""),
+                "%Y%m%dT%H%M%S%.3f",
+            )
+            .ok()
+            .map(|t| t.and_utc()),
+        };
+        let path = dir.join(&file);
+        let message = format!(
+            "A damaged copy of the outbox was kept at {}{}. It may hold forms that were never sent: they are not in the outbox now and will not be sent until support recovers them (sqlite3 {} .recover). Once it is recovered or known to be empty, acknowledge this notice.",
+            path.display(),
+            reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
+            path.display()
+        );
+        out.push((
+            file,
+            DamagedCopy {
+                path,
+                reason,
+                moved_at,
+                message,
+            },
+            acknowledged.is_some(),
+        ));
+    }
+    Ok(out)
+}
+
+/// The damaged copies of the outbox at `db_path` that nobody has
+/// acknowledged yet, oldest first. Every command should show them.
+pub fn damaged_copies(conn: &Connection, db_path: &Path) -> Result<Vec<DamagedCopy>, Error> {
+    Ok(damaged_in_folder(conn, db_path)?
+        .into_iter()
+        .filter(|(_, _, acknowledged)| !acknowledged)
+        .map(|(_, copy, _)| copy)
+        .collect())
+}
+
+/// Records that the user has seen the damaged copies (they stay on disk);
+/// returns the ones acknowledged now.
+pub fn acknowledge_damaged(
+    tx: &Transaction,
+    db_path: &Path,
+    now: DateTime<Utc>,
+) -> Result<Vec<DamagedCopy>, Error> {
+    let mut out = Vec::new();
+    for (file, copy, acknowledged) in damaged_in_folder(tx, db_path)? {
+        if acknowledged {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO damaged_copies (file, reason, moved_at, acknowledged_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (file) DO UPDATE SET acknowledged_at = excluded.acknowledged_at",
+            params![file, copy.reason, copy.moved_at.map(ts), ts(now)],
+        )?;
+        out.push(copy);
+    }
+    Ok(out)
 }
 
 /// A derived, stable UUID (version 8) for `parts`; used as idempotency keys.
@@ -703,6 +1078,12 @@ pub struct OutboxHealth {
     /// What syncing has cost, per destination: all time, the last 30 days,
     /// and the last pass.
     pub data_use: Vec<DataUse>,
+    /// Damaged copies of the outbox kept next to it and not yet
+    /// acknowledged: forms in them are not counted above. Filled by
+    /// `Agent::health` (this module's [`health`] leaves it empty: it does not
+    /// know the folder).
+    #[serde(default)]
+    pub damaged_copies: Vec<DamagedCopy>,
 }
 
 /// Bytes and requests one destination has cost.
@@ -817,6 +1198,7 @@ pub fn health(conn: &Connection, now: DateTime<Utc>) -> Result<OutboxHealth, Err
         oldest_undelivered_age_secs: oldest.map(|t| (now - t).num_seconds().max(0)),
         oldest_undelivered_at: oldest,
         data_use: data_use(conn, now)?,
+        damaged_copies: Vec::new(),
     })
 }
 

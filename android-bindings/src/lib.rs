@@ -29,9 +29,9 @@ pub mod types;
 
 pub use credentials::{CredentialError, CredentialProvider, Dhis2Credentials, LmisCredentials};
 pub use types::{
-    AgentSettings, DestinationReport, DestinationStatus, Dhis2Endpoint, Draft, FormField, FormInfo,
-    FormProduct, LmisEndpoint, MetadataPull, OpenNotice, OutboxHealth, StockEntry,
-    SubmissionStatus, SyncReport,
+    AgentSettings, DamagedCopy, DestinationReport, DestinationStatus, Dhis2Endpoint, Draft,
+    FormField, FormInfo, FormProduct, LmisEndpoint, MetadataPull, OpenNotice, OutboxHealth,
+    StockEntry, SubmissionStatus, SyncReport,
 };
 
 uniffi::setup_scaffolding!();
@@ -81,10 +81,26 @@ impl Agent {
         self.inner.facilities().iter().cloned().collect()
     }
 
-    /// Set when the database was found damaged at open and moved aside
-    /// (kept for recovery, never deleted); show it once to the user.
+    /// Set when the database was found damaged at this open and moved aside
+    /// (kept for recovery, never deleted). The copy stays in
+    /// `outbox_health().damaged_copies` until acknowledged: show that list.
     pub fn open_notice(&self) -> Option<OpenNotice> {
         self.inner.open_notice().map(OpenNotice::from)
+    }
+
+    /// The user has seen the damaged copies of the outbox (support has them
+    /// or recovered them): stop reporting them. The files stay on disk.
+    /// Returns the copies acknowledged now.
+    pub fn acknowledge_damaged_copies(&self) -> Result<Vec<DamagedCopy>, AgentError> {
+        self.inner
+            .acknowledge_damaged_copies()
+            .map(|l| l.into_iter().map(DamagedCopy::from).collect())
+    }
+
+    /// True when the outbox could only be opened for reading (read-only
+    /// storage, permissions): lists and health work, saving does not.
+    pub fn is_read_only(&self) -> bool {
+        self.inner.is_read_only()
     }
 
     /// Validates a draft; every finding at once (errors block saving,

@@ -379,6 +379,10 @@ pub struct OutboxHealth {
     pub oldest_undelivered_age_secs: Option<i64>,
     /// What syncing has cost, per destination (bytes and requests).
     pub data_use: Vec<agent_core::outbox::DataUse>,
+    /// Damaged copies of the outbox not yet acknowledged: show each
+    /// `message` on every screen until the user acknowledges them
+    /// (`acknowledge_damaged_copies`). Forms in them are not counted above.
+    pub damaged_copies: Vec<DamagedCopy>,
 }
 
 impl From<agent_core::outbox::OutboxHealth> for OutboxHealth {
@@ -389,6 +393,11 @@ impl From<agent_core::outbox::OutboxHealth> for OutboxHealth {
             oldest_undelivered_at_ms: h.oldest_undelivered_at.map(|t| t.timestamp_millis()),
             oldest_undelivered_age_secs: h.oldest_undelivered_age_secs,
             data_use: h.data_use,
+            damaged_copies: h
+                .damaged_copies
+                .into_iter()
+                .map(DamagedCopy::from)
+                .collect(),
         }
     }
 }
@@ -535,6 +544,31 @@ impl From<&agent_core::outbox::OpenNotice> for OpenNotice {
         OpenNotice {
             moved_aside: n.moved_aside.display().to_string(),
             reason: n.reason.clone(),
+        }
+    }
+}
+
+/// A damaged copy of the outbox kept next to it (never deleted) that may
+/// hold forms never sent.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DamagedCopy {
+    /// Where the copy is.
+    pub path: String,
+    /// What was wrong with it, when this agent moved it aside.
+    pub reason: Option<String>,
+    /// When it was moved aside, when known.
+    pub moved_at_ms: Option<i64>,
+    /// What it means and what to do, in plain words.
+    pub message: String,
+}
+
+impl From<agent_core::outbox::DamagedCopy> for DamagedCopy {
+    fn from(c: agent_core::outbox::DamagedCopy) -> DamagedCopy {
+        DamagedCopy {
+            path: c.path.display().to_string(),
+            reason: c.reason,
+            moved_at_ms: c.moved_at.map(|t| t.timestamp_millis()),
+            message: c.message,
         }
     }
 }

@@ -250,9 +250,9 @@ fn connect(
     dhis2_url: &str,
     lmis_url: &str,
 ) -> std::io::Result<()> {
-    std::fs::write(dir.join("dhis2-password"), "district\n")?;
-    std::fs::write(dir.join("lmis-password"), "password\n")?;
-    std::fs::write(dir.join("lmis-secret"), "changeme\n")?;
+    crate::demo::write_secret(&dir.join("dhis2-password"), "district\n")?;
+    crate::demo::write_secret(&dir.join("lmis-password"), "password\n")?;
+    crate::demo::write_secret(&dir.join("lmis-secret"), "changeme\n")?;
     let mut text = std::fs::read_to_string(config_path)?;
     text.push_str(&format!(
         "[dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_file = \"dhis2-password\"\nbatch_max_values = 300\n\

@@ -34,6 +34,17 @@ pub fn write_example_setup(dir: &Path) -> std::io::Result<std::path::PathBuf> {
     Ok(config)
 }
 
+/// Writes a secret file readable by its owner only (0600 on Unix), as the
+/// agent expects of the files `agent.toml` names.
+pub fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
 /// Runs the demo, writing to `out`. Returns an error only for failures the
 /// demo does not expect.
 pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::error::Error>> {
@@ -53,9 +64,9 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     let dhis2 = Dhis2Mock::start(mc, 0)?;
     let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)?;
     // Passwords go in files next to the config, never on a command line.
-    std::fs::write(dir.join("dhis2-password"), "district\n")?;
-    std::fs::write(dir.join("lmis-password"), "password\n")?;
-    std::fs::write(dir.join("lmis-client-secret"), "changeme\n")?;
+    write_secret(&dir.join("dhis2-password"), "district\n")?;
+    write_secret(&dir.join("lmis-password"), "password\n")?;
+    write_secret(&dir.join("lmis-client-secret"), "changeme\n")?;
     let mut text = std::fs::read_to_string(&config_path)?;
     text.push_str(&format!(
         "[dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_file = \"dhis2-password\"\n\

@@ -143,6 +143,13 @@ enum Command {
         #[command(subcommand)]
         action: MetadataAction,
     },
+    /// Stop warning about the damaged copies of the outbox (after support has
+    /// recovered them, or knows they hold nothing); the files stay on disk.
+    AcknowledgeDamaged {
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the forms this agent knows.
     Forms {
         /// JSON output for scripts.
@@ -219,12 +226,18 @@ fn open(config: &std::path::Path) -> Result<Agent, AgentError> {
 }
 
 fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {
+    for w in agent_core::credentials::secret_file_warnings(cfg) {
+        eprintln!("warning: {w}");
+    }
     let agent = Agent::open(cfg)?;
-    if let Some(n) = agent.open_notice() {
+    // On every command until acknowledged (docs/adr/0001).
+    for copy in agent.damaged_copies()? {
+        eprintln!("warning: {}", show::damaged_copy(&copy));
+    }
+    if agent.is_read_only() {
         eprintln!(
-            "warning: the outbox database was damaged ({}); it was kept at {} and a new one was started. Ask support to recover it.",
-            n.reason,
-            n.moved_aside.display()
+            "warning: the outbox {} cannot be written (read-only storage or permissions): forms can be listed but not saved or sent",
+            agent.database_path().display()
         );
     }
     Ok(agent)
@@ -345,7 +358,10 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
                 None => agent.list(state.map(Into::into), limit)?,
             };
             if json {
-                print_json(&rows);
+                print_json(&serde_json::json!({
+                    "submissions": rows,
+                    "damaged_copies": agent.damaged_copies()?,
+                }));
             } else {
                 print!("{}", show::status_table(&rows));
                 print!("{}", show::health(&agent.health()?));
@@ -523,6 +539,23 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
                 }
                 for w in r.warnings.iter().chain(&pull.pending_mismatches) {
                     println!("  note: {w}");
+                }
+            }
+            Ok(exit::OK)
+        }
+        Command::AcknowledgeDamaged { json } => {
+            let agent = open(&cli.config)?;
+            let done = agent.acknowledge_damaged_copies()?;
+            if json {
+                print_json(&done);
+            } else if done.is_empty() {
+                println!("no damaged copy of the outbox is waiting to be acknowledged");
+            } else {
+                for c in &done {
+                    println!(
+                        "acknowledged: {} (the file stays on disk; it is no longer reported)",
+                        c.path.display()
+                    );
                 }
             }
             Ok(exit::OK)

@@ -1,6 +1,6 @@
 //! Plain-text output for people: findings, status tables, outbox health.
 
-use agent_core::agent::{OutboxHealth, SubmissionDetail, SubmissionStatus};
+use agent_core::agent::{DamagedCopy, OutboxHealth, SubmissionDetail, SubmissionStatus};
 use agent_core::validate::{Finding, Severity};
 use std::fmt::Write;
 
@@ -60,9 +60,22 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
     s
 }
 
-/// Counts per destination and state, and the oldest undelivered form.
+/// A damaged copy of the outbox and what to do, in one paragraph.
+pub fn damaged_copy(c: &DamagedCopy) -> String {
+    format!(
+        "{} To acknowledge it: cli-sim acknowledge-damaged",
+        c.message
+    )
+}
+
+/// Counts per destination and state, and the oldest undelivered form. Never
+/// says that every form is delivered while a damaged copy of the outbox,
+/// which may hold unsent forms, waits to be acknowledged.
 pub fn health(h: &OutboxHealth) -> String {
     let mut s = String::new();
+    for c in &h.damaged_copies {
+        let _ = writeln!(s, "DAMAGED COPY: {}", damaged_copy(c));
+    }
     let _ = writeln!(s, "forms in the outbox: {}", h.submissions);
     for c in &h.counts {
         let _ = writeln!(
@@ -96,6 +109,12 @@ pub fn health(h: &OutboxHealth) -> String {
                 "oldest undelivered form: recorded {} ({} ago)",
                 at.format("%Y-%m-%d %H:%M UTC"),
                 human_age(age)
+            );
+        }
+        _ if !h.damaged_copies.is_empty() => {
+            let _ = writeln!(
+                s,
+                "no form in this outbox is waiting, but the damaged copy above may hold forms that were never sent"
             );
         }
         _ => {

@@ -65,7 +65,7 @@ impl Setup {
 
     /// `status --json`: every saved submission.
     fn saved(&self) -> Vec<Value> {
-        self.json(&["status", "--json"])
+        self.json(&["status", "--json"])["submissions"]
             .as_array()
             .cloned()
             .unwrap()

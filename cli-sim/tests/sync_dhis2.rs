@@ -73,7 +73,8 @@ fn setup(
 fn dhis2_status(config: &std::path::Path, id: &str) -> Value {
     let o = run(config, &["status", id, "--json"]);
     assert!(o.status.success());
-    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v["submissions"].as_array().unwrap();
     rows[0]["destinations"]
         .as_array()
         .unwrap()

@@ -492,3 +492,178 @@ fn health_totals_match_a_full_count_through_outcomes_and_corrections() {
         .unwrap();
     assert!(corrected > 0);
 }
+
+#[test]
+fn an_empty_database_file_is_moved_aside_and_reported_until_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.sqlite");
+    std::fs::write(&path, b"").unwrap();
+    let (mut conn, notice) = open(&path, t0()).unwrap();
+    let notice = notice.expect("an empty file is not silently taken as a new outbox");
+    assert!(
+        notice.reason.contains("empty (0 bytes)"),
+        "{}",
+        notice.reason
+    );
+    assert_eq!(std::fs::metadata(&notice.moved_aside).unwrap().len(), 0);
+    let kept = dir.path().join("o.sqlite.damaged-20261101T080000.000Z");
+    assert_eq!(notice.moved_aside, kept);
+    record_one(&mut conn, "{}", "s-1", t0());
+    drop(conn);
+
+    // Every later open still reports it, with the reason recorded at the move.
+    for _ in 0..2 {
+        let (conn, notice) = open(&path, t0() + chrono::Duration::days(1)).unwrap();
+        assert!(notice.is_none(), "moved once only");
+        let copies = damaged_copies(&conn, &path).unwrap();
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        assert_eq!(copies[0].path, kept);
+        assert_eq!(copies[0].moved_at, Some(t0()));
+        assert!(
+            copies[0]
+                .message
+                .contains(&format!("sqlite3 {} .recover", kept.display())),
+            "{}",
+            copies[0].message
+        );
+        assert!(copies[0].message.contains("empty (0 bytes)"));
+    }
+
+    // Acknowledged: no longer reported; the file stays.
+    let (mut conn, _) = open(&path, t0()).unwrap();
+    let tx = conn.transaction().unwrap();
+    let acked = acknowledge_damaged(&tx, &path, t0()).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(acked.len(), 1);
+    assert_eq!(damaged_copies(&conn, &path).unwrap(), vec![]);
+    assert!(kept.exists());
+    assert_eq!(submission_status(&conn, "s-1").unwrap().unwrap().id, "s-1");
+}
+
+#[test]
+fn a_new_outbox_opens_silently_with_nothing_to_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub").join("o.sqlite");
+    let (conn, notice) = open(&path, t0()).unwrap();
+    assert!(notice.is_none());
+    assert_eq!(damaged_copies(&conn, &path).unwrap(), vec![]);
+    drop(conn);
+    let (conn, notice) = open(&path, t0()).unwrap();
+    assert!(notice.is_none());
+    assert_eq!(damaged_copies(&conn, &path).unwrap(), vec![]);
+}
+
+#[test]
+fn a_copy_found_in_the_folder_is_reported_and_a_second_damage_keeps_the_first_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.sqlite");
+    // A copy moved aside by an older build (no row in damaged_copies), with
+    // its WAL: the WAL is not a second copy.
+    let old = dir.path().join("o.sqlite.damaged-20260101T000000.000Z");
+    std::fs::write(&old, b"old bytes").unwrap();
+    std::fs::write(
+        dir.path().join("o.sqlite.damaged-20260101T000000.000Z-wal"),
+        b"w",
+    )
+    .unwrap();
+    // Two damaged files moved aside within the same millisecond.
+    std::fs::write(&path, b"garbage one ".repeat(100)).unwrap();
+    let (conn, first) = open(&path, t0()).unwrap();
+    drop(conn);
+    std::fs::write(&path, b"garbage two ".repeat(100)).unwrap();
+    let (conn, second) = open(&path, t0()).unwrap();
+    let (first, second) = (first.unwrap().moved_aside, second.unwrap().moved_aside);
+    assert_ne!(first, second, "the first copy is not replaced");
+    assert_eq!(std::fs::read(&first).unwrap(), b"garbage one ".repeat(100));
+    assert_eq!(std::fs::read(&second).unwrap(), b"garbage two ".repeat(100));
+    let listed: Vec<PathBuf> = damaged_copies(&conn, &path)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    assert_eq!(listed, vec![old.clone(), first, second]);
+    let found = &damaged_copies(&conn, &path).unwrap()[0];
+    assert_eq!(found.reason, None);
+    assert_eq!(
+        found.moved_at,
+        Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())
+    );
+}
+
+#[test]
+fn a_checkpoint_puts_committed_forms_in_the_main_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.sqlite");
+    drop(open(&path, t0()).unwrap());
+    // A holds the database open (as a sync would), so B's close cannot
+    // checkpoint; B records and checkpoints as submit does.
+    let (holder, _) = open(&path, t0()).unwrap();
+    let _: i64 = holder
+        .query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0))
+        .unwrap();
+    let (mut b, _) = open(&path, t0()).unwrap();
+    record_one(&mut b, r#"{"confirmed":true}"#, "s-1", t0());
+    assert!(checkpoint(&b).unwrap(), "nothing holds older frames");
+    drop(b);
+    // The main file alone (what is left when the WAL is lost) holds the form.
+    let copy = dir.path().join("copy.sqlite");
+    std::fs::copy(&path, &copy).unwrap();
+    let (c, notice) = open(&copy, t0()).unwrap();
+    assert!(notice.is_none());
+    assert!(submission_status(&c, "s-1").unwrap().is_some());
+    drop(holder);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_outbox_and_its_folder_are_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("agent");
+    let path = folder.join("o.sqlite");
+    let (mut conn, _) = open(&path, t0()).unwrap();
+    record_one(&mut conn, "{}", "s-1", t0());
+    let mode = |p: &Path| {
+        format!(
+            "{:o}",
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+        )
+    };
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let shm = PathBuf::from(format!("{}-shm", path.display()));
+    assert_eq!(
+        [mode(&folder), mode(&path), mode(&wal), mode(&shm)],
+        ["700", "600", "600", "600"],
+        "folder, database, -wal, -shm"
+    );
+    drop(conn);
+    // An outbox an older build left readable by others is tightened.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(open(&path, t0()).unwrap());
+    assert_eq!(mode(&path), "600");
+}
+
+#[test]
+fn a_read_only_open_reads_the_queue_and_refuses_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.sqlite");
+    {
+        let (mut conn, _) = open(&path, t0()).unwrap();
+        record_one(&mut conn, "{}", "s-1", t0());
+    }
+    // (A real read-only file system: cli-sim/tests/storage.rs.)
+    let conn = open_read_only(&path).unwrap();
+    assert!(conn.is_readonly(rusqlite::MAIN_DB).unwrap());
+    assert_eq!(health(&conn, t0()).unwrap().submissions, 1);
+    let err = conn
+        .execute("DELETE FROM outbox_totals", [])
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(
+            crate::error::AgentError::from(err),
+            crate::error::AgentError::StorageUnavailable { .. }
+        ),
+        "writes are refused as storage unavailable"
+    );
+}

@@ -89,6 +89,16 @@ try:
     sqlite3.connect(newer).execute("PRAGMA user_version = 999").connection.close()
     try: ab.Agent.open(settings(newer), Keystore()); raise SystemExit("expected DatabaseTooNew")
     except AgentError.DatabaseTooNew as e: assert e.found == 999, e
+    # A damaged outbox: moved aside, kept, and in the health record until acknowledged.
+    os.mkdir(os.path.join(work, "damaged"))
+    broken = os.path.join(work, "damaged", "outbox.sqlite")
+    with open(broken, "wb") as f: f.write(b"not a database " * 100)
+    hurt = ab.Agent.open(settings(broken), Keystore())
+    copies = hurt.outbox_health().damaged_copies
+    assert len(copies) == 1 and copies[0].path.startswith(broken + ".damaged-"), copies
+    assert f"sqlite3 {copies[0].path} .recover" in copies[0].message, copies
+    assert [c.path for c in hurt.acknowledge_damaged_copies()] == [copies[0].path]
+    assert hurt.outbox_health().damaged_copies == [] and os.path.getsize(copies[0].path) == 1500
     try: agent.test_support_panic("deliberate panic from Python"); raise SystemExit("expected InternalError")
     except ab.InternalError as e: panic = e
     assert agent.outbox_health().submissions == 3
