@@ -354,3 +354,240 @@ fn hostile_answers_never_make_a_form_delivered_that_the_server_lacks() {
     }
     assert_eq!(cases, 44);
 }
+
+/// A proxy in front of `upstream` that forwards every request (with the
+/// agent's own HTTP client) except those `rewrite` answers itself.
+fn proxy(
+    upstream: String,
+    rewrite: impl Fn(&cli_sim::mock::http::Request) -> Option<Response> + Send + Sync + 'static,
+) -> Server {
+    use agent_core::http::{HttpRequest, Timeouts, Transport, UreqTransport, encode_query};
+    let client = UreqTransport::new(Timeouts::default());
+    let handler: Handler = Arc::new(move |req| {
+        if let Some(r) = rewrite(req) {
+            return r;
+        }
+        let query: Vec<String> = req
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
+            .collect();
+        let url = if query.is_empty() {
+            format!("{upstream}{}", req.path)
+        } else {
+            format!("{upstream}{}?{}", req.path, query.join("&"))
+        };
+        let method: &'static str = match req.method.as_str() {
+            "POST" => "POST",
+            "PUT" => "PUT",
+            "DELETE" => "DELETE",
+            _ => "GET",
+        };
+        let headers = req
+            .headers
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "host" | "content-length" | "accept-encoding" | "connection"
+                )
+            })
+            .cloned()
+            .collect();
+        match client.send(&HttpRequest {
+            method,
+            url,
+            headers,
+            body: req.body.clone(),
+        }) {
+            Ok(r) => Response {
+                status: r.status,
+                headers: r
+                    .headers
+                    .into_iter()
+                    .filter(|(k, _)| k == "content-type" || k == "date" || k == "etag")
+                    .collect(),
+                body: r.body,
+            },
+            Err(e) => Response::text(502, "text/plain", e.message),
+        }
+    });
+    Server::start(ServerConfig::default(), handler).unwrap()
+}
+
+/// A look-up answered with thousands of stock cards (a hostile or broken
+/// server) cannot make one pass send thousands of requests: the agent reads
+/// only the product's card without a lot, at most a few, and the form stays
+/// in unknown outcome, neither delivered nor sent again.
+#[test]
+fn a_look_up_answered_with_thousands_of_cards_stays_bounded() {
+    use cli_sim::mock::faults::{FaultConfig, HostileKind};
+    let dir = tempfile::tempdir().unwrap();
+    let lmis =
+        OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    lmis.set_inventory_guard(false);
+    let cards: Vec<serde_json::Value> = (0..3000)
+        .map(|i| {
+            serde_json::json!({
+                "stockCard": {"id": format!("00000000-0000-4000-8000-{i:012}")},
+                "lot": null, "stockOnHand": 1
+            })
+        })
+        .collect();
+    let page = serde_json::json!({"content": [{"orderable": {"id": "x"}, "canFulfillForMe": cards}],
+        "totalElements": 1, "totalPages": 1, "number": 0, "size": 1});
+    let front = proxy(lmis.url(), move |req| {
+        if req.path.starts_with("/api/v2/stockCardSummaries") {
+            return Some(Response::json(200, &page));
+        }
+        // Each of those cards, should anyone read them all.
+        req.path
+            .starts_with("/api/stockCards/00000000-")
+            .then(|| Response::json(200, &serde_json::json!({"id": "x", "lineItems": []})))
+    });
+    let (agent, id) = agent_with_a_form(dir.path());
+    let agent = agent.with_lmis(LmisSettings { url: front.url() });
+    let lmis_only = creds(None, Some(oauth("password")));
+    // The event is applied, and its answer replaced by garbage.
+    lmis.faults().set(FaultConfig {
+        hostile: vec![HostileKind::Garbage200],
+        rate_hostile: 1.0,
+        hostile_path: Some("/api/stockEvents".into()),
+        hostile_after_commit: true,
+        ..FaultConfig::default()
+    });
+    agent.sync(budget(20), &lmis_only, false).unwrap();
+    lmis.faults().set(FaultConfig::default());
+    agent.network_available().unwrap();
+    let events = |l: &OpenLmisMock| {
+        let rid = agent_core::lmis::event_resource_id(&id, 1);
+        l.events()
+            .into_iter()
+            .filter(|e| e.resource_id.as_deref() == Some(rid.as_str()))
+            .count()
+    };
+    assert_eq!(events(&lmis), 1);
+    let r = agent.sync(budget(60), &lmis_only, false).unwrap();
+    let d = r.destination(Destination::Lmis).unwrap();
+    assert!(
+        d.requests <= 3,
+        "one look-up, bounded: {} requests",
+        d.requests
+    );
+    assert_eq!(events(&lmis), 1, "nothing sent again");
+    let p = part(&agent, &id, Destination::Lmis);
+    assert_ne!(p.state, DeliveryState::Delivered, "{p:?}");
+    assert!(
+        p.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("3000 stock cards")),
+        "{p:?}"
+    );
+}
+
+/// A server whose certificate comes from an authority the device does not
+/// know: nothing is sent, the destination is held with what to do (not
+/// retried for ever, not an unknown outcome); once the private authority
+/// is trusted through `ca_file` and the user asks, the form is delivered.
+#[test]
+fn an_untrusted_certificate_holds_with_what_to_do_and_ca_file_fixes_it() {
+    use agent_core::http::{Endpoint, ExtraRoots, Timeouts, UreqTransport};
+    use cli_sim::mock::tls::TlsFront;
+    let dir = tempfile::tempdir().unwrap();
+    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let backend: std::net::SocketAddr = dhis2.url().trim_start_matches("http://").parse().unwrap();
+    let front = TlsFront::start(backend).unwrap();
+    let url = front.url();
+    assert!(url.starts_with("https://"));
+    let (agent, id) = agent_with_a_form(dir.path());
+    let agent = agent
+        .with_transport(Arc::new(UreqTransport::new(Timeouts::default())))
+        .with_dhis2(dhis2_settings(url.clone()));
+    let right = creds(Some(basic("district")), None);
+    let r = agent.sync(budget(20), &right, false).unwrap();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    let why = d.held.clone().unwrap_or_default();
+    assert!(
+        why.contains("certificate") && why.contains("ca_file"),
+        "{r:?}"
+    );
+    assert!(dhis2.values().is_empty(), "nothing reached DHIS2");
+    assert_eq!(
+        part(&agent, &id, Destination::Dhis2).state,
+        DeliveryState::Pending
+    );
+    // Held: the next sync does not knock again.
+    let before = front.connections();
+    agent.sync(budget(20), &right, false).unwrap();
+    assert_eq!(
+        front.connections(),
+        before,
+        "a held destination is not retried"
+    );
+
+    // The implementer adds the private authority (ca_file) and asks again.
+    let roots = ExtraRoots::from_pem(front.ca_pem().as_bytes()).unwrap();
+    let trusting = UreqTransport::with_endpoints(
+        Timeouts::default(),
+        &[Endpoint {
+            base_url: url.clone(),
+            timeouts: Timeouts::default(),
+            extra_roots: Some(roots),
+        }],
+    );
+    drop(agent);
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let agent = Agent::open_parts(&dir.path().join("o.sqlite"), forms(), facilities(), clock)
+        .unwrap()
+        .with_transport(Arc::new(trusting))
+        .with_dhis2(dhis2_settings(url));
+    let r = agent.sync(budget(20), &right, true).unwrap();
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().delivered.len(),
+        1,
+        "{r:?}"
+    );
+    assert!(!dhis2.values().is_empty());
+}
+
+/// `lmis check` names a facility that has an LMIS code but no LMIS id
+/// (which `record` needs), with the id the LMIS gives for that code.
+#[test]
+fn lmis_check_names_a_facility_without_its_lmis_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = facilities();
+    let expected = full
+        .get("HP-002")
+        .unwrap()
+        .lmis_facility_id
+        .clone()
+        .unwrap();
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &full), 0).unwrap();
+    let list: Vec<_> = full
+        .iter()
+        .cloned()
+        .map(|mut f| {
+            if f.code == "HP-002" {
+                f.lmis_facility_id = None;
+            }
+            f
+        })
+        .collect();
+    let map = FacilityMap::new(list).unwrap();
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let agent = Agent::open_parts(&dir.path().join("o.sqlite"), forms(), map, clock)
+        .unwrap()
+        .with_lmis(LmisSettings { url: lmis.url() });
+    let problems = agent
+        .check_lmis(&creds(None, Some(oauth("password"))))
+        .unwrap();
+    let named: Vec<&String> = problems
+        .iter()
+        .filter(|p| p.contains("HP-002") && p.contains("lmis_facility_id"))
+        .collect();
+    assert!(!named.is_empty(), "{problems:?}");
+    assert!(
+        named[0].contains(&expected),
+        "gives the LMIS id: {problems:?}"
+    );
+}
