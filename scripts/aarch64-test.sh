@@ -5,7 +5,7 @@
 # aarch64 binary under qemu-user: record a form, sync it, and check that both
 # destinations say "delivered".
 #
-# Needs (.ci/run installs them):
+# Needs (scripts/test-tools.sh --aarch64 installs them):
 #   apt-get install -y gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 #   rustup target add aarch64-unknown-linux-gnu
 # Env: AARCH64_PROFILE (default release-pi) to test another profile.
@@ -15,7 +15,10 @@ ROOT="$PWD"
 TARGET=aarch64-unknown-linux-gnu
 PROFILE="${AARCH64_PROFILE:-release-pi}"
 SYSROOT=/usr/aarch64-linux-gnu
-BIN="$ROOT/target/$TARGET/$PROFILE/cli-sim"
+# Cargo's `dev` profile builds into the `debug` folder.
+DIR="$PROFILE"
+[ "$PROFILE" = dev ] && DIR=debug
+BIN="$ROOT/target/$TARGET/$DIR/cli-sim"
 HOST_BIN="$ROOT/target/debug/cli-sim"
 FORMS="$ROOT/schemas/forms"
 FACILITIES="$ROOT/schemas/facilities/example.json"

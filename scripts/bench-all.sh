@@ -10,7 +10,7 @@
 # Usage: ./scripts/bench-all.sh [report.md]      (default target/bench/report.md)
 # Env:   BENCH_DIR (the disk the databases go to; default the temp folder),
 #        SUITE_ARGS (extra suite arguments, e.g. "--quick").
-# Needs what .ci/run installs for the aarch64 part (cross gcc, arm64 glibc,
+# Needs what scripts/test-tools.sh --aarch64 installs for the aarch64 part (cross gcc, arm64 glibc,
 # qemu-user, the Rust target); without it the sizes are reported as missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,7 +6,7 @@
 #
 # Needs: java (17+), JNA (apt: libjna-java -> /usr/share/java/jna.jar),
 # kotlinc (npm: kotlin-compiler@2.4.20 in .tools/kotlin, or $KOTLINC), python3.
-# .ci/run installs them (docs/android.md, "Testing without a device").
+# scripts/test-tools.sh installs them (docs/android.md, "Testing without a device").
 #
 # The cdylib is built with the `test-support` feature, which adds one
 # deliberately panicking method (Agent.testSupportPanic) so the tests can
