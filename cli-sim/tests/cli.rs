@@ -179,6 +179,64 @@ fn a_rejected_draft_exits_2_with_findings_and_saves_nothing() {
     assert!(status_json(&s).is_empty());
 }
 
+/// serde_json keeps the last of two equal keys: the file below reads as a
+/// valid form (the second closing balance is the right one), so only the
+/// duplicate-key check stands between it and the outbox.
+#[test]
+fn a_draft_with_a_key_written_twice_is_refused_and_nothing_is_saved() {
+    let s = setup();
+    let mut draft = s.valid_draft("HP-001", 5);
+    let entry = draft["stock"]["ACT-6x1"].as_object_mut().unwrap();
+    let closing = entry.remove("closing_balance").unwrap().as_i64().unwrap();
+    let text = draft.to_string().replacen(
+        "\"ACT-6x1\":{",
+        &format!(
+            "\"ACT-6x1\":{{\"closing_balance\":{},\"closing_balance\":{closing},",
+            closing + 500
+        ),
+        1,
+    );
+    assert_ne!(text, draft.to_string());
+    let f = s.write("twice.json", text.as_bytes());
+
+    let o = s.cli(&["validate", "--file", &f]);
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("stock.ACT-6x1.closing_balance appears twice"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = s.cli(&["record", "--file", &f, "--json"]);
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["saved"], false);
+    let findings: Vec<(&str, &str, &str)> = out["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [("stock.ACT-6x1.closing_balance", "error", "duplicate_key")]
+    );
+    let o = s.cli(&["record", "--file", &f, "--confirm-warnings"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not saved: fix the errors"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(status_json(&s).is_empty());
+}
+
 #[test]
 fn warnings_need_confirmation() {
     let s = setup();
