@@ -163,15 +163,61 @@ fn whole_number(v: &Value) -> Result<Option<i64>, String> {
     }
 }
 
-/// Shortens text for messages so a long value does not flood the screen.
+/// Shortens text for messages so a long value does not flood the screen,
+/// with hidden characters made visible (see [`visible`]): a message must
+/// show what was typed, not let it act on the screen.
 pub(crate) fn shorten(s: &str) -> String {
     const MAX: usize = 40;
     if s.chars().count() <= MAX {
-        s.to_string()
+        visible(s).into_owned()
     } else {
         let head: String = s.chars().take(MAX).collect();
-        format!("{head}…")
+        format!("{}…", visible(&head))
     }
+}
+
+/// Whether `c` is a Unicode bidirectional control (the `Bidi_Control`
+/// property): the embeddings and overrides U+202A–U+202E, the isolates
+/// U+2066–U+2069, and the marks U+200E, U+200F and U+061C.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Whether free text may not hold `c`: a control character (C0, DEL, C1)
+/// other than tab, line feed and carriage return in multi-line text, or a
+/// bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069),
+/// which reorder the text after them so that what is shown differs from
+/// what was typed ("Trojan Source"). The marks U+200E, U+200F and U+061C are
+/// allowed: Arabic, Hebrew, Persian and Urdu keyboards type them, and they
+/// only set the direction of the characters next to them.
+pub fn is_refused_in_text(c: char, multi_line: bool) -> bool {
+    if multi_line && matches!(c, '\t' | '\n' | '\r') {
+        return false;
+    }
+    c.is_control() || (is_bidi_control(c) && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}'))
+}
+
+/// `s` with every control character and bidi control made visible: tab,
+/// line feed and carriage return as `\t`, `\n`, `\r`, any other as
+/// `<U+XXXX>`. For showing text that came from a file, a form or a server
+/// on a screen or terminal, which would otherwise act on them.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("<U+{:04X}>", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn text_field(

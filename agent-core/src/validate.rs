@@ -6,7 +6,9 @@
 //! user's confirmation and never blocks on its own. Messages name the field,
 //! the value and what to do, in words a health worker understands.
 
-use crate::draft::{Draft, MAX_COMMENT_BYTES, StockEntry, shorten};
+use crate::draft::{
+    Draft, MAX_COMMENT_BYTES, StockEntry, is_bidi_control, is_refused_in_text, shorten,
+};
 use crate::form::{FormDefinition, FormSet, Rule, RuleOp, StockQuantity, Term};
 use crate::mapping::FacilityMap;
 use crate::period::Period;
@@ -278,7 +280,69 @@ fn check_period(
     Some(p)
 }
 
+/// The hidden characters of `text` that free text may not hold (see
+/// [`is_refused_in_text`]), as one finding on `path`, or none.
+fn hidden_characters(path: &str, what: &str, text: &str, multi_line: bool) -> Option<Finding> {
+    const SHOWN: usize = 3;
+    let mut found: Vec<(usize, char)> = Vec::new();
+    let mut count = 0usize;
+    for (i, c) in text.chars().enumerate() {
+        if is_refused_in_text(c, multi_line) {
+            count += 1;
+            if found.len() < SHOWN {
+                found.push((i + 1, c));
+            }
+        }
+    }
+    let (first_at, first) = *found.first()?;
+    let kind = |c: char| {
+        if is_bidi_control(c) {
+            "a text direction control"
+        } else {
+            "a control character"
+        }
+    };
+    let which = if count == 1 {
+        format!(
+            "a hidden character, U+{:04X} ({}) at character {first_at}",
+            u32::from(first),
+            kind(first)
+        )
+    } else {
+        let listed: Vec<String> = found
+            .iter()
+            .map(|(at, c)| format!("U+{:04X} at character {at}", u32::from(*c)))
+            .collect();
+        let more = if count > SHOWN {
+            format!(" and {} more", count - SHOWN)
+        } else {
+            String::new()
+        };
+        format!("{count} hidden characters ({}{more})", listed.join(", "))
+    };
+    let advice = if multi_line {
+        "Hidden characters can make the text look different from what was typed. Delete them (or type the text again); line breaks are allowed."
+    } else {
+        "Hidden characters can make the text look different from what was typed. Delete them, or type it again."
+    };
+    Some(Finding::new(
+        path,
+        Severity::Error,
+        "hidden_character",
+        format!("{what} contains {which}. {advice}"),
+    ))
+}
+
 fn check_text(draft: &Draft, out: &mut Vec<Finding>) {
+    // The free text of a draft: the comment (several lines allowed) and
+    // the name of who captured it (one line). Form, facility and period are
+    // codes checked against the definitions, and shown escaped when wrong.
+    if let Some(c) = &draft.comment {
+        out.extend(hidden_characters("comment", "The comment", c, true));
+    }
+    if let Some(c) = &draft.captured_by {
+        out.extend(hidden_characters("captured_by", "'Captured by'", c, false));
+    }
     if let Some(c) = &draft.comment
         && c.len() > MAX_COMMENT_BYTES
     {

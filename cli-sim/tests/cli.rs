@@ -301,6 +301,8 @@ fn bad_input_gets_a_clear_error_and_harms_nothing() {
     );
     let mut absurd = valid.clone();
     absurd["stock"]["RDT"]["received"] = Value::from(5_000_000_000_i64);
+    let mut bidi_comment = valid.clone();
+    bidi_comment["comment"] = Value::from("paid \u{202E}0001\u{202C} in full");
     let mut wrong_types = valid.clone();
     wrong_types["service"] = Value::from(vec![1, 2]);
     wrong_types["period"] = Value::from(202610);
@@ -345,6 +347,11 @@ fn bad_input_gets_a_clear_error_and_harms_nothing() {
             "wrong types",
             wrong_types.to_string().into_bytes(),
             "period must be text, not a number",
+        ),
+        (
+            "bidi override in the comment",
+            bidi_comment.to_string().into_bytes(),
+            "The comment contains 2 hidden characters (U+202E at character 6, U+202C at character 11)",
         ),
         ("empty file", Vec::new(), "not valid JSON"),
     ];

@@ -426,6 +426,97 @@ fn text_limits() {
 }
 
 #[test]
+fn hidden_characters_in_free_text_are_refused_naming_them() {
+    // Each refused character alone, in the comment and in captured_by; the
+    // message names the field, the code point and where it is.
+    for (c, hex) in [
+        ('\u{0}', "U+0000"),
+        ('\u{7}', "U+0007"),
+        ('\u{1B}', "U+001B"),
+        ('\u{7F}', "U+007F"),
+        ('\u{85}', "U+0085"),
+        ('\u{9B}', "U+009B"),
+        ('\u{202A}', "U+202A"),
+        ('\u{202B}', "U+202B"),
+        ('\u{202C}', "U+202C"),
+        ('\u{202D}', "U+202D"),
+        ('\u{202E}', "U+202E"),
+        ('\u{2066}', "U+2066"),
+        ('\u{2067}', "U+2067"),
+        ('\u{2068}', "U+2068"),
+        ('\u{2069}', "U+2069"),
+    ] {
+        let mut d = valid();
+        d.comment = Some(format!("ok{c}pay"));
+        let f = check(&d, &ctx(), &[("comment", E, "hidden_character")]);
+        assert!(
+            f[0].message
+                .starts_with(&format!("The comment contains a hidden character, {hex} (")),
+            "{hex}: {}",
+            f[0].message
+        );
+        assert!(f[0].message.contains("at character 3"), "{}", f[0].message);
+        // The message itself holds no hidden character.
+        assert!(!f[0].message.contains(c), "{hex}");
+        let mut d = valid();
+        d.captured_by = Some(format!("A{c}M"));
+        let f = check(&d, &ctx(), &[("captured_by", E, "hidden_character")]);
+        assert!(f[0].message.contains(hex), "{hex}: {}", f[0].message);
+    }
+    let mut d = valid();
+    d.comment = Some("\u{202E}gnp.exe\u{202C} and \u{2066}x\u{2069}".into());
+    let f = check(&d, &ctx(), &[("comment", E, "hidden_character")]);
+    assert!(
+        f[0].message.contains(
+            "4 hidden characters (U+202E at character 1, U+202C at character 9, U+2066 at character 15 and 1 more)"
+        ),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
+fn line_breaks_and_right_to_left_text_are_allowed_where_they_belong() {
+    // A comment may have several lines (and a tab); Arabic or Hebrew text
+    // with its direction marks is not hidden trickery.
+    let mut d = valid();
+    d.comment = Some("Line one\r\nLine two\n\tindented".into());
+    check(&d, &ctx(), &[]);
+    d.comment = Some(
+        "\u{627}\u{644}\u{645}\u{62E}\u{632}\u{648}\u{646} 40\u{200F} \u{5E9}\u{200E} \u{61C}"
+            .into(),
+    );
+    d.captured_by = Some("\u{645}\u{62D}\u{645}\u{62F}\u{200F}".into());
+    check(&d, &ctx(), &[]);
+    // A name is one line: a line break or a tab in it is refused.
+    for c in ['\n', '\r', '\t'] {
+        let mut d = valid();
+        d.captured_by = Some(format!("A{c}M"));
+        check(&d, &ctx(), &[("captured_by", E, "hidden_character")]);
+    }
+}
+
+#[test]
+fn hidden_characters_in_codes_are_shown_escaped_in_messages() {
+    let mut d = valid();
+    d.facility = "HP-\u{202E}100".into();
+    let f = check(&d, &ctx(), &[("facility", E, "unmapped_facility")]);
+    assert!(
+        f[0].message.contains("'HP-<U+202E>100'"),
+        "{}",
+        f[0].message
+    );
+    let mut d = valid();
+    d.form = "t-monthly\u{1B}[2J".into();
+    let f = check(&d, &ctx(), &[("form", E, "unknown_form")]);
+    assert!(
+        f[0].message.contains("'t-monthly<U+001B>[2J'"),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
 fn every_problem_is_reported_at_once_errors_first() {
     let mut d = valid();
     d.facility = "HP-404".into();
