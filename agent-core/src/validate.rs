@@ -75,6 +75,9 @@ pub struct Context {
     /// Findings from outside the form: the LMIS reference data (cached at
     /// the last check) does not know a product or the facility.
     pub external: Vec<Finding>,
+    /// A period that ended more than this many months before `today` gets
+    /// a warning (`[entry] max_period_age_months`); `None`: no such warning.
+    pub max_period_age_months: Option<u32>,
 }
 
 /// Whether findings hold an error (the draft cannot be saved).
@@ -275,9 +278,54 @@ fn check_period(
                     p.end()
                 ),
             ));
+        } else if let Some(months) = ctx.max_period_age_months
+            && let Some(limit) = today.checked_sub_months(chrono::Months::new(months))
+            && p.end() < limit
+        {
+            let age = months_between(p.end(), today);
+            let age = match age {
+                1 => "1 month".to_string(),
+                n if n < 24 => format!("{n} months"),
+                n if n % 12 == 0 => format!("{} years", n / 12),
+                n => format!(
+                    "{} years and {} month{}",
+                    n / 12,
+                    n % 12,
+                    if n % 12 == 1 { "" } else { "s" }
+                ),
+            };
+            out.push(Finding::new(
+                "period",
+                Severity::Warning,
+                "old_period",
+                format!(
+                    "The period {} ended on {}, {age} ago. Check that this is the right period (the month and the year); if it is, confirm to save it.",
+                    p.iso(),
+                    p.end()
+                ),
+            ));
         }
     }
     Some(p)
+}
+
+/// Whole months from `from` to `to` (0 when `to` is not later): the most
+/// `n` with `from` + `n` months on or before `to` (31 January + 1 month is 28
+/// February).
+fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let rough = (i64::from(to.year()) - i64::from(from.year())) * 12 + i64::from(to.month())
+        - i64::from(from.month());
+    let mut n = u32::try_from(rough.max(0)).unwrap_or(0);
+    // At most one step back: the rough count is off by at most one.
+    if n > 0
+        && from
+            .checked_add_months(chrono::Months::new(n))
+            .is_none_or(|d| d > to)
+    {
+        n -= 1;
+    }
+    n
 }
 
 /// The hidden characters of `text` that free text may not hold (see

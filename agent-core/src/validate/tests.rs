@@ -103,6 +103,7 @@ fn ctx() -> Context {
         today: Some(today()),
         previous_closing: BTreeMap::new(),
         external: Vec::new(),
+        max_period_age_months: Some(12),
     }
 }
 
@@ -172,6 +173,85 @@ fn period_forms_types_and_dates() {
     check(&d, &ctx(), &[("period", W, "period_not_over")]);
     // Without a clock nothing is said about dates.
     check(&d, &Context::default(), &[]);
+}
+
+#[test]
+fn a_period_long_past_needs_confirmation() {
+    // Today is 2026-11-29 and the limit is 12 months: a period that ended
+    // before 2025-11-29 is old.
+    let mut d = valid();
+    d.period = "2025-11".into();
+    check(&d, &ctx(), &[]);
+    d.period = "2025-10".into();
+    let f = check(&d, &ctx(), &[("period", W, "old_period")]);
+    assert_eq!(
+        f[0].message,
+        "The period 2025-10 ended on 2025-10-31, 12 months ago. Check that this is the right period (the month and the year); if it is, confirm to save it."
+    );
+    // A typing mistake in the year.
+    d.period = "2020-10".into();
+    let f = check(&d, &ctx(), &[("period", W, "old_period")]);
+    assert!(
+        f[0].message
+            .starts_with("The period 2020-10 ended on 2020-10-31, 6 years ago."),
+        "{}",
+        f[0].message
+    );
+    d.period = "2019-01".into();
+    let f = check(&d, &ctx(), &[("period", W, "old_period")]);
+    assert!(
+        f[0].message.contains(", 7 years and 9 months ago."),
+        "{}",
+        f[0].message
+    );
+    // Another limit: 3 months.
+    let three = Context {
+        max_period_age_months: Some(3),
+        ..ctx()
+    };
+    d.period = "2026-08".into();
+    check(&d, &three, &[]);
+    d.period = "2026-07".into();
+    let f = check(&d, &three, &[("period", W, "old_period")]);
+    assert!(
+        f[0].message.contains("2026-07-31, 3 months ago"),
+        "{}",
+        f[0].message
+    );
+    // No limit: no warning, however old.
+    let off = Context {
+        max_period_age_months: None,
+        ..ctx()
+    };
+    d.period = "2001-01".into();
+    check(&d, &off, &[]);
+    // A warning, not an error: the rest of the draft is checked as usual.
+    d.stock.get_mut("ACT").unwrap().closing_balance = Some(41);
+    check(
+        &d,
+        &ctx(),
+        &[
+            ("period", W, "old_period"),
+            ("stock.ACT.closing_balance", E, "balance"),
+        ],
+    );
+}
+
+#[test]
+fn whole_months_between_two_dates() {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    for (from, to, months) in [
+        (day(2025, 10, 31), day(2026, 11, 29), 12),
+        (day(2025, 10, 31), day(2026, 11, 30), 13),
+        (day(2025, 1, 31), day(2025, 2, 28), 1),
+        (day(2025, 1, 31), day(2025, 2, 27), 0),
+        (day(2024, 2, 29), day(2025, 2, 28), 12),
+        (day(2026, 3, 15), day(2026, 3, 15), 0),
+        (day(2026, 3, 15), day(2026, 1, 1), 0),
+        (day(2019, 1, 31), day(2026, 11, 29), 93),
+    ] {
+        assert_eq!(months_between(from, to), months, "{from} to {to}");
+    }
 }
 
 #[test]
