@@ -86,6 +86,8 @@ pub struct Agent {
     /// Destinations reached over allowed plain http://, with the warning
     /// every sync report carries for them.
     clear_text: Vec<(Destination, String)>,
+    /// `[entry] max_period_age_months`, resolved (`None`: no warning).
+    max_period_age_months: Option<u32>,
     syncing: AtomicBool,
     cancel: AtomicBool,
 }
@@ -155,6 +157,7 @@ impl Agent {
         })?;
         let mut agent = Agent::open_parts(&config.database, forms, facilities, clock)?;
         agent.forms_dir = Some(config.forms.clone());
+        agent.max_period_age_months = config.entry.max_period_age_months();
         if let Some(d) = &config.dhis2 {
             agent.dhis2 = Some(Dhis2Settings {
                 url: d.url.trim_end_matches('/').to_string(),
@@ -207,6 +210,7 @@ impl Agent {
             lmis_token: Arc::new(Mutex::new(None)),
             transport: Arc::new(UreqTransport::new(Timeouts::default())),
             clear_text: Vec::new(),
+            max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
         })
@@ -563,6 +567,7 @@ impl Agent {
             today: Some(self.clock.today()),
             previous_closing: BTreeMap::new(),
             external: Vec::new(),
+            max_period_age_months: self.max_period_age_months,
         };
         let forms = self.form_set();
         let Some(def) = forms.get(&draft.form) else {

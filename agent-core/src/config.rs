@@ -177,12 +177,47 @@ pub struct LmisSection {
     pub ca_file: Option<PathBuf>,
 }
 
+/// The `[entry]` section: how drafts are checked at entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntrySection {
+    /// A form whose period ended more than this many months before today
+    /// gets a warning (a typing mistake in the month or year, most likely):
+    /// saving it needs the user's confirmation. Absent: the default of
+    /// [`DEFAULT_MAX_PERIOD_AGE_MONTHS`]; 0: never warn.
+    #[serde(default)]
+    pub max_period_age_months: Option<u32>,
+}
+
+/// The default of `[entry] max_period_age_months`: a year.
+pub const DEFAULT_MAX_PERIOD_AGE_MONTHS: u32 = 12;
+/// The largest `[entry] max_period_age_months` accepted (ten years); to
+/// enter older records without a warning, set 0.
+pub const MAX_MAX_PERIOD_AGE_MONTHS: u32 = 120;
+
+impl EntrySection {
+    /// How many months a period may have ended before today without a
+    /// warning; `None` when the check is off.
+    pub fn max_period_age_months(&self) -> Option<u32> {
+        match self
+            .max_period_age_months
+            .unwrap_or(DEFAULT_MAX_PERIOD_AGE_MONTHS)
+        {
+            0 => None,
+            n => Some(n),
+        }
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// Local storage and definitions.
     pub agent: AgentSection,
+    /// Checks at entry.
+    #[serde(default)]
+    pub entry: Option<EntrySection>,
     /// The DHIS2 destination.
     #[serde(default)]
     pub dhis2: Option<Dhis2Section>,
@@ -204,6 +239,8 @@ pub struct AgentConfig {
     pub dhis2: Option<Dhis2Section>,
     /// The LMIS destination, if configured.
     pub lmis: Option<LmisSection>,
+    /// Checks at entry (the defaults when agent.toml has no `[entry]`).
+    pub entry: EntrySection,
 }
 
 fn check_url(what: &str, url: &str) -> Result<(), Error> {
@@ -337,6 +374,7 @@ impl AgentConfig {
             facilities: resolve(&file.agent.facilities),
             dhis2,
             lmis,
+            entry: file.entry.unwrap_or_default(),
         };
         config.check()?;
         Ok(config)
@@ -346,6 +384,13 @@ impl AgentConfig {
     /// timeouts, secret sources. [`crate::Agent::open`] calls it too, for
     /// configurations built in code (the Android shell).
     pub fn check(&self) -> Result<(), Error> {
+        if let Some(n) = self.entry.max_period_age_months
+            && n > MAX_MAX_PERIOD_AGE_MONTHS
+        {
+            return Err(Error::Config(format!(
+                "entry.max_period_age_months = {n} is not allowed: give a number of months from 1 to {MAX_MAX_PERIOD_AGE_MONTHS} (ten years), 0 to never warn about old periods, or leave it out for the default of {DEFAULT_MAX_PERIOD_AGE_MONTHS}"
+            )));
+        }
         if let Some(d) = &self.dhis2 {
             check_url("dhis2", &d.url)?;
             check_clear_text("dhis2", &d.url, d.allow_insecure_http)?;
@@ -501,6 +546,39 @@ client_secret_env = "LMIS_CLIENT_SECRET"
 username = "administrator"
 password_env = "LMIS_PASSWORD"
 "#;
+
+    #[test]
+    fn the_age_of_a_period_that_needs_confirmation_is_configurable() {
+        let load = |entry: &str| {
+            AgentConfig::from_toml(&format!("{ISSUE_SHAPE}{entry}"), Path::new("/etc/agent"))
+        };
+        // Absent: a year.
+        let c = load("").unwrap();
+        assert_eq!(c.entry.max_period_age_months(), Some(12));
+        let c = load("[entry]\n").unwrap();
+        assert_eq!(c.entry.max_period_age_months(), Some(12));
+        let c = load("[entry]\nmax_period_age_months = 3\n").unwrap();
+        assert_eq!(c.entry.max_period_age_months(), Some(3));
+        // 0 turns the warning off.
+        let c = load("[entry]\nmax_period_age_months = 0\n").unwrap();
+        assert_eq!(c.entry.max_period_age_months(), None);
+        let c = load("[entry]\nmax_period_age_months = 120\n").unwrap();
+        assert_eq!(c.entry.max_period_age_months(), Some(120));
+        let e = load("[entry]\nmax_period_age_months = 121\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("entry.max_period_age_months = 121 is not allowed"),
+            "{e}"
+        );
+        for bad in [
+            "[entry]\nmax_period_age_months = -1\n",
+            "[entry]\nmax_period_age_months = \"12\"\n",
+            "[entry]\nmax_age = 12\n",
+        ] {
+            let e = load(bad).unwrap_err();
+            assert!(e.to_string().contains("agent.toml (line"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn the_shape_from_the_issue_keeps_working() {

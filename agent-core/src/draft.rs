@@ -163,15 +163,61 @@ fn whole_number(v: &Value) -> Result<Option<i64>, String> {
     }
 }
 
-/// Shortens text for messages so a long value does not flood the screen.
+/// Shortens text for messages so a long value does not flood the screen,
+/// with hidden characters made visible (see [`visible`]): a message must
+/// show what was typed, not let it act on the screen.
 pub(crate) fn shorten(s: &str) -> String {
     const MAX: usize = 40;
     if s.chars().count() <= MAX {
-        s.to_string()
+        visible(s).into_owned()
     } else {
         let head: String = s.chars().take(MAX).collect();
-        format!("{head}…")
+        format!("{}…", visible(&head))
     }
+}
+
+/// Whether `c` is a Unicode bidirectional control (the `Bidi_Control`
+/// property): the embeddings and overrides U+202A–U+202E, the isolates
+/// U+2066–U+2069, and the marks U+200E, U+200F and U+061C.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Whether free text may not hold `c`: a control character (C0, DEL, C1)
+/// other than tab, line feed and carriage return in multi-line text, or a
+/// bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069),
+/// which reorder the text after them so that what is shown differs from
+/// what was typed ("Trojan Source"). The marks U+200E, U+200F and U+061C are
+/// allowed: Arabic, Hebrew, Persian and Urdu keyboards type them, and they
+/// only set the direction of the characters next to them.
+pub fn is_refused_in_text(c: char, multi_line: bool) -> bool {
+    if multi_line && matches!(c, '\t' | '\n' | '\r') {
+        return false;
+    }
+    c.is_control() || (is_bidi_control(c) && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}'))
+}
+
+/// `s` with every control character and bidi control made visible: tab,
+/// line feed and carriage return as `\t`, `\n`, `\r`, any other as
+/// `<U+XXXX>`. For showing text that came from a file, a form or a server
+/// on a screen or terminal, which would otherwise act on them.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("<U+{:04X}>", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn text_field(
@@ -203,9 +249,118 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// The finding for a key written `count` times in one object.
+fn duplicate_key(path: String, count: usize) -> Finding {
+    let times = if count == 2 {
+        "twice".to_string()
+    } else {
+        format!("{count} times")
+    };
+    let message = format!(
+        "{} appears {times} in the draft, so it is not clear which value is meant. Keep one and delete the other{}, then try again.",
+        shorten(&path),
+        if count == 2 { "" } else { "s" }
+    );
+    Finding {
+        path,
+        severity: Severity::Error,
+        code: "duplicate_key".into(),
+        message,
+    }
+}
+
+/// Walks a JSON document and counts every key that appears more than once in
+/// the same object, by its path (`stock.ACT-6x1.closing_balance`). Values are
+/// not kept.
+struct DuplicateScan<'a> {
+    /// The path of the value being read; empty at the top.
+    path: String,
+    /// Path of each repeated key, with how often it appears.
+    found: &'a mut BTreeMap<String, usize>,
+}
+
+impl DuplicateScan<'_> {
+    fn child(&mut self, key: &str) -> DuplicateScan<'_> {
+        DuplicateScan {
+            path: if self.path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{}.{key}", self.path)
+            },
+            found: &mut *self.found,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for DuplicateScan<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DuplicateScan<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        loop {
+            let element = DuplicateScan {
+                path: format!("{}[{i}]", self.path),
+                found: &mut *self.found,
+            };
+            if seq.next_element_seed(element)?.is_none() {
+                break;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let child = self.child(&key);
+            if !seen.insert(key) {
+                // The second sighting counts 2, every further one adds 1.
+                *child.found.entry(child.path.clone()).or_insert(1) += 1;
+            }
+            map.next_value_seed(child)?;
+        }
+        Ok(())
+    }
+}
+
 impl Draft {
     /// Reads a draft from raw bytes. Problems with single fields (wrong type,
-    /// unknown key, number out of range) come back as findings next to the
+    /// unknown key, number out of range, a key written twice) come back as findings next to the
     /// draft, with the offending field left out of it; only a document that
     /// cannot be read at all is an error.
     pub fn from_json_bytes(bytes: &[u8]) -> Result<(Draft, Vec<Finding>), DraftReadError> {
@@ -229,7 +384,29 @@ impl Draft {
                     .unwrap_or(text)
             },
         })?;
-        Draft::from_json_value(&value)
+        let (draft, mut findings) = Draft::from_json_value(&value)?;
+        // serde_json keeps the last of two equal keys without a word: the
+        // document says two things and the reader would pick one. The text
+        // parsed above, so the scan cannot fail; if it did, nothing is lost
+        // but this check.
+        let mut twice = BTreeMap::new();
+        let mut de = serde_json::Deserializer::from_str(text);
+        if serde::de::DeserializeSeed::deserialize(
+            DuplicateScan {
+                path: String::new(),
+                found: &mut twice,
+            },
+            &mut de,
+        )
+        .is_ok()
+        {
+            // Duplicates first: they explain any other finding on the same field.
+            let dups = twice
+                .into_iter()
+                .map(|(path, count)| duplicate_key(path, count));
+            findings = dups.chain(findings).collect();
+        }
+        Ok((draft, findings))
     }
 
     /// Reads a draft from a parsed JSON value; see [`Draft::from_json_bytes`].
@@ -410,6 +587,66 @@ mod tests {
         let big = vec![b' '; MAX_DRAFT_BYTES + 1];
         let e = Draft::from_json_bytes(&big).unwrap_err();
         assert!(e.to_string().contains("right file"));
+    }
+
+    #[test]
+    fn a_key_written_twice_is_an_error_naming_its_path() {
+        let (d, f) = read(
+            r#"{"form":"chw-monthly","facility":"HP-001","period":"2026-10",
+            "stock":{"ACT-6x1":{"opening_balance":40,"closing_balance":42,"closing_balance":4200}},
+            "service":{"a":1,"b":2,"a":3,"a":4},
+            "comment":"x","comment":"y"}"#,
+        );
+        let dups: Vec<(&str, &str)> = f
+            .iter()
+            .filter(|x| x.code == "duplicate_key")
+            .map(|x| (x.path.as_str(), x.message.as_str()))
+            .collect();
+        assert_eq!(dups.len(), 3, "{f:#?}");
+        let message = |path: &str| {
+            dups.iter()
+                .find(|(p, _)| *p == path)
+                .unwrap_or_else(|| panic!("no finding on {path}: {f:#?}"))
+                .1
+        };
+        assert!(
+            message("stock.ACT-6x1.closing_balance")
+                .starts_with("stock.ACT-6x1.closing_balance appears twice"),
+            "{f:#?}"
+        );
+        assert!(message("service.a").starts_with("service.a appears 3 times"));
+        assert!(message("comment").starts_with("comment appears twice"));
+        assert!(f.iter().all(|x| x.severity == Severity::Error));
+        // Nothing else is wrong with the document.
+        assert_eq!(f.len(), 3, "{f:#?}");
+        // The draft itself is what serde_json made of it (the last value);
+        // the error is what keeps it from being saved.
+        assert_eq!(d.stock["ACT-6x1"].closing_balance, Some(4200));
+    }
+
+    #[test]
+    fn equal_keys_in_different_objects_are_not_duplicates() {
+        let (_, f) = read(
+            r#"{"form":"f","facility":"H","period":"2026-10",
+            "stock":{"A":{"consumed":1,"received":2},"B":{"consumed":1,"received":2}},
+            "service":{"consumed":5}}"#,
+        );
+        assert!(f.is_empty(), "{f:#?}");
+        // A key spelt with an escape is the same key.
+        let (_, f) = read(r#"{"form":"f","facility":"H","period":"2026-10","\u0066orm":"g"}"#);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            (f[0].path.as_str(), f[0].code.as_str()),
+            ("form", "duplicate_key")
+        );
+        // Inside a list (not valid in a draft, but scanned all the same).
+        let (_, f) =
+            read(r#"{"form":"f","facility":"H","period":"2026-10","extra":[{"k":1,"k":2}]}"#);
+        assert!(
+            f.iter()
+                .any(|x| x.path == "extra[0].k" && x.code == "duplicate_key"),
+            "{f:#?}"
+        );
     }
 
     #[test]

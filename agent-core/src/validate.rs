@@ -6,7 +6,9 @@
 //! user's confirmation and never blocks on its own. Messages name the field,
 //! the value and what to do, in words a health worker understands.
 
-use crate::draft::{Draft, MAX_COMMENT_BYTES, StockEntry, shorten};
+use crate::draft::{
+    Draft, MAX_COMMENT_BYTES, StockEntry, is_bidi_control, is_refused_in_text, shorten,
+};
 use crate::form::{FormDefinition, FormSet, Rule, RuleOp, StockQuantity, Term};
 use crate::mapping::FacilityMap;
 use crate::period::Period;
@@ -73,6 +75,9 @@ pub struct Context {
     /// Findings from outside the form: the LMIS reference data (cached at
     /// the last check) does not know a product or the facility.
     pub external: Vec<Finding>,
+    /// A period that ended more than this many months before `today` gets
+    /// a warning (`[entry] max_period_age_months`); `None`: no such warning.
+    pub max_period_age_months: Option<u32>,
 }
 
 /// Whether findings hold an error (the draft cannot be saved).
@@ -273,12 +278,119 @@ fn check_period(
                     p.end()
                 ),
             ));
+        } else if let Some(months) = ctx.max_period_age_months
+            && let Some(limit) = today.checked_sub_months(chrono::Months::new(months))
+            && p.end() < limit
+        {
+            let age = months_between(p.end(), today);
+            let age = match age {
+                1 => "1 month".to_string(),
+                n if n < 24 => format!("{n} months"),
+                n if n % 12 == 0 => format!("{} years", n / 12),
+                n => format!(
+                    "{} years and {} month{}",
+                    n / 12,
+                    n % 12,
+                    if n % 12 == 1 { "" } else { "s" }
+                ),
+            };
+            out.push(Finding::new(
+                "period",
+                Severity::Warning,
+                "old_period",
+                format!(
+                    "The period {} ended on {}, {age} ago. Check that this is the right period (the month and the year); if it is, confirm to save it.",
+                    p.iso(),
+                    p.end()
+                ),
+            ));
         }
     }
     Some(p)
 }
 
+/// Whole months from `from` to `to` (0 when `to` is not later): the most
+/// `n` with `from` + `n` months on or before `to` (31 January + 1 month is 28
+/// February).
+fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let rough = (i64::from(to.year()) - i64::from(from.year())) * 12 + i64::from(to.month())
+        - i64::from(from.month());
+    let mut n = u32::try_from(rough.max(0)).unwrap_or(0);
+    // At most one step back: the rough count is off by at most one.
+    if n > 0
+        && from
+            .checked_add_months(chrono::Months::new(n))
+            .is_none_or(|d| d > to)
+    {
+        n -= 1;
+    }
+    n
+}
+
+/// The hidden characters of `text` that free text may not hold (see
+/// [`is_refused_in_text`]), as one finding on `path`, or none.
+fn hidden_characters(path: &str, what: &str, text: &str, multi_line: bool) -> Option<Finding> {
+    const SHOWN: usize = 3;
+    let mut found: Vec<(usize, char)> = Vec::new();
+    let mut count = 0usize;
+    for (i, c) in text.chars().enumerate() {
+        if is_refused_in_text(c, multi_line) {
+            count += 1;
+            if found.len() < SHOWN {
+                found.push((i + 1, c));
+            }
+        }
+    }
+    let (first_at, first) = *found.first()?;
+    let kind = |c: char| {
+        if is_bidi_control(c) {
+            "a text direction control"
+        } else {
+            "a control character"
+        }
+    };
+    let which = if count == 1 {
+        format!(
+            "a hidden character, U+{:04X} ({}) at character {first_at}",
+            u32::from(first),
+            kind(first)
+        )
+    } else {
+        let listed: Vec<String> = found
+            .iter()
+            .map(|(at, c)| format!("U+{:04X} at character {at}", u32::from(*c)))
+            .collect();
+        let more = if count > SHOWN {
+            format!(" and {} more", count - SHOWN)
+        } else {
+            String::new()
+        };
+        format!("{count} hidden characters ({}{more})", listed.join(", "))
+    };
+    let advice = if multi_line {
+        "Hidden characters can make the text look different from what was typed. Delete them (or type the text again); line breaks are allowed."
+    } else {
+        "Hidden characters can make the text look different from what was typed. Delete them, or type it again."
+    };
+    Some(Finding::new(
+        path,
+        Severity::Error,
+        "hidden_character",
+        format!("{what} contains {which}. {advice}"),
+    ))
+}
+
 fn check_text(draft: &Draft, out: &mut Vec<Finding>) {
+    // The free text of a draft: the comment (several lines allowed) and
+    // the name of who captured it (one line). Form, facility and period are
+    // codes checked against the definitions, and shown escaped when wrong.
+    if let Some(c) = &draft.comment {
+        out.extend(hidden_characters("comment", "The comment", c, true));
+    }
+    if let Some(c) = &draft.captured_by {
+        out.extend(hidden_characters("captured_by", "'Captured by'", c, false));
+    }
     if let Some(c) = &draft.comment
         && c.len() > MAX_COMMENT_BYTES
     {

@@ -281,6 +281,7 @@ fn the_example_drafts_pass_validation_with_no_finding() {
         today: NaiveDate::from_ymd_opt(2026, 11, 29),
         previous_closing: Default::default(),
         external: Vec::new(),
+        max_period_age_months: Some(agent_core::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
     };
     for name in EXAMPLE_DRAFTS {
         let bytes = std::fs::read(dir.join("examples").join(name)).unwrap();
@@ -344,6 +345,7 @@ fn the_example_config_matches_the_schema_and_loads() {
         lmis.client_secret_env.as_deref(),
         Some("LMIS_CLIENT_SECRET")
     );
+    assert_eq!(config.entry.max_period_age_months, Some(12));
 }
 
 // ------------------------------------------------------------ negative cases
@@ -578,6 +580,21 @@ fn other_mistakes_the_schemas_and_the_agent_both_refuse() {
             "an lmis timeout beyond one day",
             "timeout_secs = 120",
             "timeout_secs = 86401",
+        ),
+        (
+            "a period age beyond ten years",
+            "max_period_age_months = 12",
+            "max_period_age_months = 121",
+        ),
+        (
+            "a negative period age",
+            "max_period_age_months = 12",
+            "max_period_age_months = -1",
+        ),
+        (
+            "an unknown key in [entry]",
+            "max_period_age_months = 12",
+            "max_period_age = 12",
         ),
         (
             "an lmis connect timeout near 2^63",

@@ -26,6 +26,11 @@ pub struct AgentSettings {
     /// The LMIS (OpenLMIS) destination; absent: stock data stays queued.
     #[uniffi(default = None)]
     pub lmis: Option<LmisEndpoint>,
+    /// A form whose period ended more than this many months ago needs
+    /// confirmation; absent: 12, 0: never asked (agent.toml's
+    /// `[entry] max_period_age_months`).
+    #[uniffi(default = None)]
+    pub max_period_age_months: Option<u32>,
 }
 
 /// The DHIS2 server. Absent optional settings take the core's defaults.
@@ -114,6 +119,9 @@ impl From<AgentSettings> for AgentConfig {
                 allow_insecure_http: l.allow_insecure_http,
                 ca_file: l.ca_file.map(PathBuf::from),
             }),
+            entry: agent_core::config::EntrySection {
+                max_period_age_months: s.max_period_age_months,
+            },
         }
     }
 }

@@ -120,6 +120,7 @@ fn submit_during_a_slow_sync_completes_promptly_and_cancel_stops_the_pass() {
                 allow_insecure_http: None,
                 ca_file: None,
             }),
+            max_period_age_months: None,
         },
         Box::new(Keystore {
             calls: calls.clone(),

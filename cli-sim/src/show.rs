@@ -1,6 +1,13 @@
 //! Plain-text output for people: findings, status tables, outbox health.
+//!
+//! Every text that comes from stored data, a draft or a server is shown
+//! through [`v`]: control characters and bidi controls are written as
+//! `<U+XXXX>` (and line breaks as `\n`), so that a form saved before the
+//! agent refused them, or a server's answer, cannot move the cursor, clear
+//! the screen or reorder a line of the terminal.
 
 use agent_core::agent::{DamagedCopy, OutboxHealth, SubmissionDetail, SubmissionStatus};
+use agent_core::draft::visible as v;
 use agent_core::validate::{Finding, Severity};
 use std::fmt::Write;
 
@@ -12,7 +19,7 @@ pub fn findings(list: &[Finding]) -> String {
             Severity::Error => "ERROR  ",
             Severity::Warning => "WARNING",
         };
-        let _ = writeln!(s, "  {tag} {:<38} {}", f.path, f.message);
+        let _ = writeln!(s, "  {tag} {:<38} {}", v(&f.path), v(&f.message));
     }
     s
 }
@@ -39,20 +46,20 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
         let _ = writeln!(
             s,
             "{:<36}  {:<20} {:<8} {:<7} {:>3}  {:<12} {:<12}",
-            r.id,
-            r.form,
-            r.facility,
-            r.period,
+            v(&r.id),
+            v(&r.form),
+            v(&r.facility),
+            v(&r.period),
             r.revision,
             state(agent_core::outbox::Destination::Dhis2),
             state(agent_core::outbox::Destination::Lmis)
         );
         for d in &r.destinations {
             if let Some(h) = &d.held {
-                let _ = writeln!(s, "      {}: HELD: {h}", d.destination);
+                let _ = writeln!(s, "      {}: HELD: {}", d.destination, v(h));
                 let _ = writeln!(s, "        {RELEASE}");
             } else if let Some(e) = &d.last_error {
-                let _ = writeln!(s, "      {}: {e}", d.destination);
+                let _ = writeln!(s, "      {}: {}", d.destination, v(e));
             }
             s.push_str(&problems(&d.problems, "        "));
         }
@@ -145,15 +152,15 @@ pub fn detail(d: &SubmissionDetail) -> String {
             r.revision,
             r.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
             r.form_version,
-            &r.content_hash[..16],
-            r.content
+            v(r.content_hash.get(..16).unwrap_or(&r.content_hash)),
+            v(&r.content)
         );
     }
     let _ = writeln!(s, "\nrequests sent and answers:");
     for e in &d.exchanges {
         let answer = match (e.status, &e.error) {
             (Some(st), _) => format!("HTTP {st}"),
-            (None, Some(err)) => format!("no answer: {err}"),
+            (None, Some(err)) => format!("no answer: {}", v(err)),
             (None, None) => "no answer".into(),
         };
         let _ = writeln!(
@@ -162,7 +169,7 @@ pub fn detail(d: &SubmissionDetail) -> String {
             e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
             e.revision,
             e.destination.to_string(),
-            e.request,
+            v(&e.request),
             e.duration_ms,
             e.bytes.0,
             e.bytes.1
@@ -171,14 +178,14 @@ pub fn detail(d: &SubmissionDetail) -> String {
             let _ = writeln!(
                 s,
                 "      sent:     {}",
-                b.chars().take(300).collect::<String>()
+                v(&b.chars().take(300).collect::<String>())
             );
         }
         if let Some(b) = &e.response_body {
             let _ = writeln!(
                 s,
                 "      answered: {}",
-                b.chars().take(300).collect::<String>()
+                v(&b.chars().take(300).collect::<String>())
             );
         }
     }
@@ -196,9 +203,9 @@ pub fn detail(d: &SubmissionDetail) -> String {
             a.at.format("%Y-%m-%d %H:%M:%S%.3f"),
             a.revision.map(|r| r.to_string()).unwrap_or_default(),
             dest,
-            a.event,
+            v(&a.event),
             change,
-            a.detail.as_deref().unwrap_or("")
+            v(a.detail.as_deref().unwrap_or(""))
         );
     }
     s
@@ -225,18 +232,18 @@ pub fn sync_report(r: &agent_core::sync::SyncReport) -> String {
             } else {
                 "partly refused"
             };
-            let _ = writeln!(s, "  {how}: {} (revision {})", rej.id, rej.revision);
+            let _ = writeln!(s, "  {how}: {} (revision {})", v(&rej.id), rej.revision);
             s.push_str(&problems(&rej.problems, "    "));
         }
         for f in &d.failures {
-            let _ = writeln!(s, "  problem: {f}");
+            let _ = writeln!(s, "  problem: {}", v(f));
         }
         if let Some(h) = &d.held {
-            let _ = writeln!(s, "  HELD: {h}");
+            let _ = writeln!(s, "  HELD: {}", v(h));
             let _ = writeln!(s, "    {RELEASE}");
         }
         if let Some(n) = &d.note {
-            let _ = writeln!(s, "  note: {n}");
+            let _ = writeln!(s, "  note: {}", v(n));
         }
         if let Some(t) = d.next_attempt_at {
             let _ = writeln!(s, "  next attempt: {}", t.format("%Y-%m-%d %H:%M:%S UTC"));
@@ -288,10 +295,110 @@ pub fn problems(list: &[agent_core::dhis2::FieldProblem], indent: &str) -> Strin
         } else {
             fields.join(", ")
         };
-        let _ = writeln!(s, "{indent}{which}{code}: {}", p.advice);
+        let _ = writeln!(s, "{indent}{}{}: {}", v(&which), v(&code), v(&p.advice));
         if !p.server_message.is_empty() {
-            let _ = writeln!(s, "{indent}  server said: {}", p.server_message);
+            let _ = writeln!(s, "{indent}  server said: {}", v(&p.server_message));
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+    use super::*;
+    use serde_json::json;
+
+    /// Hidden characters as an old form, a hostile server or a damaged
+    /// database might hold them: escape, a C1 CSI, a bell, a bidi override,
+    /// an isolate and a line break.
+    const HOSTILE: &str = "a\u{1b}[2J\u{9b}31m\u{7}\u{202e}\u{2066}b\nc";
+    const ESCAPED: &str = "a<U+001B>[2J<U+009B>31m<U+0007><U+202E><U+2066>b\\nc";
+
+    /// Every line of `out` is free of control characters and bidi controls.
+    fn assert_clean(out: &str) {
+        for line in out.lines() {
+            assert!(
+                !line
+                    .chars()
+                    .any(|c| c.is_control() || agent_core::draft::is_bidi_control(c)),
+                "raw hidden character in {line:?}"
+            );
+        }
+    }
+
+    fn detail() -> SubmissionDetail {
+        let at = "2026-11-02T08:00:00Z";
+        serde_json::from_value(json!({
+            "status": {
+                "id": HOSTILE, "form": HOSTILE, "facility": HOSTILE, "period": HOSTILE,
+                "revision": 1, "created_at": at, "overall": "rejected",
+                "destinations": [{
+                    "destination": "dhis2", "state": "rejected", "revision": 1,
+                    "delivered_revision": null, "attempts": 1, "next_attempt_at": null,
+                    "last_error": HOSTILE, "updated_at": at,
+                    "problems": [{"field": HOSTILE, "code": HOSTILE,
+                                  "server_message": HOSTILE, "advice": HOSTILE}]
+                }, {
+                    "destination": "lmis", "state": "pending", "revision": 1,
+                    "delivered_revision": null, "attempts": 0, "next_attempt_at": null,
+                    "last_error": null, "updated_at": at, "problems": [], "held": HOSTILE
+                }]
+            },
+            "revisions": [{"revision": 1, "form_version": 1,
+                           "content": format!("{{\"comment\":\"{HOSTILE}\"}}"),
+                           "content_hash": "short\u{7}", "created_at": at}],
+            "audit": [{"at": at, "revision": 1, "destination": "dhis2", "event": HOSTILE,
+                       "from_state": null, "to_state": "rejected", "detail": HOSTILE}],
+            "exchanges": [{"at": at, "revision": 1, "destination": "dhis2", "request": HOSTILE,
+                           "request_body": HOSTILE, "status": null, "response_body": HOSTILE,
+                           "error": HOSTILE, "bytes": [1, 2], "duration_ms": 3}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn stored_text_is_shown_with_hidden_characters_escaped() {
+        let out = super::detail(&detail());
+        assert_clean(&out);
+        // Each stored text is there, escaped, not dropped.
+        assert!(out.matches(ESCAPED).count() >= 12, "{out}");
+        assert!(out.contains("<U+0007>"), "the short hash is shown: {out}");
+
+        let findings = [Finding {
+            path: HOSTILE.into(),
+            severity: Severity::Error,
+            code: "invalid".into(),
+            message: HOSTILE.into(),
+        }];
+        let out = super::findings(&findings);
+        assert_clean(&out);
+        assert_eq!(out.matches(ESCAPED).count(), 2, "{out}");
+
+        let problem = agent_core::dhis2::FieldProblem {
+            field: HOSTILE.into(),
+            code: Some(HOSTILE.into()),
+            server_message: HOSTILE.into(),
+            advice: HOSTILE.into(),
+        };
+        let report = agent_core::sync::SyncReport {
+            destinations: vec![agent_core::sync::DestinationReport {
+                rejected: vec![agent_core::sync::Rejection {
+                    id: HOSTILE.into(),
+                    revision: 1,
+                    whole: true,
+                    problems: vec![problem],
+                }],
+                failures: vec![HOSTILE.into()],
+                held: Some(HOSTILE.into()),
+                note: Some(HOSTILE.into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let out = sync_report(&report);
+        assert_clean(&out);
+        assert_eq!(out.matches(ESCAPED).count(), 8, "{out}");
+    }
 }

@@ -40,11 +40,18 @@ impl Setup {
 
     /// A valid draft for last month, as JSON.
     fn valid_draft(&self, facility: &str, seed: u64) -> Value {
+        self.valid_draft_months_ago(facility, seed, 1)
+    }
+
+    /// A valid draft for the month `back` months before this one, as JSON.
+    fn valid_draft_months_ago(&self, facility: &str, seed: u64, back: u32) -> Value {
         let agent = Agent::open(&AgentConfig::load(&self.config).unwrap()).unwrap();
         let def = agent.form("chw-monthly").unwrap().clone();
-        let month =
-            agent_core::Period::containing(agent_core::PeriodType::Monthly, agent.clock().today())
-                .previous();
+        let mut month =
+            agent_core::Period::containing(agent_core::PeriodType::Monthly, agent.clock().today());
+        for _ in 0..back {
+            month = month.previous();
+        }
         let d = DraftGen::new(seed).draft(&def, facility, &month.iso(), &BTreeMap::new());
         serde_json::to_value(d).unwrap()
     }
@@ -182,6 +189,140 @@ fn a_rejected_draft_exits_2_with_findings_and_saves_nothing() {
     assert!(status_json(&s).is_empty());
 }
 
+/// serde_json keeps the last of two equal keys: the file below reads as a
+/// valid form (the second closing balance is the right one), so only the
+/// duplicate-key check stands between it and the outbox.
+#[test]
+fn a_draft_with_a_key_written_twice_is_refused_and_nothing_is_saved() {
+    let s = setup();
+    let mut draft = s.valid_draft("HP-001", 5);
+    let entry = draft["stock"]["ACT-6x1"].as_object_mut().unwrap();
+    let closing = entry.remove("closing_balance").unwrap().as_i64().unwrap();
+    let text = draft.to_string().replacen(
+        "\"ACT-6x1\":{",
+        &format!(
+            "\"ACT-6x1\":{{\"closing_balance\":{},\"closing_balance\":{closing},",
+            closing + 500
+        ),
+        1,
+    );
+    assert_ne!(text, draft.to_string());
+    let f = s.write("twice.json", text.as_bytes());
+
+    let o = s.cli(&["validate", "--file", &f]);
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("stock.ACT-6x1.closing_balance appears twice"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = s.cli(&["record", "--file", &f, "--json"]);
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["saved"], false);
+    let findings: Vec<(&str, &str, &str)> = out["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [("stock.ACT-6x1.closing_balance", "error", "duplicate_key")]
+    );
+    let o = s.cli(&["record", "--file", &f, "--confirm-warnings"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not saved: fix the errors"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(status_json(&s).is_empty());
+}
+
+/// The codes of the findings `validate --json` gives for the file `f`.
+fn finding_codes(s: &Setup, f: &str) -> Vec<(String, String, String)> {
+    let o = s.cli(&["validate", "--file", f, "--json"]);
+    serde_json::from_slice::<Vec<Value>>(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)))
+        .iter()
+        .map(|f| {
+            let field = |k: &str| f[k].as_str().unwrap().to_string();
+            (field("path"), field("severity"), field("code"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_period_older_than_the_configured_age_needs_confirmation() {
+    let s = setup();
+    let old = s.write(
+        "old.json",
+        s.valid_draft_months_ago("HP-001", 6, 14)
+            .to_string()
+            .as_bytes(),
+    );
+    let recent = s.write(
+        "recent.json",
+        s.valid_draft_months_ago("HP-002", 7, 3)
+            .to_string()
+            .as_bytes(),
+    );
+    let warned = vec![("period".into(), "warning".into(), "old_period".into())];
+
+    // No [entry] section: twelve months.
+    assert_eq!(finding_codes(&s, &old), warned);
+    assert_eq!(finding_codes(&s, &recent), vec![]);
+    let o = s.cli(&["record", "--file", &old]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("months ago. Check that this is the right period"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(status_json(&s).is_empty());
+    // A warning: confirmed, the form is saved.
+    let o = s.cli(&["record", "--file", &old, "--confirm-warnings"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(status_json(&s).len(), 1);
+
+    // Two months: the form of three months ago is old too.
+    let base = std::fs::read_to_string(&s.config).unwrap();
+    std::fs::write(
+        &s.config,
+        format!("{base}[entry]\nmax_period_age_months = 2\n"),
+    )
+    .unwrap();
+    assert_eq!(finding_codes(&s, &recent), warned);
+    // 0: never asked.
+    std::fs::write(
+        &s.config,
+        format!("{base}[entry]\nmax_period_age_months = 0\n"),
+    )
+    .unwrap();
+    assert_eq!(finding_codes(&s, &old), vec![]);
+    // A value the agent does not accept is a configuration error (exit 3).
+    std::fs::write(
+        &s.config,
+        format!("{base}[entry]\nmax_period_age_months = 1000\n"),
+    )
+    .unwrap();
+    let o = s.cli(&["validate", "--file", &old]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("entry.max_period_age_months = 1000 is not allowed"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn warnings_need_confirmation() {
     let s = setup();
@@ -246,6 +387,8 @@ fn bad_input_gets_a_clear_error_and_harms_nothing() {
     );
     let mut absurd = valid.clone();
     absurd["stock"]["RDT"]["received"] = Value::from(5_000_000_000_i64);
+    let mut bidi_comment = valid.clone();
+    bidi_comment["comment"] = Value::from("paid \u{202E}0001\u{202C} in full");
     let mut wrong_types = valid.clone();
     wrong_types["service"] = Value::from(vec![1, 2]);
     wrong_types["period"] = Value::from(202610);
@@ -290,6 +433,11 @@ fn bad_input_gets_a_clear_error_and_harms_nothing() {
             "wrong types",
             wrong_types.to_string().into_bytes(),
             "period must be text, not a number",
+        ),
+        (
+            "bidi override in the comment",
+            bidi_comment.to_string().into_bytes(),
+            "The comment contains 2 hidden characters (U+202E at character 6, U+202C at character 11)",
         ),
         ("empty file", Vec::new(), "not valid JSON"),
     ];

@@ -103,6 +103,7 @@ fn ctx() -> Context {
         today: Some(today()),
         previous_closing: BTreeMap::new(),
         external: Vec::new(),
+        max_period_age_months: Some(12),
     }
 }
 
@@ -172,6 +173,85 @@ fn period_forms_types_and_dates() {
     check(&d, &ctx(), &[("period", W, "period_not_over")]);
     // Without a clock nothing is said about dates.
     check(&d, &Context::default(), &[]);
+}
+
+#[test]
+fn a_period_long_past_needs_confirmation() {
+    // Today is 2026-11-29 and the limit is 12 months: a period that ended
+    // before 2025-11-29 is old.
+    let mut d = valid();
+    d.period = "2025-11".into();
+    check(&d, &ctx(), &[]);
+    d.period = "2025-10".into();
+    let f = check(&d, &ctx(), &[("period", W, "old_period")]);
+    assert_eq!(
+        f[0].message,
+        "The period 2025-10 ended on 2025-10-31, 12 months ago. Check that this is the right period (the month and the year); if it is, confirm to save it."
+    );
+    // A typing mistake in the year.
+    d.period = "2020-10".into();
+    let f = check(&d, &ctx(), &[("period", W, "old_period")]);
+    assert!(
+        f[0].message
+            .starts_with("The period 2020-10 ended on 2020-10-31, 6 years ago."),
+        "{}",
+        f[0].message
+    );
+    d.period = "2019-01".into();
+    let f = check(&d, &ctx(), &[("period", W, "old_period")]);
+    assert!(
+        f[0].message.contains(", 7 years and 9 months ago."),
+        "{}",
+        f[0].message
+    );
+    // Another limit: 3 months.
+    let three = Context {
+        max_period_age_months: Some(3),
+        ..ctx()
+    };
+    d.period = "2026-08".into();
+    check(&d, &three, &[]);
+    d.period = "2026-07".into();
+    let f = check(&d, &three, &[("period", W, "old_period")]);
+    assert!(
+        f[0].message.contains("2026-07-31, 3 months ago"),
+        "{}",
+        f[0].message
+    );
+    // No limit: no warning, however old.
+    let off = Context {
+        max_period_age_months: None,
+        ..ctx()
+    };
+    d.period = "2001-01".into();
+    check(&d, &off, &[]);
+    // A warning, not an error: the rest of the draft is checked as usual.
+    d.stock.get_mut("ACT").unwrap().closing_balance = Some(41);
+    check(
+        &d,
+        &ctx(),
+        &[
+            ("period", W, "old_period"),
+            ("stock.ACT.closing_balance", E, "balance"),
+        ],
+    );
+}
+
+#[test]
+fn whole_months_between_two_dates() {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    for (from, to, months) in [
+        (day(2025, 10, 31), day(2026, 11, 29), 12),
+        (day(2025, 10, 31), day(2026, 11, 30), 13),
+        (day(2025, 1, 31), day(2025, 2, 28), 1),
+        (day(2025, 1, 31), day(2025, 2, 27), 0),
+        (day(2024, 2, 29), day(2025, 2, 28), 12),
+        (day(2026, 3, 15), day(2026, 3, 15), 0),
+        (day(2026, 3, 15), day(2026, 1, 1), 0),
+        (day(2019, 1, 31), day(2026, 11, 29), 93),
+    ] {
+        assert_eq!(months_between(from, to), months, "{from} to {to}");
+    }
 }
 
 #[test]
@@ -423,6 +503,97 @@ fn text_limits() {
     let mut d = valid();
     d.captured_by = Some("y".repeat(500));
     check(&d, &ctx(), &[("captured_by", E, "too_long")]);
+}
+
+#[test]
+fn hidden_characters_in_free_text_are_refused_naming_them() {
+    // Each refused character alone, in the comment and in captured_by; the
+    // message names the field, the code point and where it is.
+    for (c, hex) in [
+        ('\u{0}', "U+0000"),
+        ('\u{7}', "U+0007"),
+        ('\u{1B}', "U+001B"),
+        ('\u{7F}', "U+007F"),
+        ('\u{85}', "U+0085"),
+        ('\u{9B}', "U+009B"),
+        ('\u{202A}', "U+202A"),
+        ('\u{202B}', "U+202B"),
+        ('\u{202C}', "U+202C"),
+        ('\u{202D}', "U+202D"),
+        ('\u{202E}', "U+202E"),
+        ('\u{2066}', "U+2066"),
+        ('\u{2067}', "U+2067"),
+        ('\u{2068}', "U+2068"),
+        ('\u{2069}', "U+2069"),
+    ] {
+        let mut d = valid();
+        d.comment = Some(format!("ok{c}pay"));
+        let f = check(&d, &ctx(), &[("comment", E, "hidden_character")]);
+        assert!(
+            f[0].message
+                .starts_with(&format!("The comment contains a hidden character, {hex} (")),
+            "{hex}: {}",
+            f[0].message
+        );
+        assert!(f[0].message.contains("at character 3"), "{}", f[0].message);
+        // The message itself holds no hidden character.
+        assert!(!f[0].message.contains(c), "{hex}");
+        let mut d = valid();
+        d.captured_by = Some(format!("A{c}M"));
+        let f = check(&d, &ctx(), &[("captured_by", E, "hidden_character")]);
+        assert!(f[0].message.contains(hex), "{hex}: {}", f[0].message);
+    }
+    let mut d = valid();
+    d.comment = Some("\u{202E}gnp.exe\u{202C} and \u{2066}x\u{2069}".into());
+    let f = check(&d, &ctx(), &[("comment", E, "hidden_character")]);
+    assert!(
+        f[0].message.contains(
+            "4 hidden characters (U+202E at character 1, U+202C at character 9, U+2066 at character 15 and 1 more)"
+        ),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
+fn line_breaks_and_right_to_left_text_are_allowed_where_they_belong() {
+    // A comment may have several lines (and a tab); Arabic or Hebrew text
+    // with its direction marks is not hidden trickery.
+    let mut d = valid();
+    d.comment = Some("Line one\r\nLine two\n\tindented".into());
+    check(&d, &ctx(), &[]);
+    d.comment = Some(
+        "\u{627}\u{644}\u{645}\u{62E}\u{632}\u{648}\u{646} 40\u{200F} \u{5E9}\u{200E} \u{61C}"
+            .into(),
+    );
+    d.captured_by = Some("\u{645}\u{62D}\u{645}\u{62F}\u{200F}".into());
+    check(&d, &ctx(), &[]);
+    // A name is one line: a line break or a tab in it is refused.
+    for c in ['\n', '\r', '\t'] {
+        let mut d = valid();
+        d.captured_by = Some(format!("A{c}M"));
+        check(&d, &ctx(), &[("captured_by", E, "hidden_character")]);
+    }
+}
+
+#[test]
+fn hidden_characters_in_codes_are_shown_escaped_in_messages() {
+    let mut d = valid();
+    d.facility = "HP-\u{202E}100".into();
+    let f = check(&d, &ctx(), &[("facility", E, "unmapped_facility")]);
+    assert!(
+        f[0].message.contains("'HP-<U+202E>100'"),
+        "{}",
+        f[0].message
+    );
+    let mut d = valid();
+    d.form = "t-monthly\u{1B}[2J".into();
+    let f = check(&d, &ctx(), &[("form", E, "unknown_form")]);
+    assert!(
+        f[0].message.contains("'t-monthly<U+001B>[2J'"),
+        "{}",
+        f[0].message
+    );
 }
 
 #[test]
