@@ -18,8 +18,10 @@ SYSROOT=/usr/aarch64-linux-gnu
 # Cargo's `dev` profile builds into the `debug` folder.
 DIR="$PROFILE"
 [ "$PROFILE" = dev ] && DIR=debug
-BIN="$ROOT/target/$TARGET/$DIR/cli-sim"
-HOST_BIN="$ROOT/target/debug/cli-sim"
+# Cargo's output folder (CARGO_TARGET_DIR when set, as CI may share one).
+TGT="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TGT/$TARGET/$DIR/cli-sim"
+HOST_BIN="$TGT/debug/cli-sim"
 FORMS="$ROOT/schemas/forms"
 FACILITIES="$ROOT/schemas/facilities/example.json"
 DRAFT="$ROOT/schemas/examples/draft-chw-valid.json"

@@ -37,8 +37,8 @@ if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 &&
     t0=$(date +%s)
     cargo build --locked --profile release-pi --target "$TARGET" -p cli-sim -p android-bindings
     t1=$(date +%s)
-    cli="target/$TARGET/release-pi/cli-sim"
-    lib="target/$TARGET/release-pi/libandroid_bindings.so"
+    cli="${CARGO_TARGET_DIR:-target}/$TARGET/release-pi/cli-sim"
+    lib="${CARGO_TARGET_DIR:-target}/$TARGET/release-pi/libandroid_bindings.so"
     # release-pi strips; strip again in case a profile change drops it.
     for f in "$cli" "$lib"; do aarch64-linux-gnu-strip "$f" 2>/dev/null || true; done
     cli_size=$(stat -c %s "$cli")

@@ -18,8 +18,10 @@ KOTLINC="${KOTLINC:-$ROOT/.tools/kotlin/node_modules/kotlin-compiler/bin/kotlinc
 if [ ! -x "$KOTLINC" ] && command -v kotlinc >/dev/null 2>&1; then KOTLINC="$(command -v kotlinc)"; fi
 KOTLIN_LIB="$(cd "$(dirname "$(readlink -f "$KOTLINC")")/../lib" && pwd)"
 JNA="${JNA_JAR:-/usr/share/java/jna.jar}"
-OUT=target/bindings
-SO=target/debug/libandroid_bindings.so
+# Cargo's output folder (CARGO_TARGET_DIR when set, as CI may share one).
+TGT="${CARGO_TARGET_DIR:-$ROOT/target}"
+OUT="$TGT/bindings"
+SO="$TGT/debug/libandroid_bindings.so"
 
 missing=()
 [ -x "$KOTLINC" ] || missing+=("kotlinc ($KOTLINC): npm install --prefix .tools/kotlin kotlin-compiler@2.4.20")
@@ -42,9 +44,9 @@ T1=$(t)
 
 echo "== generate bindings (library mode)"
 rm -rf "$OUT"
-./target/debug/uniffi-bindgen generate "$SO" --language kotlin --out-dir "$OUT/kotlin" --no-format \
+"$TGT/debug/uniffi-bindgen" generate "$SO" --language kotlin --out-dir "$OUT/kotlin" --no-format \
     --config android-bindings/bindgen-config.toml
-./target/debug/uniffi-bindgen generate "$SO" --language python --out-dir "$OUT/python/agent_ffi" --no-format
+"$TGT/debug/uniffi-bindgen" generate "$SO" --language python --out-dir "$OUT/python/agent_ffi" --no-format
 T2=$(t)
 
 # The deliberate test panic prints its message; a backtrace would only be noise.
@@ -54,8 +56,8 @@ echo "== Kotlin/JVM"
 # shellcheck disable=SC2046
 "$KOTLINC" -nowarn -cp "$JNA" $(find "$OUT/kotlin" -name '*.kt') android-bindings/tests/kotlin/Main.kt -d "$OUT/kt-classes"
 T3=$(t)
-java -Djna.library.path=target/debug \
-    -Dcli.sim="$ROOT/target/debug/cli-sim" -Dschemas.dir="$ROOT/schemas" \
+java -Djna.library.path="$TGT/debug" \
+    -Dcli.sim="$TGT/debug/cli-sim" -Dschemas.dir="$ROOT/schemas" \
     -cp "$OUT/kt-classes:$JNA:$KOTLIN_LIB/kotlin-stdlib.jar" MainKt
 T4=$(t)
 
@@ -65,7 +67,7 @@ echo "== Python"
 touch "$OUT/python/agent_ffi/__init__.py"
 cp "$SO" "$OUT/python/agent_ffi/"
 PYTHONPATH="$OUT/python" python3 android-bindings/tests/python/test_agent.py \
-    "$ROOT/target/debug/cli-sim" "$ROOT/schemas"
+    "$TGT/debug/cli-sim" "$ROOT/schemas"
 T5=$(t)
 
 echo "== timings: cargo $(secs "$T0" "$T1") s, bindgen $(secs "$T1" "$T2") s, kotlinc $(secs "$T2" "$T3") s, JVM run $(secs "$T3" "$T4") s, Python $(secs "$T4" "$T5") s"
