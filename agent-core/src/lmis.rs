@@ -22,7 +22,7 @@ use crate::period::{Period, PeriodType};
 use crate::retry;
 use crate::sync::{
     DestinationReport, DueRow, HoldKind, ItemRef, Pass, Rejection, Route, Step,
-    destination_answered, destination_failed, hold_destination, mark_in_flight_tx, set_state,
+    destination_answered, destination_failed, hold_items, mark_in_flight_tx, not_sent, set_state,
     store_problems,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -826,76 +826,43 @@ impl<C: LmisClient> LmisRoute<C> {
                 tx.commit()?;
                 Ok(After::Stop)
             }
-            Fail::Auth(_) | Fail::Config(_) => {
-                let (kind, why) = match f {
-                    Fail::Auth(why) => (HoldKind::Credentials, why),
-                    Fail::Config(why) => (HoldKind::Configuration, why),
-                    _ => unreachable!(),
-                };
-                hold_destination(&pass.conn, dest, &why, now, kind)?;
-                report.held = Some(why.clone());
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for r in rows {
-                    set_state(
-                        &tx,
-                        now,
-                        (&r.submission_id, r.revision, dest),
-                        DeliveryState::Pending,
-                        None,
-                        Some(&why),
-                        "held",
-                        None,
-                    )?;
-                }
-                tx.commit()?;
+            Fail::Auth(why) => {
+                hold_items(
+                    pass,
+                    report,
+                    dest,
+                    rows,
+                    (HoldKind::Credentials, &why),
+                    false,
+                )?;
+                Ok(After::Stop)
+            }
+            Fail::Config(why) => {
+                hold_items(
+                    pass,
+                    report,
+                    dest,
+                    rows,
+                    (HoldKind::Configuration, &why),
+                    false,
+                )?;
                 Ok(After::Stop)
             }
             Fail::Intercepted { why, maybe_sent } => {
                 report.failures.push(why.clone());
-                hold_destination(&pass.conn, dest, &why, now, HoldKind::Intercepted)?;
-                report.held = Some(why.clone());
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for r in rows {
-                    if maybe_sent {
-                        // It may have reached the LMIS: look it up before any resend.
-                        set_unknown(&tx, r, true)?;
-                    }
-                    set_state(
-                        &tx,
-                        now,
-                        (&r.submission_id, r.revision, dest),
-                        DeliveryState::Pending,
-                        None,
-                        Some(&why),
-                        "held",
-                        None,
-                    )?;
-                }
-                tx.commit()?;
+                // Sent, it may have reached the LMIS: looked up before any resend.
+                hold_items(
+                    pass,
+                    report,
+                    dest,
+                    rows,
+                    (HoldKind::Intercepted, &why),
+                    maybe_sent,
+                )?;
                 Ok(After::Stop)
             }
             Fail::NotStarted(why) => {
-                // Nothing was sent: the rows wait for the next pass as they were.
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for r in rows {
-                    set_state(
-                        &tx,
-                        now,
-                        (&r.submission_id, r.revision, dest),
-                        DeliveryState::Pending,
-                        None,
-                        None,
-                        "not sent",
-                        Some(&why),
-                    )?;
-                }
-                tx.commit()?;
+                not_sent(pass, dest, rows, &why)?;
                 Ok(After::Stop)
             }
             Fail::Refused { status, error } => {

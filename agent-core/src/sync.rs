@@ -815,6 +815,74 @@ fn same_credentials(c: &Credentials, fingerprint: &str) -> bool {
     })
 }
 
+/// Holds a destination and leaves the items of the request that met the
+/// cause pending, with the reason and no next attempt. `maybe_applied`:
+/// the request may have reached the server, so it is looked up before any
+/// resend.
+pub fn hold_items(
+    pass: &mut Pass<'_>,
+    report: &mut DestinationReport,
+    dest: Destination,
+    rows: &[&DueRow],
+    (kind, why): (HoldKind, &str),
+    maybe_applied: bool,
+) -> Result<(), Error> {
+    let now = pass.clock.now();
+    hold_destination(&pass.conn, dest, why, now, kind)?;
+    report.held = Some(why.to_string());
+    let tx = pass
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for r in rows {
+        if maybe_applied {
+            tx.prepare_cached(
+                "UPDATE deliveries SET unknown_outcome = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+            )?
+            .execute(params![r.submission_id, r.revision, dest.as_str()])?;
+        }
+        set_state(
+            &tx,
+            now,
+            (&r.submission_id, r.revision, dest),
+            DeliveryState::Pending,
+            None,
+            Some(why),
+            "held",
+            None,
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Puts the items of a request that was not sent (the pass's budget ran
+/// out, or it was cancelled) back in the queue as they were, due at once.
+pub fn not_sent(
+    pass: &mut Pass<'_>,
+    dest: Destination,
+    rows: &[&DueRow],
+    why: &str,
+) -> Result<(), Error> {
+    let now = pass.clock.now();
+    let tx = pass
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for r in rows {
+        set_state(
+            &tx,
+            now,
+            (&r.submission_id, r.revision, dest),
+            DeliveryState::Pending,
+            None,
+            None,
+            "not sent",
+            Some(why),
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Forgets the backoff of every destination and makes waiting items due now:
 /// the shell calls it when connectivity comes back, a real signal that the
 /// earlier failures may be over.
@@ -1905,44 +1973,11 @@ impl Route for Dhis2Route {
                 Ok(Step::Stop)
             }
             BatchOutcome::NotSent(why) => {
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for row in &batch {
-                    set_state(
-                        &tx,
-                        now,
-                        (row.submission_id.as_str(), row.revision, dest),
-                        DeliveryState::Pending,
-                        None,
-                        None,
-                        "not sent",
-                        Some(&why),
-                    )?;
-                }
-                tx.commit()?;
+                not_sent(pass, dest, &rows, &why)?;
                 Ok(Step::Stop)
             }
             BatchOutcome::Hold(kind, why) => {
-                hold_destination(&pass.conn, dest, &why, now, kind)?;
-                report.held = Some(why.clone());
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for row in &batch {
-                    let key = (row.submission_id.as_str(), row.revision, dest);
-                    set_state(
-                        &tx,
-                        now,
-                        key,
-                        DeliveryState::Pending,
-                        None,
-                        Some(&why),
-                        "held",
-                        None,
-                    )?;
-                }
-                tx.commit()?;
+                hold_items(pass, report, dest, &rows, (kind, &why), false)?;
                 Ok(Step::Stop)
             }
             BatchOutcome::Split(why) => {
