@@ -166,6 +166,9 @@ pub fn configure(conn: &Connection) -> Result<(), Error> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Sorts and temporary tables that spill stay in memory: Android has no
+    // temporary folder the bundled SQLite can use (SQLITE_IOERR_GETTEMPPATH).
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     // The bundled SQLite is built with STAT4, which re-prepares a statement
     // whenever a value bound against an indexed column changes (so that the
     // plan may follow the value): a SQL parse on nearly every query, ~15% of
@@ -1497,3 +1500,27 @@ pub fn table_counts(conn: &Connection) -> Result<BTreeMap<String, i64>, Error> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod pragma_tests {
+    /// Every connection the agent opens is configured alike: WAL, commits
+    /// that wait for the disk, foreign keys, temporary data in memory.
+    #[test]
+    fn a_configured_connection_has_the_outbox_settings() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let conn = rusqlite::Connection::open(dir.path().join("x.sqlite"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        super::configure(&conn).unwrap_or_else(|e| panic!("{e}"));
+        let get = |p: &str| -> String {
+            conn.query_row(&format!("PRAGMA {p}"), [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert_eq!(get("journal_mode"), "Text(\"wal\")");
+        assert_eq!(get("synchronous"), "Integer(2)", "FULL");
+        assert_eq!(get("foreign_keys"), "Integer(1)");
+        assert_eq!(get("temp_store"), "Integer(2)", "MEMORY");
+    }
+}

@@ -1139,9 +1139,17 @@ pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<Syn
         secrets: Vec::new(),
         budget_hit: false,
     };
-    let result = run_routes(&mut pass, &inputs, started_at);
+    // A panic inside the pass (a bug; the bindings turn it into an
+    // exception) must not leave the lease held: the holder is this live
+    // process, so the next sync would be refused as busy until it expired.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_routes(&mut pass, &inputs, started_at)
+    }));
     let released = release_lease(&pass.conn, &holder);
-    let report = result?;
+    let report = match result {
+        Ok(r) => r?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
     released?;
     Ok(Some(report))
 }

@@ -32,7 +32,8 @@ impl Scripted {
         &self,
         f: impl Fn(&HttpRequest) -> Result<HttpResponse, TransportError> + Send + Sync + 'static,
     ) {
-        *self.script.lock().unwrap() = Box::new(f);
+        // A script that panicked (a test of panics) poisoned the lock.
+        *self.script.lock().unwrap_or_else(|p| p.into_inner()) = Box::new(f);
     }
     fn count(&self) -> usize {
         self.seen.lock().unwrap().len()
@@ -41,8 +42,11 @@ impl Scripted {
 
 impl Transport for Scripted {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        self.seen.lock().unwrap().push(req.clone());
-        (self.script.lock().unwrap())(req)
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(req.clone());
+        (self.script.lock().unwrap_or_else(|p| p.into_inner()))(req)
     }
 }
 
@@ -673,4 +677,26 @@ fn an_intercepted_hold_is_released_when_the_network_changes() {
         "{r:?}"
     );
     assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
+}
+
+/// A panic inside a pass (a bug) does not leave the lease held: the next
+/// sync runs instead of being refused as busy until the lease expires.
+#[test]
+fn a_panic_inside_a_pass_releases_the_lease() {
+    let w = world(1, Scripted::new(|_| panic!("a bug in the transport")));
+    w.record("HP-001", "2026-10");
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.sync()));
+    std::panic::set_hook(hook);
+    assert!(first.is_err(), "the transport panicked");
+    w.transport.set(|_| success());
+    let r = w
+        .agent
+        .sync(SyncBudget::time(Duration::from_secs(30)), &w.creds, false)
+        .expect("the next sync runs, it is not Busy");
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().delivered.len(),
+        1
+    );
 }
