@@ -153,10 +153,9 @@ fn submit_during_a_slow_sync_completes_promptly_and_cancel_stops_the_pass() {
         !worker.is_finished(),
         "the sync ended before the submit: the test proves nothing"
     );
-    assert!(
-        took < Duration::from_millis(700),
-        "submit waited {took:?} for the running sync"
-    );
+    // Speed is not asserted (issue 13): the pass is still running after the
+    // submit returned, so the submit did not wait for it. The time is shown.
+    println!("submit during a sync took {took:?} (answers take 800 ms)");
     assert!(!second.duplicate);
     assert_eq!(
         agent.status(second.id.clone()).unwrap().overall,

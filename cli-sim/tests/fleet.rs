@@ -143,10 +143,10 @@ fn a_2g_link_adds_its_round_trip_to_every_exchange() {
     })
     .unwrap();
     assert_clean(&lan);
+    // No wall-time comparison (issue 13: a busy machine can slow either run);
+    // the LAN run has no shaping proxy, so none of its exchanges was delayed.
     assert!(
-        lan.wall_secs < r.wall_secs,
-        "{} vs {}",
-        lan.wall_secs,
-        r.wall_secs
+        lan.destinations.iter().all(|d| d.proxy.is_none()),
+        "the LAN fleet went through no proxy"
     );
 }

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-use agent_core::{FacilityMap, FormDefinition, FormSet, PeriodType};
+use agent_core::{FacilityMap, FormDefinition, FormSet};
 use chrono::NaiveDate;
 use cli_sim::mock::dhis2::{
     DEFAULT_COC, Dhis2Mock, Dhis2MockConfig, MockDataElement, MockDataSet, VersionFamily,
@@ -50,7 +50,7 @@ fn fixture(name: &str) -> Value {
 fn config(version: VersionFamily) -> Dhis2MockConfig {
     let fixture_ds = MockDataSet::new(
         "VEM58nY22sO",
-        PeriodType::Monthly,
+        cli_sim::mock::period::PeriodType::Monthly,
         &["O6uvpzGd5pu"],
         vec![
             MockDataElement::new("BjDrgVrkBI3", "INTEGER_ZERO_OR_POSITIVE")
@@ -59,7 +59,7 @@ fn config(version: VersionFamily) -> Dhis2MockConfig {
     );
     let ds = MockDataSet::new(
         DS,
-        PeriodType::Monthly,
+        cli_sim::mock::period::PeriodType::Monthly,
         &[OU, "O6uvpzGd5pu"],
         vec![
             MockDataElement::new(DE, "INTEGER_ZERO_OR_POSITIVE"),
@@ -891,7 +891,7 @@ fn metadata_from_the_example_forms_and_facilities() {
             .iter()
             .find(|d| d.uid == def.dhis2.data_set)
             .unwrap();
-        assert_eq!(ds.period_type, def.period_type);
+        assert_eq!(ds.period_type.as_str(), def.period_type.as_str());
         for f in &def.service {
             let e = ds
                 .elements

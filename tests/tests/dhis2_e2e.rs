@@ -12,7 +12,7 @@ use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::sync::{Dhis2Settings, SyncBudget, SyncReport};
 use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
 use cli_sim::drafts::DraftGen;
-use cli_sim::mock::dhis2::{DEFAULT_COC, Dhis2Mock, Dhis2MockConfig, VersionFamily};
+use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig, VersionFamily};
 use cli_sim::mock::faults::FaultConfig;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -101,11 +101,26 @@ impl World {
         saved
     }
 
-    /// What DHIS2 must hold for these forms: (data element, period, org unit, option combo) -> value.
+    /// What DHIS2 must hold for these forms: (data element, period, org
+    /// unit, option combo) -> value, by the hand-written mapping of
+    /// `tests/fixtures/oracles/chw-monthly.mapping.json` (not the agent's
+    /// `values_of`): each count the form has, and each closing balance of a
+    /// product with a stock-on-hand element.
     fn expected(&self, forms: &BTreeMap<String, Draft>) -> BTreeMap<Key, String> {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oracles/chw-monthly.mapping.json");
+        let mapping: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let target = |section: &str, key: &str| -> Option<(String, String)> {
+            let pair = mapping[section].get(key)?;
+            Some((pair[0].as_str()?.to_string(), pair[1].as_str()?.to_string()))
+        };
         let mut out = BTreeMap::new();
         for d in forms.values() {
-            let def = self.forms.get(&d.form).unwrap();
+            assert_eq!(
+                d.form, "chw-monthly",
+                "the mapping fixture is the CHW form's"
+            );
             let ou = self
                 .facilities
                 .get(&d.facility)
@@ -113,13 +128,20 @@ impl World {
                 .dhis2_org_unit
                 .clone()
                 .unwrap();
-            let pe = Period::parse(&d.period).unwrap().dhis2_id();
-            let (rows, _) = agent_core::dhis2::values_of(def, d);
-            for r in rows {
-                let coc = r
-                    .category_option_combo
-                    .unwrap_or_else(|| DEFAULT_COC.to_string());
-                out.insert((r.data_element, pe.clone(), ou.clone(), coc), r.value);
+            // "2026-10" -> "202610" (contract §3, Monthly).
+            let pe = d.period.replace('-', "");
+            assert_eq!(pe.len(), 6, "a month: {}", d.period);
+            for (key, value) in &d.service {
+                let (de, coc) = target("service", key)
+                    .unwrap_or_else(|| panic!("{key} is not in the mapping fixture"));
+                out.insert((de, pe.clone(), ou.clone(), coc), value.to_string());
+            }
+            for (code, entry) in &d.stock {
+                if let (Some((de, coc)), Some(close)) =
+                    (target("stock_on_hand", code), entry.closing_balance)
+                {
+                    out.insert((de, pe.clone(), ou.clone(), coc), close.to_string());
+                }
             }
         }
         out

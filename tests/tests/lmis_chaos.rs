@@ -16,8 +16,22 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// With the LMIS's physical-inventory guard (a repeated `resourceId` is
+/// refused as already applied, contract §6.2).
 #[test]
 fn sigkills_and_dropped_answers_leave_no_duplicate_and_exact_stock() {
+    chaos(true);
+}
+
+/// Without the guard, as LMIS versions before v5.1.2 (and any server that
+/// lacks it): a resent event would be applied twice, so only the agent's
+/// look-up before a resend (ADR 0002) keeps each event applied once.
+#[test]
+fn without_the_inventory_guard_only_look_ups_keep_each_event_applied_once() {
+    chaos(false);
+}
+
+fn chaos(inventory_guard: bool) {
     let dir = tempfile::tempdir().unwrap();
     cli_sim::demo::write_example_setup(dir.path()).unwrap();
     // The CHW form only (stock-event mode), four facilities.
@@ -26,6 +40,7 @@ fn sigkills_and_dropped_answers_leave_no_duplicate_and_exact_stock() {
     let facilities = FacilityMap::load(&dir.path().join("facilities.json")).unwrap();
     let mut lc = OpenLmisMockConfig::from_forms(&forms, &facilities);
     lc.seed = 7;
+    lc.inventory_guard = inventory_guard;
     let lmis = OpenLmisMock::start(lc, 0).unwrap();
     let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap();
     std::fs::write(dir.path().join("dhis2-password"), "district\n").unwrap();
@@ -153,6 +168,21 @@ fn sigkills_and_dropped_answers_leave_no_duplicate_and_exact_stock() {
         .iter()
         .filter_map(|e| e.resource_id.clone())
         .collect();
+    // One event per (form, revision): each submission's marker on one event only.
+    let mut per_form: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for e in &events {
+        let line = &e.body["lineItems"][0]["extraData"];
+        let key = (
+            line["agentSubmission"].as_str().unwrap_or("?").to_string(),
+            line["agentRevision"].as_str().unwrap_or("?").to_string(),
+        );
+        *per_form.entry(key).or_insert(0) += 1;
+    }
+    let twice: Vec<_> = per_form.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "guard {inventory_guard}: events applied twice for (submission, revision): {twice:?}"
+    );
     assert_eq!(ids.len(), events.len(), "no event applied twice");
     assert_eq!(events.len(), forms_total, "one event per form");
     let program = def.lmis.as_ref().unwrap().program_id.clone();
@@ -189,6 +219,27 @@ fn sigkills_and_dropped_answers_leave_no_duplicate_and_exact_stock() {
         events.len()
     );
     assert!(kills >= 10, "enough kills landed mid-run ({kills})");
+    assert!(
+        stats.dropped_after_commit > 0,
+        "answers were dropped after the LMIS applied the event"
+    );
+    let found = totals.get("found").copied().unwrap_or(0);
+    let applied = totals.get("applied").copied().unwrap_or(0);
+    if inventory_guard {
+        assert!(
+            found + applied > 0,
+            "an unknown outcome was settled by a look-up or the guard's refusal"
+        );
+    } else {
+        assert_eq!(
+            applied, 0,
+            "a server without the guard never refuses a resend"
+        );
+        assert!(
+            found > 0,
+            "without the guard, unknown outcomes are settled by look-ups (found {found})"
+        );
+    }
 }
 
 fn count(lines: &[String], totals: &mut BTreeMap<String, u64>) {

@@ -78,7 +78,7 @@ try:
     worker = threading.Thread(target=lambda: agent.sync(120_000, False)); worker.start()
     while sum(admin(u, "/__admin/stats")["in_flight"] for u in (dhis2, lmis)) == 0: time.sleep(0.005)
     t0 = time.monotonic(); third = agent.submit(draft("HP-003"), True); took = time.monotonic() - t0
-    assert worker.is_alive() and took < 0.7, took
+    assert worker.is_alive(), "the sync ended before the submit: nothing proved"  # speed is not asserted (issue 13)
     agent.cancel_sync(); worker.join()
     for url in (dhis2, lmis): admin(url, "/__admin/faults", {})
     sync_until_done(agent)

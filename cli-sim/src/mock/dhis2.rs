@@ -52,7 +52,7 @@
 
 use super::faults::{Faults, Stats};
 use super::http::{self, Handler, Request, Response, Server, ServerConfig};
-use agent_core::{FacilityMap, FormSet, Period, PeriodType};
+use super::period::{Period, PeriodType, is_dhis2_uid};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -173,7 +173,7 @@ impl MockDataElement {
         self
     }
 
-    fn has_coc(&self, coc: &str) -> bool {
+    pub(super) fn has_coc(&self, coc: &str) -> bool {
         self.category_option_combos.iter().any(|(c, _)| c == coc)
     }
 }
@@ -220,7 +220,7 @@ impl MockDataSet {
         }
     }
 
-    fn has_element(&self, de: &str) -> bool {
+    pub(super) fn has_element(&self, de: &str) -> bool {
         self.elements.iter().any(|e| e.uid == de)
     }
 
@@ -290,111 +290,9 @@ impl Default for Dhis2MockConfig {
     }
 }
 
-impl Dhis2MockConfig {
-    /// Metadata consistent with the agent's forms and facility map: one data
-    /// set per form definition (its `dhis2.data_set` uid, period type and
-    /// attribute option combo), every service field's data element (value
-    /// type `INTEGER_ZERO_OR_POSITIVE`) with its category option combos,
-    /// every product's `dhis2_soh_data_element` (with its COC, default
-    /// [`DEFAULT_COC`]), and the org units of the facility map, each assigned
-    /// to every data set the facility reports (no `forms` = all forms). One
-    /// user (`admin`/`district`), no token, the 2.40 family, data sets that
-    /// never lock.
-    pub fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self {
-        let mut data_sets: Vec<MockDataSet> = Vec::new();
-        for def in forms.iter() {
-            let mut elements: Vec<MockDataElement> = Vec::new();
-            let mut add = |de: &str, coc: &str, name: &str| {
-                let coc_name = if coc == DEFAULT_COC { "default" } else { name };
-                match elements.iter_mut().find(|e| e.uid == de) {
-                    Some(e) => {
-                        if !e.has_coc(coc) {
-                            e.category_option_combos
-                                .push((coc.to_string(), coc_name.to_string()));
-                        }
-                    }
-                    None => elements.push(MockDataElement {
-                        uid: de.to_string(),
-                        name: name.to_string(),
-                        value_type: "INTEGER_ZERO_OR_POSITIVE".to_string(),
-                        category_combo: String::new(),
-                        category_option_combos: vec![(coc.to_string(), coc_name.to_string())],
-                        zero_is_significant: true,
-                    }),
-                }
-            };
-            for f in &def.service {
-                add(&f.data_element, &f.category_option_combo, &f.label);
-            }
-            for p in &def.products {
-                if let Some(de) = &p.dhis2_soh_data_element {
-                    let coc = p
-                        .dhis2_soh_category_option_combo
-                        .as_deref()
-                        .unwrap_or(DEFAULT_COC);
-                    add(de, coc, &format!("{} stock on hand", p.name));
-                }
-            }
-            for e in &mut elements {
-                e.category_combo = combo_uid_for(&e.uid, &e.category_option_combos);
-            }
-            let org_units: Vec<String> = facilities
-                .iter()
-                .filter(|f| f.forms.is_empty() || f.forms.contains(&def.id))
-                .filter_map(|f| f.dhis2_org_unit.clone())
-                .collect();
-            let aocs: Vec<(String, String)> = def
-                .dhis2
-                .attribute_option_combo
-                .iter()
-                .map(|a| (a.clone(), format!("Attribute option combo {a}")))
-                .collect();
-            match data_sets.iter_mut().find(|d| d.uid == def.dhis2.data_set) {
-                // Two forms posting to one data set share it.
-                Some(ds) => {
-                    for e in elements {
-                        if !ds.has_element(&e.uid) {
-                            ds.elements.push(e);
-                        }
-                    }
-                    for ou in org_units {
-                        if !ds.org_units.contains(&ou) {
-                            ds.org_units.push(ou);
-                        }
-                    }
-                    for a in aocs {
-                        if !ds.attribute_option_combos.contains(&a) {
-                            ds.attribute_option_combos.push(a);
-                        }
-                    }
-                }
-                None => data_sets.push(MockDataSet {
-                    uid: def.dhis2.data_set.clone(),
-                    name: def.title.clone(),
-                    period_type: def.period_type,
-                    expiry_days: 0.0,
-                    open_future_periods: 0,
-                    org_units,
-                    elements,
-                    attribute_option_combos: aocs,
-                }),
-            }
-        }
-        let org_units = facilities
-            .iter()
-            .filter_map(|f| f.dhis2_org_unit.clone().map(|ou| (ou, f.name.clone())))
-            .collect();
-        Dhis2MockConfig {
-            data_sets,
-            org_units,
-            ..Dhis2MockConfig::default()
-        }
-    }
-}
-
 /// The category combo uid for these option combos: the default combo when
 /// the only one is the default, otherwise one derived from the element uid.
-fn combo_uid_for(de: &str, cocs: &[(String, String)]) -> String {
+pub(super) fn combo_uid_for(de: &str, cocs: &[(String, String)]) -> String {
     if cocs.iter().all(|(c, _)| c == DEFAULT_COC) {
         DEFAULT_CATEGORY_COMBO.to_string()
     } else {
@@ -2350,7 +2248,7 @@ fn import_new(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
         }
     }
     if let Some(ds) = &p.data_set {
-        if !agent_core::form::is_dhis2_uid(ds) {
+        if !is_dhis2_uid(ds) {
             return fail(
                 sum,
                 std::slice::from_ref(ds),
@@ -2903,17 +2801,7 @@ pub struct MockDhis2Args {
 /// `DHIS2_MOCK_USER` / `DHIS2_MOCK_PASSWORD` when set (the password is then
 /// not printed), `admin` / `district` otherwise.
 pub fn run_cli(args: MockDhis2Args) -> std::io::Result<()> {
-    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
-    let forms = FormSet::load_dir(&args.forms).map_err(|ps| {
-        invalid(
-            ps.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
-    let facilities = FacilityMap::load(&args.facilities).map_err(|ps| invalid(ps.join("\n")))?;
-    let mut config = Dhis2MockConfig::from_forms(&forms, &facilities);
+    let mut config = super::from_forms::dhis2_config_from_files(&args.forms, &args.facilities)?;
     let env_user = std::env::var("DHIS2_MOCK_USER")
         .ok()
         .filter(|u| !u.is_empty());
@@ -3123,6 +3011,6 @@ mod tests {
     fn derived_uids_are_uids() {
         let u = derived_uid('C', "VzUrrrUaR46");
         assert_eq!(u, "CzUrrrUaR46");
-        assert!(agent_core::form::is_dhis2_uid(&derived_uid('U', "a")));
+        assert!(is_dhis2_uid(&derived_uid('U', "a")));
     }
 }

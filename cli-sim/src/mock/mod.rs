@@ -4,7 +4,9 @@
 
 pub mod dhis2;
 pub mod faults;
+pub mod from_forms;
 pub mod hostile;
 pub mod http;
 pub mod openlmis;
+pub mod period;
 pub mod tls;

@@ -83,7 +83,7 @@ pub use stock::{CardLine, StoredEvent};
 
 use super::faults::{FaultConfig, Faults, Stats};
 use super::http::{self, Handler, Request, Response, Server, ServerConfig};
-use agent_core::{FacilityMap, FormSet, Period, PeriodType};
+use super::period::{Period, PeriodType};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -430,123 +430,8 @@ pub fn default_reasons() -> Vec<MockReason> {
     ]
 }
 
-impl OpenLmisMockConfig {
-    /// Reference data consistent with the agent's forms and facility map: a
-    /// program per distinct `lmis.program_id` (code = `lmis.program_code` or
-    /// `PRG-n`, named after the first form), an orderable per product (id =
-    /// `lmis_orderable_id`, productCode = the product's LMIS code), a
-    /// facility per mapped facility (id = `lmis_facility_id`, code =
-    /// `lmis_facility_code` or the local code, type `health_post`, supporting
-    /// every program of the forms it reports), every product of a program's
-    /// forms approved for `health_post` with maxPeriodsOfStock 3, a user
-    /// `administrator`/`password` whose home facility is the first facility,
-    /// the bootstrap clients, the bootstrap and demo reasons valid for every
-    /// (program, facility type), processing periods from 2024-01-01 to
-    /// 2028-12-31 of each program's `lmis.period_type` (quarterly `Q1 2024`…
-    /// on schedule `SCH-Q`, monthly `Jan 2024`… on `SCH-M`), and no
-    /// stock-based template.
-    pub fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self {
-        let mut programs: Vec<MockProgram> = Vec::new();
-        let mut orderables: Vec<MockOrderable> = Vec::new();
-        let mut approved: Vec<(String, String, String, f64)> = Vec::new();
-        let mut periods: Vec<(String, MockPeriod)> = Vec::new();
-        for def in forms.iter() {
-            let Some(lmis) = &def.lmis else { continue };
-            let program = lmis.program_id.clone();
-            if !programs.iter().any(|p| p.id == program) {
-                let code = lmis
-                    .program_code
-                    .clone()
-                    .unwrap_or_else(|| format!("PRG-{}", programs.len() + 1));
-                programs.push(MockProgram {
-                    id: program.clone(),
-                    code,
-                    name: def.title.clone(),
-                });
-                for p in make_periods(lmis.period_type) {
-                    periods.push((program.clone(), p));
-                }
-            }
-            for product in &def.products {
-                let id = product.lmis_orderable_id.clone();
-                match orderables.iter_mut().find(|o| o.id == id) {
-                    Some(o) => {
-                        if !o.programs.contains(&program) {
-                            o.programs.push(program.clone());
-                        }
-                    }
-                    None => orderables.push(MockOrderable {
-                        id: id.clone(),
-                        product_code: product.lmis_code().to_string(),
-                        name: product.name.clone(),
-                        net_content: 1,
-                        version: 1,
-                        programs: vec![program.clone()],
-                    }),
-                }
-                if !approved
-                    .iter()
-                    .any(|(_, p, o, _)| *p == program && *o == id)
-                {
-                    approved.push((HEALTH_POST_TYPE_ID.to_string(), program.clone(), id, 3.0));
-                }
-            }
-        }
-        let mut mock_facilities = Vec::new();
-        for f in facilities.iter() {
-            let Some(id) = f.lmis_facility_id.clone() else {
-                continue;
-            };
-            let mut supported: Vec<String> = Vec::new();
-            for def in forms.iter() {
-                if !f.forms.is_empty() && !f.forms.contains(&def.id) {
-                    continue;
-                }
-                if let Some(lmis) = &def.lmis
-                    && !supported.contains(&lmis.program_id)
-                {
-                    supported.push(lmis.program_id.clone());
-                }
-            }
-            mock_facilities.push(MockFacility {
-                id,
-                code: f
-                    .lmis_facility_code
-                    .clone()
-                    .unwrap_or_else(|| f.code.clone()),
-                name: f.name.clone(),
-                type_id: HEALTH_POST_TYPE_ID.to_string(),
-                type_code: HEALTH_POST_TYPE_CODE.to_string(),
-                programs: supported,
-            });
-        }
-        let reasons = default_reasons();
-        let mut valid_reasons = Vec::new();
-        for p in &programs {
-            for r in &reasons {
-                valid_reasons.push((p.id.clone(), HEALTH_POST_TYPE_ID.to_string(), r.id.clone()));
-            }
-        }
-        let home = mock_facilities
-            .first()
-            .map(|f| f.id.clone())
-            .unwrap_or_default();
-        OpenLmisMockConfig {
-            users: vec![("administrator".to_string(), "password".to_string(), home)],
-            facilities: mock_facilities,
-            programs,
-            orderables,
-            approved,
-            reasons,
-            valid_reasons,
-            periods,
-            ..OpenLmisMockConfig::default()
-        }
-    }
-}
-
 /// Processing periods of this type from 2024-01-01 to 2028-12-31.
-fn make_periods(period_type: PeriodType) -> Vec<MockPeriod> {
+pub(super) fn make_periods(period_type: PeriodType) -> Vec<MockPeriod> {
     let (Some(first), Some(last)) = (
         NaiveDate::from_ymd_opt(PERIODS_FROM.0, PERIODS_FROM.1, PERIODS_FROM.2),
         NaiveDate::from_ymd_opt(PERIODS_TO.0, PERIODS_TO.1, PERIODS_TO.2),
@@ -1133,7 +1018,7 @@ fn http_date(t: DateTime<Utc>) -> String {
 
 /// Whether `s` is a UUID in the 8-4-4-4-12 form.
 fn is_uuid(s: &str) -> bool {
-    agent_core::form::is_uuid(s)
+    super::period::is_uuid(s)
 }
 
 fn format_uuid(b: [u8; 16]) -> String {

@@ -1,8 +1,7 @@
 //! `cli-sim mock openlmis`: the simulated OpenLMIS in the foreground.
 
-use super::{OpenLmisMock, OpenLmisMockConfig};
+use super::OpenLmisMock;
 use crate::mock::faults::FaultConfig;
-use agent_core::{FacilityMap, FormSet};
 use std::path::PathBuf;
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -74,17 +73,8 @@ pub struct MockLmisArgs {
 /// `LMIS_MOCK_USER` / `LMIS_MOCK_PASSWORD` when set (the password is then
 /// not printed), `administrator` / `password` otherwise.
 pub fn run_cli(args: MockLmisArgs) -> std::io::Result<()> {
-    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
-    let forms = FormSet::load_dir(&args.forms).map_err(|ps| {
-        invalid(
-            ps.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
-    let facilities = FacilityMap::load(&args.facilities).map_err(|ps| invalid(ps.join("\n")))?;
-    let mut config = OpenLmisMockConfig::from_forms(&forms, &facilities);
+    let mut config =
+        crate::mock::from_forms::lmis_config_from_files(&args.forms, &args.facilities)?;
     let env_user = std::env::var("LMIS_MOCK_USER")
         .ok()
         .filter(|u| !u.is_empty());

@@ -1,0 +1,287 @@
+//! The one place where the simulated servers meet agent-core: the form
+//! definitions and the facility map the agent reads are turned into server
+//! metadata (a DHIS2 data set per form, OpenLMIS reference data). The
+//! servers themselves (`dhis2`, `openlmis/`, `http`, `faults`, …) import
+//! nothing from agent-core and check periods, uids and UUIDs with their own
+//! code written from the contracts (`period`), so they judge what the agent
+//! sends instead of agreeing with it by construction. Tests that must not
+//! trust this adapter either start the servers from hand-written metadata
+//! fixtures (`tests/fixtures/`).
+
+use super::dhis2::{DEFAULT_COC, Dhis2MockConfig, MockDataElement, MockDataSet, combo_uid_for};
+use super::openlmis::{
+    HEALTH_POST_TYPE_CODE, HEALTH_POST_TYPE_ID, MockFacility, MockOrderable, MockPeriod,
+    MockProgram, OpenLmisMockConfig, default_reasons, make_periods,
+};
+use super::period::PeriodType;
+use agent_core::{FacilityMap, FormSet};
+use std::path::Path;
+
+/// The server's period type for the agent's (the same DHIS2 name).
+fn period_type_of(t: agent_core::PeriodType) -> PeriodType {
+    use agent_core::PeriodType as A;
+    match t {
+        A::Daily => PeriodType::Daily,
+        A::Weekly => PeriodType::Weekly,
+        A::BiWeekly => PeriodType::BiWeekly,
+        A::Monthly => PeriodType::Monthly,
+        A::BiMonthly => PeriodType::BiMonthly,
+        A::Quarterly => PeriodType::Quarterly,
+        A::SixMonthly => PeriodType::SixMonthly,
+        A::SixMonthlyApril => PeriodType::SixMonthlyApril,
+        A::Yearly => PeriodType::Yearly,
+        A::FinancialApril => PeriodType::FinancialApril,
+        A::FinancialJuly => PeriodType::FinancialJuly,
+        A::FinancialOct => PeriodType::FinancialOct,
+    }
+}
+
+/// Reads a form definitions folder and a facility map, as the agent does.
+fn load(forms: &Path, facilities: &Path) -> std::io::Result<(FormSet, FacilityMap)> {
+    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+    let forms = FormSet::load_dir(forms).map_err(|ps| {
+        invalid(
+            ps.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    let facilities = FacilityMap::load(facilities).map_err(|ps| invalid(ps.join("\n")))?;
+    Ok((forms, facilities))
+}
+
+/// [`Dhis2MockConfig::from_forms`] of the files at these paths.
+pub fn dhis2_config_from_files(
+    forms: &Path,
+    facilities: &Path,
+) -> std::io::Result<Dhis2MockConfig> {
+    let (forms, facilities) = load(forms, facilities)?;
+    Ok(Dhis2MockConfig::from_forms(&forms, &facilities))
+}
+
+/// [`OpenLmisMockConfig::from_forms`] of the files at these paths.
+pub fn lmis_config_from_files(
+    forms: &Path,
+    facilities: &Path,
+) -> std::io::Result<OpenLmisMockConfig> {
+    let (forms, facilities) = load(forms, facilities)?;
+    Ok(OpenLmisMockConfig::from_forms(&forms, &facilities))
+}
+
+impl Dhis2MockConfig {
+    /// Metadata consistent with the agent's forms and facility map: one data
+    /// set per form definition (its `dhis2.data_set` uid, period type and
+    /// attribute option combo), every service field's data element (value
+    /// type `INTEGER_ZERO_OR_POSITIVE`) with its category option combos,
+    /// every product's `dhis2_soh_data_element` (with its COC, default
+    /// [`DEFAULT_COC`]), and the org units of the facility map, each assigned
+    /// to every data set the facility reports (no `forms` = all forms). One
+    /// user (`admin`/`district`), no token, the 2.40 family, data sets that
+    /// never lock.
+    pub fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self {
+        let mut data_sets: Vec<MockDataSet> = Vec::new();
+        for def in forms.iter() {
+            let mut elements: Vec<MockDataElement> = Vec::new();
+            let mut add = |de: &str, coc: &str, name: &str| {
+                let coc_name = if coc == DEFAULT_COC { "default" } else { name };
+                match elements.iter_mut().find(|e| e.uid == de) {
+                    Some(e) => {
+                        if !e.has_coc(coc) {
+                            e.category_option_combos
+                                .push((coc.to_string(), coc_name.to_string()));
+                        }
+                    }
+                    None => elements.push(MockDataElement {
+                        uid: de.to_string(),
+                        name: name.to_string(),
+                        value_type: "INTEGER_ZERO_OR_POSITIVE".to_string(),
+                        category_combo: String::new(),
+                        category_option_combos: vec![(coc.to_string(), coc_name.to_string())],
+                        zero_is_significant: true,
+                    }),
+                }
+            };
+            for f in &def.service {
+                add(&f.data_element, &f.category_option_combo, &f.label);
+            }
+            for p in &def.products {
+                if let Some(de) = &p.dhis2_soh_data_element {
+                    let coc = p
+                        .dhis2_soh_category_option_combo
+                        .as_deref()
+                        .unwrap_or(DEFAULT_COC);
+                    add(de, coc, &format!("{} stock on hand", p.name));
+                }
+            }
+            for e in &mut elements {
+                e.category_combo = combo_uid_for(&e.uid, &e.category_option_combos);
+            }
+            let org_units: Vec<String> = facilities
+                .iter()
+                .filter(|f| f.forms.is_empty() || f.forms.contains(&def.id))
+                .filter_map(|f| f.dhis2_org_unit.clone())
+                .collect();
+            let aocs: Vec<(String, String)> = def
+                .dhis2
+                .attribute_option_combo
+                .iter()
+                .map(|a| (a.clone(), format!("Attribute option combo {a}")))
+                .collect();
+            match data_sets.iter_mut().find(|d| d.uid == def.dhis2.data_set) {
+                // Two forms posting to one data set share it.
+                Some(ds) => {
+                    for e in elements {
+                        if !ds.has_element(&e.uid) {
+                            ds.elements.push(e);
+                        }
+                    }
+                    for ou in org_units {
+                        if !ds.org_units.contains(&ou) {
+                            ds.org_units.push(ou);
+                        }
+                    }
+                    for a in aocs {
+                        if !ds.attribute_option_combos.contains(&a) {
+                            ds.attribute_option_combos.push(a);
+                        }
+                    }
+                }
+                None => data_sets.push(MockDataSet {
+                    uid: def.dhis2.data_set.clone(),
+                    name: def.title.clone(),
+                    period_type: period_type_of(def.period_type),
+                    expiry_days: 0.0,
+                    open_future_periods: 0,
+                    org_units,
+                    elements,
+                    attribute_option_combos: aocs,
+                }),
+            }
+        }
+        let org_units = facilities
+            .iter()
+            .filter_map(|f| f.dhis2_org_unit.clone().map(|ou| (ou, f.name.clone())))
+            .collect();
+        Dhis2MockConfig {
+            data_sets,
+            org_units,
+            ..Dhis2MockConfig::default()
+        }
+    }
+}
+
+impl OpenLmisMockConfig {
+    /// Reference data consistent with the agent's forms and facility map: a
+    /// program per distinct `lmis.program_id` (code = `lmis.program_code` or
+    /// `PRG-n`, named after the first form), an orderable per product (id =
+    /// `lmis_orderable_id`, productCode = the product's LMIS code), a
+    /// facility per mapped facility (id = `lmis_facility_id`, code =
+    /// `lmis_facility_code` or the local code, type `health_post`, supporting
+    /// every program of the forms it reports), every product of a program's
+    /// forms approved for `health_post` with maxPeriodsOfStock 3, a user
+    /// `administrator`/`password` whose home facility is the first facility,
+    /// the bootstrap clients, the bootstrap and demo reasons valid for every
+    /// (program, facility type), processing periods from 2024-01-01 to
+    /// 2028-12-31 of each program's `lmis.period_type` (quarterly `Q1 2024`…
+    /// on schedule `SCH-Q`, monthly `Jan 2024`… on `SCH-M`), and no
+    /// stock-based template.
+    pub fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self {
+        let mut programs: Vec<MockProgram> = Vec::new();
+        let mut orderables: Vec<MockOrderable> = Vec::new();
+        let mut approved: Vec<(String, String, String, f64)> = Vec::new();
+        let mut periods: Vec<(String, MockPeriod)> = Vec::new();
+        for def in forms.iter() {
+            let Some(lmis) = &def.lmis else { continue };
+            let program = lmis.program_id.clone();
+            if !programs.iter().any(|p| p.id == program) {
+                let code = lmis
+                    .program_code
+                    .clone()
+                    .unwrap_or_else(|| format!("PRG-{}", programs.len() + 1));
+                programs.push(MockProgram {
+                    id: program.clone(),
+                    code,
+                    name: def.title.clone(),
+                });
+                for p in make_periods(period_type_of(lmis.period_type)) {
+                    periods.push((program.clone(), p));
+                }
+            }
+            for product in &def.products {
+                let id = product.lmis_orderable_id.clone();
+                match orderables.iter_mut().find(|o| o.id == id) {
+                    Some(o) => {
+                        if !o.programs.contains(&program) {
+                            o.programs.push(program.clone());
+                        }
+                    }
+                    None => orderables.push(MockOrderable {
+                        id: id.clone(),
+                        product_code: product.lmis_code().to_string(),
+                        name: product.name.clone(),
+                        net_content: 1,
+                        version: 1,
+                        programs: vec![program.clone()],
+                    }),
+                }
+                if !approved
+                    .iter()
+                    .any(|(_, p, o, _)| *p == program && *o == id)
+                {
+                    approved.push((HEALTH_POST_TYPE_ID.to_string(), program.clone(), id, 3.0));
+                }
+            }
+        }
+        let mut mock_facilities = Vec::new();
+        for f in facilities.iter() {
+            let Some(id) = f.lmis_facility_id.clone() else {
+                continue;
+            };
+            let mut supported: Vec<String> = Vec::new();
+            for def in forms.iter() {
+                if !f.forms.is_empty() && !f.forms.contains(&def.id) {
+                    continue;
+                }
+                if let Some(lmis) = &def.lmis
+                    && !supported.contains(&lmis.program_id)
+                {
+                    supported.push(lmis.program_id.clone());
+                }
+            }
+            mock_facilities.push(MockFacility {
+                id,
+                code: f
+                    .lmis_facility_code
+                    .clone()
+                    .unwrap_or_else(|| f.code.clone()),
+                name: f.name.clone(),
+                type_id: HEALTH_POST_TYPE_ID.to_string(),
+                type_code: HEALTH_POST_TYPE_CODE.to_string(),
+                programs: supported,
+            });
+        }
+        let reasons = default_reasons();
+        let mut valid_reasons = Vec::new();
+        for p in &programs {
+            for r in &reasons {
+                valid_reasons.push((p.id.clone(), HEALTH_POST_TYPE_ID.to_string(), r.id.clone()));
+            }
+        }
+        let home = mock_facilities
+            .first()
+            .map(|f| f.id.clone())
+            .unwrap_or_default();
+        OpenLmisMockConfig {
+            users: vec![("administrator".to_string(), "password".to_string(), home)],
+            facilities: mock_facilities,
+            programs,
+            orderables,
+            approved,
+            reasons,
+            valid_reasons,
+            periods,
+            ..OpenLmisMockConfig::default()
+        }
+    }
+}
