@@ -183,6 +183,11 @@ pub trait LmisClient {
     ) -> Result<Result<LookUp, Fail>, Error>;
     /// The server's date, learned from its answers (devices' clocks drift).
     fn server_today(&self) -> Option<NaiveDate>;
+    /// The LMIS's clock minus this device's (from the `Date` of an answer
+    /// and the device's time when it arrived), when an answer told it.
+    fn server_offset(&self) -> Option<chrono::Duration> {
+        None
+    }
     /// A call to the LMIS API: method, path, body, extra headers, and the
     /// shape a success answer must have.
     #[allow(clippy::too_many_arguments)]
@@ -208,6 +213,8 @@ pub struct OpenLmisClient {
     credentials: Credentials,
     token: TokenCache,
     server_date: Option<NaiveDate>,
+    /// The LMIS's clock minus this device's, from the same answer.
+    server_offset: Option<chrono::Duration>,
 }
 
 impl std::fmt::Debug for OpenLmisClient {
@@ -253,12 +260,14 @@ impl OpenLmisClient {
             credentials,
             token,
             server_date: None,
+            server_offset: None,
         }
     }
 
-    fn learn_date(&mut self, r: &HttpResponse) {
+    fn learn_date(&mut self, r: &HttpResponse, device_now: DateTime<Utc>) {
         if let Some(d) = r.date() {
             self.server_date = Some(d.date_naive());
+            self.server_offset = Some(d - device_now);
         }
     }
 
@@ -314,7 +323,7 @@ impl OpenLmisClient {
                 let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
                 match v.get("access_token").and_then(Value::as_str) {
                     Some(t) if !r.truncated => {
-                        self.learn_date(&r);
+                        self.learn_date(&r, pass.clock.now());
                         let t = t.to_string();
                         *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(t.clone());
                         Ok(Ok(t))
@@ -328,7 +337,7 @@ impl OpenLmisClient {
                 }
             }
             400 | 401 if openlmis::refusal(&r.body).is_some() => {
-                self.learn_date(&r);
+                self.learn_date(&r, pass.clock.now());
                 Ok(Err(Fail::Auth(format!(
                     "the LMIS refused the sign-in ({}). Check the username, password and client settings; the next sync tries again once they changed.",
                     openlmis::parse_error(&r.body)
@@ -356,6 +365,10 @@ impl OpenLmisClient {
 impl LmisClient for OpenLmisClient {
     fn server_today(&self) -> Option<NaiveDate> {
         self.server_date
+    }
+
+    fn server_offset(&self) -> Option<chrono::Duration> {
+        self.server_offset
     }
 
     fn call(
@@ -412,7 +425,7 @@ impl LmisClient for OpenLmisClient {
                     "the LMIS refused the sign-in twice; enter the credentials again".into(),
                 )),
                 403 if refusal => {
-                    self.learn_date(&r);
+                    self.learn_date(&r, pass.clock.now());
                     Err(Fail::Auth(format!(
                         "the LMIS user may not do this ({}). Ask the LMIS administrator for the stock rights at this facility and its home facility.",
                         openlmis::parse_error(&r.body).message
@@ -424,7 +437,7 @@ impl LmisClient for OpenLmisClient {
                     maybe_sent: writes,
                 }),
                 404 if refusal && method == "GET" && path.starts_with("/api/requisitions/") => {
-                    self.learn_date(&r);
+                    self.learn_date(&r, pass.clock.now());
                     Ok(Answer {
                         status: 404,
                         json: serde_json::from_slice(&r.body).unwrap_or(Value::Null),
@@ -444,7 +457,7 @@ impl LmisClient for OpenLmisClient {
                     match json {
                         Some(json) if expect.accepts(s, &json) => {
                             // Only the LMIS's own answers set its date.
-                            self.learn_date(&r);
+                            self.learn_date(&r, pass.clock.now());
                             Ok(Answer {
                                 status: s,
                                 json,
@@ -467,7 +480,7 @@ impl LmisClient for OpenLmisClient {
                     maybe_sent: writes,
                 }),
                 s if (400..500).contains(&s) && refusal => {
-                    self.learn_date(&r);
+                    self.learn_date(&r, pass.clock.now());
                     Err(Fail::Refused {
                         status: s,
                         error: openlmis::parse_error(&r.body),

@@ -337,6 +337,13 @@ pub struct RequisitionLine {
     pub total_stockout_days: i64,
     /// J: the quantity requested.
     pub requested_quantity: Option<i64>,
+    /// The quantity the health post asked for in its last monthly report,
+    /// if it did (J is this, or the calculated order quantity).
+    pub user_requested: Option<i64>,
+    /// N: adjusted consumption (contract §7.3).
+    pub adjusted_consumption: i64,
+    /// P: average consumption over the template's periods (contract §7.3).
+    pub average_consumption: i64,
     /// W: why the request differs from the calculated order quantity.
     pub requested_quantity_explanation: Option<String>,
     /// I: the calculated order quantity (contract §7.3), for the explanation.
@@ -353,23 +360,165 @@ pub fn adjusted_consumption(c: i64, months: i64, stockout_days: i64) -> i64 {
     n.ceil() as i64
 }
 
-/// Calculated order quantity I = max(0, round(P × maxPeriodsOfStock) − E), with P = N (one period averaged).
-pub fn calculated_order_quantity(n: i64, max_periods_of_stock: f64, stock_on_hand: i64) -> i64 {
-    let h = ((n as f64) * max_periods_of_stock).round() as i64;
+/// Average consumption P = ceil(mean(N of the previous periods and this
+/// one)) (contract §7.3); `previous` is what the LMIS shows as the line's
+/// `previousAdjustedConsumptions`, of which the last
+/// `periods_to_average - 1` count.
+pub fn average_consumption(n: i64, previous: &[i64], periods_to_average: usize) -> i64 {
+    let take = periods_to_average.saturating_sub(1).min(previous.len());
+    let used = &previous[previous.len() - take..];
+    let count = used.len() as i64 + 1;
+    let sum: i64 = used.iter().sum::<i64>() + n;
+    if sum <= 0 {
+        return 0;
+    }
+    (sum + count - 1) / count
+}
+
+/// Calculated order quantity I = max(0, round_half_up(P × maxPeriodsOfStock) − E) (contract §7.3).
+pub fn calculated_order_quantity(p: i64, max_periods_of_stock: f64, stock_on_hand: i64) -> i64 {
+    let h = ((p as f64) * max_periods_of_stock).round() as i64;
     (h - stock_on_hand).max(0)
+}
+
+/// The LMIS's own inputs to a requisition's formulas, read from the
+/// requisition it returned (contract §7.2, §7.3): the template's
+/// `numberOfPeriodsToAverage`, each line's `previousAdjustedConsumptions`
+/// (the earlier periods' N as the LMIS holds them) and `maxPeriodsOfStock`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LmisInputs {
+    /// The template's number of periods to average (1 when not given).
+    pub periods_to_average: usize,
+    /// Earlier periods' N by orderable id, oldest first.
+    pub previous: BTreeMap<String, Vec<i64>>,
+    /// maxPeriodsOfStock by orderable id, where the line shows it.
+    pub max_periods: BTreeMap<String, f64>,
+}
+
+fn line_orderable(item: &Value) -> Option<&str> {
+    item.pointer("/orderable/id").and_then(Value::as_str)
+}
+
+/// Reads [`LmisInputs`] from a requisition body.
+pub fn lmis_inputs(body: &Value) -> LmisInputs {
+    let periods_to_average = body
+        .pointer("/template/numberOfPeriodsToAverage")
+        .and_then(Value::as_u64)
+        .map_or(1, |n| n.clamp(1, 100) as usize);
+    let mut out = LmisInputs {
+        periods_to_average,
+        ..LmisInputs::default()
+    };
+    for item in body
+        .get("requisitionLineItems")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let Some(o) = line_orderable(item) else {
+            continue;
+        };
+        let prev: Vec<i64> = item
+            .get("previousAdjustedConsumptions")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        out.previous.insert(o.to_string(), prev);
+        if let Some(m) = item.get("maxPeriodsOfStock").and_then(Value::as_f64) {
+            out.max_periods.insert(o.to_string(), m);
+        }
+    }
+    out
+}
+
+/// The calculated order quantity I of each line as the LMIS computed it
+/// (`calculatedOrderQuantity` of a requisition it returned).
+pub fn lmis_order_quantities(body: &Value) -> BTreeMap<String, i64> {
+    body.get("requisitionLineItems")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|item| {
+            let o = line_orderable(item)?;
+            let i = item
+                .get("calculatedOrderQuantity")
+                .and_then(Value::as_i64)?;
+            Some((o.to_string(), i))
+        })
+        .collect()
+}
+
+/// Sets each line's calculated order quantity to the LMIS's, its requested
+/// quantity to the health post's request (or that quantity when it asked
+/// for none) and the explanation the LMIS requires whenever the two differ
+/// (contract §7.2). Returns whether any requested quantity or explanation
+/// changed (the requisition must then be written again).
+pub fn explain_against(lines: &mut [RequisitionLine], lmis: &BTreeMap<String, i64>) -> bool {
+    let mut changed = false;
+    for l in lines {
+        let Some(&i) = lmis.get(&l.orderable_id) else {
+            continue;
+        };
+        l.calculated_order_quantity = i;
+        let j = l.user_requested.unwrap_or(i);
+        let w = explanation(j, i);
+        if l.requested_quantity != Some(j) || l.requested_quantity_explanation != w {
+            changed = true;
+        }
+        l.requested_quantity = Some(j);
+        l.requested_quantity_explanation = w;
+    }
+    changed
+}
+
+fn explanation(requested: i64, calculated: i64) -> Option<String> {
+    (requested != calculated).then(|| {
+        format!("Requested by the health post in its monthly report: {requested} (calculated: {calculated})")
+    })
+}
+
+/// What identifies the content of aggregated lines, without the quantities
+/// the LMIS calculates: A, B, C, D (and reasons), E, X and the health post's
+/// request. Two passes over the same monthly forms give the same text.
+pub fn content_fingerprint(lines: &[RequisitionLine]) -> String {
+    let v: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            json!([
+                l.orderable_id,
+                l.beginning_balance,
+                l.total_received_quantity,
+                l.total_consumed_quantity,
+                l.total_losses_and_adjustments,
+                l.stock_adjustments,
+                l.stock_on_hand,
+                l.total_stockout_days,
+                l.user_requested
+            ])
+        })
+        .collect();
+    Value::Array(v).to_string()
 }
 
 /// Aggregates the monthly forms of one LMIS period (sorted by month) into
 /// requisition lines. Gaps between a month's closing and the next month's
 /// opening (recounts) become adjustments, so E = A + B + D − C holds.
+/// `months_in_period` is M of the formulas (the LMIS period's months, not
+/// the number of months recorded: a partial period sent without a month
+/// still counts all of them); `lmis` the LMIS's own inputs for P and H
+/// (`maxPeriodsOfStock` from the requisition, else `max_periods_of_stock`
+/// from reference data, else 3).
 pub fn aggregate(
     def: &FormDefinition,
     months: &[&Draft],
+    months_in_period: i64,
     reasons: &BTreeMap<Movement, String>,
     max_periods_of_stock: &BTreeMap<String, f64>,
+    lmis: &LmisInputs,
 ) -> Result<Vec<RequisitionLine>, String> {
     let mut out = Vec::new();
-    let n_months = months.len() as i64;
+    let n_months = months_in_period.max(1);
     for p in &def.products {
         let entries: Vec<&StockEntry> =
             months.iter().filter_map(|d| d.stock.get(&p.code)).collect();
@@ -411,19 +560,22 @@ pub fn aggregate(
         let c: i64 = entries.iter().map(|e| e.consumed.unwrap_or(0)).sum();
         let x: i64 = entries.iter().map(|e| e.stockout_days.unwrap_or(0)).sum();
         let soh = last.closing_balance.unwrap_or(0);
-        let n = adjusted_consumption(c, n_months.max(1), x);
-        let mps = max_periods_of_stock
+        let n = adjusted_consumption(c, n_months, x);
+        let previous = lmis
+            .previous
             .get(&p.lmis_orderable_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let avg = average_consumption(n, previous, lmis.periods_to_average);
+        let mps = lmis
+            .max_periods
+            .get(&p.lmis_orderable_id)
+            .or_else(|| max_periods_of_stock.get(&p.lmis_orderable_id))
             .copied()
             .unwrap_or(3.0);
-        let i = calculated_order_quantity(n, mps, soh);
+        let i = calculated_order_quantity(avg, mps, soh);
         let requested = last.requested_quantity;
-        let explanation = match requested {
-            Some(r) if r != i => Some(format!(
-                "Requested by the health post in its monthly report: {r} (calculated: {i})"
-            )),
-            _ => None,
-        };
+        let explanation = explanation(requested.unwrap_or(i), i);
         out.push(RequisitionLine {
             orderable_id: p.lmis_orderable_id.clone(),
             beginning_balance: first.opening_balance.unwrap_or(0),
@@ -434,6 +586,9 @@ pub fn aggregate(
             stock_on_hand: soh,
             total_stockout_days: x,
             requested_quantity: Some(requested.unwrap_or(i)),
+            user_requested: requested,
+            adjusted_consumption: n,
+            average_consumption: avg,
             requested_quantity_explanation: explanation,
             calculated_order_quantity: i,
         });

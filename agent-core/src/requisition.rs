@@ -30,6 +30,8 @@ struct Row {
     submit_key: String,
     send_incomplete: bool,
     submitted_hash: Option<String>,
+    /// `initiate` or `submit` while the answer of that request is unknown.
+    unknown_outcome: Option<String>,
 }
 
 fn load(pass: &Pass<'_>, facility: &str, program: &str, period: &Period) -> Result<Row, Error> {
@@ -37,7 +39,7 @@ fn load(pass: &Pass<'_>, facility: &str, program: &str, period: &Period) -> Resu
     let existing = pass
         .conn
         .query_row(
-            "SELECT period_id, requisition_id, initiate_key, submit_key, send_incomplete, submitted_hash
+            "SELECT period_id, requisition_id, initiate_key, submit_key, send_incomplete, submitted_hash, unknown_outcome
              FROM requisitions WHERE facility = ?1 AND program_id = ?2 AND period_start = ?3",
             params![facility, program, start],
             |r| {
@@ -48,6 +50,7 @@ fn load(pass: &Pass<'_>, facility: &str, program: &str, period: &Period) -> Resu
                     submit_key: r.get(3)?,
                     send_incomplete: r.get(4)?,
                     submitted_hash: r.get(5)?,
+                    unknown_outcome: r.get(6)?,
                 })
             },
         )
@@ -62,6 +65,7 @@ fn load(pass: &Pass<'_>, facility: &str, program: &str, period: &Period) -> Resu
         submit_key: derived_uuid(&["requisition-submit", facility, program, &start, "0"]),
         send_incomplete: false,
         submitted_hash: None,
+        unknown_outcome: None,
     };
     pass.conn.execute(
         "INSERT INTO requisitions (facility, program_id, period_start, period_end, initiate_key, submit_key, updated_at)
@@ -258,7 +262,17 @@ pub(crate) fn step<C: LmisClient>(
         )?;
     }
     let reasons = reasons_for(&def, &refs);
-    let lines = match openlmis::aggregate(&def, &drafts, &reasons, &refs.approved) {
+    let months_in_period = months.len() as i64;
+    // The content as recorded (without the LMIS's inputs): checks the
+    // reasons and identifies what is submitted.
+    let recorded = match openlmis::aggregate(
+        &def,
+        &drafts,
+        months_in_period,
+        &reasons,
+        &refs.approved,
+        &openlmis::LmisInputs::default(),
+    ) {
         Ok(l) => l,
         Err(why) => {
             route.apply_reject(
@@ -274,7 +288,16 @@ pub(crate) fn step<C: LmisClient>(
             return Ok(Step::Sent);
         }
     };
-    let lines_hash = sha256_hex(serde_json::to_string(&lines)?.as_bytes());
+    let lines_hash = sha256_hex(openlmis::content_fingerprint(&recorded).as_bytes());
+    let key_of = |kind: &str| {
+        derived_uuid(&[
+            kind,
+            facility,
+            program,
+            &period.start().to_string(),
+            &uuid::Uuid::now_v7().to_string(),
+        ])
+    };
 
     // 1. Find or initiate the requisition.
     if state.requisition_id.is_none()
@@ -296,9 +319,25 @@ pub(crate) fn step<C: LmisClient>(
             "requisition_id",
             Some(&id),
         )?;
+        save(pass, facility, program, &period, "unknown_outcome", None)?;
         state.requisition_id = Some(id);
     }
     if state.requisition_id.is_none() {
+        if state.unknown_outcome.as_deref() == Some("initiate") {
+            // An earlier initiate's answer was lost and the LMIS holds no
+            // requisition: that request failed, and it may have spent its
+            // key (contract §6.4). A new key, then.
+            let fresh = key_of("requisition-initiate");
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                "initiate_key",
+                Some(&fresh),
+            )?;
+            state.initiate_key = fresh;
+        }
         save(
             pass,
             facility,
@@ -347,9 +386,11 @@ pub(crate) fn step<C: LmisClient>(
                 if status == 409
                     || error.key.as_deref() == Some("requisition.error.duplication") =>
             {
-                // Already initiated (a lost answer): find it and carry on.
+                // Either the requisition exists (a lost answer of an initiate
+                // that worked), or the key was spent by a request that
+                // failed: look, and if it is not there, a new key next time.
                 save(pass, facility, program, &period, "unknown_outcome", None)?;
-                if let Some(id) = search(
+                match search(
                     route,
                     pass,
                     report,
@@ -358,26 +399,46 @@ pub(crate) fn step<C: LmisClient>(
                     &period_id,
                     &refs_rows,
                 )? {
-                    save(
-                        pass,
-                        facility,
-                        program,
-                        &period,
-                        "requisition_id",
-                        Some(&id),
-                    )?;
-                    state.requisition_id = Some(id);
+                    Some(id) => {
+                        save(
+                            pass,
+                            facility,
+                            program,
+                            &period,
+                            "requisition_id",
+                            Some(&id),
+                        )?;
+                        state.requisition_id = Some(id);
+                    }
+                    None => {
+                        let fresh = key_of("requisition-initiate");
+                        save(
+                            pass,
+                            facility,
+                            program,
+                            &period,
+                            "initiate_key",
+                            Some(&fresh),
+                        )?;
+                        return route.apply_fail(
+                            pass,
+                            report,
+                            &refs_rows,
+                            Fail::Transient {
+                                why: format!(
+                                    "the LMIS had already seen the request to start the requisition for {} but holds none; it is started again with a new request key",
+                                    period.iso()
+                                ),
+                                retry_after: None,
+                                maybe_sent: false,
+                            },
+                        );
+                    }
                 }
             }
             Err(Fail::Refused { status, error }) => {
                 // A definitive refusal burns the key (contract §6.4): use a fresh one next time.
-                let fresh = derived_uuid(&[
-                    "requisition-initiate",
-                    facility,
-                    program,
-                    &period.start().to_string(),
-                    &uuid::Uuid::now_v7().to_string(),
-                ]);
+                let fresh = key_of("requisition-initiate");
                 save(
                     pass,
                     facility,
@@ -398,13 +459,7 @@ pub(crate) fn step<C: LmisClient>(
                 return Ok(Step::Sent);
             }
             Err(f) => {
-                if !matches!(
-                    f,
-                    Fail::Transient {
-                        maybe_sent: true,
-                        ..
-                    }
-                ) {
+                if !may_have_been_applied(&f) {
                     save(pass, facility, program, &period, "unknown_outcome", None)?;
                 }
                 return route.apply_fail(pass, report, &refs_rows, f);
@@ -417,31 +472,34 @@ pub(crate) fn step<C: LmisClient>(
             report,
             &refs_rows,
             Fail::Transient {
-                why: "the requisition could not be found after initiating it".into(),
+                why: "the LMIS answered the start of the requisition without its id".into(),
                 retry_after: None,
                 maybe_sent: false,
             },
         );
     };
 
-    // 2. Read it: status, version, template.
-    let (body, etag) = match route.client().call(
-        pass,
-        report,
-        "GET",
-        &format!("/api/requisitions/{req_id}"),
-        None,
-        &[],
-        &refs_rows,
-        Expect::Object(&["id", "status"]),
-    )? {
-        Ok(r) if r.status == 404 => {
-            // Deleted in the LMIS: start again.
+    // 2. Read it: status, version, template, the LMIS's own inputs.
+    let (body, etag) = match read(route, pass, report, &req_id, &refs_rows)? {
+        Read::Found(body, etag) => (body, etag),
+        Read::Gone => {
+            // Deleted in the LMIS: start again (after a pause).
             save(pass, facility, program, &period, "requisition_id", None)?;
-            return Ok(Step::Sent);
+            return route.apply_fail(
+                pass,
+                report,
+                &refs_rows,
+                Fail::Transient {
+                    why: format!(
+                        "the requisition for {} was deleted in the LMIS; it is started again",
+                        period.iso()
+                    ),
+                    retry_after: None,
+                    maybe_sent: false,
+                },
+            );
         }
-        Ok(r) => (r.json, r.etag),
-        Err(f) => return route.apply_fail(pass, report, &refs_rows, f),
+        Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
     };
     let status = body
         .get("status")
@@ -477,66 +535,147 @@ pub(crate) fn step<C: LmisClient>(
         }
         return Ok(Step::Sent);
     }
+    if state.unknown_outcome.as_deref() == Some("submit") {
+        // The answer of an earlier submit was lost and the requisition is
+        // not submitted: that request failed, and may have spent its key.
+        let fresh = key_of("requisition-submit");
+        save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
+        save(pass, facility, program, &period, "unknown_outcome", None)?;
+        state.submit_key = fresh;
+    }
 
-    // 3. Update it, unless this content was already written and submitted.
-    let mut filled = body.clone();
-    let missing = openlmis::fill_requisition(&mut filled, &lines);
-    if !missing.is_empty() {
-        route.apply_reject(pass, report, &refs_rows, problem(&format!("the requisition has no line for orderable(s) {}", missing.join(", ")), "Ask your supervisor to check which products are approved for this facility in the LMIS."), "lines")?;
-        return Ok(Step::Sent);
-    }
-    let mut headers: Vec<(&str, &str)> = Vec::new();
-    if let Some(e) = etag.as_deref() {
-        headers.push(("If-Match", e));
-    }
-    match route.client().call(
-        pass,
-        report,
-        "PUT",
-        &format!("/api/requisitions/{req_id}"),
-        Some(&filled),
-        &headers,
-        &refs_rows,
-        Expect::Object(&["id"]),
-    )? {
-        Ok(_) => {}
-        Err(Fail::Refused { status: 409, .. }) => {
-            // Someone changed it meanwhile: read it again next step.
+    // 3. Update it with the LMIS's own inputs to the formulas, then check
+    //    the requested quantities against the order quantities the LMIS
+    //    calculated, and write once more if an explanation must change.
+    let inputs = openlmis::lmis_inputs(&body);
+    let mut lines = match openlmis::aggregate(
+        &def,
+        &drafts,
+        months_in_period,
+        &reasons,
+        &refs.approved,
+        &inputs,
+    ) {
+        Ok(l) => l,
+        Err(_) => recorded,
+    };
+    let mut current = (body, etag);
+    let mut written = false;
+    for _ in 0..MAX_WRITES {
+        let mut filled = current.0.clone();
+        let missing = openlmis::fill_requisition(&mut filled, &lines);
+        if !missing.is_empty() {
+            route.apply_reject(pass, report, &refs_rows, problem(&format!("the requisition has no line for orderable(s) {}", missing.join(", ")), "Ask your supervisor to check which products are approved for this facility in the LMIS."), "lines")?;
             return Ok(Step::Sent);
         }
-        Err(Fail::Refused { status, error }) => {
-            let fp: Vec<FieldProblem> = if error.fields.is_empty() {
-                problem(&error.message, openlmis::advice_for(error.key.as_deref()))
-            } else {
-                error
-                    .fields
-                    .iter()
-                    .map(|(f, m)| FieldProblem { field: format!("requisition.{f}"), code: None, server_message: m.clone(), advice: "The LMIS refused these numbers. Check the monthly reports of the period.".into() })
-                    .collect()
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        if let Some(e) = current.1.as_deref() {
+            headers.push(("If-Match", e));
+        }
+        let answer = match route.client().call(
+            pass,
+            report,
+            "PUT",
+            &format!("/api/requisitions/{req_id}"),
+            Some(&filled),
+            &headers,
+            &refs_rows,
+            Expect::Object(&["id"]),
+        )? {
+            Ok(a) => a,
+            Err(Fail::Refused { status: 409, error }) => {
+                // Someone changed it meanwhile: read it again next time.
+                return route.apply_fail(
+                    pass,
+                    report,
+                    &refs_rows,
+                    Fail::Transient {
+                        why: format!(
+                            "the requisition was changed in the LMIS while it was being written ({}); it is read again",
+                            error.message
+                        ),
+                        retry_after: None,
+                        maybe_sent: false,
+                    },
+                );
+            }
+            Err(Fail::Refused { status, error }) => {
+                let fp = field_problems(&def, &error);
+                route.apply_reject(
+                    pass,
+                    report,
+                    &refs_rows,
+                    fp,
+                    &format!("update: HTTP {status}"),
+                )?;
+                return Ok(Step::Sent);
+            }
+            Err(f) => return route.apply_fail(pass, report, &refs_rows, f),
+        };
+        written = true;
+        // The LMIS's answer to the PUT is the requisition as it computed it;
+        // read it back when that answer does not carry the lines.
+        let mut back = (answer.json, answer.etag);
+        if openlmis::lmis_order_quantities(&back.0).is_empty() {
+            back = match read(route, pass, report, &req_id, &refs_rows)? {
+                Read::Found(b, e) => (b, e),
+                Read::Gone => {
+                    save(pass, facility, program, &period, "requisition_id", None)?;
+                    return route.apply_fail(
+                        pass,
+                        report,
+                        &refs_rows,
+                        Fail::Transient {
+                            why: format!(
+                                "the requisition for {} was deleted in the LMIS; it is started again",
+                                period.iso()
+                            ),
+                            retry_after: None,
+                            maybe_sent: false,
+                        },
+                    );
+                }
+                Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
             };
-            route.apply_reject(
-                pass,
-                report,
-                &refs_rows,
-                fp,
-                &format!("update: HTTP {status}"),
-            )?;
-            return Ok(Step::Sent);
         }
-        Err(f) => return route.apply_fail(pass, report, &refs_rows, f),
+        let lmis_i = openlmis::lmis_order_quantities(&back.0);
+        let changed = openlmis::explain_against(&mut lines, &lmis_i);
+        current = back;
+        if !changed {
+            break;
+        }
+        written = false;
+    }
+    if !written {
+        return route.apply_fail(
+            pass,
+            report,
+            &refs_rows,
+            Fail::Transient {
+                why: format!(
+                    "the LMIS's calculated order quantities for {} changed while the requisition was written; it is written again",
+                    period.iso()
+                ),
+                retry_after: None,
+                maybe_sent: false,
+            },
+        );
     }
 
-    // 4. Submit, not before the period's end date (it waits instead of failing).
-    if today <= period.end() {
-        let until = (period.end() + chrono::Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc());
+    // 4. Submit, not before the period's end date by the LMIS's clock (the
+    //    `Date` of its answers in this pass; it waits instead of failing).
+    let lmis_today = route
+        .client()
+        .server_today()
+        .unwrap_or_else(|| pass.clock.today());
+    if lmis_today <= period.end() {
+        let until = after_period_end(route.client().server_offset(), &period, pass.clock.now());
         let why = format!(
-            "the requisition for {} is written in the LMIS; it is submitted after {}",
+            "the requisition for {} is written in the LMIS; it is submitted after {} (the LMIS's date is {lmis_today})",
             period.iso(),
             period.end()
         );
-        route.apply_wait(pass, &refs_rows, &why, until)?;
+        route.apply_wait(pass, &refs_rows, &why, Some(until))?;
         return Ok(Step::Sent);
     }
     save(
@@ -580,58 +719,195 @@ pub(crate) fn step<C: LmisClient>(
                 || error.key.as_deref()
                     == Some("requisition.error.submit.mustBeInitiatedToBeSubmitted") =>
         {
-            // Submitted already (a lost answer): the next step reads the status back.
+            // Submitted already (a lost answer), or the key was spent by a
+            // submit that failed (contract §6.4): read it back.
             save(pass, facility, program, &period, "unknown_outcome", None)?;
-            return Ok(Step::Sent);
+            match read(route, pass, report, &req_id, &refs_rows)? {
+                Read::Found(b, _)
+                    if !matches!(
+                        b.get("status").and_then(Value::as_str),
+                        Some("INITIATED" | "REJECTED")
+                    ) =>
+                {
+                    let st = b.get("status").and_then(Value::as_str).unwrap_or("");
+                    save(pass, facility, program, &period, "status", Some(st))?;
+                    route.apply_delivered(
+                        pass,
+                        report,
+                        &refs_rows,
+                        Some(&format!("requisition {req_id} is {st}")),
+                    )?;
+                }
+                Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
+                _ => {
+                    let fresh = key_of("requisition-submit");
+                    save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
+                    save(pass, facility, program, &period, "submitted_hash", None)?;
+                    return route.apply_fail(
+                        pass,
+                        report,
+                        &refs_rows,
+                        Fail::Transient {
+                            why: format!(
+                                "the LMIS had already seen this submit of {} (HTTP {status}) but the requisition is not submitted; it is submitted again with a new request key",
+                                period.iso()
+                            ),
+                            retry_after: None,
+                            maybe_sent: false,
+                        },
+                    );
+                }
+            }
         }
         Err(Fail::Refused { error, .. })
             if error.key.as_deref()
                 == Some("requisition.error.approve.errorPeriodEndDateWrong") =>
         {
-            save(pass, facility, program, &period, "submitted_hash", None)?;
-            save(pass, facility, program, &period, "unknown_outcome", None)?;
-            let why = format!(
-                "the LMIS does not accept the requisition for {} before the period ends; it waits",
-                period.iso()
-            );
-            let until = (period.end() + chrono::Duration::days(1))
-                .and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc());
-            route.apply_wait(pass, &refs_rows, &why, until)?;
-        }
-        Err(Fail::Refused { status, error }) => {
-            let fresh = derived_uuid(&[
-                "requisition-submit",
-                facility,
-                program,
-                &period.start().to_string(),
-                &uuid::Uuid::now_v7().to_string(),
-            ]);
+            // The LMIS's clock says the period has not ended: the key is
+            // spent (contract §6.4); wait for the end by its clock.
+            let fresh = key_of("requisition-submit");
             save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
             save(pass, facility, program, &period, "submitted_hash", None)?;
             save(pass, facility, program, &period, "unknown_outcome", None)?;
+            let why = format!(
+                "the LMIS does not accept the requisition for {} before the period ends on {} by its own date; it waits",
+                period.iso(),
+                period.end()
+            );
+            let until = after_period_end(route.client().server_offset(), &period, pass.clock.now());
+            route.apply_wait(pass, &refs_rows, &why, Some(until))?;
+        }
+        Err(Fail::Refused { status, error }) => {
+            let fresh = key_of("requisition-submit");
+            save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
+            save(pass, facility, program, &period, "submitted_hash", None)?;
+            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            let fp = field_problems(&def, &error);
             route.apply_reject(
                 pass,
                 report,
                 &refs_rows,
-                problem(&error.message, openlmis::advice_for(error.key.as_deref())),
+                fp,
                 &format!("submit: HTTP {status}"),
             )?;
         }
         Err(f) => {
-            if !matches!(
-                f,
-                Fail::Transient {
-                    maybe_sent: true,
-                    ..
-                }
-            ) {
+            if !may_have_been_applied(&f) {
                 save(pass, facility, program, &period, "unknown_outcome", None)?;
             }
             return route.apply_fail(pass, report, &refs_rows, f);
         }
     }
     Ok(Step::Sent)
+}
+
+/// The most times one step writes a requisition: once, and once more when
+/// the LMIS's calculated order quantities ask for other explanations.
+const MAX_WRITES: usize = 2;
+
+/// The margin after the period's end, by the LMIS's clock, before a submit.
+const PERIOD_END_MARGIN_MINUTES: i64 = 60;
+
+/// When, by this device's clock, the LMIS's date is past the period's end
+/// (plus a margin): the LMIS's midnight after the end, moved by the
+/// difference between the two clocks when an answer told it; never earlier
+/// than a minute from now.
+fn after_period_end(
+    offset: Option<chrono::Duration>,
+    period: &Period,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    let lmis_midnight = (period.end() + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    let device = lmis_midnight - offset.unwrap_or_else(chrono::Duration::zero)
+        + chrono::Duration::minutes(PERIOD_END_MARGIN_MINUTES);
+    device.max(now + chrono::Duration::minutes(1))
+}
+
+/// Whether a failure may mean the LMIS applied the request.
+fn may_have_been_applied(f: &Fail) -> bool {
+    matches!(
+        f,
+        Fail::Transient {
+            maybe_sent: true,
+            ..
+        } | Fail::Intercepted {
+            maybe_sent: true,
+            ..
+        }
+    )
+}
+
+/// A refusal in plain words, per product when it names the lines: the
+/// LMIS's field map (contract §2) names orderables by id; they are shown by
+/// the product's name, with what to do.
+fn field_problems(def: &FormDefinition, error: &openlmis::LmisError) -> Vec<FieldProblem> {
+    if error.fields.is_empty() {
+        return problem(&error.message, openlmis::advice_for(error.key.as_deref()));
+    }
+    let mut out = Vec::new();
+    for (field, message) in &error.fields {
+        let named: Vec<_> = def
+            .products
+            .iter()
+            .filter(|p| message.contains(&p.lmis_orderable_id))
+            .collect();
+        if named.is_empty() {
+            out.push(FieldProblem {
+                field: format!("requisition.{field}"),
+                code: None,
+                server_message: message.clone(),
+                advice: "The LMIS refused the requisition's numbers. Check the monthly reports of the period and correct the one that is wrong; the requisition is sent again after a correction.".into(),
+            });
+        }
+        for p in named {
+            out.push(FieldProblem {
+                field: p.code.clone(),
+                code: None,
+                server_message: message.replace(&p.lmis_orderable_id, &p.name),
+                advice: format!(
+                    "The LMIS refused the numbers for {}. Check them in the monthly reports of the period and correct the one that is wrong; the requisition is sent again after a correction.",
+                    p.name
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// What reading a requisition gave.
+enum Read {
+    Found(Value, Option<String>),
+    Gone,
+    Failed(Fail),
+}
+
+/// `GET /api/requisitions/{id}`.
+fn read<C: LmisClient>(
+    route: &mut LmisRoute<C>,
+    pass: &mut Pass<'_>,
+    report: &mut DestinationReport,
+    req_id: &str,
+    rows: &[&DueRow],
+) -> Result<Read, Error> {
+    Ok(
+        match route.client().call(
+            pass,
+            report,
+            "GET",
+            &format!("/api/requisitions/{req_id}"),
+            None,
+            &[],
+            rows,
+            Expect::Object(&["id", "status"]),
+        )? {
+            Ok(r) if r.status == 404 => Read::Gone,
+            Ok(r) => Read::Found(r.json, r.etag),
+            Err(f) => Read::Failed(f),
+        },
+    )
 }
 
 /// Finds the regular requisition of a facility, program and period.

@@ -916,17 +916,6 @@ fn the_requisition_flow_and_the_double_accounting_trap() {
         key_of(&stale.body),
         "requisition.error.validation.versionMismatch"
     );
-    let unexplained = c.call(
-        "PUT",
-        &path,
-        &[("If-Match", "W/\"1\"")],
-        Some(&filled(&read.body, false)),
-    );
-    assert_eq!(unexplained.status, 400);
-    assert_eq!(
-        unexplained.body["requisitionLineItems"]["messageKey"],
-        "requisition.error.validation.requestedQuantityExplanationRequired"
-    );
     let mut inconsistent = filled(&read.body, true);
     inconsistent["requisitionLineItems"][0]["stockOnHand"] = json!(91);
     let wrong_e = c.call("PUT", &path, &[], Some(&inconsistent));
@@ -942,14 +931,23 @@ fn the_requisition_flow_and_the_double_accounting_trap() {
         "requisition.error.validation.isInvariant"
     );
 
-    let saved = c.call(
+    let unexplained = c.call(
         "PUT",
         &path,
         &[("If-Match", "W/\"1\"")],
-        Some(&filled(&read.body, true)),
+        Some(&filled(&read.body, false)),
+    );
+    // The explanation rule (§7.2) is checked on submit, against the
+    // server's own calculated order quantity: a PUT without it is saved.
+    assert_eq!(unexplained.status, 200, "{}", unexplained.body);
+    let saved = c.call(
+        "PUT",
+        &path,
+        &[("If-Match", "W/\"2\"")],
+        Some(&filled(&unexplained.body, true)),
     );
     assert_eq!(saved.status, 200, "{}", saved.body);
-    assert_eq!(saved.header("etag"), Some("W/\"2\""));
+    assert_eq!(saved.header("etag"), Some("W/\"3\""));
     let line = &saved.body["requisitionLineItems"][0];
     // §7.3: E = 100 + 50 + 0 − 60, N = P = C, H = P × 3, I = H − E.
     assert_eq!(

@@ -272,7 +272,15 @@ fn three_months_aggregate_into_one_requisition_line_that_balances() {
         months.push(d);
     }
     let refs: Vec<&Draft> = months.iter().collect();
-    let lines = aggregate(def, &refs, &reasons, &BTreeMap::new()).unwrap();
+    let lines = aggregate(
+        def,
+        &refs,
+        3,
+        &reasons,
+        &BTreeMap::new(),
+        &LmisInputs::default(),
+    )
+    .unwrap();
     let act_id = &def.product("ACT-6x1").unwrap().lmis_orderable_id;
     let l = lines.iter().find(|l| l.orderable_id == *act_id).unwrap();
     assert_eq!(

@@ -129,7 +129,21 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
+/// A handler's response carrying this header is never written: the server
+/// processed the request and the socket is closed without an answer (a
+/// lost answer scripted by the handler itself, e.g. the simulated OpenLMIS's
+/// requisition key faults).
+pub const LOSE_ANSWER_HEADER: &str = "X-Mock-Lose-Answer";
+
 impl Response {
+    /// Whether the handler asked for this answer to be lost
+    /// ([`LOSE_ANSWER_HEADER`]).
+    pub fn loses_answer(&self) -> bool {
+        self.headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(LOSE_ANSWER_HEADER))
+    }
+
     /// A response with no body.
     pub fn empty(status: u16) -> Response {
         Response {
@@ -946,7 +960,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr) {
                 }
                 Decision::Proceed { drop_after_commit } => {
                     let response = run_handler();
-                    if drop_after_commit {
+                    if drop_after_commit || response.loses_answer() {
                         shared.stats.dropped_after_commit();
                         conn.close();
                         return;

@@ -54,7 +54,9 @@
 //!   (`stockAdjustment.json`), `canFulfillForMe.processedDate` is a date.
 //! - Every user has every right for every facility; only the home-facility
 //!   program check of §3 is modelled. Client-only tokens skip it.
-//! - Requisition templates show every column and average over one period;
+//! - Requisition templates show every column and average over two periods
+//!   (`numberOfPeriodsToAverage`, switchable with `set_requisition_rules`);
+//!   the requested-quantity explanation rule (§7.2) is checked on submit;
 //!   `PUT` stores A, B, C, D (or the sum of `stockAdjustments`), X, J, W,
 //!   remarks, `skipped`, `datePhysicalStockCountCompleted` and
 //!   `draftStatusMessage`; submit of a non-stock-based requisition needs A,
@@ -79,6 +81,7 @@ mod requisition;
 mod stock;
 
 pub use cli::{MockLmisArgs, run_cli};
+pub use requisition::{KeyFault, RequisitionRules};
 pub use stock::{CardLine, StoredEvent};
 
 use super::faults::{FaultConfig, Faults, Stats};

@@ -3,6 +3,7 @@
 //! with the calculated columns of §7.3, stock-based templates (§7.4) and the
 //! physical-inventory event of §7.5.
 
+use super::OpenLmisMock;
 use super::refdata::Reference;
 use super::stock::{get_int, key};
 use super::{
@@ -10,7 +11,7 @@ use super::{
     RECEIPTS_REASON_ID, Service, State, derived_uuid, field_errors, is_uuid, iso_time, json_body,
     message, page, parse_error,
 };
-use crate::mock::http::{Request, Response};
+use crate::mock::http::{LOSE_ANSWER_HEADER, Request, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -71,6 +72,54 @@ struct ReqLine {
     i: Option<i64>,
     adjustments: Vec<(String, i64)>,
     skipped: bool,
+    /// N of this orderable in the previous periods' requisitions, oldest
+    /// first, at most `numberOfPeriodsToAverage - 1` of them (§7.2
+    /// `previousAdjustedConsumptions`), filled at initiate.
+    prev_n: Vec<i64>,
+}
+
+/// What the simulated requisition service enforces from the contract. Each
+/// rule can be switched off to show that a test fails on the behaviour of a
+/// server (or an agent) without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequisitionRules {
+    /// The template's `numberOfPeriodsToAverage` (§7.3): P = ceil(mean of N
+    /// over this period and up to this many minus one previous periods).
+    /// OpenLMIS templates need at least 2; 1 makes P = N.
+    pub periods_to_average: u32,
+    /// Submit refuses a line whose requested quantity differs from the
+    /// calculated order quantity the server computed, without an
+    /// explanation (§7.2).
+    pub explanation_rule: bool,
+    /// The `Idempotency-Key` is stored before the work and stays spent when
+    /// the request then fails (§6.4). `false`: a request that fails frees
+    /// its key again.
+    pub keys_spent_by_failures: bool,
+}
+
+impl Default for RequisitionRules {
+    /// The contract's behaviour: two periods averaged, the explanation
+    /// rule, keys spent by failures.
+    fn default() -> Self {
+        RequisitionRules {
+            periods_to_average: 2,
+            explanation_rule: true,
+            keys_spent_by_failures: true,
+        }
+    }
+}
+
+/// A failure scripted for the next keyed requisition request of one kind
+/// (`initiate` or `submit`), after its `Idempotency-Key` is stored (§6.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFault {
+    /// The key is stored, then the work fails: 500, nothing done.
+    ServerErrorAfterKey,
+    /// The key is stored, the work fails, and the answer is lost (the
+    /// socket closes without a byte).
+    LostAnswerAfterKey,
+    /// The work is done and its answer is lost.
+    LostAnswerAfterWork,
 }
 
 /// A stored requisition.
@@ -91,6 +140,8 @@ pub(super) struct Requisition {
     date_physical: Option<NaiveDate>,
     lines: Vec<ReqLine>,
     history: Vec<(Status, String)>,
+    /// The template's `numberOfPeriodsToAverage` when it was initiated.
+    periods_to_average: u32,
 }
 
 /// Every requisition and the remembered idempotency keys.
@@ -100,6 +151,8 @@ pub(super) struct Store {
     keys: HashMap<String, Instant>,
     key_order: VecDeque<(String, Instant)>,
     seq: u64,
+    rules: RequisitionRules,
+    key_faults: VecDeque<(String, KeyFault)>,
 }
 
 impl Store {
@@ -140,8 +193,9 @@ fn adjustments_total(refs: &Reference, adjustments: &[(String, i64)]) -> i64 {
 impl ReqLine {
     /// The calculated columns (§7.3, null counted as 0): E = A + B + D − C
     /// (non-stock-based only; a stock-based E comes from the cards), Y = A +
-    /// B, N = ceil(C × M·30 / (M·30 − X)), P = N (one period to average),
-    /// H = round(P × maxPeriodsOfStock), I = max(0, H − E).
+    /// B, N = ceil(C × M·30 / (M·30 − X)), P = ceil(mean of N over the
+    /// previous periods' N and this one), H = round(P × maxPeriodsOfStock),
+    /// I = max(0, H − E).
     fn calculate(&mut self, refs: &Reference, months: i64, stock_based: bool) {
         let v = |x: Option<i64>| x.unwrap_or(0);
         if !stock_based {
@@ -160,7 +214,11 @@ impl ReqLine {
             div_ceil(c * days, days - x)
         };
         self.n = Some(n);
-        self.p = Some(n);
+        // P = ceil(mean(N of the previous periods and this one)).
+        let count = self.prev_n.len() as i64 + 1;
+        let sum = self.prev_n.iter().sum::<i64>() + n;
+        self.p = Some(if sum <= 0 { 0 } else { div_ceil(sum, count) });
+        let n = self.p.unwrap_or(0);
         let h = (n as f64 * self.max_periods).round() as i64;
         self.h = Some(h);
         self.i = Some((h - v(self.e)).max(0));
@@ -205,7 +263,7 @@ fn column(
 
 /// The template of a program: every column displayed; stock-based (§7.4) or
 /// with user-input A, B, C, D, X and a calculated E.
-fn template_json(program: &str, stock_based: bool) -> Value {
+fn template_json(program: &str, stock_based: bool, periods_to_average: u32) -> Value {
     let (user, stock) = ("USER_INPUT", "STOCK_CARDS");
     let pick = |s: &'static str| if stock_based { stock } else { s };
     let tag = |t: &'static str| if stock_based { Some(t) } else { None };
@@ -320,7 +378,7 @@ fn template_json(program: &str, stock_based: bool) -> Value {
         "id": derived_uuid(&["template", program, if stock_based { "stock" } else { "plain" }]),
         "name": if stock_based { "Stock based" } else { "Default" },
         "program": {"id": program},
-        "numberOfPeriodsToAverage": 1,
+        "numberOfPeriodsToAverage": periods_to_average,
         "populateStockOnHandFromStockCards": stock_based,
         "columnsMap": map,
     })
@@ -389,7 +447,7 @@ impl Service {
                     "remarks": l.remarks,
                     "total": l.y,
                     "adjustedConsumption": l.n,
-                    "previousAdjustedConsumptions": [],
+                    "previousAdjustedConsumptions": l.prev_n,
                     "averageConsumption": l.p,
                     "maximumStockQuantity": l.h,
                     "calculatedOrderQuantity": l.i,
@@ -446,7 +504,7 @@ impl Service {
                 "durationInMonths": r.period.months(),
             },
             "supplyingFacility": null,
-            "template": template_json(&r.program, r.stock_based),
+            "template": template_json(&r.program, r.stock_based, r.periods_to_average),
             "draftStatusMessage": r.draft_status_message,
             "datePhysicalStockCountCompleted": r.date_physical.map(|d| d.to_string()),
             "requisitionLineItems": lines,
@@ -611,8 +669,61 @@ impl Service {
     }
 
     /// `POST /api/requisitions/initiate?program=&facility=&emergency=[&suggestedPeriod=]`
-    /// (§7.1 step 2, §6.4).
+    /// (§7.1 step 2, §6.4), with the scripted key faults and the
+    /// key-spending rule of [`RequisitionRules`].
     pub(super) fn initiate(&self, req: &Request) -> Response {
+        self.keyed("initiate", req, |s| s.initiate_work(req))
+    }
+
+    /// Runs a keyed request (`initiate` or `submit`): a scripted
+    /// [`KeyFault`] for it, or the work; a failed one frees its key when
+    /// the rules say keys are not spent by failures.
+    fn keyed(&self, action: &str, req: &Request, work: impl FnOnce(&Self) -> Response) -> Response {
+        let has_key = req.header("idempotency-key").is_some();
+        let fault = {
+            let mut st = self.lock();
+            let q = &mut st.requisitions.key_faults;
+            match q.front() {
+                Some((a, _)) if has_key && a == action => q.pop_front().map(|(_, f)| f),
+                _ => None,
+            }
+        };
+        let lost = |r: Response| r.with_header(LOSE_ANSWER_HEADER, "1");
+        let failed_after_key = |st: &mut State| -> Result<(), Response> {
+            Self::check_idempotency_key(st, req).map(|_| ())
+        };
+        let response = match fault {
+            Some(KeyFault::ServerErrorAfterKey) | Some(KeyFault::LostAnswerAfterKey) => {
+                let mut st = self.lock();
+                if let Err(r) = failed_after_key(&mut st) {
+                    return r;
+                }
+                let r = Response::json(
+                    500,
+                    &json!({"message": "The requisition could not be processed", "description": "A service the requisition service depends on failed"}),
+                );
+                if fault == Some(KeyFault::LostAnswerAfterKey) {
+                    lost(r)
+                } else {
+                    r
+                }
+            }
+            Some(KeyFault::LostAnswerAfterWork) => lost(work(self)),
+            None => work(self),
+        };
+        let failed = response.status >= 400 && response.status != 409;
+        if failed {
+            let mut st = self.lock();
+            if !st.requisitions.rules.keys_spent_by_failures
+                && let Some(k) = req.header("idempotency-key")
+            {
+                st.requisitions.keys.remove(&k.trim().to_ascii_lowercase());
+            }
+        }
+        response
+    }
+
+    fn initiate_work(&self, req: &Request) -> Response {
         let (Some(program), Some(facility), Some(emergency)) = (
             req.query_param("program"),
             req.query_param("facility"),
@@ -740,6 +851,7 @@ impl Service {
             date_physical: None,
             lines: Vec::new(),
             history: vec![(Status::Initiated, iso_time(now))],
+            periods_to_average: st.requisitions.rules.periods_to_average.max(1),
         };
         if !emergency {
             // A = the previous period's E for a non-stock-based template (§7.3).
@@ -758,6 +870,27 @@ impl Service {
                         .collect::<BTreeMap<String, Option<i64>>>()
                 })
                 .unwrap_or_default();
+            // N of each orderable in up to numberOfPeriodsToAverage − 1
+            // previous periods that have a requisition, oldest first (§7.3).
+            let here = periods
+                .iter()
+                .position(|p| p.id == r.period.id)
+                .unwrap_or(0);
+            let wanted = r.periods_to_average.saturating_sub(1) as usize;
+            let previous: Vec<&Requisition> = periods[..here]
+                .iter()
+                .rev()
+                .filter_map(|p| st.requisitions.regular(facility, program, &p.id))
+                .take(wanted)
+                .collect();
+            let mut prev_n: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+            for q in previous.iter().rev() {
+                for l in &q.lines {
+                    if let Some(n) = l.n {
+                        prev_n.entry(l.orderable.clone()).or_default().push(n);
+                    }
+                }
+            }
             for a in self.refs.approved_for(&f.type_id, program) {
                 let k = key(facility, program, &a.orderable);
                 // Upstream skips products without stock data (§7.4).
@@ -786,6 +919,7 @@ impl Service {
                     i: None,
                     adjustments: Vec::new(),
                     skipped: false,
+                    prev_n: prev_n.get(&a.orderable).cloned().unwrap_or_default(),
                 };
                 if stock_based {
                     self.fill_from_stock(&st, &r, &mut line, true);
@@ -1028,20 +1162,6 @@ impl Service {
         }
         for l in &mut r.lines {
             l.calculate(&self.refs, months, r.stock_based);
-            if let Some(j) = l.j
-                && Some(j) != l.i
-                && l.w.as_deref().is_none_or(|w| w.trim().is_empty())
-                && !l.skipped
-            {
-                errors.push(line_error(
-                    "requestedQuantityExplanationRequired",
-                    format!(
-                        "Line of orderable {}: requestedQuantity {j} differs from calculatedOrderQuantity {}, so requestedQuantityExplanation is required",
-                        l.orderable,
-                        l.i.unwrap_or(0)
-                    ),
-                ));
-            }
         }
         Ok(if errors.is_empty() {
             Ok(())
@@ -1174,6 +1294,14 @@ impl Service {
     /// basic requisition (and `Location` when an `Idempotency-Key` was
     /// given). Reject sends an AUTHORIZED requisition back to REJECTED.
     pub(super) fn change_status(&self, req: &Request, id: &str, action: &str) -> Response {
+        if action == "submit" {
+            self.keyed("submit", req, |s| s.change_status_work(req, id, action))
+        } else {
+            self.change_status_work(req, id, action)
+        }
+    }
+
+    fn change_status_work(&self, req: &Request, id: &str, action: &str) -> Response {
         let mut st = self.lock();
         let Some(r) = st.requisitions.by_id.get(id) else {
             return not_found(id);
@@ -1234,6 +1362,31 @@ impl Service {
                 .collect();
             if !missing.is_empty() {
                 return field_errors(&missing);
+            }
+            // §7.2: a requested quantity that differs from the calculated
+            // order quantity (as this server computes it) needs an explanation.
+            if st.requisitions.rules.explanation_rule {
+                let unexplained: Vec<(String, String, String)> = r
+                    .lines
+                    .iter()
+                    .filter(|l| !l.skipped)
+                    .filter_map(|l| {
+                        let j = l.j?;
+                        let unexplained = Some(j) != l.i
+                            && l.w.as_deref().is_none_or(|w| w.trim().is_empty());
+                        unexplained.then(|| line_error(
+                            "requestedQuantityExplanationRequired",
+                            format!(
+                                "Line of orderable {}: requestedQuantity {j} differs from calculatedOrderQuantity {}, so requestedQuantityExplanation is required",
+                                l.orderable,
+                                l.i.unwrap_or(0)
+                            ),
+                        ))
+                    })
+                    .collect();
+                if !unexplained.is_empty() {
+                    return field_errors(&unexplained);
+                }
             }
         }
         let result = match action {
@@ -1327,6 +1480,36 @@ impl Service {
     }
 }
 
+/// Switches of the simulated requisition service, for tests.
+impl OpenLmisMock {
+    /// Sets the rules new requisitions and requests follow (see
+    /// [`RequisitionRules`]); a requisition keeps the
+    /// `numberOfPeriodsToAverage` it was initiated with.
+    pub fn set_requisition_rules(&self, rules: RequisitionRules) {
+        self.service.lock().requisitions.rules = rules;
+    }
+
+    /// The rules in force.
+    pub fn requisition_rules(&self) -> RequisitionRules {
+        self.service.lock().requisitions.rules
+    }
+
+    /// Scripts a failure for the next keyed request of this kind
+    /// (`"initiate"` or `"submit"`); faults are used in the order given.
+    pub fn script_key_fault(&self, action: &str, fault: KeyFault) {
+        self.service
+            .lock()
+            .requisitions
+            .key_faults
+            .push_back((action.to_string(), fault));
+    }
+
+    /// Faults scripted and not used yet.
+    pub fn pending_key_faults(&self) -> usize {
+        self.service.lock().requisitions.key_faults.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1356,6 +1539,7 @@ mod tests {
             i: None,
             adjustments: Vec::new(),
             skipped: false,
+            prev_n: Vec::new(),
         };
         l.calculate(&refs, 1, false);
         assert_eq!(l.e, Some(55));
