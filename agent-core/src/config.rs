@@ -258,17 +258,11 @@ fn check_url(what: &str, url: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Seconds a connection may take at most: beyond ten minutes a server is
-/// not coming, and a sync pass must end.
-pub const MAX_CONNECT_TIMEOUT_SECS: u64 = 600;
-/// Seconds one exchange may take at most (one day). Larger values overflowed
-/// the clock arithmetic of the HTTP client (a panic with a delivery left in
-/// flight).
-pub const MAX_EXCHANGE_TIMEOUT_SECS: u64 = 24 * 3600;
-/// The default seconds to wait for a connection, for both destinations.
-pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 20;
-/// The default seconds for one whole exchange, for both destinations.
-pub const DEFAULT_EXCHANGE_TIMEOUT_SECS: u64 = 120;
+/// The bounds and defaults of the timeout settings are the transport's own.
+pub use crate::http::{
+    DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_EXCHANGE_TIMEOUT_SECS, MAX_CONNECT_TIMEOUT_SECS,
+    MAX_EXCHANGE_TIMEOUT_SECS,
+};
 
 /// The host of a URL, without brackets or port; `None` if it has none.
 fn url_host(url: &str) -> Option<String> {

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 /// The most text a comment may hold, in bytes.
 pub const MAX_COMMENT_BYTES: usize = 2000;
-/// The most bytes a draft document may have.
-pub const MAX_DRAFT_BYTES: usize = 4 * 1024 * 1024;
+/// The most bytes a draft document may have, read from a file or not.
+pub const MAX_DRAFT_BYTES: usize = crate::files::MAX_DRAFT_FILE_BYTES as usize;
 
 /// The stock lines of one product. A `None` is a field left empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,8 +20,8 @@ pub const MAX_FACILITY_MAP_BYTES: u64 = 16 * 1024 * 1024;
 pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 /// The most bytes of a `ca_file` (a few certificates of ~2 KiB each).
 pub const MAX_CA_FILE_BYTES: u64 = 1024 * 1024;
-/// The most bytes of a draft file: the draft reader's own limit.
-pub const MAX_DRAFT_FILE_BYTES: u64 = crate::draft::MAX_DRAFT_BYTES as u64;
+/// The most bytes of a draft file (the draft reader's limit on any document).
+pub const MAX_DRAFT_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// A size in words: "4 MiB", "64 KiB", "300 bytes".
 fn size_words(n: u64) -> String {

@@ -150,15 +150,23 @@ impl Default for Timeouts {
     }
 }
 
+/// Seconds a connection may take at most: beyond ten minutes a server is
+/// not coming, and a sync pass must end.
+pub const MAX_CONNECT_TIMEOUT_SECS: u64 = 600;
+/// Seconds one exchange may take at most (one day). Larger values overflowed
+/// the clock arithmetic of the HTTP client (a panic with a delivery left in
+/// flight).
+pub const MAX_EXCHANGE_TIMEOUT_SECS: u64 = 24 * 3600;
+/// The default seconds to wait for a connection, for both destinations.
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 20;
+/// The default seconds for one whole exchange, for both destinations.
+pub const DEFAULT_EXCHANGE_TIMEOUT_SECS: u64 = 120;
+
 impl Timeouts {
     /// Timeouts from the configuration's seconds, defaults filled in and
     /// kept within the bounds `agent.toml` allows (1 s to ten minutes to
     /// connect, 1 s to one day per exchange).
     pub fn from_secs(connect: Option<u64>, exchange: Option<u64>) -> Timeouts {
-        use crate::config::{
-            DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_EXCHANGE_TIMEOUT_SECS, MAX_CONNECT_TIMEOUT_SECS,
-            MAX_EXCHANGE_TIMEOUT_SECS,
-        };
         Timeouts {
             connect: Duration::from_secs(
                 connect
@@ -179,8 +187,8 @@ impl Timeouts {
         let max =
             |d: Duration, secs: u64| d.clamp(Duration::from_secs(1), Duration::from_secs(secs));
         Timeouts {
-            connect: max(self.connect, crate::config::MAX_CONNECT_TIMEOUT_SECS),
-            exchange: max(self.exchange, crate::config::MAX_EXCHANGE_TIMEOUT_SECS),
+            connect: max(self.connect, MAX_CONNECT_TIMEOUT_SECS),
+            exchange: max(self.exchange, MAX_EXCHANGE_TIMEOUT_SECS),
         }
     }
 }
