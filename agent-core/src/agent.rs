@@ -69,6 +69,50 @@ pub struct SubmissionDetail {
     pub exchanges: Vec<crate::outbox::ExchangeEntry>,
 }
 
+/// What changed in the outbox, told to an [`OutboxListener`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum OutboxChange {
+    /// A form was saved (or a double tap found it already saved).
+    Saved {
+        /// The submission id.
+        id: String,
+        /// The revision saved.
+        revision: u32,
+        /// Nothing new was written (same content as the latest revision).
+        duplicate: bool,
+    },
+    /// A sync pass ended; states may have changed.
+    Synced {
+        /// Forms delivered in the pass, over all destinations.
+        delivered: u32,
+        /// Forms refused in the pass, over all destinations.
+        rejected: u32,
+    },
+    /// Refused parts of a form were put back in the queue.
+    Requeued {
+        /// The submission id.
+        id: String,
+    },
+}
+
+/// Told after every change of the outbox made through this agent (a
+/// submit, a sync pass, a resend), on the thread that made it, after the
+/// change is committed. Must return quickly.
+pub trait OutboxListener: Send + Sync {
+    /// One change.
+    fn on_change(&self, change: OutboxChange);
+}
+
+/// When the agent last synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSync {
+    /// When the last sync pass ended, whatever it achieved.
+    pub pass_finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When a destination last accepted a form.
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// The agent. Safe to share between threads.
 pub struct Agent {
     forms: RwLock<Arc<FormSet>>,
@@ -90,6 +134,7 @@ pub struct Agent {
     max_period_age_months: Option<u32>,
     syncing: AtomicBool,
     cancel: AtomicBool,
+    listener: RwLock<Option<Arc<dyn OutboxListener>>>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -213,6 +258,7 @@ impl Agent {
             max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
+            listener: RwLock::new(None),
         })
     }
 
@@ -244,6 +290,19 @@ impl Agent {
         credentials: &dyn CredentialProvider,
         retry_held: bool,
     ) -> Result<SyncReport> {
+        self.sync_observed(budget, credentials, retry_held, None)
+    }
+
+    /// [`Agent::sync`] watched by an observer: told of progress after each
+    /// request, and asked before each request (and before the first)
+    /// whether to stop, so a stop decided before the pass began is kept.
+    pub fn sync_observed(
+        &self,
+        budget: SyncBudget,
+        credentials: &dyn CredentialProvider,
+        retry_held: bool,
+        observer: Option<&dyn sync::SyncObserver>,
+    ) -> Result<SyncReport> {
         if self.syncing.swap(true, Ordering::SeqCst) {
             return Err(AgentError::Busy {
                 message: "a sync is already running in this app".into(),
@@ -268,6 +327,7 @@ impl Agent {
                 forms: &forms,
                 facilities: &self.facilities,
                 cancel: &self.cancel,
+                observer,
                 credentials,
                 dhis2: self.dhis2.as_ref(),
                 lmis: self.lmis.as_ref(),
@@ -291,6 +351,13 @@ impl Agent {
                         });
                     }
                 }
+                let count = |f: fn(&sync::DestinationReport) -> usize| {
+                    report.destinations.iter().map(f).sum::<usize>() as u32
+                };
+                self.notify(OutboxChange::Synced {
+                    delivered: count(|r| r.delivered.len()),
+                    rejected: count(|r| r.rejected.len()),
+                });
                 Ok(report)
             }
             Ok(None) => Err(AgentError::Busy {
@@ -335,8 +402,21 @@ impl Agent {
                 crate::http::encode_query(data_set),
                 crate::http::encode_query(crate::metadata::DATA_SET_FIELDS)
             ));
-            let resp = self.transport.send(&req).map_err(|e| AgentError::Config {
-                message: format!("DHIS2 could not be reached for metadata: {e}"),
+            let resp = self.transport.send(&req).map_err(|e| {
+                use crate::http::TransportErrorKind as K;
+                match e.kind {
+                    // The network or the server: try again later.
+                    K::Unreachable | K::Timeout | K::Broken | K::NotStarted => {
+                        AgentError::Unreachable {
+                            destination: "dhis2".into(),
+                            message: format!("the metadata request failed: {e}"),
+                        }
+                    }
+                    // A certificate or a malformed address: the settings.
+                    K::Tls | K::Other => AgentError::Config {
+                        message: format!("DHIS2 could not be reached for metadata: {e}"),
+                    },
+                }
             })?;
             match resp.status {
                 200 => {}
@@ -445,11 +525,11 @@ impl Agent {
     /// destinations were requeued; 0 when nothing was refused.
     pub fn resend_rejected(&self, id: &str) -> Result<u64> {
         self.status(id)?;
-        Ok(sync::requeue_rejected(
-            &mut self.conn(),
-            id,
-            self.clock.now(),
-        )?)
+        let n = sync::requeue_rejected(&mut self.conn(), id, self.clock.now())?;
+        if n > 0 {
+            self.notify(OutboxChange::Requeued { id: id.into() });
+        }
+        Ok(n)
     }
 
     /// Requisition mode: send the requisition of this form's LMIS period
@@ -661,6 +741,7 @@ impl Agent {
             forms: &forms,
             facilities: &self.facilities,
             cancel: &self.cancel,
+            observer: None,
             credentials,
             dhis2: None,
             lmis: Some(&settings),
@@ -774,7 +855,63 @@ impl Agent {
     /// Validates and, when there is no error (and warnings are confirmed),
     /// saves the draft durably. Returns only after the commit is on disk.
     pub fn submit(&self, draft: &Draft, confirm_warnings: bool) -> Result<Receipt> {
-        self.submit_checked(draft, Vec::new(), confirm_warnings)
+        let receipt = self.submit_checked(draft, Vec::new(), confirm_warnings)?;
+        self.notify_saved(&receipt);
+        Ok(receipt)
+    }
+
+    fn notify_saved(&self, r: &Receipt) {
+        self.notify(OutboxChange::Saved {
+            id: r.id.clone(),
+            revision: r.revision,
+            duplicate: r.duplicate,
+        });
+    }
+
+    /// Tells the listener, if any, of a committed change.
+    fn notify(&self, change: OutboxChange) {
+        let listener = self
+            .listener
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(l) = listener {
+            l.on_change(change);
+        }
+    }
+
+    /// Sets (or with `None` removes) the one outbox listener.
+    pub fn set_outbox_listener(&self, listener: Option<Arc<dyn OutboxListener>>) {
+        *self.listener.write().unwrap_or_else(|p| p.into_inner()) = listener;
+    }
+
+    /// When the last sync pass ended and when a form was last delivered
+    /// (from the outbox, so it survives restarts).
+    pub fn last_sync(&self) -> Result<LastSync> {
+        let conn = self.conn();
+        let (pass, delivered): (Option<String>, Option<String>) = conn.query_row(
+            "SELECT (SELECT MAX(finished_at) FROM sync_runs),
+                    (SELECT MAX(updated_at) FROM deliveries WHERE state = 'delivered')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let at = |t: Option<String>| t.as_deref().map(outbox::parse_ts).transpose();
+        Ok(LastSync {
+            pass_finished_at: at(pass)?,
+            delivered_at: at(delivered)?,
+        })
+    }
+
+    /// The latest revision of a submission as a typed draft (as stored:
+    /// the period as its DHIS2 id, text trimmed), to prefill a correction.
+    /// Saving the edited draft with `submit` records the next revision.
+    pub fn latest_draft(&self, id: &str) -> Result<(u32, Draft)> {
+        let conn = self.conn();
+        let last = outbox::revisions(&conn, id)?
+            .pop()
+            .ok_or_else(|| AgentError::UnknownSubmission { id: id.into() })?;
+        let draft: Draft = serde_json::from_str(&last.content).map_err(AgentError::internal)?;
+        Ok((last.revision, draft))
     }
 
     /// Reads a draft document (JSON bytes) and submits it.
@@ -783,7 +920,9 @@ impl Agent {
             Draft::from_json_bytes(bytes).map_err(|e| AgentError::UnreadableDraft {
                 message: e.to_string(),
             })?;
-        self.submit_checked(&draft, read_findings, confirm_warnings)
+        let receipt = self.submit_checked(&draft, read_findings, confirm_warnings)?;
+        self.notify_saved(&receipt);
+        Ok(receipt)
     }
 
     fn submit_checked(

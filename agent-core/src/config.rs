@@ -255,6 +255,11 @@ fn check_url(what: &str, url: &str) -> Result<(), Error> {
             "{what}.url must not contain credentials; use the username and password settings"
         )));
     }
+    if url_host(url).is_none_or(|h| h.is_empty()) {
+        return Err(Error::Config(format!(
+            "{what}.url '{url}' is not a server address; write it as https://server.example.org"
+        )));
+    }
     Ok(())
 }
 

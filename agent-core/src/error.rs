@@ -143,6 +143,18 @@ pub enum AgentError {
         /// What the server said.
         message: String,
     },
+    /// A server could not be reached (no network, server down, name not
+    /// found, connection refused or timed out); nothing was changed. Try
+    /// again once connected.
+    #[error(
+        "{destination} could not be reached: {message}. Check the phone's connection (mobile data or Wi-Fi) and try again later; nothing was changed."
+    )]
+    Unreachable {
+        /// `dhis2` or `lmis`.
+        destination: String,
+        /// What failed (never a secret).
+        message: String,
+    },
     /// A bug. The reference finds the detail in the logs.
     #[error(
         "something went wrong inside the agent (reference {reference}); please report it. {message}"

@@ -888,6 +888,9 @@ pub struct DestinationStatus {
     /// to be sent: nothing is tried until that is resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<String>,
+    /// What kind of hold it is, when `held` is set (what to ask the user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_kind: Option<crate::sync::HoldKind>,
 }
 
 /// One submission and where each of its parts stands.
@@ -935,7 +938,8 @@ fn load_destinations(
         "SELECT d.destination, d.state, d.revision, d.attempts, d.next_attempt_at, d.last_error, d.updated_at,
                 (SELECT MAX(x.revision) FROM deliveries x
                   WHERE x.submission_id = d.submission_id AND x.destination = d.destination AND x.state = 'delivered'),
-                (SELECT h.hold FROM destinations h WHERE h.destination = d.destination)
+                (SELECT h.hold FROM destinations h WHERE h.destination = d.destination),
+                (SELECT CASE WHEN json_valid(h.facts) THEN json_extract(h.facts, '$.\"hold.kind\"') END FROM destinations h WHERE h.destination = d.destination)
          FROM deliveries d WHERE d.submission_id = ?1 AND d.revision = ?2 ORDER BY d.destination",
     )?;
     let rows = stmt.query_map(params![id, revision], |row| {
@@ -949,11 +953,13 @@ fn load_destinations(
             row.get::<_, String>(6)?,
             row.get::<_, Option<u32>>(7)?,
             row.get::<_, Option<String>>(8)?,
+            row.get::<_, Option<String>>(9)?,
         ))
     })?;
     let mut out = Vec::new();
     for r in rows {
-        let (dest, state, revision, attempts, next, last_error, updated, delivered, hold) = r?;
+        let (dest, state, revision, attempts, next, last_error, updated, delivered, hold, kind) =
+            r?;
         let destination: Destination = dest.parse()?;
         let state: DeliveryState = state.parse()?;
         let open = matches!(
@@ -974,6 +980,9 @@ fn load_destinations(
             } else {
                 next.as_deref().map(parse_ts).transpose()?
             },
+            held_kind: held
+                .as_ref()
+                .map(|_| crate::sync::HoldKind::from_stored(kind.as_deref())),
             held,
             last_error,
             updated_at: parse_ts(&updated)?,

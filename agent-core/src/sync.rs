@@ -86,6 +86,9 @@ pub struct DestinationReport {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// Why the destination is held (credentials refused, configuration), if it is.
     pub held: Option<String>,
+    /// What kind of hold it is, when `held` is set: what the app should ask for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_kind: Option<HoldKind>,
     /// Anything else the user should know (not configured...).
     pub note: Option<String>,
     /// Requests made.
@@ -143,6 +146,39 @@ pub struct Dhis2Settings {
     pub gzip: Option<bool>,
 }
 
+/// What a pass has done so far for one destination, told to a
+/// [`SyncObserver`] after each step that sent something (one DHIS2 batch
+/// with its follow-ups, one LMIS event with its sign-in and look-ups).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SyncProgress {
+    /// The destination.
+    pub destination: Destination,
+    /// Forms delivered to it in this pass so far.
+    pub delivered: u32,
+    /// Forms it refused in this pass so far.
+    pub rejected: u32,
+    /// Requests made to it in this pass so far.
+    pub requests: u32,
+    /// LMIS: stock events sent in this pass so far.
+    pub events_sent: u32,
+    /// Forms still waiting for this destination when the pass started.
+    pub queued_at_start: u64,
+}
+
+/// Watches a pass from outside (the app's progress bar and its stop
+/// signal). Both methods are called on the syncing thread and must return
+/// quickly.
+pub trait SyncObserver: Send + Sync {
+    /// After each step of the pass that sent something: at least once per
+    /// DHIS2 batch or LMIS event (a step may make several requests).
+    fn on_progress(&self, progress: &SyncProgress);
+    /// Polled before every request (and before the first): `true` stops
+    /// the pass as `cancel_sync` does. Because the engine asks, a stop
+    /// decided before the pass started is not lost.
+    fn is_cancelled(&self) -> bool;
+}
+
 /// The shared state of one pass.
 pub struct Pass<'a> {
     /// The pass's own connection (not the UI's).
@@ -156,6 +192,7 @@ pub struct Pass<'a> {
     /// Facilities.
     pub facilities: &'a FacilityMap,
     cancel: &'a AtomicBool,
+    observer: Option<&'a dyn SyncObserver>,
     deadline: Instant,
     requests_left: u32,
     /// Randomness for jitter.
@@ -260,9 +297,12 @@ fn release_lease(conn: &Connection, holder: &str) -> Result<(), Error> {
 impl Pass<'_> {
     /// Whether another request may start.
     pub fn may_send(&self) -> bool {
-        !self.cancel.load(Ordering::SeqCst)
-            && Instant::now() < self.deadline
-            && self.requests_left > 0
+        !self.cancelled() && Instant::now() < self.deadline && self.requests_left > 0
+    }
+
+    /// Whether the pass was asked to stop (`cancel_sync`, or the observer).
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst) || self.observer.is_some_and(|o| o.is_cancelled())
     }
 
     fn renew_lease(&mut self) -> Result<(), Error> {
@@ -304,7 +344,7 @@ impl Pass<'_> {
             return Ok(Err(TransportError {
                 kind: crate::http::TransportErrorKind::NotStarted,
                 maybe_sent: false,
-                message: if self.cancel.load(Ordering::SeqCst) {
+                message: if self.cancelled() {
                     "the sync was cancelled before this request".into()
                 } else {
                     "the time allowed to this sync ran out; the rest continues in the next sync"
@@ -735,7 +775,9 @@ fn ensure_destination(conn: &Connection, dest: Destination) -> Result<(), Error>
 
 /// Why a destination is held, and so what releases it (besides the user's
 /// explicit request, `sync` with `retry_held`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum HoldKind {
     /// The credentials were refused: released by the next sync once they
     /// changed, or by a configuration check that signs in.
@@ -749,6 +791,16 @@ pub enum HoldKind {
 }
 
 impl HoldKind {
+    /// The kind stored with a hold (`hold.kind`; an old hold without one
+    /// was placed for refused credentials).
+    pub fn from_stored(s: Option<&str>) -> HoldKind {
+        match s {
+            Some("configuration") => HoldKind::Configuration,
+            Some("intercepted") => HoldKind::Intercepted,
+            _ => HoldKind::Credentials,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             HoldKind::Credentials => "credentials",
@@ -785,11 +837,7 @@ pub fn hold_destination(
 
 /// The kind of a destination's hold (an old hold without one: credentials).
 fn hold_kind(state: &DestinationState) -> HoldKind {
-    match state.facts.get(HOLD_KIND).and_then(|v| v.as_str()) {
-        Some("configuration") => HoldKind::Configuration,
-        Some("intercepted") => HoldKind::Intercepted,
-        _ => HoldKind::Credentials,
-    }
+    HoldKind::from_stored(state.facts.get(HOLD_KIND).and_then(|v| v.as_str()))
 }
 
 /// A fingerprint of credentials that lets a later sync tell whether they
@@ -1094,6 +1142,8 @@ pub struct PassInputs<'a> {
     pub facilities: &'a FacilityMap,
     /// Cancel flag, checked between requests.
     pub cancel: &'a AtomicBool,
+    /// Told of progress, and asked whether to stop, before every request.
+    pub observer: Option<&'a dyn SyncObserver>,
     /// Credentials.
     pub credentials: &'a dyn CredentialProvider,
     /// DHIS2 settings, when configured.
@@ -1131,6 +1181,7 @@ pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<Syn
         forms: inputs.forms,
         facilities: inputs.facilities,
         cancel: inputs.cancel,
+        observer: inputs.observer,
         deadline: Instant::now() + budget.max_duration,
         requests_left: budget.max_requests,
         rng: fastrand::Rng::new(),
@@ -1171,6 +1222,7 @@ pub fn run_task<T>(
         forms: inputs.forms,
         facilities: inputs.facilities,
         cancel: inputs.cancel,
+        observer: inputs.observer,
         deadline: Instant::now() + budget.max_duration,
         requests_left: budget.max_requests,
         rng: fastrand::Rng::new(),
@@ -1303,13 +1355,20 @@ fn run_routes(
         }
         routes.push(route);
     }
+    let mut queued_at_start: BTreeMap<Destination, u64> = BTreeMap::new();
+    if inputs.observer.is_some() {
+        for route in &routes {
+            let d = route.destination();
+            queued_at_start.insert(d, queue_state(&pass.conn, d)?.0);
+        }
+    }
     let mut active: VecDeque<Box<dyn Route>> = routes.into();
     let mut ended: Vec<Box<dyn Route>> = Vec::new();
     let mut cancelled = false;
     let mut out_of_budget = false;
     let stepped = (|| -> Result<(), Error> {
         while let Some(mut route) = active.pop_front() {
-            if pass.cancel.load(Ordering::SeqCst) {
+            if pass.cancelled() {
                 cancelled = true;
                 active.push_front(route);
                 break;
@@ -1324,7 +1383,20 @@ fn run_routes(
             let Some(report) = reports.get_mut(&dest) else {
                 continue;
             };
+            let requests_before = report.requests;
             let step = route.step(pass, report);
+            if let Some(o) = pass.observer
+                && report.requests != requests_before
+            {
+                o.on_progress(&SyncProgress {
+                    destination: dest,
+                    delivered: report.delivered.len() as u32,
+                    rejected: report.rejected.len() as u32,
+                    requests: report.requests,
+                    events_sent: report.events_sent,
+                    queued_at_start: queued_at_start.get(&dest).copied().unwrap_or(0),
+                });
+            }
             match step {
                 Ok(Step::Sent) => active.push_back(route),
                 Ok(Step::Idle | Step::Stop) => ended.push(route),
@@ -1368,7 +1440,7 @@ fn run_routes(
         }
     }
     if pass.budget_hit {
-        if pass.cancel.load(Ordering::SeqCst) {
+        if pass.cancelled() {
             cancelled = true;
         } else {
             out_of_budget = true;
@@ -1384,6 +1456,9 @@ fn run_routes(
         report.queued = queued;
         if state.hold.is_some() && report.held.is_none() {
             report.held = state.hold.clone();
+        }
+        if report.held.is_some() && state.hold.is_some() {
+            report.held_kind = Some(hold_kind(&state));
         }
         if queued > 0 {
             done = false;

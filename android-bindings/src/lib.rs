@@ -24,17 +24,40 @@ use agent_core::outbox::DeliveryState;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod callbacks;
 pub mod credentials;
 pub mod types;
+
+pub use callbacks::{CallbackError, LogLevel, LogSink, OutboxListener, SyncObserver};
 
 pub use credentials::{CredentialError, CredentialProvider, Dhis2Credentials, LmisCredentials};
 pub use types::{
     AgentSettings, DamagedCopy, DestinationReport, DestinationStatus, Dhis2Endpoint, Draft,
-    FormField, FormInfo, FormProduct, LmisEndpoint, MetadataPull, OpenNotice, OutboxHealth,
-    StockEntry, SubmissionStatus, SyncReport,
+    FormField, FormInfo, FormProduct, Inspection, LastSync, LmisEndpoint, MetadataPull, OpenNotice,
+    OutboxHealth, StockEntry, SubmissionStatus, SyncReport,
 };
 
 uniffi::setup_scaffolding!();
+
+/// Sends the agent's log lines at `min_level` and above to `sink` (e.g.
+/// `android.util.Log`), replacing any earlier sink; call it once at app
+/// start, before `Agent.open`. Returns false when another Rust logger was
+/// installed first in this process (the sink then receives nothing).
+#[uniffi::export]
+pub fn set_log_sink(sink: Box<dyn LogSink>, min_level: LogLevel) -> bool {
+    callbacks::set_sink(Some(sink), min_level)
+}
+
+/// Stops sending log lines to the sink.
+#[uniffi::export]
+pub fn clear_log_sink() {
+    callbacks::set_sink(None, LogLevel::Error);
+}
+
+/// A budget from the app: negative counts as none.
+fn budget(budget_ms: i64) -> agent_core::sync::SyncBudget {
+    agent_core::sync::SyncBudget::time(Duration::from_millis(budget_ms.max(0) as u64))
+}
 
 /// The agent: one outbox on this device. Share one instance for the whole
 /// app (it is thread-safe); every method may be called from any thread.
@@ -144,22 +167,85 @@ impl Agent {
     }
 
     /// One bounded sync pass over every destination: no request starts after
-    /// `budget_ms`. Returns what happened and when to call again
-    /// (`call_again_at_ms`). `retry_held` releases destinations held after
-    /// refused credentials (pass true once the user has signed in again).
+    /// `budget_ms` (a `Long`; negative counts as 0). Returns what happened
+    /// and when to call again (`call_again_at_ms`). `retry_held` releases
+    /// destinations held after refused credentials (pass true once the user
+    /// has signed in again). Heavy: network; call it from a worker.
     #[uniffi::method(default(retry_held = false))]
-    pub fn sync(&self, budget_ms: u64, retry_held: bool) -> Result<SyncReport, AgentError> {
+    pub fn sync(&self, budget_ms: i64, retry_held: bool) -> Result<SyncReport, AgentError> {
         self.inner
-            .sync(
-                agent_core::sync::SyncBudget::time(Duration::from_millis(budget_ms)),
+            .sync(budget(budget_ms), &self.credentials, retry_held)
+            .map(SyncReport::from)
+    }
+
+    /// `sync` watched by `observer`: `onProgress` after each batch or event, and
+    /// `isCancelled` asked before each request (the first included), so a
+    /// stop decided before the call (WorkManager's `isStopped`) is kept.
+    #[uniffi::method(default(retry_held = false))]
+    pub fn sync_observed(
+        &self,
+        budget_ms: i64,
+        observer: Box<dyn SyncObserver>,
+        retry_held: bool,
+    ) -> Result<SyncReport, AgentError> {
+        let observer = callbacks::ShellObserver(observer);
+        self.inner
+            .sync_observed(
+                budget(budget_ms),
                 &self.credentials,
                 retry_held,
+                Some(&observer),
             )
             .map(SyncReport::from)
     }
 
+    /// Sets the one outbox listener (replacing any earlier one): told after
+    /// every submit, sync pass and resend. Cheap.
+    pub fn set_outbox_listener(&self, listener: Box<dyn OutboxListener>) {
+        self.inner
+            .set_outbox_listener(Some(Arc::new(callbacks::ShellListener(listener))))
+    }
+
+    /// Removes the outbox listener.
+    pub fn clear_outbox_listener(&self) {
+        self.inner.set_outbox_listener(None)
+    }
+
+    /// When the last sync pass ended and when a form was last delivered.
+    pub fn last_sync(&self) -> Result<LastSync, AgentError> {
+        self.inner.last_sync().map(LastSync::from)
+    }
+
+    /// A submission's status and its latest revision as a typed draft, to
+    /// prefill a correction: edit it and `submit` it to save the next
+    /// revision. The period is the DHIS2 id (`202610`), which `submit` accepts.
+    pub fn inspect(&self, id: String) -> Result<Inspection, AgentError> {
+        let status = self.inner.status(&id)?;
+        let (revision, draft) = self.inner.latest_draft(&id)?;
+        Ok(Inspection {
+            status: status.into(),
+            revision,
+            draft: draft.into(),
+        })
+    }
+
+    /// Requisition mode: send this form's requisition although some months
+    /// of its LMIS period were never recorded (the user's choice, once the
+    /// period has ended). False when no such requisition waits yet (sync first).
+    pub fn send_without_missing_months(&self, id: String) -> Result<bool, AgentError> {
+        self.inner.send_without_missing_months(&id)
+    }
+
+    /// Checks every form and facility against the LMIS's reference data
+    /// (network; call it from a worker). Each problem names the item; empty
+    /// when all is well.
+    pub fn check_lmis(&self) -> Result<Vec<String>, AgentError> {
+        self.inner.check_lmis(&self.credentials)
+    }
+
     /// Asks a running sync (on another thread) to stop before its next
-    /// request. Does nothing when no sync runs.
+    /// request. Does nothing when no sync runs (to stop a sync that may not
+    /// have started yet, use `syncObserved` and its `isCancelled`).
     pub fn cancel_sync(&self) {
         self.inner.cancel_sync()
     }
@@ -201,5 +287,27 @@ impl Agent {
     /// Panics with `message`. Test support only; not in app builds.
     pub fn test_support_panic(&self, message: String) -> Result<u64, AgentError> {
         panic!("{message}")
+    }
+
+    /// Returns an `Internal` error (logged with its reference). Test support only.
+    pub fn test_support_internal_error(&self) -> Result<u64, AgentError> {
+        Err(AgentError::internal(
+            "deliberate internal error (test support)",
+        ))
+    }
+
+    /// A sync whose engine panics inside the pass (its observer panics when
+    /// asked whether to stop). Test support only.
+    pub fn test_support_panicking_sync(&self) -> Result<SyncReport, AgentError> {
+        struct Panics;
+        impl agent_core::sync::SyncObserver for Panics {
+            fn on_progress(&self, _: &agent_core::sync::SyncProgress) {}
+            fn is_cancelled(&self) -> bool {
+                panic!("deliberate panic inside a sync pass (test support)")
+            }
+        }
+        self.inner
+            .sync_observed(budget(30_000), &self.credentials, false, Some(&Panics))
+            .map(SyncReport::from)
     }
 }

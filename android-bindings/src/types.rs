@@ -6,7 +6,7 @@
 use agent_core::dhis2::FieldProblem;
 use agent_core::form::FormDefinition;
 use agent_core::outbox::{DeliveryState, Destination, StateCount};
-use agent_core::sync::{ItemRef, Rejection};
+use agent_core::sync::{HoldKind, ItemRef, Rejection};
 use agent_core::{AgentConfig, PeriodType};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -319,6 +319,8 @@ pub struct DestinationStatus {
     pub problems: Vec<FieldProblem>,
     /// Why the whole destination is held, when it is and this part is still to be sent.
     pub held: Option<String>,
+    /// What kind of hold (what to ask the user), when `held` is set.
+    pub held_kind: Option<HoldKind>,
 }
 
 impl From<agent_core::outbox::DestinationStatus> for DestinationStatus {
@@ -334,6 +336,7 @@ impl From<agent_core::outbox::DestinationStatus> for DestinationStatus {
             updated_at_ms: d.updated_at.timestamp_millis(),
             problems: d.problems,
             held: d.held,
+            held_kind: d.held_kind,
         }
     }
 }
@@ -426,6 +429,9 @@ pub struct DestinationReport {
     /// Why the destination is held (credentials refused, configuration), if
     /// it is: the shell asks the user to sign in, then syncs with `retry_held`.
     pub held: Option<String>,
+    /// What kind of hold (sign in again, fix the settings, another
+    /// network), when `held` is set.
+    pub held_kind: Option<HoldKind>,
     /// Anything else the user should know (not configured...).
     pub note: Option<String>,
     /// Requests made.
@@ -457,6 +463,7 @@ impl From<agent_core::sync::DestinationReport> for DestinationReport {
             queued: r.queued,
             next_attempt_at_ms: r.next_attempt_at.map(|t| t.timestamp_millis()),
             held: r.held,
+            held_kind: r.held_kind,
             note: r.note,
             requests: r.requests,
             retries: r.retries,
@@ -577,6 +584,64 @@ impl From<agent_core::outbox::DamagedCopy> for DamagedCopy {
             reason: c.reason,
             moved_at_ms: c.moved_at.map(|t| t.timestamp_millis()),
             message: c.message,
+        }
+    }
+}
+
+impl From<agent_core::StockEntry> for StockEntry {
+    fn from(e: agent_core::StockEntry) -> StockEntry {
+        StockEntry {
+            opening_balance: e.opening_balance,
+            received: e.received,
+            consumed: e.consumed,
+            losses: e.losses,
+            adjustments: e.adjustments,
+            closing_balance: e.closing_balance,
+            stockout_days: e.stockout_days,
+            requested_quantity: e.requested_quantity,
+        }
+    }
+}
+
+impl From<agent_core::Draft> for Draft {
+    fn from(d: agent_core::Draft) -> Draft {
+        Draft {
+            form: d.form,
+            facility: d.facility,
+            period: d.period,
+            service: d.service.into_iter().collect(),
+            stock: d.stock.into_iter().map(|(k, v)| (k, v.into())).collect(),
+            comment: d.comment,
+            captured_by: d.captured_by,
+        }
+    }
+}
+
+/// A submission and its latest revision as a typed draft (`Agent.inspect`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Inspection {
+    /// Where it stands.
+    pub status: SubmissionStatus,
+    /// The latest revision's number.
+    pub revision: u32,
+    /// The latest revision as entered (period as its DHIS2 id).
+    pub draft: Draft,
+}
+
+/// When the agent last synced (`Agent.lastSync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct LastSync {
+    /// When the last sync pass ended, whatever it achieved.
+    pub pass_finished_at_ms: Option<i64>,
+    /// When a destination last accepted a form.
+    pub delivered_at_ms: Option<i64>,
+}
+
+impl From<agent_core::agent::LastSync> for LastSync {
+    fn from(l: agent_core::agent::LastSync) -> LastSync {
+        LastSync {
+            pass_finished_at_ms: l.pass_finished_at.map(|t| t.timestamp_millis()),
+            delivered_at_ms: l.delivered_at.map(|t| t.timestamp_millis()),
         }
     }
 }

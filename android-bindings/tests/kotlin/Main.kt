@@ -14,7 +14,13 @@ import org.healthsync.agent.CredentialProvider
 import org.healthsync.agent.Dhis2Credentials
 import org.healthsync.agent.Dhis2Endpoint
 import org.healthsync.agent.Draft
+import org.healthsync.agent.CallbackException
 import org.healthsync.agent.InternalException
+import org.healthsync.agent.LogLevel
+import org.healthsync.agent.LogSink
+import org.healthsync.agent.OutboxListener
+import org.healthsync.agent.SyncObserver
+import org.healthsync.agent.setLogSink
 import org.healthsync.agent.LmisCredentials
 import org.healthsync.agent.LmisEndpoint
 import org.healthsync.agent.StockEntry
@@ -22,6 +28,9 @@ import org.healthsync.agent.SyncReport
 import org.healthsync.agent.core.AgentException
 import org.healthsync.agent.core.DeliveryState
 import org.healthsync.agent.core.Destination
+import org.healthsync.agent.core.HoldKind
+import org.healthsync.agent.core.OutboxChange
+import org.healthsync.agent.core.SyncProgress
 import org.healthsync.agent.core.PeriodType
 import org.healthsync.agent.core.Severity
 import java.io.File
@@ -55,6 +64,32 @@ class Keystore : CredentialProvider {
 }
 
 fun step(what: String) = println("-- $what")
+
+/** The app's logcat, in a test: keeps every line. */
+class Logcat : LogSink {
+    val lines = java.util.concurrent.CopyOnWriteArrayList<String>()
+    override fun log(level: LogLevel, target: String, message: String) {
+        lines.add("$level $target $message")
+    }
+}
+
+/** The app's outbox observer: keeps every change with the time it came. */
+class Changes : OutboxListener {
+    val seen = java.util.concurrent.CopyOnWriteArrayList<Pair<Long, OutboxChange>>()
+    override fun onChange(change: OutboxChange) {
+        seen.add(System.nanoTime() to change)
+    }
+}
+
+/** A worker's progress display and stop signal (WorkManager's isStopped). */
+class Progress(@Volatile var stopped: Boolean = false) : SyncObserver {
+    val events = java.util.concurrent.CopyOnWriteArrayList<SyncProgress>()
+    val asked = AtomicInteger()
+    override fun onProgress(progress: SyncProgress) { events.add(progress) }
+    override fun isCancelled(): Boolean { asked.incrementAndGet(); return stopped }
+}
+
+val logcat = Logcat()
 
 fun freePort(): Int = ServerSocket(0).use { it.localPort }
 
@@ -146,13 +181,29 @@ fun dest(report: SyncReport, d: Destination) = report.destinations.first { it.de
 fun syncUntilDone(agent: Agent, retryHeld: Boolean = false): SyncReport {
     var last: SyncReport? = null
     repeat(12) {
-        val r = agent.sync(budgetMs = 30_000uL, retryHeld = retryHeld)
+        val progress = Progress()
+        val r = agent.syncObserved(budgetMs = 30_000L, observer = progress, retryHeld = retryHeld)
+        checkProgress(r, progress)
         last = r
         if (r.done) return r
         val wait = ((r.callAgainAtMs ?: System.currentTimeMillis()) - System.currentTimeMillis()).coerceIn(50, 3000)
         Thread.sleep(wait)
     }
     error("sync never finished: $last")
+}
+
+/** Progress after every step that sent something (a batch, an event), the last one matching the report. */
+fun checkProgress(r: SyncReport, progress: Progress) {
+    check(progress.asked.get() >= 1) { "the engine never asked isCancelled" }
+    for (d in r.destinations) {
+        val mine = progress.events.filter { it.destination == d.destination }
+        check((d.requests == 0u) == mine.isEmpty()) { "${d.destination}: ${mine.size} progress events for ${d.requests} requests" }
+        check(mine.zipWithNext().all { (a, b) -> a.requests < b.requests && a.delivered <= b.delivered }) { "$mine" }
+        if (mine.isNotEmpty()) check(mine.last().requests == d.requests) { "${d.destination}: last progress ${mine.last()} vs $d" }
+        if (d.delivered.isNotEmpty()) {
+            check(mine.last().delivered.toInt() == d.delivered.size) { "${d.destination}: last progress ${mine.last()} vs ${d.delivered.size} delivered" }
+        }
+    }
 }
 
 fun assertDelivered(agent: Agent, id: String) {
@@ -164,6 +215,7 @@ fun assertDelivered(agent: Agent, id: String) {
 
 fun main() {
     val cliSim = System.getProperty("cli.sim") ?: error("-Dcli.sim=<path to cli-sim> is required")
+    check(setLogSink(logcat, LogLevel.INFO)) { "the log sink could not be installed" }
     val schemas = Path.of(System.getProperty("schemas.dir") ?: error("-Dschemas.dir=<schemas folder> is required"))
 
     // An empty folder, then the app's assets copied in (pullMetadata writes the forms folder).
@@ -211,11 +263,47 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     println("${chw.title}: ${chw.fields.size} fields, ${chw.products.size} products; e.g. $rdt")
     check(agent.facilities().any { it.code == "HP-001" })
 
-    step("validate + submit the valid form")
+    step("URLs are checked on the bindings path (https only, loopback http, no credentials)")
+    for (bad in listOf("hmis.example.org", "https://admin:district@hmis.example.org", "http://10.0.0.5", "https://")) {
+        try {
+            Agent.open(
+                AgentSettings(
+                    databasePath = dir.resolve("bad-url.sqlite").toString(),
+                    formsDir = dir.resolve("forms").toString(),
+                    facilitiesPath = dir.resolve("facilities.json").toString(),
+                    dhis2 = Dhis2Endpoint(url = bad),
+                ),
+                keystore,
+            ).close()
+            error("the URL '$bad' was accepted")
+        } catch (e: AgentException.Config) {
+            check(!e.detail.contains("district")) { "the password is in the error: ${e.detail}" }
+            println("  $bad: ${e.detail}")
+        }
+    }
+
+    step("nothing synced yet: no last sync time")
+    check(agent.lastSync().passFinishedAtMs == null) { "${agent.lastSync()}" }
+
+    step("validate + submit the valid form; the outbox listener hears it before submit returns")
+    val changes = Changes()
+    agent.setOutboxListener(changes)
     val findings = agent.validate(validDraft("HP-001"))
     check(findings.none { it.severity == Severity.ERROR }) { "$findings" }
     val receipt = agent.submit(validDraft("HP-001"), confirmWarnings = true)
+    val returnedAt = System.nanoTime()
     check(receipt.revision == 1u && !receipt.duplicate)
+    val saved = changes.seen.firstOrNull { (_, c) -> c is OutboxChange.Saved && c.id == receipt.id }
+    check(saved != null) { "no Saved event by the time submit returned: ${changes.seen}" }
+    println("listener event ${(returnedAt - saved.first) / 1000} µs before submit returned")
+
+    step("a stop decided before the sync started stops it: no request")
+    val stopped = Progress(stopped = true)
+    val pre = agent.syncObserved(budgetMs = 30_000L, observer = stopped)
+    check(pre.cancelled) { "$pre" }
+    check(pre.destinations.all { it.requests == 0u }) { "requests were made: $pre" }
+    check(stopped.events.isEmpty() && stopped.asked.get() >= 1) { "${stopped.events}" }
+    check(agent.status(receipt.id).overall == DeliveryState.PENDING)
     println("saved ${receipt.id} rev ${receipt.revision}, ${receipt.warnings.size} warning(s) confirmed")
     check(agent.submit(validDraft("HP-001"), confirmWarnings = true).duplicate) { "double tap not detected" }
 
@@ -244,17 +332,20 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
 
     step("credential callback fails (Keystore locked): a note, not a crash")
     keystore.failWith = IllegalStateException("Keystore locked")
-    var r = agent.sync(budgetMs = 30_000uL)
+    var r = agent.sync(budgetMs = 30_000L)
     println("report: $r")
     check(dest(r, Destination.DHIS2).note?.contains("Keystore locked") == true) { "$r" }
     keystore.failWith = null
 
     step("wrong password: DHIS2 held (the shell shows a login prompt)")
     keystore.dhis2Password = "wrong"
-    r = agent.sync(budgetMs = 30_000uL)
+    r = agent.sync(budgetMs = 30_000L)
     val held = dest(r, Destination.DHIS2).held
     println("DHIS2 held: $held")
     check(held != null) { "$r" }
+    check(dest(r, Destination.DHIS2).heldKind == HoldKind.CREDENTIALS) { "$r" }
+    val partHeld = agent.status(receipt.id).destinations.first { it.destination == Destination.DHIS2 }
+    check(partHeld.heldKind == HoldKind.CREDENTIALS) { "$partHeld" }
 
     step("signed in again: sync(retryHeld = true) until done")
     keystore.dhis2Password = "district"
@@ -265,6 +356,23 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     println("status: ${agent.status(receipt.id)}")
     check(keystore.calls.get() >= 4) { "credential callback calls: ${keystore.calls.get()}" }
     println("credential callback called ${keystore.calls.get()} times")
+    val last = agent.lastSync()
+    check(last.passFinishedAtMs != null && last.deliveredAtMs != null) { "$last" }
+    // Both parts (DHIS2 and LMIS) were delivered, perhaps in different passes.
+    check(changes.seen.sumOf { (_, c) -> if (c is OutboxChange.Synced) c.delivered.toInt() else 0 } == 2) { "${changes.seen}" }
+
+    step("a correction prefilled from inspect() is saved as revision 2 and delivered")
+    val ins = agent.inspect(receipt.id)
+    check(ins.revision == 1u && ins.draft.facility == "HP-001" && ins.draft.service["fp_implant"] == 3L) { "$ins" }
+    val corrected = ins.draft.copy(service = ins.draft.service + ("fp_implant" to 4L))
+    val rev2 = agent.submit(corrected, confirmWarnings = true)
+    check(rev2.id == receipt.id && rev2.revision == 2u && !rev2.duplicate) { "$rev2" }
+    syncUntilDone(agent)
+    assertDelivered(agent, receipt.id)
+    check(agent.inspect(receipt.id).draft.service["fp_implant"] == 4L)
+    check(!agent.sendWithoutMissingMonths(receipt.id)) { "stock_event mode has no requisition waiting" }
+    val lmisProblems = agent.checkLmis()
+    println("checkLmis: $lmisProblems")
 
     step("submit on this thread while a sync runs on a worker (slow servers)")
     dhis2.latency(1000)
@@ -273,7 +381,7 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     var workerReport: SyncReport? = null
     var workerError: Throwable? = null
     val worker = thread(name = "sync-worker") {
-        try { workerReport = agent.sync(budgetMs = 120_000uL) } catch (t: Throwable) { workerError = t }
+        try { workerReport = agent.sync(budgetMs = 120_000L) } catch (t: Throwable) { workerError = t }
     }
     val deadline = System.nanoTime() + 20_000_000_000L
     while (dhis2.inFlight() + lmis.inFlight() == 0L) {
@@ -308,6 +416,44 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     } catch (e: AgentException.UnknownSubmission) {
         println("UnknownSubmission(id=${e.id})")
     }
+
+    step("pullMetadata against a stopped server: Unreachable, not Config")
+    Agent.open(
+        AgentSettings(
+            databasePath = dir.resolve("offline.sqlite").toString(),
+            formsDir = dir.resolve("forms").toString(),
+            facilitiesPath = dir.resolve("facilities.json").toString(),
+            dhis2 = Dhis2Endpoint(url = "http://127.0.0.1:${freePort()}", connectTimeoutSecs = 2u),
+        ),
+        keystore,
+    ).use { offline ->
+        try {
+            offline.pullMetadata("MkXpsaCoKaE")
+            error("expected Unreachable")
+        } catch (e: AgentException.Unreachable) {
+            check(e.destination == "dhis2") { "$e" }
+            println("Unreachable: ${e.message}")
+        }
+    }
+
+    step("an Internal error's reference reaches the log sink")
+    try {
+        agent.testSupportInternalError()
+        error("expected Internal")
+    } catch (e: AgentException.Internal) {
+        check(logcat.lines.any { it.startsWith("ERROR") && it.contains(e.reference) }) { "${e.reference} not in ${logcat.lines}" }
+        println("log sink has ${e.reference}: ${logcat.lines.first { it.contains(e.reference) }}")
+    }
+
+    step("a sync right after a panicking sync returns a report, not Busy")
+    try {
+        agent.testSupportPanickingSync()
+        error("expected InternalException")
+    } catch (e: InternalException) {
+        println("panic inside the pass: ${e.message}")
+    }
+    val afterPanic = agent.sync(budgetMs = 30_000L)
+    check(afterPanic.done) { "$afterPanic" }
 
     step("forced failures are exceptions, not crashes")
     val notADir = dir.resolve("a-file").toFile().apply { writeText("not a folder") }
