@@ -151,15 +151,21 @@ fn open_agent(
 /// A world whose simulated OpenLMIS knows the products of `server_def`
 /// (the agent's form unless a test changes it later).
 fn world_with(server_def: Option<&FormDefinition>) -> World {
+    world_tweaked(server_def, |_| {})
+}
+
+/// The same with the simulated OpenLMIS's reference data changed by `tweak`.
+fn world_tweaked(
+    server_def: Option<&FormDefinition>,
+    tweak: impl FnOnce(&mut OpenLmisMockConfig),
+) -> World {
     let dir = tempfile::tempdir().unwrap();
     let def = chw();
     let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
     let server_forms = FormSet::new(vec![server_def.unwrap_or(&def).clone()]).unwrap();
-    let lmis = OpenLmisMock::start(
-        OpenLmisMockConfig::from_forms(&server_forms, &facilities),
-        0,
-    )
-    .unwrap();
+    let mut config = OpenLmisMockConfig::from_forms(&server_forms, &facilities);
+    tweak(&mut config);
+    let lmis = OpenLmisMock::start(config, 0).unwrap();
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
     let net = Meddler::new();
     let agent = open_agent(
@@ -637,4 +643,94 @@ fn a_look_up_finds_the_event_when_the_first_product_has_no_line() {
         .find(|d| d.destination == Destination::Lmis)
         .unwrap();
     assert_eq!(l.state, DeliveryState::Delivered, "{st:?}");
+}
+
+/// Mock fidelity (issue 13 item 4): the simulated OpenLMIS checks the
+/// user's rights itself (contract §3: the user's home facility must support
+/// the program, else 403). The agent holds the LMIS and says what to ask for.
+#[test]
+fn a_user_without_stock_rights_at_the_lmis_holds_with_the_rights_message() {
+    let w = world_tweaked(None, |c| {
+        for u in &mut c.users {
+            u.2 = "00000000-0000-4000-8000-000000000000".into();
+        }
+    });
+    let forms = w.record("HP-001", 1, 9);
+    let r = World::lmis_report(&w.sync(false));
+    let held = r.held.clone().unwrap_or_default();
+    assert!(
+        held.contains("may not do this") && held.contains("does not support program"),
+        "{r:?}"
+    );
+    assert!(r.rejected.is_empty(), "{r:?}");
+    assert_eq!(w.lmis_state(&forms[0].0).0, DeliveryState::Pending);
+    assert!(w.lmis.events().is_empty());
+}
+
+/// The problems and last error of a form's LMIS delivery, as one text.
+fn lmis_words(w: &World, id: &str) -> String {
+    let st = w.agent.status(id).unwrap();
+    let d = st
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Lmis)
+        .unwrap();
+    format!(
+        "{} | {}",
+        d.last_error.clone().unwrap_or_default(),
+        d.problems
+            .iter()
+            .map(|p| format!("{} {}", p.server_message, p.advice))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    )
+}
+
+/// Mock fidelity: a product the LMIS does not approve for the facility's
+/// type in the program: the form is refused with words that name the
+/// product, and nothing is applied.
+#[test]
+fn a_product_not_approved_for_the_facility_type_is_refused_in_plain_words() {
+    let ors = chw().product("ORS").unwrap().lmis_orderable_id.clone();
+    let w = world_tweaked(None, move |c| c.approved.retain(|(_, _, o, _)| *o != ors));
+    let forms = w.record("HP-001", 1, 10);
+    let r = World::lmis_report(&w.sync(false));
+    assert_eq!(
+        w.lmis_state(&forms[0].0).0,
+        DeliveryState::Rejected,
+        "{r:?}"
+    );
+    let words = lmis_words(&w, &forms[0].0);
+    assert!(words.contains("ORS") || words.contains("C103"), "{words}");
+    assert!(words.contains("approved"), "{words}");
+    println!("{words}");
+    assert!(w.lmis.events().is_empty());
+}
+
+/// Mock fidelity: the LMIS's reasons are valid for another facility type
+/// only, so a count with losses cannot be sent: refused (or held) in words
+/// that speak of the reason, and nothing is applied.
+#[test]
+fn a_reason_not_valid_for_the_facility_type_is_refused_in_plain_words() {
+    let w = world_tweaked(None, |c| {
+        for r in &mut c.valid_reasons {
+            r.1 = "11111111-1111-4111-8111-111111111111".into();
+        }
+    });
+    let month = Period::containing(PeriodType::Monthly, w.clock.today()).previous();
+    let mut d = DraftGen::new(11).draft(&w.def, "HP-001", &month.iso(), &BTreeMap::new());
+    let e = d.stock.get_mut("ORS").unwrap();
+    e.losses = Some(e.losses.unwrap_or(0) + 2);
+    e.closing_balance = e.closing_balance.map(|c| c - 2);
+    let id = w.agent.submit(&d, true).unwrap().id;
+    let r = World::lmis_report(&w.sync(false));
+    let (state, _) = w.lmis_state(&id);
+    assert!(
+        state == DeliveryState::Rejected || r.held.is_some(),
+        "refused or held, never applied: {r:?}"
+    );
+    let words = format!("{} {:?}", lmis_words(&w, &id), r.held);
+    assert!(words.to_lowercase().contains("reason"), "{words}");
+    println!("{words}");
+    assert!(w.lmis.events().is_empty());
 }
