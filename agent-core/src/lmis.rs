@@ -1041,7 +1041,8 @@ impl<C: LmisClient> LmisRoute<C> {
             return Ok(Ok(r.clone()));
         }
         // Reference data fetched in the last day is used as it is (it changes
-        // rarely and costs several requests); `lmis check` refreshes it.
+        // rarely and costs several requests); `lmis check` refreshes it. A
+        // form definition that gained a product since is fetched again.
         let cache_key = crate::outbox::lmis_ref_key(&code, &lmis.program_id);
         if let Some(body) = crate::outbox::cache_get_fresh(
             &pass.conn,
@@ -1050,6 +1051,10 @@ impl<C: LmisClient> LmisRoute<C> {
             chrono::Duration::hours(24),
         )? && let Ok(r) = serde_json::from_str::<RefData>(&body)
             && r.facility_id.is_some()
+            && def
+                .products
+                .iter()
+                .all(|p| r.orderables.contains_key(p.lmis_code()))
         {
             self.refs.insert(key, Ok(r.clone()));
             return Ok(Ok(r));
@@ -1223,13 +1228,14 @@ impl<C: LmisClient> LmisRoute<C> {
                     });
                 }
             };
+        let current: Draft = serde_json::from_str(&crate::outbox::revision_content(
+            &pass.conn,
+            &row.submission_id,
+            row.revision,
+        )?)?;
         // This revision may have been applied already: look before sending.
         if row.unknown_outcome || row.state == DeliveryState::InFlight {
-            let first = def
-                .products
-                .first()
-                .map(|p| p.lmis_orderable_id.clone())
-                .unwrap_or_default();
+            let first = lookup_orderable(&def, &current);
             match self.client.look_up_event(
                 pass,
                 report,
@@ -1257,11 +1263,6 @@ impl<C: LmisClient> LmisRoute<C> {
                 }
             }
         }
-        let current: Draft = serde_json::from_str(&crate::outbox::revision_content(
-            &pass.conn,
-            &row.submission_id,
-            row.revision,
-        )?)?;
         let period = Period::parse(&row.period).map_err(|e| Error::Invariant(e.to_string()))?;
         let today = self
             .client
@@ -1448,11 +1449,7 @@ impl<C: LmisClient> LmisRoute<C> {
                 continue;
             }
             let marker = event_resource_id(&row.submission_id, rev);
-            let first = def
-                .products
-                .first()
-                .map(|p| p.lmis_orderable_id.clone())
-                .unwrap_or_default();
+            let first = lookup_orderable(def, &serde_json::from_str(&content)?);
             let found = match self.client.look_up_event(
                 pass,
                 report,
@@ -1501,6 +1498,24 @@ impl<C: LmisClient> LmisRoute<C> {
         }
         Ok(Ok(delivered))
     }
+}
+
+/// The product whose stock card a look-up reads for a revision: the first
+/// product of the definition that has a line in that revision's event (a
+/// closing balance), so the card can hold the event's marker even when the
+/// definition gained a product since the revision was recorded.
+fn lookup_orderable(def: &FormDefinition, revision: &Draft) -> String {
+    def.products
+        .iter()
+        .find(|p| {
+            revision
+                .stock
+                .get(&p.code)
+                .is_some_and(|e| e.closing_balance.is_some())
+        })
+        .or_else(|| def.products.first())
+        .map(|p| p.lmis_orderable_id.clone())
+        .unwrap_or_default()
 }
 
 fn unreachable_lmis() -> crate::form::LmisTarget {

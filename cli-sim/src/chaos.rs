@@ -16,9 +16,16 @@
 //! resent event is applied twice unless the agent looked it up first. The
 //! final sync runs with the portal and the proxy gone (the network came
 //! back), the plain faults still on.
+//!
+//! `--no-inventory-guard` turns that guard off without the hostile network.
+//! The forms looked up and found in OpenLMIS (so not sent again) are
+//! counted from the outbox's audit trail and printed before the verdict.
+//!
+//! What DHIS2 should hold is worked out from the form definitions read as
+//! plain JSON (`crate::truth`), not with the agent's own mapping.
 
 use crate::drafts::DraftGen;
-use crate::mock::dhis2::{DEFAULT_COC, Dhis2Mock, Dhis2MockConfig};
+use crate::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
 use crate::mock::faults::{FaultConfig, HostileKind};
 use crate::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use agent_core::draft::Draft;
@@ -50,6 +57,10 @@ pub struct ChaosArgs {
     /// committed) and turn the OpenLMIS physical-inventory guard off.
     #[arg(long)]
     pub hostile: bool,
+    /// Turn the OpenLMIS physical-inventory guard off (a repeated
+    /// `resourceId` is applied again, as on servers without the guard).
+    #[arg(long)]
+    pub no_inventory_guard: bool,
     /// With --hostile: share of requests a captive portal answers (0..1).
     #[arg(long, default_value_t = 0.08)]
     pub portal_rate: f64,
@@ -73,11 +84,20 @@ pub struct Outcome {
     pub false_delivered: Vec<String>,
     /// How many times the syncing process was killed.
     pub kills: u32,
+    /// Stock events the agent looked up after an unknown outcome and found
+    /// in OpenLMIS, so did not send again (from the outbox's audit trail).
+    pub found_by_lookup: u32,
+    /// Answers the simulated OpenLMIS dropped after committing.
+    pub lmis_dropped_after_commit: u64,
 }
 
 /// Runs a chaos scenario; prints the verdict and returns the exit code.
 pub fn run(args: ChaosArgs) -> Result<i32, Box<dyn std::error::Error>> {
     let outcome = scenario(&args, &mut std::io::stderr())?;
+    println!(
+        "lmis: answers dropped after commit={} found by look-up={}",
+        outcome.lmis_dropped_after_commit, outcome.found_by_lookup
+    );
     println!(
         "kills={} lost={} duplicated={} false_delivered={}",
         outcome.kills,
@@ -118,10 +138,11 @@ pub fn scenario(
         .unwrap_or_else(|| tmp.path().to_path_buf());
     let config_path = crate::demo::write_example_setup(&dir)?;
     let forms = FormSet::load_dir(&dir.join("forms")).map_err(|p| format!("{p:?}"))?;
+    let defs = crate::truth::load_definitions(&dir.join("forms"))?;
     let facilities = FacilityMap::load(&dir.join("facilities.json")).map_err(|p| p.join("; "))?;
     let mut lc = OpenLmisMockConfig::from_forms(&forms, &facilities);
     lc.seed = args.seed;
-    lc.inventory_guard = !args.hostile;
+    lc.inventory_guard = !(args.hostile || args.no_inventory_guard);
     let lmis = OpenLmisMock::start(lc, 0)?;
     let mut dc = Dhis2MockConfig::from_forms(&forms, &facilities);
     dc.seed = args.seed;
@@ -233,10 +254,12 @@ pub fn scenario(
     dhis2.faults().set(FaultConfig::default());
     lmis.faults().set(FaultConfig::default());
 
-    let mut outcome = check(&truth, &forms, &facilities, &dhis2, &lmis);
+    let mut outcome = check(&truth, &defs, &forms, &facilities, &dhis2, &lmis);
     outcome.false_delivered =
-        false_delivered(&config_path, &truth, &forms, &facilities, &dhis2, &lmis)?;
+        false_delivered(&config_path, &truth, &defs, &facilities, &dhis2, &lmis)?;
     outcome.kills = kills;
+    outcome.found_by_lookup = found_by_lookup(&config_path)?;
+    outcome.lmis_dropped_after_commit = lmis.stats().dropped_after_commit;
     dhis2.stop();
     lmis.stop();
     Ok(outcome)
@@ -265,6 +288,39 @@ fn connect(
     Ok(())
 }
 
+/// Stock events the outbox's audit trail says were found in the LMIS by a
+/// look-up (and so not sent again).
+fn found_by_lookup(config: &std::path::Path) -> Result<u32, Box<dyn std::error::Error>> {
+    let agent = Agent::open(&AgentConfig::load(config)?)?;
+    let mut n = 0;
+    for s in agent.list(None, u32::MAX)? {
+        n += agent
+            .inspect(&s.id)?
+            .audit
+            .iter()
+            .filter(|a| {
+                a.destination == Some(Destination::Lmis)
+                    && a.to_state == Some(DeliveryState::Delivered)
+                    && a.detail
+                        .as_deref()
+                        .is_some_and(|d| d.contains("found in the LMIS by look-up"))
+            })
+            .count() as u32;
+    }
+    Ok(n)
+}
+
+/// What DHIS2 should hold for a draft, from the definitions as plain JSON.
+fn expected_values(
+    defs: &BTreeMap<String, serde_json::Value>,
+    d: &Draft,
+) -> Vec<crate::truth::ExpectedValue> {
+    match (defs.get(&d.form), serde_json::to_value(d)) {
+        (Some(def), Ok(draft)) => crate::truth::dhis2_values(def, &draft),
+        _ => Vec::new(),
+    }
+}
+
 /// The proxy answers of `--hostile` (the portal comes on top of them).
 const HOSTILE_MIX: [HostileKind; 8] = [
     HostileKind::Html200,
@@ -283,7 +339,7 @@ const HOSTILE_MIX: [HostileKind; 8] = [
 fn false_delivered(
     config: &std::path::Path,
     truth: &[Draft],
-    forms: &FormSet,
+    defs: &BTreeMap<String, serde_json::Value>,
     facilities: &FacilityMap,
     dhis2: &Dhis2Mock,
     lmis: &OpenLmisMock,
@@ -317,11 +373,8 @@ fn false_delivered(
             match d.destination {
                 Destination::Dhis2 => {
                     let key = (s.facility.clone(), s.form.clone(), s.period.clone());
-                    let (Some(draft), Some(def), Some(f)) = (
-                        by_key.get(&key),
-                        forms.get(&s.form),
-                        facilities.get(&s.facility),
-                    ) else {
+                    let (Some(draft), Some(f)) = (by_key.get(&key), facilities.get(&s.facility))
+                    else {
                         out.push(format!(
                             "{name}: DHIS2 delivered, but no such form was recorded"
                         ));
@@ -330,19 +383,14 @@ fn false_delivered(
                     let Some(ou) = &f.dhis2_org_unit else {
                         continue;
                     };
-                    let missing = agent_core::dhis2::values_of(def, draft)
-                        .0
+                    let missing = expected_values(defs, draft)
                         .into_iter()
                         .filter(|r| {
-                            let coc = r
-                                .category_option_combo
-                                .clone()
-                                .unwrap_or_else(|| DEFAULT_COC.to_string());
                             !held.contains(&(
                                 r.data_element.clone(),
                                 s.period.clone(),
                                 ou.clone(),
-                                coc,
+                                r.coc.clone(),
                             ))
                         })
                         .count();
@@ -423,6 +471,7 @@ fn record(
 /// Compares both servers with what the forms say.
 fn check(
     truth: &[Draft],
+    defs: &BTreeMap<String, serde_json::Value>,
     forms: &FormSet,
     facilities: &FacilityMap,
     dhis2: &Dhis2Mock,
@@ -433,17 +482,14 @@ fn check(
     // duplicate shows as a wrong or extra value).
     let mut expected: BTreeMap<(String, String, String, String), String> = BTreeMap::new();
     for d in truth {
-        let (Some(def), Some(f)) = (forms.get(&d.form), facilities.get(&d.facility)) else {
+        let Some(f) = facilities.get(&d.facility) else {
             continue;
         };
         let (Some(ou), Ok(pe)) = (&f.dhis2_org_unit, Period::parse(&d.period)) else {
             continue;
         };
-        for r in agent_core::dhis2::values_of(def, d).0 {
-            let coc = r
-                .category_option_combo
-                .unwrap_or_else(|| DEFAULT_COC.to_string());
-            expected.insert((r.data_element, pe.dhis2_id(), ou.clone(), coc), r.value);
+        for r in expected_values(defs, d) {
+            expected.insert((r.data_element, pe.dhis2_id(), ou.clone(), r.coc), r.value);
         }
     }
     let held: BTreeMap<_, _> = dhis2
@@ -588,14 +634,14 @@ mod tests {
         assert_eq!(status.overall, DeliveryState::Delivered, "{status:?}");
         drop(agent);
         let truth = std::slice::from_ref(&d);
-        let none =
-            false_delivered(&config_path, truth, &forms, &facilities, &dhis2, &lmis).unwrap();
+        let defs = crate::truth::load_definitions(&dir.path().join("forms")).unwrap();
+        let none = false_delivered(&config_path, truth, &defs, &facilities, &dhis2, &lmis).unwrap();
         assert_eq!(none, Vec::<String>::new());
         let (empty_dhis2, empty_lmis) = start();
         let found = false_delivered(
             &config_path,
             truth,
-            &forms,
+            &defs,
             &facilities,
             &empty_dhis2,
             &empty_lmis,
@@ -614,12 +660,20 @@ mod tests {
         crate::demo::write_example_setup(dir.path()).unwrap();
         let forms = FormSet::load_dir(&dir.path().join("forms")).unwrap();
         let facilities = FacilityMap::load(&dir.path().join("facilities.json")).unwrap();
+        let defs = crate::truth::load_definitions(&dir.path().join("forms")).unwrap();
         let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap();
         let lmis =
             OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0).unwrap();
         let def = forms.get("chw-monthly").unwrap();
         let d = DraftGen::new(1).draft(def, "HP-001", "2026-09", &BTreeMap::new());
-        let o = check(std::slice::from_ref(&d), &forms, &facilities, &dhis2, &lmis);
+        let o = check(
+            std::slice::from_ref(&d),
+            &defs,
+            &forms,
+            &facilities,
+            &dhis2,
+            &lmis,
+        );
         assert!(o.lost.iter().any(|l| l.starts_with("DHIS2 value")), "{o:?}");
         assert!(
             o.lost
@@ -649,7 +703,14 @@ mod tests {
             .header("Content-Type", "application/json")
             .send(body.to_string())
             .unwrap();
-        let o = check(std::slice::from_ref(&d), &forms, &facilities, &dhis2, &lmis);
+        let o = check(
+            std::slice::from_ref(&d),
+            &defs,
+            &forms,
+            &facilities,
+            &dhis2,
+            &lmis,
+        );
         assert!(
             o.duplicated.iter().any(|x| x.contains("unexpected value")),
             "{o:?}"

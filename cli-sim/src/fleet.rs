@@ -24,6 +24,11 @@
 //!   default): a worker takes the device whose next pass is due first. A
 //!   device stops after `--max-passes` passes, and the whole run after
 //!   `--timeout-secs`; whatever is still queued then counts as lost.
+//! - `--drop-rate` makes both servers drop that share of their answers
+//!   after committing (the device sees a lost connection: an unknown
+//!   outcome); `--no-inventory-guard` runs the simulated OpenLMIS without
+//!   its physical-inventory guard, so a resent stock event would be applied
+//!   twice unless the agent looked it up first.
 //! - `--network` puts a [`ShapingProxy`] in front of each server (one link
 //!   per connection, so per device); `lan` connects directly. With
 //!   `offline` nothing gets through, so each device makes at most three
@@ -40,8 +45,9 @@
 //!
 //! # The checks
 //! When every device has finished, the servers are read back: DHIS2 must
-//! hold exactly the values of the forms (`agent_core::dhis2::values_of`),
-//! no more, no less, none different; OpenLMIS must hold exactly one stock
+//! hold exactly the values of the forms (worked out from the form
+//! definitions read as plain JSON, `crate::truth`, not with the agent's own
+//! mapping), no more, no less, none different; OpenLMIS must hold exactly one stock
 //! event per form revision (no `resourceId` twice, none missing, none
 //! unknown), and each stock card must stand at the closing balance of the
 //! newest month recorded for its facility. The exit code is 1 when a form
@@ -53,7 +59,7 @@
 use crate::chart::{self, Sample};
 use crate::demo::write_example_setup;
 use crate::drafts::DraftGen;
-use crate::mock::dhis2::{DEFAULT_COC, Dhis2Mock, Dhis2MockConfig};
+use crate::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
 use crate::mock::faults::{FaultConfig, Stats};
 use crate::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use crate::network::{Profile, ProxyStats, ShapingProxy};
@@ -112,6 +118,12 @@ pub struct FleetArgs {
     /// Real seconds after which the run stops, whatever is still queued.
     #[arg(long, default_value_t = 600)]
     pub timeout_secs: u64,
+    /// Share of answers both servers drop after committing (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Run the simulated OpenLMIS without its physical-inventory guard.
+    #[arg(long)]
+    pub no_inventory_guard: bool,
 }
 
 impl Default for FleetArgs {
@@ -128,6 +140,8 @@ impl Default for FleetArgs {
             time_scale: 10.0,
             max_passes: 40,
             timeout_secs: 600,
+            drop_rate: 0.0,
+            no_inventory_guard: false,
         }
     }
 }
@@ -238,6 +252,10 @@ pub struct FleetReport {
     pub network: String,
     /// Whether the servers were down at the start.
     pub storm: bool,
+    /// Share of answers the servers dropped after committing.
+    pub drop_rate: f64,
+    /// Whether the simulated OpenLMIS refused a repeated physical-inventory `resourceId`.
+    pub inventory_guard: bool,
     /// The seed.
     pub seed: u64,
     /// Simulated seconds per real second of backoff.
@@ -362,6 +380,8 @@ struct Ctx<'a> {
     time_scale: f64,
     dir: PathBuf,
     forms: FormSet,
+    /// The form definitions as plain JSON, for the checks (`crate::truth`).
+    defs: BTreeMap<String, serde_json::Value>,
     facilities: FacilityMap,
     creds: StaticCredentials,
     dhis2_url: String,
@@ -738,10 +758,14 @@ pub fn run_fleet(args: &FleetArgs) -> Result<FleetReport, Box<dyn Error>> {
     if !(args.time_scale.is_finite() && args.time_scale >= 1.0) {
         return Err("--time-scale must be 1 or more".into());
     }
+    if !(0.0..1.0).contains(&args.drop_rate) {
+        return Err("--drop-rate must be from 0 to less than 1".into());
+    }
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path().to_path_buf();
     write_example_setup(&dir)?;
     let forms = FormSet::load_dir(&dir.join("forms")).map_err(|p| format!("{p:?}"))?;
+    let defs = crate::truth::load_definitions(&dir.join("forms"))?;
     let facilities = FacilityMap::load(&dir.join("facilities.json")).map_err(|p| p.join("; "))?;
     let threads = args.threads.clamp(1, 64);
     // More server workers than device threads: the servers' pools are not
@@ -754,7 +778,15 @@ pub fn run_fleet(args: &FleetArgs) -> Result<FleetReport, Box<dyn Error>> {
     let mut lc = OpenLmisMockConfig::from_forms(&forms, &facilities);
     lc.seed = args.seed;
     lc.workers = workers;
+    lc.inventory_guard = !args.no_inventory_guard;
     let lmis = OpenLmisMock::start(lc, 0)?;
+    let drops = |seed: u64| FaultConfig {
+        rate_drop_after_commit: args.drop_rate,
+        seed,
+        ..FaultConfig::default()
+    };
+    dhis2.faults().set(drops(args.seed));
+    lmis.faults().set(drops(args.seed.wrapping_add(1)));
     let (dhis2_proxy, lmis_proxy) = match args.network {
         Profile::Lan => (None, None),
         p => (
@@ -825,6 +857,7 @@ pub fn run_fleet(args: &FleetArgs) -> Result<FleetReport, Box<dyn Error>> {
         time_scale: args.time_scale,
         dir: dir.clone(),
         forms,
+        defs,
         facilities,
         creds: credentials(),
         dhis2_url,
@@ -851,8 +884,7 @@ pub fn run_fleet(args: &FleetArgs) -> Result<FleetReport, Box<dyn Error>> {
             if args.storm {
                 let down = FaultConfig {
                     down_for_secs: (args.timeout_secs as f64).max(60.0),
-                    seed: args.seed,
-                    ..FaultConfig::default()
+                    ..drops(args.seed)
                 };
                 dhis2.faults().set(down.clone());
                 lmis.faults().set(down);
@@ -988,6 +1020,8 @@ pub fn run_fleet(args: &FleetArgs) -> Result<FleetReport, Box<dyn Error>> {
         forms: forms_recorded,
         network: args.network.name().to_string(),
         storm: args.storm,
+        drop_rate: args.drop_rate,
+        inventory_guard: !args.no_inventory_guard,
         seed: args.seed,
         time_scale: args.time_scale,
         threads,
@@ -1131,17 +1165,14 @@ fn check_servers(
             };
             let to_dhis2 = f.delivered[dest_index(Destination::Dhis2)].is_some();
             let to_lmis = f.delivered[dest_index(Destination::Lmis)].is_some();
-            if let Some(ou) = &facility.dhis2_org_unit {
-                let (rows, _) = agent_core::dhis2::values_of(def, &f.draft);
-                for r in rows {
+            if let (Some(ou), Some(def_json), Ok(draft)) = (
+                &facility.dhis2_org_unit,
+                ctx.defs.get(&f.draft.form),
+                serde_json::to_value(&f.draft),
+            ) {
+                for r in crate::truth::dhis2_values(def_json, &draft) {
                     expected.insert(
-                        (
-                            r.data_element,
-                            f.period.dhis2_id(),
-                            ou.clone(),
-                            r.category_option_combo
-                                .unwrap_or_else(|| DEFAULT_COC.to_string()),
-                        ),
+                        (r.data_element, f.period.dhis2_id(), ou.clone(), r.coc),
                         (r.value, to_dhis2),
                     );
                 }
@@ -1265,12 +1296,22 @@ pub fn table(r: &FleetReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "fleet: {} devices × {} forms = {} forms, network {}{}, seed {}, {} threads, time ×{}",
+        "fleet: {} devices × {} forms = {} forms, network {}{}{}{}, seed {}, {} threads, time ×{}",
         r.devices,
         r.forms_per_device,
         r.forms,
         r.network,
         if r.storm { ", storm" } else { "" },
+        if r.drop_rate > 0.0 {
+            format!(", {:.0}% of answers dropped", r.drop_rate * 100.0)
+        } else {
+            String::new()
+        },
+        if r.inventory_guard {
+            ""
+        } else {
+            ", no LMIS inventory guard"
+        },
         r.seed,
         r.threads,
         r.time_scale

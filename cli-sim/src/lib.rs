@@ -12,6 +12,7 @@ pub mod interactive;
 pub mod mock;
 pub mod network;
 pub mod show;
+pub mod truth;
 
 /// The example form definitions, embedded so the demo needs no set-up.
 pub const EXAMPLE_FORMS: &[(&str, &str)] = &[

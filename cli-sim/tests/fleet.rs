@@ -65,6 +65,39 @@ fn after_a_storm_every_form_is_delivered_once() {
     }
 }
 
+/// Issue 13: a fleet against an OpenLMIS without its physical-inventory
+/// guard, both servers dropping 30% of their answers after committing:
+/// every form delivered once (a resent event would be a second event with
+/// the same `resourceId`, counted as a duplicate), and the agents' look-ups
+/// found events whose answer was lost.
+#[test]
+fn without_the_inventory_guard_dropped_answers_are_settled_by_look_ups() {
+    let r = run_fleet(&FleetArgs {
+        devices: 8,
+        forms: 4,
+        seed: 5,
+        drop_rate: 0.3,
+        no_inventory_guard: true,
+        time_scale: 5000.0,
+        ..FleetArgs::default()
+    })
+    .unwrap();
+    assert!(!r.inventory_guard);
+    assert_clean(&r);
+    assert_eq!(r.checks.lmis_duplicate_events, 0, "{:?}", r.checks);
+    let lmis = r
+        .destinations
+        .iter()
+        .find(|d| d.destination == "lmis")
+        .unwrap();
+    assert!(lmis.lookups > 0, "{lmis:?}");
+    assert!(
+        lmis.found_by_lookup > 0,
+        "dropped answers were settled by look-ups: {lmis:?}"
+    );
+    println!("{}", cli_sim::fleet::table(&r));
+}
+
 #[test]
 fn the_binary_prints_a_json_report() {
     let out = Command::new(env!("CARGO_BIN_EXE_cli-sim"))

@@ -54,11 +54,41 @@ struct Synced {
 }
 
 fn sync_examples() -> Synced {
+    let forms = FormSet::load_dir(&repo().join("schemas/forms")).unwrap();
+    let facilities = FacilityMap::load(&repo().join("schemas/facilities/example.json")).unwrap();
+    sync_with(
+        Dhis2MockConfig::from_forms(&forms, &facilities),
+        OpenLmisMockConfig::from_forms(&forms, &facilities),
+        &EXAMPLES,
+    )
+}
+
+/// The CHW example only, to servers started from the hand-written metadata
+/// fixtures of `tests/fixtures/metadata/` (a DHIS2 `GET /api/dataSets/{id}`
+/// answer and OpenLMIS reference data), not from the agent's form
+/// definitions: a form definition that disagrees with what the servers were
+/// set up with fails here even where the adapter `from_forms` would agree.
+fn sync_chw_to_fixture_servers() -> Synced {
+    let metadata = repo().join("tests/fixtures/metadata");
+    let ds = read_json(&metadata.join("dhis2.dataSet.MkXpsaCoKaE.json"));
+    let refdata = read_json(&metadata.join("openlmis.referenceData.json"));
+    sync_with(
+        Dhis2MockConfig::from_data_sets(&[ds]).unwrap(),
+        OpenLmisMockConfig::from_reference_data(&refdata).unwrap(),
+        &EXAMPLES[..1],
+    )
+}
+
+fn sync_with(
+    dhis2_config: Dhis2MockConfig,
+    lmis_config: OpenLmisMockConfig,
+    examples: &[(&str, &str)],
+) -> Synced {
     let dir = tempfile::tempdir().unwrap();
     let forms = FormSet::load_dir(&repo().join("schemas/forms")).unwrap();
     let facilities = FacilityMap::load(&repo().join("schemas/facilities/example.json")).unwrap();
-    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap();
-    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0).unwrap();
+    let dhis2 = Dhis2Mock::start(dhis2_config, 0).unwrap();
+    let lmis = OpenLmisMock::start(lmis_config, 0).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     lmis.set_today(Some(today));
     let now = today.and_hms_opt(10, 0, 0).unwrap().and_utc();
@@ -90,11 +120,11 @@ fn sync_examples() -> Synced {
         }),
     };
     let mut submissions = BTreeMap::new();
-    for (form, draft) in EXAMPLES {
+    for (form, draft) in examples {
         let bytes = std::fs::read(repo().join("schemas/examples").join(draft)).unwrap();
         let (d, findings) = Draft::from_json_bytes(&bytes).unwrap();
         assert!(findings.is_empty(), "{draft}: {findings:?}");
-        assert_eq!(d.form, form);
+        assert_eq!(d.form, *form);
         let r = agent.submit(&d, true).unwrap();
         submissions.insert(form.to_string(), r.id);
     }
@@ -188,9 +218,19 @@ fn the_data_value_set_oracles_use_the_contracts_fields() {
 
 #[test]
 fn dhis2_holds_exactly_the_hand_written_data_value_sets_of_the_examples() {
-    let s = sync_examples();
+    check_dhis2(&sync_examples(), &EXAMPLES);
+}
+
+#[test]
+fn servers_started_from_metadata_fixtures_hold_exactly_the_chw_oracles() {
+    let s = sync_chw_to_fixture_servers();
+    check_dhis2(&s, &EXAMPLES[..1]);
+    check_lmis(&s, &EXAMPLES[..1]);
+}
+
+fn check_dhis2(s: &Synced, examples: &[(&str, &str)]) {
     let mut expected = BTreeMap::new();
-    for (form, _) in EXAMPLES {
+    for (form, _) in examples {
         expected.extend(expected_values(&fixture(&format!(
             "{form}.dataValueSet.json"
         ))));
@@ -333,11 +373,14 @@ fn the_stock_event_oracles_follow_the_contracts_schema() {
 
 #[test]
 fn the_lmis_receives_exactly_the_hand_written_stock_events_of_the_examples() {
-    let s = sync_examples();
+    check_lmis(&sync_examples(), &EXAMPLES);
+}
+
+fn check_lmis(s: &Synced, examples: &[(&str, &str)]) {
     let events = s.lmis.events();
-    assert_eq!(events.len(), EXAMPLES.len(), "one event per example draft");
+    assert_eq!(events.len(), examples.len(), "one event per example draft");
     let (schemas, index) = stock_event_schema();
-    for (form, _) in EXAMPLES {
+    for (form, _) in examples {
         let expected = fixture(&format!("{form}.stockEvent.json"));
         let facility = expected["facilityId"].as_str().unwrap();
         let program = expected["programId"].as_str().unwrap();
@@ -360,7 +403,7 @@ fn the_lmis_receives_exactly_the_hand_written_stock_events_of_the_examples() {
             &expected,
             body,
             "event",
-            &s.submissions[form],
+            &s.submissions[*form],
             &mut None,
             &mut diffs,
         );

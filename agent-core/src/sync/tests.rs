@@ -601,6 +601,57 @@ fn foreign_refusals_hold_the_destination_and_dhis2_refusals_reject() {
     }
 }
 
+/// A 413 for a batch of several forms (a proxy's body limit) splits it:
+/// its forms are sent again one at a time, and every form is delivered
+/// once; nothing is held, nothing refused.
+#[test]
+fn a_413_for_a_batch_sends_its_forms_one_at_a_time() {
+    let t = Scripted::new(|req| {
+        if req.url.ends_with("/api/completeDataSetRegistrations") {
+            return success();
+        }
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        // The proxy lets through at most one form's 15 values.
+        match body["dataValues"].as_array().map(Vec::len) {
+            Some(n) if n > 15 => html(413),
+            _ => success(),
+        }
+    });
+    let w = world(4, t.clone());
+    let ids: Vec<String> = ["HP-001", "HP-002", "HP-003", "HP-004"]
+        .iter()
+        .map(|f| w.record(f, "2026-10"))
+        .collect();
+    let r = w.sync();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!(d.held, None, "{r:?}");
+    assert!(d.rejected.is_empty(), "{r:?}");
+    let mut delivered: Vec<String> = d.delivered.iter().map(|i| i.id.clone()).collect();
+    delivered.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(delivered, want, "every form of the batch, once");
+    for id in &ids {
+        assert_eq!(w.dhis2_state(id), DeliveryState::Delivered);
+    }
+    // 4 forms → 413; then each form alone goes through.
+    let sizes: Vec<usize> = t
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|q| q.url.ends_with("/api/dataValueSets") || q.url.contains("/api/dataValueSets?"))
+        .filter_map(|q| {
+            serde_json::from_slice::<serde_json::Value>(&q.body)
+                .ok()?
+                .get("dataValues")?
+                .as_array()
+                .map(|a| a.len() / 15)
+        })
+        .collect();
+    assert_eq!(sizes, vec![4, 1, 1, 1, 1], "{sizes:?}");
+}
+
 /// A portal answering the gzip probe with a web page does not turn gzip off
 /// for good: the probe is made again in the next pass, and DHIS2's own
 /// answer decides.

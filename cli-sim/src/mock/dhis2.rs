@@ -290,6 +290,105 @@ impl Default for Dhis2MockConfig {
     }
 }
 
+impl Dhis2MockConfig {
+    /// Metadata from data sets in the shape DHIS2 answers
+    /// `GET /api/dataSets/{id}?fields=id,name,periodType,expiryDays,openFuturePeriods,organisationUnits[id],dataSetElements[dataElement[id,name,valueType,zeroIsSignificant,categoryCombo[id,categoryOptionCombos[id,name]]]],categoryCombo[id,isDefault,categoryOptionCombos[id,name]]`
+    /// (contract §2.2), for example hand-written fixtures that owe nothing
+    /// to the agent's form definitions. Org units are those the data sets
+    /// are assigned to (named after their uid); a data set's category combo
+    /// other than the default gives its attribute option combos; a missing
+    /// `zeroIsSignificant` is `false`, as in DHIS2. One user
+    /// (`admin`/`district`), the 2.40 family.
+    pub fn from_data_sets(data_sets: &[Value]) -> Result<Dhis2MockConfig, String> {
+        let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let cocs = |combo: &Value| -> Vec<(String, String)> {
+            combo
+                .get("categoryOptionCombos")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| Some((text(c, "id")?, text(c, "name").unwrap_or_default())))
+                .collect()
+        };
+        let mut out = Vec::new();
+        let mut org_units: Vec<(String, String)> = Vec::new();
+        for ds in data_sets {
+            let uid = text(ds, "id").ok_or("a data set without an id")?;
+            let period_type = text(ds, "periodType")
+                .and_then(|p| PeriodType::parse(&p))
+                .ok_or_else(|| format!("data set {uid}: no or unknown periodType"))?;
+            let mut elements = Vec::new();
+            for dse in ds
+                .get("dataSetElements")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let de = dse
+                    .get("dataElement")
+                    .ok_or_else(|| format!("data set {uid}: an element without dataElement"))?;
+                let de_uid = text(de, "id")
+                    .ok_or_else(|| format!("data set {uid}: a data element without an id"))?;
+                let combo = de.get("categoryCombo").cloned().unwrap_or(Value::Null);
+                let mut options = cocs(&combo);
+                if options.is_empty() {
+                    options.push((DEFAULT_COC.to_string(), "default".to_string()));
+                }
+                elements.push(MockDataElement {
+                    name: text(de, "name").unwrap_or_else(|| de_uid.clone()),
+                    value_type: text(de, "valueType")
+                        .ok_or_else(|| format!("data element {de_uid}: no valueType"))?,
+                    category_combo: text(&combo, "id")
+                        .unwrap_or_else(|| DEFAULT_CATEGORY_COMBO.to_string()),
+                    category_option_combos: options,
+                    zero_is_significant: de
+                        .get("zeroIsSignificant")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                    uid: de_uid,
+                });
+            }
+            let ous: Vec<String> = ds
+                .get("organisationUnits")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|o| text(o, "id"))
+                .collect();
+            for ou in &ous {
+                if !org_units.iter().any(|(u, _)| u == ou) {
+                    org_units.push((ou.clone(), ou.clone()));
+                }
+            }
+            let combo = ds.get("categoryCombo").cloned().unwrap_or(Value::Null);
+            let aocs = if text(&combo, "id").is_none_or(|c| c == DEFAULT_CATEGORY_COMBO) {
+                Vec::new()
+            } else {
+                cocs(&combo)
+            };
+            out.push(MockDataSet {
+                name: text(ds, "name").unwrap_or_else(|| uid.clone()),
+                period_type,
+                expiry_days: ds.get("expiryDays").and_then(Value::as_f64).unwrap_or(0.0),
+                open_future_periods: ds
+                    .get("openFuturePeriods")
+                    .and_then(Value::as_i64)
+                    .and_then(|n| i32::try_from(n).ok())
+                    .unwrap_or(0),
+                org_units: ous,
+                elements,
+                attribute_option_combos: aocs,
+                uid,
+            });
+        }
+        Ok(Dhis2MockConfig {
+            data_sets: out,
+            org_units,
+            ..Dhis2MockConfig::default()
+        })
+    }
+}
+
 /// The category combo uid for these option combos: the default combo when
 /// the only one is the default, otherwise one derived from the element uid.
 pub(super) fn combo_uid_for(de: &str, cocs: &[(String, String)]) -> String {

@@ -311,6 +311,138 @@ impl Default for OpenLmisMockConfig {
     }
 }
 
+impl OpenLmisMockConfig {
+    /// Reference data from a fixture whose lists have the shapes the OpenLMIS
+    /// API returns (`programs` as `/api/programs`, `facilities` as
+    /// `/api/facilities` with `type` and `supportedPrograms`, `orderables` as
+    /// `/api/orderables` with `meta.versionNumber` and `programs[].programId`,
+    /// `facilityTypeApprovedProducts` with `facilityType.id`, `program.id`,
+    /// `orderable.id`, `maxPeriodsOfStock`), plus `users` (`username`,
+    /// `password`, `homeFacilityId`) and `programPeriodTypes` (program id →
+    /// DHIS2-style period type name of its processing schedule). For example
+    /// a hand-written fixture that owes nothing to the agent's form
+    /// definitions. The bootstrap clients and the default reasons, each
+    /// valid for every (program, facility type) listed.
+    pub fn from_reference_data(v: &Value) -> Result<OpenLmisMockConfig, String> {
+        let text = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+        let list = |k: &str| -> Vec<Value> {
+            v.get(k)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let mut programs = Vec::new();
+        let mut periods = Vec::new();
+        for p in list("programs") {
+            let id = text(&p, "/id").ok_or("a program without an id")?;
+            let pt = text(v, &format!("/programPeriodTypes/{id}"))
+                .and_then(|n| PeriodType::parse(&n))
+                .ok_or_else(|| {
+                    format!("program {id}: no or unknown period type in programPeriodTypes")
+                })?;
+            for period in make_periods(pt) {
+                periods.push((id.clone(), period));
+            }
+            programs.push(MockProgram {
+                code: text(&p, "/code").unwrap_or_else(|| id.clone()),
+                name: text(&p, "/name").unwrap_or_else(|| id.clone()),
+                id,
+            });
+        }
+        let mut facilities = Vec::new();
+        for f in list("facilities") {
+            let id = text(&f, "/id").ok_or("a facility without an id")?;
+            facilities.push(MockFacility {
+                code: text(&f, "/code").ok_or_else(|| format!("facility {id}: no code"))?,
+                name: text(&f, "/name").unwrap_or_else(|| id.clone()),
+                type_id: text(&f, "/type/id")
+                    .ok_or_else(|| format!("facility {id}: no type.id"))?,
+                type_code: text(&f, "/type/code").unwrap_or_default(),
+                programs: f
+                    .get("supportedPrograms")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| text(p, "/id"))
+                    .collect(),
+                id,
+            });
+        }
+        let mut orderables = Vec::new();
+        for o in list("orderables") {
+            let id = text(&o, "/id").ok_or("an orderable without an id")?;
+            orderables.push(MockOrderable {
+                product_code: text(&o, "/productCode")
+                    .ok_or_else(|| format!("orderable {id}: no productCode"))?,
+                name: text(&o, "/fullProductName").unwrap_or_else(|| id.clone()),
+                net_content: o.get("netContent").and_then(Value::as_i64).unwrap_or(1),
+                version: text(&o, "/meta/versionNumber")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1),
+                programs: o
+                    .get("programs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| text(p, "/programId"))
+                    .collect(),
+                id,
+            });
+        }
+        let mut approved = Vec::new();
+        for a in list("facilityTypeApprovedProducts") {
+            let (Some(t), Some(p), Some(o)) = (
+                text(&a, "/facilityType/id"),
+                text(&a, "/program/id"),
+                text(&a, "/orderable/id"),
+            ) else {
+                return Err(
+                    "an approved product without facilityType.id, program.id or orderable.id"
+                        .into(),
+                );
+            };
+            let max = a
+                .get("maxPeriodsOfStock")
+                .and_then(Value::as_f64)
+                .unwrap_or(3.0);
+            approved.push((t, p, o, max));
+        }
+        let users = list("users")
+            .iter()
+            .filter_map(|u| {
+                Some((
+                    text(u, "/username")?,
+                    text(u, "/password")?,
+                    text(u, "/homeFacilityId").unwrap_or_default(),
+                ))
+            })
+            .collect();
+        let reasons = default_reasons();
+        let mut types: Vec<String> = facilities.iter().map(|f| f.type_id.clone()).collect();
+        types.sort();
+        types.dedup();
+        let mut valid_reasons = Vec::new();
+        for p in &programs {
+            for t in &types {
+                for r in &reasons {
+                    valid_reasons.push((p.id.clone(), t.clone(), r.id.clone()));
+                }
+            }
+        }
+        Ok(OpenLmisMockConfig {
+            users,
+            facilities,
+            programs,
+            orderables,
+            approved,
+            reasons,
+            valid_reasons,
+            periods,
+            ..OpenLmisMockConfig::default()
+        })
+    }
+}
+
 /// The bootstrap OAuth2 clients (§3): `user-client`/`changeme` with the
 /// password grant and `trusted-client`/`secret` with client credentials.
 pub fn bootstrap_clients() -> Vec<(String, String, Vec<String>)> {
