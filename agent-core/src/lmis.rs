@@ -902,14 +902,20 @@ impl<C: LmisClient> LmisRoute<C> {
     ) -> Result<(), Error> {
         let now = pass.clock.now();
         let dest = Destination::Lmis;
-        let summary = format!(
-            "refused by the LMIS: {}",
-            problems
-                .iter()
-                .map(|p| p.advice.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
+        // The LMIS's own refusal carries its HTTP status in `detail`; any
+        // other reason is the agent's own check, made before sending.
+        let by = if detail.contains("HTTP") {
+            "refused by the LMIS"
+        } else {
+            "not sent to the LMIS"
+        };
+        let mut advice: Vec<&str> = Vec::new();
+        for p in &problems {
+            if !advice.contains(&p.advice.as_str()) {
+                advice.push(p.advice.as_str());
+            }
+        }
+        let summary = format!("{by}: {}", advice.join(" "));
         let tx = pass
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
