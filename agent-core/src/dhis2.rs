@@ -495,6 +495,12 @@ pub fn advice_for(code: Option<&str>) -> &'static str {
         "E8031" => {
             "The facility is closed in DHIS2 for this period. Ask the district to check the facility's dates."
         }
+        "E7638" | "E8032" => {
+            "DHIS2 accepts data for this category only between its start and end dates, and this period is outside them. Check the form's period, or ask the DHIS2 administrator to extend the dates."
+        }
+        "E7639" | "E8025" => {
+            "DHIS2 does not allow this category for this facility. Ask the DHIS2 administrator to check the category's facilities."
+        }
         _ => {
             "DHIS2 refused this value. Read the server's message, then correct the form or ask your supervisor."
         }

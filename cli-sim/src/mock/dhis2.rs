@@ -19,6 +19,12 @@
 //!   `GET /api/system/info`, `GET /api/me`, `GET /api/dataSets[/{uid}]`,
 //!   `GET /api/organisationUnits/{uid}` and, from 2.39, `GET
 //!   /api/dataEntry/dataValues` with its `lockStatus`.
+//! - Switchable rules ([`Dhis2Rules`], all off by default): a user without
+//!   `F_DATAVALUE_ADD` (403 WebMessage), read-only data sets (E7601/E8010),
+//!   org units outside the capture scope (E7617/E8011), data input periods
+//!   (E7643/E8030), approval (E7642/E8033), org unit open/closed dates
+//!   (E8031, 2.43 only) and category option dates (E7638/E8032); the 2.37/2.40
+//!   codes ignore one row each, the 2.43 ones reject the group.
 //! - A version segment (`/api/37/...`, `/api/40/...`) is accepted. On a 2.40
 //!   server `/api/37/` gives the bare 2.37 response shape; on a 2.37 server
 //!   `/api/38/` and above give the wrapped one (§0).
@@ -271,6 +277,79 @@ pub struct Dhis2MockConfig {
     /// Compress JSON answers for clients that accept gzip, as the nginx in
     /// front of a DHIS2 does; `false` is a server answering plain.
     pub gzip_responses: bool,
+    /// The rules of §1, §2.2 and §7 the example metadata does not need
+    /// (authorities, write access, data input periods, approval, date
+    /// ranges); all off by default.
+    pub rules: Dhis2Rules,
+}
+
+/// A data input period of a data set (§7): data for `period` is accepted
+/// from `opening` to `closing` (either open-ended when `None`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataInputPeriod {
+    /// The DHIS2 period id, e.g. `202611`.
+    pub period: String,
+    /// The first day data may be entered.
+    pub opening: Option<NaiveDate>,
+    /// The first day data may no longer be entered.
+    pub closing: Option<NaiveDate>,
+}
+
+/// Switchable server rules (§1, §2.2, §7). The default is none of them, so
+/// a server built from the example forms accepts every well-formed value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dhis2Rules {
+    /// The users lack `F_DATAVALUE_ADD`: `POST /api/dataValueSets` and
+    /// `POST /api/dataValues` answer 403 with DHIS2's WebMessage (§1, §5).
+    pub without_data_value_add: bool,
+    /// Data sets the users cannot write data to: E7601 aborts the import
+    /// (2.37/2.40), E8010 rejects the group (2.43).
+    pub read_only_data_sets: Vec<String>,
+    /// Org units outside the users' data capture scope: E7617 ignores the
+    /// row (2.37/2.40), E8011 rejects the group (2.43).
+    pub outside_capture_scope: Vec<String>,
+    /// Data input periods per data set uid; when a data set has some they
+    /// replace its expiry and future-period rules (§7): E7643 / E8030.
+    pub data_input_periods: BTreeMap<String, Vec<DataInputPeriod>>,
+    /// Approved (data set, period id, org unit): E7642 ignores the row
+    /// (2.37/2.40), E8033 rejects the group (2.43). Any attribute option combo.
+    pub approved: Vec<(String, String, String)>,
+    /// Org unit opening and closed dates: a period not wholly within them is
+    /// refused by 2.43 (E8031); the contract lists no such check before 2.43,
+    /// so 2.37/2.40 store the value.
+    pub org_unit_dates: BTreeMap<String, (Option<NaiveDate>, Option<NaiveDate>)>,
+    /// Start and end dates of the category options behind an attribute
+    /// option combo (the default one included, keyed by AOC uid): a period
+    /// not wholly within them is E7638 (row, 2.37/2.40) / E8032 (group, 2.43).
+    pub option_dates: BTreeMap<String, (Option<NaiveDate>, Option<NaiveDate>)>,
+}
+
+impl Dhis2Rules {
+    fn is_approved(&self, ds: &str, period: &str, ou: &str) -> bool {
+        self.approved
+            .iter()
+            .any(|(d, p, o)| d == ds && p == period && o == ou)
+    }
+
+    /// Whether the data input periods of `ds`, if any, close `period` at
+    /// `now`: `None` when the data set has none (the expiry rules apply).
+    fn input_period_closed(&self, ds: &str, period: &Period, now: NaiveDate) -> Option<bool> {
+        let dips = self.data_input_periods.get(ds).filter(|d| !d.is_empty())?;
+        let id = period.dhis2_id();
+        let open = dips.iter().any(|d| {
+            d.period == id
+                && d.opening.is_none_or(|o| now >= o)
+                && d.closing.is_none_or(|c| now < c)
+        });
+        Some(!open)
+    }
+}
+
+/// Whether `period` lies wholly within the dates (either open-ended).
+fn within(dates: Option<&(Option<NaiveDate>, Option<NaiveDate>)>, period: &Period) -> bool {
+    dates.is_none_or(|(start, end)| {
+        start.is_none_or(|s| period.start() >= s) && end.is_none_or(|e| period.end() <= e)
+    })
 }
 
 impl Default for Dhis2MockConfig {
@@ -286,6 +365,7 @@ impl Default for Dhis2MockConfig {
             today: None,
             workers: http::DEFAULT_WORKERS,
             gzip_responses: true,
+            rules: Dhis2Rules::default(),
         }
     }
 }
@@ -531,6 +611,7 @@ struct State {
     values: BTreeMap<Key, Record>,
     completions: BTreeMap<CompletionKey, Completion>,
     today: Option<NaiveDate>,
+    rules: Dhis2Rules,
 }
 
 impl State {
@@ -578,6 +659,7 @@ impl Dhis2Mock {
                 values: BTreeMap::new(),
                 completions: BTreeMap::new(),
                 today: config.today,
+                rules: config.rules.clone(),
             }),
         });
         let handler: Handler = {
@@ -651,6 +733,11 @@ impl Dhis2Mock {
         self.service.lock().today = today;
     }
 
+    /// Changes the switchable rules at run time; stored data is kept.
+    pub fn set_rules(&self, change: impl FnOnce(&mut Dhis2Rules)) {
+        change(&mut self.service.lock().rules);
+    }
+
     /// Removes a data element from a data set (it stays in the catalogue), to
     /// provoke "data element not in data set" conflicts.
     pub fn remove_element_from_data_set(&self, data_set: &str, element: &str) {
@@ -696,6 +783,17 @@ impl Service {
                 .with_header("WWW-Authenticate", "Basic realm=\"DHIS2\"");
         };
         let method = req.method.as_str();
+        if method == "POST"
+            && matches!(rest, "dataValueSets" | "dataValues")
+            && self.lock().rules.without_data_value_add
+        {
+            // `@RequiresAuthority(anyOf = F_DATAVALUE_ADD)` (§1).
+            return web_message(
+                403,
+                "ERROR",
+                "Access is denied, requires one Authority from [F_DATAVALUE_ADD]",
+            );
+        }
         match (method, rest) {
             ("POST", "dataValueSets") => self.post_data_value_sets(req, &user, api_segment),
             ("GET", "dataValueSets") => self.get_data_value_sets(req),
@@ -1165,7 +1263,11 @@ impl Service {
             "displayName": user,
             "organisationUnits": org_units,
             "dataSets": data_sets,
-            "authorities": ["F_DATAVALUE_ADD"],
+            "authorities": if st.rules.without_data_value_add {
+                json!([])
+            } else {
+                json!(["F_DATAVALUE_ADD"])
+            },
         });
         // ≤2.37 clients read the username under `userCredentials` (§2.1).
         if st.version == VersionFamily::V2_37 {
@@ -1291,7 +1393,8 @@ impl Service {
             })
             .map(|r| value_json(&r.value, None, "followUp"))
             .collect();
-        let locked = lock_of(data_set, &period, st.now()).is_some();
+        let locked = timeliness(&st.rules, data_set, &period, st.now()).is_some();
+        let approved = st.rules.is_approved(ds, &period.dhis2_id(), ou);
         let completion =
             st.completions
                 .get(&(ds.to_string(), pe.clone(), ou.to_string(), aoc.to_string()));
@@ -1305,7 +1408,13 @@ impl Service {
             &json!({
                 "dataValues": values,
                 "minMaxValues": [],
-                "lockStatus": if locked { "LOCKED" } else { "OPEN" },
+                "lockStatus": if approved {
+                    "APPROVED"
+                } else if locked {
+                    "LOCKED"
+                } else {
+                    "OPEN"
+                },
                 "completeStatus": complete_status,
             }),
         )
@@ -1735,6 +1844,23 @@ enum Lock {
     Expired,
     /// After the latest open future period (its id).
     Future(String),
+    /// Outside the data set's data input periods.
+    InputPeriod,
+}
+
+/// Why `period` cannot be written now for `ds` (§7): its data input periods
+/// when it has some, otherwise expiry and open future periods.
+fn timeliness(
+    rules: &Dhis2Rules,
+    ds: &MockDataSet,
+    period: &Period,
+    now: NaiveDateTime,
+) -> Option<Lock> {
+    match rules.input_period_closed(&ds.uid, period, now.date()) {
+        Some(true) => Some(Lock::InputPeriod),
+        Some(false) => None,
+        None => lock_of(ds, period, now),
+    }
 }
 
 /// Whether `period` is locked for data set `ds` at `now` (§7): `expiryDays >
@@ -1865,6 +1991,15 @@ fn import_old(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
         sum
     };
     let header_ds = match &p.data_set {
+        Some(uid) if st.rules.read_only_data_sets.contains(uid) => {
+            return abort(
+                sum,
+                uid,
+                "dataSet",
+                format!("User does not have write access for DataSet: `{uid}`"),
+                "E7601",
+            );
+        }
         Some(uid) => match st.meta.data_sets.get(uid) {
             Some(ds) => Some(ds.clone()),
             None => {
@@ -1901,7 +2036,12 @@ fn import_old(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
             "E7604",
         );
     }
-    let State { meta, values, .. } = st;
+    let State {
+        meta,
+        values,
+        rules,
+        ..
+    } = st;
     let mut scratch;
     let store: &mut BTreeMap<Key, Record> = if o.dry_run {
         scratch = values.clone();
@@ -1945,6 +2085,18 @@ fn import_old(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
                 json!({"orgUnit": ou}),
                 format!("Organisation unit not found or not accessible: `{ou}`"),
                 "E7612",
+                "orgUnit",
+                Some(i),
+            );
+            continue;
+        }
+        if rules.outside_capture_scope.contains(&ou) {
+            sum.ignored += 1;
+            sum.old_conflict(
+                &ou,
+                json!({"orgUnit": ou}),
+                format!("Organisation unit: `{ou}` not in hierarchy of current user: `{user}`"),
+                "E7617",
                 "orgUnit",
                 Some(i),
             );
@@ -2068,6 +2220,22 @@ fn import_old(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
             );
             continue;
         }
+        if !within(rules.option_dates.get(&r.aoc), &period) {
+            sum.ignored += 1;
+            sum.old_conflict(
+                &pe_text,
+                json!({"period": period.dhis2_id(), "attributeOptionCombo": r.aoc}),
+                format!(
+                    "Period: `{}` is not within date range of attribute option combo: `{}`",
+                    period.dhis2_id(),
+                    r.aoc
+                ),
+                "E7638",
+                "period",
+                Some(i),
+            );
+            continue;
+        }
         let key: Key = (
             de.uid.clone(),
             period.dhis2_id(),
@@ -2078,7 +2246,7 @@ fn import_old(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
         // Locks apply to deletions too (§7).
         let lock = targets
             .iter()
-            .map(|d| (d, lock_of(d, &period, now_dt)))
+            .map(|d| (d, timeliness(rules, d, &period, now_dt)))
             .collect::<Vec<_>>();
         if !lock.is_empty() && lock.iter().all(|(_, l)| l.is_some()) {
             sum.ignored += 1;
@@ -2093,6 +2261,18 @@ fn import_old(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
                         d.uid
                     ),
                     "E7640",
+                    "period",
+                    Some(i),
+                ),
+                Some(Lock::InputPeriod) => sum.old_conflict(
+                    &pe_text,
+                    json!({"period": period.dhis2_id(), "dataSet": d.uid}),
+                    format!(
+                        "Period: `{}` is not open for this data set at this time: `{}`",
+                        period.dhis2_id(),
+                        d.uid
+                    ),
+                    "E7643",
                     "period",
                     Some(i),
                 ),
@@ -2115,6 +2295,26 @@ fn import_old(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
                     );
                 }
             }
+            continue;
+        }
+        if let Some(d) = targets
+            .iter()
+            .find(|d| rules.is_approved(&d.uid, &period.dhis2_id(), &ou))
+        {
+            sum.ignored += 1;
+            sum.old_conflict(
+                &pe_text,
+                json!({"period": period.dhis2_id(), "dataSet": d.uid, "orgUnit": ou}),
+                format!(
+                    "Data is already approved for data set: `{}` period: `{}` organisation unit: `{ou}` attribute option combo: `{}`",
+                    d.uid,
+                    period.dhis2_id(),
+                    r.aoc
+                ),
+                "E7642",
+                "period",
+                Some(i),
+            );
             continue;
         }
         let existing = store.get(&key).filter(|rec| !rec.deleted).cloned();
@@ -2473,7 +2673,35 @@ fn import_new(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
             &[-1],
         );
     };
-    // Key consistency, then timeliness: the first failure rejects the group.
+    // User access, key consistency, then timeliness: the first failure
+    // rejects the group.
+    if st.rules.read_only_data_sets.contains(&ds.uid) {
+        return fail(
+            sum,
+            std::slice::from_ref(&ds.uid),
+            format!("User has no data write access for data set `{}`", ds.uid),
+            "E8010",
+            &all,
+        );
+    }
+    let out_of_scope: BTreeSet<String> = rows
+        .iter()
+        .filter_map(|r| r.ou.clone())
+        .filter(|ou| st.rules.outside_capture_scope.contains(ou))
+        .collect();
+    if !out_of_scope.is_empty() {
+        let list: Vec<String> = out_of_scope.into_iter().collect();
+        return fail(
+            sum,
+            &[list.join(",")],
+            format!(
+                "User has no data write access for org unit(s): {}",
+                list.join(", ")
+            ),
+            "E8011",
+            &all,
+        );
+    }
     let des = |f: &dyn Fn(&Resolved<'_>) -> bool| -> Vec<String> {
         let set: BTreeSet<String> = rows
             .iter()
@@ -2604,7 +2832,7 @@ fn import_new(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
     let now_dt = st.now();
     let locked: BTreeSet<String> = periods
         .iter()
-        .filter(|pe| lock_of(&ds, pe, now_dt).is_some())
+        .filter(|pe| timeliness(&st.rules, &ds, pe, now_dt).is_some())
         .map(Period::dhis2_id)
         .collect();
     if !locked.is_empty() {
@@ -2618,6 +2846,71 @@ fn import_new(st: &mut State, p: &Payload, o: &ImportOptions, user: &str) -> Sum
                 list.join(", ")
             ),
             "E8030",
+            &all,
+        );
+    }
+    let closed: BTreeSet<String> = rows
+        .iter()
+        .zip(&periods)
+        .filter_map(|(r, pe)| {
+            let ou = r.ou.clone()?;
+            (!within(st.rules.org_unit_dates.get(&ou), pe))
+                .then(|| format!("{ou}:{}", pe.dhis2_id()))
+        })
+        .collect();
+    if !closed.is_empty() {
+        let list: Vec<String> = closed.into_iter().collect();
+        return fail(
+            sum,
+            &[list.join(",")],
+            format!(
+                "Org unit(s) closed or not yet open in period(s): {}",
+                list.join(", ")
+            ),
+            "E8031",
+            &all,
+        );
+    }
+    let out_of_range: BTreeSet<String> = rows
+        .iter()
+        .zip(&periods)
+        .filter(|(r, pe)| !within(st.rules.option_dates.get(&r.aoc), pe))
+        .map(|(r, pe)| format!("{}:{}", r.aoc, pe.dhis2_id()))
+        .collect();
+    if !out_of_range.is_empty() {
+        let list: Vec<String> = out_of_range.into_iter().collect();
+        return fail(
+            sum,
+            &[list.join(",")],
+            format!(
+                "Attribute option combo(s) not usable in period(s), outside the category options' start and end dates: {}",
+                list.join(", ")
+            ),
+            "E8032",
+            &all,
+        );
+    }
+    let approved: BTreeSet<String> = rows
+        .iter()
+        .zip(&periods)
+        .filter_map(|(r, pe)| {
+            let ou = r.ou.clone()?;
+            st.rules
+                .is_approved(&ds.uid, &pe.dhis2_id(), &ou)
+                .then(|| format!("{ou}:{}", pe.dhis2_id()))
+        })
+        .collect();
+    if !approved.is_empty() {
+        let list: Vec<String> = approved.into_iter().collect();
+        return fail(
+            sum,
+            &[ds.uid.clone(), list.join(",")],
+            format!(
+                "Data for data set `{}` is already approved for: {}",
+                ds.uid,
+                list.join(", ")
+            ),
+            "E8033",
             &all,
         );
     }
