@@ -467,8 +467,17 @@ pub enum Verdict {
 /// Plain words for a DHIS2 error code.
 pub fn advice_for(code: Option<&str>) -> &'static str {
     match code.unwrap_or("") {
-        "E7640" | "E7643" | "E8030" => {
+        "E7640" => {
             "DHIS2 has closed this period for data entry. Ask the district data officer to open it (a lock exception), then send again."
+        }
+        // Data input periods replace the expiry rule: a lock exception does
+        // not open them, the data set's input periods must change.
+        "E7643" => {
+            "DHIS2 does not take data for this period at this time (the data set's data input periods). Check the period of the form; if it is right, ask the district data officer to open an input period for it, then send again."
+        }
+        // 2.43 gives one code for expiry, future periods and input periods.
+        "E8030" => {
+            "DHIS2 does not take data for this period at this time (closed, not open yet, or outside its data input periods). Check the period of the form; if it is right, ask the district data officer to open it, then send again."
         }
         "E7641" => "DHIS2 does not accept this period yet. Check the period of the form.",
         "E7642" | "E8033" => {

@@ -327,11 +327,15 @@ fn a_closed_data_input_period_refuses_the_form_with_the_servers_reason() {
         });
         let id = w.record(|_| {});
         w.sync(false);
-        let (code, says) = match version {
-            VersionFamily::V2_43 => ("E8030", "Untimely data entry"),
-            _ => ("E7643", "is not open for this data set"),
+        let (code, says, advice) = match version {
+            VersionFamily::V2_43 => ("E8030", "Untimely data entry", "open it"),
+            _ => (
+                "E7643",
+                "is not open for this data set",
+                "data input periods",
+            ),
         };
-        refused_whole(&w, &id, code, says, "closed this period");
+        refused_whole(&w, &id, code, says, advice);
         assert!(
             w.dhis2(&id)
                 .problems
@@ -379,11 +383,11 @@ fn a_data_set_that_locked_after_its_expiry_days_refuses_the_form() {
         });
         let id = w.record(|_| {});
         w.sync(false);
-        let (code, says) = match version {
-            VersionFamily::V2_43 => ("E8030", "Untimely data entry"),
-            _ => ("E7640", "past expiry days"),
+        let (code, says, advice) = match version {
+            VersionFamily::V2_43 => ("E8030", "Untimely data entry", "open it"),
+            _ => ("E7640", "past expiry days", "closed this period"),
         };
-        refused_whole(&w, &id, code, says, "closed this period");
+        refused_whole(&w, &id, code, says, advice);
     }
 }
 

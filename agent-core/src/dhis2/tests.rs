@@ -161,7 +161,11 @@ fn whole_group_rejection_from_2_43_is_told_apart() {
     else {
         panic!("{v:?}")
     };
-    assert!(problems[0].advice.contains("closed this period"));
+    assert!(
+        problems[0]
+            .advice
+            .contains("does not take data for this period")
+    );
     // A payload that failed to decode ([-1]) in a batch of two: send each alone.
     let rows2 = [row(0, "a", "1", "service.a"), row(1, "a", "2", "service.a")];
     let v = judge(
