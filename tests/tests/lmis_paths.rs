@@ -159,8 +159,16 @@ fn world_tweaked(
     server_def: Option<&FormDefinition>,
     tweak: impl FnOnce(&mut OpenLmisMockConfig),
 ) -> World {
+    world_of(chw(), server_def, tweak)
+}
+
+/// The same for a form definition of the test's choosing.
+fn world_of(
+    def: FormDefinition,
+    server_def: Option<&FormDefinition>,
+    tweak: impl FnOnce(&mut OpenLmisMockConfig),
+) -> World {
     let dir = tempfile::tempdir().unwrap();
-    let def = chw();
     let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
     let server_forms = FormSet::new(vec![server_def.unwrap_or(&def).clone()]).unwrap();
     let mut config = OpenLmisMockConfig::from_forms(&server_forms, &facilities);
@@ -733,4 +741,129 @@ fn a_reason_not_valid_for_the_facility_type_is_refused_in_plain_words() {
     assert!(words.to_lowercase().contains("reason"), "{words}");
     println!("{words}");
     assert!(w.lmis.events().is_empty());
+}
+
+/// The CHW form in requisition mode, three months of the last complete
+/// quarter recorded for HP-001 (the device's clock a few days after it).
+fn requisition_world() -> (World, Vec<String>) {
+    let mut def = chw();
+    if let Some(l) = def.lmis.as_mut() {
+        l.mode = agent_core::form::LmisMode::Requisition;
+    }
+    let w = world_of(def, None, |_| {});
+    let quarter = Period::containing(PeriodType::Quarterly, w.clock.today()).previous();
+    let after = quarter.end() + chrono::Duration::days(5);
+    w.clock.set(after.and_hms_opt(9, 0, 0).unwrap().and_utc());
+    let ids = w
+        .record("HP-001", 3, 31)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    (w, ids)
+}
+
+/// The requests the meddler passed on whose path starts with `prefix`.
+fn passed(w: &World, method: &str, pred: impl Fn(&str) -> bool) -> usize {
+    w.net
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(m, p)| m == method && pred(p))
+        .count()
+}
+
+/// The one requisition of the test's facility, from the LMIS.
+fn the_requisition(w: &World) -> serde_json::Value {
+    let fid = w.facility_id("HP-001");
+    let mine: Vec<serde_json::Value> = w
+        .lmis
+        .requisitions()
+        .into_iter()
+        .filter(|r| {
+            r.pointer("/facility/id").and_then(|v| v.as_str()) == Some(fid.as_str())
+                || r.get("facilityId").and_then(|v| v.as_str()) == Some(fid.as_str())
+        })
+        .collect();
+    assert_eq!(mine.len(), 1, "one requisition for the quarter: {mine:?}");
+    mine[0].clone()
+}
+
+/// Someone changed the requisition in the LMIS between the agent's read and
+/// its write: the LMIS refuses the PUT with 409 (version mismatch, contract
+/// §7.1 step 4). The agent reads it again, writes again, and submits once.
+#[test]
+fn a_put_refused_for_a_changed_version_is_read_again_and_submitted_once() {
+    let (w, ids) = requisition_world();
+    let mut refused = false;
+    w.net.set(move |req, path| {
+        if req.method == "PUT" && path.starts_with("/api/requisitions/") && !refused {
+            refused = true;
+            return Act::Answer(
+                409,
+                refusal(
+                    "requisition.error.validation.versionMismatch",
+                    "The requisition was changed by someone else; read it again.",
+                ),
+            );
+        }
+        Act::Pass
+    });
+    w.sync_until_empty(10);
+    for id in &ids {
+        assert_eq!(w.lmis_state(id).0, DeliveryState::Delivered, "{id}");
+    }
+    assert!(
+        passed(&w, "PUT", |p| p.starts_with("/api/requisitions/")) >= 2,
+        "written again after the 409"
+    );
+    let submits = passed(&w, "POST", |p| p.ends_with("/submit"));
+    assert_eq!(submits, 1, "submitted once");
+    let r = the_requisition(&w);
+    assert_eq!(
+        r.get("status").and_then(|v| v.as_str()),
+        Some("SUBMITTED"),
+        "{r}"
+    );
+}
+
+/// The requisition the agent started was deleted in the LMIS (an
+/// administrator's clean-up; the LMIS answers 404 in its own shape): the
+/// agent starts again, finds or makes the quarter's requisition, and
+/// submits one.
+#[test]
+fn a_requisition_deleted_in_the_lmis_is_started_again_and_submitted_once() {
+    let (w, ids) = requisition_world();
+    let mut gone = false;
+    w.net.set(move |req, path| {
+        let read = req.method == "GET"
+            && path.starts_with("/api/requisitions/")
+            && !path.starts_with("/api/requisitions/search");
+        if read && !gone {
+            gone = true;
+            return Act::Answer(
+                404,
+                refusal(
+                    "requisition.error.requisitionNotFound",
+                    "Requisition not found.",
+                ),
+            );
+        }
+        Act::Pass
+    });
+    w.sync_until_empty(10);
+    for id in &ids {
+        assert_eq!(w.lmis_state(id).0, DeliveryState::Delivered, "{id}");
+    }
+    assert_eq!(
+        passed(&w, "POST", |p| p.ends_with("/submit")),
+        1,
+        "submitted once"
+    );
+    let r = the_requisition(&w);
+    assert_eq!(
+        r.get("status").and_then(|v| v.as_str()),
+        Some("SUBMITTED"),
+        "{r}"
+    );
 }
