@@ -467,9 +467,11 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
         Command::Mock {
             server: MockServer::Lmis(args),
         } => {
-            cli_sim::mock::openlmis::run_cli(args).map_err(|e| AgentError::Config {
-                message: format!("the simulated OpenLMIS could not start: {e}"),
-            })?;
+            cli_sim::mock::from_forms::lmis_config_from_files(&args.forms, &args.facilities)
+                .and_then(|config| cli_sim::mock::openlmis::run_cli(args, config))
+                .map_err(|e| AgentError::Config {
+                    message: format!("the simulated OpenLMIS could not start: {e}"),
+                })?;
             Ok(exit::OK)
         }
         Command::Lmis {
@@ -497,9 +499,11 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
         Command::Mock {
             server: MockServer::Dhis2(args),
         } => {
-            cli_sim::mock::dhis2::run_cli(args).map_err(|e| AgentError::Config {
-                message: format!("the simulated DHIS2 could not start: {e}"),
-            })?;
+            cli_sim::mock::from_forms::dhis2_config_from_files(&args.forms, &args.facilities)
+                .and_then(|config| cli_sim::mock::dhis2::run_cli(args, config))
+                .map_err(|e| AgentError::Config {
+                    message: format!("the simulated DHIS2 could not start: {e}"),
+                })?;
             Ok(exit::OK)
         }
         Command::Metadata {

@@ -3188,12 +3188,12 @@ pub struct MockDhis2Args {
     pub facilities: PathBuf,
 }
 
-/// Runs the simulated DHIS2 until the process is interrupted (Ctrl-C),
-/// printing its URL and credentials. The user and password come from
-/// `DHIS2_MOCK_USER` / `DHIS2_MOCK_PASSWORD` when set (the password is then
-/// not printed), `admin` / `district` otherwise.
-pub fn run_cli(args: MockDhis2Args) -> std::io::Result<()> {
-    let mut config = super::from_forms::dhis2_config_from_files(&args.forms, &args.facilities)?;
+/// Runs the simulated DHIS2 with `config` (its metadata, made by the
+/// caller from `args.forms` and `args.facilities`) until the process is
+/// interrupted (Ctrl-C), printing its URL and credentials. The user and
+/// password come from `DHIS2_MOCK_USER` / `DHIS2_MOCK_PASSWORD` when set
+/// (the password is then not printed), `admin` / `district` otherwise.
+pub fn run_cli(args: MockDhis2Args, mut config: Dhis2MockConfig) -> std::io::Result<()> {
     let env_user = std::env::var("DHIS2_MOCK_USER")
         .ok()
         .filter(|u| !u.is_empty());
@@ -3350,15 +3350,6 @@ mod tests {
         let with = |extra: &[&str]| Cli::try_parse_from(base.iter().chain(extra));
         assert!(with(&["--rate-5xx", "1.5"]).is_err());
         assert!(with(&["--dhis2-version", "3.1"]).is_err());
-        let bad = Cli::try_parse_from([
-            "mock",
-            "--forms",
-            "/nonexistent",
-            "--facilities",
-            &facilities,
-        ])
-        .unwrap();
-        assert!(run_cli(bad.args).is_err());
         let cli = with(&[
             "--dhis2-version",
             "2.43",
@@ -3371,7 +3362,10 @@ mod tests {
         assert_eq!(cli.args.dhis2_version, VersionFamily::V2_43);
         let port: u16 = port.parse().unwrap();
         // The server runs until the test process ends.
-        std::thread::spawn(move || run_cli(cli.args));
+        let config =
+            crate::mock::from_forms::dhis2_config_from_files(&cli.args.forms, &cli.args.facilities)
+                .unwrap();
+        std::thread::spawn(move || run_cli(cli.args, config));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         let answer = loop {
             if let Some(a) = raw_get(port, "/api/system/info", None) {

@@ -285,3 +285,17 @@ impl OpenLmisMockConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A forms folder that does not exist is an error, not a server with no
+    /// metadata.
+    #[test]
+    fn missing_form_files_are_an_error() {
+        let facilities = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../schemas/facilities/example.json");
+        let missing = std::path::Path::new("/nonexistent");
+        assert!(super::dhis2_config_from_files(missing, &facilities).is_err());
+        assert!(super::lmis_config_from_files(missing, &facilities).is_err());
+    }
+}
