@@ -8,6 +8,7 @@
 
 use cli_sim::mock::faults::{FaultConfig, HostileKind};
 use cli_sim::mock::hostile::{self, PORTAL_TITLE, WRONG_SHAPE_BODY};
+use cli_sim::mock::http;
 use cli_sim::mock::tls::TlsFront;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -81,7 +82,7 @@ const POST: &str = "POST /api/stockEvents HTTP/1.1\r\nHost: 127.0.0.1\r\n\
                     Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
 
 fn one(kind: HostileKind) -> Raw {
-    let server = hostile::serve(&[kind], 1).unwrap();
+    let server = http::serve_hostile(&[kind], 1).unwrap();
     let answer = raw(server.port(), GET, 1 << 20);
     assert_eq!(answer.header("connection"), Some("close"), "{kind:?}");
     let stats = server.stats();
@@ -156,9 +157,9 @@ fn each_small_hostile_answer_is_what_it_claims() {
 
 #[test]
 fn a_redirect_points_where_it_is_told() {
-    let target = hostile::serve(&[HostileKind::WrongShape200], 1).unwrap();
+    let target = http::serve_hostile(&[HostileKind::WrongShape200], 1).unwrap();
     let location = format!("{}/api/oauth/token", target.url());
-    let server = hostile::serve_with(FaultConfig {
+    let server = http::serve_hostile_with(FaultConfig {
         hostile: vec![HostileKind::Redirect302],
         rate_hostile: 1.0,
         redirect_location: Some(location.clone()),
@@ -173,7 +174,7 @@ fn a_redirect_points_where_it_is_told() {
 
 #[test]
 fn a_huge_answer_is_streamed_whole() {
-    let server = hostile::serve(&[HostileKind::Huge200], 1).unwrap();
+    let server = http::serve_hostile(&[HostileKind::Huge200], 1).unwrap();
     let len = FaultConfig::default().huge_bytes;
     assert_eq!(len, 64 * 1024 * 1024);
     let r = raw(server.port(), GET, usize::MAX);
@@ -183,7 +184,7 @@ fn a_huge_answer_is_streamed_whole() {
     assert!(r.body.starts_with(b"[{\"id\":"));
     // A client that stops reading early does not hold the server: it can be
     // stopped at once (Drop joins every worker).
-    let server2 = hostile::serve(&[HostileKind::Huge200], 1).unwrap();
+    let server2 = http::serve_hostile(&[HostileKind::Huge200], 1).unwrap();
     let mut s = TcpStream::connect(("127.0.0.1", server2.port())).unwrap();
     s.write_all(GET.as_bytes()).unwrap();
     let mut first = [0u8; 1024];
@@ -195,7 +196,7 @@ fn a_huge_answer_is_streamed_whole() {
 fn a_gzip_bomb_is_small_on_the_wire_and_inflates_to_its_size() {
     use std::io::Read as _;
     let size: u64 = 256 * 1024 * 1024;
-    let server = hostile::serve_with(FaultConfig {
+    let server = http::serve_hostile_with(FaultConfig {
         hostile: vec![HostileKind::GzipBomb200],
         rate_hostile: 1.0,
         gzip_bomb_bytes: size,
@@ -222,7 +223,7 @@ fn a_gzip_bomb_is_small_on_the_wire_and_inflates_to_its_size() {
     }
     assert_eq!(total, size);
     // The default bomb: 1 GiB of zeros in about 1 MiB.
-    let default = hostile::serve(&[HostileKind::GzipBomb200], 1).unwrap();
+    let default = http::serve_hostile(&[HostileKind::GzipBomb200], 1).unwrap();
     let r = raw(default.port(), GET, usize::MAX);
     assert!(r.body.len() < 2 * 1024 * 1024, "{} bytes", r.body.len());
     let isize = u32::from_le_bytes(r.body[r.body.len() - 4..].try_into().unwrap());
@@ -231,7 +232,7 @@ fn a_gzip_bomb_is_small_on_the_wire_and_inflates_to_its_size() {
 
 #[test]
 fn a_slow_drip_sends_its_body_byte_by_byte_and_ends() {
-    let server = hostile::serve_with(FaultConfig {
+    let server = http::serve_hostile_with(FaultConfig {
         hostile: vec![HostileKind::SlowDrip],
         rate_hostile: 1.0,
         drip_interval_ms: 40,
@@ -246,7 +247,7 @@ fn a_slow_drip_sends_its_body_byte_by_byte_and_ends() {
     // One byte per write: the body cannot arrive in a few reads.
     assert!(r.body_reads >= 10, "{} reads", r.body_reads);
     // A long drip ends when the server stops, not when the drip does.
-    let long = hostile::serve(&[HostileKind::SlowDrip], 1).unwrap();
+    let long = http::serve_hostile(&[HostileKind::SlowDrip], 1).unwrap();
     let mut s = TcpStream::connect(("127.0.0.1", long.port())).unwrap();
     s.write_all(GET.as_bytes()).unwrap();
     let mut head = [0u8; 256];
@@ -260,7 +261,7 @@ fn a_slow_drip_sends_its_body_byte_by_byte_and_ends() {
 
 #[test]
 fn hostile_answers_follow_the_path_and_method_filters() {
-    let server = hostile::serve_with(FaultConfig {
+    let server = http::serve_hostile_with(FaultConfig {
         hostile: vec![HostileKind::Html200],
         rate_hostile: 1.0,
         hostile_path: Some("/api/stockEvents".into()),
@@ -281,7 +282,7 @@ fn hostile_answers_follow_the_path_and_method_filters() {
 
 #[test]
 fn the_admin_route_switches_hostile_answers_and_the_portal() {
-    let server = hostile::serve_with(FaultConfig::default()).unwrap();
+    let server = http::serve_hostile_with(FaultConfig::default()).unwrap();
     let body = r#"{"rate_portal": 1}"#;
     let set = format!(
         "POST /__admin/faults HTTP/1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -336,7 +337,7 @@ fn tls_agent(roots: Option<&TlsFront>) -> ureq::Agent {
 
 #[test]
 fn the_tls_front_is_refused_without_its_ca_and_relays_with_it() {
-    let backend = hostile::serve(&[HostileKind::WrongShape200], 1).unwrap();
+    let backend = http::serve_hostile(&[HostileKind::WrongShape200], 1).unwrap();
     let front = TlsFront::start(backend.addr()).unwrap();
     assert!(front.url().starts_with("https://127.0.0.1:"));
     assert!(front.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));

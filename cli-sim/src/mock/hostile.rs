@@ -12,7 +12,7 @@
 //! on any path, for end-to-end tests that point an agent at it.
 
 use super::faults::{FaultConfig, HostileKind};
-use super::http::{Handler, Request, Response, Server, ServerConfig};
+use super::message::Response;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -321,40 +321,6 @@ impl HostileArgs {
             ..base
         }
     }
-}
-
-/// Starts a server on `127.0.0.1` (a free port) that answers every request,
-/// on any path and with any method, with one of `kinds` (chosen at random,
-/// seeded by `seed`). The requests never reach a handler; the faults can
-/// still be changed through [`Server::faults`] or `/__admin/faults`.
-pub fn serve(kinds: &[HostileKind], seed: u64) -> std::io::Result<Server> {
-    serve_with(FaultConfig {
-        hostile: kinds.to_vec(),
-        rate_hostile: 1.0,
-        seed,
-        ..FaultConfig::default()
-    })
-}
-
-/// [`serve`] with a whole fault configuration (e.g. a smaller gzip bomb or a
-/// redirect location). Requests that get no fault answer 404 with a JSON
-/// error, like an unknown route.
-pub fn serve_with(faults: FaultConfig) -> std::io::Result<Server> {
-    let handler: Handler = Arc::new(|req: &Request| {
-        Response::json(
-            404,
-            &serde_json::json!({"error": "not found", "path": req.path}),
-        )
-    });
-    Server::start(
-        ServerConfig {
-            faults,
-            workers: 8,
-            gzip_responses: false,
-            ..ServerConfig::default()
-        },
-        handler,
-    )
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@
 //! idle keep-alive connections closed after the keep-alive timeout, or as
 //! soon as another connection waits for a worker.
 
+use super::faults::HostileKind;
 use super::faults::{Decision, FaultConfig, Faults, Stats, StatsRecorder};
 use super::hostile::{self, Answer, proxy_page};
 use std::io::{self, Read, Write};
@@ -74,115 +75,7 @@ const QUEUE_LEN: usize = 1024;
 /// The largest piece read or written at once.
 const IO_CHUNK: usize = 16 * 1024;
 
-/// One HTTP request as the handler sees it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// The method, as sent (e.g. `GET`).
-    pub method: String,
-    /// The path, percent-decoded, without the query string.
-    pub path: String,
-    /// The query parameters in order, percent-decoded (`+` is a space).
-    pub query: Vec<(String, String)>,
-    /// The headers in order; names are lower-cased.
-    pub headers: Vec<(String, String)>,
-    /// The body, de-chunked.
-    pub body: Vec<u8>,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-impl Request {
-    /// The first header with this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The first query parameter with this name.
-    pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Every value of a repeatable query parameter, in order.
-    pub fn query_params(&self, name: &str) -> Vec<&str> {
-        self.query
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-}
-
-/// One HTTP response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// Extra headers; `Content-Length` and `Connection` are added when written.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-/// A handler's response carrying this header is never written: the server
-/// processed the request and the socket is closed without an answer (a
-/// lost answer scripted by the handler itself, e.g. the simulated OpenLMIS's
-/// requisition key faults).
-pub const LOSE_ANSWER_HEADER: &str = "X-Mock-Lose-Answer";
-
-impl Response {
-    /// Whether the handler asked for this answer to be lost
-    /// ([`LOSE_ANSWER_HEADER`]).
-    pub fn loses_answer(&self) -> bool {
-        self.headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case(LOSE_ANSWER_HEADER))
-    }
-
-    /// A response with no body.
-    pub fn empty(status: u16) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-
-    /// A JSON response.
-    pub fn json(status: u16, value: &serde_json::Value) -> Response {
-        Response {
-            status,
-            headers: vec![(
-                "Content-Type".into(),
-                "application/json;charset=UTF-8".into(),
-            )],
-            body: value.to_string().into_bytes(),
-        }
-    }
-
-    /// A response with this content type and body.
-    pub fn text(status: u16, content_type: &str, body: impl Into<String>) -> Response {
-        Response {
-            status,
-            headers: vec![("Content-Type".into(), content_type.into())],
-            body: body.into().into_bytes(),
-        }
-    }
-
-    /// The same response with one more header.
-    pub fn with_header(mut self, name: &str, value: &str) -> Response {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-}
-
-/// The function that answers requests outside `/__admin/*`.
-pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync + 'static>;
+pub use super::message::{Handler, LOSE_ANSWER_HEADER, Request, Response};
 
 /// How to run a server.
 #[derive(Debug, Clone)]
@@ -1221,6 +1114,41 @@ pub fn reason_phrase(status: u16) -> &'static str {
         504 => "Gateway Timeout",
         _ => "Unknown",
     }
+}
+
+/// Starts a server on `127.0.0.1` (a free port) that answers every request,
+/// on any path and with any method, with one of `kinds` of hostile answer
+/// (chosen at random, seeded by `seed`). The requests never reach a
+/// handler; the faults can still be changed through [`Server::faults`] or
+/// `/__admin/faults`.
+pub fn serve_hostile(kinds: &[HostileKind], seed: u64) -> std::io::Result<Server> {
+    serve_hostile_with(FaultConfig {
+        hostile: kinds.to_vec(),
+        rate_hostile: 1.0,
+        seed,
+        ..FaultConfig::default()
+    })
+}
+
+/// [`serve_hostile`] with a whole fault configuration (e.g. a smaller gzip
+/// bomb or a redirect location). Requests that get no fault answer 404 with
+/// a JSON error, like an unknown route.
+pub fn serve_hostile_with(faults: FaultConfig) -> std::io::Result<Server> {
+    let handler: Handler = Arc::new(|req: &Request| {
+        Response::json(
+            404,
+            &serde_json::json!({"error": "not found", "path": req.path}),
+        )
+    });
+    Server::start(
+        ServerConfig {
+            faults,
+            workers: 8,
+            gzip_responses: false,
+            ..ServerConfig::default()
+        },
+        handler,
+    )
 }
 
 #[cfg(test)]

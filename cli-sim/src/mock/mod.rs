@@ -7,6 +7,7 @@ pub mod faults;
 pub mod from_forms;
 pub mod hostile;
 pub mod http;
+pub mod message;
 pub mod openlmis;
 pub mod period;
 pub mod tls;
