@@ -3,7 +3,7 @@
 //! a sync pass, and are never written to SQLite, logs or errors.
 
 use crate::config::AgentConfig;
-use crate::outbox::Destination;
+use crate::delivery::Destination;
 
 /// What a destination needs to sign in.
 #[derive(Clone, PartialEq, Eq)]

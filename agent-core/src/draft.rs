@@ -5,8 +5,8 @@
 //! becomes a finding on that field, not a failure of the whole document, so
 //! the user sees every problem at once.
 
+use crate::form::Finding;
 use crate::form::{Severity, StockQuantity};
-use crate::validate::Finding;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

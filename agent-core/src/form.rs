@@ -277,6 +277,47 @@ pub enum Severity {
     Error,
 }
 
+/// One problem found in a draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Finding {
+    /// The field, e.g. `service.malaria_rdt_positive` or `stock.ACT-6x1.closing_balance`;
+    /// a rule's findings use `rules.<id>`.
+    pub path: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// A stable code for programs, e.g. `out_of_range` or `balance`.
+    pub code: String,
+    /// What is wrong and what to do, in plain words.
+    pub message: String,
+}
+
+impl Finding {
+    /// An error on `path`, with code `invalid`.
+    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding {
+            path: path.into(),
+            severity: Severity::Error,
+            code: "invalid".into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn new(
+        path: impl Into<String>,
+        severity: Severity,
+        code: &str,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            path: path.into(),
+            severity,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// A stock quantity of a product that a rule can refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,6 +12,7 @@ pub mod canonical;
 pub mod clock;
 pub mod config;
 pub mod credentials;
+pub mod delivery;
 pub mod dhis2;
 pub mod draft;
 pub mod error;

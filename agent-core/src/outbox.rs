@@ -15,124 +15,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-/// Where a part of a form is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum Destination {
-    /// The HMIS: service data (and tracer stock on hand).
-    Dhis2,
-    /// The LMIS: stock and resupply data.
-    Lmis,
-}
-
-impl Destination {
-    /// Both destinations, in display order.
-    pub const ALL: [Destination; 2] = [Destination::Dhis2, Destination::Lmis];
-
-    /// The name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Destination::Dhis2 => "dhis2",
-            Destination::Lmis => "lmis",
-        }
-    }
-}
-
-impl fmt::Display for Destination {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Destination {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "dhis2" => Ok(Destination::Dhis2),
-            "lmis" => Ok(Destination::Lmis),
-            other => Err(Error::Invariant(format!(
-                "unknown destination '{other}' in the database"
-            ))),
-        }
-    }
-}
-
-/// The state of one delivery (a revision going to a destination).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum DeliveryState {
-    /// Queued, to be sent at the next attempt time.
-    Pending,
-    /// A request was (or may have been) sent and its outcome is not known yet.
-    InFlight,
-    /// The destination accepted it.
-    Delivered,
-    /// The destination refused it; it needs a correction (see the reason).
-    Rejected,
-    /// A later revision replaced it before it was sent.
-    Superseded,
-    /// Held until something else happens (a reporting period completes, credentials).
-    Waiting,
-}
-
-impl DeliveryState {
-    /// Every state.
-    pub const ALL: [DeliveryState; 6] = [
-        DeliveryState::Pending,
-        DeliveryState::InFlight,
-        DeliveryState::Delivered,
-        DeliveryState::Rejected,
-        DeliveryState::Superseded,
-        DeliveryState::Waiting,
-    ];
-
-    /// The name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryState::Pending => "pending",
-            DeliveryState::InFlight => "in_flight",
-            DeliveryState::Delivered => "delivered",
-            DeliveryState::Rejected => "rejected",
-            DeliveryState::Superseded => "superseded",
-            DeliveryState::Waiting => "waiting",
-        }
-    }
-
-    /// Whether the delivery still has to happen (or be fixed).
-    pub fn is_undelivered(self) -> bool {
-        matches!(
-            self,
-            DeliveryState::Pending
-                | DeliveryState::InFlight
-                | DeliveryState::Rejected
-                | DeliveryState::Waiting
-        )
-    }
-}
-
-impl fmt::Display for DeliveryState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for DeliveryState {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        DeliveryState::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| {
-                Error::Invariant(format!("unknown delivery state '{s}' in the database"))
-            })
-    }
-}
+/// The destinations and delivery states are part of the model.
+pub use crate::delivery::{DeliveryState, Destination};
 
 /// Formats a UTC time the way the database stores it (sortable text).
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -890,7 +776,7 @@ pub struct DestinationStatus {
     pub held: Option<String>,
     /// What kind of hold it is, when `held` is set (what to ask the user).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub held_kind: Option<crate::sync::HoldKind>,
+    pub held_kind: Option<HoldKind>,
 }
 
 /// One submission and where each of its parts stands.
@@ -968,7 +854,7 @@ fn load_destinations(
         );
         let held = hold.filter(|_| open);
         out.push(DestinationStatus {
-            problems: crate::sync::problems_of(conn, id, revision, destination)?,
+            problems: problems_of(conn, id, revision, destination)?,
             destination,
             state,
             revision,
@@ -982,7 +868,7 @@ fn load_destinations(
             },
             held_kind: held
                 .as_ref()
-                .map(|_| crate::sync::HoldKind::from_stored(kind.as_deref())),
+                .map(|_| HoldKind::from_stored(kind.as_deref())),
             held,
             last_error,
             updated_at: parse_ts(&updated)?,
@@ -1509,6 +1395,86 @@ pub fn table_counts(conn: &Connection) -> Result<BTreeMap<String, i64>, Error> {
 
 #[cfg(test)]
 mod tests;
+
+/// Why a destination is held, and so what releases it (besides the user's
+/// explicit request, `sync` with `retry_held`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum HoldKind {
+    /// The credentials were refused: released by the next sync once they
+    /// changed, or by a configuration check that signs in.
+    Credentials,
+    /// The address or configuration is wrong: released once the address
+    /// changed (as every hold is).
+    Configuration,
+    /// Something else answered (a redirect, a proxy's or portal's page):
+    /// released when the network changes (the shell says so).
+    Intercepted,
+}
+
+impl HoldKind {
+    /// The kind stored with a hold (`hold.kind`; an old hold without one
+    /// was placed for refused credentials).
+    pub fn from_stored(s: Option<&str>) -> HoldKind {
+        match s {
+            Some("configuration") => HoldKind::Configuration,
+            Some("intercepted") => HoldKind::Intercepted,
+            _ => HoldKind::Credentials,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            HoldKind::Credentials => "credentials",
+            HoldKind::Configuration => "configuration",
+            HoldKind::Intercepted => "intercepted",
+        }
+    }
+}
+
+/// Replaces the field problems of a delivery.
+pub fn store_problems(
+    tx: &Transaction,
+    key: (&str, u32, Destination),
+    problems: &[crate::dhis2::FieldProblem],
+) -> Result<(), Error> {
+    let (id, rev, dest) = key;
+    tx.prepare_cached(
+        "DELETE FROM field_problems WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+    )?
+    .execute(params![id, rev, dest.as_str()])?;
+    for p in problems {
+        tx.prepare_cached(
+            "INSERT INTO field_problems (submission_id, revision, destination, field, code, server_message, advice)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![id, rev, dest.as_str(), p.field, p.code, p.server_message, p.advice])?;
+    }
+    Ok(())
+}
+
+/// The field problems of a delivery.
+pub fn problems_of(
+    conn: &Connection,
+    id: &str,
+    rev: u32,
+    dest: Destination,
+) -> Result<Vec<crate::dhis2::FieldProblem>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT field, code, server_message, advice FROM field_problems
+         WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3 ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map(params![id, rev, dest.as_str()], |r| {
+        Ok(crate::dhis2::FieldProblem {
+            field: r.get(0)?,
+            code: r.get(1)?,
+            server_message: r.get(2)?,
+            advice: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
 
 #[cfg(test)]
 mod pragma_tests {

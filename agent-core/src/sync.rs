@@ -19,6 +19,8 @@ use crate::form::FormSet;
 use crate::http::{HttpRequest, HttpResponse, Transport, TransportError, basic_auth};
 use crate::mapping::FacilityMap;
 use crate::outbox::{self, DeliveryState, Destination, parse_ts, ts};
+/// Holds and field problems are stored with the deliveries.
+pub use crate::outbox::{HoldKind, problems_of, store_problems};
 use crate::retry;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -773,43 +775,6 @@ fn ensure_destination(conn: &Connection, dest: Destination) -> Result<(), Error>
     Ok(())
 }
 
-/// Why a destination is held, and so what releases it (besides the user's
-/// explicit request, `sync` with `retry_held`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum HoldKind {
-    /// The credentials were refused: released by the next sync once they
-    /// changed, or by a configuration check that signs in.
-    Credentials,
-    /// The address or configuration is wrong: released once the address
-    /// changed (as every hold is).
-    Configuration,
-    /// Something else answered (a redirect, a proxy's or portal's page):
-    /// released when the network changes ([`reset_backoff`]).
-    Intercepted,
-}
-
-impl HoldKind {
-    /// The kind stored with a hold (`hold.kind`; an old hold without one
-    /// was placed for refused credentials).
-    pub fn from_stored(s: Option<&str>) -> HoldKind {
-        match s {
-            Some("configuration") => HoldKind::Configuration,
-            Some("intercepted") => HoldKind::Intercepted,
-            _ => HoldKind::Credentials,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            HoldKind::Credentials => "credentials",
-            HoldKind::Configuration => "configuration",
-            HoldKind::Intercepted => "intercepted",
-        }
-    }
-}
-
 const HOLD_KIND: &str = "hold.kind";
 const HOLD_CREDENTIALS: &str = "hold.credentials";
 const HOLD_URL: &str = "hold.url";
@@ -1063,49 +1028,6 @@ pub fn set_fact(
         params![dest.as_str(), serde_json::to_string(&facts)?],
     )?;
     Ok(())
-}
-
-/// Replaces the field problems of a delivery.
-pub fn store_problems(
-    tx: &Transaction,
-    key: (&str, u32, Destination),
-    problems: &[FieldProblem],
-) -> Result<(), Error> {
-    let (id, rev, dest) = key;
-    tx.prepare_cached(
-        "DELETE FROM field_problems WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-    )?
-    .execute(params![id, rev, dest.as_str()])?;
-    for p in problems {
-        tx.prepare_cached(
-            "INSERT INTO field_problems (submission_id, revision, destination, field, code, server_message, advice)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![id, rev, dest.as_str(), p.field, p.code, p.server_message, p.advice])?;
-    }
-    Ok(())
-}
-
-/// The field problems of a delivery.
-pub fn problems_of(
-    conn: &Connection,
-    id: &str,
-    rev: u32,
-    dest: Destination,
-) -> Result<Vec<FieldProblem>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT field, code, server_message, advice FROM field_problems
-         WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3 ORDER BY rowid",
-    )?;
-    let rows = stmt.query_map(params![id, rev, dest.as_str()], |r| {
-        Ok(FieldProblem {
-            field: r.get(0)?,
-            code: r.get(1)?,
-            server_message: r.get(2)?,
-            advice: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Items of a destination still to deliver, and the earliest due time.

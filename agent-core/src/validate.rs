@@ -13,7 +13,6 @@ use crate::form::{FormDefinition, FormSet, Rule, RuleOp, StockQuantity, Term};
 use crate::mapping::FacilityMap;
 use crate::period::Period;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use crate::form::Severity;
@@ -23,46 +22,8 @@ pub const MAX_PLAUSIBLE: i64 = 100_000_000;
 /// The longest `captured_by` accepted, in bytes.
 pub const MAX_CAPTURED_BY_BYTES: usize = 120;
 
-/// One problem found in a draft.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct Finding {
-    /// The field, e.g. `service.malaria_rdt_positive` or `stock.ACT-6x1.closing_balance`;
-    /// a rule's findings use `rules.<id>`.
-    pub path: String,
-    /// Error or warning.
-    pub severity: Severity,
-    /// A stable code for programs, e.g. `out_of_range` or `balance`.
-    pub code: String,
-    /// What is wrong and what to do, in plain words.
-    pub message: String,
-}
-
-impl Finding {
-    /// An error on `path`, with code `invalid`.
-    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Finding {
-        Finding {
-            path: path.into(),
-            severity: Severity::Error,
-            code: "invalid".into(),
-            message: message.into(),
-        }
-    }
-
-    fn new(
-        path: impl Into<String>,
-        severity: Severity,
-        code: &str,
-        message: impl Into<String>,
-    ) -> Finding {
-        Finding {
-            path: path.into(),
-            severity,
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
+/// A finding is part of the model (drafts read leniently produce them too).
+pub use crate::form::Finding;
 
 /// The facts about the world that validation depends on.
 #[derive(Debug, Clone, Default)]
