@@ -74,8 +74,9 @@ echo "ELF e_machine=$machine (EM_AARCH64), $(stat -c %s "$BIN") bytes"
 
 echo "== 16 KB pages: every LOAD segment aligned >= 0x4000"
 # Raspberry Pi 5 kernels and Android 15+ devices use 16 KB pages; a segment
-# aligned to 4 KB does not load there. The flag is in .cargo/config.toml.
-# (This proves the linker flag on aarch64 Linux; an NDK build is not run here.)
+# aligned to 4 KB does not load there. The flag is in .cargo/config.toml
+# (GNU ld for aarch64 would give 64 KB without it; a 4 KB setting fails
+# here). This checks a binary linked for aarch64 Linux, not an NDK build.
 READELF=readelf
 command -v aarch64-linux-gnu-readelf >/dev/null 2>&1 && READELF=aarch64-linux-gnu-readelf
 loads=$("$READELF" -lW "$BIN" | awk '$1 == "LOAD" { print $NF }')
