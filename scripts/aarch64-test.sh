@@ -72,6 +72,25 @@ machine=$(od -An -t u2 -j 18 -N 2 "$BIN" | tr -d ' ')
 [ "$machine" = 183 ] || { echo "not an aarch64 ELF (e_machine=$machine)" >&2; exit 1; }
 echo "ELF e_machine=$machine (EM_AARCH64), $(stat -c %s "$BIN") bytes"
 
+echo "== 16 KB pages: every LOAD segment aligned >= 0x4000"
+# Raspberry Pi 5 kernels and Android 15+ devices use 16 KB pages; a segment
+# aligned to 4 KB does not load there. The flag is in .cargo/config.toml
+# (GNU ld for aarch64 would give 64 KB without it; a 4 KB setting fails
+# here). This checks a binary linked for aarch64 Linux, not an NDK build.
+READELF=readelf
+command -v aarch64-linux-gnu-readelf >/dev/null 2>&1 && READELF=aarch64-linux-gnu-readelf
+loads=$("$READELF" -lW "$BIN" | awk '$1 == "LOAD" { print $NF }')
+[ -n "$loads" ] || { echo "aarch64-test: readelf found no LOAD segment in $BIN" >&2; exit 1; }
+for align in $loads; do
+    if [ $((align)) -lt $((0x4000)) ]; then
+        echo "aarch64-test: a LOAD segment of $BIN is aligned to $align, less than 16 KB (0x4000):" >&2
+        "$READELF" -lW "$BIN" | grep -E 'LOAD|Align' >&2
+        echo "  keep '-C link-arg=-Wl,-z,max-page-size=16384' for $TARGET in .cargo/config.toml" >&2
+        exit 1
+    fi
+done
+echo "LOAD segments aligned: $(echo $loads | tr '\n' ' ')"
+
 echo "== simulated servers (host cli-sim, free ports)"
 # --port 0 lets the OS pick a free port; each server prints its URL first.
 "$HOST_BIN" mock dhis2 --port 0 --forms "$FORMS" --facilities "$FACILITIES" >"$WORK/dhis2.log" 2>&1 &

@@ -5,7 +5,8 @@
 # test against simulated DHIS2 and OpenLMIS servers that those tests start.
 #
 # Needs: java (17+), JNA (apt: libjna-java -> /usr/share/java/jna.jar),
-# kotlinc (npm: kotlin-compiler@2.4.20 in .tools/kotlin, or $KOTLINC), python3.
+# kotlinc (npm: kotlin-compiler@2.4.20 in .tools/kotlin, or $KOTLINC), python3,
+# ProGuard (apt: proguard-cli) and the JDK's jmods (default-jdk-headless).
 # scripts/test-tools.sh installs them (docs/android.md, "Testing without a device").
 #
 # The cdylib is built with the `test-support` feature, which adds one
@@ -28,6 +29,7 @@ missing=()
 [ -f "$JNA" ] || missing+=("JNA ($JNA): apt-get install -y libjna-java")
 command -v java >/dev/null 2>&1 || missing+=("java: apt-get install -y default-jre-headless")
 command -v python3 >/dev/null 2>&1 || missing+=("python3")
+command -v proguard >/dev/null 2>&1 || missing+=("proguard: apt-get install -y proguard-cli")
 if [ ${#missing[@]} -gt 0 ]; then
     echo "bindings-test: missing tools:" >&2
     printf '  - %s\n' "${missing[@]}" >&2
@@ -56,10 +58,54 @@ echo "== Kotlin/JVM"
 # shellcheck disable=SC2046
 "$KOTLINC" -nowarn -cp "$JNA" $(find "$OUT/kotlin" -name '*.kt') android-bindings/tests/kotlin/Main.kt -d "$OUT/kt-classes"
 T3=$(t)
+echo "== ProGuard pass with exactly android-bindings/consumer-rules.pro (what R8 gets in an app)"
+# The program (the test as the app, kotlin-stdlib, JNA) is shrunk and
+# obfuscated with the shipped consumer rules plus the test's entry point;
+# the JVM run below uses only the result, so a rule that keeps too little
+# fails the test, and a missing -dontwarn fails ProGuard itself. The
+# platform classes are java.base and java.logging (both on Android; AWT is
+# not), from the JDK's jmods (android-bindings/tests/kotlin/library_jar.py),
+# and org.jetbrains.annotations, which kotlin-stdlib brings into every app.
+JMODS="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/jmods"
+python3 android-bindings/tests/kotlin/library_jar.py "$OUT/platform.jar" \
+    "$JMODS/java.base.jmod" "$JMODS/java.logging.jmod" >/dev/null
+rm -f "$OUT/app.jar"
+if ! proguard -injars "$OUT/kt-classes" -injars "$KOTLIN_LIB/kotlin-stdlib.jar(!META-INF/versions/**)" \
+    -injars "$JNA" -outjars "$OUT/app.jar" -libraryjars "$OUT/platform.jar" \
+    -libraryjars "$KOTLIN_LIB/annotations-13.0.jar" \
+    -include android-bindings/consumer-rules.pro \
+    -keep 'class MainKt { public static void main(java.lang.String[]); }' \
+    >"$OUT/proguard.log" 2>&1; then
+    awk '/^(Warning|Error)/ && n++ < 30' "$OUT/proguard.log" >&2
+    echo "bindings-test: ProGuard refused the program with android-bindings/consumer-rules.pro (above; full log: $OUT/proguard.log)" >&2
+    exit 1
+fi
+T3b=$(t)
 java -Djna.library.path="$TGT/debug" \
     -Dcli.sim="$TGT/debug/cli-sim" -Dschemas.dir="$ROOT/schemas" \
-    -cp "$OUT/kt-classes:$JNA:$KOTLIN_LIB/kotlin-stdlib.jar" MainKt
+    -cp "$OUT/app.jar" MainKt
 T4=$(t)
+
+echo "== docs/android.md: every kotlin block compiles (bindings + Android stubs)"
+# Each block becomes a file (android-bindings/tests/kotlin/doc_blocks.py);
+# compiled against the classes above and the compile-only stubs of the
+# Android/AndroidX classes the page uses. Errors name the page's lines.
+rm -rf "$OUT/doc-kt" "$OUT/doc-classes"
+read -r nblocks offset < <(python3 android-bindings/tests/kotlin/doc_blocks.py docs/android.md "$OUT/doc-kt")
+# shellcheck disable=SC2046
+if ! "$KOTLINC" -nowarn -cp "$OUT/kt-classes:$JNA" \
+    $(find android-bindings/tests/kotlin/stubs -name '*.kt') $(find "$OUT/doc-kt" -name '*.kt') \
+    -d "$OUT/doc-classes" 2>"$OUT/doc-kt.log"; then
+    # file android_L<first>.kt line L is page line first + L - offset - 1.
+    sed -E 's#[^ ]*/android_L([0-9]+)\.kt:([0-9]+):([0-9]+)#\1 \2 \3#' "$OUT/doc-kt.log" |
+        awk -v off="$offset" '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+:?/ {
+            first = $1; line = $2; col = $3; $1 = $2 = $3 = "";
+            sub(/^ +/, ""); printf "docs/android.md:%d:%s %s\n", first + line - off - 1, col, $0; next } { print }' >&2
+    echo "bindings-test: a kotlin block of docs/android.md does not compile (above)" >&2
+    exit 1
+fi
+echo "$nblocks kotlin blocks of docs/android.md compiled"
+T5=$(t)
 
 echo "== Python"
 # Modules for more than one crate import each other relatively, so they
@@ -68,7 +114,7 @@ touch "$OUT/python/agent_ffi/__init__.py"
 cp "$SO" "$OUT/python/agent_ffi/"
 PYTHONPATH="$OUT/python" python3 android-bindings/tests/python/test_agent.py \
     "$TGT/debug/cli-sim" "$ROOT/schemas"
-T5=$(t)
+T6=$(t)
 
-echo "== timings: cargo $(secs "$T0" "$T1") s, bindgen $(secs "$T1" "$T2") s, kotlinc $(secs "$T2" "$T3") s, JVM run $(secs "$T3" "$T4") s, Python $(secs "$T4" "$T5") s"
+echo "== timings: cargo $(secs "$T0" "$T1") s, bindgen $(secs "$T1" "$T2") s, kotlinc $(secs "$T2" "$T3") s, ProGuard $(secs "$T3" "$T3b") s, JVM run $(secs "$T3b" "$T4") s, docs kotlinc $(secs "$T4" "$T5") s, Python $(secs "$T5" "$T6") s"
 echo "BINDINGS OK"

@@ -2,7 +2,8 @@
 # Installs what the tests need beyond Rust, only what is missing, and says
 # what it did. Idempotent: a second run installs nothing.
 #   - the bindings test (android-bindings/tests/bindings_script.rs runs
-#     scripts/bindings-test.sh): a JVM, JNA, python3, and kotlinc (npm
+#     scripts/bindings-test.sh): a JDK (with jmods), JNA, python3, ProGuard
+#     (proguard-cli), and kotlinc (npm
 #     package kotlin-compiler into .tools/kotlin, kept out of git);
 #   - with --aarch64, the Raspberry Pi-class test (scripts/aarch64-test.sh):
 #     the aarch64 cross gcc and glibc, qemu-user, curl and the Rust target.
@@ -18,6 +19,12 @@ need_apt=()
 [ -f /usr/share/java/jna.jar ] || need_apt+=(libjna-java)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+# ProGuard and the JDK's jmods (its platform classes) for the R8-rules check.
+command -v proguard >/dev/null 2>&1 || need_apt+=(proguard-cli)
+if ! command -v java >/dev/null 2>&1 ||
+    [ ! -f "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/jmods/java.base.jmod" ]; then
+    need_apt+=(default-jdk-headless)
+fi
 KOTLINC=.tools/kotlin/node_modules/kotlin-compiler/bin/kotlinc
 if [ ! -x "$KOTLINC" ] && ! command -v kotlinc >/dev/null 2>&1; then
     command -v npm >/dev/null 2>&1 || need_apt+=(npm)

@@ -776,6 +776,8 @@ fn ensure_destination(conn: &Connection, dest: Destination) -> Result<(), Error>
 }
 
 const HOLD_KIND: &str = "hold.kind";
+/// The time a server's `Retry-After` asked us to wait until (a fact).
+const RETRY_AFTER_UNTIL: &str = "retry_after.until";
 const HOLD_CREDENTIALS: &str = "hold.credentials";
 const HOLD_URL: &str = "hold.url";
 
@@ -899,12 +901,29 @@ pub fn not_sent(
 /// Forgets the backoff of every destination and makes waiting items due now:
 /// the shell calls it when connectivity comes back, a real signal that the
 /// earlier failures may be over.
+///
+/// A server's own `Retry-After` is not ours to forget: a destination whose
+/// backoff came from one that is still in the future keeps waiting until
+/// that time (a new network does not make a busy server free).
 pub fn reset_backoff(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "UPDATE destinations SET failures = 0, backoff_until = NULL",
-        [],
-    )?;
+    let rows: Vec<(String, String)> = tx
+        .prepare("SELECT destination, facts FROM destinations")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (dest, facts) in rows {
+        let facts: BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(&facts).unwrap_or_default();
+        let server_until = facts
+            .get(RETRY_AFTER_UNTIL)
+            .and_then(|v| v.as_str())
+            .and_then(|s| parse_ts(s).ok())
+            .filter(|until| *until > now);
+        tx.execute(
+            "UPDATE destinations SET failures = 0, backoff_until = ?2 WHERE destination = ?1",
+            params![dest, server_until.map(ts)],
+        )?;
+    }
     // A new network may not have the portal or proxy that answered instead
     // of the server.
     let intercepted: Vec<String> = tx
@@ -982,12 +1001,25 @@ pub fn destination_failed(
         |r| r.get(0),
     )?;
     let wait = retry::backoff(failures, retry_after, &mut pass.rng);
-    let until =
-        pass.clock.now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+    let now = pass.clock.now();
+    let until = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
     pass.conn.execute(
         "UPDATE destinations SET backoff_until = ?2 WHERE destination = ?1",
         params![dest.as_str(), ts(until)],
     )?;
+    if let Some(ra) = retry_after {
+        // The server's own time, kept apart from our jitter so that
+        // `reset_backoff` (a network change) keeps it.
+        let server_until = now
+            + chrono::Duration::from_std(ra.min(retry::MAX_RETRY_AFTER))
+                .unwrap_or(chrono::Duration::hours(1));
+        let mut facts = destination_state(&pass.conn, dest)?.facts;
+        facts.insert(RETRY_AFTER_UNTIL.into(), ts(server_until).into());
+        pass.conn.execute(
+            "UPDATE destinations SET facts = ?2 WHERE destination = ?1",
+            params![dest.as_str(), serde_json::to_string(&facts)?],
+        )?;
+    }
     Ok(until)
 }
 
@@ -1000,7 +1032,9 @@ pub fn destination_answered(conn: &Connection, dest: Destination) -> Result<(), 
     ensure_destination(conn, dest)?;
     let recovered = conn
         .prepare_cached(
-            "UPDATE destinations SET failures = 0, backoff_until = NULL WHERE destination = ?1 AND (failures > 0 OR backoff_until IS NOT NULL)",
+            "UPDATE destinations SET failures = 0, backoff_until = NULL,
+                 facts = CASE WHEN json_valid(facts) THEN json_remove(facts, '$.\"retry_after.until\"') ELSE facts END
+             WHERE destination = ?1 AND (failures > 0 OR backoff_until IS NOT NULL)",
         )?
         .execute([dest.as_str()])?;
     if recovered > 0 {

@@ -49,7 +49,31 @@ fn missing_tools() -> Vec<String> {
     if !on_path("python3") {
         missing.push("python3: apt-get install -y python3".into());
     }
+    if !on_path("proguard") {
+        missing.push("proguard: apt-get install -y proguard-cli".into());
+    }
+    if !jdk_jmods() {
+        missing.push(
+            "the JDK's jmods (java.base.jmod next to java, for ProGuard): apt-get install -y default-jdk-headless"
+                .into(),
+        );
+    }
     missing
+}
+
+/// `<java home>/jmods/java.base.jmod` for the `java` on PATH (a JDK, not only a JRE).
+fn jdk_jmods() -> bool {
+    let Some(java) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("java"))
+            .find(|j| j.is_file())
+    }) else {
+        return false;
+    };
+    std::fs::canonicalize(java)
+        .ok()
+        .and_then(|j| j.parent()?.parent().map(|h| h.join("jmods/java.base.jmod")))
+        .is_some_and(|m| m.is_file())
 }
 
 #[test]

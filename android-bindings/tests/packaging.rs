@@ -55,6 +55,7 @@ fn the_shipped_r8_rules_keep_jna_and_the_bindings_and_match_the_docs() {
     let shipped = rules(&read("android-bindings/consumer-rules.pro"));
     for needed in [
         "-dontwarn java.awt.*",
+        "-keepattributes RuntimeVisibleAnnotations",
         "-keep class com.sun.jna.** { *; }",
         "-keep class * implements com.sun.jna.** { *; }",
         "-keep class org.healthsync.agent.** { *; }",

@@ -286,6 +286,63 @@ fn transient_failures_back_off_with_jitter_and_honour_retry_after() {
 }
 
 #[test]
+fn a_network_change_forgets_our_backoff_but_not_a_servers_retry_after() {
+    // A 503 with Retry-After: 600 (the server's own time), then the phone
+    // changes network 60 s later: the server is still busy for 540 s.
+    let busy = |_: &HttpRequest| {
+        Ok(HttpResponse {
+            status: 503,
+            headers: vec![("retry-after".into(), "600".into())],
+            body: b"<html>busy</html>".to_vec(),
+            truncated: false,
+            wire_bytes: 17,
+        })
+    };
+    let w = world(1, Scripted::new(busy));
+    let id = w.record("HP-001", "2026-10");
+    let start = w.clock.now();
+    w.sync();
+    assert_eq!(w.transport.count(), 1);
+    w.clock.advance(chrono::Duration::seconds(60));
+    w.agent.network_available().unwrap();
+    let r = w.sync();
+    assert_eq!(
+        w.transport.count(),
+        1,
+        "no request before the server's Retry-After, network change or not"
+    );
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!(
+        d.next_attempt_at,
+        Some(start + chrono::Duration::seconds(600)),
+        "the wait ends at the server's time (our jitter is forgotten)"
+    );
+    // Once that time has passed, a network change makes it due at once.
+    w.transport.set(|_| success());
+    w.clock.set(start + chrono::Duration::seconds(601));
+    w.agent.network_available().unwrap();
+    w.sync();
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Delivered);
+
+    // Our own backoff (a timeout, no Retry-After) is forgotten at once.
+    let id2 = w.record("HP-002", "2026-10");
+    w.transport.set(|_| {
+        Err(TransportError {
+            kind: TransportErrorKind::Timeout,
+            maybe_sent: false,
+            message: "no answer".into(),
+        })
+    });
+    w.sync();
+    let sent = w.transport.count();
+    w.transport.set(|_| success());
+    w.agent.network_available().unwrap();
+    w.sync();
+    assert_eq!(w.transport.count(), sent + 1, "tried again at once");
+    assert_eq!(w.dhis2_state(&id2), DeliveryState::Delivered);
+}
+
+#[test]
 fn a_request_with_an_unknown_outcome_is_resent() {
     let t = Scripted::new(|_| {
         Err(TransportError {

@@ -1,0 +1,45 @@
+// What the blocks of docs/android.md take as given: the app's own classes
+// and helpers (not part of the agent), and the Gradle Kotlin DSL surface of
+// the build.gradle.kts block. Compile-only.
+@file:Suppress("unused", "UNUSED_PARAMETER")
+
+package docs
+
+import android.app.Application
+import android.content.Context
+import org.healthsync.agent.Agent
+import org.healthsync.agent.DestinationReport
+
+/** The app's Application class holding the one Agent (docs: "Files on the device"). */
+class App : Application() {
+    lateinit var agent: Agent
+}
+
+/** The app's own notification for a held destination. */
+fun notifyHeld(context: Context, destination: DestinationReport) {}
+
+/** The app's own dialog after the outbox was recovered at open. */
+fun showDatabaseRecoveredDialog(movedAside: String) {}
+
+/** Gradle Kotlin DSL, the part the build.gradle.kts block uses. */
+class GradleScript {
+    class Plugins {
+        fun id(id: String) {}
+        fun kotlin(module: String) {}
+    }
+    class DefaultConfig {
+        var minSdk: Int? = null
+        fun consumerProguardFiles(vararg files: Any) {}
+    }
+    class Android {
+        var namespace: String? = null
+        fun defaultConfig(action: DefaultConfig.() -> Unit) {}
+    }
+    class Dependencies {
+        fun api(dependencyNotation: Any) {}
+        fun implementation(dependencyNotation: Any) {}
+    }
+    fun plugins(block: Plugins.() -> Unit) {}
+    fun android(configure: Android.() -> Unit) {}
+    fun dependencies(configuration: Dependencies.() -> Unit) {}
+}
