@@ -1048,7 +1048,8 @@ impl<C: LmisClient> LmisRoute<C> {
         }
         // Reference data fetched in the last day is used as it is (it changes
         // rarely and costs several requests); `lmis check` refreshes it. A
-        // form definition that gained a product since is fetched again.
+        // form definition that gained a product since it was fetched is
+        // fetched again.
         let cache_key = crate::outbox::lmis_ref_key(&code, &lmis.program_id);
         if let Some(body) = crate::outbox::cache_get_fresh(
             &pass.conn,
@@ -1057,10 +1058,10 @@ impl<C: LmisClient> LmisRoute<C> {
             chrono::Duration::hours(24),
         )? && let Ok(r) = serde_json::from_str::<RefData>(&body)
             && r.facility_id.is_some()
-            && def
-                .products
-                .iter()
-                .all(|p| r.orderables.contains_key(p.lmis_code()))
+            && def.products.iter().all(|p| {
+                r.orderables.contains_key(p.lmis_code())
+                    || r.asked_products.iter().any(|a| a == p.lmis_code())
+            })
         {
             self.refs.insert(key, Ok(r.clone()));
             return Ok(Ok(r));
@@ -1070,7 +1071,7 @@ impl<C: LmisClient> LmisRoute<C> {
             .iter()
             .map(|p| p.lmis_code().to_string())
             .collect();
-        let r = match self.client.reference(
+        let mut r = match self.client.reference(
             pass,
             report,
             &code,
@@ -1081,6 +1082,10 @@ impl<C: LmisClient> LmisRoute<C> {
             Ok(r) => r,
             Err(f) => return Ok(Err(f)),
         };
+        // A product the LMIS does not have is not asked for again each pass
+        // (the form is refused with the reason); one the definition gained
+        // later is.
+        r.asked_products = products;
         crate::outbox::cache_put(
             &pass.conn,
             &crate::outbox::lmis_ref_key(&code, &lmis.program_id),

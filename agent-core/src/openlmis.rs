@@ -47,6 +47,10 @@ pub struct RefData {
     pub reasons: Vec<ReasonInfo>,
     /// Processing periods: (id, start, end).
     pub periods: Vec<(String, chrono::NaiveDate, chrono::NaiveDate)>,
+    /// The product codes asked for when this was fetched (found or not): a
+    /// cached copy is fetched again only for a product not asked for then.
+    #[serde(default)]
+    pub asked_products: Vec<String>,
 }
 
 /// Reads the valid reasons answer (a bare array of assignments).

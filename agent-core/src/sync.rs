@@ -35,7 +35,11 @@ use std::time::{Duration, Instant};
 pub struct SyncBudget {
     /// Wall time for the pass; no request starts after it.
     pub max_duration: Duration,
-    /// Most requests in the pass.
+    /// Most requests in the pass: no step starts once they are spent. A
+    /// step that started finishes its few dependent requests (reference
+    /// data, a look-up: bounded, at most about a dozen), so that a small
+    /// budget still makes progress instead of fetching the same first
+    /// requests in every pass. Time and cancel stop every request.
     pub max_requests: u32,
 }
 
@@ -341,7 +345,9 @@ impl Pass<'_> {
         items: &[&DueRow],
         report: &mut DestinationReport,
     ) -> Result<Result<HttpResponse, TransportError>, Error> {
-        if !self.may_send() {
+        // Time and cancel bound every request; the request count bounds
+        // steps (`may_send`, checked before each step).
+        if self.cancelled() || Instant::now() >= self.deadline {
             self.budget_hit = true;
             return Ok(Err(TransportError {
                 kind: crate::http::TransportErrorKind::NotStarted,

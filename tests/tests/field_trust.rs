@@ -591,3 +591,31 @@ fn lmis_check_names_a_facility_without_its_lmis_id() {
         "gives the LMIS id: {problems:?}"
     );
 }
+
+/// A pass allowed few requests still makes progress: a step that started
+/// (reference data, a look-up) finishes its bounded requests, so the next
+/// pass does not fetch the same first requests again for ever.
+#[test]
+fn passes_with_a_small_request_budget_still_deliver() {
+    let dir = tempfile::tempdir().unwrap();
+    let lmis =
+        OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let (agent, id) = agent_with_a_form(dir.path());
+    let agent = agent.with_lmis(LmisSettings { url: lmis.url() });
+    let lmis_only = creds(None, Some(oauth("password")));
+    let small = SyncBudget {
+        max_duration: Duration::from_secs(20),
+        max_requests: 4,
+    };
+    for _ in 0..10 {
+        agent.sync(small, &lmis_only, false).unwrap();
+        if part(&agent, &id, Destination::Lmis).state == DeliveryState::Delivered {
+            break;
+        }
+    }
+    assert_eq!(
+        part(&agent, &id, Destination::Lmis).state,
+        DeliveryState::Delivered,
+        "10 passes of 4 requests each"
+    );
+}
