@@ -56,7 +56,7 @@ fn a_hostile_network_loses_duplicates_and_fakes_nothing() {
             "--seed",
             "11",
             "--forms",
-            "150",
+            "300",
             "--kills",
             "50",
         ])
