@@ -319,6 +319,11 @@ impl Agent {
         }
         let _reset = Reset(&self.syncing, &self.cancel);
         let forms = self.form_set();
+        let make_lmis = |creds| self.lmis_route(creds);
+        let lmis = self.lmis.as_ref().map(|l| sync::LmisRouteMaker {
+            url: &l.url,
+            make: &make_lmis,
+        });
         let result = sync::run_pass(
             PassInputs {
                 db_path: &self.db_path,
@@ -330,8 +335,7 @@ impl Agent {
                 observer,
                 credentials,
                 dhis2: self.dhis2.as_ref(),
-                lmis: self.lmis.as_ref(),
-                lmis_token: self.lmis_token.clone(),
+                lmis,
                 retry_held,
             },
             budget,
@@ -720,6 +724,24 @@ impl Agent {
             .collect())
     }
 
+    /// The LMIS route with these credentials (OpenLMIS v3, the token kept
+    /// in memory across passes). The engine gets it from here, so it never
+    /// imports a destination's route.
+    fn lmis_route(&self, creds: crate::credentials::Credentials) -> Box<dyn sync::Route> {
+        let settings = self
+            .lmis
+            .clone()
+            .unwrap_or(crate::lmis::LmisSettings { url: String::new() });
+        Box::new(
+            crate::lmis::LmisRoute::new(crate::lmis::OpenLmisClient::new(
+                settings,
+                creds,
+                self.lmis_token.clone(),
+            ))
+            .with_requisitions(crate::requisition::step),
+        )
+    }
+
     /// Checks every form and facility against the LMIS's reference data (a
     /// configuration check): each problem names the item. The answers are
     /// cached, so that entry-time validation can warn about them offline.
@@ -734,6 +756,7 @@ impl Agent {
                 message: "no LMIS credentials are configured".into(),
             })?;
         let forms = self.form_set();
+        let make_lmis = |creds| self.lmis_route(creds);
         let inputs = PassInputs {
             db_path: &self.db_path,
             clock: self.clock.as_ref(),
@@ -744,8 +767,10 @@ impl Agent {
             observer: None,
             credentials,
             dhis2: None,
-            lmis: Some(&settings),
-            lmis_token: self.lmis_token.clone(),
+            lmis: Some(sync::LmisRouteMaker {
+                url: &settings.url,
+                make: &make_lmis,
+            }),
             retry_held: false,
         };
         let result = sync::run_task(

@@ -762,7 +762,22 @@ pub struct LmisRoute<C: LmisClient> {
     queues: BTreeMap<(String, String), VecDeque<DueRow>>,
     /// Events durably marked "may have been applied" and not sent yet.
     armed: HashSet<(String, u32)>,
+    /// The requisition step (requisition mode), given by whoever builds
+    /// the route, so that this module does not import the requisition
+    /// state machine that builds on it.
+    requisitions: Option<RequisitionStep<C>>,
 }
+
+/// One step of requisition mode for a facility, program and LMIS period.
+pub type RequisitionStep<C> = fn(
+    &mut LmisRoute<C>,
+    &mut Pass<'_>,
+    &mut DestinationReport,
+    &str,
+    &str,
+    Period,
+    Vec<DueRow>,
+) -> Result<Step, Error>;
 
 /// Stock events marked together before the first of them is sent.
 const ARM_AHEAD: usize = 16;
@@ -793,7 +808,14 @@ impl<C: LmisClient> LmisRoute<C> {
             refs: BTreeMap::new(),
             queues: BTreeMap::new(),
             armed: HashSet::new(),
+            requisitions: None,
         }
+    }
+
+    /// The same route, able to deliver programs in requisition mode.
+    pub fn with_requisitions(mut self, step: RequisitionStep<C>) -> LmisRoute<C> {
+        self.requisitions = Some(step);
+        self
     }
 
     /// Applies a failure to the rows of a unit of work.
@@ -1646,7 +1668,20 @@ impl<C: LmisClient> Route for LmisRoute<C> {
                 program_id,
                 period,
                 rows,
-            } => crate::requisition::step(self, pass, report, &facility, &program_id, period, rows),
+            } => match self.requisitions {
+                Some(step) => step(self, pass, report, &facility, &program_id, period, rows),
+                None => {
+                    let refs: Vec<&DueRow> = rows.iter().collect();
+                    self.apply_fail(
+                        pass,
+                        report,
+                        &refs,
+                        Fail::Config(
+                            "this build of the agent cannot send requisitions; use the stock_event mode".into(),
+                        ),
+                    )
+                }
+            },
         }
     }
 }

@@ -1110,12 +1110,22 @@ pub struct PassInputs<'a> {
     pub credentials: &'a dyn CredentialProvider,
     /// DHIS2 settings, when configured.
     pub dhis2: Option<&'a Dhis2Settings>,
-    /// LMIS settings, when configured.
-    pub lmis: Option<&'a crate::lmis::LmisSettings>,
-    /// The LMIS token, kept in memory across passes.
-    pub lmis_token: crate::lmis::TokenCache,
+    /// The LMIS, when configured: its address and how to build its route
+    /// with the credentials of this pass (the facade builds it, so the
+    /// engine never imports a destination's route).
+    pub lmis: Option<LmisRouteMaker<'a>>,
     /// Release held destinations before the pass (new credentials were given).
     pub retry_held: bool,
+}
+
+/// The LMIS as the engine sees it: an address (for holds) and a builder of
+/// its route.
+#[derive(Clone, Copy)]
+pub struct LmisRouteMaker<'a> {
+    /// Base URL.
+    pub url: &'a str,
+    /// Builds the route with these credentials.
+    pub make: &'a dyn Fn(Credentials) -> Box<dyn Route>,
 }
 
 impl std::fmt::Debug for PassInputs<'_> {
@@ -1228,9 +1238,7 @@ fn make_route(
         (Destination::Dhis2, Some(settings), _) => {
             Box::new(Dhis2Route::new(settings.clone(), creds))
         }
-        (Destination::Lmis, _, Some(settings)) => Box::new(crate::lmis::LmisRoute::new(
-            crate::lmis::OpenLmisClient::new(settings.clone(), creds, inputs.lmis_token.clone()),
-        )),
+        (Destination::Lmis, _, Some(lmis)) => (lmis.make)(creds),
         _ => return Err(name.to_string()),
     })
 }
@@ -1277,7 +1285,7 @@ fn run_routes(
         if let Some(h) = &state.hold {
             let url = match dest {
                 Destination::Dhis2 => inputs.dhis2.map(|s| s.url.as_str()),
-                Destination::Lmis => inputs.lmis.map(|s| s.url.as_str()),
+                Destination::Lmis => inputs.lmis.map(|l| l.url),
             };
             let fact = |k: &str| state.facts.get(k).and_then(|v| v.as_str());
             let moved = fact(HOLD_URL).is_some_and(|u| Some(u) != url);
@@ -1393,7 +1401,7 @@ fn run_routes(
         }
         let url = match dest {
             Destination::Dhis2 => inputs.dhis2.map(|s| s.url.clone()),
-            Destination::Lmis => inputs.lmis.map(|s| s.url.clone()),
+            Destination::Lmis => inputs.lmis.map(|l| l.url.to_string()),
         };
         if !state.facts.contains_key(HOLD_URL)
             && let Some(u) = url
