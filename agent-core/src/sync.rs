@@ -787,8 +787,11 @@ const RETRY_AFTER_UNTIL: &str = "retry_after.until";
 const HOLD_CREDENTIALS: &str = "hold.credentials";
 const HOLD_URL: &str = "hold.url";
 
-/// Holds a destination until released (see [`HoldKind`]).
-pub fn hold_destination(
+/// Holds a destination until released (see [`HoldKind`]). The hold and
+/// its kind are one statement: a process killed in between must not leave
+/// a hold without its kind (read as a credentials hold, which a network
+/// change does not release).
+fn hold_destination(
     conn: &Connection,
     dest: Destination,
     why: &str,
@@ -797,15 +800,12 @@ pub fn hold_destination(
 ) -> Result<(), Error> {
     ensure_destination(conn, dest)?;
     conn.execute(
-        "UPDATE destinations SET hold = ?2, held_at = ?3 WHERE destination = ?1",
-        params![dest.as_str(), why, ts(now)],
+        "UPDATE destinations SET hold = ?2, held_at = ?3,
+             facts = json_set(CASE WHEN json_valid(facts) THEN facts ELSE '{}' END, '$.\"hold.kind\"', ?4)
+         WHERE destination = ?1",
+        params![dest.as_str(), why, ts(now), kind.as_str()],
     )?;
-    set_fact(
-        conn,
-        dest,
-        HOLD_KIND,
-        serde_json::Value::from(kind.as_str()),
-    )
+    Ok(())
 }
 
 /// The kind of a destination's hold (an old hold without one: credentials).
@@ -849,11 +849,13 @@ pub fn hold_items(
     maybe_applied: bool,
 ) -> Result<(), Error> {
     let now = pass.clock.now();
-    hold_destination(&pass.conn, dest, why, now, kind)?;
-    report.held = Some(why.to_string());
+    // One transaction: killed halfway, neither the hold nor the items'
+    // "maybe applied" mark is left without the other.
     let tx = pass
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    hold_destination(&tx, dest, why, now, kind)?;
+    report.held = Some(why.to_string());
     for r in rows {
         if maybe_applied {
             tx.prepare_cached(
