@@ -774,3 +774,6 @@ pub fn advice_for(key: Option<&str>) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+pub mod lmis;
+pub mod requisition;

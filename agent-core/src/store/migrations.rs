@@ -7,13 +7,19 @@ use rusqlite::Connection;
 
 /// The migrations, in order; migration `i` brings the schema to version `i + 1`.
 pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_outbox", include_str!("../migrations/0001_outbox.sql")),
-    ("0002_sync", include_str!("../migrations/0002_sync.sql")),
-    ("0003_lmis", include_str!("../migrations/0003_lmis.sql")),
-    ("0004_totals", include_str!("../migrations/0004_totals.sql")),
+    (
+        "0001_outbox",
+        include_str!("../../migrations/0001_outbox.sql"),
+    ),
+    ("0002_sync", include_str!("../../migrations/0002_sync.sql")),
+    ("0003_lmis", include_str!("../../migrations/0003_lmis.sql")),
+    (
+        "0004_totals",
+        include_str!("../../migrations/0004_totals.sql"),
+    ),
     (
         "0005_damaged_copies",
-        include_str!("../migrations/0005_damaged_copies.sql"),
+        include_str!("../../migrations/0005_damaged_copies.sql"),
     ),
 ];
 

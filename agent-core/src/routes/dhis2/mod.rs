@@ -659,3 +659,5 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
 
 #[cfg(test)]
 mod tests;
+
+pub mod metadata;

@@ -1,0 +1,8 @@
+//! Plain data and pure functions: no I/O, nothing from the crate outside `model`.
+
+pub mod canonical;
+pub mod delivery;
+pub mod draft;
+pub mod form;
+pub mod mapping;
+pub mod period;
