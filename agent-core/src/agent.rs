@@ -2,18 +2,19 @@
 //! both drive. It joins the form definitions, the facility map, validation and
 //! the outbox, and turns internal errors into [`AgentError`]s.
 
-use crate::canonical::{canonical_bytes, sha256_hex};
 use crate::clock::{Clock, SystemClock};
 use crate::config::AgentConfig;
 use crate::credentials::CredentialProvider;
-use crate::draft::Draft;
 use crate::error::{AgentError, Error, Result};
-use crate::form::{FormDefinition, FormSet};
-use crate::http::{Timeouts, Transport, UreqTransport};
-use crate::mapping::FacilityMap;
-use crate::outbox::{self, Destination, NewRevision, OpenNotice};
-use crate::period::Period;
-use crate::sync::{self, Dhis2Settings, PassInputs, SyncBudget, SyncReport};
+use crate::model::canonical::{canonical_bytes, sha256_hex};
+use crate::model::draft::Draft;
+use crate::model::form::{FormDefinition, FormSet};
+use crate::model::mapping::FacilityMap;
+use crate::model::period::Period;
+use crate::net::http::{Timeouts, Transport, UreqTransport};
+use crate::routes::dhis2::route::{Dhis2Route, Dhis2Settings};
+use crate::store::outbox::{self, Destination, NewRevision, OpenNotice};
+use crate::sync::{self, PassInputs, SyncBudget, SyncReport};
 use crate::validate::{self, Context, Finding, Severity};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-pub use crate::outbox::{
+pub use crate::store::outbox::{
     AuditEntry, DamagedCopy, DeliveryState, OutboxHealth, StoredRevision, SubmissionStatus,
 };
 
@@ -46,7 +47,7 @@ pub struct Receipt {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetadataPull {
     /// The changes to the form.
-    pub report: crate::metadata::MergeReport,
+    pub report: crate::routes::dhis2::metadata::MergeReport,
     /// The definition file written (or left as it was).
     pub file: PathBuf,
     /// The org units DHIS2 assigns to the data set.
@@ -66,7 +67,7 @@ pub struct SubmissionDetail {
     pub audit: Vec<AuditEntry>,
     /// Every request sent for it and every answer, for the last
     /// [`crate::sync::EXCHANGE_RETENTION_DAYS`] days.
-    pub exchanges: Vec<crate::outbox::ExchangeEntry>,
+    pub exchanges: Vec<crate::store::outbox::ExchangeEntry>,
 }
 
 /// What changed in the outbox, told to an [`OutboxListener`].
@@ -124,8 +125,8 @@ pub struct Agent {
     notice: Option<OpenNotice>,
     read_only: bool,
     dhis2: Option<Dhis2Settings>,
-    lmis: Option<crate::lmis::LmisSettings>,
-    lmis_token: crate::lmis::TokenCache,
+    lmis: Option<crate::routes::openlmis::lmis::LmisSettings>,
+    lmis_token: crate::routes::openlmis::lmis::TokenCache,
     transport: Arc<dyn Transport>,
     /// Destinations reached over allowed plain http://, with the warning
     /// every sync report carries for them.
@@ -148,7 +149,7 @@ impl std::fmt::Debug for Agent {
 /// The HTTP client of a configuration: each destination with its own
 /// timeouts and extra certificate authorities (`ca_file`).
 fn transport_for(config: &AgentConfig) -> Result<UreqTransport> {
-    use crate::http::{Endpoint, ExtraRoots};
+    use crate::net::http::{Endpoint, ExtraRoots};
     let roots = |what: &str, ca: &Option<PathBuf>| -> Result<Option<ExtraRoots>> {
         ca.as_deref()
             .map(ExtraRoots::from_pem_file)
@@ -224,7 +225,7 @@ impl Agent {
             )
             .collect();
         if let Some(l) = &config.lmis {
-            agent.lmis = Some(crate::lmis::LmisSettings {
+            agent.lmis = Some(crate::routes::openlmis::lmis::LmisSettings {
                 url: l.url.trim_end_matches('/').to_string(),
             });
         }
@@ -269,7 +270,7 @@ impl Agent {
     }
 
     /// Sets or replaces the LMIS destination.
-    pub fn with_lmis(mut self, settings: crate::lmis::LmisSettings) -> Agent {
+    pub fn with_lmis(mut self, settings: crate::routes::openlmis::lmis::LmisSettings) -> Agent {
         self.lmis = Some(settings);
         self
     }
@@ -320,10 +321,18 @@ impl Agent {
         let _reset = Reset(&self.syncing, &self.cancel);
         let forms = self.form_set();
         let make_lmis = |creds| self.lmis_route(creds);
-        let lmis = self.lmis.as_ref().map(|l| sync::LmisRouteMaker {
+        let lmis = self.lmis.as_ref().map(|l| sync::RouteMaker {
             url: &l.url,
             make: &make_lmis,
         });
+        let make_dhis2 = self.dhis2.as_ref().map(|settings| {
+            (settings, move |creds| -> Box<dyn sync::Route> {
+                Box::new(Dhis2Route::new(settings.clone(), creds))
+            })
+        });
+        let dhis2 = make_dhis2
+            .as_ref()
+            .map(|(d, make)| sync::RouteMaker { url: &d.url, make });
         let result = sync::run_pass(
             PassInputs {
                 db_path: &self.db_path,
@@ -334,7 +343,7 @@ impl Agent {
                 cancel: &self.cancel,
                 observer,
                 credentials,
-                dhis2: self.dhis2.as_ref(),
+                dhis2,
                 lmis,
                 retry_held,
             },
@@ -401,13 +410,13 @@ impl Agent {
                 .ok_or_else(|| AgentError::Config {
                     message: "no DHIS2 credentials are configured".into(),
                 })?;
-            let req = crate::sync::Dhis2Route::new(settings.clone(), creds).get_request(&format!(
+            let req = Dhis2Route::new(settings.clone(), creds).get_request(&format!(
                 "/api/dataSets/{}?fields={}",
-                crate::http::encode_query(data_set),
-                crate::http::encode_query(crate::metadata::DATA_SET_FIELDS)
+                crate::net::http::encode_query(data_set),
+                crate::net::http::encode_query(crate::routes::dhis2::metadata::DATA_SET_FIELDS)
             ));
             let resp = self.transport.send(&req).map_err(|e| {
-                use crate::http::TransportErrorKind as K;
+                use crate::net::http::TransportErrorKind as K;
                 match e.kind {
                     // The network or the server: try again later.
                     K::Unreachable | K::Timeout | K::Broken | K::NotStarted => {
@@ -449,7 +458,7 @@ impl Agent {
             serde_json::from_str(&body).map_err(|e| AgentError::Config {
                 message: format!("DHIS2's metadata answer cannot be read: {e}"),
             })?;
-        let meta = crate::metadata::parse_data_set(&json)
+        let meta = crate::routes::dhis2::metadata::parse_data_set(&json)
             .map_err(|message| AgentError::Config { message })?;
         let forms = self.form_set();
         let existing = match form_id {
@@ -459,8 +468,9 @@ impl Agent {
         let new_id = form_id
             .map(str::to_string)
             .unwrap_or_else(|| format!("dhis2-{data_set}"));
-        let (def, report) = crate::metadata::merge(existing.as_ref(), &meta, &new_id)
-            .map_err(|message| AgentError::Config { message })?;
+        let (def, report) =
+            crate::routes::dhis2::metadata::merge(existing.as_ref(), &meta, &new_id)
+                .map_err(|message| AgentError::Config { message })?;
         let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
             message: "this agent was opened without a forms folder".into(),
         })?;
@@ -492,7 +502,7 @@ impl Agent {
                 let Some(last) = revs.last() else { continue };
                 let draft: Draft =
                     serde_json::from_str(&last.content).map_err(AgentError::internal)?;
-                let (_, unmapped) = crate::dhis2::values_of(&def, &draft);
+                let (_, unmapped) = crate::routes::dhis2::values_of(&def, &draft);
                 let gone: Vec<String> = unmapped
                     .into_iter()
                     .filter(|f| f.starts_with("service."))
@@ -550,7 +560,7 @@ impl Agent {
         })?;
         let month = Period::parse(&st.period).map_err(AgentError::internal)?;
         let lmis_period = Period::containing(lmis.period_type, month.start());
-        Ok(crate::requisition::send_incomplete(
+        Ok(crate::routes::openlmis::requisition::send_incomplete(
             &self.conn(),
             &st.facility,
             &lmis.program_id,
@@ -701,10 +711,10 @@ impl Agent {
         let Some(body) = cached else {
             return Ok(vec![]);
         };
-        let Ok(refs) = serde_json::from_str::<crate::openlmis::RefData>(&body) else {
+        let Ok(refs) = serde_json::from_str::<crate::routes::openlmis::RefData>(&body) else {
             return Ok(vec![]);
         };
-        Ok(crate::openlmis::check_reference(def, f, &refs)
+        Ok(crate::routes::openlmis::check_reference(def, f, &refs)
             .into_iter()
             .map(|p| {
                 let path = p
@@ -731,14 +741,16 @@ impl Agent {
         let settings = self
             .lmis
             .clone()
-            .unwrap_or(crate::lmis::LmisSettings { url: String::new() });
+            .unwrap_or(crate::routes::openlmis::lmis::LmisSettings { url: String::new() });
         Box::new(
-            crate::lmis::LmisRoute::new(crate::lmis::OpenLmisClient::new(
-                settings,
-                creds,
-                self.lmis_token.clone(),
-            ))
-            .with_requisitions(crate::requisition::step),
+            crate::routes::openlmis::lmis::LmisRoute::new(
+                crate::routes::openlmis::lmis::OpenLmisClient::new(
+                    settings,
+                    creds,
+                    self.lmis_token.clone(),
+                ),
+            )
+            .with_requisitions(crate::routes::openlmis::requisition::step),
         )
     }
 
@@ -767,7 +779,7 @@ impl Agent {
             observer: None,
             credentials,
             dhis2: None,
-            lmis: Some(sync::LmisRouteMaker {
+            lmis: Some(sync::RouteMaker {
                 url: &settings.url,
                 make: &make_lmis,
             }),
@@ -777,7 +789,7 @@ impl Agent {
             &inputs,
             SyncBudget::time(std::time::Duration::from_secs(300)),
             |pass, report| {
-                let mut client = crate::lmis::OpenLmisClient::new(
+                let mut client = crate::routes::openlmis::lmis::OpenLmisClient::new(
                     settings.clone(),
                     creds.clone(),
                     self.lmis_token.clone(),
@@ -798,14 +810,14 @@ impl Agent {
                             .iter()
                             .map(|p| p.lmis_code().to_string())
                             .collect();
-                        use crate::lmis::LmisClient;
+                        use crate::routes::openlmis::lmis::LmisClient;
                         match client.reference(
                             pass,
                             report,
                             code,
                             &lmis.program_id,
                             &products,
-                            lmis.mode == crate::form::LmisMode::Requisition,
+                            lmis.mode == crate::model::form::LmisMode::Requisition,
                         )? {
                             Ok(refs) => {
                                 // `record` needs the LMIS id of the facility.
@@ -823,7 +835,7 @@ impl Agent {
                                     &serde_json::to_string(&refs)?,
                                 )?;
                                 problems.extend(
-                                    crate::openlmis::check_reference(def, f, &refs)
+                                    crate::routes::openlmis::check_reference(def, f, &refs)
                                         .into_iter()
                                         .map(|p| format!("{}: {p}", def.id)),
                                 );
@@ -838,7 +850,10 @@ impl Agent {
                                 // facility: asking again risks locking the
                                 // account. Any other failure of the server
                                 // or the network would repeat too.
-                                if !matches!(fail, crate::lmis::Fail::Refused { .. }) {
+                                if !matches!(
+                                    fail,
+                                    crate::routes::openlmis::lmis::Fail::Refused { .. }
+                                ) {
                                     break 'forms;
                                 }
                             }

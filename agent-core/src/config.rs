@@ -264,7 +264,7 @@ fn check_url(what: &str, url: &str) -> Result<(), Error> {
 }
 
 /// The bounds and defaults of the timeout settings are the transport's own.
-pub use crate::http::{
+pub use crate::net::http::{
     DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_EXCHANGE_TIMEOUT_SECS, MAX_CONNECT_TIMEOUT_SECS,
     MAX_EXCHANGE_TIMEOUT_SECS,
 };
@@ -480,8 +480,8 @@ impl Dhis2Section {
     }
 
     /// The client timeouts (defaults filled in; bounds checked at load).
-    pub fn timeouts(&self) -> crate::http::Timeouts {
-        crate::http::Timeouts::from_secs(self.connect_timeout_secs, self.timeout_secs)
+    pub fn timeouts(&self) -> crate::net::http::Timeouts {
+        crate::net::http::Timeouts::from_secs(self.connect_timeout_secs, self.timeout_secs)
     }
 
     /// Where the password comes from.
@@ -506,8 +506,8 @@ impl LmisSection {
     }
 
     /// The client timeouts (defaults filled in; bounds checked at load).
-    pub fn timeouts(&self) -> crate::http::Timeouts {
-        crate::http::Timeouts::from_secs(self.connect_timeout_secs, self.timeout_secs)
+    pub fn timeouts(&self) -> crate::net::http::Timeouts {
+        crate::net::http::Timeouts::from_secs(self.connect_timeout_secs, self.timeout_secs)
     }
 
     /// Where the password comes from.
@@ -764,7 +764,7 @@ password_env = "LMIS_PASSWORD"
         let l = load(&text).unwrap().lmis.unwrap();
         assert_eq!(
             l.timeouts(),
-            crate::http::Timeouts {
+            crate::net::http::Timeouts {
                 connect: std::time::Duration::from_secs(7),
                 exchange: std::time::Duration::from_secs(86400),
             }
@@ -807,7 +807,7 @@ password_env = "LMIS_PASSWORD"
         // The same through the credential provider the sync engine uses.
         let e = crate::credentials::CredentialProvider::credentials(
             &crate::credentials::ConfigCredentials::new(&c),
-            crate::outbox::Destination::Lmis,
+            crate::model::delivery::Destination::Lmis,
         )
         .unwrap_err();
         assert!(!e.contains(secret), "{e}");

@@ -3,7 +3,7 @@
 //! a sync pass, and are never written to SQLite, logs or errors.
 
 use crate::config::AgentConfig;
-use crate::delivery::Destination;
+use crate::model::delivery::Destination;
 
 /// What a destination needs to sign in.
 #[derive(Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl Credentials {
         match self {
             Credentials::Basic { username, password } => {
                 out.push(password.clone());
-                out.push(crate::http::basic_auth(username, password));
+                out.push(crate::net::http::basic_auth(username, password));
             }
             Credentials::ApiToken { token } => out.push(token.clone()),
             Credentials::OAuthPassword {
@@ -67,10 +67,10 @@ impl Credentials {
                 password,
             } => {
                 out.push(password.clone());
-                out.push(crate::http::encode_query(password));
+                out.push(crate::net::http::encode_query(password));
                 out.push(client_secret.clone());
-                out.push(crate::http::basic_auth(client_id, client_secret));
-                out.push(crate::http::basic_auth(username, password));
+                out.push(crate::net::http::basic_auth(client_id, client_secret));
+                out.push(crate::net::http::basic_auth(username, password));
             }
         }
         out

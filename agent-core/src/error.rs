@@ -7,8 +7,8 @@
 //! re-enter credentials, report a bug with a reference). `From<Error> for
 //! AgentError` is the one mapping that joins them.
 
-use crate::form::DefinitionProblem;
-use crate::validate::Finding;
+use crate::model::form::DefinitionProblem;
+use crate::model::form::Finding;
 use std::path::PathBuf;
 
 /// The public result type.
@@ -200,6 +200,12 @@ impl AgentError {
             reference,
             message: "the operation was not completed".into(),
         }
+    }
+}
+
+impl From<crate::model::delivery::UnknownName> for Error {
+    fn from(e: crate::model::delivery::UnknownName) -> Error {
+        Error::Invariant(e.0)
     }
 }
 

@@ -6,8 +6,10 @@
 //! folder would read forever or block), and no more than its cap is read, so
 //! a wrong path can neither hang the agent nor fill its memory.
 
+use crate::model::form::{DefinitionProblem, FormDefinition, FormSet};
+use crate::model::mapping::FacilityMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The most bytes of `agent.toml` (a real one is about 1 KiB).
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
@@ -21,7 +23,7 @@ pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 /// The most bytes of a `ca_file` (a few certificates of ~2 KiB each).
 pub const MAX_CA_FILE_BYTES: u64 = 1024 * 1024;
 /// The most bytes of a draft file (the draft reader's limit on any document).
-pub const MAX_DRAFT_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_DRAFT_FILE_BYTES: u64 = crate::model::draft::MAX_DRAFT_BYTES as u64;
 
 /// A size in words: "4 MiB", "64 KiB", "300 bytes".
 fn size_words(n: u64) -> String {
@@ -112,6 +114,59 @@ pub fn read_capped_text(path: &Path, max_bytes: u64, what: &str) -> std::io::Res
             ),
         )
     })
+}
+
+// The loaders of the definition files: they read (I/O, here) and hand the
+// text to `model`'s parsers, so that `model` does no I/O.
+
+impl FormSet {
+    /// Loads every `*.json` file of `dir` (sorted by name), reporting all problems at once.
+    pub fn load_dir(dir: &Path) -> Result<FormSet, Vec<DefinitionProblem>> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            vec![DefinitionProblem {
+                form: dir.display().to_string(),
+                message: format!("the forms folder cannot be read: {e}"),
+            }]
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        let mut defs = Vec::new();
+        let mut problems = Vec::new();
+        for p in &paths {
+            let origin = p.display().to_string();
+            match read_capped_text(p, MAX_FORM_BYTES, "a form definition") {
+                Ok(text) => match FormDefinition::from_json(&text, &origin) {
+                    Ok(d) => defs.push(d),
+                    Err(mut ps) => problems.append(&mut ps),
+                },
+                Err(e) => problems.push(DefinitionProblem {
+                    form: origin,
+                    message: format!("cannot be read: {e}"),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        FormSet::new(defs)
+    }
+}
+
+impl FacilityMap {
+    /// Loads a facility map file.
+    pub fn load(path: &Path) -> Result<FacilityMap, Vec<String>> {
+        let text =
+            read_capped_text(path, MAX_FACILITY_MAP_BYTES, "the facility map").map_err(|e| {
+                vec![format!(
+                    "the facility map {} cannot be read: {e}",
+                    path.display()
+                )]
+            })?;
+        FacilityMap::from_json(&text)
+    }
 }
 
 #[cfg(test)]

@@ -7,36 +7,65 @@
 
 #![warn(missing_docs)]
 
+// The layers (ARCHITECTURE.md, "Dependency rules"; enforced by
+// tests/layers.rs). Only what the shells use is public, below.
 pub mod agent;
 pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod files;
-pub mod model;
-pub mod net;
-pub mod routes;
-pub mod store;
+mod model;
+mod net;
+mod routes;
+mod store;
 pub mod sync;
 pub mod validate;
-
-// The paths before the layering (issue 12): kept so that the shells and tests
-// keep compiling while the modules move into folders.
-pub use model::{canonical, delivery, draft, form, mapping, period};
-pub use net::{http, retry};
-pub use routes::dhis2::{self, metadata};
-pub use routes::openlmis::{self, lmis, requisition};
-pub use store::{migrations, outbox};
 
 pub use agent::{Agent, Receipt};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::AgentConfig;
-pub use draft::{Draft, StockEntry};
 pub use error::{AgentError, Result};
-pub use form::{FormDefinition, FormSet};
-pub use mapping::FacilityMap;
-pub use period::{Period, PeriodType};
+pub use model::draft::{Draft, StockEntry};
+pub use model::form::{FormDefinition, FormSet};
+pub use model::mapping::FacilityMap;
+pub use model::period::{Period, PeriodType};
 pub use validate::{Finding, Severity};
+
+// The plain data of `model` is public as it is, at its old paths.
+pub use model::{canonical, draft, form, mapping, period};
+
+/// Where each part of a form goes and how far it got; what the outbox
+/// reports.
+pub mod outbox {
+    pub use crate::model::delivery::{DeliveryState, Destination};
+    pub use crate::store::outbox::{
+        DamagedCopy, DataUse, DestinationStatus, OpenNotice, OutboxHealth, StateCount,
+        SubmissionStatus,
+    };
+}
+
+/// DHIS2: its settings, and the data values a form gives it (the shells'
+/// independent checks compare with them).
+pub mod dhis2 {
+    pub use crate::model::delivery::FieldProblem;
+    pub use crate::routes::dhis2::route::{Dhis2Settings, gzip_bytes};
+    pub use crate::routes::dhis2::values_of;
+}
+
+/// The LMIS (OpenLMIS): its settings and the stock events' resource ids.
+pub mod lmis {
+    pub use crate::routes::openlmis::lmis::{LmisSettings, event_resource_id};
+}
+
+/// The HTTP transport, for shells and tests that put something between
+/// the agent and a server.
+pub mod http {
+    pub use crate::net::http::{
+        Endpoint, ExtraRoots, HttpRequest, HttpResponse, Timeouts, Transport, TransportError,
+        TransportErrorKind, UreqTransport, basic_auth, encode_query,
+    };
+}
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();

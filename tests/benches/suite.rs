@@ -10,12 +10,13 @@
 use agent_core::agent::{DeliveryState, destinations_of};
 use agent_core::clock::FixedClock;
 use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::dhis2::{Dhis2Settings, gzip_bytes};
 use agent_core::draft::Draft;
 use agent_core::form::{Dhis2Target, ServiceField};
 use agent_core::http::{HttpRequest, Timeouts, Transport, UreqTransport, basic_auth};
 use agent_core::lmis::LmisSettings;
 use agent_core::outbox::Destination;
-use agent_core::sync::{Dhis2Settings, SyncBudget, SyncReport, gzip_bytes};
+use agent_core::sync::{SyncBudget, SyncReport};
 use agent_core::{
     Agent, AgentConfig, Clock, FacilityMap, FormDefinition, FormSet, Period, PeriodType,
     SystemClock, canonical,

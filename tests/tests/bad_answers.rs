@@ -7,8 +7,9 @@
 
 use agent_core::clock::FixedClock;
 use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::dhis2::Dhis2Settings;
 use agent_core::outbox::{DeliveryState, Destination};
-use agent_core::sync::{Dhis2Settings, SyncBudget};
+use agent_core::sync::SyncBudget;
 use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
 use cli_sim::drafts::DraftGen;
 use cli_sim::mock::http::{Handler, Response, Server, ServerConfig};

@@ -11,9 +11,10 @@
 
 use agent_core::clock::{Clock, FixedClock};
 use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::dhis2::Dhis2Settings;
 use agent_core::draft::Draft;
 use agent_core::outbox::{DeliveryState, Destination, DestinationStatus};
-use agent_core::sync::{Dhis2Settings, HoldKind, SyncBudget, SyncReport};
+use agent_core::sync::{HoldKind, SyncBudget, SyncReport};
 use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
 use chrono::{NaiveDate, TimeZone, Utc};
 use cli_sim::drafts::DraftGen;

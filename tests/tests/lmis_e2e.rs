@@ -8,11 +8,12 @@
 
 use agent_core::clock::{Clock, FixedClock};
 use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::dhis2::Dhis2Settings;
 use agent_core::draft::Draft;
 use agent_core::form::LmisMode;
 use agent_core::lmis::LmisSettings;
 use agent_core::outbox::{DeliveryState, Destination};
-use agent_core::sync::{Dhis2Settings, SyncBudget, SyncReport};
+use agent_core::sync::{SyncBudget, SyncReport};
 use agent_core::{Agent, FacilityMap, FormDefinition, FormSet, Period, PeriodType};
 use cli_sim::drafts::DraftGen;
 use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};

@@ -10,10 +10,11 @@
 
 use agent_core::clock::FixedClock;
 use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::dhis2::Dhis2Settings;
 use agent_core::draft::Draft;
 use agent_core::lmis::LmisSettings;
 use agent_core::outbox::Destination;
-use agent_core::sync::{Dhis2Settings, SyncBudget};
+use agent_core::sync::SyncBudget;
 use agent_core::{Agent, FacilityMap, FormSet};
 use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
 use cli_sim::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};

@@ -5,7 +5,7 @@
 //! changes it. The hash is how a double tap on "save" is told apart from a
 //! correction.
 
-use crate::draft::Draft;
+use crate::model::draft::Draft;
 use sha2::{Digest, Sha256};
 
 /// The canonical bytes of a draft: compact JSON with object keys sorted,
@@ -41,7 +41,7 @@ pub fn content_hash(draft: &Draft) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::draft::StockEntry;
+    use crate::model::draft::StockEntry;
     use proptest::prelude::*;
     use serde_json::Value;
 
@@ -125,7 +125,7 @@ mod tests {
                 } else {
                     let j = i - n_service;
                     let k = changed.stock.keys().nth(j / 8).unwrap().clone();
-                    let q = crate::form::StockQuantity::ALL[j % 8];
+                    let q = crate::model::form::StockQuantity::ALL[j % 8];
                     let e = changed.stock.get_mut(&k).unwrap();
                     let v = e.get(q);
                     e.set(q, Some(v.unwrap_or(0) + delta));

@@ -2,7 +2,6 @@
 //! the states of a delivery. Plain data, below the outbox that stores them
 //! and the engine that moves them.
 
-use crate::error::Error;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -37,13 +36,24 @@ impl fmt::Display for Destination {
     }
 }
 
+/// A stored name that is no destination or state of this agent (a database
+/// written by something else).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName(pub String);
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl FromStr for Destination {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
         match s {
             "dhis2" => Ok(Destination::Dhis2),
             "lmis" => Ok(Destination::Lmis),
-            other => Err(Error::Invariant(format!(
+            other => Err(UnknownName(format!(
                 "unknown destination '{other}' in the database"
             ))),
         }
@@ -111,13 +121,26 @@ impl fmt::Display for DeliveryState {
 }
 
 impl FromStr for DeliveryState {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
         DeliveryState::ALL
             .into_iter()
             .find(|x| x.as_str() == s)
-            .ok_or_else(|| {
-                Error::Invariant(format!("unknown delivery state '{s}' in the database"))
-            })
+            .ok_or_else(|| UnknownName(format!("unknown delivery state '{s}' in the database")))
     }
+}
+
+/// A problem with one field of a form, as a destination reported it (DHIS2 per
+/// data value; the LMIS per product or for the whole form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct FieldProblem {
+    /// The form field, e.g. `service.malaria_rdt_positive`; `form` for the whole form.
+    pub field: String,
+    /// DHIS2's error code, when given.
+    pub code: Option<String>,
+    /// DHIS2's own message.
+    pub server_message: String,
+    /// What it means and what to do, in plain words.
+    pub advice: String,
 }

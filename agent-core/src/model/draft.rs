@@ -5,8 +5,8 @@
 //! becomes a finding on that field, not a failure of the whole document, so
 //! the user sees every problem at once.
 
-use crate::form::Finding;
-use crate::form::{Severity, StockQuantity};
+use crate::model::form::Finding;
+use crate::model::form::{Severity, StockQuantity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 /// The most text a comment may hold, in bytes.
 pub const MAX_COMMENT_BYTES: usize = 2000;
 /// The most bytes a draft document may have, read from a file or not.
-pub const MAX_DRAFT_BYTES: usize = crate::files::MAX_DRAFT_FILE_BYTES as usize;
+pub const MAX_DRAFT_BYTES: usize = 4 * 1024 * 1024;
 
 /// The stock lines of one product. A `None` is a field left empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

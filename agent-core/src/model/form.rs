@@ -7,11 +7,10 @@
 //! broken definition is reported with the item named before anyone records a
 //! form with it.
 
-use crate::period::PeriodType;
+use crate::model::period::PeriodType;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 /// One form definition, as stored in `schemas/forms/<id>.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -744,44 +743,6 @@ impl FormSet {
         } else {
             Err(problems)
         }
-    }
-
-    /// Loads every `*.json` file of `dir` (sorted by name), reporting all problems at once.
-    pub fn load_dir(dir: &Path) -> Result<FormSet, Vec<DefinitionProblem>> {
-        let entries = std::fs::read_dir(dir).map_err(|e| {
-            vec![DefinitionProblem {
-                form: dir.display().to_string(),
-                message: format!("the forms folder cannot be read: {e}"),
-            }]
-        })?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        paths.sort();
-        let mut defs = Vec::new();
-        let mut problems = Vec::new();
-        for p in &paths {
-            let origin = p.display().to_string();
-            match crate::files::read_capped_text(
-                p,
-                crate::files::MAX_FORM_BYTES,
-                "a form definition",
-            ) {
-                Ok(text) => match FormDefinition::from_json(&text, &origin) {
-                    Ok(d) => defs.push(d),
-                    Err(mut ps) => problems.append(&mut ps),
-                },
-                Err(e) => problems.push(DefinitionProblem {
-                    form: origin,
-                    message: format!("cannot be read: {e}"),
-                }),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        FormSet::new(defs)
     }
 
     /// The definition with id `id`.

@@ -5,10 +5,9 @@
 //! them. It is checked when loaded and consulted at entry, so a form for an
 //! unmapped facility is refused at the health post, not at sync time.
 
-use crate::form::{is_dhis2_uid, is_uuid};
+use crate::model::form::{is_dhis2_uid, is_uuid};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// One facility and its identities in DHIS2 and the LMIS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,22 +60,6 @@ impl FacilityMap {
             )]);
         }
         FacilityMap::new(file.facilities)
-    }
-
-    /// Loads a facility map file.
-    pub fn load(path: &Path) -> Result<FacilityMap, Vec<String>> {
-        let text = crate::files::read_capped_text(
-            path,
-            crate::files::MAX_FACILITY_MAP_BYTES,
-            "the facility map",
-        )
-        .map_err(|e| {
-            vec![format!(
-                "the facility map {} cannot be read: {e}",
-                path.display()
-            )]
-        })?;
-        FacilityMap::from_json(&text)
     }
 
     /// Builds a map from facilities, checking codes and identifiers.

@@ -8,17 +8,16 @@
 //! deleted; each submit is checkpointed into the main file; an unwritable
 //! database is opened read-only (docs/adr/0001-damaged-database-moved-aside.md).
 
-use crate::canonical::sha256_hex;
 use crate::error::Error;
-use crate::migrations;
+use crate::model::canonical::sha256_hex;
+use crate::store::migrations;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The destinations and delivery states are part of the model.
-pub use crate::delivery::{DeliveryState, Destination};
+pub use crate::model::delivery::{DeliveryState, Destination};
 
 /// Formats a UTC time the way the database stores it (sortable text).
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -768,7 +767,7 @@ pub struct DestinationStatus {
     /// When this delivery last changed.
     pub updated_at: DateTime<Utc>,
     /// Why the destination refused it, field by field (empty unless rejected).
-    pub problems: Vec<crate::dhis2::FieldProblem>,
+    pub problems: Vec<crate::model::delivery::FieldProblem>,
     /// Why the whole destination is held (credentials refused, address
     /// wrong, something else answering), when it is and this part is still
     /// to be sent: nothing is tried until that is resolved.
@@ -1360,6 +1359,8 @@ pub fn exchanges_of(conn: &Connection, id: &str) -> Result<Vec<ExchangeEntry>, E
 
 /// Checks every stored revision against its hash; returns the ids and
 /// revisions whose content does not match (empty when all is intact).
+/// Tests only (the crash test checks hashes in its own crate).
+#[cfg(test)]
 pub fn verify_hashes(conn: &Connection) -> Result<Vec<(String, u32)>, Error> {
     let mut stmt =
         conn.prepare("SELECT submission_id, revision, content, content_hash FROM revisions")?;
@@ -1381,9 +1382,10 @@ pub fn verify_hashes(conn: &Connection) -> Result<Vec<(String, u32)>, Error> {
     Ok(bad)
 }
 
-/// Counts of rows per table, for diagnostics.
-pub fn table_counts(conn: &Connection) -> Result<BTreeMap<String, i64>, Error> {
-    let mut out = BTreeMap::new();
+/// Counts of rows per table (tests only).
+#[cfg(test)]
+pub fn table_counts(conn: &Connection) -> Result<std::collections::BTreeMap<String, i64>, Error> {
+    let mut out = std::collections::BTreeMap::new();
     for t in ["submissions", "revisions", "deliveries", "audit"] {
         out.insert(
             t.to_string(),
@@ -1437,7 +1439,7 @@ impl HoldKind {
 pub fn store_problems(
     tx: &Transaction,
     key: (&str, u32, Destination),
-    problems: &[crate::dhis2::FieldProblem],
+    problems: &[crate::model::delivery::FieldProblem],
 ) -> Result<(), Error> {
     let (id, rev, dest) = key;
     tx.prepare_cached(
@@ -1460,13 +1462,13 @@ pub fn problems_of(
     id: &str,
     rev: u32,
     dest: Destination,
-) -> Result<Vec<crate::dhis2::FieldProblem>, Error> {
+) -> Result<Vec<crate::model::delivery::FieldProblem>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT field, code, server_message, advice FROM field_problems
          WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3 ORDER BY rowid",
     )?;
     let rows = stmt.query_map(params![id, rev, dest.as_str()], |r| {
-        Ok(crate::dhis2::FieldProblem {
+        Ok(crate::model::delivery::FieldProblem {
             field: r.get(0)?,
             code: r.get(1)?,
             server_message: r.get(2)?,

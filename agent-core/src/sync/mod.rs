@@ -12,21 +12,19 @@
 
 use crate::clock::Clock;
 use crate::credentials::{CredentialProvider, Credentials};
-use crate::dhis2::{self, Dhis2Item, FieldProblem, Rows, Verdict};
-use crate::draft::Draft;
 use crate::error::Error;
-use crate::form::FormSet;
-use crate::http::{HttpRequest, HttpResponse, Transport, TransportError, basic_auth};
-use crate::mapping::FacilityMap;
-use crate::outbox::{self, DeliveryState, Destination, parse_ts, ts};
+use crate::model::delivery::FieldProblem;
+use crate::model::form::FormSet;
+use crate::model::mapping::FacilityMap;
+use crate::net::http::{HttpRequest, HttpResponse, Transport, TransportError};
+use crate::net::retry;
+use crate::store::outbox::{self, DeliveryState, Destination, parse_ts, ts};
 /// Holds and field problems are stored with the deliveries.
-pub use crate::outbox::{HoldKind, problems_of, store_problems};
-use crate::retry;
+pub use crate::store::outbox::{HoldKind, problems_of, store_problems};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::io::Write;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -137,19 +135,6 @@ impl SyncReport {
     pub fn destination(&self, d: Destination) -> Option<&DestinationReport> {
         self.destinations.iter().find(|r| r.destination == Some(d))
     }
-}
-
-/// Settings of the DHIS2 route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dhis2Settings {
-    /// Base URL, without a trailing slash.
-    pub url: String,
-    /// Most values per request.
-    pub batch_max_values: usize,
-    /// Most bytes per request (before compression).
-    pub batch_max_bytes: usize,
-    /// Compress bodies: `None` = probe once and remember.
-    pub gzip: Option<bool>,
 }
 
 /// What a pass has done so far for one destination, told to a
@@ -335,7 +320,7 @@ impl Pass<'_> {
     ///
     /// Every request checks the pass's budget and cancel flag: when they
     /// are spent, nothing is sent and the answer is a
-    /// [`TransportErrorKind::NotStarted`](crate::http::TransportErrorKind)
+    /// [`TransportErrorKind::NotStarted`](crate::net::http::TransportErrorKind)
     /// error. A request that starts is bounded by the time left.
     pub fn send(
         &mut self,
@@ -350,7 +335,7 @@ impl Pass<'_> {
         if self.cancelled() || Instant::now() >= self.deadline {
             self.budget_hit = true;
             return Ok(Err(TransportError {
-                kind: crate::http::TransportErrorKind::NotStarted,
+                kind: crate::net::http::TransportErrorKind::NotStarted,
                 maybe_sent: false,
                 message: if self.cancelled() {
                     "the sync was cancelled before this request".into()
@@ -447,7 +432,7 @@ fn without_tokens(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-fn cap_text(bytes: &[u8], max: usize) -> String {
+pub(crate) fn cap_text(bytes: &[u8], max: usize) -> String {
     let s = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned();
     if bytes.len() > max {
         format!("{s}… ({} bytes in all)", bytes.len())
@@ -1110,20 +1095,20 @@ pub struct PassInputs<'a> {
     pub observer: Option<&'a dyn SyncObserver>,
     /// Credentials.
     pub credentials: &'a dyn CredentialProvider,
-    /// DHIS2 settings, when configured.
-    pub dhis2: Option<&'a Dhis2Settings>,
-    /// The LMIS, when configured: its address and how to build its route
-    /// with the credentials of this pass (the facade builds it, so the
-    /// engine never imports a destination's route).
-    pub lmis: Option<LmisRouteMaker<'a>>,
+    /// DHIS2, when configured: its address and how to build its route with
+    /// the credentials of this pass (the facade builds the routes, so the
+    /// engine never imports a destination).
+    pub dhis2: Option<RouteMaker<'a>>,
+    /// The LMIS, when configured, as for DHIS2.
+    pub lmis: Option<RouteMaker<'a>>,
     /// Release held destinations before the pass (new credentials were given).
     pub retry_held: bool,
 }
 
-/// The LMIS as the engine sees it: an address (for holds) and a builder of
-/// its route.
+/// A destination as the engine sees it: an address (for holds) and a
+/// builder of its route.
 #[derive(Clone, Copy)]
-pub struct LmisRouteMaker<'a> {
+pub struct RouteMaker<'a> {
     /// Base URL.
     pub url: &'a str,
     /// Builds the route with these credentials.
@@ -1237,9 +1222,7 @@ fn make_route(
     }
     pass.add_secrets(creds.secrets());
     Ok(match (dest, inputs.dhis2, inputs.lmis) {
-        (Destination::Dhis2, Some(settings), _) => {
-            Box::new(Dhis2Route::new(settings.clone(), creds))
-        }
+        (Destination::Dhis2, Some(dhis2), _) => (dhis2.make)(creds),
         (Destination::Lmis, _, Some(lmis)) => (lmis.make)(creds),
         _ => return Err(name.to_string()),
     })
@@ -1286,7 +1269,7 @@ fn run_routes(
         let state = destination_state(&pass.conn, dest)?;
         if let Some(h) = &state.hold {
             let url = match dest {
-                Destination::Dhis2 => inputs.dhis2.map(|s| s.url.as_str()),
+                Destination::Dhis2 => inputs.dhis2.map(|s| s.url),
                 Destination::Lmis => inputs.lmis.map(|l| l.url),
             };
             let fact = |k: &str| state.facts.get(k).and_then(|v| v.as_str());
@@ -1402,7 +1385,7 @@ fn run_routes(
             set_fact(&pass.conn, *dest, HOLD_CREDENTIALS, f.into())?;
         }
         let url = match dest {
-            Destination::Dhis2 => inputs.dhis2.map(|s| s.url.clone()),
+            Destination::Dhis2 => inputs.dhis2.map(|s| s.url.to_string()),
             Destination::Lmis => inputs.lmis.map(|l| l.url.to_string()),
         };
         if !state.facts.contains_key(HOLD_URL)
@@ -1474,748 +1457,6 @@ fn run_routes(
         cancelled,
         out_of_budget,
     })
-}
-
-/// The DHIS2 route: batches of forms per data set, upserts (safe to resend),
-/// deletions for values removed by corrections, completion registrations.
-pub struct Dhis2Route {
-    settings: Dhis2Settings,
-    credentials: Credentials,
-    plan: Option<VecDeque<Vec<DueRow>>>,
-    /// The last form planned: the next chunk starts after it.
-    cursor: Option<String>,
-    /// The last chunk was full: more may be due after the cursor.
-    more: bool,
-}
-
-/// Forms planned at a time: the plan holds their contents and values in
-/// memory, so a long queue is planned in chunks (each costs at most one
-/// partly filled batch per data set).
-const PLAN_CHUNK: usize = 2_000;
-
-impl std::fmt::Debug for Dhis2Route {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dhis2Route")
-            .field("url", &self.settings.url)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What to do with a batch after its exchange.
-enum BatchOutcome {
-    /// Per item verdicts.
-    Judged(Vec<Verdict>),
-    /// No usable answer: retry later.
-    Retry {
-        why: String,
-        retry_after: Option<Duration>,
-    },
-    /// The destination must be held.
-    Hold(HoldKind, String),
-    /// Every item must be sent alone (or rejected when already alone).
-    Split(String),
-    /// Not sent (the pass's budget ran out, or it was cancelled): the
-    /// items wait for the next pass as they were.
-    NotSent(String),
-}
-
-impl Dhis2Route {
-    /// A route with settings and credentials.
-    pub fn new(settings: Dhis2Settings, credentials: Credentials) -> Dhis2Route {
-        Dhis2Route {
-            settings,
-            credentials,
-            plan: None,
-            cursor: None,
-            more: false,
-        }
-    }
-
-    fn auth_header(&self) -> (String, String) {
-        let v = match &self.credentials {
-            Credentials::Basic { username, password } => basic_auth(username, password),
-            Credentials::ApiToken { token } => format!("ApiToken {token}"),
-            Credentials::OAuthPassword {
-                username, password, ..
-            } => basic_auth(username, password),
-        };
-        ("Authorization".into(), v)
-    }
-
-    /// A GET request to DHIS2 with the route's credentials.
-    pub fn get_request(&self, path_and_query: &str) -> HttpRequest {
-        HttpRequest {
-            method: "GET",
-            url: format!("{}{path_and_query}", self.settings.url),
-            headers: vec![
-                self.auth_header(),
-                ("Accept".into(), "application/json".into()),
-            ],
-            body: vec![],
-        }
-    }
-
-    fn request(&self, path_and_query: &str, body: Vec<u8>) -> HttpRequest {
-        HttpRequest {
-            method: "POST",
-            url: format!("{}{path_and_query}", self.settings.url),
-            headers: vec![
-                self.auth_header(),
-                ("Content-Type".into(), "application/json".into()),
-                ("Accept".into(), "application/json".into()),
-            ],
-            body,
-        }
-    }
-
-    /// Builds the item for a due row, or says why it cannot be sent.
-    fn item(&self, pass: &Pass<'_>, row: &DueRow) -> Result<Dhis2Item, String> {
-        let def = pass.forms.get(&row.form_id).ok_or_else(|| {
-            format!(
-                "the form '{}' is no longer defined on this device",
-                row.form_id
-            )
-        })?;
-        let facility = pass.facilities.get(&row.facility).ok_or_else(|| {
-            format!(
-                "facility '{}' is no longer in the facility map",
-                row.facility
-            )
-        })?;
-        let current: Draft = serde_json::from_str(&row.content)
-            .map_err(|e| format!("stored form unreadable: {e}"))?;
-        let earlier = earlier_sent(&pass.conn, &row.submission_id, row.revision)
-            .map_err(|e| e.to_string())?;
-        let mut item = dhis2::build_item(
-            def,
-            facility,
-            &row.submission_id,
-            row.revision,
-            &row.period,
-            &row.recorded_at.format("%Y-%m-%d").to_string(),
-            &current,
-            None,
-        )?;
-        // Values sent by earlier revisions (delivered, or sent with an
-        // unknown outcome) that this revision no longer has are deleted.
-        let keep: BTreeSet<(String, Option<String>)> = item
-            .values
-            .iter()
-            .map(|r| (r.data_element.clone(), r.category_option_combo.clone()))
-            .collect();
-        let mut seen = BTreeSet::new();
-        for old in earlier {
-            let (rows, _) = dhis2::values_of(def, &old);
-            for r in rows {
-                let k = (r.data_element.clone(), r.category_option_combo.clone());
-                if !keep.contains(&k) && seen.insert(k) {
-                    item.deletions.push(r);
-                }
-            }
-        }
-        Ok(item)
-    }
-
-    fn plan(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<(), Error> {
-        let now = pass.clock.now();
-        supersede_stale_in_flight(&mut pass.conn, now, Destination::Dhis2)?;
-        let rows = due_rows(
-            &pass.conn,
-            Destination::Dhis2,
-            now,
-            RowSelect {
-                content: true,
-                after: self.cursor.as_deref(),
-                limit: Some(PLAN_CHUNK),
-            },
-        )?;
-        self.more = rows.len() == PLAN_CHUNK;
-        self.cursor = rows.last().map(|r| r.submission_id.clone());
-        let mut items = Vec::new();
-        let mut kept = Vec::new();
-        for row in rows {
-            match self.item(pass, &row) {
-                Ok(it) => {
-                    items.push((it, row.solo));
-                    kept.push(row);
-                }
-                Err(why) => {
-                    let tx = pass.conn.transaction()?;
-                    let problems = vec![FieldProblem {
-                        field: "form".into(),
-                        code: None,
-                        server_message: String::new(),
-                        advice: why.clone(),
-                    }];
-                    store_problems(
-                        &tx,
-                        (&row.submission_id, row.revision, Destination::Dhis2),
-                        &problems,
-                    )?;
-                    set_state(
-                        &tx,
-                        now,
-                        (&row.submission_id, row.revision, Destination::Dhis2),
-                        DeliveryState::Rejected,
-                        None,
-                        Some(&why),
-                        "rejected",
-                        Some("cannot be built"),
-                    )?;
-                    tx.commit()?;
-                    report.rejected.push(Rejection {
-                        id: row.submission_id.clone(),
-                        revision: row.revision,
-                        whole: true,
-                        problems,
-                    });
-                }
-            }
-        }
-        let batches = dhis2::plan_batches(
-            &items,
-            self.settings.batch_max_values,
-            self.settings.batch_max_bytes,
-        );
-        self.plan = Some(
-            batches
-                .into_iter()
-                .map(|b| b.into_iter().map(|i| kept[i].clone()).collect())
-                .collect(),
-        );
-        Ok(())
-    }
-
-    /// Learns once per server whether it takes gzip bodies (a dry run).
-    fn gzip(&self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<bool, Error> {
-        if let Some(g) = self.settings.gzip {
-            return Ok(g);
-        }
-        let key = format!("gzip:{}", self.settings.url);
-        if let Some(v) = destination_state(&pass.conn, Destination::Dhis2)?
-            .facts
-            .get(&key)
-            .and_then(|v| v.as_bool())
-        {
-            return Ok(v);
-        }
-        let probe = gzip_bytes(br#"{"dataValues":[]}"#);
-        let req = self.request("/api/dataValueSets?dryRun=true", probe);
-        let result = pass.send(
-            Destination::Dhis2,
-            &req,
-            b"(gzip probe, dry run)",
-            &[],
-            report,
-        )?;
-        let answer = match result {
-            // An empty dry run that was understood is a success; a server
-            // that did not inflate the body fails to parse it (an ERROR
-            // summary on old versions, a 400 on new ones).
-            // Only DHIS2's own answer decides; a portal's page, a proxy's
-            // error or a lost answer leaves it open, probed again next time.
-            Ok(r) if (r.status == 200 || r.status == 409) && !r.truncated => {
-                dhis2::parse_import_summary(&r.body)
-                    .ok()
-                    .map(|s| s.status != dhis2::ImportStatus::Error)
-            }
-            Ok(r)
-                if (400..500).contains(&r.status)
-                    && !matches!(r.status, 401 | 403 | 404 | 408 | 413 | 429)
-                    && dhis2::is_web_message(&r.body) =>
-            {
-                Some(false)
-            }
-            Ok(_) | Err(_) => None,
-        };
-        if let Some(a) = answer {
-            set_fact(
-                &pass.conn,
-                Destination::Dhis2,
-                &key,
-                serde_json::Value::Bool(a),
-            )?;
-        }
-        Ok(answer.unwrap_or(false))
-    }
-
-    /// Posts a body, gzip'd when the server takes it, and classifies the answer.
-    fn post(
-        &self,
-        pass: &mut Pass<'_>,
-        report: &mut DestinationReport,
-        path: &str,
-        body: Vec<u8>,
-        gzip: bool,
-        rows: &[&DueRow],
-    ) -> Result<Result<HttpResponse, BatchOutcome>, Error> {
-        let wire = if gzip {
-            gzip_bytes(&body)
-        } else {
-            body.clone()
-        };
-        let req = self.request(path, wire);
-        let result = pass.send(Destination::Dhis2, &req, &body, rows, report)?;
-        let now = pass.clock.now();
-        let dhis2_said = |r: &HttpResponse| dhis2::is_web_message(&r.body);
-        Ok(match result {
-            Err(e) if e.kind == crate::http::TransportErrorKind::NotStarted => {
-                Err(BatchOutcome::NotSent(e.message))
-            }
-            // The server's certificate is not trusted: nothing was sent, and
-            // retrying will not help until the configuration changes.
-            Err(e) if e.kind == crate::http::TransportErrorKind::Tls && !e.maybe_sent => {
-                Err(BatchOutcome::Hold(HoldKind::Configuration, e.message))
-            }
-            Err(e) => Err(BatchOutcome::Retry { why: e.message, retry_after: None }),
-            Ok(r) => match r.status {
-                200 | 201 | 204 | 409 => Ok(r),
-                401 => Err(BatchOutcome::Hold(
-                    HoldKind::Credentials,
-                    "DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.".into(),
-                )),
-                403 if dhis2_said(&r) => Err(BatchOutcome::Hold(
-                    HoldKind::Credentials,
-                    "The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.".into(),
-                )),
-                404 if dhis2_said(&r) => Err(BatchOutcome::Hold(HoldKind::Configuration, format!(
-                    "The DHIS2 address {} does not lead to DHIS2's data entry API (HTTP 404). Check the address in the settings.",
-                    self.settings.url
-                ))),
-                413 if rows.len() > 1 => Err(BatchOutcome::Split(format!(
-                    "the request was too large for DHIS2 or a proxy in front of it ({})",
-                    crate::http::foreign_answer(&r)
-                ))),
-                413 => Err(BatchOutcome::Hold(HoldKind::Intercepted, format!(
-                    "one form is too large for DHIS2 or for a proxy in front of it ({}); ask the DHIS2 administrator to accept larger requests",
-                    crate::http::foreign_answer(&r)
-                ))),
-                429 | 500..=599 | 408 => Err(BatchOutcome::Retry {
-                    why: format!("DHIS2 is busy or failing (HTTP {})", r.status),
-                    retry_after: r.retry_after(now),
-                }),
-                // DHIS2's own refusal (a WebMessage): find the form at fault.
-                400..=499 if dhis2_said(&r) => Err(BatchOutcome::Split(format!(
-                    "DHIS2 refused the request (HTTP {}): {}",
-                    r.status,
-                    cap_text(&r.body, 300)
-                ))),
-                // A redirect, or an error page that is not DHIS2's own.
-                _ => Err(BatchOutcome::Hold(HoldKind::Intercepted, not_dhis2(&r))),
-            },
-        })
-    }
-
-    fn send_batch(
-        &self,
-        pass: &mut Pass<'_>,
-        report: &mut DestinationReport,
-        batch: &[DueRow],
-    ) -> Result<BatchOutcome, Error> {
-        let items: Vec<Dhis2Item> = batch
-            .iter()
-            .filter_map(|r| self.item(pass, r).ok())
-            .collect();
-        if items.len() != batch.len() {
-            return Ok(BatchOutcome::Retry {
-                why: "the forms changed while sending".into(),
-                retry_after: None,
-            });
-        }
-        let refs: Vec<&Dhis2Item> = items.iter().collect();
-        let rows: Vec<&DueRow> = batch.iter().collect();
-        let gzip = self.gzip(pass, report)?;
-        let (body, row_refs) = dhis2::data_value_set(&refs, Rows::Values);
-        let resp = match self.post(pass, report, "/api/dataValueSets", body, gzip, &rows)? {
-            Ok(r) => r,
-            Err(outcome) => return Ok(outcome),
-        };
-        // Not DHIS2's import summary (a portal's page, a cut answer):
-        // nothing is known, the batch is sent again later (upserts).
-        let summary = match dhis2::parse_import_summary(&resp.body) {
-            _ if resp.truncated => {
-                return Ok(BatchOutcome::Retry {
-                    why: "the answer from DHIS2 was too large".into(),
-                    retry_after: None,
-                });
-            }
-            Ok(s) => s,
-            Err(bad) => {
-                return Ok(BatchOutcome::Retry {
-                    why: bad.0,
-                    retry_after: None,
-                });
-            }
-        };
-        let mut verdicts = dhis2::judge(&summary, &row_refs, refs.len());
-        // Deletions, for the forms whose values were stored.
-        let deleting: Vec<usize> = (0..refs.len())
-            .filter(|&i| verdicts[i] != Verdict::SendAlone && !refs[i].deletions.is_empty())
-            .collect();
-        if !deleting.is_empty() {
-            let del_items: Vec<&Dhis2Item> = deleting.iter().map(|&i| refs[i]).collect();
-            let (body, _) = dhis2::data_value_set(&del_items, Rows::Deletions);
-            let del_rows: Vec<&DueRow> = deleting.iter().map(|&i| &batch[i]).collect();
-            match self.post(
-                pass,
-                report,
-                "/api/dataValueSets?importStrategy=DELETE",
-                body,
-                gzip,
-                &del_rows,
-            )? {
-                Ok(r) if dhis2::parse_import_summary(&r.body).is_ok() => {}
-                Ok(_) => {
-                    return Ok(BatchOutcome::Retry {
-                        why: "DHIS2 did not confirm the deletion of removed values".into(),
-                        retry_after: None,
-                    });
-                }
-                Err(outcome) => return Ok(outcome),
-            }
-        }
-        // Completion, when several forms went in bulk form.
-        if refs.len() > 1 {
-            let done: Vec<usize> = (0..refs.len())
-                .filter(|&i| verdicts[i] == Verdict::Delivered)
-                .collect();
-            if !done.is_empty() {
-                let body =
-                    dhis2::completion_body(&done.iter().map(|&i| refs[i]).collect::<Vec<_>>());
-                let done_rows: Vec<&DueRow> = done.iter().map(|&i| &batch[i]).collect();
-                match self.post(
-                    pass,
-                    report,
-                    "/api/completeDataSetRegistrations",
-                    body,
-                    gzip,
-                    &done_rows,
-                )? {
-                    Ok(r) if dhis2::parse_import_summary(&r.body).is_ok() => {}
-                    Ok(_) => {
-                        return Ok(BatchOutcome::Retry {
-                            why: "DHIS2 did not confirm the completion of the forms".into(),
-                            retry_after: None,
-                        });
-                    }
-                    Err(outcome) => return Ok(outcome),
-                }
-            }
-        }
-        if refs.len() == 1 && verdicts[0] == Verdict::SendAlone {
-            verdicts[0] = Verdict::Rejected {
-                whole: true,
-                problems: vec![],
-            };
-        }
-        Ok(BatchOutcome::Judged(verdicts))
-    }
-}
-
-impl Route for Dhis2Route {
-    fn destination(&self) -> Destination {
-        Destination::Dhis2
-    }
-
-    fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error> {
-        if self.plan.is_none() {
-            self.plan(pass, report)?;
-        }
-        let mut batch = self.plan.as_mut().and_then(VecDeque::pop_front);
-        while batch.is_none() && self.more {
-            self.plan(pass, report)?;
-            batch = self.plan.as_mut().and_then(VecDeque::pop_front);
-        }
-        let Some(batch) = batch else {
-            return Ok(Step::Idle);
-        };
-        let now = pass.clock.now();
-        let dest = Destination::Dhis2;
-        let rows: Vec<&DueRow> = batch.iter().collect();
-        report.retries += u32::from(batch.iter().any(|r| r.attempts > 0));
-        mark_in_flight(&mut pass.conn, now, dest, &rows)?;
-        let outcome = self.send_batch(pass, report, &batch)?;
-        let now = pass.clock.now();
-        match outcome {
-            BatchOutcome::Judged(verdicts) => {
-                destination_answered(&pass.conn, dest)?;
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let mut alone = Vec::new();
-                for (row, verdict) in batch.iter().zip(verdicts) {
-                    let key = (row.submission_id.as_str(), row.revision, dest);
-                    match verdict {
-                        Verdict::Delivered => {
-                            store_problems(&tx, key, &[])?;
-                            set_state(
-                                &tx,
-                                now,
-                                key,
-                                DeliveryState::Delivered,
-                                None,
-                                None,
-                                "delivered",
-                                None,
-                            )?;
-                            report.delivered.push(ItemRef {
-                                id: row.submission_id.clone(),
-                                revision: row.revision,
-                            });
-                        }
-                        Verdict::Rejected { whole, problems } => {
-                            store_problems(&tx, key, &problems)?;
-                            let summary = rejection_summary(whole, &problems);
-                            set_state(
-                                &tx,
-                                now,
-                                key,
-                                DeliveryState::Rejected,
-                                None,
-                                Some(&summary),
-                                "rejected",
-                                None,
-                            )?;
-                            report.rejected.push(Rejection {
-                                id: row.submission_id.clone(),
-                                revision: row.revision,
-                                whole,
-                                problems,
-                            });
-                        }
-                        Verdict::SendAlone => {
-                            alone.push(mark_send_alone(
-                                &tx,
-                                now,
-                                row,
-                                "the answer did not say which form of the batch was at fault",
-                            )?);
-                        }
-                    }
-                }
-                tx.commit()?;
-                if let Some(plan) = self.plan.as_mut() {
-                    for r in alone {
-                        plan.push_back(vec![r]);
-                    }
-                }
-                Ok(Step::Sent)
-            }
-            BatchOutcome::Retry { why, retry_after } => {
-                report.failures.push(why.clone());
-                let until = destination_failed(pass, dest, retry_after)?;
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for row in &batch {
-                    let key = (row.submission_id.as_str(), row.revision, dest);
-                    let wait = retry::backoff(row.attempts + 1, retry_after, &mut pass.rng);
-                    let next = (now
-                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)))
-                    .max(until);
-                    set_state(
-                        &tx,
-                        now,
-                        key,
-                        DeliveryState::Pending,
-                        Some(next),
-                        Some(&format!("will retry: {why}")),
-                        "retry later",
-                        Some(&why),
-                    )?;
-                }
-                tx.commit()?;
-                Ok(Step::Stop)
-            }
-            BatchOutcome::NotSent(why) => {
-                not_sent(pass, dest, &rows, &why)?;
-                Ok(Step::Stop)
-            }
-            BatchOutcome::Hold(kind, why) => {
-                hold_items(pass, report, dest, &rows, (kind, &why), false)?;
-                Ok(Step::Stop)
-            }
-            BatchOutcome::Split(why) => {
-                destination_answered(&pass.conn, dest)?;
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let mut alone = Vec::new();
-                for row in &batch {
-                    let key = (row.submission_id.as_str(), row.revision, dest);
-                    if batch.len() > 1 {
-                        alone.push(mark_send_alone(&tx, now, row, &why)?);
-                    } else {
-                        let problems = vec![FieldProblem {
-                            field: "form".into(),
-                            code: None,
-                            server_message: why.clone(),
-                            advice: "DHIS2 refused this form. Read the server's message; ask your supervisor if it is unclear.".into(),
-                        }];
-                        store_problems(&tx, key, &problems)?;
-                        set_state(
-                            &tx,
-                            now,
-                            key,
-                            DeliveryState::Rejected,
-                            None,
-                            Some(&why),
-                            "rejected",
-                            None,
-                        )?;
-                        report.rejected.push(Rejection {
-                            id: row.submission_id.clone(),
-                            revision: row.revision,
-                            whole: true,
-                            problems,
-                        });
-                    }
-                }
-                tx.commit()?;
-                if let Some(plan) = self.plan.as_mut() {
-                    for r in alone {
-                        plan.push_back(vec![r]);
-                    }
-                }
-                Ok(Step::Sent)
-            }
-        }
-    }
-}
-
-/// Plain words for an answer that did not come from DHIS2.
-fn not_dhis2(r: &HttpResponse) -> String {
-    format!(
-        "something between this device and DHIS2 answered instead of it: {}. If this device reaches the internet through a hotspot or a proxy, open a web browser and sign in to it; if the DHIS2 address is wrong, correct it",
-        crate::http::foreign_answer(r)
-    )
-}
-
-/// Marks a DHIS2 delivery to be sent in a batch of its own (an answer that
-/// could not say which form of its batch was at fault) and returns the row
-/// to plan again in this pass.
-fn mark_send_alone(
-    tx: &Transaction,
-    now: DateTime<Utc>,
-    row: &DueRow,
-    why: &str,
-) -> Result<DueRow, Error> {
-    let dest = Destination::Dhis2;
-    tx.execute(
-        "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-        params![row.submission_id, row.revision, dest.as_str()],
-    )?;
-    set_state(
-        tx,
-        now,
-        (&row.submission_id, row.revision, dest),
-        DeliveryState::Pending,
-        None,
-        None,
-        "send alone",
-        Some(why),
-    )?;
-    let mut r = row.clone();
-    r.solo = true;
-    r.attempts += 1;
-    Ok(r)
-}
-
-/// The short reason stored as `last_error` for a rejection: the advice once
-/// per distinct reason, with the fields it concerns (counted when many).
-pub fn rejection_summary(whole: bool, problems: &[FieldProblem]) -> String {
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for p in problems {
-        match groups.iter_mut().find(|(a, _)| *a == p.advice) {
-            Some((_, fields)) => fields.push(&p.field),
-            None => groups.push((&p.advice, vec![&p.field])),
-        }
-    }
-    groups.sort_by_key(|(advice, _)| advice.starts_with("Not stored"));
-    let parts: Vec<String> = groups
-        .iter()
-        .map(|(advice, fields)| {
-            if fields.len() > 3 {
-                format!("{} fields: {advice}", fields.len())
-            } else {
-                format!("{}: {advice}", fields.join(", "))
-            }
-        })
-        .collect();
-    let text = if parts.is_empty() {
-        "DHIS2 refused the form.".to_string()
-    } else {
-        parts.join(" ")
-    };
-    if whole {
-        format!("refused as a whole; {text}")
-    } else {
-        format!("some values refused, the others were stored; {text}")
-    }
-}
-
-/// Earlier revisions whose values DHIS2 may hold: delivered ones, and ones
-/// sent with an unknown outcome.
-fn earlier_sent(conn: &Connection, id: &str, revision: u32) -> Result<Vec<Draft>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.content FROM revisions v JOIN deliveries d
-           ON d.submission_id = v.submission_id AND d.revision = v.revision AND d.destination = 'dhis2'
-         WHERE v.submission_id = ?1 AND v.revision < ?2 AND (d.state = 'delivered' OR d.attempts > 0)
-         ORDER BY v.revision",
-    )?;
-    let rows = stmt.query_map(params![id, revision], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for c in rows {
-        out.push(serde_json::from_str(&c?)?);
-    }
-    Ok(out)
-}
-
-/// An older revision left in flight by a killed pass, when a newer revision
-/// exists: for DHIS2 the newer one carries the whole form, so the old one is
-/// superseded (its values are deleted if the newer revision dropped them).
-fn supersede_stale_in_flight(
-    conn: &mut Connection,
-    now: DateTime<Utc>,
-    dest: Destination,
-) -> Result<(), Error> {
-    let stale: Vec<(String, u32)> = conn
-        .prepare(
-            "SELECT d.submission_id, d.revision FROM deliveries d JOIN submissions s ON s.id = d.submission_id
-             WHERE d.destination = ?1 AND d.state = 'in_flight' AND d.revision < s.latest_revision",
-        )?
-        .query_map([dest.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    if stale.is_empty() {
-        return Ok(());
-    }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    for (id, rev) in stale {
-        set_state(
-            &tx,
-            now,
-            (&id, rev, dest),
-            DeliveryState::Superseded,
-            None,
-            None,
-            "superseded",
-            Some("a newer revision is sent instead"),
-        )?;
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-/// gzip-compresses a body.
-pub fn gzip_bytes(body: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(body.len() / 4 + 32),
-        flate2::Compression::default(),
-    );
-    if enc.write_all(body).is_err() {
-        return body.to_vec();
-    }
-    enc.finish().unwrap_or_else(|_| body.to_vec())
 }
 
 #[cfg(test)]

@@ -6,16 +6,16 @@
 //! user's confirmation and never blocks on its own. Messages name the field,
 //! the value and what to do, in words a health worker understands.
 
-use crate::draft::{
+use crate::model::draft::{
     Draft, MAX_COMMENT_BYTES, StockEntry, is_bidi_control, is_refused_in_text, shorten,
 };
-use crate::form::{FormDefinition, FormSet, Rule, RuleOp, StockQuantity, Term};
-use crate::mapping::FacilityMap;
-use crate::period::Period;
+use crate::model::form::{FormDefinition, FormSet, Rule, RuleOp, StockQuantity, Term};
+use crate::model::mapping::FacilityMap;
+use crate::model::period::Period;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
-pub use crate::form::Severity;
+pub use crate::model::form::Severity;
 
 /// The largest count the agent accepts anywhere; beyond it a number cannot be real.
 pub const MAX_PLAUSIBLE: i64 = 100_000_000;
@@ -23,7 +23,7 @@ pub const MAX_PLAUSIBLE: i64 = 100_000_000;
 pub const MAX_CAPTURED_BY_BYTES: usize = 120;
 
 /// A finding is part of the model (drafts read leniently produce them too).
-pub use crate::form::Finding;
+pub use crate::model::form::Finding;
 
 /// The facts about the world that validation depends on.
 #[derive(Debug, Clone, Default)]

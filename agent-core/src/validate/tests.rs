@@ -2,8 +2,8 @@
 //! findings expected (path, severity, code), and nothing else.
 
 use super::*;
-use crate::draft::StockEntry;
-use crate::form::FormDefinition;
+use crate::model::draft::StockEntry;
+use crate::model::form::FormDefinition;
 
 const FORM: &str = r#"{
   "id": "t-monthly", "version": 1, "title": "Test monthly", "period_type": "Monthly",

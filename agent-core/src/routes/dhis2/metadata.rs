@@ -4,8 +4,8 @@
 //! fields are added, fields DHIS2 no longer has are removed and reported.
 //! Pure: fetching and caching happen in `Agent::pull_metadata`.
 
-use crate::form::{FormDefinition, ServiceField, Term, is_dhis2_uid};
-use crate::period::PeriodType;
+use crate::model::form::{FormDefinition, ServiceField, Term, is_dhis2_uid};
+use crate::model::period::PeriodType;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -198,7 +198,7 @@ pub fn merge(
         version: 0,
         title: meta.name.clone(),
         period_type,
-        dhis2: crate::form::Dhis2Target {
+        dhis2: crate::model::form::Dhis2Target {
             data_set: meta.id.clone(),
             attribute_option_combo: None,
         },

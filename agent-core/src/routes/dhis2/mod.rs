@@ -6,9 +6,9 @@
 //! `agent-core/tests/fixtures/dhis2`). The agent never branches on the
 //! server's version: it reads the shape of the answer.
 
-use crate::draft::Draft;
-use crate::form::FormDefinition;
-use crate::mapping::Facility;
+use crate::model::draft::Draft;
+use crate::model::form::FormDefinition;
+use crate::model::mapping::Facility;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -433,19 +433,7 @@ pub fn parse_import_summary(body: &[u8]) -> Result<ImportSummary, BadAnswer> {
         .map_err(|e| BadAnswer(format!("the import summary cannot be read ({e})")))
 }
 
-/// A problem with one field of a form, as DHIS2 reported it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct FieldProblem {
-    /// The form field, e.g. `service.malaria_rdt_positive`; `form` for the whole form.
-    pub field: String,
-    /// DHIS2's error code, when given.
-    pub code: Option<String>,
-    /// DHIS2's own message.
-    pub server_message: String,
-    /// What it means and what to do, in plain words.
-    pub advice: String,
-}
+pub use crate::model::delivery::FieldProblem;
 
 /// What an import means for one item of the batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -661,3 +649,4 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
 mod tests;
 
 pub mod metadata;
+pub mod route;

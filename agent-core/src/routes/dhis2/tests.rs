@@ -1,7 +1,7 @@
 //! Payloads and import-summary judgement, against the contract's fixtures.
 
 use super::*;
-use crate::draft::StockEntry;
+use crate::model::draft::StockEntry;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(

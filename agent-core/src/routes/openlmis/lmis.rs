@@ -11,15 +11,15 @@
 //! looks the event up on the stock cards and sends only when it is absent.
 
 use crate::credentials::Credentials;
-use crate::dhis2::FieldProblem;
-use crate::draft::Draft;
 use crate::error::Error;
-use crate::form::{FormDefinition, LmisMode, Movement};
-use crate::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
-use crate::openlmis::{self, RefData};
-use crate::outbox::{self, DeliveryState, Destination, derived_uuid};
-use crate::period::{Period, PeriodType};
-use crate::retry;
+use crate::model::delivery::FieldProblem;
+use crate::model::draft::Draft;
+use crate::model::form::{FormDefinition, LmisMode, Movement};
+use crate::model::period::{Period, PeriodType};
+use crate::net::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
+use crate::net::retry;
+use crate::routes::openlmis::{self, RefData};
+use crate::store::outbox::{self, DeliveryState, Destination, derived_uuid};
 use crate::sync::{
     DestinationReport, DueRow, HoldKind, ItemRef, Pass, Rejection, Route, Step,
     destination_answered, destination_failed, hold_items, mark_in_flight_tx, not_sent, set_state,
@@ -27,7 +27,7 @@ use crate::sync::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -225,12 +225,14 @@ impl std::fmt::Debug for OpenLmisClient {
     }
 }
 
-fn transient_of(e: crate::http::TransportError) -> Fail {
+fn transient_of(e: crate::net::http::TransportError) -> Fail {
     match e.kind {
-        crate::http::TransportErrorKind::NotStarted => return Fail::NotStarted(e.message),
+        crate::net::http::TransportErrorKind::NotStarted => return Fail::NotStarted(e.message),
         // The certificate is not trusted: nothing was sent, and retrying
         // will not help until the configuration changes.
-        crate::http::TransportErrorKind::Tls if !e.maybe_sent => return Fail::Config(e.message),
+        crate::net::http::TransportErrorKind::Tls if !e.maybe_sent => {
+            return Fail::Config(e.message);
+        }
         _ => {}
     }
     Fail::Transient {
@@ -244,7 +246,7 @@ fn transient_of(e: crate::http::TransportError) -> Fail {
 fn not_the_lmis(r: &HttpResponse) -> String {
     format!(
         "something between this device and the LMIS answered instead of it: {}. If this device reaches the internet through a hotspot or a proxy, open a web browser and sign in to it; if the LMIS address is wrong, correct it",
-        crate::http::foreign_answer(r)
+        crate::net::http::foreign_answer(r)
     )
 }
 
@@ -475,7 +477,7 @@ impl LmisClient for OpenLmisClient {
                 413 => Err(Fail::Intercepted {
                     why: format!(
                         "the request was too large for the LMIS or for a proxy in front of it ({}); ask the LMIS administrator to accept larger requests",
-                        crate::http::foreign_answer(&r)
+                        crate::net::http::foreign_answer(&r)
                     ),
                     maybe_sent: writes,
                 }),
@@ -1072,8 +1074,8 @@ impl<C: LmisClient> LmisRoute<C> {
         // rarely and costs several requests); `lmis check` refreshes it. A
         // form definition that gained a product since it was fetched is
         // fetched again.
-        let cache_key = crate::outbox::lmis_ref_key(&code, &lmis.program_id);
-        if let Some(body) = crate::outbox::cache_get_fresh(
+        let cache_key = crate::store::outbox::lmis_ref_key(&code, &lmis.program_id);
+        if let Some(body) = crate::store::outbox::cache_get_fresh(
             &pass.conn,
             &cache_key,
             pass.clock.now(),
@@ -1108,9 +1110,9 @@ impl<C: LmisClient> LmisRoute<C> {
         // (the form is refused with the reason); one the definition gained
         // later is.
         r.asked_products = products;
-        crate::outbox::cache_put(
+        crate::store::outbox::cache_put(
             &pass.conn,
-            &crate::outbox::lmis_ref_key(&code, &lmis.program_id),
+            &crate::store::outbox::lmis_ref_key(&code, &lmis.program_id),
             pass.clock.now(),
             &serde_json::to_string(&r)?,
         )?;
@@ -1261,7 +1263,7 @@ impl<C: LmisClient> LmisRoute<C> {
                     });
                 }
             };
-        let current: Draft = serde_json::from_str(&crate::outbox::revision_content(
+        let current: Draft = serde_json::from_str(&crate::store::outbox::revision_content(
             &pass.conn,
             &row.submission_id,
             row.revision,
@@ -1551,9 +1553,9 @@ fn lookup_orderable(def: &FormDefinition, revision: &Draft) -> String {
         .unwrap_or_default()
 }
 
-fn unreachable_lmis() -> crate::form::LmisTarget {
-    crate::form::LmisTarget {
-        kind: crate::form::LmisKind::Openlmis,
+fn unreachable_lmis() -> crate::model::form::LmisTarget {
+    crate::model::form::LmisTarget {
+        kind: crate::model::form::LmisKind::Openlmis,
         program_id: String::new(),
         program_code: None,
         period_type: PeriodType::Quarterly,
@@ -1750,9 +1752,4 @@ pub fn reasons_for(def: &FormDefinition, refs: &RefData) -> BTreeMap<Movement, S
         .and_then(|l| l.reasons.clone())
         .unwrap_or_default();
     openlmis::resolve_reasons(&names, &refs.reasons).0
-}
-
-/// A JSON number or null.
-pub fn num(v: Option<i64>) -> Value {
-    v.map_or(Value::Null, |n| json!(n))
 }

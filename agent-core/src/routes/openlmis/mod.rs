@@ -6,9 +6,9 @@
 //! Contract: `../shared/contracts/openlmis/README.md` (schemas copied in
 //! `agent-core/tests/fixtures/openlmis`).
 
-use crate::draft::{Draft, StockEntry};
-use crate::form::{FormDefinition, Movement, ReasonNames};
-use crate::mapping::Facility;
+use crate::model::draft::{Draft, StockEntry};
+use crate::model::form::{FormDefinition, Movement, ReasonNames};
+use crate::model::mapping::Facility;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

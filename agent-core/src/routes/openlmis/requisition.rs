@@ -6,16 +6,16 @@
 //! requisition is searched for before a second initiate, and read back
 //! before a second submit (contract §6.4, §7).
 
-use crate::canonical::sha256_hex;
-use crate::dhis2::FieldProblem;
-use crate::draft::Draft;
 use crate::error::Error;
-use crate::form::FormDefinition;
-use crate::http::encode_query;
-use crate::lmis::{Expect, Fail, LmisClient, LmisRoute, reasons_for};
-use crate::openlmis;
-use crate::outbox::{derived_uuid, ts};
-use crate::period::Period;
+use crate::model::canonical::sha256_hex;
+use crate::model::delivery::FieldProblem;
+use crate::model::draft::Draft;
+use crate::model::form::FormDefinition;
+use crate::model::period::Period;
+use crate::net::http::encode_query;
+use crate::routes::openlmis;
+use crate::routes::openlmis::lmis::{Expect, Fail, LmisClient, LmisRoute, reasons_for};
+use crate::store::outbox::{derived_uuid, ts};
 use crate::sync::{DestinationReport, DueRow, Pass, Step};
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
@@ -349,7 +349,7 @@ pub(crate) fn step<C: LmisClient>(
         crate::sync::mark_in_flight(
             &mut pass.conn,
             pass.clock.now(),
-            crate::outbox::Destination::Lmis,
+            crate::store::outbox::Destination::Lmis,
             &refs_rows,
         )?;
         let path = format!(
@@ -936,9 +936,4 @@ fn search<C: LmisClient>(
             .find_map(requisition_id_of)),
         Err(_) => Ok(None),
     }
-}
-
-/// The form definition a requisition row belongs to (for status texts).
-pub fn describe(def: &FormDefinition, period: &Period) -> String {
-    format!("{} for {}", def.title, period.iso())
 }

@@ -2,7 +2,7 @@
 //! schemas (copied in `tests/fixtures/openlmis`), and the pure decisions.
 
 use super::*;
-use crate::form::FormSet;
+use crate::model::form::FormSet;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
