@@ -66,7 +66,7 @@ pub struct SubmissionDetail {
     /// Every state change.
     pub audit: Vec<AuditEntry>,
     /// Every request sent for it and every answer, for the last
-    /// [`crate::sync::EXCHANGE_RETENTION_DAYS`] days.
+    /// [`crate::store::exchanges::EXCHANGE_RETENTION_DAYS`] days.
     pub exchanges: Vec<crate::store::outbox::ExchangeEntry>,
 }
 
@@ -531,7 +531,10 @@ impl Agent {
     /// backoff so the next sync tries at once. Returns how many deliveries
     /// became due. Holds (refused credentials) stay.
     pub fn network_available(&self) -> Result<u64> {
-        Ok(sync::reset_backoff(&mut self.conn(), self.clock.now())?)
+        Ok(crate::store::destinations::reset_backoff(
+            &mut self.conn(),
+            self.clock.now(),
+        )?)
     }
 
     /// Sends a refused form again at the next sync (after the district reopened
@@ -539,7 +542,7 @@ impl Agent {
     /// destinations were requeued; 0 when nothing was refused.
     pub fn resend_rejected(&self, id: &str) -> Result<u64> {
         self.status(id)?;
-        let n = sync::requeue_rejected(&mut self.conn(), id, self.clock.now())?;
+        let n = crate::store::deliveries::requeue_rejected(&mut self.conn(), id, self.clock.now())?;
         if n > 0 {
             self.notify(OutboxChange::Requeued { id: id.into() });
         }
@@ -560,7 +563,7 @@ impl Agent {
         })?;
         let month = Period::parse(&st.period).map_err(AgentError::internal)?;
         let lmis_period = Period::containing(lmis.period_type, month.start());
-        Ok(crate::routes::openlmis::requisition::send_incomplete(
+        Ok(crate::store::requisitions::send_incomplete(
             &self.conn(),
             &st.facility,
             &lmis.program_id,
@@ -863,7 +866,7 @@ impl Agent {
                 // The LMIS answered every question with these credentials:
                 // a hold on them (or on a proxy) no longer applies.
                 if asked_all && report.requests > 0 {
-                    sync::release_hold(&pass.conn, Destination::Lmis)?;
+                    crate::store::destinations::release_hold(&pass.conn, Destination::Lmis)?;
                 }
                 Ok(problems)
             },
@@ -929,16 +932,10 @@ impl Agent {
     /// (from the outbox, so it survives restarts).
     pub fn last_sync(&self) -> Result<LastSync> {
         let conn = self.conn();
-        let (pass, delivered): (Option<String>, Option<String>) = conn.query_row(
-            "SELECT (SELECT MAX(finished_at) FROM sync_runs),
-                    (SELECT MAX(updated_at) FROM deliveries WHERE state = 'delivered')",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let at = |t: Option<String>| t.as_deref().map(outbox::parse_ts).transpose();
+        let (pass, delivered) = crate::store::exchanges::last_sync(&conn)?;
         Ok(LastSync {
-            pass_finished_at: at(pass)?,
-            delivered_at: at(delivered)?,
+            pass_finished_at: pass,
+            delivered_at: delivered,
         })
     }
 

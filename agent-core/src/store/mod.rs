@@ -1,4 +1,9 @@
 //! The SQLite store: every SQL statement of the crate.
 
+pub mod deliveries;
+pub mod destinations;
+pub mod exchanges;
+pub mod lease;
 pub mod migrations;
 pub mod outbox;
+pub mod requisitions;

@@ -18,11 +18,17 @@ use crate::model::form::FormSet;
 use crate::model::mapping::FacilityMap;
 use crate::net::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::net::retry;
-use crate::store::outbox::{self, DeliveryState, Destination, parse_ts, ts};
+use crate::store::deliveries::{self, DueRow, queue_state, set_state};
+use crate::store::destinations::{
+    self, DestinationState, HOLD_CREDENTIALS, HOLD_KIND, HOLD_URL, RETRY_AFTER_UNTIL,
+    destination_state, hold_destination, set_fact,
+};
+use crate::store::outbox::{self, DeliveryState, Destination};
 /// Holds and field problems are stored with the deliveries.
 pub use crate::store::outbox::{HoldKind, problems_of, store_problems};
+use crate::store::{self, exchanges, lease};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -228,7 +234,6 @@ pub trait Route {
     }
 }
 
-const LEASE: &str = "sync";
 const LEASE_MARGIN: Duration = Duration::from_secs(60);
 
 fn acquire_lease(
@@ -237,29 +242,8 @@ fn acquire_lease(
     now: DateTime<Utc>,
     hold_for: Duration,
 ) -> Result<bool, Error> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let current: Option<(String, String)> = tx
-        .query_row(
-            "SELECT holder, expires_at FROM sync_lease WHERE name = ?1",
-            [LEASE],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    if let Some((h, until)) = current
-        && h != holder
-        && parse_ts(&until)? > now
-        && !holder_is_dead(&h)
-    {
-        return Ok(false);
-    }
     let until = now + chrono::Duration::from_std(hold_for).unwrap_or(chrono::Duration::hours(1));
-    tx.execute(
-        "INSERT INTO sync_lease (name, holder, expires_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
-        params![LEASE, holder, ts(until)],
-    )?;
-    tx.commit()?;
-    Ok(true)
+    lease::acquire(conn, holder, now, until, holder_is_dead)
 }
 
 /// A lease holder is `<process id>:<uuid>`. A holder whose process no longer
@@ -275,14 +259,6 @@ fn holder_is_dead(holder: &str) -> bool {
     }
     let proc_root = std::path::Path::new("/proc/self");
     proc_root.exists() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-fn release_lease(conn: &Connection, holder: &str) -> Result<(), Error> {
-    conn.execute(
-        "DELETE FROM sync_lease WHERE name = ?1 AND holder = ?2",
-        params![LEASE, holder],
-    )?;
-    Ok(())
 }
 
 impl Pass<'_> {
@@ -366,27 +342,20 @@ impl Pass<'_> {
             }
             Err(e) => (None, None, Some(e.message.clone()), 0),
         };
-        outbox::commit_relaxed(&mut self.conn, |tx| {
-            tx.prepare_cached(
-                "INSERT INTO exchanges (at, destination, method, url, request_body, status, response_body, error,
-                                        bytes_sent, bytes_received, duration_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                ts(at),
-                dest.as_str(),
-                req.method,
-                req.url,
-                (!logged_body.is_empty()).then(|| cap_text(logged_body, 256 * 1024)),
-                status,
-                body,
-                err,
-                req.body.len() as i64,
-                received,
-                ms
-            ])?;
-            link_exchange(tx, tx.last_insert_rowid(), items)
-        })?;
+        let logged = exchanges::Exchange {
+            at,
+            destination: dest,
+            method: req.method,
+            url: &req.url,
+            request_body: (!logged_body.is_empty()).then(|| cap_text(logged_body, 256 * 1024)),
+            status,
+            response_body: body,
+            error: err,
+            bytes_sent: req.body.len() as i64,
+            bytes_received: received,
+            duration_ms: ms,
+        };
+        outbox::commit_relaxed(&mut self.conn, |tx| exchanges::log(tx, &logged, items))?;
         Ok(result)
     }
 }
@@ -441,358 +410,6 @@ pub(crate) fn cap_text(bytes: &[u8], max: usize) -> String {
     }
 }
 
-/// One delivery row, as the engine handles it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DueRow {
-    /// Submission id.
-    pub submission_id: String,
-    /// Revision.
-    pub revision: u32,
-    /// State before the pass touched it.
-    pub state: DeliveryState,
-    /// Attempts so far.
-    pub attempts: u32,
-    /// Send alone.
-    pub solo: bool,
-    /// Form id.
-    pub form_id: String,
-    /// Facility code.
-    pub facility: String,
-    /// DHIS2 period id.
-    pub period: String,
-    /// Canonical content.
-    pub content: String,
-    /// When the revision was recorded.
-    pub recorded_at: DateTime<Utc>,
-    /// An earlier request may have been applied without an answer.
-    pub unknown_outcome: bool,
-}
-
-/// A delivery row with its next attempt time.
-pub type QueuedRow = (DueRow, Option<DateTime<Utc>>);
-
-/// The latest-revision deliveries of `dest` in one of `states`, oldest form
-/// first, each with its next attempt time; with `due_at`, only those due then.
-pub fn delivery_rows(
-    conn: &Connection,
-    dest: Destination,
-    states: &[DeliveryState],
-    due_at: Option<DateTime<Utc>>,
-    select: RowSelect<'_>,
-) -> Result<Vec<QueuedRow>, Error> {
-    let list = states
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // Without content the revision's row is still read (its time), but the
-    // content column is not copied out.
-    let content = if select.content { "v.content" } else { "''" };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT d.submission_id, d.revision, d.state, d.attempts, d.solo, s.form_id, s.facility, s.period,
-                {content}, v.created_at, d.unknown_outcome, d.next_attempt_at
-         FROM deliveries d
-         JOIN submissions s ON s.id = d.submission_id
-         JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
-         WHERE d.destination = ?1 AND d.state IN ({list}) AND d.revision = s.latest_revision
-           AND (?2 IS NULL OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?2)
-           AND d.submission_id > ?3
-         ORDER BY d.submission_id
-         LIMIT ?4"
-    ))?;
-    let limit = select.limit.map_or(-1, |l| l as i64);
-    let rows = stmt.query_map(
-        params![
-            dest.as_str(),
-            due_at.map(ts),
-            select.after.unwrap_or(""),
-            limit
-        ],
-        |r| {
-            Ok((
-                (
-                    r.get::<_, String>(0)?,
-                    r.get::<_, u32>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, u32>(3)?,
-                    r.get::<_, bool>(4)?,
-                    r.get::<_, String>(5)?,
-                ),
-                (
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, String>(9)?,
-                    r.get::<_, bool>(10)?,
-                    r.get::<_, Option<String>>(11)?,
-                ),
-            ))
-        },
-    )?;
-    let mut out = Vec::new();
-    for r in rows {
-        let (
-            (submission_id, revision, state, attempts, solo, form_id),
-            (facility, period, content, created, unknown_outcome, next),
-        ) = r?;
-        out.push((
-            DueRow {
-                submission_id,
-                revision,
-                state: state.parse()?,
-                attempts,
-                solo,
-                form_id,
-                facility,
-                period,
-                content,
-                recorded_at: parse_ts(&created)?,
-                unknown_outcome,
-            },
-            next.as_deref().map(parse_ts).transpose()?,
-        ));
-    }
-    Ok(out)
-}
-
-/// Which delivery rows to read and how much of them.
-#[derive(Debug, Clone, Copy)]
-pub struct RowSelect<'a> {
-    /// Read the canonical content (the largest column).
-    pub content: bool,
-    /// Only rows of submissions after this id (a cursor; ids sort by time).
-    pub after: Option<&'a str>,
-    /// At most this many rows.
-    pub limit: Option<usize>,
-}
-
-impl RowSelect<'_> {
-    /// Every row, with its content.
-    pub const ALL: RowSelect<'static> = RowSelect {
-        content: true,
-        after: None,
-        limit: None,
-    };
-}
-
-/// The deliveries of `dest` that are due at `now`, oldest form first.
-pub fn due_rows(
-    conn: &Connection,
-    dest: Destination,
-    now: DateTime<Utc>,
-    select: RowSelect<'_>,
-) -> Result<Vec<DueRow>, Error> {
-    Ok(delivery_rows(
-        conn,
-        dest,
-        &[DeliveryState::Pending, DeliveryState::InFlight],
-        Some(now),
-        select,
-    )?
-    .into_iter()
-    .map(|(row, _)| row)
-    .collect())
-}
-
-/// Changes the state of a delivery and writes the audit row.
-#[allow(clippy::too_many_arguments)]
-pub fn set_state(
-    tx: &Transaction,
-    now: DateTime<Utc>,
-    key: (&str, u32, Destination),
-    to: DeliveryState,
-    next_attempt_at: Option<DateTime<Utc>>,
-    last_error: Option<&str>,
-    event: &str,
-    detail: Option<&str>,
-) -> Result<(), Error> {
-    let (id, rev, dest) = key;
-    let from: String = tx
-        .prepare_cached(
-            "SELECT state FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-        )?
-        .query_row(params![id, rev, dest.as_str()], |r| r.get(0))?;
-    tx.prepare_cached(
-        "UPDATE deliveries SET state = ?4, next_attempt_at = ?5, last_error = ?6, updated_at = ?7
-         WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-    )?
-    .execute(params![
-        id,
-        rev,
-        dest.as_str(),
-        to.as_str(),
-        next_attempt_at.map(ts),
-        last_error,
-        ts(now)
-    ])?;
-    outbox::audit(
-        tx,
-        now,
-        id,
-        Some(rev),
-        Some(dest),
-        event,
-        (Some(from.parse()?), Some(to)),
-        detail,
-    )?;
-    Ok(())
-}
-
-/// Marks rows in flight (attempts + 1) before a request, in one durable
-/// transaction.
-pub fn mark_in_flight(
-    conn: &mut Connection,
-    now: DateTime<Utc>,
-    dest: Destination,
-    rows: &[&DueRow],
-) -> Result<(), Error> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    mark_in_flight_tx(&tx, now, dest, rows)?;
-    tx.commit()?;
-    Ok(())
-}
-
-/// [`mark_in_flight`] inside the caller's transaction.
-pub fn mark_in_flight_tx(
-    tx: &Transaction,
-    now: DateTime<Utc>,
-    dest: Destination,
-    rows: &[&DueRow],
-) -> Result<(), Error> {
-    for r in rows {
-        tx.prepare_cached(
-            "UPDATE deliveries SET attempts = attempts + 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-        )?
-        .execute(params![r.submission_id, r.revision, dest.as_str()])?;
-        set_state(
-            tx,
-            now,
-            (&r.submission_id, r.revision, dest),
-            DeliveryState::InFlight,
-            None,
-            None,
-            "sending",
-            None,
-        )?;
-    }
-    Ok(())
-}
-
-/// How long the exchange log keeps a request and its answer (bodies
-/// included). The audit trail and the data use per pass are kept for good.
-pub const EXCHANGE_RETENTION_DAYS: i64 = 90;
-
-/// Deletes the exchanges older than [`EXCHANGE_RETENTION_DAYS`], so that the
-/// log of a device reporting for years stays the size of its last months.
-/// Exchange ids grow with time, so the old ones are the first ones: the cost
-/// is the rows aged out since the last pass (at most a few thousand per
-/// call; the next pass takes the rest). Returns how many were deleted.
-pub fn prune_exchanges(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, Error> {
-    const STEP: i64 = 2_000;
-    let cutoff = ts(now - chrono::Duration::days(EXCHANGE_RETENTION_DAYS));
-    let first: Option<String> = conn
-        .prepare_cached("SELECT at FROM exchanges ORDER BY id LIMIT 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    if first.is_none_or(|at| at >= cutoff) {
-        return Ok(0);
-    }
-    let oldest: Vec<(i64, String)> = conn
-        .prepare_cached("SELECT id, at FROM exchanges ORDER BY id LIMIT ?1")?
-        .query_map([STEP], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let Some(through) = oldest
-        .iter()
-        .take_while(|(_, at)| *at < cutoff)
-        .map(|(id, _)| *id)
-        .last()
-    else {
-        return Ok(0);
-    };
-    outbox::commit_relaxed(conn, |tx| {
-        tx.prepare_cached("DELETE FROM exchange_items WHERE exchange_id <= ?1")?
-            .execute([through])?;
-        Ok(tx
-            .prepare_cached("DELETE FROM exchanges WHERE id <= ?1")?
-            .execute([through])? as u64)
-    })
-}
-
-/// Links an exchange to the items it carried.
-pub fn link_exchange(tx: &Transaction, exchange: i64, rows: &[&DueRow]) -> Result<(), Error> {
-    for r in rows {
-        tx.prepare_cached("INSERT OR IGNORE INTO exchange_items (submission_id, revision, exchange_id) VALUES (?1, ?2, ?3)")?
-            .execute(params![r.submission_id, r.revision, exchange])?;
-    }
-    Ok(())
-}
-
-/// Per-destination state: hold, backoff and learned facts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DestinationState {
-    /// Why it is held.
-    pub hold: Option<String>,
-    /// No request before this.
-    pub backoff_until: Option<DateTime<Utc>>,
-    /// Consecutive failures.
-    pub failures: u32,
-    /// Learned facts.
-    pub facts: BTreeMap<String, serde_json::Value>,
-}
-
-/// Reads a destination's state.
-pub fn destination_state(conn: &Connection, dest: Destination) -> Result<DestinationState, Error> {
-    let row: Option<(Option<String>, Option<String>, u32, String)> = conn
-        .query_row(
-            "SELECT hold, backoff_until, failures, facts FROM destinations WHERE destination = ?1",
-            [dest.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((hold, backoff, failures, facts)) = row else {
-        return Ok(DestinationState::default());
-    };
-    Ok(DestinationState {
-        hold,
-        backoff_until: backoff.as_deref().map(parse_ts).transpose()?,
-        failures,
-        facts: serde_json::from_str(&facts).unwrap_or_default(),
-    })
-}
-
-fn ensure_destination(conn: &Connection, dest: Destination) -> Result<(), Error> {
-    conn.prepare_cached("INSERT OR IGNORE INTO destinations (destination) VALUES (?1)")?
-        .execute([dest.as_str()])?;
-    Ok(())
-}
-
-const HOLD_KIND: &str = "hold.kind";
-/// The time a server's `Retry-After` asked us to wait until (a fact).
-const RETRY_AFTER_UNTIL: &str = "retry_after.until";
-const HOLD_CREDENTIALS: &str = "hold.credentials";
-const HOLD_URL: &str = "hold.url";
-
-/// Holds a destination until released (see [`HoldKind`]). The hold and
-/// its kind are one statement: a process killed in between must not leave
-/// a hold without its kind (read as a credentials hold, which a network
-/// change does not release).
-fn hold_destination(
-    conn: &Connection,
-    dest: Destination,
-    why: &str,
-    now: DateTime<Utc>,
-    kind: HoldKind,
-) -> Result<(), Error> {
-    ensure_destination(conn, dest)?;
-    conn.execute(
-        "UPDATE destinations SET hold = ?2, held_at = ?3,
-             facts = json_set(CASE WHEN json_valid(facts) THEN facts ELSE '{}' END, '$.\"hold.kind\"', ?4)
-         WHERE destination = ?1",
-        params![dest.as_str(), why, ts(now), kind.as_str()],
-    )?;
-    Ok(())
-}
-
 /// The kind of a destination's hold (an old hold without one: credentials).
 fn hold_kind(state: &DestinationState) -> HoldKind {
     HoldKind::from_stored(state.facts.get(HOLD_KIND).and_then(|v| v.as_str()))
@@ -843,10 +460,7 @@ pub fn hold_items(
     report.held = Some(why.to_string());
     for r in rows {
         if maybe_applied {
-            tx.prepare_cached(
-                "UPDATE deliveries SET unknown_outcome = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-            )?
-            .execute(params![r.submission_id, r.revision, dest.as_str()])?;
+            deliveries::set_unknown_outcome(&tx, (&r.submission_id, r.revision, dest), true)?;
         }
         set_state(
             &tx,
@@ -891,190 +505,31 @@ pub fn not_sent(
     Ok(())
 }
 
-/// Forgets the backoff of every destination and makes waiting items due now:
-/// the shell calls it when connectivity comes back, a real signal that the
-/// earlier failures may be over.
-///
-/// A server's own `Retry-After` is not ours to forget: a destination whose
-/// backoff came from one that is still in the future keeps waiting until
-/// that time (a new network does not make a busy server free).
-pub fn reset_backoff(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, Error> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let rows: Vec<(String, String)> = tx
-        .prepare("SELECT destination, facts FROM destinations")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (dest, facts) in rows {
-        let facts: BTreeMap<String, serde_json::Value> =
-            serde_json::from_str(&facts).unwrap_or_default();
-        let server_until = facts
-            .get(RETRY_AFTER_UNTIL)
-            .and_then(|v| v.as_str())
-            .and_then(|s| parse_ts(s).ok())
-            .filter(|until| *until > now);
-        tx.execute(
-            "UPDATE destinations SET failures = 0, backoff_until = ?2 WHERE destination = ?1",
-            params![dest, server_until.map(ts)],
-        )?;
-    }
-    // A new network may not have the portal or proxy that answered instead
-    // of the server.
-    let intercepted: Vec<String> = tx
-        .prepare("SELECT destination FROM destinations WHERE hold IS NOT NULL AND json_extract(facts, '$.\"hold.kind\"') = 'intercepted'")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for d in intercepted {
-        release_hold(&tx, d.parse()?)?;
-    }
-    let n = tx.execute(
-        "UPDATE deliveries SET next_attempt_at = NULL, updated_at = ?1
-         WHERE state = 'pending' AND next_attempt_at IS NOT NULL",
-        [ts(now)],
-    )?;
-    tx.commit()?;
-    Ok(n as u64)
-}
-
-/// Puts the refused deliveries of a submission's latest revision back in the
-/// queue (the period was reopened, the server's configuration was fixed).
-/// Returns how many were requeued.
-pub fn requeue_rejected(conn: &mut Connection, id: &str, now: DateTime<Utc>) -> Result<u64, Error> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let rows: Vec<(u32, String)> = tx
-        .prepare(
-            "SELECT d.revision, d.destination FROM deliveries d JOIN submissions s ON s.id = d.submission_id
-             WHERE d.submission_id = ?1 AND d.revision = s.latest_revision AND d.state = 'rejected'",
-        )?
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (rev, dest) in &rows {
-        let dest: Destination = dest.parse()?;
-        tx.execute(
-            "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-            params![id, rev, dest.as_str()],
-        )?;
-        set_state(
-            &tx,
-            now,
-            (id, *rev, dest),
-            DeliveryState::Pending,
-            None,
-            None,
-            "requeued",
-            Some("sent again at the user's request"),
-        )?;
-    }
-    tx.commit()?;
-    Ok(rows.len() as u64)
-}
-
-/// Releases a hold (after new credentials or a configuration fix).
-pub fn release_hold(conn: &Connection, dest: Destination) -> Result<(), Error> {
-    let mut facts = destination_state(conn, dest)?.facts;
-    for k in [HOLD_KIND, HOLD_CREDENTIALS, HOLD_URL] {
-        facts.remove(k);
-    }
-    conn.execute(
-        "UPDATE destinations SET hold = NULL, held_at = NULL, facts = ?2 WHERE destination = ?1",
-        params![dest.as_str(), serde_json::to_string(&facts)?],
-    )?;
-    Ok(())
-}
-
 /// Records a failure without an answer; returns the destination's backoff.
 pub fn destination_failed(
     pass: &mut Pass<'_>,
     dest: Destination,
     retry_after: Option<Duration>,
 ) -> Result<DateTime<Utc>, Error> {
-    ensure_destination(&pass.conn, dest)?;
-    let failures: u32 = pass.conn.query_row(
-        "UPDATE destinations SET failures = failures + 1 WHERE destination = ?1 RETURNING failures",
-        [dest.as_str()],
-        |r| r.get(0),
-    )?;
+    let failures = destinations::count_failure(&pass.conn, dest)?;
     let wait = retry::backoff(failures, retry_after, &mut pass.rng);
     let now = pass.clock.now();
     let until = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
-    pass.conn.execute(
-        "UPDATE destinations SET backoff_until = ?2 WHERE destination = ?1",
-        params![dest.as_str(), ts(until)],
-    )?;
+    destinations::set_backoff(&pass.conn, dest, until)?;
     if let Some(ra) = retry_after {
         // The server's own time, kept apart from our jitter so that
         // `reset_backoff` (a network change) keeps it.
         let server_until = now
             + chrono::Duration::from_std(ra.min(retry::MAX_RETRY_AFTER))
                 .unwrap_or(chrono::Duration::hours(1));
-        let mut facts = destination_state(&pass.conn, dest)?.facts;
-        facts.insert(RETRY_AFTER_UNTIL.into(), ts(server_until).into());
-        pass.conn.execute(
-            "UPDATE destinations SET facts = ?2 WHERE destination = ?1",
-            params![dest.as_str(), serde_json::to_string(&facts)?],
+        set_fact(
+            &pass.conn,
+            dest,
+            RETRY_AFTER_UNTIL,
+            store::outbox::ts(server_until).into(),
         )?;
     }
     Ok(until)
-}
-
-/// Records that a destination answered: failures and backoff are cleared.
-/// When the destination was failing, the items that waited because of it
-/// (not because of themselves) become due again, so that they travel
-/// together in the next batches instead of trickling out on their own
-/// jittered times.
-pub fn destination_answered(conn: &Connection, dest: Destination) -> Result<(), Error> {
-    ensure_destination(conn, dest)?;
-    let recovered = conn
-        .prepare_cached(
-            "UPDATE destinations SET failures = 0, backoff_until = NULL,
-                 facts = CASE WHEN json_valid(facts) THEN json_remove(facts, '$.\"retry_after.until\"') ELSE facts END
-             WHERE destination = ?1 AND (failures > 0 OR backoff_until IS NOT NULL)",
-        )?
-        .execute([dest.as_str()])?;
-    if recovered > 0 {
-        conn.execute(
-            "UPDATE deliveries SET next_attempt_at = NULL
-             WHERE destination = ?1 AND state = 'pending' AND next_attempt_at IS NOT NULL",
-            [dest.as_str()],
-        )?;
-    }
-    Ok(())
-}
-
-/// Stores a learned fact about a destination's server.
-pub fn set_fact(
-    conn: &Connection,
-    dest: Destination,
-    key: &str,
-    value: serde_json::Value,
-) -> Result<(), Error> {
-    ensure_destination(conn, dest)?;
-    let mut facts = destination_state(conn, dest)?.facts;
-    facts.insert(key.to_string(), value);
-    conn.execute(
-        "UPDATE destinations SET facts = ?2 WHERE destination = ?1",
-        params![dest.as_str(), serde_json::to_string(&facts)?],
-    )?;
-    Ok(())
-}
-
-/// Items of a destination still to deliver, and the earliest due time.
-fn queue_state(
-    conn: &Connection,
-    dest: Destination,
-) -> Result<(u64, Option<DateTime<Utc>>, bool), Error> {
-    let (n, next, now_due): (i64, Option<String>, i64) = conn.query_row(
-        "SELECT COUNT(*), MIN(d.next_attempt_at),
-                SUM(d.state IN ('pending', 'in_flight') AND d.next_attempt_at IS NULL)
-         FROM deliveries d JOIN submissions s ON s.id = d.submission_id AND s.latest_revision = d.revision
-         WHERE d.destination = ?1 AND d.state IN ('pending', 'in_flight', 'waiting')",
-        [dest.as_str()],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.unwrap_or(0))),
-    )?;
-    Ok((
-        n as u64,
-        next.as_deref().map(parse_ts).transpose()?,
-        now_due > 0,
-    ))
 }
 
 /// Everything a pass needs from the agent.
@@ -1155,7 +610,7 @@ pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<Syn
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_routes(&mut pass, &inputs, started_at)
     }));
-    let released = release_lease(&pass.conn, &holder);
+    let released = lease::release(&pass.conn, &holder);
     let report = match result {
         Ok(r) => r?,
         Err(panic) => std::panic::resume_unwind(panic),
@@ -1281,7 +736,7 @@ fn run_routes(
                 report.held = Some(h.clone());
                 continue;
             }
-            release_hold(&pass.conn, dest)?;
+            destinations::release_hold(&pass.conn, dest)?;
             if changed {
                 report.note = Some(if moved {
                     "the address changed: trying again".into()
@@ -1434,22 +889,21 @@ fn run_routes(
                 call_again = Some(call_again.map_or(n, |c: DateTime<Utc>| c.min(n)));
             }
         }
-        pass.conn.execute(
-            "INSERT INTO sync_runs (started_at, finished_at, destination, requests, bytes_sent, bytes_received, delivered, rejected)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                ts(started_at),
-                ts(finished),
-                dest.as_str(),
-                report.requests,
-                report.bytes_sent as i64,
-                report.bytes_received as i64,
-                report.delivered.len() as i64,
-                report.rejected.len() as i64
-            ],
+        exchanges::record_run(
+            &pass.conn,
+            &exchanges::RunRow {
+                started_at,
+                finished_at: finished,
+                destination: *dest,
+                requests: report.requests,
+                bytes_sent: report.bytes_sent,
+                bytes_received: report.bytes_received,
+                delivered: report.delivered.len(),
+                rejected: report.rejected.len(),
+            },
         )?;
     }
-    prune_exchanges(&mut pass.conn, finished)?;
+    exchanges::prune_exchanges(&mut pass.conn, finished)?;
     Ok(SyncReport {
         destinations: reports.into_values().collect(),
         done,

@@ -9,6 +9,8 @@ use crate::credentials::StaticCredentials;
 use crate::model::draft::Draft;
 use crate::model::form::FormSet;
 use crate::net::http::{HttpResponse, TransportErrorKind};
+use crate::store::outbox::ts;
+use rusqlite::params;
 use crate::routes::dhis2::route::Dhis2Settings;
 use chrono::TimeZone;
 use std::path::Path;

@@ -10,10 +10,18 @@ use crate::model::delivery::FieldProblem;
 use crate::model::draft::Draft;
 use crate::net::http::{HttpRequest, HttpResponse, basic_auth};
 use crate::net::retry;
+use crate::store::deliveries::{
+    DueRow, RowSelect, due_rows, earlier_sent, mark_in_flight, mark_send_alone, set_state,
+    supersede_stale_in_flight,
+};
+use crate::store::destinations::{destination_answered, destination_state, set_fact};
+use crate::store::outbox::HoldKind;
 use crate::store::outbox::{DeliveryState, Destination};
-use crate::sync::*;
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use crate::sync::{
+    DestinationReport, ItemRef, Pass, Rejection, Route, Step, cap_text, destination_failed,
+    hold_items, not_sent, store_problems,
+};
+use rusqlite::TransactionBehavior;
 use std::collections::{BTreeSet, VecDeque};
 use std::io::Write;
 use std::time::Duration;
@@ -139,8 +147,13 @@ impl Dhis2Route {
         })?;
         let current: Draft = serde_json::from_str(&row.content)
             .map_err(|e| format!("stored form unreadable: {e}"))?;
-        let earlier = earlier_sent(&pass.conn, &row.submission_id, row.revision)
-            .map_err(|e| e.to_string())?;
+        let earlier = earlier_sent(
+            &pass.conn,
+            Destination::Dhis2,
+            &row.submission_id,
+            row.revision,
+        )
+        .map_err(|e| e.to_string())?;
         let mut item = dhis2::build_item(
             def,
             facility,
@@ -542,6 +555,7 @@ impl Route for Dhis2Route {
                             alone.push(mark_send_alone(
                                 &tx,
                                 now,
+                                Destination::Dhis2,
                                 row,
                                 "the answer did not say which form of the batch was at fault",
                             )?);
@@ -599,7 +613,7 @@ impl Route for Dhis2Route {
                 for row in &batch {
                     let key = (row.submission_id.as_str(), row.revision, dest);
                     if batch.len() > 1 {
-                        alone.push(mark_send_alone(&tx, now, row, &why)?);
+                        alone.push(mark_send_alone(&tx, now, Destination::Dhis2, row, &why)?);
                     } else {
                         let problems = vec![FieldProblem {
                             field: "form".into(),
@@ -646,36 +660,6 @@ fn not_dhis2(r: &HttpResponse) -> String {
     )
 }
 
-/// Marks a DHIS2 delivery to be sent in a batch of its own (an answer that
-/// could not say which form of its batch was at fault) and returns the row
-/// to plan again in this pass.
-fn mark_send_alone(
-    tx: &Transaction,
-    now: DateTime<Utc>,
-    row: &DueRow,
-    why: &str,
-) -> Result<DueRow, Error> {
-    let dest = Destination::Dhis2;
-    tx.execute(
-        "UPDATE deliveries SET solo = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
-        params![row.submission_id, row.revision, dest.as_str()],
-    )?;
-    set_state(
-        tx,
-        now,
-        (&row.submission_id, row.revision, dest),
-        DeliveryState::Pending,
-        None,
-        None,
-        "send alone",
-        Some(why),
-    )?;
-    let mut r = row.clone();
-    r.solo = true;
-    r.attempts += 1;
-    Ok(r)
-}
-
 /// The short reason stored as `last_error` for a rejection: the advice once
 /// per distinct reason, with the fields it concerns (counted when many).
 pub fn rejection_summary(whole: bool, problems: &[FieldProblem]) -> String {
@@ -707,58 +691,6 @@ pub fn rejection_summary(whole: bool, problems: &[FieldProblem]) -> String {
     } else {
         format!("some values refused, the others were stored; {text}")
     }
-}
-
-/// Earlier revisions whose values DHIS2 may hold: delivered ones, and ones
-/// sent with an unknown outcome.
-fn earlier_sent(conn: &Connection, id: &str, revision: u32) -> Result<Vec<Draft>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.content FROM revisions v JOIN deliveries d
-           ON d.submission_id = v.submission_id AND d.revision = v.revision AND d.destination = 'dhis2'
-         WHERE v.submission_id = ?1 AND v.revision < ?2 AND (d.state = 'delivered' OR d.attempts > 0)
-         ORDER BY v.revision",
-    )?;
-    let rows = stmt.query_map(params![id, revision], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for c in rows {
-        out.push(serde_json::from_str(&c?)?);
-    }
-    Ok(out)
-}
-
-/// An older revision left in flight by a killed pass, when a newer revision
-/// exists: for DHIS2 the newer one carries the whole form, so the old one is
-/// superseded (its values are deleted if the newer revision dropped them).
-fn supersede_stale_in_flight(
-    conn: &mut Connection,
-    now: DateTime<Utc>,
-    dest: Destination,
-) -> Result<(), Error> {
-    let stale: Vec<(String, u32)> = conn
-        .prepare(
-            "SELECT d.submission_id, d.revision FROM deliveries d JOIN submissions s ON s.id = d.submission_id
-             WHERE d.destination = ?1 AND d.state = 'in_flight' AND d.revision < s.latest_revision",
-        )?
-        .query_map([dest.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    if stale.is_empty() {
-        return Ok(());
-    }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    for (id, rev) in stale {
-        set_state(
-            &tx,
-            now,
-            (&id, rev, dest),
-            DeliveryState::Superseded,
-            None,
-            None,
-            "superseded",
-            Some("a newer revision is sent instead"),
-        )?;
-    }
-    tx.commit()?;
-    Ok(())
 }
 
 /// gzip-compresses a body.

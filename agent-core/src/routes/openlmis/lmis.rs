@@ -19,14 +19,15 @@ use crate::model::period::{Period, PeriodType};
 use crate::net::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
 use crate::net::retry;
 use crate::routes::openlmis::{self, RefData};
+use crate::store::deliveries::{self, DueRow, mark_in_flight_tx, set_state};
+use crate::store::destinations::destination_answered;
 use crate::store::outbox::{self, DeliveryState, Destination, derived_uuid};
 use crate::sync::{
-    DestinationReport, DueRow, HoldKind, ItemRef, Pass, Rejection, Route, Step,
-    destination_answered, destination_failed, hold_items, mark_in_flight_tx, not_sent, set_state,
-    store_problems,
+    DestinationReport, HoldKind, ItemRef, Pass, Rejection, Route, Step, destination_failed,
+    hold_items, not_sent, store_problems,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::TransactionBehavior;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -1017,17 +1018,11 @@ impl<C: LmisClient> LmisRoute<C> {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for r in rows {
-            let cur: String = tx.query_row(
-                "SELECT COALESCE(last_error, '') FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
-                params![r.submission_id, r.revision],
-                |x| x.get(0),
+            let (state, cur) = deliveries::state_and_error(
+                &tx,
+                (&r.submission_id, r.revision, Destination::Lmis),
             )?;
-            let state: String = tx.query_row(
-                "SELECT state FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
-                params![r.submission_id, r.revision],
-                |x| x.get(0),
-            )?;
-            if state == "waiting" && cur == why {
+            if state == DeliveryState::Waiting && cur == why {
                 continue;
             }
             set_state(
@@ -1209,17 +1204,11 @@ impl<C: LmisClient> LmisRoute<C> {
     ) -> Result<Step, Error> {
         let dest = Destination::Lmis;
         // A correction recorded during the pass supersedes this revision.
-        let current: Option<String> = pass
-            .conn
-            .prepare_cached(
-                "SELECT d.state FROM deliveries d JOIN submissions s ON s.id = d.submission_id
-                 WHERE d.submission_id = ?1 AND d.revision = ?2 AND d.destination = 'lmis' AND d.revision = s.latest_revision",
-            )?
-            .query_row(params![row.submission_id, row.revision], |r| r.get(0))
-            .optional()?;
+        let current =
+            deliveries::state_if_latest(&pass.conn, (&row.submission_id, row.revision, dest))?;
         if !matches!(
-            current.as_deref(),
-            Some("pending" | "in_flight" | "waiting")
+            current,
+            Some(DeliveryState::Pending | DeliveryState::InFlight | DeliveryState::Waiting)
         ) {
             return Ok(Step::Sent);
         }
@@ -1354,9 +1343,10 @@ impl<C: LmisClient> LmisRoute<C> {
                     }
                 );
                 if !sent && !row.unknown_outcome {
-                    pass.conn.execute(
-                        "UPDATE deliveries SET unknown_outcome = 0 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
-                        params![row.submission_id, row.revision],
+                    deliveries::set_unknown_outcome(
+                        &pass.conn,
+                        (&row.submission_id, row.revision, dest),
+                        false,
                     )?;
                 }
                 match self.fail(pass, report, &[&row], f)? {
@@ -1412,10 +1402,7 @@ impl<C: LmisClient> LmisRoute<C> {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (id, rev) in &keys {
-            tx.prepare_cached(
-                "UPDATE deliveries SET unknown_outcome = 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
-            )?
-            .execute(params![id, rev])?;
+            deliveries::set_unknown_outcome(&tx, (id, *rev, Destination::Lmis), true)?;
         }
         tx.commit()?;
         self.armed.extend(keys);
@@ -1465,18 +1452,21 @@ impl<C: LmisClient> LmisRoute<C> {
         program_id: &str,
         def: &FormDefinition,
     ) -> Result<Result<Option<Draft>, Fail>, Error> {
-        let earlier: Vec<(u32, String, bool, String)> = pass
-            .conn
-            .prepare_cached(
-                "SELECT d.revision, d.state, d.unknown_outcome OR d.state = 'in_flight', v.content FROM deliveries d
-                 JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
-                 WHERE d.submission_id = ?1 AND d.destination = 'lmis' AND d.revision < ?2 ORDER BY d.revision",
-            )?
-            .query_map(params![row.submission_id, row.revision], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<Result<_, _>>()?;
+        let earlier = deliveries::earlier_revisions(
+            &pass.conn,
+            Destination::Lmis,
+            &row.submission_id,
+            row.revision,
+        )?;
         let mut delivered: Option<Draft> = None;
-        for (rev, state, unknown, content) in earlier {
-            if state == "delivered" {
+        for deliveries::EarlierRevision {
+            revision: rev,
+            state,
+            maybe_applied: unknown,
+            content,
+        } in earlier
+        {
+            if state == DeliveryState::Delivered {
                 delivered = Some(serde_json::from_str(&content)?);
                 continue;
             }
@@ -1500,9 +1490,10 @@ impl<C: LmisClient> LmisRoute<C> {
             let tx = pass
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
-                "UPDATE deliveries SET unknown_outcome = 0 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
-                params![row.submission_id, rev],
+            deliveries::set_unknown_outcome(
+                &tx,
+                (&row.submission_id, rev, Destination::Lmis),
+                false,
             )?;
             if found == LookUp::Found {
                 report.found_by_lookup += 1;
@@ -1565,11 +1556,7 @@ fn unreachable_lmis() -> crate::model::form::LmisTarget {
 }
 
 fn set_unknown(tx: &rusqlite::Transaction, r: &DueRow, v: bool) -> Result<(), Error> {
-    tx.prepare_cached(
-        "UPDATE deliveries SET unknown_outcome = ?3 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis'",
-    )?
-    .execute(params![r.submission_id, r.revision, v])?;
-    Ok(())
+    deliveries::set_unknown_outcome(tx, (&r.submission_id, r.revision, Destination::Lmis), v)
 }
 
 /// A row with its state and whether it is due.
@@ -1615,14 +1602,14 @@ fn lmis_rows(conn: &rusqlite::Connection) -> Result<Vec<LmisRow>, Error> {
     use DeliveryState::*;
     // Without contents: the plan may hold every queued form; each content
     // is read when its event is built.
-    Ok(crate::sync::delivery_rows(
+    Ok(crate::store::deliveries::delivery_rows(
         conn,
         Destination::Lmis,
         &[Pending, InFlight, Waiting, Rejected],
         None,
-        crate::sync::RowSelect {
+        crate::store::deliveries::RowSelect {
             content: false,
-            ..crate::sync::RowSelect::ALL
+            ..crate::store::deliveries::RowSelect::ALL
         },
     )?
     .into_iter()
@@ -1646,10 +1633,7 @@ impl<C: LmisClient> Route for LmisRoute<C> {
         }
         outbox::commit_relaxed(&mut pass.conn, |tx| {
             for (id, rev) in &armed {
-                tx.prepare_cached(
-                    "UPDATE deliveries SET unknown_outcome = 0 WHERE submission_id = ?1 AND revision = ?2 AND destination = 'lmis' AND state != 'in_flight'",
-                )?
-                .execute(params![id, rev])?;
+                deliveries::disarm(tx, (id, *rev, Destination::Lmis))?;
             }
             Ok(())
         })

@@ -15,47 +15,15 @@ use crate::model::period::Period;
 use crate::net::http::encode_query;
 use crate::routes::openlmis;
 use crate::routes::openlmis::lmis::{Expect, Fail, LmisClient, LmisRoute, reasons_for};
-use crate::store::outbox::{derived_uuid, ts};
-use crate::sync::{DestinationReport, DueRow, Pass, Step};
-use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, params};
+use crate::store::deliveries::DueRow;
+use crate::store::outbox::derived_uuid;
+use crate::store::requisitions::{self, Column, RequisitionRow as Row};
+use crate::sync::{DestinationReport, Pass, Step};
 use serde_json::Value;
-
-/// The stored state of one requisition.
-#[derive(Debug, Clone)]
-struct Row {
-    period_id: Option<String>,
-    requisition_id: Option<String>,
-    initiate_key: String,
-    submit_key: String,
-    send_incomplete: bool,
-    submitted_hash: Option<String>,
-    /// `initiate` or `submit` while the answer of that request is unknown.
-    unknown_outcome: Option<String>,
-}
 
 fn load(pass: &Pass<'_>, facility: &str, program: &str, period: &Period) -> Result<Row, Error> {
     let start = period.start().to_string();
-    let existing = pass
-        .conn
-        .query_row(
-            "SELECT period_id, requisition_id, initiate_key, submit_key, send_incomplete, submitted_hash, unknown_outcome
-             FROM requisitions WHERE facility = ?1 AND program_id = ?2 AND period_start = ?3",
-            params![facility, program, start],
-            |r| {
-                Ok(Row {
-                    period_id: r.get(0)?,
-                    requisition_id: r.get(1)?,
-                    initiate_key: r.get(2)?,
-                    submit_key: r.get(3)?,
-                    send_incomplete: r.get(4)?,
-                    submitted_hash: r.get(5)?,
-                    unknown_outcome: r.get(6)?,
-                })
-            },
-        )
-        .optional()?;
-    if let Some(r) = existing {
+    if let Some(r) = requisitions::find(&pass.conn, facility, program, &start)? {
         return Ok(r);
     }
     let row = Row {
@@ -67,10 +35,12 @@ fn load(pass: &Pass<'_>, facility: &str, program: &str, period: &Period) -> Resu
         submitted_hash: None,
         unknown_outcome: None,
     };
-    pass.conn.execute(
-        "INSERT INTO requisitions (facility, program_id, period_start, period_end, initiate_key, submit_key, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![facility, program, start, period.end().to_string(), row.initiate_key, row.submit_key, ts(pass.clock.now())],
+    requisitions::insert(
+        &pass.conn,
+        (facility, program, &start),
+        &period.end().to_string(),
+        &row,
+        pass.clock.now(),
     )?;
     Ok(row)
 }
@@ -80,40 +50,16 @@ fn save(
     facility: &str,
     program: &str,
     period: &Period,
-    set: &str,
+    set: Column,
     value: Option<&str>,
 ) -> Result<(), Error> {
-    // `set` is one of a fixed list of column names chosen by this module.
-    let sql = format!(
-        "UPDATE requisitions SET {set} = ?4, updated_at = ?5 WHERE facility = ?1 AND program_id = ?2 AND period_start = ?3"
-    );
-    pass.conn.execute(
-        &sql,
-        params![
-            facility,
-            program,
-            period.start().to_string(),
-            value,
-            ts(pass.clock.now())
-        ],
-    )?;
-    Ok(())
-}
-
-/// Marks a requisition period to be sent although months are missing (the
-/// user chose to, after the period ended).
-pub fn send_incomplete(
-    conn: &rusqlite::Connection,
-    facility: &str,
-    program: &str,
-    period_start: NaiveDate,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<bool, Error> {
-    let n = conn.execute(
-        "UPDATE requisitions SET send_incomplete = 1, updated_at = ?4 WHERE facility = ?1 AND program_id = ?2 AND period_start = ?3",
-        params![facility, program, period_start.to_string(), ts(now)],
-    )?;
-    Ok(n > 0)
+    requisitions::set(
+        &pass.conn,
+        (facility, program, &period.start().to_string()),
+        set,
+        value,
+        pass.clock.now(),
+    )
 }
 
 /// The latest revision of each month of the period for a facility and form.
@@ -125,15 +71,7 @@ fn months_content(
 ) -> Result<Vec<Option<Draft>>, Error> {
     let mut out = Vec::new();
     for m in months {
-        let c: Option<String> = pass
-            .conn
-            .query_row(
-                "SELECT v.content FROM submissions s JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
-                 WHERE s.facility = ?1 AND s.period = ?2 AND s.form_id = ?3",
-                params![facility, m.dhis2_id(), form],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let c = requisitions::latest_content(&pass.conn, facility, &m.dhis2_id(), form)?;
         out.push(c.map(|c| serde_json::from_str(&c)).transpose()?);
     }
     Ok(out)
@@ -257,7 +195,7 @@ pub(crate) fn step<C: LmisClient>(
             facility,
             program,
             &period,
-            "period_id",
+            Column::PeriodId,
             Some(&period_id),
         )?;
     }
@@ -316,10 +254,17 @@ pub(crate) fn step<C: LmisClient>(
             facility,
             program,
             &period,
-            "requisition_id",
+            Column::RequisitionId,
             Some(&id),
         )?;
-        save(pass, facility, program, &period, "unknown_outcome", None)?;
+        save(
+            pass,
+            facility,
+            program,
+            &period,
+            Column::UnknownOutcome,
+            None,
+        )?;
         state.requisition_id = Some(id);
     }
     if state.requisition_id.is_none() {
@@ -333,7 +278,7 @@ pub(crate) fn step<C: LmisClient>(
                 facility,
                 program,
                 &period,
-                "initiate_key",
+                Column::InitiateKey,
                 Some(&fresh),
             )?;
             state.initiate_key = fresh;
@@ -343,10 +288,10 @@ pub(crate) fn step<C: LmisClient>(
             facility,
             program,
             &period,
-            "unknown_outcome",
+            Column::UnknownOutcome,
             Some("initiate"),
         )?;
-        crate::sync::mark_in_flight(
+        crate::store::deliveries::mark_in_flight(
             &mut pass.conn,
             pass.clock.now(),
             crate::store::outbox::Destination::Lmis,
@@ -376,10 +321,17 @@ pub(crate) fn step<C: LmisClient>(
                     facility,
                     program,
                     &period,
-                    "requisition_id",
+                    Column::RequisitionId,
                     id.as_deref(),
                 )?;
-                save(pass, facility, program, &period, "unknown_outcome", None)?;
+                save(
+                    pass,
+                    facility,
+                    program,
+                    &period,
+                    Column::UnknownOutcome,
+                    None,
+                )?;
                 state.requisition_id = id;
             }
             Err(Fail::Refused { status, error })
@@ -389,7 +341,14 @@ pub(crate) fn step<C: LmisClient>(
                 // Either the requisition exists (a lost answer of an initiate
                 // that worked), or the key was spent by a request that
                 // failed: look, and if it is not there, a new key next time.
-                save(pass, facility, program, &period, "unknown_outcome", None)?;
+                save(
+                    pass,
+                    facility,
+                    program,
+                    &period,
+                    Column::UnknownOutcome,
+                    None,
+                )?;
                 match search(
                     route,
                     pass,
@@ -405,7 +364,7 @@ pub(crate) fn step<C: LmisClient>(
                             facility,
                             program,
                             &period,
-                            "requisition_id",
+                            Column::RequisitionId,
                             Some(&id),
                         )?;
                         state.requisition_id = Some(id);
@@ -417,7 +376,7 @@ pub(crate) fn step<C: LmisClient>(
                             facility,
                             program,
                             &period,
-                            "initiate_key",
+                            Column::InitiateKey,
                             Some(&fresh),
                         )?;
                         return route.apply_fail(
@@ -444,10 +403,17 @@ pub(crate) fn step<C: LmisClient>(
                     facility,
                     program,
                     &period,
-                    "initiate_key",
+                    Column::InitiateKey,
                     Some(&fresh),
                 )?;
-                save(pass, facility, program, &period, "unknown_outcome", None)?;
+                save(
+                    pass,
+                    facility,
+                    program,
+                    &period,
+                    Column::UnknownOutcome,
+                    None,
+                )?;
                 let fp = problem(&error.message, openlmis::advice_for(error.key.as_deref()));
                 route.apply_reject(
                     pass,
@@ -460,7 +426,14 @@ pub(crate) fn step<C: LmisClient>(
             }
             Err(f) => {
                 if !may_have_been_applied(&f) {
-                    save(pass, facility, program, &period, "unknown_outcome", None)?;
+                    save(
+                        pass,
+                        facility,
+                        program,
+                        &period,
+                        Column::UnknownOutcome,
+                        None,
+                    )?;
                 }
                 return route.apply_fail(pass, report, &refs_rows, f);
             }
@@ -484,7 +457,14 @@ pub(crate) fn step<C: LmisClient>(
         Read::Found(body, etag) => (body, etag),
         Read::Gone => {
             // Deleted in the LMIS: start again (after a pause).
-            save(pass, facility, program, &period, "requisition_id", None)?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::RequisitionId,
+                None,
+            )?;
             return route.apply_fail(
                 pass,
                 report,
@@ -506,7 +486,14 @@ pub(crate) fn step<C: LmisClient>(
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    save(pass, facility, program, &period, "status", Some(&status))?;
+    save(
+        pass,
+        facility,
+        program,
+        &period,
+        Column::Status,
+        Some(&status),
+    )?;
     if body
         .pointer("/template/populateStockOnHandFromStockCards")
         .and_then(Value::as_bool)
@@ -517,7 +504,14 @@ pub(crate) fn step<C: LmisClient>(
     }
     if !matches!(status.as_str(), "INITIATED" | "REJECTED") {
         if state.submitted_hash.as_deref() == Some(lines_hash.as_str()) {
-            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::UnknownOutcome,
+                None,
+            )?;
             route.apply_delivered(
                 pass,
                 report,
@@ -539,8 +533,22 @@ pub(crate) fn step<C: LmisClient>(
         // The answer of an earlier submit was lost and the requisition is
         // not submitted: that request failed, and may have spent its key.
         let fresh = key_of("requisition-submit");
-        save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
-        save(pass, facility, program, &period, "unknown_outcome", None)?;
+        save(
+            pass,
+            facility,
+            program,
+            &period,
+            Column::SubmitKey,
+            Some(&fresh),
+        )?;
+        save(
+            pass,
+            facility,
+            program,
+            &period,
+            Column::UnknownOutcome,
+            None,
+        )?;
         state.submit_key = fresh;
     }
 
@@ -620,7 +628,14 @@ pub(crate) fn step<C: LmisClient>(
             back = match read(route, pass, report, &req_id, &refs_rows)? {
                 Read::Found(b, e) => (b, e),
                 Read::Gone => {
-                    save(pass, facility, program, &period, "requisition_id", None)?;
+                    save(
+                        pass,
+                        facility,
+                        program,
+                        &period,
+                        Column::RequisitionId,
+                        None,
+                    )?;
                     return route.apply_fail(
                         pass,
                         report,
@@ -683,7 +698,7 @@ pub(crate) fn step<C: LmisClient>(
         facility,
         program,
         &period,
-        "unknown_outcome",
+        Column::UnknownOutcome,
         Some("submit"),
     )?;
     save(
@@ -691,7 +706,7 @@ pub(crate) fn step<C: LmisClient>(
         facility,
         program,
         &period,
-        "submitted_hash",
+        Column::SubmittedHash,
         Some(&lines_hash),
     )?;
     let key = state.submit_key.clone();
@@ -706,7 +721,14 @@ pub(crate) fn step<C: LmisClient>(
         Expect::Object(&["id"]),
     )? {
         Ok(_) => {
-            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::UnknownOutcome,
+                None,
+            )?;
             route.apply_delivered(
                 pass,
                 report,
@@ -721,7 +743,14 @@ pub(crate) fn step<C: LmisClient>(
         {
             // Submitted already (a lost answer), or the key was spent by a
             // submit that failed (contract §6.4): read it back.
-            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::UnknownOutcome,
+                None,
+            )?;
             match read(route, pass, report, &req_id, &refs_rows)? {
                 Read::Found(b, _)
                     if !matches!(
@@ -730,7 +759,7 @@ pub(crate) fn step<C: LmisClient>(
                     ) =>
                 {
                     let st = b.get("status").and_then(Value::as_str).unwrap_or("");
-                    save(pass, facility, program, &period, "status", Some(st))?;
+                    save(pass, facility, program, &period, Column::Status, Some(st))?;
                     route.apply_delivered(
                         pass,
                         report,
@@ -741,8 +770,22 @@ pub(crate) fn step<C: LmisClient>(
                 Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
                 _ => {
                     let fresh = key_of("requisition-submit");
-                    save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
-                    save(pass, facility, program, &period, "submitted_hash", None)?;
+                    save(
+                        pass,
+                        facility,
+                        program,
+                        &period,
+                        Column::SubmitKey,
+                        Some(&fresh),
+                    )?;
+                    save(
+                        pass,
+                        facility,
+                        program,
+                        &period,
+                        Column::SubmittedHash,
+                        None,
+                    )?;
                     return route.apply_fail(
                         pass,
                         report,
@@ -766,9 +809,30 @@ pub(crate) fn step<C: LmisClient>(
             // The LMIS's clock says the period has not ended: the key is
             // spent (contract §6.4); wait for the end by its clock.
             let fresh = key_of("requisition-submit");
-            save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
-            save(pass, facility, program, &period, "submitted_hash", None)?;
-            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::SubmitKey,
+                Some(&fresh),
+            )?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::SubmittedHash,
+                None,
+            )?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::UnknownOutcome,
+                None,
+            )?;
             let why = format!(
                 "the LMIS does not accept the requisition for {} before the period ends on {} by its own date; it waits",
                 period.iso(),
@@ -779,9 +843,30 @@ pub(crate) fn step<C: LmisClient>(
         }
         Err(Fail::Refused { status, error }) => {
             let fresh = key_of("requisition-submit");
-            save(pass, facility, program, &period, "submit_key", Some(&fresh))?;
-            save(pass, facility, program, &period, "submitted_hash", None)?;
-            save(pass, facility, program, &period, "unknown_outcome", None)?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::SubmitKey,
+                Some(&fresh),
+            )?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::SubmittedHash,
+                None,
+            )?;
+            save(
+                pass,
+                facility,
+                program,
+                &period,
+                Column::UnknownOutcome,
+                None,
+            )?;
             let fp = field_problems(&def, &error);
             route.apply_reject(
                 pass,
@@ -793,7 +878,14 @@ pub(crate) fn step<C: LmisClient>(
         }
         Err(f) => {
             if !may_have_been_applied(&f) {
-                save(pass, facility, program, &period, "unknown_outcome", None)?;
+                save(
+                    pass,
+                    facility,
+                    program,
+                    &period,
+                    Column::UnknownOutcome,
+                    None,
+                )?;
             }
             return route.apply_fail(pass, report, &refs_rows, f);
         }

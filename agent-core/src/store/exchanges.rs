@@ -1,0 +1,149 @@
+//! The exchange log (every request and answer, without secrets) and the
+//! data use per pass.
+
+use super::deliveries::DueRow;
+use super::outbox::{self, ts};
+use crate::error::Error;
+use crate::model::delivery::Destination;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+/// One request and its answer, as logged (the caller has taken the
+/// secrets out and capped the bodies).
+#[derive(Debug)]
+pub(crate) struct Exchange<'a> {
+    pub at: DateTime<Utc>,
+    pub destination: Destination,
+    pub method: &'a str,
+    pub url: &'a str,
+    pub request_body: Option<String>,
+    pub status: Option<u16>,
+    pub response_body: Option<String>,
+    pub error: Option<String>,
+    pub bytes_sent: i64,
+    pub bytes_received: i64,
+    pub duration_ms: i64,
+}
+
+/// Logs an exchange, linked to the items it carried.
+pub(crate) fn log(tx: &Transaction, e: &Exchange<'_>, items: &[&DueRow]) -> Result<(), Error> {
+    tx.prepare_cached(
+        "INSERT INTO exchanges (at, destination, method, url, request_body, status, response_body, error,
+                                bytes_sent, bytes_received, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        ts(e.at),
+        e.destination.as_str(),
+        e.method,
+        e.url,
+        e.request_body,
+        e.status,
+        e.response_body,
+        e.error,
+        e.bytes_sent,
+        e.bytes_received,
+        e.duration_ms
+    ])?;
+    link_exchange(tx, tx.last_insert_rowid(), items)
+}
+
+/// What one destination did in a pass (data use, outcomes), kept for good.
+#[derive(Debug)]
+pub(crate) struct RunRow {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub destination: Destination,
+    pub requests: u32,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub delivered: usize,
+    pub rejected: usize,
+}
+
+/// Records what a destination did in a pass.
+pub(crate) fn record_run(conn: &Connection, r: &RunRow) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO sync_runs (started_at, finished_at, destination, requests, bytes_sent, bytes_received, delivered, rejected)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            ts(r.started_at),
+            ts(r.finished_at),
+            r.destination.as_str(),
+            r.requests,
+            r.bytes_sent as i64,
+            r.bytes_received as i64,
+            r.delivered as i64,
+            r.rejected as i64
+        ],
+    )?;
+    Ok(())
+}
+
+/// How long the exchange log keeps a request and its answer (bodies
+/// included). The audit trail and the data use per pass are kept for good.
+pub const EXCHANGE_RETENTION_DAYS: i64 = 90;
+
+/// Deletes the exchanges older than [`EXCHANGE_RETENTION_DAYS`], so that the
+/// log of a device reporting for years stays the size of its last months.
+/// Exchange ids grow with time, so the old ones are the first ones: the cost
+/// is the rows aged out since the last pass (at most a few thousand per
+/// call; the next pass takes the rest). Returns how many were deleted.
+pub(crate) fn prune_exchanges(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, Error> {
+    const STEP: i64 = 2_000;
+    let cutoff = ts(now - chrono::Duration::days(EXCHANGE_RETENTION_DAYS));
+    let first: Option<String> = conn
+        .prepare_cached("SELECT at FROM exchanges ORDER BY id LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    if first.is_none_or(|at| at >= cutoff) {
+        return Ok(0);
+    }
+    let oldest: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT id, at FROM exchanges ORDER BY id LIMIT ?1")?
+        .query_map([STEP], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let Some(through) = oldest
+        .iter()
+        .take_while(|(_, at)| *at < cutoff)
+        .map(|(id, _)| *id)
+        .last()
+    else {
+        return Ok(0);
+    };
+    outbox::commit_relaxed(conn, |tx| {
+        tx.prepare_cached("DELETE FROM exchange_items WHERE exchange_id <= ?1")?
+            .execute([through])?;
+        Ok(tx
+            .prepare_cached("DELETE FROM exchanges WHERE id <= ?1")?
+            .execute([through])? as u64)
+    })
+}
+
+/// Links an exchange to the items it carried.
+pub(crate) fn link_exchange(
+    tx: &Transaction,
+    exchange: i64,
+    rows: &[&DueRow],
+) -> Result<(), Error> {
+    for r in rows {
+        tx.prepare_cached("INSERT OR IGNORE INTO exchange_items (submission_id, revision, exchange_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![r.submission_id, r.revision, exchange])?;
+    }
+    Ok(())
+}
+
+/// When the last pass ended and when a form was last delivered.
+#[allow(clippy::type_complexity)]
+pub(crate) fn last_sync(
+    conn: &Connection,
+) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), Error> {
+    let (pass, delivered): (Option<String>, Option<String>) = conn.query_row(
+        "SELECT (SELECT MAX(finished_at) FROM sync_runs),
+                (SELECT MAX(updated_at) FROM deliveries WHERE state = 'delivered')",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let at = |t: Option<String>| t.as_deref().map(outbox::parse_ts).transpose();
+    Ok((at(pass)?, at(delivered)?))
+}
