@@ -41,16 +41,6 @@ pub enum Error {
         /// The newest version this build knows.
         supported: i64,
     },
-    /// The database is damaged and was moved aside.
-    #[error("database {path} is damaged ({detail}); moved to {moved_to}")]
-    Corrupt {
-        /// Where it was.
-        path: PathBuf,
-        /// Where it is now.
-        moved_to: PathBuf,
-        /// What SQLite said.
-        detail: String,
-    },
     /// The configuration is wrong.
     #[error("configuration: {0}")]
     Config(String),
@@ -229,12 +219,6 @@ impl From<Error> for AgentError {
             Error::DatabaseTooNew { found, supported } => {
                 AgentError::DatabaseTooNew { found, supported }
             }
-            Error::Corrupt {
-                moved_to, detail, ..
-            } => AgentError::StorageCorrupt {
-                moved_to: moved_to.display().to_string(),
-                message: detail,
-            },
             Error::Config(message) => AgentError::Config { message },
             e @ (Error::Json(_) | Error::Invariant(_)) => AgentError::internal(e),
         }

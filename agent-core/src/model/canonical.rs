@@ -25,12 +25,7 @@ pub fn canonical_bytes(draft: &Draft) -> Vec<u8> {
 
 /// Lower-case hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest.iter() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
 }
 
 /// The content hash of a draft: sha256 of its canonical bytes.

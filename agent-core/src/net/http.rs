@@ -595,43 +595,21 @@ pub fn basic_auth(username: &str, password: &str) -> String {
 }
 
 /// Standard base64 with padding.
-pub fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// What a query value keeps as it is: RFC 3986's unreserved characters.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Percent-encodes a query parameter value.
 pub fn encode_query(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
 #[cfg(test)]
@@ -653,6 +631,16 @@ mod tests {
             basic_auth("user-client", "changeme"),
             "Basic dXNlci1jbGllbnQ6Y2hhbmdlbWU="
         );
+    }
+
+    #[test]
+    fn query_values_keep_only_unreserved_characters() {
+        // RFC 3986 §2.3: ALPHA, DIGIT, "-", ".", "_", "~" stay; every other
+        // byte (of the UTF-8 form) is %XX in upper case (§2.1).
+        assert_eq!(encode_query("aZ09-._~"), "aZ09-._~");
+        assert_eq!(encode_query("a b/c?d=e&f+g"), "a%20b%2Fc%3Fd%3De%26f%2Bg");
+        assert_eq!(encode_query("é"), "%C3%A9");
+        assert_eq!(encode_query("id,name[*]"), "id%2Cname%5B%2A%5D");
     }
 
     #[test]

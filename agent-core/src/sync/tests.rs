@@ -9,10 +9,10 @@ use crate::credentials::StaticCredentials;
 use crate::model::draft::Draft;
 use crate::model::form::FormSet;
 use crate::net::http::{HttpResponse, TransportErrorKind};
-use crate::store::outbox::ts;
-use rusqlite::params;
 use crate::routes::dhis2::route::Dhis2Settings;
+use crate::store::outbox::ts;
 use chrono::TimeZone;
+use rusqlite::params;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 

@@ -105,9 +105,9 @@ pub fn values_of(def: &FormDefinition, draft: &Draft) -> (Vec<ValueRow>, Vec<Str
     (rows, unmapped)
 }
 
-/// Builds the item for a stored revision. `delivered` is the content of the
-/// newest revision DHIS2 already accepted, if any: its values that are gone
-/// now become deletions.
+/// Builds the item for a stored revision. `earlier` are the revisions sent
+/// before it (delivered, or sent with an unknown outcome), oldest first:
+/// their values that are gone now become deletions.
 #[allow(clippy::too_many_arguments)]
 pub fn build_item(
     def: &FormDefinition,
@@ -117,7 +117,7 @@ pub fn build_item(
     period: &str,
     complete_date: &str,
     current: &Draft,
-    delivered: Option<&Draft>,
+    earlier: &[Draft],
 ) -> Result<Dhis2Item, String> {
     let org_unit = facility.dhis2_org_unit.clone().ok_or_else(|| {
         format!(
@@ -126,15 +126,21 @@ pub fn build_item(
         )
     })?;
     let (values, unmapped) = values_of(def, current);
+    // Values sent by earlier revisions (delivered, or sent with an unknown
+    // outcome) that this revision no longer has are deleted, once each.
     let mut deletions = Vec::new();
-    if let Some(old) = delivered {
-        let now: BTreeSet<(&str, Option<&str>)> = values
-            .iter()
-            .map(|r| (r.data_element.as_str(), r.category_option_combo.as_deref()))
-            .collect();
+    let now: BTreeSet<(&str, Option<&str>)> = values
+        .iter()
+        .map(|r| (r.data_element.as_str(), r.category_option_combo.as_deref()))
+        .collect();
+    let mut seen: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+    for old in earlier {
         let (old_rows, _) = values_of(def, old);
         for r in old_rows {
-            if !now.contains(&(r.data_element.as_str(), r.category_option_combo.as_deref())) {
+            let key = (r.data_element.clone(), r.category_option_combo.clone());
+            if !now.contains(&(r.data_element.as_str(), r.category_option_combo.as_deref()))
+                && seen.insert(key)
+            {
                 deletions.push(r);
             }
         }

@@ -22,7 +22,7 @@ use crate::sync::{
     hold_items, not_sent, store_problems,
 };
 use rusqlite::TransactionBehavior;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::io::Write;
 use std::time::Duration;
 
@@ -154,7 +154,7 @@ impl Dhis2Route {
             row.revision,
         )
         .map_err(|e| e.to_string())?;
-        let mut item = dhis2::build_item(
+        let item = dhis2::build_item(
             def,
             facility,
             &row.submission_id,
@@ -162,25 +162,8 @@ impl Dhis2Route {
             &row.period,
             &row.recorded_at.format("%Y-%m-%d").to_string(),
             &current,
-            None,
+            &earlier,
         )?;
-        // Values sent by earlier revisions (delivered, or sent with an
-        // unknown outcome) that this revision no longer has are deleted.
-        let keep: BTreeSet<(String, Option<String>)> = item
-            .values
-            .iter()
-            .map(|r| (r.data_element.clone(), r.category_option_combo.clone()))
-            .collect();
-        let mut seen = BTreeSet::new();
-        for old in earlier {
-            let (rows, _) = dhis2::values_of(def, &old);
-            for r in rows {
-                let k = (r.data_element.clone(), r.category_option_combo.clone());
-                if !keep.contains(&k) && seen.insert(k) {
-                    item.deletions.push(r);
-                }
-            }
-        }
         Ok(item)
     }
 

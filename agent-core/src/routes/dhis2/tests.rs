@@ -266,7 +266,7 @@ fn a_single_form_goes_in_header_form_with_a_real_complete_date() {
         "202610",
         "2026-11-03",
         &draft(Some(4), Some(0), 12),
-        None,
+        &[],
     )
     .unwrap();
     let (body, refs) = data_value_set(&[&it], Rows::Values);
@@ -290,7 +290,7 @@ fn several_forms_go_in_bulk_form_and_completion_separately() {
         "202609",
         "2026-10-03",
         &draft(Some(4), None, 12),
-        None,
+        &[],
     )
     .unwrap();
     let b = build_item(
@@ -301,7 +301,7 @@ fn several_forms_go_in_bulk_form_and_completion_separately() {
         "202610",
         "2026-11-03",
         &draft(Some(5), None, 10),
-        None,
+        &[],
     )
     .unwrap();
     let (body, refs) = data_value_set(&[&a, &b], Rows::Values);
@@ -332,7 +332,7 @@ fn a_value_removed_by_a_correction_is_deleted() {
         "202610",
         "2026-11-05",
         &now,
-        Some(&delivered),
+        std::slice::from_ref(&delivered),
     )
     .unwrap();
     assert_eq!(it.deletions.len(), 1);
@@ -363,7 +363,7 @@ fn batches_respect_limits_data_sets_and_solo_items() {
             "202610",
             "2026-11-01",
             &draft(Some(1), Some(1), 1),
-            None,
+            &[],
         )
         .unwrap();
         it.data_set = ds.into();
