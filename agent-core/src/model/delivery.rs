@@ -36,6 +36,36 @@ impl fmt::Display for Destination {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::DeliveryState::{self, *};
+
+    #[test]
+    fn delivered_and_superseded_are_final() {
+        // Hand-written from the data model (ARCHITECTURE.md): a delivered
+        // or superseded delivery never moves again; the others may.
+        for next in DeliveryState::ALL {
+            assert!(!Delivered.can_go_to(next), "delivered -> {next}");
+            assert!(!Superseded.can_go_to(next), "superseded -> {next}");
+        }
+        for (from, to) in [
+            (Pending, InFlight),
+            (InFlight, Delivered),
+            (InFlight, InFlight),
+            (InFlight, Pending),
+            (Pending, Waiting),
+            (Waiting, Pending),
+            (Rejected, Pending),
+            (Pending, Superseded),
+            (InFlight, Superseded),
+            (Pending, Delivered),
+            (Pending, Rejected),
+        ] {
+            assert!(from.can_go_to(to), "{from} -> {to}");
+        }
+    }
+}
+
 /// A stored name that is no destination or state of this agent (a database
 /// written by something else).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +129,24 @@ impl DeliveryState {
             DeliveryState::Rejected => "rejected",
             DeliveryState::Superseded => "superseded",
             DeliveryState::Waiting => "waiting",
+        }
+    }
+
+    /// Whether a delivery in this state may move to `next`: the transition
+    /// table. `Delivered` and `Superseded` are final (the server holds the
+    /// form, or a later revision replaced it); every other state may move to
+    /// any state (a form is queued, sent, refused, held back, requeued, found
+    /// by a look-up, or replaced by a correction from any of them).
+    pub fn can_go_to(self, next: DeliveryState) -> bool {
+        use DeliveryState::*;
+        match self {
+            Delivered | Superseded => false,
+            Pending | InFlight | Rejected | Waiting => {
+                matches!(
+                    next,
+                    Pending | InFlight | Delivered | Rejected | Superseded | Waiting
+                )
+            }
         }
     }
 

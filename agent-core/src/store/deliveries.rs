@@ -179,6 +179,12 @@ pub fn set_state(
             "SELECT state FROM deliveries WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
         )?
         .query_row(params![id, rev, dest.as_str()], |r| r.get(0))?;
+    let from: DeliveryState = from.parse()?;
+    if !from.can_go_to(to) {
+        return Err(Error::Invariant(format!(
+            "delivery {id} revision {rev} to {dest} cannot go from {from} to {to} ({event})"
+        )));
+    }
     tx.prepare_cached(
         "UPDATE deliveries SET state = ?4, next_attempt_at = ?5, last_error = ?6, updated_at = ?7
          WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
@@ -199,7 +205,7 @@ pub fn set_state(
         Some(rev),
         Some(dest),
         event,
-        (Some(from.parse()?), Some(to)),
+        (Some(from), Some(to)),
         detail,
     )?;
     Ok(())
