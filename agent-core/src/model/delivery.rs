@@ -41,13 +41,18 @@ mod tests {
     use super::DeliveryState::{self, *};
 
     #[test]
-    fn delivered_and_superseded_are_final() {
+    fn delivered_is_final_and_superseded_only_settles() {
         // Hand-written from the data model (ARCHITECTURE.md): a delivered
-        // or superseded delivery never moves again; the others may.
+        // delivery never moves again; a superseded one is only settled by a
+        // look-up (found: delivered; absent: superseded); the others may move.
         for next in DeliveryState::ALL {
             assert!(!Delivered.can_go_to(next), "delivered -> {next}");
+        }
+        for next in [Pending, InFlight, Rejected, Waiting] {
             assert!(!Superseded.can_go_to(next), "superseded -> {next}");
         }
+        assert!(Superseded.can_go_to(Delivered));
+        assert!(Superseded.can_go_to(Superseded));
         for (from, to) in [
             (Pending, InFlight),
             (InFlight, Delivered),
@@ -133,14 +138,17 @@ impl DeliveryState {
     }
 
     /// Whether a delivery in this state may move to `next`: the transition
-    /// table. `Delivered` and `Superseded` are final (the server holds the
-    /// form, or a later revision replaced it); every other state may move to
-    /// any state (a form is queued, sent, refused, held back, requeued, found
-    /// by a look-up, or replaced by a correction from any of them).
+    /// table. `Delivered` is final (the server holds the form). A
+    /// `Superseded` revision whose request had an unknown outcome is settled
+    /// by a look-up once: `Delivered` when the LMIS holds it, `Superseded`
+    /// (re-recorded) when it does not. Every other state may move to any
+    /// state (a form is queued, sent, refused, held back, requeued, found by
+    /// a look-up, or replaced by a correction from any of them).
     pub fn can_go_to(self, next: DeliveryState) -> bool {
         use DeliveryState::*;
         match self {
-            Delivered | Superseded => false,
+            Delivered => false,
+            Superseded => matches!(next, Delivered | Superseded),
             Pending | InFlight | Rejected | Waiting => {
                 matches!(
                     next,

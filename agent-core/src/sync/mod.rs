@@ -23,9 +23,10 @@ use crate::store::destinations::{
     self, DestinationState, HOLD_CREDENTIALS, HOLD_KIND, HOLD_URL, RETRY_AFTER_UNTIL,
     destination_state, hold_destination, set_fact,
 };
-use crate::store::outbox::{self, DeliveryState, Destination};
 /// Holds and field problems are stored with the deliveries.
-pub use crate::store::outbox::{HoldKind, problems_of, store_problems};
+pub use crate::store::outbox::HoldKind;
+pub(crate) use crate::store::outbox::store_problems;
+use crate::store::outbox::{self, DeliveryState, Destination};
 use crate::store::{self, exchanges, lease};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior};
@@ -177,7 +178,7 @@ pub trait SyncObserver: Send + Sync {
 }
 
 /// The shared state of one pass.
-pub struct Pass<'a> {
+pub(crate) struct Pass<'a> {
     /// The pass's own connection (not the UI's).
     pub conn: Connection,
     /// The clock.
@@ -212,7 +213,7 @@ impl std::fmt::Debug for Pass<'_> {
 
 /// What a route's step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// It sent something; call again.
     Sent,
     /// Nothing is due.
@@ -222,7 +223,7 @@ pub enum Step {
 }
 
 /// One destination's queue.
-pub trait Route {
+pub(crate) trait Route {
     /// The destination.
     fn destination(&self) -> Destination;
     /// Sends the next unit of due work and applies its outcome.
@@ -442,7 +443,7 @@ fn same_credentials(c: &Credentials, fingerprint: &str) -> bool {
 /// cause pending, with the reason and no next attempt. `maybe_applied`:
 /// the request may have reached the server, so it is looked up before any
 /// resend.
-pub fn hold_items(
+pub(crate) fn hold_items(
     pass: &mut Pass<'_>,
     report: &mut DestinationReport,
     dest: Destination,
@@ -479,7 +480,7 @@ pub fn hold_items(
 
 /// Puts the items of a request that was not sent (the pass's budget ran
 /// out, or it was cancelled) back in the queue as they were, due at once.
-pub fn not_sent(
+pub(crate) fn not_sent(
     pass: &mut Pass<'_>,
     dest: Destination,
     rows: &[&DueRow],
@@ -506,7 +507,7 @@ pub fn not_sent(
 }
 
 /// Records a failure without an answer; returns the destination's backoff.
-pub fn destination_failed(
+pub(crate) fn destination_failed(
     pass: &mut Pass<'_>,
     dest: Destination,
     retry_after: Option<Duration>,
@@ -533,7 +534,7 @@ pub fn destination_failed(
 }
 
 /// Everything a pass needs from the agent.
-pub struct PassInputs<'a> {
+pub(crate) struct PassInputs<'a> {
     /// The database file.
     pub db_path: &'a std::path::Path,
     /// Clock.
@@ -563,7 +564,7 @@ pub struct PassInputs<'a> {
 /// A destination as the engine sees it: an address (for holds) and a
 /// builder of its route.
 #[derive(Clone, Copy)]
-pub struct RouteMaker<'a> {
+pub(crate) struct RouteMaker<'a> {
     /// Base URL.
     pub url: &'a str,
     /// Builds the route with these credentials.
@@ -579,7 +580,10 @@ impl std::fmt::Debug for PassInputs<'_> {
 }
 
 /// Runs one bounded pass. `Ok(None)` when another pass holds the lease.
-pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<SyncReport>, Error> {
+pub(crate) fn run_pass(
+    inputs: PassInputs<'_>,
+    budget: SyncBudget,
+) -> Result<Option<SyncReport>, Error> {
     let mut conn = Connection::open(inputs.db_path)?;
     outbox::configure(&conn)?;
     let holder = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7());
@@ -622,7 +626,7 @@ pub fn run_pass(inputs: PassInputs<'_>, budget: SyncBudget) -> Result<Option<Syn
 /// Runs a task that talks to a destination outside a sync pass (a
 /// configuration check, a metadata pull): same connection rules, exchanges
 /// logged, no lease (it changes no delivery).
-pub fn run_task<T>(
+pub(crate) fn run_task<T>(
     inputs: &PassInputs<'_>,
     budget: SyncBudget,
     task: impl FnOnce(&mut Pass<'_>, &mut DestinationReport) -> Result<T, Error>,
