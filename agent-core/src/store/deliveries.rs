@@ -1,7 +1,8 @@
 //! The deliveries: one row per revision × destination, its state, attempts,
 //! next attempt time and audit trail.
 
-use super::outbox::{self, parse_ts, ts};
+use super::outbox;
+use super::time::Time;
 use crate::error::Error;
 use crate::model::delivery::{DeliveryState, Destination};
 use crate::model::draft::Draft;
@@ -71,7 +72,7 @@ pub fn delivery_rows(
     let rows = stmt.query_map(
         params![
             dest.as_str(),
-            due_at.map(ts),
+            due_at.map(Time),
             select.after.unwrap_or(""),
             limit
         ],
@@ -89,9 +90,9 @@ pub fn delivery_rows(
                     r.get::<_, String>(6)?,
                     r.get::<_, String>(7)?,
                     r.get::<_, String>(8)?,
-                    r.get::<_, String>(9)?,
+                    r.get::<_, Time>(9)?,
                     r.get::<_, bool>(10)?,
-                    r.get::<_, Option<String>>(11)?,
+                    r.get::<_, Option<Time>>(11)?,
                 ),
             ))
         },
@@ -113,10 +114,10 @@ pub fn delivery_rows(
                 facility,
                 period,
                 content,
-                recorded_at: parse_ts(&created)?,
+                recorded_at: created.0,
                 unknown_outcome,
             },
-            next.as_deref().map(parse_ts).transpose()?,
+            next.map(|t| t.0),
         ));
     }
     Ok(out)
@@ -194,9 +195,9 @@ pub fn set_state(
         rev,
         dest.as_str(),
         to.as_str(),
-        next_attempt_at.map(ts),
+        next_attempt_at.map(Time),
         last_error,
-        ts(now)
+        Time(now)
     ])?;
     outbox::audit(
         tx,
@@ -289,7 +290,7 @@ pub(crate) fn queue_state(
     conn: &Connection,
     dest: Destination,
 ) -> Result<(u64, Option<DateTime<Utc>>, bool), Error> {
-    let (n, next, now_due): (i64, Option<String>, i64) = conn.query_row(
+    let (n, next, now_due): (i64, Option<Time>, i64) = conn.query_row(
         "SELECT COUNT(*), MIN(d.next_attempt_at),
                 SUM(d.state IN ('pending', 'in_flight') AND d.next_attempt_at IS NULL)
          FROM deliveries d JOIN submissions s ON s.id = d.submission_id AND s.latest_revision = d.revision
@@ -297,11 +298,7 @@ pub(crate) fn queue_state(
         [dest.as_str()],
         |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.unwrap_or(0))),
     )?;
-    Ok((
-        n as u64,
-        next.as_deref().map(parse_ts).transpose()?,
-        now_due > 0,
-    ))
+    Ok((n as u64, next.map(|t| t.0), now_due > 0))
 }
 
 /// Sets or clears a delivery's "unknown outcome" mark: set, its request may

@@ -1,6 +1,7 @@
 //! Per destination: hold (and its kind), failures and backoff, learned facts.
 
-use super::outbox::{HoldKind, parse_ts, ts};
+use super::outbox::{HoldKind, parse_ts};
+use super::time::Time;
 use crate::error::Error;
 use crate::model::delivery::Destination;
 use chrono::{DateTime, Utc};
@@ -22,7 +23,7 @@ pub struct DestinationState {
 
 /// Reads a destination's state.
 pub fn destination_state(conn: &Connection, dest: Destination) -> Result<DestinationState, Error> {
-    let row: Option<(Option<String>, Option<String>, u32, String)> = conn
+    let row: Option<(Option<String>, Option<Time>, u32, String)> = conn
         .query_row(
             "SELECT hold, backoff_until, failures, facts FROM destinations WHERE destination = ?1",
             [dest.as_str()],
@@ -34,7 +35,7 @@ pub fn destination_state(conn: &Connection, dest: Destination) -> Result<Destina
     };
     Ok(DestinationState {
         hold,
-        backoff_until: backoff.as_deref().map(parse_ts).transpose()?,
+        backoff_until: backoff.map(|t| t.0),
         failures,
         facts: serde_json::from_str(&facts).unwrap_or_default(),
     })
@@ -68,7 +69,7 @@ pub(crate) fn hold_destination(
         "UPDATE destinations SET hold = ?2, held_at = ?3,
              facts = json_set(CASE WHEN json_valid(facts) THEN facts ELSE '{}' END, '$.\"hold.kind\"', ?4)
          WHERE destination = ?1",
-        params![dest.as_str(), why, ts(now), kind.as_str()],
+        params![dest.as_str(), why, Time(now), kind.as_str()],
     )?;
     Ok(())
 }
@@ -96,7 +97,7 @@ pub fn reset_backoff(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, E
             .filter(|until| *until > now);
         tx.execute(
             "UPDATE destinations SET failures = 0, backoff_until = ?2 WHERE destination = ?1",
-            params![dest, server_until.map(ts)],
+            params![dest, server_until.map(Time)],
         )?;
     }
     // A new network may not have the portal or proxy that answered instead
@@ -111,7 +112,7 @@ pub fn reset_backoff(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, E
     let n = tx.execute(
         "UPDATE deliveries SET next_attempt_at = NULL, updated_at = ?1
          WHERE state = 'pending' AND next_attempt_at IS NOT NULL",
-        [ts(now)],
+        [Time(now)],
     )?;
     tx.commit()?;
     Ok(n as u64)
@@ -189,7 +190,7 @@ pub(crate) fn set_backoff(
 ) -> Result<(), Error> {
     conn.execute(
         "UPDATE destinations SET backoff_until = ?2 WHERE destination = ?1",
-        params![dest.as_str(), ts(until)],
+        params![dest.as_str(), Time(until)],
     )?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use super::deliveries::DueRow;
 use super::outbox::{self, ts};
+use super::time::Time;
 use crate::error::Error;
 use crate::model::delivery::Destination;
 use chrono::{DateTime, Utc};
@@ -33,7 +34,7 @@ pub(crate) fn log(tx: &Transaction, e: &Exchange<'_>, items: &[&DueRow]) -> Resu
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
-        ts(e.at),
+        Time(e.at),
         e.destination.as_str(),
         e.method,
         e.url,
@@ -67,8 +68,8 @@ pub(crate) fn record_run(conn: &Connection, r: &RunRow) -> Result<(), Error> {
         "INSERT INTO sync_runs (started_at, finished_at, destination, requests, bytes_sent, bytes_received, delivered, rejected)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
-            ts(r.started_at),
-            ts(r.finished_at),
+            Time(r.started_at),
+            Time(r.finished_at),
             r.destination.as_str(),
             r.requests,
             r.bytes_sent as i64,
@@ -138,12 +139,11 @@ pub(crate) fn link_exchange(
 pub(crate) fn last_sync(
     conn: &Connection,
 ) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), Error> {
-    let (pass, delivered): (Option<String>, Option<String>) = conn.query_row(
+    let (pass, delivered): (Option<Time>, Option<Time>) = conn.query_row(
         "SELECT (SELECT MAX(finished_at) FROM sync_runs),
                 (SELECT MAX(updated_at) FROM deliveries WHERE state = 'delivered')",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let at = |t: Option<String>| t.as_deref().map(outbox::parse_ts).transpose();
-    Ok((at(pass)?, at(delivered)?))
+    Ok((pass.map(|t| t.0), delivered.map(|t| t.0)))
 }

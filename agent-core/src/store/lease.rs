@@ -1,6 +1,6 @@
 //! The sync lease: one pass per database at a time.
 
-use super::outbox::{parse_ts, ts};
+use super::time::Time;
 use crate::error::Error;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -18,7 +18,7 @@ pub(crate) fn acquire(
     is_dead: impl Fn(&str) -> bool,
 ) -> Result<bool, Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let current: Option<(String, String)> = tx
+    let current: Option<(String, Time)> = tx
         .query_row(
             "SELECT holder, expires_at FROM sync_lease WHERE name = ?1",
             [LEASE],
@@ -27,7 +27,7 @@ pub(crate) fn acquire(
         .optional()?;
     if let Some((h, held_until)) = current
         && h != holder
-        && parse_ts(&held_until)? > now
+        && held_until.0 > now
         && !is_dead(&h)
     {
         return Ok(false);
@@ -35,7 +35,7 @@ pub(crate) fn acquire(
     tx.execute(
         "INSERT INTO sync_lease (name, holder, expires_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
-        params![LEASE, holder, ts(until)],
+        params![LEASE, holder, Time(until)],
     )?;
     tx.commit()?;
     Ok(true)

@@ -7,3 +7,4 @@ pub mod lease;
 pub mod migrations;
 pub mod outbox;
 pub mod requisitions;
+pub mod time;

@@ -2,7 +2,7 @@
 //! and LMIS period, with its ids, idempotency keys, status and the hash of
 //! what was submitted.
 
-use super::outbox::ts;
+use super::time::Time;
 use crate::error::Error;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -84,7 +84,7 @@ pub(crate) fn insert(
     conn.execute(
         "INSERT INTO requisitions (facility, program_id, period_start, period_end, initiate_key, submit_key, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![facility, program, period_start, period_end, row.initiate_key, row.submit_key, ts(now)],
+        params![facility, program, period_start, period_end, row.initiate_key, row.submit_key, Time(now)],
     )?;
     Ok(())
 }
@@ -104,7 +104,7 @@ pub(crate) fn set(
     );
     conn.execute(
         &sql,
-        params![facility, program, period_start, value, ts(now)],
+        params![facility, program, period_start, value, Time(now)],
     )?;
     Ok(())
 }
@@ -120,7 +120,7 @@ pub fn send_incomplete(
 ) -> Result<bool, Error> {
     let n = conn.execute(
         "UPDATE requisitions SET send_incomplete = 1, updated_at = ?4 WHERE facility = ?1 AND program_id = ?2 AND period_start = ?3",
-        params![facility, program, period_start.to_string(), ts(now)],
+        params![facility, program, period_start.to_string(), Time(now)],
     )?;
     Ok(n > 0)
 }
