@@ -70,5 +70,4 @@ pub mod http {
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 
-/// The agent's name and version, as sent in User-Agent headers and shown in `status`.
-pub const AGENT_NAME: &str = concat!("health-sync-agent/", env!("CARGO_PKG_VERSION"));
+pub use net::http::AGENT_NAME;

@@ -9,6 +9,9 @@
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
+/// The agent's name and version, as sent in User-Agent headers and shown in `status`.
+pub const AGENT_NAME: &str = concat!("health-sync-agent/", env!("CARGO_PKG_VERSION"));
+
 /// The most bytes of a response body the agent reads; the rest is dropped.
 pub const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -277,7 +280,7 @@ fn ureq_agent(timeouts: Timeouts, extra_roots: Option<&ExtraRoots>) -> ureq::Age
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
-        .user_agent(crate::AGENT_NAME)
+        .user_agent(AGENT_NAME)
         .timeout_connect(Some(timeouts.connect))
         .timeout_per_call(Some(timeouts.exchange));
     if let Some(extra) = extra_roots {

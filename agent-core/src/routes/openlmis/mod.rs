@@ -314,7 +314,7 @@ pub fn stock_event(i: &EventInput<'_>) -> Result<Value, String> {
         "facilityId": i.facility_id,
         "programId": lmis.program_id,
         "resourceId": i.resource_id,
-        "signature": crate::AGENT_NAME,
+        "signature": crate::net::http::AGENT_NAME,
         "documentNumber": i.document_number,
         "lineItems": lines,
     }))
