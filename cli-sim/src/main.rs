@@ -161,9 +161,9 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum MockServer {
     /// A simulated DHIS2 (Web API: dataValueSets, metadata, faults).
-    Dhis2(cli_sim::mock::dhis2::MockDhis2Args),
+    Dhis2(sim_servers::dhis2::MockDhis2Args),
     /// A simulated OpenLMIS v3 (auth, reference data, stock events, requisitions, faults).
-    Lmis(cli_sim::mock::openlmis::MockLmisArgs),
+    Lmis(sim_servers::openlmis::MockLmisArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -467,8 +467,8 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
         Command::Mock {
             server: MockServer::Lmis(args),
         } => {
-            cli_sim::mock::from_forms::lmis_config_from_files(&args.forms, &args.facilities)
-                .and_then(|config| cli_sim::mock::openlmis::run_cli(args, config))
+            cli_sim::from_forms::lmis_config_from_files(&args.forms, &args.facilities)
+                .and_then(|config| sim_servers::openlmis::run_cli(args, config))
                 .map_err(|e| AgentError::Config {
                     message: format!("the simulated OpenLMIS could not start: {e}"),
                 })?;
@@ -499,8 +499,8 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
         Command::Mock {
             server: MockServer::Dhis2(args),
         } => {
-            cli_sim::mock::from_forms::dhis2_config_from_files(&args.forms, &args.facilities)
-                .and_then(|config| cli_sim::mock::dhis2::run_cli(args, config))
+            cli_sim::from_forms::dhis2_config_from_files(&args.forms, &args.facilities)
+                .and_then(|config| sim_servers::dhis2::run_cli(args, config))
                 .map_err(|e| AgentError::Config {
                     message: format!("the simulated DHIS2 could not start: {e}"),
                 })?;

@@ -179,7 +179,7 @@ impl MockDataElement {
         self
     }
 
-    pub(super) fn has_coc(&self, coc: &str) -> bool {
+    pub fn has_coc(&self, coc: &str) -> bool {
         self.category_option_combos.iter().any(|(c, _)| c == coc)
     }
 }
@@ -226,7 +226,7 @@ impl MockDataSet {
         }
     }
 
-    pub(super) fn has_element(&self, de: &str) -> bool {
+    pub fn has_element(&self, de: &str) -> bool {
         self.elements.iter().any(|e| e.uid == de)
     }
 
@@ -471,7 +471,7 @@ impl Dhis2MockConfig {
 
 /// The category combo uid for these option combos: the default combo when
 /// the only one is the default, otherwise one derived from the element uid.
-pub(super) fn combo_uid_for(de: &str, cocs: &[(String, String)]) -> String {
+pub fn combo_uid_for(de: &str, cocs: &[(String, String)]) -> String {
     if cocs.iter().all(|(c, _)| c == DEFAULT_COC) {
         DEFAULT_CATEGORY_COMBO.to_string()
     } else {
@@ -3122,15 +3122,6 @@ fn malformed(
 // The command line.
 // ---------------------------------------------------------------------------
 
-fn parse_rate(s: &str) -> Result<f64, String> {
-    let r: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
-    if (0.0..=1.0).contains(&r) {
-        Ok(r)
-    } else {
-        Err(format!("{r} is not a rate between 0 and 1"))
-    }
-}
-
 /// `cli-sim mock dhis2`: run the simulated DHIS2 in the foreground.
 #[derive(Debug, Clone, clap::Args)]
 pub struct MockDhis2Args {
@@ -3140,30 +3131,9 @@ pub struct MockDhis2Args {
     /// The DHIS2 version to answer like: 2.37, 2.40 or 2.43 (other 2.x map to their family).
     #[arg(long = "dhis2-version", default_value = "2.40")]
     pub dhis2_version: VersionFamily,
-    /// Milliseconds added before every response.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Bandwidth limit for request and response bodies, in bytes per second (0: none).
-    #[arg(long, default_value_t = 0)]
-    pub bandwidth: u64,
-    /// Share of requests answered 503 by a "proxy" (0 to 1).
-    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
-    pub rate_5xx: f64,
-    /// Share of requests answered 429 with Retry-After (0 to 1).
-    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
-    pub rate_429: f64,
-    /// The Retry-After of injected 429 answers, in seconds.
-    #[arg(long, default_value_t = 1)]
-    pub retry_after: u64,
-    /// Share of requests processed and then dropped without an answer (0 to 1).
-    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
-    pub drop_after_commit: f64,
-    /// Share of requests closed without processing (0 to 1).
-    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
-    pub close_before_commit: f64,
-    /// Start down (connections refused) for this many seconds.
-    #[arg(long, default_value_t = 0.0)]
-    pub down_for: f64,
+    /// Faults of the HTTP layer.
+    #[command(flatten)]
+    pub faults: crate::cli::FaultArgs,
     /// Seed of the fault generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -3179,7 +3149,7 @@ pub struct MockDhis2Args {
     pub plain_answers: bool,
     /// Captive portal and hostile answers.
     #[command(flatten)]
-    pub hostile: crate::mock::hostile::HostileArgs,
+    pub hostile: crate::cli::HostileArgs,
     /// The form definitions folder the metadata is made from.
     #[arg(long)]
     pub forms: PathBuf,
@@ -3211,18 +3181,7 @@ pub fn run_cli(args: MockDhis2Args, mut config: Dhis2MockConfig) -> std::io::Res
     config.seed = args.seed;
     let mock = Dhis2Mock::start(config, args.port)?;
     mock.faults()
-        .set(args.hostile.apply(super::faults::FaultConfig {
-            latency_ms: args.latency_ms,
-            bandwidth_bytes_per_sec: args.bandwidth,
-            rate_5xx: args.rate_5xx,
-            rate_429: args.rate_429,
-            retry_after_secs: args.retry_after,
-            rate_drop_after_commit: args.drop_after_commit,
-            rate_close_before_commit: args.close_before_commit,
-            down_for_secs: args.down_for,
-            seed: args.seed,
-            ..super::faults::FaultConfig::default()
-        }));
+        .set(args.faults.config(&args.hostile, args.seed));
     println!(
         "Simulated DHIS2 {} listening on {}",
         args.dhis2_version.version_string(),
@@ -3304,93 +3263,6 @@ mod tests {
         );
         ds.open_future_periods = 1;
         assert_eq!(lock_of(&ds, &next, at("2024-02-11")), None);
-    }
-
-    /// One request over a fresh connection; the status and the body.
-    fn raw_get(port: u16, path: &str, auth: Option<&str>) -> Option<(u16, String)> {
-        use std::io::Write;
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        let auth = auth.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
-        s.write_all(format!("GET {path} HTTP/1.1\r\n{auth}Connection: close\r\n\r\n").as_bytes())
-            .ok()?;
-        let mut text = String::new();
-        s.read_to_string(&mut text).ok()?;
-        let status = text.get(9..12)?.parse().ok()?;
-        Some((status, text.split("\r\n\r\n").nth(1)?.to_string()))
-    }
-
-    #[test]
-    fn the_cli_parses_its_arguments_and_serves_the_example_forms() {
-        use clap::{CommandFactory, Parser};
-        #[derive(Debug, Parser)]
-        struct Cli {
-            #[command(flatten)]
-            args: MockDhis2Args,
-        }
-        Cli::command().debug_assert();
-        let dir = tempfile::tempdir().unwrap();
-        crate::demo::write_example_setup(dir.path()).unwrap();
-        let forms = dir.path().join("forms").display().to_string();
-        let facilities = dir.path().join("facilities.json").display().to_string();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-            .to_string();
-        let base = [
-            "mock",
-            "--forms",
-            &forms,
-            "--facilities",
-            &facilities,
-            "--port",
-            &port,
-        ];
-        let with = |extra: &[&str]| Cli::try_parse_from(base.iter().chain(extra));
-        assert!(with(&["--rate-5xx", "1.5"]).is_err());
-        assert!(with(&["--dhis2-version", "3.1"]).is_err());
-        let cli = with(&[
-            "--dhis2-version",
-            "2.43",
-            "--drop-after-commit",
-            "0",
-            "--seed",
-            "3",
-        ])
-        .unwrap();
-        assert_eq!(cli.args.dhis2_version, VersionFamily::V2_43);
-        let port: u16 = port.parse().unwrap();
-        // The server runs until the test process ends.
-        let config =
-            crate::mock::from_forms::dhis2_config_from_files(&cli.args.forms, &cli.args.facilities)
-                .unwrap();
-        std::thread::spawn(move || run_cli(cli.args, config));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        let answer = loop {
-            if let Some(a) = raw_get(port, "/api/system/info", None) {
-                break a;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the CLI server never answered"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
-        assert_eq!(answer.0, 401);
-        if std::env::var_os("DHIS2_MOCK_USER").is_none()
-            && std::env::var_os("DHIS2_MOCK_PASSWORD").is_none()
-        {
-            let (status, body) = raw_get(
-                port,
-                "/api/dataSets/MkXpsaCoKaE",
-                Some("Basic YWRtaW46ZGlzdHJpY3Q="),
-            )
-            .unwrap();
-            assert_eq!(status, 200, "{body}");
-            let ds: Value = serde_json::from_str(&body).unwrap();
-            assert_eq!(ds["periodType"], "Monthly");
-        }
     }
 
     #[test]

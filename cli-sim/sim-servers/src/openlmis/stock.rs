@@ -6,7 +6,7 @@ use super::{
     MAX_CARD_LINES, MAX_EVENTS, Principal, Service, State, User, derived_uuid, is_uuid, json_body,
     message, page, parse_error,
 };
-use crate::mock::http::{Request, Response};
+use crate::http::{Request, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
