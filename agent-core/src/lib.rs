@@ -36,6 +36,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::AgentConfig;
 pub use draft::{Draft, StockEntry};
 pub use error::{AgentError, Result};
+pub use form::FindingTarget;
 pub use form::{FormDefinition, FormSet};
 pub use mapping::FacilityMap;
 pub use period::{Period, PeriodType};
