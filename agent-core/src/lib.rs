@@ -27,7 +27,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::AgentConfig;
 pub use error::{AgentError, Result};
 pub use model::draft::{Draft, StockEntry};
-pub use model::form::{FormDefinition, FormSet};
+pub use model::form::{FindingTarget, FormDefinition, FormSet};
 pub use model::mapping::FacilityMap;
 pub use model::period::{Period, PeriodType};
 pub use validate::{Finding, Severity};

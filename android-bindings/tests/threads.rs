@@ -13,9 +13,10 @@ use android_bindings::{
     Agent, AgentSettings, CredentialError, CredentialProvider, Dhis2Credentials, Dhis2Endpoint,
     Draft, LmisCredentials, LmisEndpoint, StockEntry,
 };
-use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
-use cli_sim::mock::faults::FaultConfig;
-use cli_sim::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use cli_sim::from_forms::FromForms;
+use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
+use sim_servers::faults::FaultConfig;
+use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

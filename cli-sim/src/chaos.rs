@@ -25,12 +25,13 @@
 //! plain JSON (`crate::truth`), not with the agent's own mapping.
 
 use crate::drafts::DraftGen;
-use crate::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
-use crate::mock::faults::{FaultConfig, HostileKind};
-use crate::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use crate::from_forms::FromForms;
 use agent_core::draft::Draft;
 use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::{Agent, AgentConfig, FacilityMap, FormSet, Period, PeriodType};
+use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
+use sim_servers::faults::{FaultConfig, HostileKind};
+use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

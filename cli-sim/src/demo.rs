@@ -6,14 +6,15 @@
 //! report that DHIS2 refuses because the period is closed.
 
 use crate::drafts::DraftGen;
-use crate::mock::dhis2::{Dhis2Mock, Dhis2MockConfig, VersionFamily};
-use crate::mock::faults::FaultConfig;
-use crate::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use crate::from_forms::FromForms;
 use crate::show;
 use agent_core::credentials::ConfigCredentials;
 use agent_core::outbox::Destination;
 use agent_core::sync::SyncBudget;
 use agent_core::{Agent, AgentConfig, AgentError, FacilityMap, FormSet, Period, PeriodType};
+use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig, VersionFamily};
+use sim_servers::faults::FaultConfig;
+use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;

@@ -20,7 +20,7 @@ use agent_core::agent::SubmissionStatus;
 use agent_core::form::{Product, ServiceField, StockQuantity, Term};
 use agent_core::mapping::Facility;
 use agent_core::validate::{Finding, Severity, has_errors, has_warnings};
-use agent_core::{Agent, AgentError, Draft, FormDefinition, Period};
+use agent_core::{Agent, AgentError, Draft, FindingTarget, FormDefinition, Period};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -136,9 +136,19 @@ impl Slot {
         }
     }
 
-    /// The path findings use for the slot, e.g. `stock.ORS.consumed`.
-    fn path(&self) -> String {
-        self.keys().join(".")
+    /// The slot as the target of a finding.
+    fn target(&self) -> FindingTarget {
+        match self {
+            Slot::Facility => FindingTarget::Facility,
+            Slot::Period => FindingTarget::Period,
+            Slot::Comment => FindingTarget::Comment,
+            Slot::CapturedBy => FindingTarget::CapturedBy,
+            Slot::Service(key) => FindingTarget::Service(key.clone()),
+            Slot::Stock(code, q) => FindingTarget::Stock {
+                product: code.clone(),
+                quantity: Some(*q),
+            },
+        }
     }
 
     /// Whether a rule term refers to this slot.
@@ -232,72 +242,36 @@ impl Recording {
 
     /// The closing balance the other stock numbers of a product add up to.
     fn expected_closing(&self, code: &str) -> Option<i64> {
-        let e = self.draft.stock.get(code)?;
-        e.opening_balance?
-            .checked_add(e.received?)?
-            .checked_sub(e.consumed?)?
-            .checked_sub(e.losses.unwrap_or(0))?
-            .checked_add(e.adjustments.unwrap_or(0))
+        self.draft.stock.get(code)?.expected_closing()
     }
 
     /// Where a finding sends the user back to.
     fn targets(&self, f: &Finding) -> Vec<Target> {
-        let path = f.path.as_str();
-        match path {
-            "facility" => return vec![Target::Facility],
-            "period" => return vec![Target::Period],
-            "comment" => return vec![Target::Comment],
-            "captured_by" => return vec![Target::CapturedBy],
-            _ => {}
-        }
-        if let Some(key) = path.strip_prefix("service.") {
-            return self
-                .def
-                .service
+        let def = &self.def;
+        let service = |key: &str| def.service.iter().position(|s| s.key == key);
+        let product = |code: &str| def.products.iter().position(|p| p.code == code);
+        match f.target(def) {
+            FindingTarget::Facility => vec![Target::Facility],
+            FindingTarget::Period => vec![Target::Period],
+            FindingTarget::Comment => vec![Target::Comment],
+            FindingTarget::CapturedBy => vec![Target::CapturedBy],
+            FindingTarget::Service(key) => service(&key).map(Target::Service).into_iter().collect(),
+            FindingTarget::Stock { product: code, .. } => {
+                product(&code).map(Target::Product).into_iter().collect()
+            }
+            FindingTarget::Rule(id) => def
+                .rules
                 .iter()
-                .position(|s| s.key == key)
-                .map(Target::Service)
-                .into_iter()
-                .collect();
-        }
-        if let Some(rest) = path.strip_prefix("stock.") {
-            return self
-                .def
-                .products
-                .iter()
-                .position(|p| {
-                    rest.strip_prefix(p.code.as_str())
-                        .is_some_and(|tail| tail.is_empty() || tail.starts_with('.'))
-                })
-                .map(Target::Product)
-                .into_iter()
-                .collect();
-        }
-        if let Some(id) = path.strip_prefix("rules.") {
-            let Some(rule) = self.def.rules.iter().find(|r| r.id == id) else {
-                return vec![];
-            };
-            return rule
-                .left
-                .iter()
-                .chain(&rule.right)
+                .filter(|r| r.id == id)
+                .take(1)
+                .flat_map(|r| r.left.iter().chain(&r.right))
                 .filter_map(|t| match t {
-                    Term::Service { service, .. } => self
-                        .def
-                        .service
-                        .iter()
-                        .position(|s| &s.key == service)
-                        .map(Target::Service),
-                    Term::Stock { product, .. } => self
-                        .def
-                        .products
-                        .iter()
-                        .position(|p| &p.code == product)
-                        .map(Target::Product),
+                    Term::Service { service: key, .. } => service(key).map(Target::Service),
+                    Term::Stock { product: code, .. } => product(code).map(Target::Product),
                 })
-                .collect();
+                .collect(),
+            FindingTarget::Other => vec![],
         }
-        vec![]
     }
 }
 
@@ -498,10 +472,10 @@ impl Session<'_> {
         Ok(StockQuantity::ALL
             .into_iter()
             .filter(|q| {
-                let path = Slot::Stock(p.code.clone(), *q).path();
+                let target = Slot::Stock(p.code.clone(), *q).target();
                 findings
                     .iter()
-                    .any(|f| f.path == path && f.code == "required")
+                    .any(|f| f.target(def) == target && f.code == "required")
             })
             .collect())
     }
@@ -539,7 +513,7 @@ impl Session<'_> {
             };
             let slot = Slot::Facility;
             let findings = self.check(rec, &slot, Some(Value::String(code.clone())))?;
-            let mine: Vec<&Finding> = findings.iter().filter(|f| f.path == "facility").collect();
+            let mine = about(&findings, &rec.def, &slot.target());
             self.show(&mine)?;
             if !has_errors_in(&mine) {
                 rec.set_text(&slot, Some(code.clone()));
@@ -577,7 +551,7 @@ impl Session<'_> {
             };
             let slot = Slot::Period;
             let findings = self.check(rec, &slot, Some(Value::String(text.clone())))?;
-            let mine: Vec<&Finding> = findings.iter().filter(|f| f.path == "period").collect();
+            let mine = about(&findings, &rec.def, &slot.target());
             self.show(&mine)?;
             if has_errors_in(&mine) || (!mine.is_empty() && !self.keep(&text)?) {
                 continue;
@@ -717,7 +691,7 @@ impl Session<'_> {
         involves: impl Fn(&Term) -> bool,
     ) -> Step<()> {
         for f in findings {
-            let Some(id) = f.path.strip_prefix("rules.") else {
+            let FindingTarget::Rule(id) = f.target(&rec.def) else {
                 continue;
             };
             let relevant = rec
@@ -802,7 +776,7 @@ impl Session<'_> {
             .map(|u| format!(" [{u}]"))
             .unwrap_or_default();
         let text = format!("  {}{unit} ({hints}): ", prompt.label);
-        let path = slot.path();
+        let target = slot.target();
         loop {
             let line = self.ask(&text)?;
             let raw = line.trim();
@@ -818,7 +792,7 @@ impl Session<'_> {
                 typed => Some(number_json(typed)),
             };
             let findings = self.check(rec, slot, candidate.clone())?;
-            let mine: Vec<&Finding> = findings.iter().filter(|f| f.path == path).collect();
+            let mine = about(&findings, &rec.def, &target);
             self.show(&mine)?;
             if has_errors_in(&mine) {
                 if prompt.restart && mine.iter().any(|f| f.code == "balance") {
@@ -858,7 +832,7 @@ impl Session<'_> {
             Some(c) => format!("optional; Enter keeps \"{c}\""),
             None => "optional".to_string(),
         };
-        let path = slot.path();
+        let target = slot.target();
         loop {
             let line = self.ask(&format!("{label} ({hint}): "))?;
             let value = match line.trim() {
@@ -867,7 +841,7 @@ impl Session<'_> {
                 typed => Some(typed.to_string()),
             };
             let findings = self.check(rec, &slot, value.clone().map(Value::String))?;
-            let mine: Vec<&Finding> = findings.iter().filter(|f| f.path == path).collect();
+            let mine = about(&findings, &rec.def, &target);
             self.show(&mine)?;
             if !has_errors_in(&mine) {
                 rec.set_text(&slot, value);
@@ -1088,6 +1062,18 @@ fn sum_text(rec: &Recording, code: &str) -> String {
         n(e.consumed),
         n(e.losses)
     )
+}
+
+/// The findings about `target`.
+fn about<'f>(
+    findings: &'f [Finding],
+    def: &FormDefinition,
+    target: &FindingTarget,
+) -> Vec<&'f Finding> {
+    findings
+        .iter()
+        .filter(|f| f.target(def) == *target)
+        .collect()
 }
 
 fn has_errors_in(findings: &[&Finding]) -> bool {

@@ -6,8 +6,8 @@
 //! (`agent_core::dhis2::values_of`) is what these runs judge, so it must not
 //! be the judge too.
 
-use crate::mock::dhis2::DEFAULT_COC;
 use serde_json::Value;
+use sim_servers::dhis2::DEFAULT_COC;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -6,10 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-use cli_sim::mock::faults::{FaultConfig, HostileKind};
-use cli_sim::mock::hostile::{self, PORTAL_TITLE, WRONG_SHAPE_BODY};
-use cli_sim::mock::http;
-use cli_sim::mock::tls::TlsFront;
+use sim_servers::faults::{FaultConfig, HostileKind};
+use sim_servers::hostile::{self, PORTAL_TITLE, WRONG_SHAPE_BODY};
+use sim_servers::http;
+use sim_servers::tls::TlsFront;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;

@@ -8,11 +8,12 @@
 
 use agent_core::{FacilityMap, FormDefinition, FormSet};
 use chrono::NaiveDate;
-use cli_sim::mock::dhis2::{
+use cli_sim::from_forms::FromForms;
+use serde_json::{Value, json};
+use sim_servers::dhis2::{
     DEFAULT_COC, Dhis2Mock, Dhis2MockConfig, MockDataElement, MockDataSet, VersionFamily,
 };
-use cli_sim::mock::faults::FaultConfig;
-use serde_json::{Value, json};
+use sim_servers::faults::FaultConfig;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -50,7 +51,7 @@ fn fixture(name: &str) -> Value {
 fn config(version: VersionFamily) -> Dhis2MockConfig {
     let fixture_ds = MockDataSet::new(
         "VEM58nY22sO",
-        cli_sim::mock::period::PeriodType::Monthly,
+        sim_servers::period::PeriodType::Monthly,
         &["O6uvpzGd5pu"],
         vec![
             MockDataElement::new("BjDrgVrkBI3", "INTEGER_ZERO_OR_POSITIVE")
@@ -59,7 +60,7 @@ fn config(version: VersionFamily) -> Dhis2MockConfig {
     );
     let ds = MockDataSet::new(
         DS,
-        cli_sim::mock::period::PeriodType::Monthly,
+        sim_servers::period::PeriodType::Monthly,
         &[OU, "O6uvpzGd5pu"],
         vec![
             MockDataElement::new(DE, "INTEGER_ZERO_OR_POSITIVE"),

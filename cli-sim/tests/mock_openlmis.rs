@@ -12,11 +12,12 @@
 use agent_core::form::FormDefinition;
 use agent_core::{FacilityMap, FormSet};
 use chrono::NaiveDate;
-use cli_sim::mock::faults::{FaultConfig, HostileKind};
-use cli_sim::mock::openlmis::{
+use cli_sim::from_forms::FromForms;
+use serde_json::{Value, json};
+use sim_servers::faults::{FaultConfig, HostileKind};
+use sim_servers::openlmis::{
     CONSUMED_REASON_ID, MockFacility, OpenLmisMock, OpenLmisMockConfig, RECEIPTS_REASON_ID,
 };
-use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -1319,10 +1320,7 @@ fn a_captive_portal_answers_sign_ins_and_look_ups_with_html_200() {
     assert_eq!(status, 200);
     assert!(ct.starts_with("text/html"), "{ct}");
     let text = String::from_utf8(body).unwrap();
-    assert!(
-        text.contains(cli_sim::mock::hostile::PORTAL_TITLE),
-        "{text}"
-    );
+    assert!(text.contains(sim_servers::hostile::PORTAL_TITLE), "{text}");
     assert!(!text.contains("access_token"));
     let look_up = format!(
         "{}/api/v2/stockCardSummaries?programId={PROG}&facilityId={FAC}",

@@ -8,8 +8,9 @@
 
 use agent_core::{AgentConfig, FacilityMap, FormSet};
 use cli_sim::drafts::DraftGen;
-use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig, VersionFamily};
+use cli_sim::from_forms::FromForms;
 use serde_json::Value;
+use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig, VersionFamily};
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 

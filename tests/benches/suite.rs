@@ -23,10 +23,11 @@ use agent_core::{
 };
 use chrono::{DateTime, Utc};
 use cli_sim::drafts::DraftGen;
-use cli_sim::mock::dhis2::{DEFAULT_COC, Dhis2Mock, Dhis2MockConfig};
-use cli_sim::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use cli_sim::from_forms::FromForms;
 use cli_sim::network::{Profile, ShapingProxy};
 use rusqlite::Connection;
+use sim_servers::dhis2::{DEFAULT_COC, Dhis2Mock, Dhis2MockConfig};
+use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -903,7 +904,7 @@ fn serve_for_parent() {
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         if line.trim() == "counts" {
-            let stats = |s: cli_sim::mock::faults::Stats| {
+            let stats = |s: sim_servers::faults::Stats| {
                 serde_json::json!({
                     "requests": s.requests,
                     "bytes_in": s.bytes_in,

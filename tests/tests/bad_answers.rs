@@ -12,7 +12,7 @@ use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::sync::SyncBudget;
 use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
 use cli_sim::drafts::DraftGen;
-use cli_sim::mock::http::{Handler, Response, Server, ServerConfig};
+use sim_servers::http::{Handler, Response, Server, ServerConfig};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;

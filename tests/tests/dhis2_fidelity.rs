@@ -18,7 +18,8 @@ use agent_core::sync::{HoldKind, SyncBudget, SyncReport};
 use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
 use chrono::{NaiveDate, TimeZone, Utc};
 use cli_sim::drafts::DraftGen;
-use cli_sim::mock::dhis2::{
+use cli_sim::from_forms::FromForms;
+use sim_servers::dhis2::{
     DEFAULT_COC, DataInputPeriod, Dhis2Mock, Dhis2MockConfig, Dhis2Rules, VersionFamily,
 };
 use std::collections::BTreeMap;

@@ -15,9 +15,10 @@ use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::sync::SyncBudget;
 use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
 use cli_sim::drafts::DraftGen;
-use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
-use cli_sim::mock::http::{Handler, Response, Server, ServerConfig};
-use cli_sim::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use cli_sim::from_forms::FromForms;
+use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
+use sim_servers::http::{Handler, Response, Server, ServerConfig};
+use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -261,7 +262,7 @@ fn held_by_servers(dhis2: &Dhis2Mock, lmis: &OpenLmisMock, id: &str, ou: &str) -
 /// keeps a resent event from being applied twice).
 #[test]
 fn hostile_answers_never_make_a_form_delivered_that_the_server_lacks() {
-    use cli_sim::mock::faults::{FaultConfig, HostileKind};
+    use sim_servers::faults::{FaultConfig, HostileKind};
     let ou = facilities()
         .get("HP-001")
         .unwrap()
@@ -360,7 +361,7 @@ fn hostile_answers_never_make_a_form_delivered_that_the_server_lacks() {
 /// agent's own HTTP client) except those `rewrite` answers itself.
 fn proxy(
     upstream: String,
-    rewrite: impl Fn(&cli_sim::mock::http::Request) -> Option<Response> + Send + Sync + 'static,
+    rewrite: impl Fn(&sim_servers::http::Request) -> Option<Response> + Send + Sync + 'static,
 ) -> Server {
     use agent_core::http::{HttpRequest, Timeouts, Transport, UreqTransport, encode_query};
     let client = UreqTransport::new(Timeouts::default());
@@ -422,7 +423,7 @@ fn proxy(
 /// in unknown outcome, neither delivered nor sent again.
 #[test]
 fn a_look_up_answered_with_thousands_of_cards_stays_bounded() {
-    use cli_sim::mock::faults::{FaultConfig, HostileKind};
+    use sim_servers::faults::{FaultConfig, HostileKind};
     let dir = tempfile::tempdir().unwrap();
     let lmis =
         OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
@@ -493,7 +494,7 @@ fn a_look_up_answered_with_thousands_of_cards_stays_bounded() {
 #[test]
 fn an_untrusted_certificate_holds_with_what_to_do_and_ca_file_fixes_it() {
     use agent_core::http::{Endpoint, ExtraRoots, Timeouts, UreqTransport};
-    use cli_sim::mock::tls::TlsFront;
+    use sim_servers::tls::TlsFront;
     let dir = tempfile::tempdir().unwrap();
     let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
     let backend: std::net::SocketAddr = dhis2.url().trim_start_matches("http://").parse().unwrap();

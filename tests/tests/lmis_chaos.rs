@@ -8,9 +8,10 @@
 
 use agent_core::{Agent, AgentConfig, FacilityMap, FormSet, Period, PeriodType};
 use cli_sim::drafts::DraftGen;
-use cli_sim::mock::dhis2::{Dhis2Mock, Dhis2MockConfig};
-use cli_sim::mock::faults::FaultConfig;
-use cli_sim::mock::openlmis::{OpenLmisMock, OpenLmisMockConfig};
+use cli_sim::from_forms::FromForms;
+use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
+use sim_servers::faults::FaultConfig;
+use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -75,6 +75,20 @@ impl StockEntry {
         };
         *slot = v;
     }
+
+    /// The closing balance the other numbers add up to: opening balance +
+    /// received − consumed − losses + adjustments (missing losses and
+    /// adjustments count as 0). `None` when the opening balance, received or
+    /// consumed is missing, or the sum does not fit in an `i64`. May be
+    /// negative (more used than was available). The `balance` finding
+    /// compares the counted closing balance with this.
+    pub fn expected_closing(&self) -> Option<i64> {
+        self.opening_balance?
+            .checked_add(self.received?)?
+            .checked_sub(self.consumed?)?
+            .checked_sub(self.losses.unwrap_or(0))?
+            .checked_add(self.adjustments.unwrap_or(0))
+    }
 }
 
 /// One recorded form: the format of `schemas/submission.schema.json`.
@@ -525,6 +539,56 @@ impl Draft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_expected_closing_balance_follows_the_stock_card() {
+        let e = |o, r, c, l, a| StockEntry {
+            opening_balance: o,
+            received: r,
+            consumed: c,
+            losses: l,
+            adjustments: a,
+            ..StockEntry::default()
+        };
+        // 100 + 50 − 30 − 5 + (−2) = 113, worked by hand.
+        assert_eq!(
+            e(Some(100), Some(50), Some(30), Some(5), Some(-2)).expected_closing(),
+            Some(113)
+        );
+        // 40 + 20 − 18 + 3 = 45 (no losses recorded).
+        assert_eq!(
+            e(Some(40), Some(20), Some(18), None, Some(3)).expected_closing(),
+            Some(45)
+        );
+        // Missing losses and adjustments count as 0: 10 + 5 − 3 = 12.
+        assert_eq!(
+            e(Some(10), Some(5), Some(3), None, None).expected_closing(),
+            Some(12)
+        );
+        // More used than available: 0 + 0 − 5 = −5.
+        assert_eq!(
+            e(Some(0), Some(0), Some(5), None, None).expected_closing(),
+            Some(-5)
+        );
+        // Without the opening balance, received or consumed there is no sum.
+        assert_eq!(
+            e(None, Some(5), Some(3), None, None).expected_closing(),
+            None
+        );
+        assert_eq!(
+            e(Some(10), None, Some(3), None, None).expected_closing(),
+            None
+        );
+        assert_eq!(
+            e(Some(10), Some(5), None, None, None).expected_closing(),
+            None
+        );
+        // A sum that does not fit is no sum, not a panic or a wrapped number.
+        assert_eq!(
+            e(Some(i64::MAX), Some(1), Some(0), None, None).expected_closing(),
+            None
+        );
+    }
 
     fn read(text: &str) -> (Draft, Vec<Finding>) {
         Draft::from_json_bytes(text.as_bytes()).unwrap()

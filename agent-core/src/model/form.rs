@@ -302,6 +302,55 @@ impl Finding {
         }
     }
 
+    /// What the finding is about, read from its path in the form `def`.
+    /// Product codes may contain dots, so a `stock.` path is read against
+    /// the form's product codes: `stock.<code>` is the whole product,
+    /// `stock.<code>.<quantity>` one of its numbers; a product the form does
+    /// not have keeps the code of the path (without a trailing quantity key).
+    pub fn target(&self, def: &FormDefinition) -> FindingTarget {
+        let path = self.path.as_str();
+        match path {
+            "facility" => return FindingTarget::Facility,
+            "period" => return FindingTarget::Period,
+            "comment" => return FindingTarget::Comment,
+            "captured_by" => return FindingTarget::CapturedBy,
+            _ => {}
+        }
+        if let Some(key) = path.strip_prefix("service.") {
+            return FindingTarget::Service(key.to_string());
+        }
+        if let Some(id) = path.strip_prefix("rules.") {
+            return FindingTarget::Rule(id.to_string());
+        }
+        let Some(rest) = path.strip_prefix("stock.") else {
+            return FindingTarget::Other;
+        };
+        let stock = |product: &str, quantity| FindingTarget::Stock {
+            product: product.to_string(),
+            quantity,
+        };
+        if def.product(rest).is_some() {
+            return stock(rest, None);
+        }
+        if let Some((code, key)) = rest.rsplit_once('.')
+            && let Some(q) = StockQuantity::from_key(key)
+        {
+            return stock(code, Some(q));
+        }
+        // A key that is no stock quantity, after a code of the form (the
+        // longest, should one code start another).
+        let known = def
+            .products
+            .iter()
+            .map(|p| p.code.as_str())
+            .filter(|c| {
+                rest.strip_prefix(c)
+                    .is_some_and(|tail| tail.starts_with('.'))
+            })
+            .max_by_key(|c| c.len());
+        stock(known.unwrap_or(rest), None)
+    }
+
     pub(crate) fn new(
         path: impl Into<String>,
         severity: Severity,
@@ -315,6 +364,35 @@ impl Finding {
             message: message.into(),
         }
     }
+}
+
+/// What a [`Finding`] is about: the part of the draft its path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindingTarget {
+    /// The facility code.
+    Facility,
+    /// The period.
+    Period,
+    /// The comment.
+    Comment,
+    /// Who captured the form.
+    CapturedBy,
+    /// A service field, by key.
+    Service(String),
+    /// A product's stock, by code: one of its numbers, or the product as a
+    /// whole (`quantity` `None`: e.g. a balance of several numbers, or a key
+    /// that is no stock quantity).
+    Stock {
+        /// The product code.
+        product: String,
+        /// The number, when the finding is about one.
+        quantity: Option<StockQuantity>,
+    },
+    /// A cross-field rule of the form, by id.
+    Rule(String),
+    /// Anything else (the form id, the draft as a whole, a part of the draft
+    /// of the wrong shape such as `service`).
+    Other,
 }
 
 /// A stock quantity of a product that a rule can refer to.
@@ -771,6 +849,59 @@ mod tests {
      "service":[{"key":"malaria_rdt_positive","label":"Malaria RDT positive","data_element":"f7n9E0hX8qk","category_option_combo":"Prlt0C1RF0s","min":0,"max":5000,"required":true}],
      "products":[{"code":"ACT-6x1","name":"Artemether-lumefantrine 20/120 6x1","lmis_orderable_id":"c9e65f02-f84f-4ba2-85f7-e2cb6f0989af","dhis2_soh_data_element":null}],
      "rules":[]}"#;
+
+    #[test]
+    fn findings_name_their_target() {
+        let def = FormDefinition::from_json(
+            &MINIMAL.replace(
+                r#""products":[{"code":"ACT-6x1","#,
+                r#""products":[{"code":"ORS","name":"ORS","lmis_orderable_id":"0b7c9e0c-3d6e-4b3e-9c41-2f0a4e8d1c11"},{"code":"ORS.1L","name":"ORS 1 L","lmis_orderable_id":"1b7c9e0c-3d6e-4b3e-9c41-2f0a4e8d1c12"},{"code":"ACT-6x1","#,
+            ),
+            "minimal",
+        )
+        .unwrap();
+        let target = |path: &str| Finding::error(path, "x").target(&def);
+        let stock = |product: &str, quantity| FindingTarget::Stock {
+            product: product.to_string(),
+            quantity,
+        };
+        assert_eq!(target("facility"), FindingTarget::Facility);
+        assert_eq!(target("period"), FindingTarget::Period);
+        assert_eq!(target("comment"), FindingTarget::Comment);
+        assert_eq!(target("captured_by"), FindingTarget::CapturedBy);
+        assert_eq!(
+            target("service.malaria_rdt_positive"),
+            FindingTarget::Service("malaria_rdt_positive".to_string())
+        );
+        assert_eq!(target("rules.r1"), FindingTarget::Rule("r1".to_string()));
+        assert_eq!(
+            target("stock.ACT-6x1.closing_balance"),
+            stock("ACT-6x1", Some(StockQuantity::ClosingBalance))
+        );
+        assert_eq!(target("stock.ACT-6x1"), stock("ACT-6x1", None));
+        // A code with a dot, and a code that starts another.
+        assert_eq!(
+            target("stock.ORS.1L.consumed"),
+            stock("ORS.1L", Some(StockQuantity::Consumed))
+        );
+        assert_eq!(target("stock.ORS.1L"), stock("ORS.1L", None));
+        assert_eq!(
+            target("stock.ORS.received"),
+            stock("ORS", Some(StockQuantity::Received))
+        );
+        // A key that is no stock quantity stays with its product.
+        assert_eq!(target("stock.ORS.1L.colour"), stock("ORS.1L", None));
+        assert_eq!(target("stock.ACT-6x1.colour"), stock("ACT-6x1", None));
+        // A product the form does not have keeps the path's code.
+        assert_eq!(
+            target("stock.ZINC.stockout_days"),
+            stock("ZINC", Some(StockQuantity::StockoutDays))
+        );
+        assert_eq!(target("stock.ZINC"), stock("ZINC", None));
+        assert_eq!(target("form"), FindingTarget::Other);
+        assert_eq!(target("service"), FindingTarget::Other);
+        assert_eq!(target(""), FindingTarget::Other);
+    }
 
     #[test]
     fn the_minimal_shape_from_the_issue_stays_valid() {

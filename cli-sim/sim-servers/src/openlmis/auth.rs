@@ -2,7 +2,7 @@
 //! check every other `/api/...` route runs first.
 
 use super::{MAX_TOKENS, Principal, Service, Token, User};
-use crate::mock::http::{Request, Response, parse_urlencoded};
+use crate::http::{Request, Response, parse_urlencoded};
 use serde_json::json;
 use std::time::Instant;
 

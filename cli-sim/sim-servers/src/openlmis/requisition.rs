@@ -11,7 +11,7 @@ use super::{
     RECEIPTS_REASON_ID, Service, State, derived_uuid, field_errors, is_uuid, iso_time, json_body,
     message, page, parse_error,
 };
-use crate::mock::http::{LOSE_ANSWER_HEADER, Request, Response};
+use crate::http::{LOSE_ANSWER_HEADER, Request, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};

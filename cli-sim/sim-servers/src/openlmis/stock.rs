@@ -1,12 +1,13 @@
 //! The simulated stockmanagement (§5, §6): stock events, the stock card
 //! ledger and the read endpoints.
 
+use super::MockFacility;
 use super::refdata::Reference;
 use super::{
     MAX_CARD_LINES, MAX_EVENTS, Principal, Service, State, User, derived_uuid, is_uuid, json_body,
     message, page, parse_error,
 };
-use crate::mock::http::{Request, Response};
+use crate::http::{Request, Response};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -550,14 +551,13 @@ impl Service {
             .map_err(EventError::Rejected)
     }
 
-    /// [`Service::process_event`] after binding.
-    fn apply_event(
+    /// The event's facility and program (given, existing, supported by the
+    /// user's home facility) and that it has lines.
+    fn check_event(
         &self,
-        st: &mut State,
-        ev: EventIn,
-        body: &Value,
+        ev: &EventIn,
         user: Option<&User>,
-    ) -> Result<String, Response> {
+    ) -> Result<(String, String, &MockFacility), Response> {
         let refs = &self.refs;
         let Some(facility_id) = ev.facility_id.clone() else {
             return Err(bad(
@@ -602,207 +602,41 @@ impl Service {
                 &format!("Program {program_id} was not found"),
             ));
         }
-        let type_id = facility.type_id.clone();
+        Ok((facility_id, program_id, facility))
+    }
+
+    /// [`Service::process_event`] after binding: the event's header, each
+    /// line through [`LINE_CHECKS`], the physical inventory guard, then the
+    /// new lines tried on copies of the cards and committed (§5.1, §6).
+    fn apply_event(
+        &self,
+        st: &mut State,
+        ev: EventIn,
+        body: &Value,
+        user: Option<&User>,
+    ) -> Result<String, Response> {
+        let refs = &self.refs;
+        let (facility_id, program_id, facility) = self.check_event(&ev, user)?;
         let today = st.today();
         let physical = ev
             .lines
             .iter()
             .all(|l| l.reason_id.is_none() && l.source_id.is_none() && l.destination_id.is_none());
+        let context = LineContext {
+            refs,
+            facility_id: &facility_id,
+            program_id: &program_id,
+            facility,
+            today,
+            physical,
+        };
         let mut seen_orderables = HashSet::new();
         for (i, l) in ev.lines.iter().enumerate() {
             let n = i + 1;
-            let Some(orderable) = &l.orderable_id else {
-                return Err(bad(
-                    "event.orderableId.invalid",
-                    &format!("Line {n} has no orderableId"),
-                ));
-            };
-            let Some(occurred) = l.occurred else {
-                return Err(bad(
-                    "event.occurredDate.invalid",
-                    &format!("Line {n} has no occurredDate"),
-                ));
-            };
-            if occurred > today {
-                return Err(bad(
-                    "event.occurredDate.in.future",
-                    &format!(
-                        "The occurred date {occurred} of line {n} is in the future (server date {today})"
-                    ),
-                ));
+            for check in LINE_CHECKS {
+                check(&context, n, l)?;
             }
-            match l.quantity {
-                Some(q) if q >= 0 => {}
-                _ => {
-                    return Err(bad(
-                        "event.quantities.invalid",
-                        &format!("The quantity of line {n} must be given and not negative"),
-                    ));
-                }
-            }
-            if refs.orderable(orderable).is_none() {
-                return Err(bad(
-                    "event.orderableId.invalid",
-                    &format!("Orderable {orderable} was not found"),
-                ));
-            }
-            if refs.approved(&type_id, &program_id, orderable).is_none() {
-                return Err(bad(
-                    "event.orderable.not.in.approvedList",
-                    &format!(
-                        "Orderable {orderable} is not approved for facility type {} in program {program_id}",
-                        facility.type_code
-                    ),
-                ));
-            }
-            if let Some(lot) = &l.lot_id {
-                return Err(bad(
-                    "event.lot.not.exist",
-                    &format!("Lot {lot} does not exist"),
-                ));
-            }
-            if l.source_id.is_some() && l.destination_id.is_some() {
-                return Err(bad(
-                    "event.sourceAndDestination.bothPresent",
-                    &format!("Line {n} has both a source and a destination"),
-                ));
-            }
-            if l.source_free_text.is_some() && l.destination_free_text.is_some() {
-                return Err(bad(
-                    "event.sourceAndDestinationFreeText.bothPresent",
-                    &format!("Line {n} has both a source and a destination free text"),
-                ));
-            }
-            for (node, free_text, which, list_key) in [
-                (
-                    &l.source_id,
-                    &l.source_free_text,
-                    "source",
-                    "event.source.not.in.validList",
-                ),
-                (
-                    &l.destination_id,
-                    &l.destination_free_text,
-                    "destination",
-                    "event.destination.not.in.validList",
-                ),
-            ] {
-                // Valid nodes are every other facility and the district store (§4).
-                let valid = |id: &str| refs.node(id).filter(|nd| nd.reference_id != facility_id);
-                match node.as_deref().map(|id| (id, valid(id))) {
-                    Some((id, None)) => {
-                        return Err(bad(
-                            list_key,
-                            &format!("The {which} {id} of line {n} is not a valid {which} node"),
-                        ));
-                    }
-                    Some((_, Some(nd))) if free_text.is_some() && nd.is_facility => {
-                        return Err(bad(
-                            &format!("event.{which}FreeText.notAllowed"),
-                            &format!("Line {n}: free text is not allowed for a facility {which}"),
-                        ));
-                    }
-                    None if free_text.is_some() => {
-                        return Err(bad(
-                            &format!("event.{which}FreeText.notAllowed"),
-                            &format!("Line {n} has a {which} free text but no {which}"),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            let reason = match &l.reason_id {
-                Some(id) => match refs.reason(id) {
-                    Some(r) => Some(r),
-                    None => {
-                        return Err(bad(
-                            "event.reason.not.exist",
-                            &format!("Reason {id} of line {n} does not exist"),
-                        ));
-                    }
-                },
-                None => None,
-            };
-            if l.reason_free_text.is_some() && !reason.is_some_and(|r| r.free_text_allowed) {
-                return Err(bad(
-                    "event.reasonFreeText.notAllowed",
-                    &format!("Line {n}: the reason does not allow free text"),
-                ));
-            }
-            if let Some(r) = reason {
-                if l.source_id.is_some() {
-                    if r.reason_type != "CREDIT" {
-                        return Err(bad(
-                            "event.receive.reasonType.invalid",
-                            &format!(
-                                "Line {n}: a receive needs a CREDIT reason, {} is {}",
-                                r.name, r.reason_type
-                            ),
-                        ));
-                    }
-                    if r.category != "TRANSFER" {
-                        return Err(bad(
-                            "event.receive.reasonCategory.invalid",
-                            &format!(
-                                "Line {n}: a receive needs a TRANSFER reason, {} is {}",
-                                r.name, r.category
-                            ),
-                        ));
-                    }
-                } else if l.destination_id.is_some() {
-                    if r.reason_type != "DEBIT" {
-                        return Err(bad(
-                            "event.issue.reasonType.invalid",
-                            &format!(
-                                "Line {n}: an issue needs a DEBIT reason, {} is {}",
-                                r.name, r.reason_type
-                            ),
-                        ));
-                    }
-                    if r.category != "TRANSFER" {
-                        return Err(bad(
-                            "event.issue.reasonCategory.invalid",
-                            &format!(
-                                "Line {n}: an issue needs a TRANSFER reason, {} is {}",
-                                r.name, r.category
-                            ),
-                        ));
-                    }
-                } else if r.category != "ADJUSTMENT" {
-                    // Valid-reason assignments are not enforced here (§5.1).
-                    return Err(bad(
-                        "event.adjustment.reason.category.invalid",
-                        &format!(
-                            "Line {n}: an adjustment needs an ADJUSTMENT reason, {} is {}",
-                            r.name, r.category
-                        ),
-                    ));
-                }
-            }
-            for (reason, q) in &l.adjustments {
-                let valid = reason.as_deref().is_some_and(|r| {
-                    refs.reason(r).is_some()
-                        && (!physical || refs.reason_is_valid(&program_id, &type_id, r))
-                });
-                if !valid {
-                    return Err(message(
-                        400,
-                        "stockmanagement.error.physicalInventory.lineItems.stockAdjustments.reason.notValid",
-                        &format!(
-                            "Line {n}: stock adjustment reason {} is not valid for this program and facility type",
-                            reason.as_deref().unwrap_or("(none)")
-                        ),
-                    ));
-                }
-                if !q.is_some_and(|q| q >= 0) {
-                    return Err(bad(
-                        "event.adjustment.quantity.invalid",
-                        &format!(
-                            "Line {n}: a stock adjustment quantity must be given and not negative"
-                        ),
-                    ));
-                }
-            }
+            let orderable = l.orderable_id.clone().unwrap_or_default();
             if physical && !seen_orderables.insert(orderable.clone()) {
                 return Err(bad(
                     "event.orderable.and.lot.duplication",
@@ -812,157 +646,24 @@ impl Service {
                 ));
             }
         }
-        // §6.2: a physical inventory with the same id may be submitted once
-        // (unless the guard is off, like on older servers).
-        let pi_id = if physical {
-            match &ev.resource_id {
-                Some(id) if st.inventory_guard && st.ledger.physical_inventories.contains(id) => {
-                    return Err(message(
-                        400,
-                        "stockmanagement.error.physicalInventory.draft.submit",
-                        &format!(
-                            "This physical inventory draft has already been submitted (id {id}); it cannot be submitted again."
-                        ),
-                    ));
-                }
-                Some(id) => Some(id.clone()),
-                None => Some(st.uuid()),
-            }
-        } else {
-            None
-        };
-        if st.ledger.events.len() >= MAX_EVENTS || st.ledger.lines + ev.lines.len() > MAX_CARD_LINES
-        {
-            return Err(Response::json(
-                500,
-                &json!({
-                    "message": "The simulated server's storage is full",
-                    "description": "Restart the simulated OpenLMIS to clear it",
-                }),
-            ));
-        }
+        let pi_id = physical_inventory_id(st, &ev, physical)?;
+        storage_has_room(st, &ev)?;
         // Build the new lines and try them on copies of the cards.
         let event_id = st.uuid();
         let now = st.now();
         st.ledger.seq += 1;
         let seq = st.ledger.seq;
-        // New lines per card; each card then gets its new ledger (below).
-        let mut incoming: BTreeMap<Key, Vec<Line>> = BTreeMap::new();
-        for (index, l) in ev.lines.iter().enumerate() {
-            let orderable = l.orderable_id.clone().unwrap_or_default();
-            let reason = l.reason_id.as_deref().and_then(|id| refs.reason(id));
-            let kind = if l.source_id.is_some() {
-                Kind::Credit
-            } else if l.destination_id.is_some() {
-                Kind::Debit
-            } else {
-                match reason {
-                    Some(r) if r.is_credit() => Kind::Credit,
-                    Some(_) => Kind::Debit,
-                    None => Kind::Physical,
-                }
-            };
-            let priority = match reason {
-                Some(r) if r.is_credit() => 0,
-                Some(r) if r.reason_type == "DEBIT" => 1,
-                _ => 2,
-            };
-            let line = CardLine {
-                id: st.uuid(),
-                event_id: event_id.clone(),
-                occurred_date: l.occurred.unwrap_or(today),
-                processed_at: now,
-                quantity: l.quantity.unwrap_or(0),
-                effect: 0,
-                reason_id: l.reason_id.clone(),
-                reason_free_text: l.reason_free_text.clone(),
-                source_id: l.source_id.clone(),
-                source_free_text: l.source_free_text.clone(),
-                destination_id: l.destination_id.clone(),
-                destination_free_text: l.destination_free_text.clone(),
-                stock_adjustments: l
-                    .adjustments
-                    .iter()
-                    .map(|(r, q)| (r.clone().unwrap_or_default(), q.unwrap_or(0)))
-                    .collect(),
-                extra_data: l.extra.clone(),
-                stock_on_hand: 0,
-                document_number: ev.document_number.clone(),
-                signature: ev.signature.clone(),
-            };
-            let k = key(&facility_id, &program_id, &orderable);
-            incoming.entry(k).or_default().push(Line {
-                line,
-                kind,
-                seq,
-                priority,
-                index,
-            });
-        }
-        let mut touched: BTreeMap<Key, Ledgered> = BTreeMap::new();
-        for (k, new_lines) in incoming {
-            let old = st.ledger.cards.get(&k).map_or(&[][..], |c| &c.lines[..]);
-            let result = match appended(old, new_lines) {
-                Ok(tail) => tail.map(Ledgered::Tail),
-                Err(new_lines) => {
-                    // Back-dated: the whole card is re-ordered and recomputed.
-                    let mut all = old.to_vec();
-                    all.extend(new_lines);
-                    recompute(&mut all).map(|()| Ledgered::Whole(all))
-                }
-            };
-            let o = match result {
-                Ok(l) => {
-                    touched.insert(k, l);
-                    continue;
-                }
-                Err(o) => o,
-            };
-            let code = refs
-                .orderable(&k.2)
-                .map_or(k.2.as_str(), |o| o.product_code.as_str());
-            return Err(if o.too_high {
-                bad(
-                    "event.stockOnHand.exceed.upperLimit",
-                    &format!(
-                        "An operation from {} on product {code} would make the stock on hand exceed the upper limit ({} add {}).",
-                        o.occurred, o.previous, o.quantity
-                    ),
-                )
-            } else {
-                bad(
-                    "event.debit.quantity.exceed.stockOnHand",
-                    &format!(
-                        "An operation from {} on product {code} would make the stock on hand below zero ({} subtract {}). Check the stock card and the dates of the events.",
-                        o.occurred, o.previous, o.quantity
-                    ),
-                )
-            });
-        }
-        // Commit.
-        for (k, ledgered) in touched {
-            if !st.ledger.cards.contains_key(&k) {
-                let id = st.uuid();
-                st.ledger.card_ids.insert(id.clone(), k.clone());
-                st.ledger.cards.insert(
-                    k.clone(),
-                    Card {
-                        id,
-                        lines: Vec::new(),
-                    },
-                );
-            }
-            let Some(card) = st.ledger.cards.get_mut(&k) else {
-                continue;
-            };
-            // Lines are only ever added, so the card grows.
-            let before = card.lines.len();
-            match ledgered {
-                Ledgered::Tail(tail) => card.lines.extend(tail),
-                Ledgered::Whole(all) => card.lines = all,
-            }
-            st.ledger.lines += card.lines.len() - before;
-        }
+        let new = NewEvent {
+            facility_id: &facility_id,
+            program_id: &program_id,
+            event_id: &event_id,
+            seq,
+            today,
+            now,
+        };
+        let incoming = new_lines(st, refs, &ev, &new);
+        let touched = ledgered(st, refs, incoming)?;
+        commit(st, touched);
         if let Some(id) = &pi_id {
             st.ledger.physical_inventories.insert(id.clone());
         }
@@ -1232,6 +933,480 @@ impl Service {
             }));
         }
         Response::json(200, &page(req, items))
+    }
+}
+
+/// What every line of one event is checked against.
+#[derive(Clone, Copy)]
+struct LineContext<'a> {
+    refs: &'a Reference,
+    facility_id: &'a str,
+    program_id: &'a str,
+    facility: &'a MockFacility,
+    /// The server's date.
+    today: NaiveDate,
+    /// Whether every line is without reason, source and destination: a
+    /// physical inventory.
+    physical: bool,
+}
+
+/// A check of one line (numbered from 1): the first that fails refuses the
+/// whole event with its message key.
+type LineCheck = fn(&LineContext<'_>, usize, &LineIn) -> Result<(), Response>;
+
+/// The checks of each line of a stock event, in the server's order (§5.1).
+/// After them, a physical inventory may name an orderable once
+/// (`event.orderable.and.lot.duplication`). Valid-reason assignments are
+/// enforced only for the stock adjustments of a physical inventory.
+const LINE_CHECKS: &[LineCheck] = &[
+    line_has_orderable_date_and_quantity,
+    line_orderable_is_approved,
+    line_nodes_are_valid,
+    line_reason_fits,
+    line_adjustments_are_valid,
+];
+
+/// `event.orderableId.invalid`, `event.occurredDate.invalid`,
+/// `event.occurredDate.in.future`, `event.quantities.invalid`.
+fn line_has_orderable_date_and_quantity(
+    c: &LineContext<'_>,
+    n: usize,
+    l: &LineIn,
+) -> Result<(), Response> {
+    let LineContext { today, .. } = *c;
+    if l.orderable_id.is_none() {
+        return Err(bad(
+            "event.orderableId.invalid",
+            &format!("Line {n} has no orderableId"),
+        ));
+    }
+    let Some(occurred) = l.occurred else {
+        return Err(bad(
+            "event.occurredDate.invalid",
+            &format!("Line {n} has no occurredDate"),
+        ));
+    };
+    if occurred > today {
+        return Err(bad(
+            "event.occurredDate.in.future",
+            &format!(
+                "The occurred date {occurred} of line {n} is in the future (server date {today})"
+            ),
+        ));
+    }
+    match l.quantity {
+        Some(q) if q >= 0 => {}
+        _ => {
+            return Err(bad(
+                "event.quantities.invalid",
+                &format!("The quantity of line {n} must be given and not negative"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `event.orderableId.invalid` (unknown), `event.orderable.not.in.approvedList`,
+/// `event.lot.not.exist` (lots are not modelled).
+fn line_orderable_is_approved(c: &LineContext<'_>, _: usize, l: &LineIn) -> Result<(), Response> {
+    let LineContext {
+        refs,
+        program_id,
+        facility,
+        ..
+    } = *c;
+    let type_id = facility.type_id.clone();
+    let orderable = l.orderable_id.as_deref().unwrap_or_default();
+    if refs.orderable(orderable).is_none() {
+        return Err(bad(
+            "event.orderableId.invalid",
+            &format!("Orderable {orderable} was not found"),
+        ));
+    }
+    if refs.approved(&type_id, program_id, orderable).is_none() {
+        return Err(bad(
+            "event.orderable.not.in.approvedList",
+            &format!(
+                "Orderable {orderable} is not approved for facility type {} in program {program_id}",
+                facility.type_code
+            ),
+        ));
+    }
+    if let Some(lot) = &l.lot_id {
+        return Err(bad(
+            "event.lot.not.exist",
+            &format!("Lot {lot} does not exist"),
+        ));
+    }
+    Ok(())
+}
+
+/// Source and destination: not both, free text only with a non-facility
+/// node, a valid node (every other facility and the district store, §4).
+fn line_nodes_are_valid(c: &LineContext<'_>, n: usize, l: &LineIn) -> Result<(), Response> {
+    let LineContext {
+        refs, facility_id, ..
+    } = *c;
+    if l.source_id.is_some() && l.destination_id.is_some() {
+        return Err(bad(
+            "event.sourceAndDestination.bothPresent",
+            &format!("Line {n} has both a source and a destination"),
+        ));
+    }
+    if l.source_free_text.is_some() && l.destination_free_text.is_some() {
+        return Err(bad(
+            "event.sourceAndDestinationFreeText.bothPresent",
+            &format!("Line {n} has both a source and a destination free text"),
+        ));
+    }
+    for (node, free_text, which, list_key) in [
+        (
+            &l.source_id,
+            &l.source_free_text,
+            "source",
+            "event.source.not.in.validList",
+        ),
+        (
+            &l.destination_id,
+            &l.destination_free_text,
+            "destination",
+            "event.destination.not.in.validList",
+        ),
+    ] {
+        // Valid nodes are every other facility and the district store (§4).
+        let valid = |id: &str| refs.node(id).filter(|nd| nd.reference_id != facility_id);
+        match node.as_deref().map(|id| (id, valid(id))) {
+            Some((id, None)) => {
+                return Err(bad(
+                    list_key,
+                    &format!("The {which} {id} of line {n} is not a valid {which} node"),
+                ));
+            }
+            Some((_, Some(nd))) if free_text.is_some() && nd.is_facility => {
+                return Err(bad(
+                    &format!("event.{which}FreeText.notAllowed"),
+                    &format!("Line {n}: free text is not allowed for a facility {which}"),
+                ));
+            }
+            None if free_text.is_some() => {
+                return Err(bad(
+                    &format!("event.{which}FreeText.notAllowed"),
+                    &format!("Line {n} has a {which} free text but no {which}"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The reason exists, allows free text when given, and fits the line: a
+/// receive needs CREDIT/TRANSFER, an issue DEBIT/TRANSFER, an adjustment an
+/// ADJUSTMENT reason.
+fn line_reason_fits(c: &LineContext<'_>, n: usize, l: &LineIn) -> Result<(), Response> {
+    let LineContext { refs, .. } = *c;
+    let reason = match &l.reason_id {
+        Some(id) => match refs.reason(id) {
+            Some(r) => Some(r),
+            None => {
+                return Err(bad(
+                    "event.reason.not.exist",
+                    &format!("Reason {id} of line {n} does not exist"),
+                ));
+            }
+        },
+        None => None,
+    };
+    if l.reason_free_text.is_some() && !reason.is_some_and(|r| r.free_text_allowed) {
+        return Err(bad(
+            "event.reasonFreeText.notAllowed",
+            &format!("Line {n}: the reason does not allow free text"),
+        ));
+    }
+    if let Some(r) = reason {
+        if l.source_id.is_some() {
+            if r.reason_type != "CREDIT" {
+                return Err(bad(
+                    "event.receive.reasonType.invalid",
+                    &format!(
+                        "Line {n}: a receive needs a CREDIT reason, {} is {}",
+                        r.name, r.reason_type
+                    ),
+                ));
+            }
+            if r.category != "TRANSFER" {
+                return Err(bad(
+                    "event.receive.reasonCategory.invalid",
+                    &format!(
+                        "Line {n}: a receive needs a TRANSFER reason, {} is {}",
+                        r.name, r.category
+                    ),
+                ));
+            }
+        } else if l.destination_id.is_some() {
+            if r.reason_type != "DEBIT" {
+                return Err(bad(
+                    "event.issue.reasonType.invalid",
+                    &format!(
+                        "Line {n}: an issue needs a DEBIT reason, {} is {}",
+                        r.name, r.reason_type
+                    ),
+                ));
+            }
+            if r.category != "TRANSFER" {
+                return Err(bad(
+                    "event.issue.reasonCategory.invalid",
+                    &format!(
+                        "Line {n}: an issue needs a TRANSFER reason, {} is {}",
+                        r.name, r.category
+                    ),
+                ));
+            }
+        } else if r.category != "ADJUSTMENT" {
+            // Valid-reason assignments are not enforced here (§5.1).
+            return Err(bad(
+                "event.adjustment.reason.category.invalid",
+                &format!(
+                    "Line {n}: an adjustment needs an ADJUSTMENT reason, {} is {}",
+                    r.name, r.category
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The stock adjustments of a line: valid reasons (for the program and
+/// facility type, in a physical inventory) and quantities not negative.
+fn line_adjustments_are_valid(c: &LineContext<'_>, n: usize, l: &LineIn) -> Result<(), Response> {
+    let LineContext {
+        refs,
+        program_id,
+        facility,
+        physical,
+        ..
+    } = *c;
+    let type_id = facility.type_id.clone();
+    for (reason, q) in &l.adjustments {
+        let valid = reason.as_deref().is_some_and(|r| {
+            refs.reason(r).is_some() && (!physical || refs.reason_is_valid(program_id, &type_id, r))
+        });
+        if !valid {
+            return Err(message(
+                400,
+                "stockmanagement.error.physicalInventory.lineItems.stockAdjustments.reason.notValid",
+                &format!(
+                    "Line {n}: stock adjustment reason {} is not valid for this program and facility type",
+                    reason.as_deref().unwrap_or("(none)")
+                ),
+            ));
+        }
+        if !q.is_some_and(|q| q >= 0) {
+            return Err(bad(
+                "event.adjustment.quantity.invalid",
+                &format!("Line {n}: a stock adjustment quantity must be given and not negative"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// §6.2: a physical inventory with the same id may be submitted once
+/// (unless the guard is off, like on older servers). The id of a physical
+/// inventory, `None` for other events.
+fn physical_inventory_id(
+    st: &mut State,
+    ev: &EventIn,
+    physical: bool,
+) -> Result<Option<String>, Response> {
+    Ok(if physical {
+        match &ev.resource_id {
+            Some(id) if st.inventory_guard && st.ledger.physical_inventories.contains(id) => {
+                return Err(message(
+                    400,
+                    "stockmanagement.error.physicalInventory.draft.submit",
+                    &format!(
+                        "This physical inventory draft has already been submitted (id {id}); it cannot be submitted again."
+                    ),
+                ));
+            }
+            Some(id) => Some(id.clone()),
+            None => Some(st.uuid()),
+        }
+    } else {
+        None
+    })
+}
+
+/// The simulated server keeps a bounded number of events and card lines.
+fn storage_has_room(st: &State, ev: &EventIn) -> Result<(), Response> {
+    if st.ledger.events.len() >= MAX_EVENTS || st.ledger.lines + ev.lines.len() > MAX_CARD_LINES {
+        return Err(Response::json(
+            500,
+            &json!({
+                "message": "The simulated server's storage is full",
+                "description": "Restart the simulated OpenLMIS to clear it",
+            }),
+        ));
+    }
+    Ok(())
+}
+
+/// Where the lines of a new event go and when it is processed.
+struct NewEvent<'a> {
+    facility_id: &'a str,
+    program_id: &'a str,
+    event_id: &'a str,
+    seq: u64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+}
+
+/// The event's lines as card lines, grouped by card.
+fn new_lines(
+    st: &mut State,
+    refs: &Reference,
+    ev: &EventIn,
+    new: &NewEvent<'_>,
+) -> BTreeMap<Key, Vec<Line>> {
+    let NewEvent {
+        facility_id,
+        program_id,
+        event_id,
+        seq,
+        today,
+        now,
+    } = *new;
+    let mut incoming: BTreeMap<Key, Vec<Line>> = BTreeMap::new();
+    for (index, l) in ev.lines.iter().enumerate() {
+        let orderable = l.orderable_id.clone().unwrap_or_default();
+        let reason = l.reason_id.as_deref().and_then(|id| refs.reason(id));
+        let kind = if l.source_id.is_some() {
+            Kind::Credit
+        } else if l.destination_id.is_some() {
+            Kind::Debit
+        } else {
+            match reason {
+                Some(r) if r.is_credit() => Kind::Credit,
+                Some(_) => Kind::Debit,
+                None => Kind::Physical,
+            }
+        };
+        let priority = match reason {
+            Some(r) if r.is_credit() => 0,
+            Some(r) if r.reason_type == "DEBIT" => 1,
+            _ => 2,
+        };
+        let line = CardLine {
+            id: st.uuid(),
+            event_id: event_id.to_string(),
+            occurred_date: l.occurred.unwrap_or(today),
+            processed_at: now,
+            quantity: l.quantity.unwrap_or(0),
+            effect: 0,
+            reason_id: l.reason_id.clone(),
+            reason_free_text: l.reason_free_text.clone(),
+            source_id: l.source_id.clone(),
+            source_free_text: l.source_free_text.clone(),
+            destination_id: l.destination_id.clone(),
+            destination_free_text: l.destination_free_text.clone(),
+            stock_adjustments: l
+                .adjustments
+                .iter()
+                .map(|(r, q)| (r.clone().unwrap_or_default(), q.unwrap_or(0)))
+                .collect(),
+            extra_data: l.extra.clone(),
+            stock_on_hand: 0,
+            document_number: ev.document_number.clone(),
+            signature: ev.signature.clone(),
+        };
+        let k = key(facility_id, program_id, &orderable);
+        incoming.entry(k).or_default().push(Line {
+            line,
+            kind,
+            seq,
+            priority,
+            index,
+        });
+    }
+    incoming
+}
+
+/// Each card's new ledger with the new lines: appended, or (back-dated)
+/// re-ordered and recomputed; a stock on hand below zero or above the
+/// limit refuses the event.
+fn ledgered(
+    st: &State,
+    refs: &Reference,
+    incoming: BTreeMap<Key, Vec<Line>>,
+) -> Result<BTreeMap<Key, Ledgered>, Response> {
+    let mut touched: BTreeMap<Key, Ledgered> = BTreeMap::new();
+    for (k, new_lines) in incoming {
+        let old = st.ledger.cards.get(&k).map_or(&[][..], |c| &c.lines[..]);
+        let result = match appended(old, new_lines) {
+            Ok(tail) => tail.map(Ledgered::Tail),
+            Err(new_lines) => {
+                // Back-dated: the whole card is re-ordered and recomputed.
+                let mut all = old.to_vec();
+                all.extend(new_lines);
+                recompute(&mut all).map(|()| Ledgered::Whole(all))
+            }
+        };
+        let o = match result {
+            Ok(l) => {
+                touched.insert(k, l);
+                continue;
+            }
+            Err(o) => o,
+        };
+        let code = refs
+            .orderable(&k.2)
+            .map_or(k.2.as_str(), |o| o.product_code.as_str());
+        return Err(if o.too_high {
+            bad(
+                "event.stockOnHand.exceed.upperLimit",
+                &format!(
+                    "An operation from {} on product {code} would make the stock on hand exceed the upper limit ({} add {}).",
+                    o.occurred, o.previous, o.quantity
+                ),
+            )
+        } else {
+            bad(
+                "event.debit.quantity.exceed.stockOnHand",
+                &format!(
+                    "An operation from {} on product {code} would make the stock on hand below zero ({} subtract {}). Check the stock card and the dates of the events.",
+                    o.occurred, o.previous, o.quantity
+                ),
+            )
+        });
+    }
+    Ok(touched)
+}
+
+/// Writes the new ledgers (creating the cards that are new).
+fn commit(st: &mut State, touched: BTreeMap<Key, Ledgered>) {
+    for (k, ledgered) in touched {
+        if !st.ledger.cards.contains_key(&k) {
+            let id = st.uuid();
+            st.ledger.card_ids.insert(id.clone(), k.clone());
+            st.ledger.cards.insert(
+                k.clone(),
+                Card {
+                    id,
+                    lines: Vec::new(),
+                },
+            );
+        }
+        let Some(card) = st.ledger.cards.get_mut(&k) else {
+            continue;
+        };
+        // Lines are only ever added, so the card grows.
+        let before = card.lines.len();
+        match ledgered {
+            Ledgered::Tail(tail) => card.lines.extend(tail),
+            Ledgered::Whole(all) => card.lines = all,
+        }
+        st.ledger.lines += card.lines.len() - before;
     }
 }
 

@@ -1,21 +1,30 @@
 //! The one place where the simulated servers meet agent-core: the form
 //! definitions and the facility map the agent reads are turned into server
 //! metadata (a DHIS2 data set per form, OpenLMIS reference data). The
-//! servers themselves (`dhis2`, `openlmis/`, `http`, `faults`, …) import
-//! nothing from agent-core and check periods, uids and UUIDs with their own
+//! servers themselves (the `sim-servers` crate) import nothing from
+//! agent-core and check periods, uids and UUIDs with their own
 //! code written from the contracts (`period`), so they judge what the agent
 //! sends instead of agreeing with it by construction. Tests that must not
 //! trust this adapter either start the servers from hand-written metadata
 //! fixtures (`tests/fixtures/`).
 
-use super::dhis2::{DEFAULT_COC, Dhis2MockConfig, MockDataElement, MockDataSet, combo_uid_for};
-use super::openlmis::{
+use agent_core::{FacilityMap, FormSet};
+use sim_servers::dhis2::{
+    DEFAULT_COC, Dhis2MockConfig, MockDataElement, MockDataSet, combo_uid_for,
+};
+use sim_servers::openlmis::{
     HEALTH_POST_TYPE_CODE, HEALTH_POST_TYPE_ID, MockFacility, MockOrderable, MockPeriod,
     MockProgram, OpenLmisMockConfig, default_reasons, make_periods,
 };
-use super::period::PeriodType;
-use agent_core::{FacilityMap, FormSet};
+use sim_servers::period::PeriodType;
 use std::path::Path;
+
+/// Server metadata made from the agent's form definitions and facility map
+/// (implemented for both simulated servers' configurations).
+pub trait FromForms {
+    /// The configuration consistent with these forms and facilities.
+    fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self;
+}
 
 /// The server's period type for the agent's (the same DHIS2 name).
 fn period_type_of(t: agent_core::PeriodType) -> PeriodType {
@@ -51,7 +60,7 @@ fn load(forms: &Path, facilities: &Path) -> std::io::Result<(FormSet, FacilityMa
     Ok((forms, facilities))
 }
 
-/// [`Dhis2MockConfig::from_forms`] of the files at these paths.
+/// [`FromForms::from_forms`] of the files at these paths.
 pub fn dhis2_config_from_files(
     forms: &Path,
     facilities: &Path,
@@ -60,7 +69,7 @@ pub fn dhis2_config_from_files(
     Ok(Dhis2MockConfig::from_forms(&forms, &facilities))
 }
 
-/// [`OpenLmisMockConfig::from_forms`] of the files at these paths.
+/// [`FromForms::from_forms`] of the files at these paths.
 pub fn lmis_config_from_files(
     forms: &Path,
     facilities: &Path,
@@ -69,7 +78,7 @@ pub fn lmis_config_from_files(
     Ok(OpenLmisMockConfig::from_forms(&forms, &facilities))
 }
 
-impl Dhis2MockConfig {
+impl FromForms for Dhis2MockConfig {
     /// Metadata consistent with the agent's forms and facility map: one data
     /// set per form definition (its `dhis2.data_set` uid, period type and
     /// attribute option combo), every service field's data element (value
@@ -79,7 +88,7 @@ impl Dhis2MockConfig {
     /// to every data set the facility reports (no `forms` = all forms). One
     /// user (`admin`/`district`), no token, the 2.40 family, data sets that
     /// never lock.
-    pub fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self {
+    fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self {
         let mut data_sets: Vec<MockDataSet> = Vec::new();
         for def in forms.iter() {
             let mut elements: Vec<MockDataElement> = Vec::new();
@@ -171,7 +180,7 @@ impl Dhis2MockConfig {
     }
 }
 
-impl OpenLmisMockConfig {
+impl FromForms for OpenLmisMockConfig {
     /// Reference data consistent with the agent's forms and facility map: a
     /// program per distinct `lmis.program_id` (code = `lmis.program_code` or
     /// `PRG-n`, named after the first form), an orderable per product (id =
@@ -186,7 +195,7 @@ impl OpenLmisMockConfig {
     /// 2028-12-31 of each program's `lmis.period_type` (quarterly `Q1 2024`…
     /// on schedule `SCH-Q`, monthly `Jan 2024`… on `SCH-M`), and no
     /// stock-based template.
-    pub fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self {
+    fn from_forms(forms: &FormSet, facilities: &FacilityMap) -> Self {
         let mut programs: Vec<MockProgram> = Vec::new();
         let mut orderables: Vec<MockOrderable> = Vec::new();
         let mut approved: Vec<(String, String, String, f64)> = Vec::new();
@@ -288,6 +297,9 @@ impl OpenLmisMockConfig {
 
 #[cfg(test)]
 mod tests {
+    use sim_servers::dhis2::{MockDhis2Args, VersionFamily};
+    use sim_servers::openlmis::MockLmisArgs;
+
     /// A forms folder that does not exist is an error, not a server with no
     /// metadata.
     #[test]
@@ -297,5 +309,154 @@ mod tests {
         let missing = std::path::Path::new("/nonexistent");
         assert!(super::dhis2_config_from_files(missing, &facilities).is_err());
         assert!(super::lmis_config_from_files(missing, &facilities).is_err());
+    }
+
+    /// One request over a fresh connection; the status and the body.
+    fn raw_get(port: u16, path: &str, auth: Option<&str>) -> Option<(u16, String)> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        let auth = auth.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+        s.write_all(format!("GET {path} HTTP/1.1\r\n{auth}Connection: close\r\n\r\n").as_bytes())
+            .ok()?;
+        let mut text = String::new();
+        s.read_to_string(&mut text).ok()?;
+        let status = text.get(9..12)?.parse().ok()?;
+        Some((status, text.split("\r\n\r\n").nth(1)?.to_string()))
+    }
+
+    #[test]
+    fn the_cli_parses_its_arguments_and_serves_the_example_forms() {
+        use clap::{CommandFactory, Parser};
+        #[derive(Debug, Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: MockDhis2Args,
+        }
+        Cli::command().debug_assert();
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::write_example_setup(dir.path()).unwrap();
+        let forms = dir.path().join("forms").display().to_string();
+        let facilities = dir.path().join("facilities.json").display().to_string();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+            .to_string();
+        let base = [
+            "mock",
+            "--forms",
+            &forms,
+            "--facilities",
+            &facilities,
+            "--port",
+            &port,
+        ];
+        let with = |extra: &[&str]| Cli::try_parse_from(base.iter().chain(extra));
+        assert!(with(&["--rate-5xx", "1.5"]).is_err());
+        assert!(with(&["--dhis2-version", "3.1"]).is_err());
+        let cli = with(&[
+            "--dhis2-version",
+            "2.43",
+            "--drop-after-commit",
+            "0",
+            "--seed",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(cli.args.dhis2_version, VersionFamily::V2_43);
+        let port: u16 = port.parse().unwrap();
+        // The server runs until the test process ends.
+        let config = super::dhis2_config_from_files(&cli.args.forms, &cli.args.facilities).unwrap();
+        std::thread::spawn(move || sim_servers::dhis2::run_cli(cli.args, config));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let answer = loop {
+            if let Some(a) = raw_get(port, "/api/system/info", None) {
+                break a;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the CLI server never answered"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(answer.0, 401);
+        if std::env::var_os("DHIS2_MOCK_USER").is_none()
+            && std::env::var_os("DHIS2_MOCK_PASSWORD").is_none()
+        {
+            let (status, body) = raw_get(
+                port,
+                "/api/dataSets/MkXpsaCoKaE",
+                Some("Basic YWRtaW46ZGlzdHJpY3Q="),
+            )
+            .unwrap();
+            assert_eq!(status, 200, "{body}");
+            let ds: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(ds["periodType"], "Monthly");
+        }
+    }
+
+    /// One request over a fresh connection; the status and the body.
+    fn raw_request(port: u16, head: &str) -> Option<(u16, String)> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        s.write_all(head.as_bytes()).ok()?;
+        let mut text = String::new();
+        s.read_to_string(&mut text).ok()?;
+        let status = text.get(9..12)?.parse().ok()?;
+        Some((status, text.split("\r\n\r\n").nth(1)?.to_string()))
+    }
+
+    #[test]
+    fn the_cli_serves_the_example_forms() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::write_example_setup(dir.path()).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let args = MockLmisArgs {
+            port,
+            faults: Default::default(),
+            seed: 1,
+            forms: dir.path().join("forms"),
+            facilities: dir.path().join("facilities.json"),
+            stock_based: Vec::new(),
+            plain_answers: false,
+            hostile: Default::default(),
+            no_inventory_guard: false,
+        };
+        // The server runs until the test process ends.
+        let config = super::lmis_config_from_files(&args.forms, &args.facilities).unwrap();
+        std::thread::spawn(move || sim_servers::openlmis::run_cli(args, config));
+        let login = "POST /api/oauth/token?grant_type=password&username=administrator&password=password HTTP/1.1\r\n\
+                     Authorization: Basic dXNlci1jbGllbnQ6Y2hhbmdlbWU=\r\n\
+                     Content-Length: 0\r\nConnection: close\r\n\r\n";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let (status, body) = loop {
+            if let Some(a) = raw_request(port, login) {
+                break a;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the CLI server never answered"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        if std::env::var_os("LMIS_MOCK_USER").is_none()
+            && std::env::var_os("LMIS_MOCK_PASSWORD").is_none()
+        {
+            assert_eq!(status, 200, "{body}");
+            assert!(body.contains("access_token"));
+        } else {
+            assert!(status == 200 || status == 400, "{body}");
+        }
+        let (status, _) = raw_request(
+            port,
+            "GET /api/programs HTTP/1.1\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(status, 401);
     }
 }

@@ -6,7 +6,7 @@ use super::{
     DISTRICT_STORE_NODE_ID, MockFacility, MockOrderable, MockPeriod, MockProgram, MockReason,
     OpenLmisMockConfig, Service, User, derived_uuid, message, page,
 };
-use crate::mock::http::{Request, Response};
+use crate::http::{Request, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 

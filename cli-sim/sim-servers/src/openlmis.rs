@@ -106,7 +106,7 @@ pub const BEGINNING_BALANCE_INSUFFICIENCY_REASON_ID: &str = "f8bb41e2-ab43-4781-
 pub const TRANSFER_IN_REASON_ID: &str = "e3fc3cf3-da18-44b0-a220-77c985202e06";
 /// The demo `Transfer Out` reason (TRANSFER/DEBIT).
 pub const TRANSFER_OUT_REASON_ID: &str = "c1fc3cf3-da18-44b0-a220-77c985202e06";
-/// The id of the single facility type [`OpenLmisMockConfig::from_forms`] creates.
+/// The id of the single facility type the configuration made from the agent's forms (cli-sim's `from_forms`) creates.
 pub const HEALTH_POST_TYPE_ID: &str = "ac1d268b-ce10-455f-bf87-9c667da8f060";
 /// The code of that facility type.
 pub const HEALTH_POST_TYPE_CODE: &str = "health_post";
@@ -566,7 +566,7 @@ pub fn default_reasons() -> Vec<MockReason> {
 }
 
 /// Processing periods of this type from 2024-01-01 to 2028-12-31.
-pub(super) fn make_periods(period_type: PeriodType) -> Vec<MockPeriod> {
+pub fn make_periods(period_type: PeriodType) -> Vec<MockPeriod> {
     let (Some(first), Some(last)) = (
         NaiveDate::from_ymd_opt(PERIODS_FROM.0, PERIODS_FROM.1, PERIODS_FROM.2),
         NaiveDate::from_ymd_opt(PERIODS_TO.0, PERIODS_TO.1, PERIODS_TO.2),

@@ -265,64 +265,6 @@ fn gzip_member(deflated: &[u8], bytes: u64) -> Vec<u8> {
     out
 }
 
-fn parse_rate(s: &str) -> Result<f64, String> {
-    let r: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
-    if (0.0..=1.0).contains(&r) {
-        Ok(r)
-    } else {
-        Err(format!("{r} is not a rate between 0 and 1"))
-    }
-}
-
-/// The command-line flags of the captive portal and the hostile answers,
-/// shared by `cli-sim mock dhis2` and `cli-sim mock lmis`.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct HostileArgs {
-    /// Share of requests answered 200 with a captive portal's HTML login
-    /// page, on any path, before the server sees them (0 to 1).
-    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
-    pub rate_portal: f64,
-    /// A hostile answer to give (repeatable; each hostile request gets one at random).
-    #[arg(long = "hostile", value_enum)]
-    pub hostile: Vec<HostileKind>,
-    /// Share of requests that get a hostile answer (0 to 1; default 1 when
-    /// --hostile is given).
-    #[arg(long, value_parser = parse_rate)]
-    pub rate_hostile: Option<f64>,
-    /// Only paths starting with this get hostile answers (e.g. /api/stockEvents).
-    #[arg(long)]
-    pub hostile_path: Option<String>,
-    /// Only this method gets hostile answers (e.g. POST).
-    #[arg(long)]
-    pub hostile_method: Option<String>,
-    /// Run the request first (the server commits it), then give the hostile answer.
-    #[arg(long)]
-    pub hostile_after_commit: bool,
-    /// The Location of redirect_302 answers (default: a port nothing listens on).
-    #[arg(long)]
-    pub redirect_location: Option<String>,
-}
-
-impl HostileArgs {
-    /// `base` with these flags applied.
-    pub fn apply(&self, base: FaultConfig) -> FaultConfig {
-        FaultConfig {
-            rate_portal: self.rate_portal,
-            hostile: self.hostile.clone(),
-            rate_hostile: self.rate_hostile.unwrap_or(if self.hostile.is_empty() {
-                0.0
-            } else {
-                1.0
-            }),
-            hostile_path: self.hostile_path.clone(),
-            hostile_method: self.hostile_method.clone(),
-            hostile_after_commit: self.hostile_after_commit,
-            redirect_location: self.redirect_location.clone(),
-            ..base
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

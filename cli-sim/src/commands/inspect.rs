@@ -1,0 +1,26 @@
+//! `cli-sim inspect`: a submission's revisions and audit trail.
+
+use super::{open, print_json};
+use agent_core::AgentError;
+use cli_sim::{exit, show};
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The submission id.
+    id: String,
+    /// JSON output for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
+    let agent = open(config)?;
+    let d = agent.inspect(&args.id)?;
+    if args.json {
+        print_json(&d);
+    } else {
+        print!("{}", show::detail(&d));
+    }
+    Ok(exit::OK)
+}

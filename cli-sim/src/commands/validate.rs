@@ -1,0 +1,33 @@
+//! `cli-sim validate`: the findings of a draft, without saving it.
+
+use super::{open, print_json, read_file};
+use agent_core::AgentError;
+use cli_sim::{exit, show};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The draft.
+    #[arg(long)]
+    file: PathBuf,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
+    let agent = open(config)?;
+    let findings = agent.validate_json(&read_file(&args.file)?)?;
+    if args.json {
+        print_json(&findings);
+    } else if findings.is_empty() {
+        println!("no problems found");
+    } else {
+        print!("{}", show::findings(&findings));
+    }
+    Ok(if findings.is_empty() {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
+}
