@@ -26,6 +26,8 @@ use std::time::Duration;
 
 pub mod callbacks;
 pub mod credentials;
+#[cfg(target_os = "android")]
+pub mod platform_tls;
 pub mod types;
 
 pub use callbacks::{CallbackError, LogLevel, LogSink, OutboxListener, SyncObserver};
@@ -46,6 +48,17 @@ uniffi::setup_scaffolding!();
 #[uniffi::export]
 pub fn set_log_sink(sink: Box<dyn LogSink>, min_level: LogLevel) -> bool {
     callbacks::set_sink(Some(sink), min_level)
+}
+
+/// Whether servers are checked by the platform's certificate verifier:
+/// on Android the device's trust store and the app's
+/// `network_security_config`, once `PlatformTls.init(context)` ran (before
+/// `Agent.open`); the system's store elsewhere. False on Android before
+/// that: the agent then trusts Mozilla's roots only. A destination with a
+/// `ca_file` always trusts Mozilla's roots plus that file.
+#[uniffi::export]
+pub fn platform_tls_ready() -> bool {
+    agent_core::http::platform_verifier_usable()
 }
 
 /// Stops sending log lines to the sink.
