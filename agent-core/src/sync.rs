@@ -12,6 +12,8 @@
 
 use crate::clock::Clock;
 use crate::credentials::{CredentialProvider, Credentials};
+/// Holds and field problems are stored with the deliveries.
+pub use crate::delivery::NoteKind;
 use crate::dhis2::{self, Dhis2Item, FieldProblem, Rows, Verdict};
 use crate::draft::Draft;
 use crate::error::Error;
@@ -19,7 +21,6 @@ use crate::form::FormSet;
 use crate::http::{HttpRequest, HttpResponse, Transport, TransportError, basic_auth};
 use crate::mapping::FacilityMap;
 use crate::outbox::{self, DeliveryState, Destination, parse_ts, ts};
-/// Holds and field problems are stored with the deliveries.
 pub use crate::outbox::{HoldKind, problems_of, store_problems};
 use crate::retry;
 use chrono::{DateTime, Utc};
@@ -97,6 +98,9 @@ pub struct DestinationReport {
     pub held_kind: Option<HoldKind>,
     /// Anything else the user should know (not configured...).
     pub note: Option<String>,
+    /// What `note` is about, when it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_kind: Option<crate::delivery::NoteKind>,
     /// Requests made.
     pub requests: u32,
     /// Requests that were retries of items already attempted.
@@ -1276,10 +1280,12 @@ fn run_routes(
                     "no {} credentials are configured",
                     dest.as_str().to_uppercase()
                 ));
+                report.note_kind = Some(NoteKind::NoCredentials);
                 continue;
             }
             Err(why) => {
                 report.note = Some(why);
+                report.note_kind = Some(NoteKind::CredentialsUnavailable);
                 continue;
             }
         };
@@ -1305,6 +1311,11 @@ fn run_routes(
                 } else {
                     "the credentials changed: trying again".into()
                 });
+                report.note_kind = Some(if moved {
+                    NoteKind::AddressChanged
+                } else {
+                    NoteKind::CredentialsChanged
+                });
             }
         }
         used.insert(dest, creds.clone());
@@ -1312,6 +1323,7 @@ fn run_routes(
             Ok(route) => route,
             Err(why) => {
                 report.note = Some(why);
+                report.note_kind = Some(NoteKind::NotConfigured);
                 continue;
             }
         };
@@ -1323,6 +1335,7 @@ fn run_routes(
                 "waiting after failures until {}",
                 until.format("%Y-%m-%d %H:%M:%S UTC")
             ));
+            report.note_kind = Some(NoteKind::BackingOff);
             continue;
         }
         routes.push(route);

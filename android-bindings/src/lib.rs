@@ -102,7 +102,7 @@ impl Agent {
         credentials: Box<dyn CredentialProvider>,
     ) -> Result<Arc<Agent>, AgentError> {
         Ok(Arc::new(Agent {
-            inner: agent_core::Agent::open(&settings.into())?,
+            inner: agent_core::Agent::open(&settings.try_into()?)?,
             credentials: credentials::ShellCredentials(credentials),
         }))
     }
@@ -166,10 +166,10 @@ impl Agent {
     pub fn list_outbox(
         &self,
         state: Option<DeliveryState>,
-        limit: u32,
+        limit: i32,
     ) -> Result<Vec<SubmissionStatus>, AgentError> {
         self.inner
-            .list(state, limit)
+            .list(state, u32::try_from(limit).unwrap_or(0))
             .map(|l| l.into_iter().map(SubmissionStatus::from).collect())
     }
 
@@ -237,7 +237,7 @@ impl Agent {
         let (revision, draft) = self.inner.latest_draft(&id)?;
         Ok(Inspection {
             status: status.into(),
-            revision,
+            revision: revision.into(),
             draft: draft.into(),
         })
     }
@@ -265,14 +265,14 @@ impl Agent {
 
     /// Connectivity came back: forget the backoff so the next sync tries at
     /// once. Returns how many deliveries became due.
-    pub fn network_available(&self) -> Result<u64, AgentError> {
-        self.inner.network_available()
+    pub fn network_available(&self) -> Result<i64, AgentError> {
+        self.inner.network_available().map(types::long)
     }
 
     /// Sends a refused form again at the next sync. Returns how many
     /// destinations were requeued (0 when nothing was refused).
-    pub fn resend_rejected(&self, id: String) -> Result<u64, AgentError> {
-        self.inner.resend_rejected(&id)
+    pub fn resend_rejected(&self, id: String) -> Result<i64, AgentError> {
+        self.inner.resend_rejected(&id).map(types::long)
     }
 
     /// Pulls a DHIS2 data set and refreshes the service part of the form that
