@@ -439,6 +439,28 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
         println("UnknownSubmission(id=${e.id})")
     }
 
+    step("one batch per form (batchMaxValues = 10): a progress event after every delivered batch")
+    Agent.open(
+        AgentSettings(
+            databasePath = dir.resolve("batches.sqlite").toString(),
+            formsDir = dir.resolve("forms").toString(),
+            facilitiesPath = dir.resolve("facilities.json").toString(),
+            dhis2 = Dhis2Endpoint(url = dhis2.url, batchMaxValues = 10),
+        ),
+        keystore,
+    ).use { batches ->
+        for (f in listOf("HP-001", "HP-002", "HP-003")) batches.submit(validDraft(f), confirmWarnings = true)
+        val progress = Progress()
+        val r = batches.syncObserved(budgetMs = 30_000L, observer = progress)
+        checkProgress(r, progress)
+        val d = dest(r, Destination.DHIS2)
+        check(d.delivered.size == 3) { "$r" }
+        val seen = progress.events.filter { it.destination == Destination.DHIS2 }.map { it.delivered.toInt() }.toSet()
+        check(seen.containsAll(listOf(1, 2, 3))) { "no progress event after some batch: delivered counts seen $seen" }
+        check(dest(r, Destination.LMIS).noteKind == NoteKind.NOT_CONFIGURED) { "$r" }
+        println("DHIS2 batches: ${d.requests} requests, progress after each: delivered $seen")
+    }
+
     step("pullMetadata against a stopped server: Unreachable, not Config")
     Agent.open(
         AgentSettings(
