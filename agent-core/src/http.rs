@@ -901,6 +901,49 @@ mod tests {
         server.join().unwrap();
     }
 
+    /// A machine with no CA bundle at all (SSL_CERT_FILE empty, in a child
+    /// process): a TLS error that says what to install, not "maybe sent".
+    #[test]
+    fn no_system_store_at_all_is_a_plain_tls_error_never_sent() {
+        const NAME: &str = "http::tests::no_system_store_at_all_is_a_plain_tls_error_never_sent";
+        if let Ok(port) = std::env::var("AGENT_TEST_EMPTY_STORE_PORT") {
+            let t = UreqTransport::new(Timeouts::from_secs(Some(5), Some(10)));
+            let e = get(&t, &format!("https://127.0.0.1:{port}/")).unwrap_err();
+            assert_eq!(
+                (e.kind, e.maybe_sent),
+                (TransportErrorKind::Tls, false),
+                "{e}"
+            );
+            assert!(
+                e.message.contains("no trusted certificate authorities")
+                    && e.message.contains("ca-certificates"),
+                "{e}"
+            );
+            println!("PLAIN TLS ERROR");
+            return;
+        }
+        // The client builds its TLS settings once connected.
+        let (_, cert, key) = private_ca();
+        let (port, server) = tls_server(&cert, &key, 1);
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+            .env("AGENT_TEST_EMPTY_STORE_PORT", port.to_string())
+            .env("SSL_CERT_FILE", &empty)
+            .env("SSL_CERT_DIR", dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("PLAIN TLS ERROR"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server.join().unwrap();
+    }
+
     #[test]
     fn a_ca_file_without_a_certificate_is_refused_plainly() {
         let e = ExtraRoots::from_pem(b"just some text\n").unwrap_err();
