@@ -21,6 +21,8 @@ DIR="$PROFILE"
 # Cargo's output folder (CARGO_TARGET_DIR when set, as CI may share one).
 TGT="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TGT/$TARGET/$DIR/cli-sim"
+# The library an Android app ships, built for aarch64 Linux (no NDK here).
+CDYLIB="$TGT/$TARGET/$DIR/libandroid_bindings.so"
 HOST_BIN="$TGT/debug/cli-sim"
 FORMS="$ROOT/schemas/forms"
 FACILITIES="$ROOT/schemas/facilities/example.json"
@@ -59,8 +61,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 T0=$(t)
-echo "== build: cli-sim for $TARGET (profile $PROFILE), host cli-sim for the simulated servers"
-cargo build --locked --profile "$PROFILE" -p cli-sim --target "$TARGET"
+echo "== build: cli-sim and the android-bindings cdylib for $TARGET (profile $PROFILE), host cli-sim for the simulated servers"
+cargo build --locked --profile "$PROFILE" -p cli-sim -p android-bindings --target "$TARGET"
 T1=$(t)
 cargo build --locked -p cli-sim
 T2=$(t)
@@ -72,24 +74,33 @@ machine=$(od -An -t u2 -j 18 -N 2 "$BIN" | tr -d ' ')
 [ "$machine" = 183 ] || { echo "not an aarch64 ELF (e_machine=$machine)" >&2; exit 1; }
 echo "ELF e_machine=$machine (EM_AARCH64), $(stat -c %s "$BIN") bytes"
 
-echo "== 16 KB pages: every LOAD segment aligned >= 0x4000"
+echo "== 16 KB pages: every LOAD segment aligned >= 0x4000 (cli-sim and the cdylib)"
 # Raspberry Pi 5 kernels and Android 15+ devices use 16 KB pages; a segment
 # aligned to 4 KB does not load there. The flag is in .cargo/config.toml
 # (GNU ld for aarch64 would give 64 KB without it; a 4 KB setting fails
-# here). This checks a binary linked for aarch64 Linux, not an NDK build.
+# here). This checks binaries linked for aarch64 Linux by GNU ld, among
+# them libandroid_bindings.so (the cdylib the app's JNA loads), not an NDK
+# build: check the app's .so the same way after cargo ndk.
 READELF=readelf
 command -v aarch64-linux-gnu-readelf >/dev/null 2>&1 && READELF=aarch64-linux-gnu-readelf
-loads=$("$READELF" -lW "$BIN" | awk '$1 == "LOAD" { print $NF }')
-[ -n "$loads" ] || { echo "aarch64-test: readelf found no LOAD segment in $BIN" >&2; exit 1; }
-for align in $loads; do
-    if [ $((align)) -lt $((0x4000)) ]; then
-        echo "aarch64-test: a LOAD segment of $BIN is aligned to $align, less than 16 KB (0x4000):" >&2
-        "$READELF" -lW "$BIN" | grep -E 'LOAD|Align' >&2
-        echo "  keep '-C link-arg=-Wl,-z,max-page-size=16384' for $TARGET in .cargo/config.toml" >&2
-        exit 1
-    fi
-done
-echo "LOAD segments aligned: $(echo $loads | tr '\n' ' ')"
+check_pages() { # <ELF file>
+    local loads align
+    loads=$("$READELF" -lW "$1" | awk '$1 == "LOAD" { print $NF }')
+    [ -n "$loads" ] || { echo "aarch64-test: readelf found no LOAD segment in $1" >&2; exit 1; }
+    for align in $loads; do
+        if [ $((align)) -lt $((0x4000)) ]; then
+            echo "aarch64-test: a LOAD segment of $1 is aligned to $align, less than 16 KB (0x4000):" >&2
+            "$READELF" -lW "$1" | grep -E 'LOAD|Align' >&2
+            echo "  keep '-C link-arg=-Wl,-z,max-page-size=16384' for $TARGET in .cargo/config.toml" >&2
+            exit 1
+        fi
+    done
+    echo "$(basename "$1"): LOAD segments aligned $(echo $loads | tr '\n' ' ')"
+}
+check_pages "$BIN"
+machine=$(od -An -t u2 -j 18 -N 2 "$CDYLIB" | tr -d ' ')
+[ "$machine" = 183 ] || { echo "$CDYLIB is not an aarch64 ELF (e_machine=$machine)" >&2; exit 1; }
+check_pages "$CDYLIB"
 
 echo "== simulated servers (host cli-sim, free ports)"
 # --port 0 lets the OS pick a free port; each server prints its URL first.

@@ -48,6 +48,10 @@ echo "== generate bindings (library mode)"
 rm -rf "$OUT"
 "$TGT/debug/uniffi-bindgen" generate "$SO" --language kotlin --out-dir "$OUT/kotlin" --no-format \
     --config android-bindings/bindgen-config.toml
+# The app's flavour (android = true: Android's cleaner, android.os.Build),
+# compiled below against Android stubs with the docs' code.
+"$TGT/debug/uniffi-bindgen" generate "$SO" --language kotlin --out-dir "$OUT/kotlin-android" --no-format \
+    --config android-bindings/bindgen-config-android.toml
 "$TGT/debug/uniffi-bindgen" generate "$SO" --language python --out-dir "$OUT/python/agent_ffi" --no-format
 T2=$(t)
 
@@ -86,25 +90,28 @@ java -Djna.library.path="$TGT/debug" \
     -cp "$OUT/app.jar" MainKt
 T4=$(t)
 
-echo "== docs/android.md: every kotlin block compiles (bindings + Android stubs)"
-# Each block becomes a file (android-bindings/tests/kotlin/doc_blocks.py);
-# compiled against the classes above and the compile-only stubs of the
-# Android/AndroidX classes the page uses. Errors name the page's lines.
+echo "== the app's Kotlin: android = true bindings, PlatformTls.kt and every kotlin block of docs/android.md (Android stubs)"
+# One kotlinc pass: the app flavour of the bindings, the hand-written
+# Kotlin shipped with them (android-bindings/kotlin/), and each block of
+# the page as a file (android-bindings/tests/kotlin/doc_blocks.py), against
+# the compile-only stubs of the Android/AndroidX classes they use. Errors
+# in the page's blocks name the page's lines.
 rm -rf "$OUT/doc-kt" "$OUT/doc-classes"
 read -r nblocks offset < <(python3 android-bindings/tests/kotlin/doc_blocks.py docs/android.md "$OUT/doc-kt")
 # shellcheck disable=SC2046
-if ! "$KOTLINC" -nowarn -cp "$OUT/kt-classes:$JNA" \
-    $(find android-bindings/tests/kotlin/stubs -name '*.kt') $(find "$OUT/doc-kt" -name '*.kt') \
+if ! "$KOTLINC" -nowarn -cp "$JNA" \
+    $(find android-bindings/tests/kotlin/stubs -name '*.kt') $(find "$OUT/kotlin-android" -name '*.kt') \
+    $(find android-bindings/kotlin -name '*.kt') $(find "$OUT/doc-kt" -name '*.kt') \
     -d "$OUT/doc-classes" 2>"$OUT/doc-kt.log"; then
     # file android_L<first>.kt line L is page line first + L - offset - 1.
     sed -E 's#[^ ]*/android_L([0-9]+)\.kt:([0-9]+):([0-9]+)#\1 \2 \3#' "$OUT/doc-kt.log" |
         awk -v off="$offset" '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+:?/ {
             first = $1; line = $2; col = $3; $1 = $2 = $3 = "";
             sub(/^ +/, ""); printf "docs/android.md:%d:%s %s\n", first + line - off - 1, col, $0; next } { print }' >&2
-    echo "bindings-test: a kotlin block of docs/android.md does not compile (above)" >&2
+    echo "bindings-test: the android = true bindings, android-bindings/kotlin/ or a kotlin block of docs/android.md do not compile (above)" >&2
     exit 1
 fi
-echo "$nblocks kotlin blocks of docs/android.md compiled"
+echo "android = true bindings, android-bindings/kotlin/ and $nblocks kotlin blocks of docs/android.md compiled"
 T5=$(t)
 
 echo "== Python"
@@ -116,5 +123,5 @@ PYTHONPATH="$OUT/python" python3 android-bindings/tests/python/test_agent.py \
     "$TGT/debug/cli-sim" "$ROOT/schemas"
 T6=$(t)
 
-echo "== timings: cargo $(secs "$T0" "$T1") s, bindgen $(secs "$T1" "$T2") s, kotlinc $(secs "$T2" "$T3") s, ProGuard $(secs "$T3" "$T3b") s, JVM run $(secs "$T3b" "$T4") s, docs kotlinc $(secs "$T4" "$T5") s, Python $(secs "$T5" "$T6") s"
+echo "== timings: cargo $(secs "$T0" "$T1") s, bindgen $(secs "$T1" "$T2") s, kotlinc $(secs "$T2" "$T3") s, ProGuard $(secs "$T3" "$T3b") s, JVM run $(secs "$T3b" "$T4") s, app Kotlin (android flavour + docs) kotlinc $(secs "$T4" "$T5") s, Python $(secs "$T5" "$T6") s"
 echo "BINDINGS OK"

@@ -362,6 +362,10 @@ impl Agent {
                             Some(n) => format!("{warning}. {n}"),
                             None => warning.clone(),
                         });
+                        // The other note (if any) is the one to act on.
+                        r.note_kind = r
+                            .note_kind
+                            .or(Some(crate::model::delivery::NoteKind::ClearText));
                     }
                 }
                 let count = |f: fn(&sync::DestinationReport) -> usize| {
@@ -421,7 +425,7 @@ impl Agent {
                     // The network or the server: try again later.
                     K::Unreachable | K::Timeout | K::Broken | K::NotStarted => {
                         AgentError::Unreachable {
-                            destination: "dhis2".into(),
+                            destination: Destination::Dhis2,
                             message: format!("the metadata request failed: {e}"),
                         }
                     }
@@ -435,7 +439,7 @@ impl Agent {
                 200 => {}
                 401 | 403 => {
                     return Err(AgentError::AuthFailed {
-                        destination: "dhis2".into(),
+                        destination: Destination::Dhis2,
                         message: format!("HTTP {}", resp.status),
                     });
                 }

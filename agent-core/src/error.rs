@@ -128,8 +128,8 @@ pub enum AgentError {
     /// A destination refused the credentials; ask the user to sign in again.
     #[error("{destination} refused the sign-in: {message}. Enter the username and password again.")]
     AuthFailed {
-        /// `dhis2` or `lmis`.
-        destination: String,
+        /// The destination that refused (typed: `Destination.DHIS2` in Kotlin).
+        destination: crate::model::delivery::Destination,
         /// What the server said.
         message: String,
     },
@@ -140,8 +140,8 @@ pub enum AgentError {
         "{destination} could not be reached: {message}. Check the phone's connection (mobile data or Wi-Fi) and try again later; nothing was changed."
     )]
     Unreachable {
-        /// `dhis2` or `lmis`.
-        destination: String,
+        /// The destination that could not be reached.
+        destination: crate::model::delivery::Destination,
         /// What failed (never a secret).
         message: String,
     },

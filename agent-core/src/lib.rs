@@ -38,7 +38,7 @@ pub use model::{canonical, draft, form, mapping, period};
 /// Where each part of a form goes and how far it got; what the outbox
 /// reports.
 pub mod outbox {
-    pub use crate::model::delivery::{DeliveryState, Destination};
+    pub use crate::model::delivery::{DeliveryState, Destination, LastErrorKind, NoteKind};
     pub use crate::store::outbox::{
         DamagedCopy, DataUse, DestinationStatus, OpenNotice, OutboxHealth, StateCount,
         SubmissionStatus,
@@ -63,7 +63,8 @@ pub mod lmis {
 pub mod http {
     pub use crate::net::http::{
         Endpoint, ExtraRoots, HttpRequest, HttpResponse, Timeouts, Transport, TransportError,
-        TransportErrorKind, UreqTransport, basic_auth, encode_query,
+        TransportErrorKind, UreqTransport, basic_auth, encode_query, platform_verifier_initialised,
+        platform_verifier_usable,
     };
 }
 

@@ -26,6 +26,8 @@ use std::time::Duration;
 
 pub mod callbacks;
 pub mod credentials;
+#[cfg(target_os = "android")]
+pub mod platform_tls;
 pub mod types;
 
 pub use callbacks::{CallbackError, LogLevel, LogSink, OutboxListener, SyncObserver};
@@ -46,6 +48,17 @@ uniffi::setup_scaffolding!();
 #[uniffi::export]
 pub fn set_log_sink(sink: Box<dyn LogSink>, min_level: LogLevel) -> bool {
     callbacks::set_sink(Some(sink), min_level)
+}
+
+/// Whether servers are checked by the platform's certificate verifier:
+/// on Android the device's trust store and the app's
+/// `network_security_config`, once `PlatformTls.init(context)` ran (before
+/// `Agent.open`); the system's store elsewhere. False on Android before
+/// that: the agent then trusts Mozilla's roots only. A destination with a
+/// `ca_file` always trusts Mozilla's roots plus that file.
+#[uniffi::export]
+pub fn platform_tls_ready() -> bool {
+    agent_core::http::platform_verifier_usable()
 }
 
 /// Stops sending log lines to the sink.
@@ -89,7 +102,7 @@ impl Agent {
         credentials: Box<dyn CredentialProvider>,
     ) -> Result<Arc<Agent>, AgentError> {
         Ok(Arc::new(Agent {
-            inner: agent_core::Agent::open(&settings.into())?,
+            inner: agent_core::Agent::open(&settings.try_into()?)?,
             credentials: credentials::ShellCredentials(credentials),
         }))
     }
@@ -153,10 +166,10 @@ impl Agent {
     pub fn list_outbox(
         &self,
         state: Option<DeliveryState>,
-        limit: u32,
+        limit: i32,
     ) -> Result<Vec<SubmissionStatus>, AgentError> {
         self.inner
-            .list(state, limit)
+            .list(state, u32::try_from(limit).unwrap_or(0))
             .map(|l| l.into_iter().map(SubmissionStatus::from).collect())
     }
 
@@ -224,7 +237,7 @@ impl Agent {
         let (revision, draft) = self.inner.latest_draft(&id)?;
         Ok(Inspection {
             status: status.into(),
-            revision,
+            revision: revision.into(),
             draft: draft.into(),
         })
     }
@@ -252,14 +265,14 @@ impl Agent {
 
     /// Connectivity came back: forget the backoff so the next sync tries at
     /// once. Returns how many deliveries became due.
-    pub fn network_available(&self) -> Result<u64, AgentError> {
-        self.inner.network_available()
+    pub fn network_available(&self) -> Result<i64, AgentError> {
+        self.inner.network_available().map(types::long)
     }
 
     /// Sends a refused form again at the next sync. Returns how many
     /// destinations were requeued (0 when nothing was refused).
-    pub fn resend_rejected(&self, id: String) -> Result<u64, AgentError> {
-        self.inner.resend_rejected(&id)
+    pub fn resend_rejected(&self, id: String) -> Result<i64, AgentError> {
+        self.inner.resend_rejected(&id).map(types::long)
     }
 
     /// Pulls a DHIS2 data set and refreshes the service part of the form that

@@ -6,8 +6,9 @@
 use agent_core::dhis2::FieldProblem;
 use agent_core::form::FormDefinition;
 use agent_core::outbox::{DeliveryState, Destination, StateCount};
+use agent_core::outbox::{LastErrorKind, NoteKind};
 use agent_core::sync::{HoldKind, ItemRef, Rejection};
-use agent_core::{AgentConfig, PeriodType};
+use agent_core::{AgentConfig, AgentError, PeriodType};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -30,7 +31,7 @@ pub struct AgentSettings {
     /// confirmation; absent: 12, 0: never asked (agent.toml's
     /// `[entry] max_period_age_months`).
     #[uniffi(default = None)]
-    pub max_period_age_months: Option<u32>,
+    pub max_period_age_months: Option<i32>,
 }
 
 /// The DHIS2 server. Absent optional settings take the core's defaults.
@@ -40,16 +41,16 @@ pub struct Dhis2Endpoint {
     pub url: String,
     /// Most data values in one request (default 1000).
     #[uniffi(default = None)]
-    pub batch_max_values: Option<u32>,
+    pub batch_max_values: Option<i32>,
     /// Most bytes (before compression) in one request (default 512 KiB).
     #[uniffi(default = None)]
-    pub batch_max_bytes: Option<u32>,
+    pub batch_max_bytes: Option<i32>,
     /// Seconds to wait for a connection (default 20).
     #[uniffi(default = None)]
-    pub connect_timeout_secs: Option<u32>,
+    pub connect_timeout_secs: Option<i32>,
     /// Seconds for a whole exchange once connected (default 120).
     #[uniffi(default = None)]
-    pub timeout_secs: Option<u32>,
+    pub timeout_secs: Option<i32>,
     /// Compress request bodies; absent: probe the server once and remember.
     #[uniffi(default = None)]
     pub gzip: Option<bool>,
@@ -68,10 +69,10 @@ pub struct LmisEndpoint {
     pub url: String,
     /// Seconds to wait for a connection (default 20).
     #[uniffi(default = None)]
-    pub connect_timeout_secs: Option<u32>,
+    pub connect_timeout_secs: Option<i32>,
     /// Seconds for a whole exchange once connected (default 120).
     #[uniffi(default = None)]
-    pub timeout_secs: Option<u32>,
+    pub timeout_secs: Option<i32>,
     /// Allow plain http:// to a host other than this device (default false).
     #[uniffi(default = None)]
     pub allow_insecure_http: Option<bool>,
@@ -80,13 +81,31 @@ pub struct LmisEndpoint {
     pub ca_file: Option<String>,
 }
 
-impl From<AgentSettings> for AgentConfig {
-    fn from(s: AgentSettings) -> AgentConfig {
-        AgentConfig {
-            database: PathBuf::from(s.database_path),
-            forms: PathBuf::from(s.forms_dir),
-            facilities: PathBuf::from(s.facilities_path),
-            dhis2: s.dhis2.map(|d| agent_core::config::Dhis2Section {
+/// A number from the app's settings (Kotlin `Int?`, Java `Integer`):
+/// absent takes the default; negative is refused, naming the setting.
+fn setting<T: TryFrom<i32>>(v: Option<i32>, name: &str) -> Result<Option<T>, AgentError> {
+    v.map(|n| {
+        T::try_from(n).map_err(|_| AgentError::Config {
+            message: format!(
+                "{name} is {n}: give a positive number, or leave it out for the default"
+            ),
+        })
+    })
+    .transpose()
+}
+
+/// A count for the app (Kotlin `Long`, Java `long`): u64 counts never reach
+/// 2^63; if one did it would read as `Long.MAX_VALUE`, never negative.
+pub(crate) fn long(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl TryFrom<AgentSettings> for AgentConfig {
+    type Error = AgentError;
+    fn try_from(s: AgentSettings) -> Result<AgentConfig, AgentError> {
+        let dhis2 = match s.dhis2 {
+            None => None,
+            Some(d) => Some(agent_core::config::Dhis2Section {
                 url: d.url,
                 // Credentials come from the shell's CredentialProvider, so
                 // none of the secret-source settings of agent.toml are used.
@@ -95,15 +114,18 @@ impl From<AgentSettings> for AgentConfig {
                 password_file: None,
                 token_env: None,
                 token_file: None,
-                batch_max_values: d.batch_max_values.map(|v| v as usize),
-                batch_max_bytes: d.batch_max_bytes.map(|v| v as usize),
-                connect_timeout_secs: d.connect_timeout_secs.map(u64::from),
-                timeout_secs: d.timeout_secs.map(u64::from),
+                batch_max_values: setting(d.batch_max_values, "dhis2.batchMaxValues")?,
+                batch_max_bytes: setting(d.batch_max_bytes, "dhis2.batchMaxBytes")?,
+                connect_timeout_secs: setting(d.connect_timeout_secs, "dhis2.connectTimeoutSecs")?,
+                timeout_secs: setting(d.timeout_secs, "dhis2.timeoutSecs")?,
                 gzip: d.gzip,
                 allow_insecure_http: d.allow_insecure_http,
                 ca_file: d.ca_file.map(PathBuf::from),
             }),
-            lmis: s.lmis.map(|l| agent_core::config::LmisSection {
+        };
+        let lmis = match s.lmis {
+            None => None,
+            Some(l) => Some(agent_core::config::LmisSection {
                 kind: "openlmis".into(),
                 url: l.url,
                 // The OAuth client and user come with the credentials
@@ -114,15 +136,22 @@ impl From<AgentSettings> for AgentConfig {
                 username: String::new(),
                 password_env: None,
                 password_file: None,
-                connect_timeout_secs: l.connect_timeout_secs.map(u64::from),
-                timeout_secs: l.timeout_secs.map(u64::from),
+                connect_timeout_secs: setting(l.connect_timeout_secs, "lmis.connectTimeoutSecs")?,
+                timeout_secs: setting(l.timeout_secs, "lmis.timeoutSecs")?,
                 allow_insecure_http: l.allow_insecure_http,
                 ca_file: l.ca_file.map(PathBuf::from),
             }),
+        };
+        Ok(AgentConfig {
+            database: PathBuf::from(s.database_path),
+            forms: PathBuf::from(s.forms_dir),
+            facilities: PathBuf::from(s.facilities_path),
+            dhis2,
+            lmis,
             entry: agent_core::config::EntrySection {
-                max_period_age_months: s.max_period_age_months,
+                max_period_age_months: setting(s.max_period_age_months, "maxPeriodAgeMonths")?,
             },
-        }
+        })
     }
 }
 
@@ -247,7 +276,7 @@ pub struct FormInfo {
     /// Stable id; `Draft.form`.
     pub id: String,
     /// Definition version.
-    pub version: u32,
+    pub version: i64,
     /// Title shown to the health worker.
     pub title: String,
     /// The period type the form is reported for.
@@ -264,7 +293,7 @@ impl From<&FormDefinition> for FormInfo {
     fn from(d: &FormDefinition) -> FormInfo {
         FormInfo {
             id: d.id.clone(),
-            version: d.version,
+            version: d.version.into(),
             title: d.title.clone(),
             period_type: d.period_type,
             destinations: agent_core::agent::destinations_of(d),
@@ -304,15 +333,17 @@ pub struct DestinationStatus {
     /// The state of the latest revision's delivery.
     pub state: DeliveryState,
     /// The revision this state is about.
-    pub revision: u32,
+    pub revision: i64,
     /// The newest revision the destination has accepted, if any.
-    pub delivered_revision: Option<u32>,
+    pub delivered_revision: Option<i64>,
     /// Attempts made for this revision.
-    pub attempts: u32,
+    pub attempts: i64,
     /// When the next attempt is due (absent: as soon as possible).
     pub next_attempt_at_ms: Option<i64>,
     /// Why the last attempt failed or was refused, in plain words.
     pub last_error: Option<String>,
+    /// What `last_error` is about (retried by itself, refused, waiting), when set.
+    pub last_error_kind: Option<LastErrorKind>,
     /// When this delivery last changed.
     pub updated_at_ms: i64,
     /// Why the destination refused it, field by field (empty unless rejected).
@@ -328,11 +359,12 @@ impl From<agent_core::outbox::DestinationStatus> for DestinationStatus {
         DestinationStatus {
             destination: d.destination,
             state: d.state,
-            revision: d.revision,
-            delivered_revision: d.delivered_revision,
-            attempts: d.attempts,
+            revision: d.revision.into(),
+            delivered_revision: d.delivered_revision.map(i64::from),
+            attempts: d.attempts.into(),
             next_attempt_at_ms: d.next_attempt_at.map(|t| t.timestamp_millis()),
             last_error: d.last_error,
+            last_error_kind: d.last_error_kind,
             updated_at_ms: d.updated_at.timestamp_millis(),
             problems: d.problems,
             held: d.held,
@@ -353,7 +385,7 @@ pub struct SubmissionStatus {
     /// DHIS2 period id, e.g. `202610`.
     pub period: String,
     /// The latest revision.
-    pub revision: u32,
+    pub revision: i64,
     /// When it was first recorded.
     pub created_at_ms: i64,
     /// The state summed up over destinations.
@@ -369,7 +401,7 @@ impl From<agent_core::outbox::SubmissionStatus> for SubmissionStatus {
             form: s.form,
             facility: s.facility,
             period: s.period,
-            revision: s.revision,
+            revision: s.revision.into(),
             created_at_ms: s.created_at.timestamp_millis(),
             overall: s.overall,
             destinations: s.destinations.into_iter().map(Into::into).collect(),
@@ -381,7 +413,7 @@ impl From<agent_core::outbox::SubmissionStatus> for SubmissionStatus {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct OutboxHealth {
     /// Number of submissions (form instances).
-    pub submissions: u64,
+    pub submissions: i64,
     /// Deliveries of latest revisions, counted per destination and state.
     pub counts: Vec<StateCount>,
     /// When the oldest form with an undelivered part was first recorded.
@@ -399,7 +431,7 @@ pub struct OutboxHealth {
 impl From<agent_core::outbox::OutboxHealth> for OutboxHealth {
     fn from(h: agent_core::outbox::OutboxHealth) -> OutboxHealth {
         OutboxHealth {
-            submissions: h.submissions,
+            submissions: long(h.submissions),
             counts: h.counts,
             oldest_undelivered_at_ms: h.oldest_undelivered_at.map(|t| t.timestamp_millis()),
             oldest_undelivered_age_secs: h.oldest_undelivered_age_secs,
@@ -423,7 +455,7 @@ pub struct DestinationReport {
     /// Refused in this pass, with the reasons per field.
     pub rejected: Vec<Rejection>,
     /// Still waiting to be delivered after the pass.
-    pub queued: u64,
+    pub queued: i64,
     /// When the next attempt is due (absent: now, or nothing queued).
     pub next_attempt_at_ms: Option<i64>,
     /// Why the destination is held (credentials refused, configuration), if
@@ -434,24 +466,26 @@ pub struct DestinationReport {
     pub held_kind: Option<HoldKind>,
     /// Anything else the user should know (not configured...).
     pub note: Option<String>,
+    /// What `note` is about (not configured, no credentials, backing off...), when set.
+    pub note_kind: Option<NoteKind>,
     /// Requests made.
-    pub requests: u32,
+    pub requests: i64,
     /// Requests that were retries.
-    pub retries: u32,
+    pub retries: i64,
     /// Bytes sent (bodies as sent, after compression).
-    pub bytes_sent: u64,
+    pub bytes_sent: i64,
     /// Bytes received (bodies).
-    pub bytes_received: u64,
+    pub bytes_received: i64,
     /// Transient failures met, in plain words.
     pub failures: Vec<String>,
     /// LMIS: stock events sent.
-    pub events_sent: u32,
+    pub events_sent: i64,
     /// LMIS: look-ups made for requests whose outcome was unknown.
-    pub lookups: u32,
+    pub lookups: i64,
     /// LMIS: forms found already applied by a look-up.
-    pub found_by_lookup: u32,
+    pub found_by_lookup: i64,
     /// LMIS: resends the server refused as already applied.
-    pub already_applied: u32,
+    pub already_applied: i64,
 }
 
 impl From<agent_core::sync::DestinationReport> for DestinationReport {
@@ -460,20 +494,21 @@ impl From<agent_core::sync::DestinationReport> for DestinationReport {
             destination: r.destination,
             delivered: r.delivered,
             rejected: r.rejected,
-            queued: r.queued,
+            queued: long(r.queued),
             next_attempt_at_ms: r.next_attempt_at.map(|t| t.timestamp_millis()),
             held: r.held,
             held_kind: r.held_kind,
             note: r.note,
-            requests: r.requests,
-            retries: r.retries,
-            bytes_sent: r.bytes_sent,
-            bytes_received: r.bytes_received,
+            note_kind: r.note_kind,
+            requests: r.requests.into(),
+            retries: r.retries.into(),
+            bytes_sent: long(r.bytes_sent),
+            bytes_received: long(r.bytes_received),
             failures: r.failures,
-            events_sent: r.events_sent,
-            lookups: r.lookups,
-            found_by_lookup: r.found_by_lookup,
-            already_applied: r.already_applied,
+            events_sent: r.events_sent.into(),
+            lookups: r.lookups.into(),
+            found_by_lookup: r.found_by_lookup.into(),
+            already_applied: r.already_applied.into(),
         }
     }
 }
@@ -516,7 +551,7 @@ pub struct MetadataPull {
     /// Fields removed because DHIS2 no longer has them.
     pub removed: Vec<String>,
     /// Fields kept (with their local labels, ranges and flags).
-    pub kept: u64,
+    pub kept: i64,
     /// Things to look at.
     pub warnings: Vec<String>,
     /// Whether the definition changed (its version was raised).
@@ -535,7 +570,7 @@ impl From<agent_core::agent::MetadataPull> for MetadataPull {
             form: m.report.form,
             added: m.report.added,
             removed: m.report.removed,
-            kept: m.report.kept as u64,
+            kept: long(m.report.kept as u64),
             warnings: m.report.warnings,
             changed: m.report.changed,
             file: m.file.display().to_string(),
@@ -623,7 +658,7 @@ pub struct Inspection {
     /// Where it stands.
     pub status: SubmissionStatus,
     /// The latest revision's number.
-    pub revision: u32,
+    pub revision: i64,
     /// The latest revision as entered (period as its DHIS2 id).
     pub draft: Draft,
 }

@@ -103,3 +103,40 @@ fn the_docs_pin_what_play_needs() {
     assert!(docs.contains("cargo ndk --platform"));
     assert!(docs.contains("consumerProguardFiles(\"consumer-rules.pro\")"));
 }
+
+/// The settings lines of a TOML file (no comments, no blank lines).
+fn settings(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn the_app_flavour_config_is_the_jvm_one_plus_android_true() {
+    let jvm = read("android-bindings/bindgen-config.toml");
+    let app = read("android-bindings/bindgen-config-android.toml");
+    // What the app flavour adds, by hand from uniffi's Kotlin configuration:
+    // android = true for agent_core's table and a table for android_bindings.
+    let mut expected: Vec<&str> = Vec::new();
+    for l in settings(&jvm) {
+        expected.push(l);
+        if l == "package_name = \"org.healthsync.agent.core\"" {
+            expected.push("android = true");
+        }
+    }
+    expected.extend([
+        "[crates.android_bindings.bindings.kotlin]",
+        "package_name = \"org.healthsync.agent\"",
+        "android = true",
+    ]);
+    assert_eq!(
+        settings(&app),
+        expected,
+        "bindgen-config-android.toml must be bindgen-config.toml plus the android = true lines"
+    );
+    // The package name agrees with the crate's own uniffi.toml.
+    assert!(
+        read("android-bindings/uniffi.toml").contains("package_name = \"org.healthsync.agent\"")
+    );
+}

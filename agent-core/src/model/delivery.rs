@@ -200,3 +200,55 @@ pub struct FieldProblem {
     /// What it means and what to do, in plain words.
     pub advice: String,
 }
+
+/// What a sync report's `note` is about, for an app that acts on it
+/// (the note itself stays the plain-words text to show).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum NoteKind {
+    /// The destination is not configured: its data stays queued.
+    NotConfigured,
+    /// The app gave no credentials for it: ask the user to sign in.
+    NoCredentials,
+    /// The app's credential provider failed (e.g. the Keystore is locked):
+    /// the note carries its reason; try again later.
+    CredentialsUnavailable,
+    /// A held destination's address changed: it is tried again.
+    AddressChanged,
+    /// A held destination's credentials changed: it is tried again.
+    CredentialsChanged,
+    /// Waiting after failures (or a server's Retry-After) until `next_attempt_at`.
+    BackingOff,
+    /// The destination is reached over plain http:// (allowed on a trusted
+    /// network only): data crosses the network unencrypted.
+    ClearText,
+}
+
+/// What a delivery's `last_error` is about, by the delivery's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum LastErrorKind {
+    /// The last attempt failed on the way (network, server error): it is
+    /// tried again at `next_attempt_at` by itself.
+    Failed,
+    /// The destination refused it: the user corrects the form (field by
+    /// field in `problems`) or resends it.
+    Rejected,
+    /// It waits for something else (a reporting period to complete).
+    Waiting,
+}
+
+impl LastErrorKind {
+    /// The kind of a stored `last_error` for a delivery in `state`; none
+    /// for delivered or superseded ones, whose old error no longer applies.
+    pub fn of(state: DeliveryState) -> Option<LastErrorKind> {
+        match state {
+            DeliveryState::Pending | DeliveryState::InFlight => Some(LastErrorKind::Failed),
+            DeliveryState::Rejected => Some(LastErrorKind::Rejected),
+            DeliveryState::Waiting => Some(LastErrorKind::Waiting),
+            DeliveryState::Delivered | DeliveryState::Superseded => None,
+        }
+    }
+}

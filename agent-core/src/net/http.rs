@@ -259,7 +259,9 @@ pub struct Endpoint {
     pub extra_roots: Option<ExtraRoots>,
 }
 
-/// The real client: ureq with rustls; TLS verification on; no redirects
+/// The real client: ureq with rustls; TLS verification on, by the
+/// platform's verifier ([`platform_verifier_usable`]) or, for a destination
+/// with a `ca_file`, by Mozilla's roots plus that file; no redirects
 /// (a redirect would resend a POST body to a place nobody configured).
 /// Each configured destination has its own client (timeouts, trusted
 /// authorities), chosen by the request's URL.
@@ -283,21 +285,51 @@ fn ureq_agent(timeouts: Timeouts, extra_roots: Option<&ExtraRoots>) -> ureq::Age
         .user_agent(AGENT_NAME)
         .timeout_connect(Some(timeouts.connect))
         .timeout_per_call(Some(timeouts.exchange));
-    if let Some(extra) = extra_roots {
-        // ureq takes the trusted roots as one list: the public ones (the
-        // same Mozilla set ureq uses by default) and then the extra ones.
-        let roots: Vec<ureq::tls::Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-            .iter()
-            .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
-            .chain(extra.0.iter().cloned())
-            .collect();
-        config = config.tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)))
-                .build(),
-        );
-    }
+    let roots = match extra_roots {
+        // ureq takes the trusted roots as one list: the public ones
+        // (Mozilla's) and then the extra ones. ureq cannot add roots to the
+        // platform verifier, so a destination with a ca_file trusts exactly
+        // these, not the device's store.
+        Some(extra) => ureq::tls::RootCerts::Specific(std::sync::Arc::new(
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
+                .chain(extra.0.iter().cloned())
+                .collect(),
+        )),
+        None if platform_verifier_usable() => ureq::tls::RootCerts::PlatformVerifier,
+        None => ureq::tls::RootCerts::Specific(std::sync::Arc::new(
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
+                .collect(),
+        )),
+    };
+    config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
     config.build().into()
+}
+
+/// Set once the Android shell has handed the platform verifier its JVM and
+/// `Context` (`PlatformTls.init` in the bindings).
+static PLATFORM_VERIFIER_READY: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// The Android shell initialised the platform TLS verifier: clients made
+/// from now on (at `Agent::open`) check servers with the device's trust
+/// store and the app's `network_security_config`.
+pub fn platform_verifier_initialised() {
+    PLATFORM_VERIFIER_READY.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether servers are checked by the platform's verifier
+/// (rustls-platform-verifier): the system's certificate store on Linux,
+/// macOS and Windows; on Android the device's trust store (user CAs as the
+/// app's `network_security_config` allows), once the shell initialised it.
+/// On Android before that, the verifier would panic at the first handshake,
+/// so clients use Mozilla's roots instead (and say so in the log).
+pub fn platform_verifier_usable() -> bool {
+    !cfg!(target_os = "android")
+        || PLATFORM_VERIFIER_READY.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Whether `url` is `base` or below it (not merely sharing a prefix:
@@ -331,6 +363,11 @@ impl UreqTransport {
                 )
             })
             .collect();
+        if !platform_verifier_usable() {
+            tracing::warn!(
+                "PlatformTls.init(context) was not called before Agent.open: servers are checked against Mozilla's roots only, not the device's certificate store or network_security_config"
+            );
+        }
         // The longest base first: a destination below another one wins.
         endpoints.sort_by_key(|(base, _)| std::cmp::Reverse(base.len()));
         UreqTransport {
@@ -377,6 +414,14 @@ fn tls_problem(e: &rustls::Error) -> (String, bool) {
         R::InvalidCertificate(_) | R::NoCertificatesPresented => (
             format!(
                 "the server's certificate was refused ({e}): ask the server's administrator to check it, or set ca_file in agent.toml if it comes from a private certificate authority"
+            ),
+            false,
+        ),
+        // The platform verifier found no certificate authority on this
+        // machine (Linux without a CA bundle): nothing was sent.
+        R::General(m) if m.contains("No CA certificates") => (
+            format!(
+                "this machine has no trusted certificate authorities ({m}): install the system's CA certificates (Debian: apt-get install ca-certificates), or set ca_file for this server in agent.toml"
             ),
             false,
         ),
@@ -808,6 +853,95 @@ mod tests {
         // Another path on the same server is not that destination.
         let e = get(&t, &format!("https://127.0.0.1:{port}/other")).unwrap_err();
         assert_eq!(e.kind, TransportErrorKind::Tls, "{e}");
+        server.join().unwrap();
+    }
+
+    /// The platform verifier is the default: a CA the system's store holds
+    /// (here SSL_CERT_FILE, which the Linux store honours; on Android the
+    /// device's store) is trusted with no ca_file. Run in a child process
+    /// of this test binary, so the variable touches no other test.
+    #[test]
+    fn a_ca_in_the_system_store_is_trusted_without_a_ca_file() {
+        // The harness names a test by its module path without the crate.
+        let name = format!(
+            "{}::a_ca_in_the_system_store_is_trusted_without_a_ca_file",
+            module_path!().split_once("::").map_or("", |p| p.1)
+        );
+        let name = name.as_str();
+        if let Ok(port) = std::env::var("AGENT_TEST_SYSTEM_STORE_PORT") {
+            let t = UreqTransport::new(Timeouts::from_secs(Some(5), Some(10)));
+            let r = get(&t, &format!("https://127.0.0.1:{port}/api/ping"));
+            let r = r.unwrap_or_else(|e| panic!("not trusted through the system store: {e}"));
+            assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+            println!("TRUSTED THROUGH THE SYSTEM STORE");
+            return;
+        }
+        let (ca_pem, cert, key) = private_ca();
+        let (port, server) = tls_server(&cert, &key, 1);
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("system-store.pem");
+        std::fs::write(&store, &ca_pem).unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--nocapture", "--test-threads=1"])
+            .env("AGENT_TEST_SYSTEM_STORE_PORT", port.to_string())
+            .env("SSL_CERT_FILE", &store)
+            .env("SSL_CERT_DIR", dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("TRUSTED THROUGH THE SYSTEM STORE"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server.join().unwrap();
+    }
+
+    /// A machine with no CA bundle at all (SSL_CERT_FILE empty, in a child
+    /// process): a TLS error that says what to install, not "maybe sent".
+    #[test]
+    fn no_system_store_at_all_is_a_plain_tls_error_never_sent() {
+        // The harness names a test by its module path without the crate.
+        let name = format!(
+            "{}::no_system_store_at_all_is_a_plain_tls_error_never_sent",
+            module_path!().split_once("::").map_or("", |p| p.1)
+        );
+        let name = name.as_str();
+        if let Ok(port) = std::env::var("AGENT_TEST_EMPTY_STORE_PORT") {
+            let t = UreqTransport::new(Timeouts::from_secs(Some(5), Some(10)));
+            let e = get(&t, &format!("https://127.0.0.1:{port}/")).unwrap_err();
+            assert_eq!(
+                (e.kind, e.maybe_sent),
+                (TransportErrorKind::Tls, false),
+                "{e}"
+            );
+            assert!(
+                e.message.contains("no trusted certificate authorities")
+                    && e.message.contains("ca-certificates"),
+                "{e}"
+            );
+            println!("PLAIN TLS ERROR");
+            return;
+        }
+        // The client builds its TLS settings once connected.
+        let (_, cert, key) = private_ca();
+        let (port, server) = tls_server(&cert, &key, 1);
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--nocapture", "--test-threads=1"])
+            .env("AGENT_TEST_EMPTY_STORE_PORT", port.to_string())
+            .env("SSL_CERT_FILE", &empty)
+            .env("SSL_CERT_DIR", dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("PLAIN TLS ERROR"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         server.join().unwrap();
     }
 

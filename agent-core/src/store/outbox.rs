@@ -764,6 +764,9 @@ pub struct DestinationStatus {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// Why the last attempt failed or was refused, in plain words.
     pub last_error: Option<String>,
+    /// What `last_error` is about, when it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_kind: Option<crate::model::delivery::LastErrorKind>,
     /// When this delivery last changed.
     pub updated_at: DateTime<Utc>,
     /// Why the destination refused it, field by field (empty unless rejected).
@@ -869,6 +872,9 @@ fn load_destinations(
                 .as_ref()
                 .map(|_| HoldKind::from_stored(kind.as_deref())),
             held,
+            last_error_kind: last_error
+                .as_ref()
+                .and_then(|_| crate::model::delivery::LastErrorKind::of(state)),
             last_error,
             updated_at: parse_ts(&updated)?,
         });

@@ -14,6 +14,8 @@ use crate::clock::Clock;
 use crate::credentials::{CredentialProvider, Credentials};
 use crate::error::Error;
 use crate::model::delivery::FieldProblem;
+/// What a report's note is about.
+pub use crate::model::delivery::NoteKind;
 use crate::model::form::FormSet;
 use crate::model::mapping::FacilityMap;
 use crate::net::http::{HttpRequest, HttpResponse, Transport, TransportError};
@@ -102,6 +104,9 @@ pub struct DestinationReport {
     pub held_kind: Option<HoldKind>,
     /// Anything else the user should know (not configured...).
     pub note: Option<String>,
+    /// What `note` is about, when it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_kind: Option<NoteKind>,
     /// Requests made.
     pub requests: u32,
     /// Requests that were retries of items already attempted.
@@ -718,10 +723,12 @@ fn run_routes(
                     "no {} credentials are configured",
                     dest.as_str().to_uppercase()
                 ));
+                report.note_kind = Some(NoteKind::NoCredentials);
                 continue;
             }
             Err(why) => {
                 report.note = Some(why);
+                report.note_kind = Some(NoteKind::CredentialsUnavailable);
                 continue;
             }
         };
@@ -747,6 +754,11 @@ fn run_routes(
                 } else {
                     "the credentials changed: trying again".into()
                 });
+                report.note_kind = Some(if moved {
+                    NoteKind::AddressChanged
+                } else {
+                    NoteKind::CredentialsChanged
+                });
             }
         }
         used.insert(dest, creds.clone());
@@ -754,6 +766,7 @@ fn run_routes(
             Ok(route) => route,
             Err(why) => {
                 report.note = Some(why);
+                report.note_kind = Some(NoteKind::NotConfigured);
                 continue;
             }
         };
@@ -765,6 +778,7 @@ fn run_routes(
                 "waiting after failures until {}",
                 until.format("%Y-%m-%d %H:%M:%S UTC")
             ));
+            report.note_kind = Some(NoteKind::BackingOff);
             continue;
         }
         routes.push(route);

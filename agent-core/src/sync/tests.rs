@@ -370,6 +370,18 @@ fn a_request_with_an_unknown_outcome_is_resent() {
         .unwrap();
     assert_eq!((d.state, d.attempts), (DeliveryState::Pending, 1));
     assert!(d.last_error.as_deref().unwrap().contains("will retry"));
+    assert_eq!(
+        d.last_error_kind,
+        Some(crate::model::delivery::LastErrorKind::Failed)
+    );
+    // The next pass waits: its note says so, typed.
+    let waiting = w.sync();
+    let dr = waiting.destination(Destination::Dhis2).unwrap();
+    assert_eq!(
+        dr.note_kind,
+        Some(crate::model::delivery::NoteKind::BackingOff),
+        "{dr:?}"
+    );
     w.transport.set(|_| success());
     w.clock.advance(chrono::Duration::hours(2));
     w.sync();
@@ -479,6 +491,10 @@ fn forms_are_batched_and_a_refused_value_is_shown_per_field() {
         .find(|x| x.destination == Destination::Dhis2)
         .unwrap();
     assert_eq!(dest.state, DeliveryState::Rejected);
+    assert_eq!(
+        dest.last_error_kind,
+        Some(crate::model::delivery::LastErrorKind::Rejected)
+    );
     assert_eq!(dest.problems[0].code.as_deref(), Some("E7619"));
     assert!(dest.problems[0].field.starts_with("service."));
     assert!(

@@ -21,6 +21,7 @@ import org.healthsync.agent.LogSink
 import org.healthsync.agent.OutboxListener
 import org.healthsync.agent.SyncObserver
 import org.healthsync.agent.setLogSink
+import org.healthsync.agent.platformTlsReady
 import org.healthsync.agent.LmisCredentials
 import org.healthsync.agent.LmisEndpoint
 import org.healthsync.agent.StockEntry
@@ -29,6 +30,7 @@ import org.healthsync.agent.core.AgentException
 import org.healthsync.agent.core.DeliveryState
 import org.healthsync.agent.core.Destination
 import org.healthsync.agent.core.HoldKind
+import org.healthsync.agent.core.NoteKind
 import org.healthsync.agent.core.OutboxChange
 import org.healthsync.agent.core.SyncProgress
 import org.healthsync.agent.core.PeriodType
@@ -197,9 +199,9 @@ fun checkProgress(r: SyncReport, progress: Progress) {
     check(progress.asked.get() >= 1) { "the engine never asked isCancelled" }
     for (d in r.destinations) {
         val mine = progress.events.filter { it.destination == d.destination }
-        check((d.requests == 0u) == mine.isEmpty()) { "${d.destination}: ${mine.size} progress events for ${d.requests} requests" }
+        check((d.requests == 0L) == mine.isEmpty()) { "${d.destination}: ${mine.size} progress events for ${d.requests} requests" }
         check(mine.zipWithNext().all { (a, b) -> a.requests < b.requests && a.delivered <= b.delivered }) { "$mine" }
-        if (mine.isNotEmpty()) check(mine.last().requests == d.requests) { "${d.destination}: last progress ${mine.last()} vs $d" }
+        if (mine.isNotEmpty()) check(mine.last().requests.toLong() == d.requests) { "${d.destination}: last progress ${mine.last()} vs $d" }
         if (d.delivered.isNotEmpty()) {
             check(mine.last().delivered.toInt() == d.delivered.size) { "${d.destination}: last progress ${mine.last()} vs ${d.delivered.size} delivered" }
         }
@@ -240,7 +242,7 @@ fun main() {
                 databasePath = dir.resolve("outbox.sqlite").toString(),
                 formsDir = forms.toString(),
                 facilitiesPath = facilities.toString(),
-                dhis2 = Dhis2Endpoint(url = dhis2.url, connectTimeoutSecs = 5u, timeoutSecs = 30u),
+                dhis2 = Dhis2Endpoint(url = dhis2.url, connectTimeoutSecs = 5, timeoutSecs = 30),
                 lmis = LmisEndpoint(url = lmis.url),
             ),
             keystore,
@@ -282,6 +284,25 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
         }
     }
 
+    step("settings are signed (usable from Java); a negative one is refused, named")
+    try {
+        Agent.open(
+            AgentSettings(
+                databasePath = dir.resolve("bad-setting.sqlite").toString(),
+                formsDir = dir.resolve("forms").toString(),
+                facilitiesPath = dir.resolve("facilities.json").toString(),
+                dhis2 = Dhis2Endpoint(url = "https://hmis.example.org", connectTimeoutSecs = -5),
+            ),
+            keystore,
+        ).close()
+        error("a negative timeout was accepted")
+    } catch (e: AgentException.Config) {
+        check(e.detail.contains("dhis2.connectTimeoutSecs is -5")) { e.detail }
+    }
+
+    step("TLS: the platform verifier (the system's store on this JVM's Linux)")
+    check(platformTlsReady()) { "the platform verifier is not used" }
+
     step("nothing synced yet: no last sync time")
     check(agent.lastSync().passFinishedAtMs == null) { "${agent.lastSync()}" }
 
@@ -301,7 +322,7 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     val stopped = Progress(stopped = true)
     val pre = agent.syncObserved(budgetMs = 30_000L, observer = stopped)
     check(pre.cancelled) { "$pre" }
-    check(pre.destinations.all { it.requests == 0u }) { "requests were made: $pre" }
+    check(pre.destinations.all { it.requests == 0L }) { "requests were made: $pre" }
     check(stopped.events.isEmpty() && stopped.asked.get() >= 1) { "${stopped.events}" }
     check(agent.status(receipt.id).overall == DeliveryState.PENDING)
     println("saved ${receipt.id} rev ${receipt.revision}, ${receipt.warnings.size} warning(s) confirmed")
@@ -321,7 +342,7 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
         check(errors.any { it.path == "service.malaria_rdt_positive" }) { "${e.findings}" }
         check(errors.any { it.path == "service.malaria_suspected" }) { "${e.findings}" }
     }
-    check(agent.outboxHealth().submissions == 1uL) { "the invalid form was saved" }
+    check(agent.outboxHealth().submissions == 1L) { "the invalid form was saved" }
 
     step("outbox: list and health")
     val listed = agent.listOutbox()
@@ -335,6 +356,7 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     var r = agent.sync(budgetMs = 30_000L)
     println("report: $r")
     check(dest(r, Destination.DHIS2).note?.contains("Keystore locked") == true) { "$r" }
+    check(dest(r, Destination.DHIS2).noteKind == NoteKind.CREDENTIALS_UNAVAILABLE) { "$r" }
     keystore.failWith = null
 
     step("wrong password: DHIS2 held (the shell shows a login prompt)")
@@ -363,7 +385,7 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
 
     step("a correction prefilled from inspect() is saved as revision 2 and delivered")
     val ins = agent.inspect(receipt.id)
-    check(ins.revision == 1u && ins.draft.facility == "HP-001" && ins.draft.service["fp_implant"] == 3L) { "$ins" }
+    check(ins.revision == 1L && ins.draft.facility == "HP-001" && ins.draft.service["fp_implant"] == 3L) { "$ins" }
     val corrected = ins.draft.copy(service = ins.draft.service + ("fp_implant" to 4L))
     val rev2 = agent.submit(corrected, confirmWarnings = true)
     check(rev2.id == receipt.id && rev2.revision == 2u && !rev2.duplicate) { "$rev2" }
@@ -409,12 +431,34 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     val pull = agent.pullMetadata("MkXpsaCoKaE")
     println("metadata: form ${pull.form}, changed=${pull.changed}, kept=${pull.kept}, added=${pull.added}")
     check(agent.forms().any { it.id == pull.form })
-    check(agent.resendRejected(receipt.id) == 0uL)
+    check(agent.resendRejected(receipt.id) == 0L)
     try {
         agent.status("no-such-id")
         error("expected UnknownSubmission")
     } catch (e: AgentException.UnknownSubmission) {
         println("UnknownSubmission(id=${e.id})")
+    }
+
+    step("one batch per form (batchMaxValues = 10): a progress event after every delivered batch")
+    Agent.open(
+        AgentSettings(
+            databasePath = dir.resolve("batches.sqlite").toString(),
+            formsDir = dir.resolve("forms").toString(),
+            facilitiesPath = dir.resolve("facilities.json").toString(),
+            dhis2 = Dhis2Endpoint(url = dhis2.url, batchMaxValues = 10),
+        ),
+        keystore,
+    ).use { batches ->
+        for (f in listOf("HP-001", "HP-002", "HP-003")) batches.submit(validDraft(f), confirmWarnings = true)
+        val progress = Progress()
+        val r = batches.syncObserved(budgetMs = 30_000L, observer = progress)
+        checkProgress(r, progress)
+        val d = dest(r, Destination.DHIS2)
+        check(d.delivered.size == 3) { "$r" }
+        val seen = progress.events.filter { it.destination == Destination.DHIS2 }.map { it.delivered.toInt() }.toSet()
+        check(seen.containsAll(listOf(1, 2, 3))) { "no progress event after some batch: delivered counts seen $seen" }
+        check(dest(r, Destination.LMIS).noteKind == NoteKind.NOT_CONFIGURED) { "$r" }
+        println("DHIS2 batches: ${d.requests} requests, progress after each: delivered $seen")
     }
 
     step("pullMetadata against a stopped server: Unreachable, not Config")
@@ -423,7 +467,7 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
             databasePath = dir.resolve("offline.sqlite").toString(),
             formsDir = dir.resolve("forms").toString(),
             facilitiesPath = dir.resolve("facilities.json").toString(),
-            dhis2 = Dhis2Endpoint(url = "http://127.0.0.1:${freePort()}", connectTimeoutSecs = 2u),
+            dhis2 = Dhis2Endpoint(url = "http://127.0.0.1:${freePort()}", connectTimeoutSecs = 2),
         ),
         keystore,
     ).use { offline ->
@@ -431,7 +475,7 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
             offline.pullMetadata("MkXpsaCoKaE")
             error("expected Unreachable")
         } catch (e: AgentException.Unreachable) {
-            check(e.destination == "dhis2") { "$e" }
+            check(e.destination == Destination.DHIS2) { "$e" }
             println("Unreachable: ${e.message}")
         }
     }
@@ -477,5 +521,5 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     } catch (e: InternalException) {
         println("Rust panic arrived as InternalException: ${e.message}")
     }
-    check(agent.outboxHealth().submissions == 3uL) { "the agent is unusable after the panic" }
+    check(agent.outboxHealth().submissions == 3L) { "the agent is unusable after the panic" }
 }

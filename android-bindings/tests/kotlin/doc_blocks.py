@@ -22,8 +22,11 @@ HEADER = """\
 package docs
 
 import android.content.Context
+import android.net.ConnectivityManager
+import android.net.Network
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyProperties
+import android.util.Log
 import androidx.work.*
 import java.io.File
 import java.security.KeyStore

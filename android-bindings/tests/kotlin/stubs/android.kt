@@ -10,4 +10,6 @@ abstract class Context {
     abstract val filesDir: File                // getFilesDir()
     abstract val noBackupFilesDir: File        // getNoBackupFilesDir(), API 21
     abstract val cacheDir: File                // getCacheDir()
+    // public final @Nullable <T> T getSystemService(@NonNull Class<T>), API 23
+    fun <T> getSystemService(serviceClass: Class<T>): T? = throw UnsupportedOperationException("stub")
 }

@@ -13,3 +13,6 @@ open class Application : Context() {
     override val cacheDir: File get() = throw UnsupportedOperationException("stub")
     open fun onCreate() {}
 }
+
+/** android.app.Notification (built by the app; only passed around here). */
+class Notification

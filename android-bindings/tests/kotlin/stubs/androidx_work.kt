@@ -16,7 +16,7 @@ class Data private constructor()
 
 fun workDataOf(vararg pairs: Pair<String, Any?>): Data = stub()
 
-class ForegroundInfo(notificationId: Int, notification: Any)
+class ForegroundInfo(notificationId: Int, notification: android.app.Notification)
 
 interface Operation
 
@@ -24,6 +24,7 @@ abstract class ListenableWorker(appContext: Context, workerParams: WorkerParamet
     val applicationContext: Context get() = stub()          // final getApplicationContext()
     val isStopped: Boolean get() = stub()                   // final isStopped()
     val runAttemptCount: Int get() = stub()                 // final getRunAttemptCount()
+    val tags: Set<String> get() = stub()                    // final getTags()
     open fun onStopped() {}                                 // open: a Worker may override it
     fun setProgressAsync(data: Data): ListenableFuture<Void> = stub()
     abstract fun startWork(): ListenableFuture<Result>

@@ -5,15 +5,15 @@
 
 package docs
 
-import android.app.Application
 import android.content.Context
-import org.healthsync.agent.Agent
 import org.healthsync.agent.DestinationReport
 
-/** The app's Application class holding the one Agent (docs: "Files on the device"). */
-class App : Application() {
-    lateinit var agent: Agent
-}
+/** The app's notification id and its "syncing" notification (expedited work on API <= 30). */
+const val SYNC_NOTIFICATION_ID = 1
+fun syncingNotification(context: Context): android.app.Notification = throw UnsupportedOperationException("stub")
+
+/** The app's "Wi-Fi only" setting. */
+fun loadWifiOnlySetting(context: Context): Boolean = false
 
 /** The app's own notification for a held destination. */
 fun notifyHeld(context: Context, destination: DestinationReport) {}
