@@ -3,7 +3,7 @@
 //! simulated servers drop answers after committing, fail with 5xx and go
 //! down. At the end both servers are checked against the truth the forms
 //! state, and the agent's outbox against the servers: `lost=0 duplicated=0
-//! false_delivered=0`, or the exact discrepancies (exit 1). Every random
+//! wrong=0 false_delivered=0`, or the exact discrepancies (exit 1). Every random
 //! choice comes from the seed.
 //!
 //! `--hostile` adds what a field network does on top: a captive portal
@@ -78,8 +78,12 @@ pub struct ChaosArgs {
 pub struct Outcome {
     /// Values or events that should be in a server but are not.
     pub lost: Vec<String>,
-    /// Values or movements that are in a server more than once or wrong.
+    /// Values, events or movements that are in a server more than once,
+    /// or that no form gave.
     pub duplicated: Vec<String>,
+    /// Values a server holds that differ from the forms' (a DHIS2 value, a
+    /// stock on hand): lost or repeated movements, or a wrong payload.
+    pub wrong: Vec<String>,
     /// Forms the agent's outbox says a server accepted that the server
     /// does not hold.
     pub false_delivered: Vec<String>,
@@ -100,10 +104,11 @@ pub fn run(args: ChaosArgs) -> Result<i32, Box<dyn std::error::Error>> {
         outcome.lmis_dropped_after_commit, outcome.found_by_lookup
     );
     println!(
-        "kills={} lost={} duplicated={} false_delivered={}",
+        "kills={} lost={} duplicated={} wrong={} false_delivered={}",
         outcome.kills,
         outcome.lost.len(),
         outcome.duplicated.len(),
+        outcome.wrong.len(),
         outcome.false_delivered.len()
     );
     for l in &outcome.lost {
@@ -112,12 +117,16 @@ pub fn run(args: ChaosArgs) -> Result<i32, Box<dyn std::error::Error>> {
     for d in &outcome.duplicated {
         println!("duplicated: {d}");
     }
+    for w in &outcome.wrong {
+        println!("wrong: {w}");
+    }
     for f in &outcome.false_delivered {
         println!("false delivered: {f}");
     }
     Ok(
         if outcome.lost.is_empty()
             && outcome.duplicated.is_empty()
+            && outcome.wrong.is_empty()
             && outcome.false_delivered.is_empty()
         {
             crate::exit::OK
@@ -502,7 +511,7 @@ fn check(
         match held.get(k) {
             None => o.lost.push(format!("DHIS2 value {k:?} = {v}")),
             Some(h) if h != v => o
-                .duplicated
+                .wrong
                 .push(format!("DHIS2 value {k:?} is {h}, expected {v}")),
             _ => {}
         }
@@ -562,7 +571,7 @@ fn check(
             let want = d.stock.get(&p.code).and_then(|e| e.closing_balance);
             let soh = lmis.stock_on_hand(fid, &l.program_id, &p.lmis_orderable_id);
             if soh != want {
-                o.duplicated.push(format!(
+                o.wrong.push(format!(
                     "{facility} {}: stock on hand {soh:?}, expected {want:?}",
                     p.code
                 ));
@@ -714,6 +723,40 @@ mod tests {
         );
         assert!(
             o.duplicated.iter().any(|x| x.contains("unexpected value")),
+            "{o:?}"
+        );
+        // A value that differs from the form's is wrong, not lost.
+        let f = &def.service[0];
+        let ou = facilities
+            .get("HP-001")
+            .unwrap()
+            .dhis2_org_unit
+            .clone()
+            .unwrap();
+        let other = d.service.get(&f.key).copied().unwrap_or(0) + 1;
+        let body = serde_json::json!({"dataSet": def.dhis2.data_set, "period": "202609", "orgUnit": ou,
+            "dataValues": [{"dataElement": f.data_element, "categoryOptionCombo": f.category_option_combo, "value": other.to_string()}]});
+        agent
+            .post(&format!("{}/api/dataValueSets", dhis2.url()))
+            .header(
+                "Authorization",
+                agent_core::http::basic_auth("admin", "district"),
+            )
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .unwrap();
+        let o = check(
+            std::slice::from_ref(&d),
+            &defs,
+            &forms,
+            &facilities,
+            &dhis2,
+            &lmis,
+        );
+        assert!(
+            o.wrong
+                .iter()
+                .any(|x| x.contains(&format!("is {other}, expected"))),
             "{o:?}"
         );
     }

@@ -28,7 +28,7 @@ fn kills_and_faults_lose_and_duplicate_nothing() {
     assert!(o.status.success(), "stdout: {out}\nstderr: {err}");
     let verdict = out.lines().find(|l| l.starts_with("kills=")).unwrap();
     assert!(
-        verdict.ends_with("lost=0 duplicated=0 false_delivered=0"),
+        verdict.ends_with("lost=0 duplicated=0 wrong=0 false_delivered=0"),
         "{verdict}"
     );
     let kills: u32 = verdict
@@ -67,7 +67,7 @@ fn a_hostile_network_loses_duplicates_and_fakes_nothing() {
     let verdict = out.lines().find(|l| l.starts_with("kills=")).unwrap();
     let head: String = out.lines().take(40).collect::<Vec<_>>().join("\n");
     assert!(
-        verdict.ends_with("lost=0 duplicated=0 false_delivered=0"),
+        verdict.ends_with("lost=0 duplicated=0 wrong=0 false_delivered=0"),
         "{head}\n{err}"
     );
     assert!(o.status.success(), "{head}\n{err}");
@@ -109,7 +109,7 @@ fn without_the_inventory_guard_look_ups_keep_each_event_applied_once() {
     let head: String = out.lines().take(40).collect::<Vec<_>>().join("\n");
     let verdict = out.lines().find(|l| l.starts_with("kills=")).unwrap();
     assert!(
-        verdict.ends_with("lost=0 duplicated=0 false_delivered=0"),
+        verdict.ends_with("lost=0 duplicated=0 wrong=0 false_delivered=0"),
         "{head}\n{err}"
     );
     assert!(o.status.success(), "{head}\n{err}");
