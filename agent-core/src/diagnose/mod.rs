@@ -269,7 +269,7 @@ fn scrub_value(v: &mut Value, secrets: &[String]) {
 }
 
 /// Marker left where a secret was.
-pub const SCRUBBED: &str = "(secret, removed)";
+pub const SCRUBBED: &str = "(secret-removed)";
 
 /// A text without the given secrets, without the value after `Basic`,
 /// `Bearer` or `ApiToken`, and without the values of token, password and
@@ -309,8 +309,13 @@ fn redact_after(text: &str, word: &str, keep: impl Fn(char) -> bool) -> String {
     while let Some(i) = rest.find(word) {
         let (head, tail) = rest.split_at(i + word.len());
         out.push_str(head);
+        if tail.starts_with(SCRUBBED) {
+            out.push_str(SCRUBBED);
+            rest = &tail[SCRUBBED.len()..];
+            continue;
+        }
         let end = tail.find(|c: char| !keep(c)).unwrap_or(tail.len());
-        if end > 0 && !tail[..end].starts_with(SCRUBBED) {
+        if end > 0 {
             out.push_str(SCRUBBED);
         } else {
             out.push_str(&tail[..end]);
@@ -453,7 +458,7 @@ mod tests {
             assert!(!out.contains(gone), "{gone} left in {out}");
         }
         assert!(
-            out.contains("\"x\":\"Authorization: Basic (secret, removed)"),
+            out.contains("\"x\":\"Authorization: Basic (secret-removed)"),
             "{out}"
         );
         assert!(out.contains("grant_type=password&"), "{out}");
