@@ -6,7 +6,9 @@
 pub mod chaos;
 pub mod chart;
 pub mod demo;
+pub mod diagnose;
 pub mod drafts;
+pub mod escrow;
 pub mod fleet;
 pub mod interactive;
 pub mod mock;

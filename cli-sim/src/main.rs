@@ -156,6 +156,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write every undelivered form (or --all) into one file encrypted to a district's public key.
+    Export(cli_sim::escrow::ExportArgs),
+    /// Add the forms of an escrow file to this outbox, as if recorded here, queued for sending.
+    Import(cli_sim::escrow::ImportArgs),
+    /// Make a district key pair for escrow files (prints the public key).
+    Keygen(cli_sim::escrow::KeygenArgs),
+    /// Write a diagnostics bundle (gzipped JSON, secrets left out) for support.
+    Diagnose(cli_sim::diagnose::DiagnoseArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -443,6 +451,13 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
             } else {
                 exit::NOT_DONE
             })
+        }
+        Command::Export(args) => cli_sim::escrow::export(&open(&cli.config)?, args),
+        Command::Import(args) => cli_sim::escrow::import(&open(&cli.config)?, args),
+        Command::Keygen(args) => cli_sim::escrow::keygen(args),
+        Command::Diagnose(args) => {
+            let cfg = AgentConfig::load(&cli.config).map_err(AgentError::from)?;
+            cli_sim::diagnose::run(&open_config(&cfg)?, &cfg, args)
         }
         Command::Fleet(args) => cli_sim::fleet::run(args).map_err(AgentError::internal),
         Command::Chaos(args) => cli_sim::chaos::run(args).map_err(AgentError::internal),

@@ -309,9 +309,9 @@ fn redact_after(text: &str, word: &str, keep: impl Fn(char) -> bool) -> String {
     while let Some(i) = rest.find(word) {
         let (head, tail) = rest.split_at(i + word.len());
         out.push_str(head);
-        if tail.starts_with(SCRUBBED) {
+        if let Some(after) = tail.strip_prefix(SCRUBBED) {
             out.push_str(SCRUBBED);
-            rest = &tail[SCRUBBED.len()..];
+            rest = after;
             continue;
         }
         let end = tail.find(|c: char| !keep(c)).unwrap_or(tail.len());
