@@ -135,6 +135,9 @@ pub struct Agent {
     syncing: AtomicBool,
     cancel: AtomicBool,
     listener: RwLock<Option<Arc<dyn OutboxListener>>>,
+    /// The configuration opened with (names where secrets are, never
+    /// secrets), for the diagnostics bundle.
+    config: Option<AgentConfig>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -202,6 +205,7 @@ impl Agent {
         })?;
         let mut agent = Agent::open_parts(&config.database, forms, facilities, clock)?;
         agent.forms_dir = Some(config.forms.clone());
+        agent.config = Some(config.clone());
         agent.max_period_age_months = config.entry.max_period_age_months();
         if let Some(d) = &config.dhis2 {
             agent.dhis2 = Some(Dhis2Settings {
@@ -259,6 +263,7 @@ impl Agent {
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
+            config: None,
         })
     }
 
@@ -1145,13 +1150,12 @@ impl Agent {
     }
 
     /// A diagnostics bundle (issue 17): why anything is stuck, with every
-    /// secret left out. `config` is the configuration the agent was opened
-    /// with, if any (its secrets are only named, never read); `credentials`
-    /// is asked whether credentials are available, and for the values to
-    /// scrub from everything the bundle holds.
+    /// secret left out. The configuration the agent was opened with, if
+    /// any, is in it (secrets only named); `credentials` is asked whether
+    /// credentials are available, and for the values to scrub from
+    /// everything the bundle holds.
     pub fn diagnose(
         &self,
-        config: Option<&AgentConfig>,
         credentials: Option<&dyn CredentialProvider>,
         options: &crate::diagnose::Options,
     ) -> Result<crate::diagnose::Bundle> {
@@ -1159,7 +1163,7 @@ impl Agent {
         crate::diagnose::collect(
             &conn,
             &self.db_path,
-            config,
+            self.config.as_ref(),
             credentials,
             self.clock.now(),
             options,

@@ -31,7 +31,7 @@ pub fn run(agent: &Agent, cfg: &AgentConfig, args: DiagnoseArgs) -> Result<i32, 
         body_chars: args.body_chars,
         open_deliveries: args.open,
     };
-    let bundle = agent.diagnose(Some(cfg), Some(&creds), &options)?;
+    let bundle = agent.diagnose(Some(&creds), &options)?;
     let gz = bundle.to_gzip()?;
     let mut tmp = args.bundle.as_os_str().to_owned();
     tmp.push(".tmp");

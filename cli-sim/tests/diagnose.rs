@@ -291,7 +291,7 @@ fn a_thousand_form_outbox_gives_a_bundle_within_the_target() {
     }
     let size = |agent: &Agent| {
         let b = agent
-            .diagnose(None, None, &agent_core::diagnose::Options::default())
+            .diagnose(None, &agent_core::diagnose::Options::default())
             .unwrap();
         (
             b.to_gzip().unwrap().len(),
