@@ -380,6 +380,22 @@ pub fn write_export_file(
 ) -> Result<ExportSummary> {
     // The key is checked before any file is made.
     parse_recipient(recipient)?;
+    // An earlier export (another device's, on the same stick) is never
+    // overwritten. Checked again just before the rename; removable storage
+    // (FAT) has no hard links to make the check atomic.
+    let exists = || {
+        if path.exists() {
+            Err(AgentError::StorageUnavailable {
+                message: format!(
+                    "{} already exists; choose another file name (an earlier export is never overwritten)",
+                    path.display()
+                ),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    exists()?;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
@@ -390,6 +406,7 @@ pub fn write_export_file(
         let summary = write_export(conn, scope, recipient, now, &mut buf)?;
         let file = buf.into_inner().map_err(|e| what(e.into_error()))?;
         file.sync_all().map_err(what)?;
+        exists()?;
         std::fs::rename(&tmp, path).map_err(what)?;
         Ok(summary)
     })();

@@ -278,6 +278,15 @@ fn an_export_file_holds_only_encrypted_bytes_and_no_temporary_file_stays() {
         assert!(!String::from_utf8_lossy(&bytes).contains(clear), "{clear}");
     }
     assert!(!dir.path().join("escrow.age.tmp").exists());
+    // A second export to the same name is refused; the first file stays.
+    let msg = a
+        .export_to_file(&public, ExportScope::All, &path)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(msg.contains("never overwritten"), "{msg}");
+    assert_eq!(std::fs::read(&path).unwrap_or_default(), bytes);
+    assert!(!dir.path().join("escrow.age.tmp").exists());
     let key_path = dir.path().join("district.key");
     std::fs::write(&key_path, file_text).unwrap_or_else(|e| panic!("{e}"));
     let b = open(dir.path(), "b.sqlite");
