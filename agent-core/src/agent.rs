@@ -1126,8 +1126,14 @@ impl Agent {
         let file = crate::escrow::decrypt(encrypted, key_file)?;
         let forms = self.form_set();
         let mut conn = self.conn();
-        let report =
-            crate::escrow::import(&mut conn, &file, &forms, &self.facilities, self.clock.now())?;
+        let report = crate::escrow::import(
+            &mut conn,
+            &file,
+            &forms,
+            &self.facilities,
+            &destinations_of,
+            self.clock.now(),
+        )?;
         if let Err(e) = outbox::checkpoint(&conn) {
             tracing::warn!(error = %e, "could not checkpoint after an import");
         }

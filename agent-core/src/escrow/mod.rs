@@ -23,12 +23,11 @@
 
 pub mod sql;
 
-use crate::agent::destinations_of;
 use crate::canonical::sha256_hex;
 use crate::delivery::{DeliveryState, Destination};
 use crate::draft::Draft;
 use crate::error::{AgentError, Error, Result};
-use crate::form::FormSet;
+use crate::form::{FormDefinition, FormSet};
 use crate::mapping::FacilityMap;
 use crate::outbox::{self, idempotency_key, ts};
 use chrono::{DateTime, Utc};
@@ -574,12 +573,15 @@ pub fn imported_state(
 }
 
 /// Imports a checked escrow document into this outbox in one transaction:
-/// all of it or, on any conflict, nothing.
+/// all of it or, on any conflict, nothing. `destinations` says which
+/// destinations a form has parts for (the facade's `destinations_of`,
+/// passed in so that this module does not import the facade).
 pub fn import(
     conn: &mut Connection,
     file: &EscrowFile,
     forms: &FormSet,
     facilities: &FacilityMap,
+    destinations: &dyn Fn(&FormDefinition) -> Vec<Destination>,
     now: DateTime<Utc>,
 ) -> Result<ImportReport> {
     let mut problems = Vec::new();
@@ -700,7 +702,7 @@ pub fn import(
         let Some(def) = forms.get(&e.form) else {
             return Err(AgentError::internal("checked form vanished"));
         };
-        for dest in destinations_of(def) {
+        for dest in destinations(def) {
             let at_source = e.deliveries.iter().find(|d| d.destination == dest);
             let (state, look_up) = imported_state(dest, at_source, e.revision == *latest);
             sql::insert_delivery(
