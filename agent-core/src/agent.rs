@@ -136,6 +136,9 @@ pub struct Agent {
     syncing: AtomicBool,
     cancel: AtomicBool,
     listener: RwLock<Option<Arc<dyn OutboxListener>>>,
+    /// The configuration opened with (names where secrets are, never
+    /// secrets), for the diagnostics bundle.
+    config: Option<AgentConfig>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -203,6 +206,7 @@ impl Agent {
         })?;
         let mut agent = Agent::open_parts(&config.database, forms, facilities, clock)?;
         agent.forms_dir = Some(config.forms.clone());
+        agent.config = Some(config.clone());
         agent.max_period_age_months = config.entry.max_period_age_months();
         if let Some(d) = &config.dhis2 {
             agent.dhis2 = Some(Dhis2Settings {
@@ -260,6 +264,7 @@ impl Agent {
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
+            config: None,
         })
     }
 
@@ -1070,6 +1075,121 @@ impl Agent {
             audit: outbox::audit_trail(&conn, id)?,
             exchanges: outbox::exchanges_of(&conn, id)?,
         })
+    }
+
+    /// Writes an escrow of this outbox (issue 17) into `out`, encrypted to
+    /// a district's age public key (`age1…`): every submission with a
+    /// delivery still to make (`ExportScope::All`: everything). Then marks
+    /// this outbox's LMIS deliveries still to make "look up before sending",
+    /// so that this device, if it syncs again, sends nothing twice.
+    pub fn export(
+        &self,
+        recipient: &str,
+        scope: crate::escrow::ExportScope,
+        out: &mut dyn std::io::Write,
+    ) -> Result<crate::escrow::ExportSummary> {
+        let summary =
+            crate::escrow::write_export(&self.conn(), scope, recipient, self.clock.now(), out)?;
+        self.after_export(summary)
+    }
+
+    /// [`Agent::export`] of every undelivered form.
+    pub fn export_unsent(
+        &self,
+        recipient: &str,
+        out: &mut dyn std::io::Write,
+    ) -> Result<crate::escrow::ExportSummary> {
+        self.export(recipient, crate::escrow::ExportScope::Unsent, out)
+    }
+
+    /// [`Agent::export`] into a file: written as `FILE.tmp` (encrypted bytes
+    /// only), synced, then renamed to `path`.
+    pub fn export_to_file(
+        &self,
+        recipient: &str,
+        scope: crate::escrow::ExportScope,
+        path: &Path,
+    ) -> Result<crate::escrow::ExportSummary> {
+        let summary = crate::escrow::write_export_file(
+            &self.conn(),
+            scope,
+            recipient,
+            self.clock.now(),
+            path,
+        )?;
+        self.after_export(summary)
+    }
+
+    fn after_export(
+        &self,
+        mut summary: crate::escrow::ExportSummary,
+    ) -> Result<crate::escrow::ExportSummary> {
+        if self.read_only {
+            summary.note = Some("this outbox is read-only, so it could not remember the export: do not sync this device again once the file is imported elsewhere".into());
+            return Ok(summary);
+        }
+        summary.marked_for_look_up =
+            crate::escrow::mark_exported(&mut self.conn(), self.clock.now())?;
+        Ok(summary)
+    }
+
+    /// Imports an escrow file (the encrypted bytes) with the district's
+    /// secret key file (its text, as `age-keygen` writes it): verifies every
+    /// entry, then adds the forms to this outbox as if recorded here, with
+    /// their ids and revision numbers, queued for delivery. All or nothing.
+    pub fn import(&self, encrypted: &[u8], key_file: &[u8]) -> Result<crate::escrow::ImportReport> {
+        self.writable()?;
+        let file = crate::escrow::decrypt(encrypted, key_file)?;
+        let forms = self.form_set();
+        let mut conn = self.conn();
+        let report = crate::escrow::import(
+            &mut conn,
+            &file,
+            &forms,
+            &self.facilities,
+            &destinations_of,
+            self.clock.now(),
+        )?;
+        if let Err(e) = outbox::checkpoint(&conn) {
+            tracing::warn!(error = %e, "could not checkpoint after an import");
+        }
+        Ok(report)
+    }
+
+    /// [`Agent::import`] from files.
+    pub fn import_file(&self, file: &Path, key_file: &Path) -> Result<crate::escrow::ImportReport> {
+        let read = |p: &Path, cap: u64, what: &str| {
+            crate::files::read_capped(p, cap, what).map_err(|e| AgentError::EscrowRefused {
+                message: format!(
+                    "{what} {} cannot be read: {e}. Nothing was imported.",
+                    p.display()
+                ),
+            })
+        };
+        let bytes = read(file, crate::escrow::MAX_FILE_BYTES, "the escrow file")?;
+        let key = read(key_file, crate::escrow::MAX_KEY_FILE_BYTES, "the key file")?;
+        self.import(&bytes, &key)
+    }
+
+    /// A diagnostics bundle (issue 17): why anything is stuck, with every
+    /// secret left out. The configuration the agent was opened with, if
+    /// any, is in it (secrets only named); `credentials` is asked whether
+    /// credentials are available, and for the values to scrub from
+    /// everything the bundle holds.
+    pub fn diagnose(
+        &self,
+        credentials: Option<&dyn CredentialProvider>,
+        options: &crate::diagnose::Options,
+    ) -> Result<crate::diagnose::Bundle> {
+        let conn = self.conn();
+        crate::diagnose::collect(
+            &conn,
+            &self.db_path,
+            self.config.as_ref(),
+            credentials,
+            self.clock.now(),
+            options,
+        )
     }
 }
 

@@ -145,6 +145,20 @@ pub enum AgentError {
         /// What failed (never a secret).
         message: String,
     },
+    /// An escrow file cannot be imported (wrong key, damaged or changed
+    /// after export, conflicts with this outbox); nothing was imported. The
+    /// message says which entries and what to do.
+    #[error("{message}")]
+    EscrowRefused {
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A public key or key file given for an escrow is not an age key.
+    #[error("{message}")]
+    InvalidKey {
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// A bug. The reference finds the detail in the logs.
     #[error(
         "something went wrong inside the agent (reference {reference}); please report it. {message}"

@@ -728,6 +728,75 @@ fn the_period_pattern_agrees_with_the_period_parser() {
     }
 }
 
+// ------------------------------------------------------------ escrow
+
+/// The example escrow document (its hash computed outside the agent) matches
+/// the schema, its content matches the draft schema, and the agent reads it.
+#[test]
+fn the_example_escrow_document_matches_the_schema_and_is_read() {
+    let path = schemas_dir().join("examples/escrow-plaintext.json");
+    let v = read_json(&path);
+    Checker::new("escrow.schema.json").assert_valid(&v, "examples/escrow-plaintext.json");
+    let content: Value =
+        serde_json::from_str(v["entries"][0]["content"].as_str().unwrap()).unwrap();
+    Checker::new("submission.schema.json").assert_valid(&content, "the entry's content");
+    let file = agent_core::escrow::read_document(read_text(&path).as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(file.entries.len(), 1);
+    assert_eq!(file.entries[0].facility, "HP-001");
+}
+
+/// What an agent exports, decrypted, matches the schema.
+#[test]
+fn an_exported_escrow_document_matches_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = FormSet::load_dir(&schemas_dir().join("forms")).unwrap();
+    let map = FacilityMap::load(&schemas_dir().join("facilities/example.json")).unwrap();
+    let clock = std::sync::Arc::new(agent_core::FixedClock::new(
+        NaiveDate::from_ymd_opt(2026, 11, 20)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
+            .and_utc(),
+    ));
+    let agent =
+        agent_core::Agent::open_parts(&dir.path().join("o.sqlite"), forms, map, clock).unwrap();
+    for name in EXAMPLE_DRAFTS {
+        let bytes = read_text(&schemas_dir().join("examples").join(name));
+        agent.submit_json(bytes.as_bytes(), true).unwrap();
+    }
+    let (secret, public) = agent_core::escrow::generate_key(chrono::Utc::now());
+    let mut out = Vec::new();
+    agent.export_unsent(&public, &mut out).unwrap();
+    let file = agent_core::escrow::decrypt(&out, secret.as_bytes()).unwrap();
+    let v = serde_json::to_value(&file).unwrap();
+    Checker::new("escrow.schema.json").assert_valid(&v, "an export");
+    assert_eq!(v["entries"].as_array().unwrap().len(), 2);
+}
+
+/// The schema cannot check a hash; the agent does. Both refuse an unknown key.
+#[test]
+fn escrow_mistakes_the_schema_and_the_agent_refuse() {
+    let path = schemas_dir().join("examples/escrow-plaintext.json");
+    let schema = Checker::new("escrow.schema.json");
+    let mut changed = read_json(&path);
+    let c = changed["entries"][0]["content"]
+        .as_str()
+        .unwrap()
+        .replace("62", "63");
+    changed["entries"][0]["content"] = json!(c);
+    schema.assert_valid(&changed, "a changed content (same shape)");
+    let e = agent_core::escrow::read_document(changed.to_string().as_bytes()).unwrap_err();
+    assert!(
+        e.to_string().contains("does not match its content hash"),
+        "{e}"
+    );
+    let mut extra = read_json(&path);
+    extra["entries"][0]["note"] = json!("x");
+    schema.assert_invalid(&extra, "an unknown entry key", &["note"]);
+    assert!(agent_core::escrow::read_document(extra.to_string().as_bytes()).is_err());
+}
+
 // ------------------------------------------------------------ documentation
 
 /// Every property of every schema says, in words, what it is for.
@@ -768,6 +837,7 @@ fn every_property_of_every_schema_is_described() {
         "facility-map.schema.json",
         "submission.schema.json",
         "agent-config.schema.json",
+        "escrow.schema.json",
     ] {
         let v = read_json(&schemas_dir().join(file));
         assert_eq!(

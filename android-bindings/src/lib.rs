@@ -289,6 +289,56 @@ impl Agent {
             .pull_metadata(&data_set, form_id.as_deref(), &self.credentials, offline)
             .map(MetadataPull::from)
     }
+
+    /// Escrow (issue 17): every form still to deliver (`scope` `All`:
+    /// everything) encrypted to the district's public key (`age1...`).
+    /// Returns the file's bytes, encrypted (only the district key opens
+    /// them): write them to removable storage or share them. This outbox
+    /// then looks its LMIS deliveries up before sending, so nothing is sent
+    /// twice once the file is imported elsewhere.
+    pub fn export_escrow(
+        &self,
+        recipient: String,
+        scope: agent_core::escrow::ExportScope,
+    ) -> Result<Vec<u8>, AgentError> {
+        let mut out = Vec::new();
+        self.inner.export(&recipient, scope, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Agent::export_escrow`] written to a file the app names (written as
+    /// `path.tmp`, synced, renamed; never in clear). Says what it holds.
+    pub fn export_escrow_to_path(
+        &self,
+        recipient: String,
+        scope: agent_core::escrow::ExportScope,
+        path: String,
+    ) -> Result<agent_core::escrow::ExportSummary, AgentError> {
+        self.inner
+            .export_to_file(&recipient, scope, std::path::Path::new(&path))
+    }
+
+    /// Imports an escrow file (its bytes) with the district's secret key
+    /// file (its bytes, as age-keygen writes it): all of it or, on a changed
+    /// entry or a conflict, nothing (the error says which form and what to do).
+    pub fn import_escrow(
+        &self,
+        file: Vec<u8>,
+        key_file: Vec<u8>,
+    ) -> Result<agent_core::escrow::ImportReport, AgentError> {
+        self.inner.import(&file, &key_file)
+    }
+
+    /// The diagnostics bundle for support: gzipped JSON (a few KB), with
+    /// no password, token or key in it.
+    pub fn diagnose(&self) -> Result<Vec<u8>, AgentError> {
+        self.inner
+            .diagnose(
+                Some(&self.credentials),
+                &agent_core::diagnose::Options::default(),
+            )?
+            .to_gzip()
+    }
 }
 
 /// Only with the `test-support` feature (scripts/bindings-test.sh): proves

@@ -77,6 +77,14 @@ enum Command {
     AcknowledgeDamaged(commands::acknowledge_damaged::Args),
     /// List the forms this agent knows.
     Forms(commands::forms::Args),
+    /// Write every undelivered form (or --all) into one file encrypted to a district's public key.
+    Export(commands::escrow::ExportArgs),
+    /// Add the forms of an escrow file to this outbox, as if recorded here, queued for sending.
+    Import(commands::escrow::ImportArgs),
+    /// Make a district key pair for escrow files (prints the public key).
+    Keygen(commands::escrow::KeygenArgs),
+    /// Write a diagnostics bundle (gzipped JSON, secrets left out) for support.
+    Diagnose(commands::diagnose::DiagnoseArgs),
 }
 
 fn run(cli: Cli) -> Result<i32, AgentError> {
@@ -97,6 +105,13 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
         Command::Metadata { action } => commands::metadata::run(config, action),
         Command::AcknowledgeDamaged(args) => commands::acknowledge_damaged::run(config, args),
         Command::Forms(args) => commands::forms::run(config, args),
+        Command::Export(args) => commands::escrow::export(&commands::open(config)?, args),
+        Command::Import(args) => commands::escrow::import(&commands::open(config)?, args),
+        Command::Keygen(args) => commands::escrow::keygen(args),
+        Command::Diagnose(args) => {
+            let cfg = agent_core::AgentConfig::load(config).map_err(AgentError::from)?;
+            commands::diagnose::run(&commands::open_config(&cfg)?, &cfg, args)
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 
 pub mod deliveries;
 pub mod destinations;
+pub mod diagnose;
+pub mod escrow;
 pub mod exchanges;
 pub mod lease;
 pub mod migrations;

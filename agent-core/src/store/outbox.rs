@@ -1389,7 +1389,6 @@ pub fn verify_hashes(conn: &Connection) -> Result<Vec<(String, u32)>, Error> {
 }
 
 /// Counts of rows per table (tests only).
-#[cfg(test)]
 pub fn table_counts(conn: &Connection) -> Result<std::collections::BTreeMap<String, i64>, Error> {
     let mut out = std::collections::BTreeMap::new();
     for t in ["submissions", "revisions", "deliveries", "audit"] {

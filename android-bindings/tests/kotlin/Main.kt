@@ -522,4 +522,55 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
         println("Rust panic arrived as InternalException: ${e.message}")
     }
     check(agent.outboxHealth().submissions == 3L) { "the agent is unusable after the panic" }
+    escrowAndDiagnose(agent, keystore, dir)
+}
+
+/** Escrow export and import between two outboxes, and the diagnostics bundle (issue 17). */
+fun escrowAndDiagnose(agent: Agent, keystore: Keystore, dir: Path) {
+    step("escrow: export everything, a changed file refused, import on a second outbox")
+    val cliSim = System.getProperty("cli.sim") ?: error("-Dcli.sim is required")
+    val keyFile = dir.resolve("district.key")
+    val keygen = ProcessBuilder(cliSim, "keygen", "--out", keyFile.toString()).start()
+    val publicKey = keygen.inputStream.bufferedReader().readText().trim()
+    check(keygen.waitFor() == 0 && publicKey.startsWith("age1")) { "keygen: $publicKey" }
+    val all = org.healthsync.agent.core.ExportScope.ALL
+    val bytes = agent.exportEscrow(publicKey, all)
+    check(String(bytes.copyOfRange(0, 21)) == "age-encryption.org/v1") { "not an age file" }
+    check(!String(bytes, Charsets.ISO_8859_1).contains("HP-001")) { "a facility code in clear" }
+    val key = Files.readAllBytes(keyFile)
+    Agent.open(
+        AgentSettings(
+            databasePath = dir.resolve("second.sqlite").toString(),
+            formsDir = dir.resolve("forms").toString(),
+            facilitiesPath = dir.resolve("facilities.json").toString(),
+        ),
+        Keystore(),
+    ).use { second ->
+        val changed = bytes.copyOf().also { it[it.size / 2] = (it[it.size / 2].toInt() xor 1).toByte() }
+        try {
+            second.importEscrow(changed, key)
+            error("a changed file was imported")
+        } catch (e: AgentException.EscrowRefused) {
+            println("changed file refused: ${e.message}")
+        }
+        check(second.outboxHealth().submissions == 0L) { "part of a changed file was imported" }
+        val report = second.importEscrow(bytes, key)
+        check(report.imported.isNotEmpty() && report.skipped.isEmpty()) { "$report" }
+        check(second.outboxHealth().submissions == agent.outboxHealth().submissions) { "${second.outboxHealth()}" }
+        val again = second.importEscrow(bytes, key)
+        check(again.imported.isEmpty() && again.skipped.size == report.imported.size) { "$again" }
+    }
+    val path = dir.resolve("unsent.age")
+    val summary = agent.exportEscrowToPath(publicKey, org.healthsync.agent.core.ExportScope.UNSENT, path.toString())
+    check(Files.size(path) > 0 && !Files.exists(dir.resolve("unsent.age.tmp"))) { "$summary" }
+    println("unsent export: $summary")
+
+    step("diagnose: a gzipped JSON bundle without the Keystore's secrets")
+    val gz = agent.diagnose()
+    val json = java.util.zip.GZIPInputStream(gz.inputStream()).bufferedReader().readText()
+    check(json.contains("\"schema_version\"") && json.contains("\"queue\"")) { json.take(200) }
+    for (secret in listOf(keystore.dhis2Password, "changeme")) {
+        check(!json.contains(secret)) { "a Keystore secret is in the bundle" }
+    }
+    println("diagnostics bundle: ${gz.size} bytes gzipped")
 }

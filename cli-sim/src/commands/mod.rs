@@ -4,6 +4,8 @@
 
 pub mod acknowledge_damaged;
 pub mod demo;
+pub mod diagnose;
+pub mod escrow;
 pub mod forms;
 pub mod inspect;
 pub mod lmis;
