@@ -118,6 +118,8 @@ impl From<AgentSettings> for AgentConfig {
                 timeout_secs: l.timeout_secs.map(u64::from),
                 allow_insecure_http: l.allow_insecure_http,
                 ca_file: l.ca_file.map(PathBuf::from),
+                // The default (90 days); not offered to the app yet.
+                reference_max_age_days: None,
             }),
             entry: agent_core::config::EntrySection {
                 max_period_age_months: s.max_period_age_months,
