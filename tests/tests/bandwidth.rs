@@ -225,3 +225,26 @@ fn a_hub_reads_each_reference_resource_once_per_sync() {
     let refs = lmis - 1 - 9;
     assert_eq!(refs, 5 + 3 * 2 + 1, "facilities + 3 per program + 1");
 }
+
+/// DHIS2 (contract §7): `completeDataSetRegistrations` takes a list across
+/// data sets, so a pass registers every completion of its bulk batches in
+/// one POST. Two months of the five facilities: 10 CHW forms and 8
+/// maternal forms, each data set's values in one bulk POST (well under
+/// 1,000 values each). By hand: the gzip probe (1, once per server), one
+/// values POST per data set (2), one completion POST for both (1): 4
+/// (one completion POST per value batch would be 5).
+#[test]
+fn one_completion_post_serves_every_data_set_of_the_pass() {
+    let mut w = world();
+    w.lmis.set_today(Some(w.clock.today()));
+    let agent = w.agent();
+    let all = ["HP-001", "HP-002", "HP-003", "HP-004", "HP-005"];
+    let mut ids = w.record_month(&agent, &all);
+    w.next_month();
+    ids.extend(w.record_month(&agent, &all));
+    assert_eq!(ids.len(), 18);
+    let (_, _, dhis2) = w.sync(&agent);
+    w.all_delivered(&agent, &ids);
+    assert_eq!(w.dhis2.completions().len(), 18, "every form completed");
+    assert_eq!(dhis2, 4, "probe + 2 value POSTs + 1 completion POST");
+}
