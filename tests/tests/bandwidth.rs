@@ -135,7 +135,13 @@ impl World {
                 false,
             )
             .unwrap();
-        (r, self.lmis.stats().requests, self.dhis2.stats().requests)
+        let (l, d) = (self.lmis.stats(), self.dhis2.stats());
+        // For the record (bytes read and written by each server, heads included).
+        println!(
+            "LMIS {} requests, {} B up, {} B down; DHIS2 {} requests, {} B up, {} B down",
+            l.requests, l.bytes_in, l.bytes_out, d.requests, d.bytes_in, d.bytes_out
+        );
+        (r, l.requests, d.requests)
     }
 
     fn all_delivered(&self, agent: &Agent, ids: &[String]) {
