@@ -254,3 +254,43 @@ fn one_completion_post_serves_every_data_set_of_the_pass() {
     assert_eq!(w.dhis2.completions().len(), 18, "every form completed");
     assert_eq!(dhis2, 4, "probe + 2 value POSTs + 1 completion POST");
 }
+
+/// `[lmis] reference_max_age_days` reaches the route: with 30 days, the
+/// next month's sync reads the reference data again (11 LMIS requests as
+/// on the first sync; 3 with the default of 90, see the test above).
+#[test]
+fn the_configured_reference_age_is_the_one_used() {
+    let mut w = world();
+    w.lmis.set_today(Some(w.clock.today()));
+    let config = agent_core::config::AgentConfig {
+        database: w.dir.path().join("o.sqlite"),
+        forms: schemas().join("forms"),
+        facilities: schemas().join("facilities/example.json"),
+        dhis2: Some(agent_core::config::Dhis2Section {
+            url: w.dhis2.url(),
+            ..Default::default()
+        }),
+        lmis: Some(agent_core::config::LmisSection {
+            kind: "openlmis".into(),
+            url: w.lmis.url(),
+            client_id: "user-client".into(),
+            username: "administrator".into(),
+            reference_max_age_days: Some(30),
+            ..Default::default()
+        }),
+        entry: Default::default(),
+    };
+    let open = |w: &World| Agent::open_with_clock(&config, w.clock.clone()).unwrap();
+    let agent = open(&w);
+    let ids = w.record_month(&agent, &["HP-001"]);
+    let (_, lmis, _) = w.sync(&agent);
+    w.all_delivered(&agent, &ids);
+    assert_eq!(lmis, 11, "first sync, LMIS half");
+    drop(agent);
+    w.next_month();
+    let agent = open(&w);
+    let ids = w.record_month(&agent, &["HP-001"]);
+    let (_, lmis, _) = w.sync(&agent);
+    w.all_delivered(&agent, &ids);
+    assert_eq!(lmis, 11, "31 days > 30: read again");
+}
