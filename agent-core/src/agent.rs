@@ -133,6 +133,8 @@ pub struct Agent {
     clear_text: Vec<(Destination, String)>,
     /// `[entry] max_period_age_months`, resolved (`None`: no warning).
     max_period_age_months: Option<u32>,
+    /// `[lmis] reference_max_age_days`, resolved.
+    lmis_reference_max_age_days: u32,
     syncing: AtomicBool,
     cancel: AtomicBool,
     listener: RwLock<Option<Arc<dyn OutboxListener>>>,
@@ -229,6 +231,7 @@ impl Agent {
             )
             .collect();
         if let Some(l) = &config.lmis {
+            agent.lmis_reference_max_age_days = l.reference_max_age_days();
             agent.lmis = Some(crate::routes::openlmis::lmis::LmisSettings {
                 url: l.url.trim_end_matches('/').to_string(),
             });
@@ -261,6 +264,7 @@ impl Agent {
             transport: Arc::new(UreqTransport::new(Timeouts::default())),
             clear_text: Vec::new(),
             max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
+            lmis_reference_max_age_days: crate::config::DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS,
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
@@ -762,7 +766,8 @@ impl Agent {
                     self.lmis_token.clone(),
                 ),
             )
-            .with_requisitions(crate::routes::openlmis::requisition::step),
+            .with_requisitions(crate::routes::openlmis::requisition::step)
+            .with_reference_max_age(self.lmis_reference_max_age_days),
         )
     }
 
@@ -827,6 +832,7 @@ impl Agent {
                             pass,
                             report,
                             code,
+                            f.lmis_facility_id.as_deref(),
                             &lmis.program_id,
                             &products,
                             lmis.mode == crate::model::form::LmisMode::Requisition,

@@ -175,7 +175,19 @@ pub struct LmisSection {
     /// addition to the public ones (a private CA).
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// Days cached reference data (facility, program, products, reasons)
+    /// is used without asking the LMIS again (default
+    /// [`DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS`]); a refusal that names it
+    /// reads it again at once.
+    #[serde(default)]
+    pub reference_max_age_days: Option<u32>,
 }
+
+/// The default of `[lmis] reference_max_age_days`: a monthly reporter must
+/// not download all reference data again each month.
+pub const DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS: u32 = 90;
+/// The largest `[lmis] reference_max_age_days` accepted (about ten years).
+pub const MAX_LMIS_REFERENCE_MAX_AGE_DAYS: u32 = 3650;
 
 /// The `[entry]` section: how drafts are checked at entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -439,6 +451,13 @@ impl AgentConfig {
                 MAX_EXCHANGE_TIMEOUT_SECS,
                 DEFAULT_EXCHANGE_TIMEOUT_SECS,
             )?;
+            if let Some(d) = l.reference_max_age_days
+                && (d == 0 || d > MAX_LMIS_REFERENCE_MAX_AGE_DAYS)
+            {
+                return Err(Error::Config(format!(
+                    "lmis.reference_max_age_days = {d} is not allowed: give a number of days from 1 to {MAX_LMIS_REFERENCE_MAX_AGE_DAYS}; leave it out for the default of {DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS}"
+                )));
+            }
         }
         Ok(())
     }
@@ -499,6 +518,13 @@ impl Dhis2Section {
 }
 
 impl LmisSection {
+    /// Days cached reference data is used (default filled in; bounds
+    /// checked at load).
+    pub fn reference_max_age_days(&self) -> u32 {
+        self.reference_max_age_days
+            .unwrap_or(DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS)
+    }
+
     /// The warning every sync must show when this destination is reached
     /// over allowed plain http:// on a network; `None` otherwise.
     pub fn clear_text_warning(&self) -> Option<String> {
@@ -737,6 +763,13 @@ password_env = "LMIS_PASSWORD"
             ),
             ("dhis2", "connect_timeout_secs", "601", "from 1 to 600"),
             ("lmis", "timeout_secs", "86401", "from 1 to 86400"),
+            ("lmis", "reference_max_age_days", "0", "days from 1 to 3650"),
+            (
+                "lmis",
+                "reference_max_age_days",
+                "3651",
+                "days from 1 to 3650",
+            ),
             (
                 "lmis",
                 "connect_timeout_secs",

@@ -597,6 +597,16 @@ fn other_mistakes_the_schemas_and_the_agent_both_refuse() {
             "max_period_age = 12",
         ),
         (
+            "a zero reference age",
+            "reference_max_age_days = 90 ",
+            "reference_max_age_days = 0 ",
+        ),
+        (
+            "a reference age beyond ten years",
+            "reference_max_age_days = 90 ",
+            "reference_max_age_days = 3651 ",
+        ),
+        (
             "an lmis connect timeout near 2^63",
             "connect_timeout_secs = 20 ",
             "connect_timeout_secs = 9223372036854775807 ",

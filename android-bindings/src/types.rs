@@ -140,6 +140,8 @@ impl TryFrom<AgentSettings> for AgentConfig {
                 timeout_secs: setting(l.timeout_secs, "lmis.timeoutSecs")?,
                 allow_insecure_http: l.allow_insecure_http,
                 ca_file: l.ca_file.map(PathBuf::from),
+                // The default (90 days); not offered to the app yet.
+                reference_max_age_days: None,
             }),
         };
         Ok(AgentConfig {

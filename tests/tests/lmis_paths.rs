@@ -868,3 +868,101 @@ fn a_requisition_deleted_in_the_lmis_is_started_again_and_submitted_once() {
         "{r}"
     );
 }
+
+/// The reference GETs the meddler saw: facilities (and their approved
+/// products), programs, orderables, valid reasons.
+fn reference_gets(w: &World) -> usize {
+    [
+        "/api/facilities",
+        "/api/programs",
+        "/api/orderables",
+        "/api/validReasons",
+    ]
+    .iter()
+    .map(|p| w.net.count("GET", p))
+    .sum()
+}
+
+/// The reference data of one facility and program by the contract: the
+/// facility by its id, the program, the orderables, the approved products,
+/// the valid reasons.
+const ONE_READING: usize = 5;
+
+/// Issue 14: the LMIS refuses an event for a reason the cached reference
+/// data names (the reason is gone): the agent reads the reference data again
+/// once and sends the event once more, which the LMIS accepts.
+#[test]
+fn a_refusal_naming_a_reason_reads_the_reference_data_again_and_resends_once() {
+    let w = world();
+    let forms = w.record("HP-001", 2, 5);
+    let posts = Arc::new(Mutex::new(0));
+    let seen = posts.clone();
+    w.net.set(move |req, path| {
+        if req.method == "POST" && path.starts_with("/api/stockEvents") {
+            let mut n = seen.lock().unwrap();
+            *n += 1;
+            // The second month's first attempt.
+            if *n == 2 {
+                return Act::Answer(
+                    400,
+                    refusal(
+                        "stockmanagement.error.event.reason.not.exist",
+                        "Reason 0b3c… does not exist",
+                    ),
+                );
+            }
+        }
+        Act::Pass
+    });
+    let r = World::lmis_report(&w.sync(false));
+    for (id, _) in &forms {
+        assert_eq!(w.lmis_state(id).0, DeliveryState::Delivered, "{r:?}");
+    }
+    assert!(r.rejected.is_empty(), "{r:?}");
+    assert_eq!(w.lmis.events().len(), 2);
+    assert_eq!(w.net.count("POST", "/api/stockEvents"), 3, "one resend");
+    assert_eq!(
+        reference_gets(&w),
+        2 * ONE_READING,
+        "read once, then again once"
+    );
+}
+
+/// The same refusal a second time rejects the form as before: two POSTs in
+/// all, never a third, with the LMIS's reason in plain words.
+#[test]
+fn the_same_refusal_after_reading_again_rejects_the_form() {
+    let w = world();
+    let forms = w.record("HP-001", 1, 6);
+    w.net.set(|req, path| {
+        if req.method == "POST" && path.starts_with("/api/stockEvents") {
+            Act::Answer(
+                400,
+                refusal(
+                    "stockmanagement.error.event.reason.not.exist",
+                    "Reason 0b3c… does not exist",
+                ),
+            )
+        } else {
+            Act::Pass
+        }
+    });
+    let r = World::lmis_report(&w.sync(false));
+    assert_eq!(
+        w.lmis_state(&forms[0].0).0,
+        DeliveryState::Rejected,
+        "{r:?}"
+    );
+    assert_eq!(
+        w.net.count("POST", "/api/stockEvents"),
+        2,
+        "one resend only"
+    );
+    assert_eq!(reference_gets(&w), 2 * ONE_READING);
+    let words = lmis_words(&w, &forms[0].0);
+    assert!(words.contains("reasons"), "{words}");
+    // Rejected: the next pass sends nothing.
+    w.sync(false);
+    assert_eq!(w.net.count("POST", "/api/stockEvents"), 2);
+    assert!(w.lmis.events().is_empty());
+}

@@ -49,6 +49,10 @@ pub struct Dhis2Route {
     cursor: Option<String>,
     /// The last chunk was full: more may be due after the cursor.
     more: bool,
+    /// Forms of bulk batches whose values DHIS2 stored, waiting (in
+    /// flight) for the pass's completion POST: one for every data set of
+    /// the pass (contract §7 takes a list), not one per value batch.
+    completing: Vec<(DueRow, Dhis2Item)>,
 }
 
 /// Forms planned at a time: the plan holds their contents and values in
@@ -91,6 +95,7 @@ impl Dhis2Route {
             plan: None,
             cursor: None,
             more: false,
+            completing: Vec::new(),
         }
     }
 
@@ -357,11 +362,27 @@ impl Dhis2Route {
         })
     }
 
+    /// Sends a batch's values (and deletions). For a bulk batch the stored
+    /// forms' items come back too: their completion is registered later,
+    /// with those of the whole pass.
+    #[allow(clippy::type_complexity)]
     fn send_batch(
         &self,
         pass: &mut Pass<'_>,
         report: &mut DestinationReport,
         batch: &[DueRow],
+    ) -> Result<(BatchOutcome, Option<Vec<Dhis2Item>>), Error> {
+        let mut deferred = None;
+        let outcome = self.send_values(pass, report, batch, &mut deferred)?;
+        Ok((outcome, deferred))
+    }
+
+    fn send_values(
+        &self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        batch: &[DueRow],
+        deferred: &mut Option<Vec<Dhis2Item>>,
     ) -> Result<BatchOutcome, Error> {
         let items: Vec<Dhis2Item> = batch
             .iter()
@@ -425,33 +446,10 @@ impl Dhis2Route {
                 Err(outcome) => return Ok(outcome),
             }
         }
-        // Completion, when several forms went in bulk form.
+        // Completion, when several forms went in bulk form: registered
+        // with the rest of the pass's (see `complete`).
         if refs.len() > 1 {
-            let done: Vec<usize> = (0..refs.len())
-                .filter(|&i| verdicts[i] == Verdict::Delivered)
-                .collect();
-            if !done.is_empty() {
-                let body =
-                    dhis2::completion_body(&done.iter().map(|&i| refs[i]).collect::<Vec<_>>());
-                let done_rows: Vec<&DueRow> = done.iter().map(|&i| &batch[i]).collect();
-                match self.post(
-                    pass,
-                    report,
-                    "/api/completeDataSetRegistrations",
-                    body,
-                    gzip,
-                    &done_rows,
-                )? {
-                    Ok(r) if dhis2::parse_import_summary(&r.body).is_ok() => {}
-                    Ok(_) => {
-                        return Ok(BatchOutcome::Retry {
-                            why: "DHIS2 did not confirm the completion of the forms".into(),
-                            retry_after: None,
-                        });
-                    }
-                    Err(outcome) => return Ok(outcome),
-                }
-            }
+            *deferred = Some(items.clone());
         }
         if refs.len() == 1 && verdicts[0] == Verdict::SendAlone {
             verdicts[0] = Verdict::Rejected {
@@ -472,12 +470,18 @@ impl Route for Dhis2Route {
         if self.plan.is_none() {
             self.plan(pass, report)?;
         }
+        if self.completing.len() >= PLAN_CHUNK {
+            return self.complete(pass, report);
+        }
         let mut batch = self.plan.as_mut().and_then(VecDeque::pop_front);
         while batch.is_none() && self.more {
             self.plan(pass, report)?;
             batch = self.plan.as_mut().and_then(VecDeque::pop_front);
         }
         let Some(batch) = batch else {
+            if !self.completing.is_empty() {
+                return self.complete(pass, report);
+            }
             return Ok(Step::Idle);
         };
         let now = pass.clock.now();
@@ -485,7 +489,59 @@ impl Route for Dhis2Route {
         let rows: Vec<&DueRow> = batch.iter().collect();
         report.retries += u32::from(batch.iter().any(|r| r.attempts > 0));
         mark_in_flight(&mut pass.conn, now, dest, &rows)?;
-        let outcome = self.send_batch(pass, report, &batch)?;
+        let (outcome, deferred) = self.send_batch(pass, report, &batch)?;
+        self.apply(pass, report, batch, outcome, deferred)
+    }
+}
+
+impl Dhis2Route {
+    /// One `completeDataSetRegistrations` POST for the forms of the pass's
+    /// bulk batches whose values were stored; they are delivered on DHIS2's
+    /// import summary. Its conflicts are free text naming no row (§7), and
+    /// a form's values are stored already, so they mark no form failed.
+    fn complete(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+    ) -> Result<Step, Error> {
+        let pending = std::mem::take(&mut self.completing);
+        let (rows, items): (Vec<DueRow>, Vec<Dhis2Item>) = pending.into_iter().unzip();
+        let refs: Vec<&Dhis2Item> = items.iter().collect();
+        let row_refs: Vec<&DueRow> = rows.iter().collect();
+        let gzip = self.gzip(pass, report)?;
+        let body = dhis2::completion_body(&refs);
+        let outcome = match self.post(
+            pass,
+            report,
+            "/api/completeDataSetRegistrations",
+            body,
+            gzip,
+            &row_refs,
+        )? {
+            Ok(r) if !r.truncated && dhis2::parse_import_summary(&r.body).is_ok() => {
+                BatchOutcome::Judged(rows.iter().map(|_| Verdict::Delivered).collect())
+            }
+            Ok(_) => BatchOutcome::Retry {
+                why: "DHIS2 did not confirm the completion of the forms".into(),
+                retry_after: None,
+            },
+            Err(outcome) => outcome,
+        };
+        self.apply(pass, report, rows, outcome, None)
+    }
+
+    /// Applies the outcome of an exchange to its forms. `deferred`: the
+    /// items of a bulk batch, whose stored forms wait for the completion.
+    fn apply(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        batch: Vec<DueRow>,
+        outcome: BatchOutcome,
+        deferred: Option<Vec<Dhis2Item>>,
+    ) -> Result<Step, Error> {
+        let dest = Destination::Dhis2;
+        let rows: Vec<&DueRow> = batch.iter().collect();
         let now = pass.clock.now();
         match outcome {
             BatchOutcome::Judged(verdicts) => {
@@ -494,9 +550,15 @@ impl Route for Dhis2Route {
                     .conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let mut alone = Vec::new();
-                for (row, verdict) in batch.iter().zip(verdicts) {
+                for (i, (row, verdict)) in batch.iter().zip(verdicts).enumerate() {
                     let key = (row.submission_id.as_str(), row.revision, dest);
                     match verdict {
+                        Verdict::Delivered
+                            if let Some(item) = deferred.as_ref().and_then(|d| d.get(i)) =>
+                        {
+                            // Values stored; delivered with the completion.
+                            self.completing.push((row.clone(), item.clone()));
+                        }
                         Verdict::Delivered => {
                             store_problems(&tx, key, &[])?;
                             set_state(

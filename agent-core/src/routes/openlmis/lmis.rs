@@ -155,15 +155,25 @@ pub const MAX_LOOKUP_CARDS: usize = 8;
 /// What an LMIS must offer the route. OpenLMIS v3 is the first implementation.
 pub trait LmisClient {
     /// Reference data for a facility and program (cached by the route).
+    /// `facility_id`: the LMIS id from the facility map, when it has one
+    /// (the facility is then read directly, without a search by code).
+    /// Each resource (facility, program, orderable, approved products,
+    /// reasons, periods) is asked for at most once per pass, whatever the
+    /// number of facilities and programs sharing it.
+    #[allow(clippy::too_many_arguments)]
     fn reference(
         &mut self,
         pass: &mut Pass<'_>,
         report: &mut DestinationReport,
         facility_code: &str,
+        facility_id: Option<&str>,
         program_id: &str,
         products: &[String],
         requisitions: bool,
     ) -> Result<Result<RefData, Fail>, Error>;
+    /// Forgets the reference data read in this pass (the LMIS refused
+    /// something that names it: ask again).
+    fn forget_reference(&mut self) {}
     /// Sends one stock event; `Ok(Ok(()))` when it was applied now or before.
     fn deliver_event(
         &mut self,
@@ -216,6 +226,10 @@ pub struct OpenLmisClient {
     server_date: Option<NaiveDate>,
     /// The LMIS's clock minus this device's, from the same answer.
     server_offset: Option<chrono::Duration>,
+    /// Reference answers read in this pass, by path: each is asked once.
+    memo: BTreeMap<String, Value>,
+    /// Orderables read in this pass, by product code (`None`: asked, unknown).
+    orderables: BTreeMap<String, Option<(String, i64)>>,
 }
 
 impl std::fmt::Debug for OpenLmisClient {
@@ -264,7 +278,44 @@ impl OpenLmisClient {
             token,
             server_date: None,
             server_offset: None,
+            memo: BTreeMap::new(),
+            orderables: BTreeMap::new(),
         }
+    }
+
+    /// A reference GET, answered from this pass's memo when it was asked before.
+    fn get_once(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        path: String,
+        expect: Expect,
+    ) -> Result<Result<Value, Fail>, Error> {
+        self.get_once_as(pass, report, path.clone(), path, expect)
+    }
+
+    /// The same, remembered under `key`: one answer serves every path that
+    /// has the same answer.
+    fn get_once_as(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+        key: String,
+        path: String,
+        expect: Expect,
+    ) -> Result<Result<Value, Fail>, Error> {
+        if let Some(v) = self.memo.get(&key) {
+            return Ok(Ok(v.clone()));
+        }
+        Ok(
+            match self.call(pass, report, "GET", &path, None, &[], &[], expect)? {
+                Ok(a) => {
+                    self.memo.insert(key, a.json.clone());
+                    Ok(a.json)
+                }
+                Err(f) => Err(f),
+            },
+        )
     }
 
     fn learn_date(&mut self, r: &HttpResponse, device_now: DateTime<Utc>) {
@@ -501,11 +552,17 @@ impl LmisClient for OpenLmisClient {
         )))
     }
 
+    fn forget_reference(&mut self) {
+        self.memo.clear();
+        self.orderables.clear();
+    }
+
     fn reference(
         &mut self,
         pass: &mut Pass<'_>,
         report: &mut DestinationReport,
         facility_code: &str,
+        facility_id: Option<&str>,
         program_id: &str,
         products: &[String],
         requisitions: bool,
@@ -513,28 +570,51 @@ impl LmisClient for OpenLmisClient {
         let mut r = RefData::default();
         macro_rules! get {
             ($path:expr, $expect:expr) => {
-                match self.call(pass, report, "GET", &$path, None, &[], &[], $expect)? {
-                    Ok(a) => a.json,
+                match self.get_once(pass, report, $path, $expect)? {
+                    Ok(v) => v,
                     Err(f) => return Ok(Err(f)),
                 }
             };
         }
-        // The code filter is a case-insensitive substring match: keep the exact one (§4).
-        let facilities = get!(
-            format!("/api/facilities?code={}", encode_query(facility_code)),
-            Expect::Page
-        );
-        let found = openlmis::items(&facilities)
-            .into_iter()
-            .find(|f| f.get("code").and_then(Value::as_str) == Some(facility_code))
-            .and_then(|f| f.get("id").and_then(Value::as_str).map(str::to_string));
-        if let Some(id) = found {
-            // The search answers the basic shape; the full facility has its
-            // type and supported programs.
-            let f = get!(
-                format!("/api/facilities/{}", encode_query(&id)),
-                Expect::Object(&["id"])
+        // The facility map's LMIS id is read directly (one request); the
+        // answer must carry the map's code, or the id is not trusted.
+        let mut full: Option<(String, Value)> = None;
+        if let Some(id) = facility_id {
+            match self.get_once(
+                pass,
+                report,
+                format!("/api/facilities/{}", encode_query(id)),
+                Expect::Object(&["id"]),
+            )? {
+                Ok(f) if f.get("code").and_then(Value::as_str) == Some(facility_code) => {
+                    full = Some((id.to_string(), f));
+                }
+                // Another facility, or an id the LMIS does not know: search by code.
+                Ok(_) | Err(Fail::Config(_)) => {}
+                Err(f) => return Ok(Err(f)),
+            }
+        }
+        if full.is_none() {
+            // The code filter is a case-insensitive substring match: keep the exact one (§4).
+            let facilities = get!(
+                format!("/api/facilities?code={}", encode_query(facility_code)),
+                Expect::Page
             );
+            let found = openlmis::items(&facilities)
+                .into_iter()
+                .find(|f| f.get("code").and_then(Value::as_str) == Some(facility_code))
+                .and_then(|f| f.get("id").and_then(Value::as_str).map(str::to_string));
+            if let Some(id) = found {
+                // The search answers the basic shape; the full facility has its
+                // type and supported programs.
+                let f = get!(
+                    format!("/api/facilities/{}", encode_query(&id)),
+                    Expect::Object(&["id"])
+                );
+                full = Some((id, f));
+            }
+        }
+        if let Some((id, f)) = full {
             r.facility_id = Some(id);
             r.facility_type_id = f
                 .pointer("/type/id")
@@ -558,32 +638,61 @@ impl LmisClient for OpenLmisClient {
             .get("code")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let codes: Vec<String> = products
+        // Only the codes not asked for yet in this pass, in one request.
+        let missing: Vec<&String> = products
             .iter()
-            .map(|c| format!("exactCode={}", encode_query(c)))
+            .filter(|c| !self.orderables.contains_key(c.as_str()))
             .collect();
-        let orderables = get!(format!("/api/orderables?{}", codes.join("&")), Expect::Page);
-        for o in openlmis::items(&orderables) {
-            if let (Some(code), Some(id)) = (
-                o.get("productCode").and_then(Value::as_str),
-                o.get("id").and_then(Value::as_str),
-            ) {
-                let version = o
-                    .pointer("/meta/versionNumber")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1);
-                r.orderables
-                    .insert(code.to_string(), (id.to_string(), version));
+        if !missing.is_empty() {
+            let codes: Vec<String> = missing
+                .iter()
+                .map(|c| format!("exactCode={}", encode_query(c)))
+                .collect();
+            let path = format!("/api/orderables?{}", codes.join("&"));
+            let orderables =
+                match self.call(pass, report, "GET", &path, None, &[], &[], Expect::Page)? {
+                    Ok(a) => a.json,
+                    Err(f) => return Ok(Err(f)),
+                };
+            for c in &missing {
+                self.orderables.insert(c.to_string(), None);
+            }
+            for o in openlmis::items(&orderables) {
+                if let (Some(code), Some(id)) = (
+                    o.get("productCode").and_then(Value::as_str),
+                    o.get("id").and_then(Value::as_str),
+                ) {
+                    let version = o
+                        .pointer("/meta/versionNumber")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(1);
+                    self.orderables
+                        .insert(code.to_string(), Some((id.to_string(), version)));
+                }
+            }
+        }
+        for c in products {
+            if let Some(Some(o)) = self.orderables.get(c) {
+                r.orderables.insert(c.clone(), o.clone());
             }
         }
         if let (Some(fid), Some(ftype)) = (r.facility_id.clone(), r.facility_type_id.clone()) {
-            let approved = get!(
+            // The approved products are the facility type's (OpenLMIS's
+            // facility type approved products; each answer names its
+            // `facilityType`): one answer serves every facility of the type.
+            let approved = match self.get_once_as(
+                pass,
+                report,
+                format!("approved:{ftype}:{program_id}"),
                 format!(
                     "/api/facilities/{fid}/approvedProducts?programId={}&fullSupply=true",
                     encode_query(program_id)
                 ),
-                Expect::Page
-            );
+                Expect::Page,
+            )? {
+                Ok(v) => v,
+                Err(f) => return Ok(Err(f)),
+            };
             for a in openlmis::items(&approved) {
                 if let Some(id) = a.pointer("/orderable/id").and_then(Value::as_str) {
                     r.approved.insert(
@@ -765,6 +874,14 @@ pub struct LmisRoute<C: LmisClient> {
     queues: BTreeMap<(String, String), VecDeque<DueRow>>,
     /// Events durably marked "may have been applied" and not sent yet.
     armed: HashSet<(String, u32)>,
+    /// How long cached reference data is used without asking again.
+    max_age: chrono::Duration,
+    /// (LMIS facility code, program) whose cached reference data the LMIS
+    /// refused in this pass: read again, whatever its age.
+    stale: HashSet<(String, String)>,
+    /// Events resent once in this pass after a refusal that named reference
+    /// data; a second refusal rejects them.
+    resent: HashSet<(String, u32)>,
     /// The requisition step (requisition mode), given by whoever builds
     /// the route, so that this module does not import the requisition
     /// state machine that builds on it.
@@ -784,6 +901,15 @@ pub type RequisitionStep<C> = fn(
 
 /// Stock events marked together before the first of them is sent.
 const ARM_AHEAD: usize = 16;
+
+/// Whether a refusal's message key names reference data the agent cached
+/// (an orderable, an approved product, a reason): the cache may be out of
+/// date, so it is read again and the event sent once more.
+pub fn names_reference_data(key: Option<&str>) -> bool {
+    let k = key.unwrap_or("");
+    k.starts_with("stockmanagement.error.")
+        && (k.contains("orderable") || k.contains("approvedList") || k.contains("reason"))
+}
 
 impl<C: LmisClient> std::fmt::Debug for LmisRoute<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -811,8 +937,19 @@ impl<C: LmisClient> LmisRoute<C> {
             refs: BTreeMap::new(),
             queues: BTreeMap::new(),
             armed: HashSet::new(),
+            max_age: chrono::Duration::days(i64::from(
+                crate::config::DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS,
+            )),
+            stale: HashSet::new(),
+            resent: HashSet::new(),
             requisitions: None,
         }
+    }
+
+    /// The same route, using cached reference data for up to `days` days.
+    pub fn with_reference_max_age(mut self, days: u32) -> LmisRoute<C> {
+        self.max_age = chrono::Duration::days(i64::from(days));
+        self
     }
 
     /// The same route, able to deliver programs in requisition mode.
@@ -1062,20 +1199,24 @@ impl<C: LmisClient> LmisRoute<C> {
             ))));
         };
         let key = (code.clone(), lmis.program_id.clone());
-        if let Some(Ok(r)) = self.refs.get(&key) {
+        let stale = self.stale.contains(&key);
+        if !stale && let Some(Ok(r)) = self.refs.get(&key) {
             return Ok(Ok(r.clone()));
         }
-        // Reference data fetched in the last day is used as it is (it changes
-        // rarely and costs several requests); `lmis check` refreshes it. A
+        // Reference data fetched less than `max_age` ago (default 90 days) is
+        // used as it is (it changes rarely and costs several requests) until
+        // the LMIS refuses something it names; `lmis check` refreshes it. A
         // form definition that gained a product since it was fetched is
         // fetched again.
         let cache_key = crate::store::outbox::lmis_ref_key(&code, &lmis.program_id);
-        if let Some(body) = crate::store::outbox::cache_get_fresh(
-            &pass.conn,
-            &cache_key,
-            pass.clock.now(),
-            chrono::Duration::hours(24),
-        )? && let Ok(r) = serde_json::from_str::<RefData>(&body)
+        if !stale
+            && let Some(body) = crate::store::outbox::cache_get_fresh(
+                &pass.conn,
+                &cache_key,
+                pass.clock.now(),
+                self.max_age,
+            )?
+            && let Ok(r) = serde_json::from_str::<RefData>(&body)
             && r.facility_id.is_some()
             && def.products.iter().all(|p| {
                 r.orderables.contains_key(p.lmis_code())
@@ -1090,17 +1231,32 @@ impl<C: LmisClient> LmisRoute<C> {
             .iter()
             .map(|p| p.lmis_code().to_string())
             .collect();
+        // The products of every LMIS form, asked for in one request the
+        // first time any is needed in this pass (the client remembers them).
+        let mut all: Vec<String> = products.clone();
+        for other in pass.forms.iter().filter(|d| d.lmis.is_some()) {
+            for p in &other.products {
+                let c = p.lmis_code().to_string();
+                if !all.contains(&c) {
+                    all.push(c);
+                }
+            }
+        }
         let mut r = match self.client.reference(
             pass,
             report,
             &code,
+            f.lmis_facility_id.as_deref(),
             &lmis.program_id,
-            &products,
+            &all,
             lmis.mode == LmisMode::Requisition,
         )? {
             Ok(r) => r,
             Err(f) => return Ok(Err(f)),
         };
+        self.stale.remove(&key);
+        // This form's products only, as cached before.
+        r.orderables.retain(|c, _| products.contains(c));
         // A product the LMIS does not have is not asked for again each pass
         // (the form is refused with the reason); one the definition gained
         // later is.
@@ -1333,6 +1489,48 @@ impl<C: LmisClient> LmisRoute<C> {
             Ok(()) => {
                 self.delivered(pass, report, &[&row], None)?;
                 Ok(self.next_in_group(pass, &row))
+            }
+            Err(Fail::Refused { error, .. })
+                if names_reference_data(error.key.as_deref())
+                    && self
+                        .resent
+                        .insert((row.submission_id.clone(), row.revision)) =>
+            {
+                // The LMIS refused something the cached reference data named
+                // (a product, a reason): it may have changed since it was
+                // read. Read it again and send once more; a second refusal
+                // rejects the form as any other. A refusal applies nothing (§5.1).
+                destination_answered(&pass.conn, dest)?;
+                let why = format!(
+                    "the LMIS refused a product or reason ({}); its reference data is read again and the report sent once more",
+                    error.message
+                );
+                let tx = pass
+                    .conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                set_unknown(&tx, &row, false)?;
+                set_state(
+                    &tx,
+                    now,
+                    (&row.submission_id, row.revision, dest),
+                    DeliveryState::Pending,
+                    None,
+                    Some(&why),
+                    "retry after reading reference data again",
+                    Some(&why),
+                )?;
+                tx.commit()?;
+                if let Some(code) = facility.lmis_facility_code.clone() {
+                    self.stale.insert((code, lmis.program_id.clone()));
+                }
+                self.client.forget_reference();
+                let mut again = row;
+                again.unknown_outcome = false;
+                again.state = DeliveryState::Pending;
+                if let Some(plan) = self.plan.as_mut() {
+                    plan.push_front(Work::Event(again));
+                }
+                Ok(Step::Sent)
             }
             Err(f) => {
                 let sent = matches!(

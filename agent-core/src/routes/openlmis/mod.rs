@@ -298,17 +298,29 @@ pub fn stock_event(i: &EventInput<'_>) -> Result<Value, String> {
         };
         let base = i.delivered.and_then(|d| d.stock.get(&p.code));
         let adj = adjustments(e, base, i.reasons).map_err(|why| format!("{}: {why}", p.name))?;
-        lines.push(json!({
+        let mut line = json!({
             "orderableId": p.lmis_orderable_id,
             "quantity": close,
             "occurredDate": i.occurred_date.to_string(),
-            "stockAdjustments": adj.iter().map(|(r, q)| json!({"reasonId": r, "quantity": q})).collect::<Vec<_>>(),
             "extraData": {
                 "agentSubmission": i.submission_id,
                 "agentRevision": i.revision.to_string(),
                 "agentEvent": i.resource_id,
             },
-        }));
+        });
+        // Adjustments only where there are some (non-zero ones): the
+        // field is optional (§5.1), an empty list is bytes for nothing.
+        if !adj.is_empty()
+            && let Some(o) = line.as_object_mut()
+        {
+            o.insert(
+                "stockAdjustments".into(),
+                adj.iter()
+                    .map(|(r, q)| json!({"reasonId": r, "quantity": q}))
+                    .collect(),
+            );
+        }
+        lines.push(line);
     }
     Ok(json!({
         "facilityId": i.facility_id,

@@ -219,9 +219,9 @@ fn a_correction_sends_only_the_differences() {
         json!([{"reasonId": reasons[&Movement::DebitCorrection], "quantity": 2}])
     );
     assert_eq!(
-        by_code("RDT")["stockAdjustments"],
-        json!([]),
-        "unchanged products carry no movement"
+        by_code("RDT").get("stockAdjustments"),
+        None,
+        "unchanged products carry no movement, not even an empty list"
     );
     // Without a reason for the correction, nothing is sent and the user is told.
     let mut fewer = reasons.clone();
