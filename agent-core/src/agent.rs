@@ -724,15 +724,20 @@ impl Agent {
                     .strip_prefix("product ")
                     .and_then(|rest| rest.split(':').next())
                     .map(|code| format!("stock.{code}"))
-                    .unwrap_or_else(|| if p.starts_with("facility ") { "facility".into() } else { "form".into() });
-                Finding {
+                    .unwrap_or_else(|| {
+                        if p.starts_with("facility ") {
+                            "facility".into()
+                        } else {
+                            "form".into()
+                        }
+                    });
+                // The problem itself is still the LMIS check's English text.
+                Finding::new(
                     path,
-                    severity: Severity::Warning,
-                    code: "lmis_mapping".into(),
-                    message: format!(
-                        "{p}. The stock part of this form will not reach the LMIS until your supervisor fixes the mapping; the services still go to DHIS2."
-                    ),
-                }
+                    Severity::Warning,
+                    "lmis_mapping",
+                    crate::i18n::Message::new("finding-lmis-mapping").text("problem", p),
+                )
             })
             .collect())
     }
