@@ -207,7 +207,22 @@ pub fn load_locale_dir(dir: &Path) -> Result<crate::i18n::Catalog, Vec<String>> 
         texts.push(text);
     }
     let sources: Vec<&str> = texts.iter().map(String::as_str).collect();
-    crate::i18n::Catalog::from_sources(tag, &sources)
+    // Problems name the file, not its index.
+    crate::i18n::Catalog::from_sources(tag, &sources).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| {
+                paths
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, path)| {
+                        p.strip_prefix(&format!("file {i}: "))
+                            .map(|rest| format!("{}: {rest}", path.display()))
+                    })
+                    .unwrap_or(p)
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]
