@@ -133,6 +133,9 @@ pub struct Agent {
     clear_text: Vec<(Destination, String)>,
     /// `[entry] max_period_age_months`, resolved (`None`: no warning).
     max_period_age_months: Option<u32>,
+    /// The language findings are rendered in (`[agent] locale`,
+    /// [`Agent::set_locale`]); English by default.
+    locale: RwLock<String>,
     syncing: AtomicBool,
     cancel: AtomicBool,
     listener: RwLock<Option<Arc<dyn OutboxListener>>>,
@@ -204,6 +207,9 @@ impl Agent {
         let mut agent = Agent::open_parts(&config.database, forms, facilities, clock)?;
         agent.forms_dir = Some(config.forms.clone());
         agent.max_period_age_months = config.entry.max_period_age_months();
+        if let Some(l) = &config.locale {
+            agent.set_locale(l);
+        }
         if let Some(d) = &config.dhis2 {
             agent.dhis2 = Some(Dhis2Settings {
                 url: d.url.trim_end_matches('/').to_string(),
@@ -257,6 +263,7 @@ impl Agent {
             transport: Arc::new(UreqTransport::new(Timeouts::default())),
             clear_text: Vec::new(),
             max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
+            locale: RwLock::new(crate::i18n::DEFAULT_LOCALE.to_string()),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
@@ -879,16 +886,47 @@ impl Agent {
         Ok(result?)
     }
 
+    /// Sets the language of the messages this agent returns (`sw`,
+    /// `fr_SN.UTF-8`, `pt-BR`…: the language counts). A language the agent
+    /// does not have gives English; returns whether it has this one.
+    pub fn set_locale(&self, locale: &str) -> bool {
+        let lang = crate::i18n::language_of(locale);
+        let supported = crate::i18n::is_supported(&lang);
+        *self.locale.write().unwrap_or_else(|p| p.into_inner()) = if supported {
+            lang
+        } else {
+            crate::i18n::DEFAULT_LOCALE.to_string()
+        };
+        supported
+    }
+
+    /// The language of the messages this agent returns.
+    pub fn locale(&self) -> String {
+        self.locale
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Findings with their text in the agent's language.
+    fn localized(&self, mut findings: Vec<Finding>) -> Vec<Finding> {
+        let locale = self.locale();
+        for f in &mut findings {
+            f.localize(&locale);
+        }
+        findings
+    }
+
     /// Validates a typed draft; every finding at once.
     pub fn validate(&self, draft: &Draft) -> Result<Vec<Finding>> {
         let conn = self.conn();
         let ctx = self.context(&conn, draft)?;
-        Ok(validate::validate(
+        Ok(self.localized(validate::validate(
             &self.form_set(),
             &self.facilities,
             draft,
             &ctx,
-        ))
+        )))
     }
 
     /// Reads and validates a draft document (JSON bytes).
@@ -897,7 +935,7 @@ impl Agent {
             Draft::from_json_bytes(bytes).map_err(|e| AgentError::UnreadableDraft {
                 message: e.to_string(),
             })?;
-        Ok(merge(read_findings, self.validate(&draft)?))
+        Ok(self.localized(merge(read_findings, self.validate(&draft)?)))
     }
 
     /// Validates and, when there is no error (and warnings are confirmed),
@@ -976,10 +1014,10 @@ impl Agent {
         let mut conn = self.conn();
         let forms = self.form_set();
         let ctx = self.context(&conn, draft)?;
-        let findings = merge(
+        let findings = self.localized(merge(
             read_findings,
             validate::validate(&forms, &self.facilities, draft, &ctx),
-        );
+        ));
         if validate::has_errors(&findings) {
             return Err(AgentError::InvalidDraft { findings });
         }

@@ -38,7 +38,7 @@ fn allowed(layer: &str) -> Result<&'static [&'static str], &'static [&'static st
         "files" => Ok(&["model", "i18n"]),
         "net" => Ok(&["files"]),
         "error" => Ok(&["model"]),
-        "config" => Ok(&["model", "files", "error", "net", "credentials"]),
+        "config" => Ok(&["model", "files", "error", "net", "credentials", "i18n"]),
         "credentials" => Ok(&["model", "config", "net", "error"]),
         // The engine never names a destination.
         "sync" => Err(&["routes/dhis2", "routes/openlmis", "agent"]),

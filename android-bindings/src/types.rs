@@ -122,6 +122,8 @@ impl From<AgentSettings> for AgentConfig {
             entry: agent_core::config::EntrySection {
                 max_period_age_months: s.max_period_age_months,
             },
+            // The locale on Agent creation is later work (issue 15).
+            locale: None,
         }
     }
 }
