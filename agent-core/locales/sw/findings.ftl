@@ -54,8 +54,8 @@ hidden-kind-direction = alama ya mwelekeo wa maandishi
 hidden-kind-control = herufi ya udhibiti
 hidden-advice-lines = Herufi zilizofichwa zinaweza kufanya maandishi yaonekane tofauti na yaliyoandikwa. Zifute (au andika maandishi upya); kuanza mstari mpya kunaruhusiwa.
 hidden-advice-line = Herufi zilizofichwa zinaweza kufanya maandishi yaonekane tofauti na yaliyoandikwa. Zifute, au andika upya.
-finding-text-hidden-one = { $field } yana herufi iliyofichwa, { $char } ({ $kind }) kwenye herufi ya { $at }. { $advice }
-finding-text-hidden-many = { $field } yana herufi { $count } zilizofichwa ({ $char1 } kwenye herufi ya { $at1 }, { $char2 } kwenye herufi ya { $at2 }{ $shown ->
+finding-text-hidden-one = { $field }: kuna herufi iliyofichwa, { $char } ({ $kind }) kwenye herufi ya { $at }. { $advice }
+finding-text-hidden-many = { $field }: kuna herufi { $count } zilizofichwa ({ $char1 } kwenye herufi ya { $at1 }, { $char2 } kwenye herufi ya { $at2 }{ $shown ->
         [3] , { $char3 } kwenye herufi ya { $at3 }
        *[other] {""}
     }{ $more ->
