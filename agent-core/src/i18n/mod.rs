@@ -58,7 +58,7 @@ pub struct MessageArg {
 
 /// The value of a message argument.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "type", content = "value")]
+#[serde(rename_all = "lowercase", tag = "type")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ArgValue {
     /// Text shown as it is: a name, a code, a date, a label from the form.

@@ -304,3 +304,24 @@ fn the_pseudo_locale_renders_every_message_with_no_plain_text() {
         assert!(words.is_empty(), "{}: {words:?} in {text}", spec.id);
     }
 }
+
+#[test]
+fn a_message_as_json_is_flat_for_shells() {
+    let m = Message::new("finding-stock-required")
+        .text("product", "ORS")
+        .id("quantity", "quantity-consumed");
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"id": "finding-stock-required", "args": [
+            {"name": "product", "value": {"type": "text", "value": "ORS"}},
+            {"name": "quantity", "value": {"type": "id", "id": "quantity-consumed"}}
+        ]})
+    );
+    let n = serde_json::to_value(Message::new("x").num("count", 3)).unwrap();
+    assert_eq!(
+        n["args"][0]["value"],
+        serde_json::json!({"type": "number", "value": 3})
+    );
+    assert_eq!(serde_json::from_value::<Message>(json).unwrap(), m);
+}
