@@ -135,6 +135,9 @@ pub struct Agent {
     max_period_age_months: Option<u32>,
     /// `[lmis] reference_max_age_days`, resolved.
     lmis_reference_max_age_days: u32,
+    /// The language findings are rendered in (`[agent] locale`,
+    /// [`Agent::set_locale`]); English by default.
+    locale: RwLock<String>,
     syncing: AtomicBool,
     cancel: AtomicBool,
     listener: RwLock<Option<Arc<dyn OutboxListener>>>,
@@ -210,6 +213,9 @@ impl Agent {
         agent.forms_dir = Some(config.forms.clone());
         agent.config = Some(config.clone());
         agent.max_period_age_months = config.entry.max_period_age_months();
+        if let Some(l) = &config.locale {
+            agent.set_locale(l);
+        }
         if let Some(d) = &config.dhis2 {
             agent.dhis2 = Some(Dhis2Settings {
                 url: d.url.trim_end_matches('/').to_string(),
@@ -265,6 +271,7 @@ impl Agent {
             clear_text: Vec::new(),
             max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
             lmis_reference_max_age_days: crate::config::DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS,
+            locale: RwLock::new(crate::i18n::DEFAULT_LOCALE.to_string()),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
@@ -737,15 +744,20 @@ impl Agent {
                     .strip_prefix("product ")
                     .and_then(|rest| rest.split(':').next())
                     .map(|code| format!("stock.{code}"))
-                    .unwrap_or_else(|| if p.starts_with("facility ") { "facility".into() } else { "form".into() });
-                Finding {
+                    .unwrap_or_else(|| {
+                        if p.starts_with("facility ") {
+                            "facility".into()
+                        } else {
+                            "form".into()
+                        }
+                    });
+                // The problem itself is still the LMIS check's English text.
+                Finding::new(
                     path,
-                    severity: Severity::Warning,
-                    code: "lmis_mapping".into(),
-                    message: format!(
-                        "{p}. The stock part of this form will not reach the LMIS until your supervisor fixes the mapping; the services still go to DHIS2."
-                    ),
-                }
+                    Severity::Warning,
+                    "lmis_mapping",
+                    crate::i18n::Message::new("finding-lmis-mapping").text("problem", p),
+                )
             })
             .collect())
     }
@@ -889,16 +901,47 @@ impl Agent {
         Ok(result?)
     }
 
+    /// Sets the language of the messages this agent returns (`sw`,
+    /// `fr_SN.UTF-8`, `pt-BR`…: the language counts). A language the agent
+    /// does not have gives English; returns whether it has this one.
+    pub fn set_locale(&self, locale: &str) -> bool {
+        let lang = crate::i18n::language_of(locale);
+        let supported = crate::i18n::is_supported(&lang);
+        *self.locale.write().unwrap_or_else(|p| p.into_inner()) = if supported {
+            lang
+        } else {
+            crate::i18n::DEFAULT_LOCALE.to_string()
+        };
+        supported
+    }
+
+    /// The language of the messages this agent returns.
+    pub fn locale(&self) -> String {
+        self.locale
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Findings with their text in the agent's language.
+    fn localized(&self, mut findings: Vec<Finding>) -> Vec<Finding> {
+        let locale = self.locale();
+        for f in &mut findings {
+            f.localize(&locale);
+        }
+        findings
+    }
+
     /// Validates a typed draft; every finding at once.
     pub fn validate(&self, draft: &Draft) -> Result<Vec<Finding>> {
         let conn = self.conn();
         let ctx = self.context(&conn, draft)?;
-        Ok(validate::validate(
+        Ok(self.localized(validate::validate(
             &self.form_set(),
             &self.facilities,
             draft,
             &ctx,
-        ))
+        )))
     }
 
     /// Reads and validates a draft document (JSON bytes).
@@ -907,7 +950,7 @@ impl Agent {
             Draft::from_json_bytes(bytes).map_err(|e| AgentError::UnreadableDraft {
                 message: e.to_string(),
             })?;
-        Ok(merge(read_findings, self.validate(&draft)?))
+        Ok(self.localized(merge(read_findings, self.validate(&draft)?)))
     }
 
     /// Validates and, when there is no error (and warnings are confirmed),
@@ -986,10 +1029,10 @@ impl Agent {
         let mut conn = self.conn();
         let forms = self.form_set();
         let ctx = self.context(&conn, draft)?;
-        let findings = merge(
+        let findings = self.localized(merge(
             read_findings,
             validate::validate(&forms, &self.facilities, draft, &ctx),
-        );
+        ));
         if validate::has_errors(&findings) {
             return Err(AgentError::InvalidDraft { findings });
         }

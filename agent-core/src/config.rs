@@ -19,6 +19,10 @@ pub struct AgentSection {
     pub forms: PathBuf,
     /// The facility map file.
     pub facilities: PathBuf,
+    /// The language of the agent's messages (`en`, `fr`, `pt` or `sw`);
+    /// English when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// Where a secret comes from: an environment variable or a file, never the config itself.
@@ -253,6 +257,9 @@ pub struct AgentConfig {
     pub lmis: Option<LmisSection>,
     /// Checks at entry (the defaults when agent.toml has no `[entry]`).
     pub entry: EntrySection,
+    /// `[agent] locale`: the language of the agent's messages (English
+    /// when `None`).
+    pub locale: Option<String>,
 }
 
 fn check_url(what: &str, url: &str) -> Result<(), Error> {
@@ -386,6 +393,7 @@ impl AgentConfig {
             dhis2,
             lmis,
             entry: file.entry.unwrap_or_default(),
+            locale: file.agent.locale,
         };
         config.check()?;
         Ok(config)
@@ -395,6 +403,14 @@ impl AgentConfig {
     /// timeouts, secret sources. [`crate::Agent::open`] calls it too, for
     /// configurations built in code (the Android shell).
     pub fn check(&self) -> Result<(), Error> {
+        if let Some(l) = &self.locale
+            && !crate::i18n::is_supported(l)
+        {
+            return Err(Error::Config(format!(
+                "agent.locale = '{}' is not a language the agent speaks: use en, fr, pt or sw, or leave it out for English",
+                crate::model::draft::shorten(l)
+            )));
+        }
         if let Some(n) = self.entry.max_period_age_months
             && n > MAX_MAX_PERIOD_AGE_MONTHS
         {
@@ -603,6 +619,30 @@ password_env = "LMIS_PASSWORD"
             let e = load(bad).unwrap_err();
             assert!(e.to_string().contains("agent.toml (line"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn the_language_of_messages_is_one_the_agent_speaks() {
+        let load = |locale: &str| {
+            let text = ISSUE_SHAPE.replacen("[agent]\n", &format!("[agent]\n{locale}"), 1);
+            AgentConfig::from_toml(&text, Path::new("/etc/agent"))
+        };
+        assert_eq!(load("").unwrap().locale, None);
+        assert_eq!(
+            load("locale = \"sw\"\n").unwrap().locale.as_deref(),
+            Some("sw")
+        );
+        assert_eq!(
+            load("locale = \"pt-MZ\"\n").unwrap().locale.as_deref(),
+            Some("pt-MZ")
+        );
+        let e = load("locale = \"de\"\n").unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "agent.locale = 'de' is not a language the agent speaks: use en, fr, pt or sw"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -169,6 +169,62 @@ impl FacilityMap {
     }
 }
 
+/// The largest `.ftl` file a locale folder may hold.
+pub const MAX_FTL_BYTES: u64 = 1024 * 1024;
+
+/// Loads a locale from a folder of Fluent files: the folder's name is the
+/// locale tag (`locales/xx/` is `xx`), every `*.ftl` in it is read (in
+/// name order). Adding a locale needs this folder only, no Rust. Problems
+/// (unreadable file, syntax error, id twice) come back in plain words.
+pub fn load_locale_dir(dir: &Path) -> Result<crate::i18n::Catalog, Vec<String>> {
+    let tag = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        vec![format!(
+            "{}: the folder's name must be a language tag such as sw",
+            dir.display()
+        )]
+    })?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        vec![format!(
+            "the locale folder {} cannot be read: {e}",
+            dir.display()
+        )]
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ftl"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(vec![format!(
+            "the locale folder {} holds no .ftl file",
+            dir.display()
+        )]);
+    }
+    let mut texts = Vec::new();
+    for p in &paths {
+        let text = read_capped_text(p, MAX_FTL_BYTES, "a locale file")
+            .map_err(|e| vec![format!("{}: {e}", p.display())])?;
+        texts.push(text);
+    }
+    let sources: Vec<&str> = texts.iter().map(String::as_str).collect();
+    // Problems name the file, not its index.
+    crate::i18n::Catalog::from_sources(tag, &sources).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| {
+                paths
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, path)| {
+                        p.strip_prefix(&format!("file {i}: "))
+                            .map(|rest| format!("{}: {rest}", path.display()))
+                    })
+                    .unwrap_or(p)
+            })
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,15 +27,18 @@ fn layer_of(rel: &Path) -> String {
 /// allowed).
 fn allowed(layer: &str) -> Result<&'static [&'static str], &'static [&'static str]> {
     match layer {
-        "model" => Ok(&[]),
-        "validate" => Ok(&["model"]),
+        // i18n: messages and their rendering, pure (no I/O), a leaf.
+        "i18n" => Ok(&[]),
+        "model" => Ok(&["i18n"]),
+        "validate" => Ok(&["model", "i18n"]),
         "store" => Ok(&["model", "error"]),
         "clock" => Ok(&[]),
         // Reads input files, and loads forms and the facility map into model's parsers.
-        "files" => Ok(&["model"]),
+        // And locale folders into i18n's catalogs.
+        "files" => Ok(&["model", "i18n"]),
         "net" => Ok(&["files"]),
         "error" => Ok(&["model"]),
-        "config" => Ok(&["model", "files", "error", "net", "credentials"]),
+        "config" => Ok(&["model", "files", "error", "net", "credentials", "i18n"]),
         "credentials" => Ok(&["model", "config", "net", "error"]),
         // The engine never names a destination.
         "sync" => Err(&["routes/dhis2", "routes/openlmis", "agent"]),
@@ -56,6 +59,7 @@ fn allowed(layer: &str) -> Result<&'static [&'static str], &'static [&'static st
 /// Layers that exist: a `crate::` path whose first segment is not one of
 /// these (nor an item of the crate root) is an old re-export path.
 const LAYERS: &[&str] = &[
+    "i18n",
     "model",
     "validate",
     "store",

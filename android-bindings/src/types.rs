@@ -153,6 +153,8 @@ impl TryFrom<AgentSettings> for AgentConfig {
             entry: agent_core::config::EntrySection {
                 max_period_age_months: setting(s.max_period_age_months, "maxPeriodAgeMonths")?,
             },
+            // The locale on Agent creation is later work (issue 15).
+            locale: None,
         })
     }
 }

@@ -28,6 +28,10 @@ struct Cli {
         default_value = "agent.toml"
     )]
     config: PathBuf,
+    /// The language of findings: en, fr, pt or sw. Without it: the
+    /// configuration's `[agent] locale`, else LC_ALL, LC_MESSAGES or LANG.
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -89,6 +93,7 @@ enum Command {
 
 fn run(cli: Cli) -> Result<i32, AgentError> {
     let config = cli.config.as_path();
+    commands::set_lang_flag(cli.lang.clone());
     match cli.command {
         Command::Demo(args) => commands::demo::run(args),
         Command::Record(args) => commands::record::run(config, args),

@@ -371,6 +371,7 @@ mod tests {
             severity: Severity::Error,
             code: "invalid".into(),
             message: HOSTILE.into(),
+            text: Default::default(),
         }];
         let out = super::findings(&findings);
         assert_clean(&out);

@@ -27,6 +27,10 @@ impl Setup {
         Command::new(env!("CARGO_BIN_EXE_cli-sim"))
             .arg("--config")
             .arg(&self.config)
+            // English unless a test asks for a language.
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
             .args(args)
             .output()
             .unwrap()
@@ -643,4 +647,65 @@ fn the_demo_runs() {
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
+}
+
+/// `--lang`, `[agent] locale` and LANG choose the language of findings.
+#[test]
+fn findings_are_shown_in_the_chosen_language() {
+    let s = setup();
+    let mut draft = s.valid_draft("HP-002", 2);
+    draft["facility"] = Value::from("HP-404");
+    let f = s.write("bad.json", draft.to_string().as_bytes());
+    // Hand-written from agent-core/locales/*/findings.ftl.
+    let en = "Facility 'HP-404' is not in this tablet's facility list.";
+    let sw = "Kituo 'HP-404' hakipo kwenye orodha ya vituo ya kifaa hiki.";
+    let fr = "La formation sanitaire « HP-404 » n'est pas dans la liste de cette tablette.";
+    let o = s.cli(&["validate", "--file", &f, "--lang", "sw"]);
+    assert_eq!(code(&o), 2);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.contains(sw) && !all.contains(en), "{all}");
+    // --json keeps the message id and arguments next to the text.
+    let o = s.cli(&["validate", "--file", &f, "--lang", "sw", "--json"]);
+    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let finding = out["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(out.as_array().into_iter().flatten())
+        .find(|x| x["path"] == "facility")
+        .unwrap_or_else(|| panic!("{out}"))
+        .clone();
+    assert!(
+        finding["message"].as_str().unwrap().starts_with(sw),
+        "{finding}"
+    );
+    assert_eq!(finding["text"]["id"], "finding-facility-unknown");
+    // LANG, when neither --lang nor the configuration names a language.
+    let o = Command::new(env!("CARGO_BIN_EXE_cli-sim"))
+        .arg("--config")
+        .arg(&s.config)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "fr_SN.UTF-8")
+        .args(["validate", "--file", &f])
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.contains(fr), "{all}");
+    // A language the agent does not have: English, with a warning.
+    let o = s.cli(&["validate", "--file", &f, "--lang", "de"]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.contains(en), "{all}");
+    assert!(stderr(&o).contains("no messages in 'de'"), "{}", stderr(&o));
+    // [agent] locale in agent.toml.
+    let toml = std::fs::read_to_string(&s.config).unwrap();
+    let toml = toml.replacen("[agent]\n", "[agent]\nlocale = \"pt\"\n", 1);
+    assert!(toml.contains("locale = \"pt\""), "{toml}");
+    std::fs::write(&s.config, toml).unwrap();
+    let o = s.cli(&["validate", "--file", &f]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        all.contains("A unidade sanitária «HP-404» não está na lista deste tablet."),
+        "{all}"
+    );
 }

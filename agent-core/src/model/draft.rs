@@ -5,6 +5,7 @@
 //! becomes a finding on that field, not a failure of the whole document, so
 //! the user sees every problem at once.
 
+use crate::i18n::Message;
 use crate::model::form::Finding;
 use crate::model::form::{Severity, StockQuantity};
 use serde::{Deserialize, Serialize};
@@ -154,26 +155,34 @@ pub enum DraftReadError {
 }
 
 /// Reads a whole number from JSON, or explains why the value is not one.
-fn whole_number(v: &Value) -> Result<Option<i64>, String> {
+fn whole_number(v: &Value) -> Result<Option<i64>, Message> {
+    let too_large = |n: &serde_json::Number| {
+        Message::new("finding-draft-number-too-large").text("number", n.to_string())
+    };
     match v {
         Value::Null => Ok(None),
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
                 Ok(Some(i))
             } else if n.as_u64().is_some() {
-                Err(format!("{n} is far too large"))
+                Err(too_large(n))
             } else {
                 match n.as_f64() {
                     Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
-                    Some(f) if f.fract() == 0.0 => Err(format!("{n} is far too large")),
-                    _ => Err(format!("{n} is not a whole number")),
+                    Some(f) if f.fract() == 0.0 => Err(too_large(n)),
+                    _ => Err(Message::new("finding-draft-number-not-whole")
+                        .text("number", n.to_string())),
                 }
             }
         }
-        Value::String(s) => Err(format!("\"{}\" is text, not a number", shorten(s))),
-        Value::Bool(b) => Err(format!("{b} is not a number")),
-        Value::Array(_) => Err("a list is not a number".to_string()),
-        Value::Object(_) => Err("an object is not a number".to_string()),
+        Value::String(s) => {
+            Err(Message::new("finding-draft-number-is-text").text("text", shorten(s)))
+        }
+        Value::Bool(b) => {
+            Err(Message::new("finding-draft-number-is-bool").text("value", b.to_string()))
+        }
+        Value::Array(_) => Err(Message::new("finding-draft-number-is-list")),
+        Value::Object(_) => Err(Message::new("finding-draft-number-is-object")),
     }
 }
 
@@ -243,44 +252,35 @@ fn text_field(
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => {
-            findings.push(Finding::error(
+            findings.push(Finding::invalid(
                 key,
-                format!("{key} must be text, not {}", type_name(other)),
+                Message::new("finding-draft-not-text")
+                    .text("key", key)
+                    .id("type", type_name(other)),
             ));
             None
         }
     }
 }
 
+/// The message id naming a JSON value's type.
 fn type_name(v: &Value) -> &'static str {
     match v {
-        Value::Null => "empty",
-        Value::Bool(_) => "true/false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+        Value::Null => "json-type-empty",
+        Value::Bool(_) => "json-type-bool",
+        Value::Number(_) => "json-type-number",
+        Value::String(_) => "json-type-text",
+        Value::Array(_) => "json-type-list",
+        Value::Object(_) => "json-type-object",
     }
 }
 
 /// The finding for a key written `count` times in one object.
 fn duplicate_key(path: String, count: usize) -> Finding {
-    let times = if count == 2 {
-        "twice".to_string()
-    } else {
-        format!("{count} times")
-    };
-    let message = format!(
-        "{} appears {times} in the draft, so it is not clear which value is meant. Keep one and delete the other{}, then try again.",
-        shorten(&path),
-        if count == 2 { "" } else { "s" }
-    );
-    Finding {
-        path,
-        severity: Severity::Error,
-        code: "duplicate_key".into(),
-        message,
-    }
+    let text = Message::new("finding-draft-duplicate-key")
+        .text("path", shorten(&path))
+        .num("count", i64::try_from(count).unwrap_or(i64::MAX));
+    Finding::new(path, Severity::Error, "duplicate_key", text)
 }
 
 /// Walks a JSON document and counts every key that appears more than once in
@@ -440,12 +440,9 @@ impl Draft {
                     | "captured_by"
                     | "$schema"
             ) {
-                findings.push(Finding::error(
+                findings.push(Finding::invalid(
                     key,
-                    format!(
-                        "'{}' is not part of a form; remove it or check its spelling",
-                        shorten(key)
-                    ),
+                    Message::new("finding-draft-unknown-key").text("key", shorten(key)),
                 ));
             }
         }
@@ -464,19 +461,13 @@ impl Draft {
                             draft.service.insert(k.clone(), n);
                         }
                         Ok(None) => {}
-                        Err(why) => findings.push(Finding::error(
-                            &path,
-                            format!("{why}; enter a whole number"),
-                        )),
+                        Err(why) => findings.push(Finding::invalid(&path, why)),
                     }
                 }
             }
-            Some(other) => findings.push(Finding::error(
+            Some(other) => findings.push(Finding::invalid(
                 "service",
-                format!(
-                    "service must be an object of field: number, not {}",
-                    type_name(other)
-                ),
+                Message::new("finding-draft-service-not-object").id("type", type_name(other)),
             )),
         }
         match obj.get("stock") {
@@ -484,13 +475,11 @@ impl Draft {
             Some(Value::Object(m)) => {
                 for (code, lines) in m {
                     let Some(lines) = lines.as_object() else {
-                        findings.push(Finding::error(
+                        findings.push(Finding::invalid(
                             format!("stock.{code}"),
-                            format!(
-                                "the stock of {} must be an object of quantities, not {}",
-                                shorten(code),
-                                type_name(lines)
-                            ),
+                            Message::new("finding-draft-stock-not-object")
+                                .text("product", shorten(code))
+                                .id("type", type_name(lines)),
                         ));
                         continue;
                     };
@@ -498,32 +487,24 @@ impl Draft {
                     for (k, v) in lines {
                         let path = format!("stock.{code}.{k}");
                         let Some(q) = StockQuantity::from_key(k) else {
-                            findings.push(Finding::error(
+                            findings.push(Finding::invalid(
                                 &path,
-                                format!(
-                                    "'{}' is not a stock quantity; use opening_balance, received, consumed, losses, adjustments, closing_balance, stockout_days or requested_quantity",
-                                    shorten(k)
-                                ),
+                                Message::new("finding-draft-not-stock-quantity")
+                                    .text("key", shorten(k)),
                             ));
                             continue;
                         };
                         match whole_number(v) {
                             Ok(n) => entry.set(q, n),
-                            Err(why) => findings.push(Finding::error(
-                                &path,
-                                format!("{why}; enter a whole number"),
-                            )),
+                            Err(why) => findings.push(Finding::invalid(&path, why)),
                         }
                     }
                     draft.stock.insert(code.clone(), entry);
                 }
             }
-            Some(other) => findings.push(Finding::error(
+            Some(other) => findings.push(Finding::invalid(
                 "stock",
-                format!(
-                    "stock must be an object of product: quantities, not {}",
-                    type_name(other)
-                ),
+                Message::new("finding-draft-stock-not-products").id("type", type_name(other)),
             )),
         }
         debug_assert!(findings.iter().all(|f| f.severity == Severity::Error));
@@ -591,7 +572,12 @@ mod tests {
     }
 
     fn read(text: &str) -> (Draft, Vec<Finding>) {
-        Draft::from_json_bytes(text.as_bytes()).unwrap()
+        let (d, f) = Draft::from_json_bytes(text.as_bytes()).unwrap();
+        // Every finding's text comes from a message (no hard-coded English).
+        for x in &f {
+            crate::i18n::assert_pseudo_clean(&x.text);
+        }
+        (d, f)
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! broken definition is reported with the item named before anyone records a
 //! form with it.
 
+use crate::i18n::{self, Message};
 use crate::model::period::PeriodType;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -287,8 +288,14 @@ pub struct Finding {
     pub severity: Severity,
     /// A stable code for programs, e.g. `out_of_range` or `balance`.
     pub code: String,
-    /// What is wrong and what to do, in plain words.
+    /// What is wrong and what to do, in plain words, rendered in the
+    /// agent's locale (English by default) from `text`.
     pub message: String,
+    /// The same as `message`, as a message id and its arguments, so a
+    /// shell can render it with its own resources. Empty id: a finding
+    /// made with [`Finding::error`] from text alone.
+    #[serde(default)]
+    pub text: Message,
 }
 
 impl Finding {
@@ -299,6 +306,20 @@ impl Finding {
             severity: Severity::Error,
             code: "invalid".into(),
             message: message.into(),
+            text: Message::default(),
+        }
+    }
+
+    /// An error on `path`, with code `invalid`, from a message.
+    pub fn invalid(path: impl Into<String>, text: Message) -> Finding {
+        Finding::new(path, Severity::Error, "invalid", text)
+    }
+
+    /// Renders `message` again from `text` in `locale` (a finding without
+    /// a message id keeps its text).
+    pub fn localize(&mut self, locale: &str) {
+        if !self.text.id.is_empty() {
+            self.message = i18n::render(&self.text, locale);
         }
     }
 
@@ -351,17 +372,26 @@ impl Finding {
         stock(known.unwrap_or(rest), None)
     }
 
+    /// A finding from a message, its text rendered in English.
     pub(crate) fn new(
         path: impl Into<String>,
         severity: Severity,
         code: &str,
-        message: impl Into<String>,
+        text: Message,
     ) -> Finding {
+        // Every finding the unit tests make is checked against the list
+        // of messages (ids and arguments).
+        #[cfg(test)]
+        {
+            let problems = i18n::check_args(&text);
+            assert!(problems.is_empty(), "{problems:?}");
+        }
         Finding {
             path: path.into(),
             severity,
             code: code.into(),
-            message: message.into(),
+            message: i18n::render(&text, i18n::DEFAULT_LOCALE),
+            text,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! user's confirmation and never blocks on its own. Messages name the field,
 //! the value and what to do, in words a health worker understands.
 
+use crate::i18n::Message;
 use crate::model::draft::{
     Draft, MAX_COMMENT_BYTES, StockEntry, is_bidi_control, is_refused_in_text, shorten,
 };
@@ -64,7 +65,7 @@ pub fn validate(
             "form",
             Severity::Error,
             "required",
-            "Choose which form this is (the form is missing).",
+            Message::new("finding-form-missing"),
         ));
         None
     } else {
@@ -74,11 +75,9 @@ pub fn validate(
                 "form",
                 Severity::Error,
                 "unknown_form",
-                format!(
-                    "This tablet has no form '{}'. The forms it knows are: {}.",
-                    shorten(&draft.form),
-                    forms.ids().join(", ")
-                ),
+                Message::new("finding-form-unknown")
+                    .text("form", shorten(&draft.form))
+                    .text("known", forms.ids().join(", ")),
             ));
         }
         d
@@ -128,7 +127,7 @@ fn check_facility(
             "facility",
             Severity::Error,
             "required",
-            "Enter the facility code (it is missing).",
+            Message::new("finding-facility-missing"),
         ));
         return;
     }
@@ -137,10 +136,7 @@ fn check_facility(
             "facility",
             Severity::Error,
             "unmapped_facility",
-            format!(
-                "Facility '{}' is not in this tablet's facility list. Check the code, or ask your supervisor to add it to the facility map.",
-                shorten(&draft.facility)
-            ),
+            Message::new("finding-facility-unknown").text("facility", shorten(&draft.facility)),
         ));
         return;
     };
@@ -150,10 +146,10 @@ fn check_facility(
             "facility",
             Severity::Error,
             "form_not_for_facility",
-            format!(
-                "{} ({}) does not report the form '{}'. Check the facility and the form.",
-                f.name, f.code, def.title
-            ),
+            Message::new("finding-facility-form")
+                .text("name", &f.name)
+                .text("code", &f.code)
+                .text("form", &def.title),
         ));
     }
     let needs_dhis2 = !def.service.is_empty()
@@ -166,10 +162,9 @@ fn check_facility(
             "facility",
             Severity::Error,
             "unmapped_facility",
-            format!(
-                "{} ({}) has no DHIS2 organisation unit in the facility map, so its services cannot be reported. Ask your supervisor to map it.",
-                f.name, f.code
-            ),
+            Message::new("finding-facility-no-dhis2")
+                .text("name", &f.name)
+                .text("code", &f.code),
         ));
     }
     if def.lmis.is_some() && f.lmis_facility_id.is_none() {
@@ -177,10 +172,9 @@ fn check_facility(
             "facility",
             Severity::Error,
             "unmapped_facility",
-            format!(
-                "{} ({}) has no LMIS facility in the facility map, so its stock cannot be reported. Ask your supervisor to map it.",
-                f.name, f.code
-            ),
+            Message::new("finding-facility-no-lmis")
+                .text("name", &f.name)
+                .text("code", &f.code),
         ));
     }
 }
@@ -196,7 +190,7 @@ fn check_period(
             "period",
             Severity::Error,
             "required",
-            "Enter the period the form is for, for example 2026-10.",
+            Message::new("finding-period-missing"),
         ));
         return None;
     }
@@ -211,7 +205,8 @@ fn check_period(
                 "period",
                 Severity::Error,
                 "bad_period",
-                e.to_string(),
+                // Not yet a message of its own: the period parser's text.
+                Message::new("finding-period-invalid").text("detail", e.to_string()),
             ));
             return None;
         }
@@ -222,48 +217,39 @@ fn check_period(
                 "period",
                 Severity::Error,
                 "future_period",
-                format!(
-                    "The period {} has not started yet (it starts on {}). Check the period; a report cannot be made in advance.",
-                    p.iso(),
-                    p.start()
-                ),
+                Message::new("finding-period-future")
+                    .text("period", p.iso())
+                    .text("start", p.start().to_string()),
             ));
         } else if p.end() >= today {
             out.push(Finding::new(
                 "period",
                 Severity::Warning,
                 "period_not_over",
-                format!(
-                    "The period {} is not over yet (it ends on {}), so its numbers may be incomplete. Confirm to save it now anyway.",
-                    p.iso(),
-                    p.end()
-                ),
+                Message::new("finding-period-not-over")
+                    .text("period", p.iso())
+                    .text("end", p.end().to_string()),
             ));
         } else if let Some(months) = ctx.max_period_age_months
             && let Some(limit) = today.checked_sub_months(chrono::Months::new(months))
             && p.end() < limit
         {
-            let age = months_between(p.end(), today);
-            let age = match age {
-                1 => "1 month".to_string(),
-                n if n < 24 => format!("{n} months"),
-                n if n % 12 == 0 => format!("{} years", n / 12),
-                n => format!(
-                    "{} years and {} month{}",
-                    n / 12,
-                    n % 12,
-                    if n % 12 == 1 { "" } else { "s" }
-                ),
+            // Under two years in months; then years and months.
+            let age = i64::from(months_between(p.end(), today));
+            let (years, months) = if age < 24 {
+                (0, age)
+            } else {
+                (age / 12, age % 12)
             };
             out.push(Finding::new(
                 "period",
                 Severity::Warning,
                 "old_period",
-                format!(
-                    "The period {} ended on {}, {age} ago. Check that this is the right period (the month and the year); if it is, confirm to save it.",
-                    p.iso(),
-                    p.end()
-                ),
+                Message::new("finding-period-old")
+                    .text("period", p.iso())
+                    .text("end", p.end().to_string())
+                    .num("years", years)
+                    .num("months", months),
             ));
         }
     }
@@ -306,40 +292,51 @@ fn hidden_characters(path: &str, what: &str, text: &str, multi_line: bool) -> Op
     let (first_at, first) = *found.first()?;
     let kind = |c: char| {
         if is_bidi_control(c) {
-            "a text direction control"
+            "hidden-kind-direction"
         } else {
-            "a control character"
+            "hidden-kind-control"
         }
     };
-    let which = if count == 1 {
-        format!(
-            "a hidden character, U+{:04X} ({}) at character {first_at}",
-            u32::from(first),
-            kind(first)
-        )
-    } else {
-        let listed: Vec<String> = found
-            .iter()
-            .map(|(at, c)| format!("U+{:04X} at character {at}", u32::from(*c)))
-            .collect();
-        let more = if count > SHOWN {
-            format!(" and {} more", count - SHOWN)
-        } else {
-            String::new()
-        };
-        format!("{count} hidden characters ({}{more})", listed.join(", "))
-    };
+    let hex = |c: char| format!("U+{:04X}", u32::from(c));
     let advice = if multi_line {
-        "Hidden characters can make the text look different from what was typed. Delete them (or type the text again); line breaks are allowed."
+        "hidden-advice-lines"
     } else {
-        "Hidden characters can make the text look different from what was typed. Delete them, or type it again."
+        "hidden-advice-line"
+    };
+    let text = if count == 1 {
+        Message::new("finding-text-hidden-one")
+            .id("field", what)
+            .text("char", hex(first))
+            .id("kind", kind(first))
+            .num("at", to_i64(first_at))
+            .id("advice", advice)
+    } else {
+        let mut m = Message::new("finding-text-hidden-many")
+            .id("field", what)
+            .num("count", to_i64(count))
+            .num("shown", to_i64(found.len()));
+        for i in 0..SHOWN {
+            let (at, c) = found
+                .get(i)
+                .map_or((0, String::new()), |(at, c)| (to_i64(*at), hex(*c)));
+            m = m
+                .text(&format!("char{}", i + 1), c)
+                .num(&format!("at{}", i + 1), at);
+        }
+        m.num("more", to_i64(count.saturating_sub(SHOWN)))
+            .id("advice", advice)
     };
     Some(Finding::new(
         path,
         Severity::Error,
         "hidden_character",
-        format!("{what} contains {which}. {advice}"),
+        text,
     ))
+}
+
+/// A count or position as a message number.
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 fn check_text(draft: &Draft, out: &mut Vec<Finding>) {
@@ -347,10 +344,15 @@ fn check_text(draft: &Draft, out: &mut Vec<Finding>) {
     // the name of who captured it (one line). Form, facility and period are
     // codes checked against the definitions, and shown escaped when wrong.
     if let Some(c) = &draft.comment {
-        out.extend(hidden_characters("comment", "The comment", c, true));
+        out.extend(hidden_characters("comment", "text-field-comment", c, true));
     }
     if let Some(c) = &draft.captured_by {
-        out.extend(hidden_characters("captured_by", "'Captured by'", c, false));
+        out.extend(hidden_characters(
+            "captured_by",
+            "text-field-captured_by",
+            c,
+            false,
+        ));
     }
     if let Some(c) = &draft.comment
         && c.len() > MAX_COMMENT_BYTES
@@ -359,10 +361,9 @@ fn check_text(draft: &Draft, out: &mut Vec<Finding>) {
             "comment",
             Severity::Error,
             "too_long",
-            format!(
-                "The comment is {} characters long; keep it under {MAX_COMMENT_BYTES}.",
-                c.chars().count()
-            ),
+            Message::new("finding-comment-too-long")
+                .num("length", to_i64(c.chars().count()))
+                .num("max", to_i64(MAX_COMMENT_BYTES)),
         ));
     }
     if let Some(c) = &draft.captured_by
@@ -372,7 +373,7 @@ fn check_text(draft: &Draft, out: &mut Vec<Finding>) {
             "captured_by",
             Severity::Error,
             "too_long",
-            format!("'Captured by' is too long; enter a name or initials (at most {MAX_CAPTURED_BY_BYTES} characters)."),
+            Message::new("finding-captured-by-too-long").num("max", to_i64(MAX_CAPTURED_BY_BYTES)),
         ));
     }
 }
@@ -384,11 +385,9 @@ fn check_service(def: &FormDefinition, draft: &Draft, out: &mut Vec<Finding>) {
                 format!("service.{key}"),
                 Severity::Error,
                 "unknown_field",
-                format!(
-                    "'{}' is not a field of the form '{}'. Remove it or check its spelling.",
-                    shorten(key),
-                    def.title
-                ),
+                Message::new("finding-service-unknown-field")
+                    .text("field", shorten(key))
+                    .text("form", &def.title),
             ));
         }
     }
@@ -400,43 +399,43 @@ fn check_service(def: &FormDefinition, draft: &Draft, out: &mut Vec<Finding>) {
                     path,
                     Severity::Error,
                     "required",
-                    format!("{}: this field is required. Enter the number from the register (0 if there were none).", f.label),
+                    Message::new("finding-service-required").text("label", &f.label),
                 ));
             }
             continue;
         };
-        let unit = f
-            .unit
-            .as_deref()
-            .map(|u| format!(" {u}"))
-            .unwrap_or_default();
+        // "none" when the field has no unit (the messages leave it out).
+        let unit = f.unit.as_deref().unwrap_or("none");
         if v < 0 {
             out.push(Finding::new(
                 path,
                 Severity::Error,
                 "negative",
-                format!("{}: {v} is negative; a count cannot be below 0.", f.label),
+                Message::new("finding-service-negative")
+                    .text("label", &f.label)
+                    .num("value", v),
             ));
         } else if v < f.min {
             out.push(Finding::new(
                 path,
                 Severity::Error,
                 "out_of_range",
-                format!(
-                    "{}: {v}{unit} is less than the minimum of {}. Check the register.",
-                    f.label, f.min
-                ),
+                Message::new("finding-service-below-min")
+                    .text("label", &f.label)
+                    .num("value", v)
+                    .text("unit", unit)
+                    .num("min", f.min),
             ));
         } else if v > f.max.unwrap_or(MAX_PLAUSIBLE) {
             out.push(Finding::new(
                 path,
                 Severity::Error,
                 "out_of_range",
-                format!(
-                    "{}: {v}{unit} is more than the maximum of {} for one period. Check the register for a typing mistake.",
-                    f.label,
-                    f.max.unwrap_or(MAX_PLAUSIBLE)
-                ),
+                Message::new("finding-service-above-max")
+                    .text("label", &f.label)
+                    .num("value", v)
+                    .text("unit", unit)
+                    .num("max", f.max.unwrap_or(MAX_PLAUSIBLE)),
             ));
         } else if let Some(w) = f.warn_above
             && v > w
@@ -445,10 +444,11 @@ fn check_service(def: &FormDefinition, draft: &Draft, out: &mut Vec<Finding>) {
                 path,
                 Severity::Warning,
                 "unusually_high",
-                format!(
-                    "{}: {v}{unit} is unusually high (more than {w}). Confirm it is right.",
-                    f.label
-                ),
+                Message::new("finding-service-unusually-high")
+                    .text("label", &f.label)
+                    .num("value", v)
+                    .text("unit", unit)
+                    .num("limit", w),
             ));
         }
     }
@@ -475,11 +475,9 @@ fn check_stock(
                 format!("stock.{code}"),
                 Severity::Error,
                 "unknown_product",
-                format!(
-                    "Product '{}' is not on the form '{}'. Check the product code.",
-                    shorten(code),
-                    def.title
-                ),
+                Message::new("finding-stock-unknown-product")
+                    .text("product", shorten(code))
+                    .text("form", &def.title),
             ));
         }
     }
@@ -490,7 +488,7 @@ fn check_stock(
                 base,
                 Severity::Error,
                 "required",
-                format!("{}: the stock was not entered. Enter the stock card numbers (0 where there were none).", p.name),
+                Message::new("finding-stock-missing").text("product", &p.name),
             ));
             continue;
         };
@@ -505,11 +503,9 @@ fn check_stock(
                         path,
                         Severity::Error,
                         "required",
-                        format!(
-                            "{}: the {} is required (enter 0 if there was none).",
-                            p.name,
-                            q.words()
-                        ),
+                        Message::new("finding-stock-required")
+                            .text("product", &p.name)
+                            .id("quantity", &quantity_id(q)),
                     ));
                 }
                 None => {}
@@ -520,11 +516,10 @@ fn check_stock(
                         path,
                         Severity::Error,
                         "out_of_range",
-                        format!(
-                            "{}: {v} is too large to be a real {}. Check for a typing mistake.",
-                            p.name,
-                            q.words()
-                        ),
+                        Message::new("finding-stock-too-large")
+                            .text("product", &p.name)
+                            .num("value", v)
+                            .id("quantity", &quantity_id(q)),
                     ));
                 }
                 Some(v) if v < 0 && q != StockQuantity::Adjustments => {
@@ -533,7 +528,10 @@ fn check_stock(
                         path,
                         Severity::Error,
                         "negative",
-                        format!("{}: the {} cannot be negative ({v}).", p.name, q.words()),
+                        Message::new("finding-stock-negative")
+                            .text("product", &p.name)
+                            .id("quantity", &quantity_id(q))
+                            .num("value", v),
                     ));
                 }
                 Some(v) => {
@@ -545,7 +543,12 @@ fn check_stock(
                             path,
                             Severity::Warning,
                             "unusually_high",
-                            format!("{}: the {} of {v} {unit} is unusually high (more than {w}). Confirm it is right.", p.name, q.words()),
+                            Message::new("finding-stock-unusually-high")
+                                .text("product", &p.name)
+                                .id("quantity", &quantity_id(q))
+                                .num("value", v)
+                                .text("unit", &unit)
+                                .num("limit", w),
                         ));
                     }
                 }
@@ -561,22 +564,22 @@ fn check_stock(
                     format!("{base}.stockout_days"),
                     Severity::Error,
                     "stockout_days",
-                    format!(
-                        "{}: {days} stock-out days is more than the {max} days in {}. Enter the number of days the product was out of stock.",
-                        p.name,
-                        period.iso()
-                    ),
+                    Message::new("finding-stockout-days-too-many")
+                        .text("product", &p.name)
+                        .num("days", days)
+                        .num("max", max)
+                        .text("period", period.iso()),
                 ));
             } else if days == max && e.consumed.unwrap_or(0) > 0 {
                 out.push(Finding::new(
                     format!("{base}.stockout_days"),
                     Severity::Warning,
                     "stockout_days",
-                    format!(
-                        "{}: out of stock all {max} days of the period, but {} {unit} were consumed. Confirm, or correct the stock-out days.",
-                        p.name,
-                        e.consumed.unwrap_or(0)
-                    ),
+                    Message::new("finding-stockout-all-days-consumed")
+                        .text("product", &p.name)
+                        .num("max", max)
+                        .num("consumed", e.consumed.unwrap_or(0))
+                        .text("unit", &unit),
                 ));
             }
         }
@@ -585,10 +588,7 @@ fn check_stock(
                 format!("{base}.stockout_days"),
                 Severity::Warning,
                 "stockout_days",
-                format!(
-                    "{}: the closing balance is 0 but no stock-out days were recorded. Enter the days without stock, or confirm.",
-                    p.name
-                ),
+                Message::new("finding-stockout-days-missing").text("product", &p.name),
             ));
         }
         if let (Some(open), Some((prev, prev_period))) =
@@ -599,13 +599,19 @@ fn check_stock(
                 format!("{base}.opening_balance"),
                 Severity::Warning,
                 "opening_balance",
-                format!(
-                    "{}: the opening balance {open} is not the closing balance {prev} recorded for {prev_period}. Check the stock card, or confirm.",
-                    p.name
-                ),
+                Message::new("finding-opening-not-previous-closing")
+                    .text("product", &p.name)
+                    .num("opening", open)
+                    .num("previous", *prev)
+                    .text("previous_period", prev_period),
             ));
         }
     }
+}
+
+/// The message id of a stock quantity's name.
+fn quantity_id(q: StockQuantity) -> String {
+    format!("quantity-{}", q.key())
 }
 
 /// The plural of a unit name, for messages ("blister" becomes "blisters").
@@ -630,23 +636,27 @@ fn check_balance(name: &str, unit: &str, base: &str, e: &StockEntry, out: &mut V
         return;
     };
     if expected != close {
-        let adj_text = if adj < 0 {
-            format!("− {} adjustments", adj.unsigned_abs())
-        } else {
-            format!("+ {adj} adjustments")
-        };
-        let advice = if expected < 0 {
-            "More was used than was available: check the consumed and losses numbers."
-        } else {
-            "Count the stock again, or correct one of the numbers."
-        };
+        let sign = |n: i64| if n < 0 { "minus" } else { "plus" };
         out.push(Finding::new(
             format!("{base}.closing_balance"),
             Severity::Error,
             "balance",
-            format!(
-                "{name}: the closing balance should be {expected} {unit} ({open} opening + {recv} received − {cons} consumed − {losses} losses {adj_text}), but {close} was entered. {advice}"
-            ),
+            Message::new("finding-stock-balance")
+                .text("product", name)
+                .num("expected", expected)
+                .text("unit", unit)
+                .num("opening", open)
+                .num("received", recv)
+                .num("consumed", cons)
+                .num("losses", losses)
+                .text("adjustments_sign", sign(adj))
+                // Within MAX_PLAUSIBLE, so it fits.
+                .num(
+                    "adjustments",
+                    i64::try_from(adj.unsigned_abs()).unwrap_or(i64::MAX),
+                )
+                .num("closing", close)
+                .text("expected_sign", sign(expected)),
         ));
     }
 }
@@ -711,60 +721,60 @@ fn check_rule(def: &FormDefinition, rule: &Rule, draft: &Draft, out: &mut Vec<Fi
     };
     let ll = side_label(def, &rule.left_label, &rule.left);
     let rl = side_label(def, &rule.right_label, &rule.right);
+    let rule_message = |id: &str| {
+        Message::new(id)
+            .text("left", &ll)
+            .text("left_value", fmt_num(l))
+            .text("right", &rl)
+            .text("right_value", fmt_num(r))
+    };
     let problem = match rule.op {
-        RuleOp::Le if l > r => Some(format!(
-            "{ll} ({}) is more than {rl} ({}).",
-            fmt_num(l),
-            fmt_num(r)
-        )),
-        RuleOp::Ge if l < r => Some(format!(
-            "{ll} ({}) is less than {rl} ({}).",
-            fmt_num(l),
-            fmt_num(r)
-        )),
-        RuleOp::Eq if (l - r).abs() > 1e-9 => Some(format!(
-            "{ll} ({}) is not equal to {rl} ({}).",
-            fmt_num(l),
-            fmt_num(r)
-        )),
+        RuleOp::Le if l > r => Some(rule_message("finding-rule-more")),
+        RuleOp::Ge if l < r => Some(rule_message("finding-rule-less")),
+        RuleOp::Eq if (l - r).abs() > 1e-9 => Some(rule_message("finding-rule-not-equal")),
         RuleOp::Ratio => {
             let band = match (rule.min_ratio, rule.max_ratio) {
-                (Some(lo), Some(hi)) => format!("between {lo} and {hi} times"),
-                (Some(lo), None) => format!("at least {lo} times"),
-                (None, Some(hi)) => format!("at most {hi} times"),
-                (None, None) => String::new(),
+                (Some(_), Some(_)) => "between",
+                (Some(_), None) => "at_least",
+                (None, Some(_)) => "at_most",
+                (None, None) => "none",
+            };
+            let with_band = |m: Message| {
+                m.text("band", band)
+                    .text(
+                        "min",
+                        rule.min_ratio.map(|x| x.to_string()).unwrap_or_default(),
+                    )
+                    .text(
+                        "max",
+                        rule.max_ratio.map(|x| x.to_string()).unwrap_or_default(),
+                    )
             };
             if r == 0.0 {
-                (l > 0.0).then(|| {
-                    format!(
-                        "{ll} is {} but {rl} is 0; expected {band} {rl}.",
-                        fmt_num(l)
-                    )
-                })
+                (l > 0.0).then(|| with_band(rule_message("finding-rule-ratio-zero")))
             } else {
                 let ratio = l / r;
                 let low = rule.min_ratio.is_some_and(|lo| ratio < lo - 1e-9);
                 let high = rule.max_ratio.is_some_and(|hi| ratio > hi + 1e-9);
                 (low || high).then(|| {
-                    format!(
-                        "{ll} ({}) is {ratio:.2} times {rl} ({}); expected {band}.",
-                        fmt_num(l),
-                        fmt_num(r)
-                    )
+                    with_band(rule_message("finding-rule-ratio"))
+                        .text("ratio", format!("{ratio:.2}"))
                 })
             }
         }
         _ => None,
     };
     if let Some(p) = problem {
-        let advice = rule.advice.clone().unwrap_or_else(|| {
-            "Check both numbers against the register and the stock card.".into()
-        });
+        // The form's own advice, or the agent's.
+        let p = match &rule.advice {
+            Some(advice) => p.text("advice", advice),
+            None => p.id("advice", "rule-advice-default"),
+        };
         out.push(Finding::new(
             format!("rules.{}", rule.id),
             rule.severity,
             "cross_check",
-            format!("{p} {advice}"),
+            p,
         ));
     }
 }

@@ -84,6 +84,10 @@ fn today() -> NaiveDate {
 /// (path, severity, code), in any order.
 fn check(draft: &Draft, ctx: &Context, expected: &[(&str, Severity, &str)]) -> Vec<Finding> {
     let found = validate(&forms(), &facilities(), draft, ctx);
+    // Every finding's text comes from a message (no hard-coded English).
+    for f in &found {
+        crate::i18n::assert_pseudo_clean(&f.text);
+    }
     let mut got: Vec<(String, Severity, String)> = found
         .iter()
         .map(|f| (f.path.clone(), f.severity, f.code.clone()))

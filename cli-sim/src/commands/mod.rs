@@ -21,6 +21,36 @@ pub mod validate;
 use agent_core::{Agent, AgentConfig, AgentError};
 use cli_sim::show;
 use std::path::Path;
+use std::sync::OnceLock;
+
+/// `--lang`, given once by `main`.
+static LANG_FLAG: OnceLock<Option<String>> = OnceLock::new();
+
+/// Records the `--lang` of the command line for [`open_config`].
+pub fn set_lang_flag(lang: Option<String>) {
+    let _ = LANG_FLAG.set(lang);
+}
+
+/// The language to set on the agent, if any: `--lang`, else none when the
+/// configuration names one (the agent already has it), else the first of
+/// LC_ALL, LC_MESSAGES and LANG that is set (POSIX order), when the agent
+/// speaks it (`C`, `POSIX` or another language leave English).
+pub fn choose_locale(
+    flag: Option<&str>,
+    config: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    if let Some(f) = flag {
+        return Some(f.to_string());
+    }
+    if config.is_some() {
+        return None;
+    }
+    let first = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .into_iter()
+        .find_map(|k| env(k).filter(|v| !v.is_empty()))?;
+    agent_core::i18n::is_supported(&first).then_some(first)
+}
 
 /// Opens the agent of the configuration file at `config`.
 pub fn open(config: &Path) -> Result<Agent, AgentError> {
@@ -35,6 +65,16 @@ pub fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {
         eprintln!("warning: {w}");
     }
     let agent = Agent::open(cfg)?;
+    let flag = LANG_FLAG.get().cloned().flatten();
+    if let Some(l) = choose_locale(flag.as_deref(), cfg.locale.as_deref(), &|k| {
+        std::env::var(k).ok()
+    }) && !agent.set_locale(&l)
+    {
+        eprintln!(
+            "warning: there are no messages in '{}'; showing English (the agent speaks en, fr, pt and sw)",
+            agent_core::draft::visible(&l)
+        );
+    }
     // On every command until acknowledged (docs/adr/0001).
     for copy in agent.damaged_copies()? {
         eprintln!("warning: {}", show::damaged_copy(&copy));
@@ -62,4 +102,46 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, AgentError> {
         .map_err(|e| AgentError::UnreadableDraft {
             message: format!("cannot read the draft {}: {e}", path.display()),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choose_locale;
+
+    #[test]
+    fn the_flag_then_the_configuration_then_the_environment_choose_the_language() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let posix = env(&[
+            ("LC_ALL", ""),
+            ("LC_MESSAGES", "sw_TZ.UTF-8"),
+            ("LANG", "fr_SN.UTF-8"),
+        ]);
+        assert_eq!(
+            choose_locale(Some("pt"), Some("fr"), &posix).as_deref(),
+            Some("pt")
+        );
+        assert_eq!(choose_locale(None, Some("fr"), &posix), None);
+        // An empty LC_ALL does not count; LC_MESSAGES comes before LANG.
+        assert_eq!(
+            choose_locale(None, None, &posix).as_deref(),
+            Some("sw_TZ.UTF-8")
+        );
+        // The first one set decides, even when it is C or a language the
+        // agent does not have (then English).
+        assert_eq!(
+            choose_locale(None, None, &env(&[("LC_ALL", "C"), ("LANG", "sw")])),
+            None
+        );
+        assert_eq!(
+            choose_locale(None, None, &env(&[("LANG", "de_DE.UTF-8")])),
+            None
+        );
+        assert_eq!(choose_locale(None, None, &env(&[])), None);
+    }
 }

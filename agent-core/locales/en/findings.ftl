@@ -1,0 +1,149 @@
+# $unit in service findings is the form's unit word, or "none".
+# Findings: what validation says about a draft. Arguments ($name) are
+# filled by the agent; keep every one a message uses. Plain words for a
+# health worker: what is wrong and what to do.
+
+## Names used inside other messages
+
+quantity-opening_balance = opening balance
+quantity-received = quantity received
+quantity-consumed = quantity consumed
+quantity-losses = losses
+quantity-adjustments = adjustments
+quantity-closing_balance = closing balance
+quantity-stockout_days = stock-out days
+quantity-requested_quantity = quantity requested
+
+json-type-empty = empty
+json-type-bool = true/false
+json-type-number = a number
+json-type-text = text
+json-type-list = a list
+json-type-object = an object
+
+text-field-comment = The comment
+text-field-captured_by = 'Captured by'
+
+## The form, the facility, the period
+
+finding-form-missing = Choose which form this is (the form is missing).
+finding-form-unknown = This tablet has no form '{ $form }'. The forms it knows are: { $known }.
+finding-facility-missing = Enter the facility code (it is missing).
+finding-facility-unknown = Facility '{ $facility }' is not in this tablet's facility list. Check the code, or ask your supervisor to add it to the facility map.
+finding-facility-form = { $name } ({ $code }) does not report the form '{ $form }'. Check the facility and the form.
+finding-facility-no-dhis2 = { $name } ({ $code }) has no DHIS2 organisation unit in the facility map, so its services cannot be reported. Ask your supervisor to map it.
+finding-facility-no-lmis = { $name } ({ $code }) has no LMIS facility in the facility map, so its stock cannot be reported. Ask your supervisor to map it.
+finding-period-missing = Enter the period the form is for, for example 2026-10.
+finding-period-invalid = { $detail }
+finding-period-future = The period { $period } has not started yet (it starts on { $start }). Check the period; a report cannot be made in advance.
+finding-period-not-over = The period { $period } is not over yet (it ends on { $end }), so its numbers may be incomplete. Confirm to save it now anyway.
+finding-period-old = The period { $period } ended on { $end }, { $years ->
+        [0] { $months ->
+                [one] { $months } month
+               *[other] { $months } months
+            }
+       *[other] { $months ->
+                [0] { $years } years
+                [one] { $years } years and { $months } month
+               *[other] { $years } years and { $months } months
+            }
+    } ago. Check that this is the right period (the month and the year); if it is, confirm to save it.
+
+## Free text
+
+hidden-kind-direction = a text direction control
+hidden-kind-control = a control character
+hidden-advice-lines = Hidden characters can make the text look different from what was typed. Delete them (or type the text again); line breaks are allowed.
+hidden-advice-line = Hidden characters can make the text look different from what was typed. Delete them, or type it again.
+finding-text-hidden-one = { $field } contains a hidden character, { $char } ({ $kind }) at character { $at }. { $advice }
+# Up to three characters are named ($char1…$char3, $at1…$at3); $shown is
+# how many, $more how many others there are.
+finding-text-hidden-many = { $field } contains { $count } hidden characters ({ $char1 } at character { $at1 }, { $char2 } at character { $at2 }{ $shown ->
+        [3] , { $char3 } at character { $at3 }
+       *[other] {""}
+    }{ $more ->
+        [0] {""}
+       *[other] {" "}and { $more } more
+    }). { $advice }
+finding-comment-too-long = The comment is { $length } characters long; keep it under { $max }.
+finding-captured-by-too-long = 'Captured by' is too long; enter a name or initials (at most { $max } characters).
+
+## Service numbers
+
+finding-service-unknown-field = '{ $field }' is not a field of the form '{ $form }'. Remove it or check its spelling.
+finding-service-required = { $label }: this field is required. Enter the number from the register (0 if there were none).
+finding-service-negative = { $label }: { $value } is negative; a count cannot be below 0.
+finding-service-below-min = { $label }: { $value }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    } is less than the minimum of { $min }. Check the register.
+finding-service-above-max = { $label }: { $value }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    } is more than the maximum of { $max } for one period. Check the register for a typing mistake.
+finding-service-unusually-high = { $label }: { $value }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    } is unusually high (more than { $limit }). Confirm it is right.
+
+## Stock
+
+finding-stock-unknown-product = Product '{ $product }' is not on the form '{ $form }'. Check the product code.
+finding-stock-missing = { $product }: the stock was not entered. Enter the stock card numbers (0 where there were none).
+finding-stock-required = { $product }: the { $quantity } is required (enter 0 if there was none).
+finding-stock-too-large = { $product }: { $value } is too large to be a real { $quantity }. Check for a typing mistake.
+finding-stock-negative = { $product }: the { $quantity } cannot be negative ({ $value }).
+finding-stock-unusually-high = { $product }: the { $quantity } of { $value } { $unit } is unusually high (more than { $limit }). Confirm it is right.
+finding-stock-balance = { $product }: the closing balance should be { $expected } { $unit } ({ $opening } opening + { $received } received − { $consumed } consumed − { $losses } losses { $adjustments_sign ->
+        [minus] −
+       *[plus] +
+    } { $adjustments } adjustments), but { $closing } was entered. { $expected_sign ->
+        [minus] More was used than was available: check the consumed and losses numbers.
+       *[plus] Count the stock again, or correct one of the numbers.
+    }
+finding-stockout-days-too-many = { $product }: { $days } stock-out days is more than the { $max } days in { $period }. Enter the number of days the product was out of stock.
+finding-stockout-all-days-consumed = { $product }: out of stock all { $max } days of the period, but { $consumed } { $unit } were consumed. Confirm, or correct the stock-out days.
+finding-stockout-days-missing = { $product }: the closing balance is 0 but no stock-out days were recorded. Enter the days without stock, or confirm.
+finding-opening-not-previous-closing = { $product }: the opening balance { $opening } is not the closing balance { $previous } recorded for { $previous_period }. Check the stock card, or confirm.
+finding-lmis-mapping = { $problem }. The stock part of this form will not reach the LMIS until your supervisor fixes the mapping; the services still go to DHIS2.
+
+## The form's own rules (labels and advice come from the form)
+
+finding-rule-more = { $left } ({ $left_value }) is more than { $right } ({ $right_value }). { $advice }
+finding-rule-less = { $left } ({ $left_value }) is less than { $right } ({ $right_value }). { $advice }
+finding-rule-not-equal = { $left } ({ $left_value }) is not equal to { $right } ({ $right_value }). { $advice }
+finding-rule-ratio-zero = { $left } is { $left_value } but { $right } is 0; expected { $band ->
+        [between] between { $min } and { $max } times
+        [at_least] at least { $min } times
+        [at_most] at most { $max } times
+       *[none] {""}
+    } { $right }. { $advice }
+finding-rule-ratio = { $left } ({ $left_value }) is { $ratio } times { $right } ({ $right_value }); expected { $band ->
+        [between] between { $min } and { $max } times
+        [at_least] at least { $min } times
+        [at_most] at most { $max } times
+       *[none] {""}
+    }. { $advice }
+rule-advice-default = Check both numbers against the register and the stock card.
+
+## Reading a draft file
+
+finding-draft-not-text = { $key } must be text, not { $type }
+finding-draft-duplicate-key = { $path } appears { $count ->
+        [2] twice
+       *[other] { $count } times
+    } in the draft, so it is not clear which value is meant. Keep one and delete the { $count ->
+        [2] other
+       *[other] others
+    }, then try again.
+finding-draft-unknown-key = '{ $key }' is not part of a form; remove it or check its spelling
+finding-draft-service-not-object = service must be an object of field: number, not { $type }
+finding-draft-stock-not-object = the stock of { $product } must be an object of quantities, not { $type }
+finding-draft-stock-not-products = stock must be an object of product: quantities, not { $type }
+finding-draft-not-stock-quantity = '{ $key }' is not a stock quantity; use opening_balance, received, consumed, losses, adjustments, closing_balance, stockout_days or requested_quantity
+finding-draft-number-too-large = { $number } is far too large; enter a whole number
+finding-draft-number-not-whole = { $number } is not a whole number; enter a whole number
+finding-draft-number-is-text = "{ $text }" is text, not a number; enter a whole number
+finding-draft-number-is-bool = { $value } is not a number; enter a whole number
+finding-draft-number-is-list = a list is not a number; enter a whole number
+finding-draft-number-is-object = an object is not a number; enter a whole number

@@ -1,0 +1,146 @@
+# Matokeo ya ukaguzi: kile ukaguzi unasema kuhusu rasimu. Hoja ($jina)
+# hujazwa na programu; usiondoe hoja yoyote ambayo ujumbe unatumia.
+# Maneno rahisi kwa mhudumu wa afya. Kamusi: docs/i18n/sw-glossary.md.
+
+## Majina yanayotumika ndani ya jumbe nyingine
+
+quantity-opening_balance = salio la mwanzo
+quantity-received = kiasi kilichopokelewa
+quantity-consumed = kiasi kilichotumika
+quantity-losses = upotevu
+quantity-adjustments = marekebisho
+quantity-closing_balance = salio la mwisho
+quantity-stockout_days = siku za kukosa bidhaa
+quantity-requested_quantity = kiasi kilichoombwa
+
+json-type-empty = tupu
+json-type-bool = kweli/si kweli
+json-type-number = namba
+json-type-text = maandishi
+json-type-list = orodha
+json-type-object = kitu (object)
+
+text-field-comment = Maoni
+text-field-captured_by = 'Imejazwa na'
+
+## Fomu, kituo, kipindi
+
+finding-form-missing = Chagua ni fomu gani (fomu haijachaguliwa).
+finding-form-unknown = Kifaa hiki hakina fomu '{ $form }'. Fomu kinazozijua ni: { $known }.
+finding-facility-missing = Weka namba ya kituo (haipo).
+finding-facility-unknown = Kituo '{ $facility }' hakipo kwenye orodha ya vituo ya kifaa hiki. Hakikisha namba ya kituo, au mwombe msimamizi wako akiongeze kwenye orodha ya vituo.
+finding-facility-form = { $name } ({ $code }) hakitumi fomu '{ $form }'. Hakikisha kituo na fomu.
+finding-facility-no-dhis2 = { $name } ({ $code }) hakina kitengo cha DHIS2 kwenye orodha ya vituo, kwa hiyo huduma zake haziwezi kutumwa. Mwombe msimamizi wako akiunganishe.
+finding-facility-no-lmis = { $name } ({ $code }) hakina kituo cha LMIS kwenye orodha ya vituo, kwa hiyo bidhaa zake haziwezi kutumwa. Mwombe msimamizi wako akiunganishe.
+finding-period-missing = Weka kipindi cha fomu hii, kwa mfano 2026-10.
+finding-period-invalid = { $detail }
+finding-period-future = Kipindi { $period } bado hakijaanza (kinaanza tarehe { $start }). Hakikisha kipindi; ripoti haiwezi kutolewa kabla ya wakati wake.
+finding-period-not-over = Kipindi { $period } bado hakijaisha (kinaisha tarehe { $end }), kwa hiyo namba zake huenda hazijakamilika. Thibitisha ili kuhifadhi sasa hata hivyo.
+finding-period-old = Kipindi { $period } kiliisha tarehe { $end }, { $years ->
+        [0] { $months ->
+                [one] mwezi { $months }
+               *[other] miezi { $months }
+            }
+       *[other] { $months ->
+                [0] miaka { $years }
+                [one] miaka { $years } na mwezi { $months }
+               *[other] miaka { $years } na miezi { $months }
+            }
+    } iliyopita. Hakikisha kuwa ni kipindi sahihi (mwezi na mwaka); kama ni sahihi, thibitisha ili kuhifadhi.
+
+## Maandishi huru
+
+hidden-kind-direction = alama ya mwelekeo wa maandishi
+hidden-kind-control = herufi ya udhibiti
+hidden-advice-lines = Herufi zilizofichwa zinaweza kufanya maandishi yaonekane tofauti na yaliyoandikwa. Zifute (au andika maandishi upya); kuanza mstari mpya kunaruhusiwa.
+hidden-advice-line = Herufi zilizofichwa zinaweza kufanya maandishi yaonekane tofauti na yaliyoandikwa. Zifute, au andika upya.
+finding-text-hidden-one = { $field }: kuna herufi iliyofichwa, { $char } ({ $kind }) kwenye herufi ya { $at }. { $advice }
+finding-text-hidden-many = { $field }: kuna herufi { $count } zilizofichwa ({ $char1 } kwenye herufi ya { $at1 }, { $char2 } kwenye herufi ya { $at2 }{ $shown ->
+        [3] , { $char3 } kwenye herufi ya { $at3 }
+       *[other] {""}
+    }{ $more ->
+        [0] {""}
+       *[other] {" "}na nyingine { $more }
+    }). { $advice }
+finding-comment-too-long = Maoni yana herufi { $length }; yaweke chini ya { $max }.
+finding-captured-by-too-long = 'Imejazwa na' ni ndefu mno; weka jina au herufi za mwanzo za jina (zisizozidi { $max }).
+
+## Namba za huduma
+
+finding-service-unknown-field = '{ $field }' si sehemu ya fomu '{ $form }'. Iondoe au hakikisha tahajia yake.
+finding-service-required = { $label }: sehemu hii ni lazima. Weka namba kutoka kwenye rejista (0 kama hakukuwa na yoyote).
+finding-service-negative = { $label }: { $value } ni hasi; idadi haiwezi kuwa chini ya 0.
+finding-service-below-min = { $label }: { $value }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    } ni chini ya kiwango cha chini cha { $min }. Hakikisha kwenye rejista.
+finding-service-above-max = { $label }: { $value }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    } ni zaidi ya kiwango cha juu cha { $max } kwa kipindi kimoja. Angalia rejista kama kuna kosa la kuandika.
+finding-service-unusually-high = { $label }: { $value }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    } ni juu isivyo kawaida (zaidi ya { $limit }). Thibitisha kuwa ni sahihi.
+
+## Bidhaa
+
+finding-stock-unknown-product = Bidhaa '{ $product }' haipo kwenye fomu '{ $form }'. Hakikisha namba ya bidhaa.
+finding-stock-missing = { $product }: bidhaa hazijaingizwa. Weka namba za kadi ya bidhaa (0 pale ambapo hakukuwa na kitu).
+finding-stock-required = { $product }: { $quantity } ni lazima (weka 0 kama hakukuwa na chochote).
+finding-stock-too-large = { $product }: { $value } ni kubwa mno kuwa { $quantity } halisi. Angalia kama kuna kosa la kuandika.
+finding-stock-negative = { $product }: { $quantity } haiwezi kuwa hasi ({ $value }).
+finding-stock-unusually-high = { $product }: { $quantity } ya { $value } { $unit } ni juu isivyo kawaida (zaidi ya { $limit }). Thibitisha kuwa ni sahihi.
+finding-stock-balance = { $product }: salio la mwisho lingepaswa kuwa { $unit } { $expected } (salio la mwanzo { $opening } + zilizopokelewa { $received } − zilizotumika { $consumed } − upotevu { $losses } { $adjustments_sign ->
+        [minus] −
+       *[plus] +
+    } marekebisho { $adjustments }), lakini { $closing } imeingizwa. { $expected_sign ->
+        [minus] Kilichotumika ni zaidi ya kilichokuwepo: hakikisha namba za matumizi na upotevu.
+       *[plus] Hesabu bidhaa upya, au sahihisha moja ya namba.
+    }
+finding-stockout-days-too-many = { $product }: siku { $days } za kukosa bidhaa ni zaidi ya siku { $max } za { $period }. Weka idadi ya siku ambazo bidhaa haikuwepo.
+finding-stockout-all-days-consumed = { $product }: bidhaa haikuwepo siku zote { $max } za kipindi, lakini { $unit } { $consumed } zilitumika. Thibitisha, au sahihisha siku za kukosa bidhaa.
+finding-stockout-days-missing = { $product }: salio la mwisho ni 0 lakini hakuna siku za kukosa bidhaa zilizoandikwa. Weka siku ambazo bidhaa haikuwepo, au thibitisha.
+finding-opening-not-previous-closing = { $product }: salio la mwanzo { $opening } si sawa na salio la mwisho { $previous } lililoandikwa kwa { $previous_period }. Hakikisha kadi ya bidhaa, au thibitisha.
+finding-lmis-mapping = { $problem }. Sehemu ya bidhaa ya fomu hii haitafika kwenye LMIS hadi msimamizi wako arekebishe uunganishaji; huduma bado zinakwenda DHIS2.
+
+## Kanuni za fomu yenyewe (majina na ushauri vinatoka kwenye fomu)
+
+finding-rule-more = { $left } ({ $left_value }) ni zaidi ya { $right } ({ $right_value }). { $advice }
+finding-rule-less = { $left } ({ $left_value }) ni chini ya { $right } ({ $right_value }). { $advice }
+finding-rule-not-equal = { $left } ({ $left_value }) si sawa na { $right } ({ $right_value }). { $advice }
+finding-rule-ratio-zero = { $left } ni { $left_value } lakini { $right } ni 0; ilitarajiwa { $band ->
+        [between] kati ya mara { $min } na mara { $max }
+        [at_least] angalau mara { $min }
+        [at_most] isizidi mara { $max }
+       *[none] {""}
+    } ya { $right }. { $advice }
+finding-rule-ratio = { $left } ({ $left_value }) ni mara { $ratio } ya { $right } ({ $right_value }); ilitarajiwa { $band ->
+        [between] kati ya mara { $min } na mara { $max }
+        [at_least] angalau mara { $min }
+        [at_most] isizidi mara { $max }
+       *[none] {""}
+    }. { $advice }
+rule-advice-default = Linganisha namba zote mbili na rejista na kadi ya bidhaa.
+
+## Kusoma faili la rasimu
+
+finding-draft-not-text = { $key } lazima iwe maandishi, si { $type }
+finding-draft-duplicate-key = { $path } imeandikwa { $count ->
+        [2] mara mbili
+       *[other] mara { $count }
+    } kwenye rasimu, kwa hiyo haijulikani ni thamani ipi. Acha moja na ufute { $count ->
+        [2] nyingine
+       *[other] zilizobaki
+    }, kisha jaribu tena.
+finding-draft-unknown-key = '{ $key }' si sehemu ya fomu; iondoe au hakikisha tahajia yake
+finding-draft-service-not-object = service lazima iwe kitu (object) cha sehemu: namba, si { $type }
+finding-draft-stock-not-object = bidhaa ya { $product } lazima iwe kitu (object) cha viwango, si { $type }
+finding-draft-stock-not-products = stock lazima iwe kitu (object) cha bidhaa: viwango, si { $type }
+finding-draft-not-stock-quantity = '{ $key }' si kiwango cha bidhaa; tumia opening_balance, received, consumed, losses, adjustments, closing_balance, stockout_days au requested_quantity
+finding-draft-number-too-large = { $number } ni kubwa mno; weka namba kamili
+finding-draft-number-not-whole = { $number } si namba kamili; weka namba kamili
+finding-draft-number-is-text = "{ $text }" ni maandishi, si namba; weka namba kamili
+finding-draft-number-is-bool = { $value } si namba; weka namba kamili
+finding-draft-number-is-list = orodha si namba; weka namba kamili
+finding-draft-number-is-object = kitu (object) si namba; weka namba kamili
