@@ -8,6 +8,7 @@
 //! form with it.
 
 use crate::model::period::PeriodType;
+use crate::model::resupply::ResupplySettings;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -41,6 +42,10 @@ pub struct FormDefinition {
     /// Cross-checks between fields (services vs consumption, internal consistency).
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Maximum and minimum stock levels for the resupply advice (defaults:
+    /// 3 and 1 months, averaged over 3 periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resupply: Option<ResupplySettings>,
 }
 
 /// The DHIS2 side of a form.
@@ -709,6 +714,11 @@ impl FormDefinition {
                         p.code
                     ));
                 }
+            }
+        }
+        if let Some(r) = &self.resupply {
+            for p in r.problems() {
+                say(p);
             }
         }
         let mut rule_ids = BTreeSet::new();
