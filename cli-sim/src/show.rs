@@ -24,6 +24,64 @@ pub fn findings(list: &[Finding]) -> String {
     s
 }
 
+/// The resupply advice: one line per product with what to order, then how
+/// it was computed. Empty when there is none.
+pub fn resupply(list: &[agent_core::ResupplyAdvice]) -> String {
+    let mut s = String::new();
+    if list.is_empty() {
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "What to order (from this form and the earlier months in the outbox):"
+    );
+    for a in list {
+        let _ = writeln!(s, "  {}", resupply_line(a));
+        for step in &a.formula {
+            let _ = writeln!(s, "      {}", v(step));
+        }
+    }
+    s
+}
+
+/// One product's advice in a line, e.g. `ORS: order 76 sachet (1.5 months
+/// of stock left; up to 3 months of stock)`.
+pub fn resupply_line(a: &agent_core::ResupplyAdvice) -> String {
+    let unit = a
+        .unit
+        .as_deref()
+        .map(|u| format!(" {}", v(u)))
+        .unwrap_or_default();
+    let left = match a.months_of_stock {
+        Some(m) => format!("{m:.1} months of stock left"),
+        None => "nothing consumed".into(),
+    };
+    let risk = if a.stockout_risk {
+        format!(", below the minimum of {} months: order now", a.min_months)
+    } else {
+        String::new()
+    };
+    let short = if a.short_history {
+        format!(
+            "; average over {} of {} months",
+            a.periods.len(),
+            a.periods_wanted
+        )
+    } else {
+        String::new()
+    };
+    let order = if a.suggested_quantity > 0 {
+        format!("order {}{unit}", a.suggested_quantity)
+    } else {
+        "no order needed".into()
+    };
+    format!(
+        "{}: {order} ({left}{risk}; up to {} months of stock{short})",
+        v(&a.name),
+        a.max_months
+    )
+}
+
 /// How a held destination is released, for the CLI user.
 const RELEASE: &str = "Nothing is sent there until this is fixed. The next sync tries again by itself once the credentials or the address changed (for a hotspot or proxy page: once the network changed, `cli-sim sync --retry-now`); to try again now: cli-sim sync --retry-auth";
 

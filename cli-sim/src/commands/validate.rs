@@ -17,13 +17,17 @@ pub struct Args {
 
 pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     let agent = open(config)?;
-    let findings = agent.validate_json(&read_file(&args.file)?)?;
+    let checked = agent.validate_json_with_resupply(&read_file(&args.file)?)?;
+    let findings = checked.findings;
     if args.json {
         print_json(&findings);
-    } else if findings.is_empty() {
-        println!("no problems found");
     } else {
-        print!("{}", show::findings(&findings));
+        if findings.is_empty() {
+            println!("no problems found");
+        } else {
+            print!("{}", show::findings(&findings));
+        }
+        print!("{}", show::resupply(&checked.resupply));
     }
     Ok(if findings.is_empty() {
         exit::OK
