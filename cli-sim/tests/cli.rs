@@ -757,3 +757,38 @@ fn validate_and_record_show_what_to_order_from_the_months_in_the_outbox() {
         )
     );
 }
+
+/// Issue 16, papercut: commands that only read never create the outbox.
+#[test]
+fn reading_commands_do_not_create_the_outbox() {
+    let s = setup();
+    let f = s.write("d.json", s.valid_draft("HP-001", 7).to_string().as_bytes());
+    // Making the draft opened an agent (and its outbox) in this process: start empty.
+    for e in std::fs::read_dir(s.dir.path()).unwrap() {
+        let e = e.unwrap();
+        if e.file_name().to_string_lossy().starts_with("outbox") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    assert!(!s.db().exists());
+    let o = s.cli(&["validate", "--file", &f]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("What to order"), "{}", stdout(&o));
+    let o = s.cli(&["status"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(status_json(&s).is_empty());
+    let o = s.cli(&["forms"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = s.cli(&["inspect", "0190a0a0-0000-7000-8000-000000000000"]);
+    assert_ne!(code(&o), 0, "an unknown id: {}", stdout(&o));
+    let made: Vec<String> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("outbox"))
+        .collect();
+    assert!(made.is_empty(), "reading created {made:?}");
+    // Recording does create it.
+    let o = s.cli(&["record", "--file", &f]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(s.db().exists());
+}

@@ -1,6 +1,6 @@
 //! `cli-sim validate`: the findings of a draft, without saving it.
 
-use super::{open, print_json, read_file};
+use super::{open_reading, print_json, read_file};
 use agent_core::AgentError;
 use cli_sim::{exit, show};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,8 @@ pub struct Args {
 }
 
 pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
-    let agent = open(config)?;
+    // Reading only: an outbox that does not exist is not created.
+    let (agent, _empty) = open_reading(config)?;
     let checked = agent.validate_json_with_resupply(&read_file(&args.file)?)?;
     let findings = checked.findings;
     if args.json {
