@@ -85,6 +85,14 @@ pub fn resupply_line(a: &agent_core::ResupplyAdvice) -> String {
 /// How a held destination is released, for the CLI user.
 const RELEASE: &str = "Nothing is sent there until this is fixed. The next sync tries again by itself once the credentials or the address changed (for a hotspot or proxy page: once the network changed, `cli-sim sync --retry-now`); to try again now: cli-sim sync --retry-auth";
 
+/// A stored period (its DHIS2 id, e.g. `202611`) as people read it
+/// (`2026-11`), the one notation of the drafts; as stored when unreadable.
+pub fn period(stored: &str) -> String {
+    agent_core::Period::parse(stored)
+        .map(|p| p.iso())
+        .unwrap_or_else(|_| stored.to_string())
+}
+
 /// A table of submissions with the state of each destination.
 pub fn status_table(rows: &[SubmissionStatus]) -> String {
     let mut s = String::new();
@@ -107,7 +115,7 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
             v(&r.id),
             v(&r.form),
             v(&r.facility),
-            v(&r.period),
+            v(&period(&r.period)),
             r.revision,
             state(agent_core::outbox::Destination::Dhis2),
             state(agent_core::outbox::Destination::Lmis)
