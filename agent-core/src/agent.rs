@@ -11,6 +11,7 @@ use crate::model::draft::Draft;
 use crate::model::form::{FormDefinition, FormSet};
 use crate::model::mapping::FacilityMap;
 use crate::model::period::Period;
+use crate::model::resupply::{self, ResupplyAdvice};
 use crate::net::http::{Timeouts, Transport, UreqTransport};
 use crate::routes::dhis2::route::{Dhis2Route, Dhis2Settings};
 use crate::store::outbox::{self, Destination, NewRevision, OpenNotice};
@@ -41,6 +42,20 @@ pub struct Receipt {
     pub content_hash: String,
     /// The warnings the user confirmed.
     pub warnings: Vec<Finding>,
+    /// What to order of each product (information, not a finding): the
+    /// average monthly consumption, months of stock and suggested quantity.
+    #[serde(default)]
+    pub resupply: Vec<ResupplyAdvice>,
+}
+
+/// A draft's findings and its resupply advice, from one look at the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Validation {
+    /// Every finding (errors block saving, warnings need confirmation).
+    pub findings: Vec<Finding>,
+    /// What to order of each product (information, not a finding).
+    pub resupply: Vec<ResupplyAdvice>,
 }
 
 /// What a metadata pull did.
@@ -685,6 +700,7 @@ impl Agent {
             previous_closing: BTreeMap::new(),
             external: Vec::new(),
             max_period_age_months: self.max_period_age_months,
+            earlier: Vec::new(),
         };
         let forms = self.form_set();
         let Some(def) = forms.get(&draft.form) else {
@@ -694,6 +710,7 @@ impl Agent {
         let Ok(period) = Period::parse_as(&draft.period, def.period_type) else {
             return Ok(ctx);
         };
+        ctx.earlier = self.earlier_months(conn, def, draft, &period)?;
         let prev = period.previous();
         let wanted: BTreeSet<&str> = def.products.iter().map(|p| p.code.as_str()).collect();
         for (prev_id, content) in outbox::contents_for(conn, &draft.facility, &prev.dhis2_id())? {
@@ -713,6 +730,29 @@ impl Agent {
             }
         }
         Ok(ctx)
+    }
+
+    /// The outbox's latest revision of the same facility and form for the
+    /// months the resupply advice averages over (those before `period`).
+    fn earlier_months(
+        &self,
+        conn: &Connection,
+        def: &FormDefinition,
+        draft: &Draft,
+        period: &Period,
+    ) -> std::result::Result<Vec<Draft>, Error> {
+        let wanted = def.resupply.unwrap_or_default().periods_to_average;
+        let mut ids = Vec::new();
+        let mut p = *period;
+        for _ in 1..wanted.min(crate::model::resupply::ResupplySettings::MAX_PERIODS_TO_AVERAGE) {
+            p = p.previous();
+            ids.push(p.dhis2_id());
+        }
+        let mut out = Vec::new();
+        for content in outbox::latest_of_periods(conn, &def.id, &draft.facility, &ids)? {
+            out.push(serde_json::from_str(&content)?);
+        }
+        Ok(out)
     }
 
     /// What the LMIS reference data cached at the last check says about this
@@ -944,6 +984,34 @@ impl Agent {
         )))
     }
 
+    /// Validates a typed draft and gives the resupply advice of each
+    /// product: the average monthly consumption over the last months of
+    /// the same facility and form in the outbox (adjusted for stock-out
+    /// days), months of stock and the suggested order. Nothing is saved.
+    pub fn validate_with_resupply(&self, draft: &Draft) -> Result<Validation> {
+        let conn = self.conn();
+        let ctx = self.context(&conn, draft)?;
+        let forms = self.form_set();
+        let findings = validate::validate(&forms, &self.facilities, draft, &ctx);
+        let resupply = forms
+            .get(&draft.form)
+            .map(|def| resupply::advise(def, draft, &ctx.earlier))
+            .unwrap_or_default();
+        Ok(Validation { findings, resupply })
+    }
+
+    /// Reads a draft document (JSON bytes), validates it and gives the
+    /// resupply advice ([`Agent::validate_with_resupply`]).
+    pub fn validate_json_with_resupply(&self, bytes: &[u8]) -> Result<Validation> {
+        let (draft, read_findings) =
+            Draft::from_json_bytes(bytes).map_err(|e| AgentError::UnreadableDraft {
+                message: e.to_string(),
+            })?;
+        let mut v = self.validate_with_resupply(&draft)?;
+        v.findings = merge(read_findings, v.findings);
+        Ok(v)
+    }
+
     /// Reads and validates a draft document (JSON bytes).
     pub fn validate_json(&self, bytes: &[u8]) -> Result<Vec<Finding>> {
         let (draft, read_findings) =
@@ -1090,6 +1158,7 @@ impl Agent {
             duplicate: rec.duplicate,
             content_hash: hash,
             warnings: findings,
+            resupply: resupply::advise(def, &normalised, &ctx.earlier),
         })
     }
 

@@ -25,7 +25,7 @@ mod store;
 pub mod sync;
 pub mod validate;
 
-pub use agent::{Agent, Receipt};
+pub use agent::{Agent, Receipt, Validation};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::AgentConfig;
 pub use error::{AgentError, Result};
@@ -37,7 +37,8 @@ pub use model::period::{Period, PeriodType};
 pub use validate::{Finding, Severity};
 
 // The plain data of `model` is public as it is, at its old paths.
-pub use model::{canonical, draft, form, mapping, period};
+pub use model::resupply::{ConsumptionPeriod, ResupplyAdvice, ResupplySettings};
+pub use model::{canonical, draft, form, mapping, period, resupply};
 
 /// Where each part of a form goes and how far it got; what the outbox
 /// reports.

@@ -282,6 +282,7 @@ fn the_example_drafts_pass_validation_with_no_finding() {
         previous_closing: Default::default(),
         external: Vec::new(),
         max_period_age_months: Some(agent_core::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
+        earlier: Vec::new(),
     };
     for name in EXAMPLE_DRAFTS {
         let bytes = std::fs::read(dir.join("examples").join(name)).unwrap();
@@ -515,6 +516,39 @@ fn other_mistakes_the_schemas_and_the_agent_both_refuse() {
     ] {
         let v = with_rule(rule);
         form.assert_invalid(&v, what, &["/rules/0"]);
+        assert!(!loads(&v), "{what}");
+    }
+
+    // Resupply levels: accepted with the defaults' shape, refused out of range
+    // or with an unknown key, by the schema and the loader alike.
+    let mut v = minimal_form();
+    v["resupply"] = json!({"max_months": 2.5, "min_months": 0.5, "periods_to_average": 6});
+    form.assert_valid(&v, "resupply levels");
+    let def = FormDefinition::from_json(&v.to_string(), "x").expect("resupply levels load");
+    let r = def.resupply.expect("the levels are read");
+    assert_eq!(
+        (r.max_months, r.min_months, r.periods_to_average),
+        (2.5, 0.5, 6)
+    );
+    v["resupply"] = json!({});
+    form.assert_valid(&v, "resupply with the defaults");
+    let r = FormDefinition::from_json(&v.to_string(), "x")
+        .unwrap()
+        .resupply
+        .unwrap();
+    assert_eq!(
+        (r.max_months, r.min_months, r.periods_to_average),
+        (3.0, 1.0, 3)
+    );
+    for (what, levels) in [
+        ("max_months 0", json!({"max_months": 0})),
+        ("periods_to_average 0", json!({"periods_to_average": 0})),
+        ("periods_to_average 25", json!({"periods_to_average": 25})),
+        ("min_months -1", json!({"min_months": -1})),
+        ("an unknown key", json!({"max_month": 3})),
+    ] {
+        v["resupply"] = levels;
+        form.assert_invalid(&v, what, &["/resupply"]);
         assert!(!loads(&v), "{what}");
     }
 

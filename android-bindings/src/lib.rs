@@ -145,6 +145,19 @@ impl Agent {
         self.inner.validate(&draft.into())
     }
 
+    /// Validates a draft and gives, for each product, what to order: the
+    /// average monthly consumption over the last months of the same
+    /// facility and form in the outbox (adjusted for stock-out days),
+    /// months of stock left and the suggested quantity with how it was
+    /// computed (`formula`). The advice is information, not a finding.
+    /// Nothing is saved.
+    pub fn validate_with_resupply(
+        &self,
+        draft: Draft,
+    ) -> Result<agent_core::Validation, AgentError> {
+        self.inner.validate_with_resupply(&draft.into())
+    }
+
     /// Validates and saves a draft durably; returns once it is on disk.
     /// Throws `InvalidDraft` (errors) or `NeedsConfirmation` (warnings, when
     /// `confirm_warnings` is false), both carrying the findings.

@@ -673,7 +673,11 @@ impl Session<'_> {
             break;
         }
         writeln!(self.out, "  {}", balance_line(rec, &p))?;
-        let findings = self.agent.validate(&rec.draft)?;
+        let checked = self.agent.validate_with_resupply(&rec.draft)?;
+        if let Some(a) = checked.resupply.iter().find(|a| a.product == p.code) {
+            writeln!(self.out, "  To order: {}", crate::show::resupply_line(a))?;
+        }
+        let findings = checked.findings;
         self.notes(
             rec,
             &findings,

@@ -24,8 +24,74 @@ pub fn findings(list: &[Finding]) -> String {
     s
 }
 
+/// The resupply advice: one line per product with what to order, then how
+/// it was computed. Empty when there is none.
+pub fn resupply(list: &[agent_core::ResupplyAdvice]) -> String {
+    let mut s = String::new();
+    if list.is_empty() {
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "What to order (from this form and the earlier months in the outbox):"
+    );
+    for a in list {
+        let _ = writeln!(s, "  {}", resupply_line(a));
+        for step in &a.formula {
+            let _ = writeln!(s, "      {}", v(step));
+        }
+    }
+    s
+}
+
+/// One product's advice in a line, e.g. `ORS: order 76 sachet (1.5 months
+/// of stock left; up to 3 months of stock)`.
+pub fn resupply_line(a: &agent_core::ResupplyAdvice) -> String {
+    let unit = a
+        .unit
+        .as_deref()
+        .map(|u| format!(" {}", v(u)))
+        .unwrap_or_default();
+    let left = match a.months_of_stock {
+        Some(m) => format!("{m:.1} months of stock left"),
+        None => "nothing consumed".into(),
+    };
+    let risk = if a.stockout_risk {
+        format!(", below the minimum of {} months: order now", a.min_months)
+    } else {
+        String::new()
+    };
+    let short = if a.short_history {
+        format!(
+            "; average over {} of {} months",
+            a.periods.len(),
+            a.periods_wanted
+        )
+    } else {
+        String::new()
+    };
+    let order = if a.suggested_quantity > 0 {
+        format!("order {}{unit}", a.suggested_quantity)
+    } else {
+        "no order needed".into()
+    };
+    format!(
+        "{}: {order} ({left}{risk}; up to {} months of stock{short})",
+        v(&a.name),
+        a.max_months
+    )
+}
+
 /// How a held destination is released, for the CLI user.
 const RELEASE: &str = "Nothing is sent there until this is fixed. The next sync tries again by itself once the credentials or the address changed (for a hotspot or proxy page: once the network changed, `cli-sim sync --retry-now`); to try again now: cli-sim sync --retry-auth";
+
+/// A stored period (its DHIS2 id, e.g. `202611`) as people read it
+/// (`2026-11`), the one notation of the drafts; as stored when unreadable.
+pub fn period(stored: &str) -> String {
+    agent_core::Period::parse(stored)
+        .map(|p| p.iso())
+        .unwrap_or_else(|_| stored.to_string())
+}
 
 /// A table of submissions with the state of each destination.
 pub fn status_table(rows: &[SubmissionStatus]) -> String {
@@ -49,7 +115,7 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
             v(&r.id),
             v(&r.form),
             v(&r.facility),
-            v(&r.period),
+            v(&period(&r.period)),
             r.revision,
             state(agent_core::outbox::Destination::Dhis2),
             state(agent_core::outbox::Destination::Lmis)

@@ -709,3 +709,159 @@ fn findings_are_shown_in_the_chosen_language() {
         "{all}"
     );
 }
+
+/// Sets one product's stock lines of a draft (JSON):
+/// (opening, received, consumed, closing, stock-out days); no losses or
+/// adjustments, so closing = opening + received − consumed.
+fn set_stock(
+    draft: &mut Value,
+    code: &str,
+    (open, recv, cons, close, out): (i64, i64, i64, i64, i64),
+) {
+    assert_eq!(open + recv - cons, close, "the fixture balances");
+    draft["stock"][code] = serde_json::json!({
+        "opening_balance": open, "received": recv, "consumed": cons, "losses": 0,
+        "adjustments": 0, "closing_balance": close, "stockout_days": out,
+        "requested_quantity": 0
+    });
+}
+
+/// Three months recorded through the outbox, hand-computed (contract §7.3:
+/// 30 days a month, rounded up; the form's defaults: 3 months averaged,
+/// max 3 and min 1 month of stock):
+/// ORS      C 40 with 10 days out -> ceil(40 × 30 / 20) = 60; C 45 -> 45; C 50 -> 50
+///          AMC = ceil(155 / 3) = 52; 80 left / 52 = 1.5 months; order 156 − 80 = 76
+/// ACT-6x1  C 30; C 30; C 33 with 3 days out -> ceil(33 × 30 / 27) = 37
+///          AMC = ceil(97 / 3) = 33; 20 left / 33 = 0.6 months (< 1: warning);
+///          order 99 − 20 = 79
+#[test]
+fn validate_and_record_show_what_to_order_from_the_months_in_the_outbox() {
+    let s = setup();
+    let months = [
+        (3, (100, 10, 40, 70, 10), (50, 30, 30, 50, 0)),
+        (2, (70, 35, 45, 60, 0), (50, 20, 30, 40, 0)),
+        (1, (60, 70, 50, 80, 0), (40, 13, 33, 20, 3)),
+    ];
+    let mut files = Vec::new();
+    for (back, ors, act) in months {
+        let mut d = s.valid_draft_months_ago("HP-001", 40 + u64::from(back), back);
+        set_stock(&mut d, "ORS", ors);
+        set_stock(&mut d, "ACT-6x1", act);
+        files.push(s.write(&format!("m{back}.json"), d.to_string().as_bytes()));
+    }
+    for f in &files[..2] {
+        let o = s.cli(&["record", "--file", f, "--confirm-warnings"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    let last = &files[2];
+
+    let codes = finding_codes(&s, last);
+    assert!(
+        codes.contains(&(
+            "stock.ACT-6x1.closing_balance".into(),
+            "warning".into(),
+            "stockout_risk".into()
+        )),
+        "{codes:?}"
+    );
+    assert!(
+        !codes.iter().any(|c| c.0 == "stock.ORS.closing_balance"),
+        "{codes:?}"
+    );
+
+    let o = s.cli(&["validate", "--file", last]);
+    let out = stdout(&o);
+    for line in [
+        "Artemether-lumefantrine 20/120 mg, 6x1 blister: 0.6 months of stock left, below the minimum of 1 month: order now (suggested: 79 blister).",
+        "Oral rehydration salts, sachet: order 76 sachet (1.5 months of stock left; up to 3 months of stock)",
+        "      average monthly consumption = (60 + 45 + 50) / 3 = 52 (rounded up)",
+        "      suggested order = 156 − 80 = 76",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+
+    let o = s.cli(&["record", "--file", last, "--confirm-warnings", "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let receipt: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let advice = |code: &str| {
+        receipt["resupply"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["product"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no advice for {code}: {receipt}"))
+    };
+    let (ors, act) = (advice("ORS"), advice("ACT-6x1"));
+    assert_eq!(
+        (
+            &ors["average_monthly_consumption"],
+            &ors["months_of_stock"],
+            &ors["suggested_quantity"],
+            &ors["stockout_risk"]
+        ),
+        (
+            &Value::from(52),
+            &Value::from(1.5),
+            &Value::from(76),
+            &Value::from(false)
+        )
+    );
+    assert_eq!(
+        (
+            &act["average_monthly_consumption"],
+            &act["months_of_stock"],
+            &act["suggested_quantity"],
+            &act["stockout_risk"]
+        ),
+        (
+            &Value::from(33),
+            &Value::from(0.6),
+            &Value::from(79),
+            &Value::from(true)
+        )
+    );
+}
+
+/// Issue 16, papercut: commands that only read never create the outbox.
+#[test]
+fn reading_commands_do_not_create_the_outbox() {
+    let s = setup();
+    let draft = s.valid_draft("HP-001", 7);
+    let f = s.write("d.json", draft.to_string().as_bytes());
+    // Making the draft opened an agent (and its outbox) in this process: start empty.
+    for e in std::fs::read_dir(s.dir.path()).unwrap() {
+        let e = e.unwrap();
+        if e.file_name().to_string_lossy().starts_with("outbox") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    assert!(!s.db().exists());
+    let o = s.cli(&["validate", "--file", &f]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("What to order"), "{}", stdout(&o));
+    let o = s.cli(&["status"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(status_json(&s).is_empty());
+    let o = s.cli(&["forms"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = s.cli(&["inspect", "0190a0a0-0000-7000-8000-000000000000"]);
+    assert_ne!(code(&o), 0, "an unknown id: {}", stdout(&o));
+    let made: Vec<String> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("outbox"))
+        .collect();
+    assert!(made.is_empty(), "reading created {made:?}");
+    // Recording does create it.
+    let o = s.cli(&["record", "--file", &f]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(s.db().exists());
+    // Papercut: `status` shows the period as the draft wrote it (2026-11),
+    // not as the outbox stores it for DHIS2 (202611).
+    let iso = draft["period"].as_str().unwrap();
+    let o = s.cli(&["status"]);
+    let table = stdout(&o);
+    assert!(table.contains(&format!(" {iso} ")), "{table}");
+    assert!(!table.contains(&iso.replace('-', "")), "{table}");
+}

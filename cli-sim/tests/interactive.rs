@@ -333,6 +333,12 @@ fn a_complete_valid_form_typed_line_by_line_is_saved() {
         out.contains("MGSO4-5G: 20 + 10 − 6 − 2 − 2 = 20 ampoules"),
         "{out}"
     );
+    // What to order, after each product (no earlier month: the form's own;
+    // oxytocin: 12 a month, 48 left = 4 months, above the 3 wanted).
+    assert!(
+        out.contains("  To order: Oxytocin 10 IU/ml injection: no order needed (4.0 months of stock left; up to 3 months of stock; average over 1 of 3 months)"),
+        "{out}"
+    );
     let (id, revision) = saved_id(&out);
     assert_eq!(revision, 1);
 

@@ -957,6 +957,7 @@ fn form40() -> FormDefinition {
             .collect(),
         products: vec![],
         rules: vec![],
+        resupply: None,
     }
 }
 

@@ -11,8 +11,8 @@
 use agent_core::clock::FixedClock;
 use agent_core::credentials::{Credentials, StaticCredentials};
 use agent_core::dhis2::Dhis2Settings;
-use agent_core::sync::HoldKind;
 use agent_core::outbox::{DeliveryState, Destination};
+use agent_core::sync::HoldKind;
 use agent_core::sync::SyncBudget;
 use agent_core::{Agent, FacilityMap, FormSet};
 use cli_sim::from_forms::FromForms;

@@ -101,6 +101,10 @@ finding-stock-balance = { $product } : le stock final devrait être { $expected 
 finding-stockout-days-too-many = { $product } : { $days } jours de rupture de stock, c'est plus que les { $max } jours de { $period }. Saisissez le nombre de jours où le produit était en rupture.
 finding-stockout-all-days-consumed = { $product } : en rupture de stock les { $max } jours de la période, mais { $consumed } { $unit } ont été consommés. Confirmez, ou corrigez les jours de rupture.
 finding-stockout-days-missing = { $product } : le stock final est 0 mais aucun jour de rupture n'a été saisi. Saisissez les jours sans stock, ou confirmez.
+finding-stockout-risk = { $product } : il reste { $months } mois de stock, en dessous du minimum de { $minimum } mois : commandez maintenant (quantité proposée : { $quantity }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    }).
 finding-opening-not-previous-closing = { $product } : le stock initial { $opening } n'est pas le stock final { $previous } enregistré pour { $previous_period }. Vérifiez la fiche de stock, ou confirmez.
 finding-lmis-mapping = { $problem }. La partie stock de ce formulaire n'ira pas au LMIS tant que votre superviseur n'aura pas corrigé la correspondance ; les services vont quand même à DHIS2.
 

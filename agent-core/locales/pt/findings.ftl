@@ -102,6 +102,16 @@ finding-stock-balance = { $product }: o saldo final devia ser { $expected } { $u
 finding-stockout-days-too-many = { $product }: { $days } dias de rotura de stock é mais que os { $max } dias de { $period }. Introduza o número de dias em que o produto esteve em rotura.
 finding-stockout-all-days-consumed = { $product }: em rotura de stock todos os { $max } dias do período, mas foram consumidos { $consumed } { $unit }. Confirme, ou corrija os dias de rotura.
 finding-stockout-days-missing = { $product }: o saldo final é 0 mas não foram registados dias de rotura de stock. Introduza os dias sem stock, ou confirme.
+finding-stockout-risk = { $product }: restam { $months } { $months ->
+        [one] mês
+       *[other] meses
+    } de stock, abaixo do mínimo de { $minimum } { $minimum ->
+        [one] mês
+       *[other] meses
+    }: encomende já (quantidade sugerida: { $quantity }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    }).
 finding-opening-not-previous-closing = { $product }: o saldo inicial { $opening } não é o saldo final { $previous } registado para { $previous_period }. Verifique a ficha de stock, ou confirme.
 finding-lmis-mapping = { $problem }. A parte de stock deste formulário não chegará ao LMIS até o seu supervisor corrigir a correspondência; os serviços continuam a ir para o DHIS2.
 

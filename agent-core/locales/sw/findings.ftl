@@ -101,6 +101,16 @@ finding-stock-balance = { $product }: salio la mwisho lingepaswa kuwa { $unit } 
 finding-stockout-days-too-many = { $product }: siku { $days } za kukosa bidhaa ni zaidi ya siku { $max } za { $period }. Weka idadi ya siku ambazo bidhaa haikuwepo.
 finding-stockout-all-days-consumed = { $product }: bidhaa haikuwepo siku zote { $max } za kipindi, lakini { $unit } { $consumed } zilitumika. Thibitisha, au sahihisha siku za kukosa bidhaa.
 finding-stockout-days-missing = { $product }: salio la mwisho ni 0 lakini hakuna siku za kukosa bidhaa zilizoandikwa. Weka siku ambazo bidhaa haikuwepo, au thibitisha.
+finding-stockout-risk = { $product }: bidhaa zilizopo zinatosha { $months ->
+        [one] mwezi { $months }
+       *[other] miezi { $months }
+    } tu, chini ya kiwango cha chini cha { $minimum ->
+        [one] mwezi { $minimum }
+       *[other] miezi { $minimum }
+    }: agiza sasa (kiasi kinachopendekezwa: { $quantity }{ $unit ->
+        [none] {""}
+       *[other] {" "}{ $unit }
+    }).
 finding-opening-not-previous-closing = { $product }: salio la mwanzo { $opening } si sawa na salio la mwisho { $previous } lililoandikwa kwa { $previous_period }. Hakikisha kadi ya bidhaa, au thibitisha.
 finding-lmis-mapping = { $problem }. Sehemu ya bidhaa ya fomu hii haitafika kwenye LMIS hadi msimamizi wako arekebishe uunganishaji; huduma bado zinakwenda DHIS2.
 

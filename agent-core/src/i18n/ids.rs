@@ -237,6 +237,10 @@ pub const MESSAGES: &[MessageSpec] = &[
         args: &["product"],
     },
     MessageSpec {
+        id: "finding-stockout-risk",
+        args: &["product", "months", "minimum", "quantity", "unit"],
+    },
+    MessageSpec {
         id: "finding-opening-not-previous-closing",
         args: &["product", "opening", "previous", "previous_period"],
     },

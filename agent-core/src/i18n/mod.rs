@@ -71,6 +71,12 @@ pub enum ArgValue {
         /// The number.
         value: i64,
     },
+    /// A number with one decimal (months of stock), kept in tenths so that
+    /// messages stay comparable; plural rules select on its value.
+    Decimal {
+        /// The number times ten.
+        tenths: i64,
+    },
     /// Another message (without arguments), rendered in the same locale:
     /// e.g. the name of a stock quantity.
     Id {
@@ -104,6 +110,17 @@ impl Message {
         self.args.push(MessageArg {
             name: name.to_string(),
             value: ArgValue::Number { value },
+        });
+        self
+    }
+
+    /// Adds a number with one decimal (rounded to the nearest tenth).
+    pub fn decimal(mut self, name: &str, value: f64) -> Message {
+        let tenths = (value * 10.0).round();
+        let tenths = if tenths.is_finite() { tenths as i64 } else { 0 };
+        self.args.push(MessageArg {
+            name: name.to_string(),
+            value: ArgValue::Decimal { tenths },
         });
         self
     }
@@ -201,6 +218,7 @@ impl Catalog {
             let value = match &a.value {
                 ArgValue::Text { value } => FluentValue::from(value.clone()),
                 ArgValue::Number { value } => FluentValue::from(*value),
+                ArgValue::Decimal { tenths } => FluentValue::from(*tenths as f64 / 10.0),
                 ArgValue::Id { id } => FluentValue::from(self.try_render(&Message::new(id))?),
             };
             args.set(a.name.clone(), value);

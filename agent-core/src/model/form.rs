@@ -9,6 +9,7 @@
 
 use crate::i18n::{self, Message};
 use crate::model::period::PeriodType;
+use crate::model::resupply::ResupplySettings;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -42,6 +43,10 @@ pub struct FormDefinition {
     /// Cross-checks between fields (services vs consumption, internal consistency).
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Maximum and minimum stock levels for the resupply advice (defaults:
+    /// 3 and 1 months, averaged over 3 periods).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resupply: Option<ResupplySettings>,
 }
 
 /// The DHIS2 side of a form.
@@ -739,6 +744,11 @@ impl FormDefinition {
                         p.code
                     ));
                 }
+            }
+        }
+        if let Some(r) = &self.resupply {
+            for p in r.problems() {
+                say(p);
             }
         }
         let mut rule_ids = BTreeSet::new();

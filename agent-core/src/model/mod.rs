@@ -6,3 +6,4 @@ pub mod draft;
 pub mod form;
 pub mod mapping;
 pub mod period;
+pub mod resupply;

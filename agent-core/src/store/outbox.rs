@@ -1128,6 +1128,31 @@ pub fn contents_for(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The latest revision's content of the same form and facility for each
+/// of `periods` (DHIS2 ids) that the outbox holds, whatever its delivery
+/// state (the worker's own count, delivered, pending or refused): the
+/// history of the resupply advice. At most `periods.len()` rows.
+pub fn latest_of_periods(
+    conn: &Connection,
+    form_id: &str,
+    facility: &str,
+    periods: &[String],
+) -> Result<Vec<String>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.content FROM submissions s
+         JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
+         WHERE s.form_id = ?1 AND s.facility = ?2 AND s.period = ?3",
+    )?;
+    let mut out = Vec::new();
+    for p in periods {
+        let rows = stmt.query_map(params![form_id, facility, p], |r| r.get(0))?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
 /// One stored revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredRevision {

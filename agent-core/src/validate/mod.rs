@@ -40,6 +40,10 @@ pub struct Context {
     /// A period that ended more than this many months before `today` gets
     /// a warning (`[entry] max_period_age_months`); `None`: no such warning.
     pub max_period_age_months: Option<u32>,
+    /// Drafts of the same facility and form for the months before (the
+    /// outbox's latest revision of each): the history of the resupply
+    /// advice, whose stock-out risk is a warning (`stockout_risk`).
+    pub earlier: Vec<Draft>,
 }
 
 /// Whether findings hold an error (the draft cannot be saved).
@@ -109,11 +113,39 @@ pub fn validate(
                 check_rule(def, rule, draft, &mut out);
             }
         }
+        check_stockout_risk(def, draft, ctx, &wrong, &mut out);
     }
     out.extend(ctx.external.iter().cloned());
     // Stable order: errors before warnings, otherwise as found (form order).
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
+}
+
+/// A product whose months of stock are below the form's minimum (the
+/// resupply advice) gets a warning; a product with an error is left out,
+/// and so is one with no earlier month in the outbox (one month's
+/// consumption is no average: the advice is still shown, flagged short).
+fn check_stockout_risk(
+    def: &FormDefinition,
+    draft: &Draft,
+    ctx: &Context,
+    wrong: &[String],
+    out: &mut Vec<Finding>,
+) {
+    for a in crate::model::resupply::advise(def, draft, &ctx.earlier) {
+        let path = format!("stock.{}", a.product);
+        let has_error = wrong
+            .iter()
+            .any(|w| *w == path || w.starts_with(&format!("{path}.")));
+        if a.stockout_risk && !has_error && a.periods.len() > 1 {
+            out.push(Finding::new(
+                format!("{path}.closing_balance"),
+                Severity::Warning,
+                "stockout_risk",
+                a.risk_words(),
+            ));
+        }
+    }
 }
 
 fn check_facility(

@@ -108,6 +108,7 @@ fn ctx() -> Context {
         previous_closing: BTreeMap::new(),
         external: Vec::new(),
         max_period_age_months: Some(12),
+        earlier: Vec::new(),
     }
 }
 
@@ -722,4 +723,47 @@ fn extreme_integers_as_json_text_give_findings() {
             );
         }
     }
+}
+
+/// RDT, hand-computed (D = 30 days, defaults: 3 months averaged, min 1):
+/// 2026-08: C 36 -> N 36; 2026-09: C 30 with X 15 -> ceil(30 × 30 / 15) = 60;
+/// 2026-10 (the draft): C 42 -> 42, closing 40.
+/// AMC = ceil((36 + 60 + 42) / 3) = 46; 40 / 46 = 0.87 -> 0.8 months, below 1.
+/// (Without the stock-out days: AMC 36, 40 / 36 = 1.1: no warning.)
+/// Suggested: 46 × 3 − 40 = 98.
+#[test]
+fn months_of_stock_below_the_minimum_is_a_stockout_risk_warning() {
+    let mut d = valid();
+    d.stock.insert("RDT".into(), entry(82, 0, 42, 40));
+    let earlier = |period: &str, c: i64, x: i64| {
+        let mut e = valid();
+        e.period = period.into();
+        let rdt = e.stock.get_mut("RDT").unwrap();
+        rdt.consumed = Some(c);
+        rdt.stockout_days = Some(x);
+        e
+    };
+    let with_history = Context {
+        earlier: vec![earlier("202608", 36, 0), earlier("2026-09", 30, 15)],
+        ..ctx()
+    };
+    let f = check(
+        &d,
+        &with_history,
+        &[("stock.RDT.closing_balance", W, "stockout_risk")],
+    );
+    assert_eq!(
+        f[0].message,
+        "Malaria RDT: 0.8 months of stock left, below the minimum of 1 month: order now (suggested: 98 test)."
+    );
+    // No earlier month: no warning (the advice alone says it).
+    check(&d, &ctx(), &[]);
+    // A product with an error gets no advice on top.
+    d.stock.get_mut("RDT").unwrap().closing_balance = Some(39);
+    let f = check(
+        &d,
+        &with_history,
+        &[("stock.RDT.closing_balance", E, "balance")],
+    );
+    assert_eq!(f.len(), 1);
 }

@@ -63,6 +63,16 @@ try:
     agent = ab.Agent.open(settings(os.path.join(work, "outbox.sqlite")), Keystore())
     assert any(f.id == "chw-monthly" and f.fields and f.products for f in agent.forms())
     receipt = agent.submit(draft("HP-001"), True)
+    # What to order crosses the FFI as records. RDT: 60 used with 4 days out of
+    # stock -> ceil(60 × 30 / 26) = 70 a month; 45 left; order 70 × 3 − 45 = 165.
+    rdt = next(a for a in receipt.resupply if a.product == "RDT")
+    assert (rdt.average_monthly_consumption, rdt.suggested_quantity, rdt.short_history) == (70, 165, True), rdt
+    # The next month, the same numbers: 2026-10 comes from the outbox; 45 / 70 = 0.6 months, below 1.
+    checked = agent.validate_with_resupply(draft("HP-001", period="2026-11"))
+    rdt = next(a for a in checked.resupply if a.product == "RDT")
+    assert [p.period for p in rdt.periods] == ["2026-10", "2026-11"] and rdt.months_of_stock == 0.6, rdt
+    assert rdt.stockout_risk and rdt.formula, rdt
+    assert any(f.code == "stockout_risk" and f.path == "stock.RDT.closing_balance" for f in checked.findings), checked.findings
     try:
         agent.submit(draft("HP-001", period="2026-09", service={"malaria_rdt_positive": -5}), True)
         raise SystemExit("expected AgentError.InvalidDraft")

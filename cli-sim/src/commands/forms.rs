@@ -1,6 +1,6 @@
 //! `cli-sim forms`: the forms this agent knows.
 
-use super::{open, print_json};
+use super::{open_reading, print_json};
 use agent_core::AgentError;
 use cli_sim::exit;
 use std::path::Path;
@@ -13,7 +13,8 @@ pub struct Args {
 }
 
 pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
-    let agent = open(config)?;
+    // Reading only: an outbox that does not exist is not created.
+    let (agent, _empty) = open_reading(config)?;
     let forms = agent.forms();
     if args.json {
         print_json(&forms);

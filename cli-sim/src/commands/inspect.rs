@@ -1,6 +1,6 @@
 //! `cli-sim inspect`: a submission's revisions and audit trail.
 
-use super::{open, print_json};
+use super::{open_reading, print_json};
 use agent_core::AgentError;
 use cli_sim::{exit, show};
 use std::path::Path;
@@ -15,7 +15,8 @@ pub struct Args {
 }
 
 pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
-    let agent = open(config)?;
+    // Reading only: an outbox that does not exist is not created.
+    let (agent, _empty) = open_reading(config)?;
     let d = agent.inspect(&args.id)?;
     if args.json {
         print_json(&d);

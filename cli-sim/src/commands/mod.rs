@@ -58,6 +58,25 @@ pub fn open(config: &Path) -> Result<Agent, AgentError> {
     open_config(&cfg)
 }
 
+/// Opens the agent of the configuration file at `config` for a command
+/// that only reads (validate, status, inspect, forms): when the outbox does
+/// not exist yet, the agent works on an empty one in a temporary folder
+/// (removed with the returned guard), so reading never creates the outbox
+/// or its folder.
+pub fn open_reading(config: &Path) -> Result<(Agent, Option<tempfile::TempDir>), AgentError> {
+    let mut cfg = AgentConfig::load(config).map_err(AgentError::from)?;
+    if cfg.database.exists() {
+        return Ok((open_config(&cfg)?, None));
+    }
+    let dir = tempfile::tempdir().map_err(|e| {
+        AgentError::internal(format!(
+            "cannot make a temporary folder to read an empty outbox: {e}"
+        ))
+    })?;
+    cfg.database = dir.path().join("outbox.sqlite");
+    Ok((open_config(&cfg)?, Some(dir)))
+}
+
 /// Opens the agent of `cfg`, printing the warnings every command gives
 /// (secret files readable by others, damaged copies, read-only storage).
 pub fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {

@@ -63,6 +63,7 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
                 if !r.warnings.is_empty() {
                     eprint!("confirmed warnings:\n{}", show::findings(&r.warnings));
                 }
+                eprint!("{}", show::resupply(&r.resupply));
             }
             Ok(exit::OK)
         }

@@ -1,7 +1,7 @@
 //! `cli-sim status`: the outbox with the state of each destination, or one
 //! submission.
 
-use super::{open, print_json};
+use super::{open_reading, print_json};
 use agent_core::AgentError;
 use agent_core::agent::DeliveryState;
 use cli_sim::{exit, show};
@@ -47,7 +47,8 @@ impl From<StateArg> for DeliveryState {
 }
 
 pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
-    let agent = open(config)?;
+    // Reading only: an outbox that does not exist is not created.
+    let (agent, _empty) = open_reading(config)?;
     let rows = match args.id {
         Some(id) => vec![agent.status(&id)?],
         None => agent.list(args.state.map(Into::into), args.limit)?,

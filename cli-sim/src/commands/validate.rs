@@ -1,6 +1,6 @@
 //! `cli-sim validate`: the findings of a draft, without saving it.
 
-use super::{open, print_json, read_file};
+use super::{open_reading, print_json, read_file};
 use agent_core::AgentError;
 use cli_sim::{exit, show};
 use std::path::{Path, PathBuf};
@@ -16,14 +16,19 @@ pub struct Args {
 }
 
 pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
-    let agent = open(config)?;
-    let findings = agent.validate_json(&read_file(&args.file)?)?;
+    // Reading only: an outbox that does not exist is not created.
+    let (agent, _empty) = open_reading(config)?;
+    let checked = agent.validate_json_with_resupply(&read_file(&args.file)?)?;
+    let findings = checked.findings;
     if args.json {
         print_json(&findings);
-    } else if findings.is_empty() {
-        println!("no problems found");
     } else {
-        print!("{}", show::findings(&findings));
+        if findings.is_empty() {
+            println!("no problems found");
+        } else {
+            print!("{}", show::findings(&findings));
+        }
+        print!("{}", show::resupply(&checked.resupply));
     }
     Ok(if findings.is_empty() {
         exit::OK

@@ -206,6 +206,7 @@ pub fn merge(
         service: vec![],
         products: vec![],
         rules: vec![],
+        resupply: None,
     });
     let mut report = MergeReport {
         form: def.id.clone(),

@@ -9,6 +9,11 @@
 use crate::model::draft::{Draft, StockEntry};
 use crate::model::form::{FormDefinition, Movement, ReasonNames};
 use crate::model::mapping::Facility;
+// The formulas of contract §7.3, one implementation shared with the
+// resupply advice.
+pub use crate::model::resupply::{
+    adjusted_consumption, average_consumption, calculated_order_quantity,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -364,37 +369,6 @@ pub struct RequisitionLine {
     pub requested_quantity_explanation: Option<String>,
     /// I: the calculated order quantity (contract §7.3), for the explanation.
     pub calculated_order_quantity: i64,
-}
-
-/// Adjusted consumption N (contract §7.3).
-pub fn adjusted_consumption(c: i64, months: i64, stockout_days: i64) -> i64 {
-    let days = months * 30;
-    if c == 0 || stockout_days == 0 || stockout_days >= days {
-        return c;
-    }
-    let n = (c as f64) * (days as f64) / ((days - stockout_days) as f64);
-    n.ceil() as i64
-}
-
-/// Average consumption P = ceil(mean(N of the previous periods and this
-/// one)) (contract §7.3); `previous` is what the LMIS shows as the line's
-/// `previousAdjustedConsumptions`, of which the last
-/// `periods_to_average - 1` count.
-pub fn average_consumption(n: i64, previous: &[i64], periods_to_average: usize) -> i64 {
-    let take = periods_to_average.saturating_sub(1).min(previous.len());
-    let used = &previous[previous.len() - take..];
-    let count = used.len() as i64 + 1;
-    let sum: i64 = used.iter().sum::<i64>() + n;
-    if sum <= 0 {
-        return 0;
-    }
-    (sum + count - 1) / count
-}
-
-/// Calculated order quantity I = max(0, round_half_up(P × maxPeriodsOfStock) − E) (contract §7.3).
-pub fn calculated_order_quantity(p: i64, max_periods_of_stock: f64, stock_on_hand: i64) -> i64 {
-    let h = ((p as f64) * max_periods_of_stock).round() as i64;
-    (h - stock_on_hand).max(0)
 }
 
 /// The LMIS's own inputs to a requisition's formulas, read from the

@@ -96,6 +96,7 @@ finding-stock-balance = ⟦xx⟧ { $product }: the closing balance should be { $
 finding-stockout-days-too-many = ⟦xx⟧ { $product }: { $days } stock-out days is more than the { $max } days in { $period }. Enter the number of days the product was out of stock.
 finding-stockout-all-days-consumed = ⟦xx⟧ { $product }: out of stock all { $max } days of the period, but { $consumed } { $unit } were consumed. Confirm, or correct the stock-out days.
 finding-stockout-days-missing = ⟦xx⟧ { $product }: the closing balance is 0 but no stock-out days were recorded. Enter the days without stock, or confirm.
+finding-stockout-risk = ⟦xx⟧ { $product }: { $months } months of stock left, below the minimum of { $minimum }: order now (suggested: { $quantity } { $unit }).
 finding-opening-not-previous-closing = ⟦xx⟧ { $product }: the opening balance { $opening } is not the closing balance { $previous } recorded for { $previous_period }. Check the stock card, or confirm.
 finding-lmis-mapping = ⟦xx⟧ { $problem }. The stock part of this form will not reach the LMIS until your supervisor fixes the mapping; the services still go to DHIS2.
 
