@@ -691,68 +691,44 @@ mod tests {
                 .any(|l| l.contains("stock events for 1 forms")),
             "{o:?}"
         );
-        // A value DHIS2 holds that no form recorded is reported too.
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
             .into();
-        let ou = facilities
-            .get("HP-002")
-            .unwrap()
-            .dhis2_org_unit
-            .clone()
-            .unwrap();
-        let body = serde_json::json!({"dataSet": def.dhis2.data_set, "period": "202609", "orgUnit": ou,
-            "dataValues": [{"dataElement": def.service[0].data_element, "categoryOptionCombo": def.service[0].category_option_combo, "value": "5"}]});
-        agent
-            .post(&format!("{}/api/dataValueSets", dhis2.url()))
-            .header(
-                "Authorization",
-                agent_core::http::basic_auth("admin", "district"),
+        // Writes one value of the form's first service field into DHIS2
+        // behind the agent's back, then checks the servers again.
+        let f = &def.service[0];
+        let write_value = |facility: &str, value: String| {
+            let ou = facilities.get(facility).unwrap().dhis2_org_unit.clone();
+            let body = serde_json::json!({"dataSet": def.dhis2.data_set, "period": "202609", "orgUnit": ou,
+                "dataValues": [{"dataElement": f.data_element, "categoryOptionCombo": f.category_option_combo, "value": value}]});
+            agent
+                .post(&format!("{}/api/dataValueSets", dhis2.url()))
+                .header(
+                    "Authorization",
+                    agent_core::http::basic_auth("admin", "district"),
+                )
+                .header("Content-Type", "application/json")
+                .send(body.to_string())
+                .unwrap();
+            check(
+                std::slice::from_ref(&d),
+                &defs,
+                &forms,
+                &facilities,
+                &dhis2,
+                &lmis,
             )
-            .header("Content-Type", "application/json")
-            .send(body.to_string())
-            .unwrap();
-        let o = check(
-            std::slice::from_ref(&d),
-            &defs,
-            &forms,
-            &facilities,
-            &dhis2,
-            &lmis,
-        );
+        };
+        // A value DHIS2 holds that no form recorded is reported too.
+        let o = write_value("HP-002", "5".into());
         assert!(
             o.duplicated.iter().any(|x| x.contains("unexpected value")),
             "{o:?}"
         );
         // A value that differs from the form's is wrong, not lost.
-        let f = &def.service[0];
-        let ou = facilities
-            .get("HP-001")
-            .unwrap()
-            .dhis2_org_unit
-            .clone()
-            .unwrap();
         let other = d.service.get(&f.key).copied().unwrap_or(0) + 1;
-        let body = serde_json::json!({"dataSet": def.dhis2.data_set, "period": "202609", "orgUnit": ou,
-            "dataValues": [{"dataElement": f.data_element, "categoryOptionCombo": f.category_option_combo, "value": other.to_string()}]});
-        agent
-            .post(&format!("{}/api/dataValueSets", dhis2.url()))
-            .header(
-                "Authorization",
-                agent_core::http::basic_auth("admin", "district"),
-            )
-            .header("Content-Type", "application/json")
-            .send(body.to_string())
-            .unwrap();
-        let o = check(
-            std::slice::from_ref(&d),
-            &defs,
-            &forms,
-            &facilities,
-            &dhis2,
-            &lmis,
-        );
+        let o = write_value("HP-001", other.to_string());
         assert!(
             o.wrong
                 .iter()
