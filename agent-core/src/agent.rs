@@ -286,7 +286,7 @@ impl Agent {
             clear_text: Vec::new(),
             max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
             lmis_reference_max_age_days: crate::config::DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS,
-            locale: RwLock::new(crate::i18n::DEFAULT_LOCALE.to_string()),
+            locale: RwLock::new(crate::model::i18n::DEFAULT_LOCALE.to_string()),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
@@ -796,7 +796,7 @@ impl Agent {
                     path,
                     Severity::Warning,
                     "lmis_mapping",
-                    crate::i18n::Message::new("finding-lmis-mapping").text("problem", p),
+                    crate::model::i18n::Message::new("finding-lmis-mapping").text("problem", p),
                 )
             })
             .collect())
@@ -945,12 +945,12 @@ impl Agent {
     /// `fr_SN.UTF-8`, `pt-BR`…: the language counts). A language the agent
     /// does not have gives English; returns whether it has this one.
     pub fn set_locale(&self, locale: &str) -> bool {
-        let lang = crate::i18n::language_of(locale);
-        let supported = crate::i18n::is_supported(&lang);
+        let lang = crate::model::i18n::language_of(locale);
+        let supported = crate::model::i18n::is_supported(&lang);
         *self.locale.write().unwrap_or_else(|p| p.into_inner()) = if supported {
             lang
         } else {
-            crate::i18n::DEFAULT_LOCALE.to_string()
+            crate::model::i18n::DEFAULT_LOCALE.to_string()
         };
         supported
     }

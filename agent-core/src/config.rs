@@ -404,7 +404,7 @@ impl AgentConfig {
     /// configurations built in code (the Android shell).
     pub fn check(&self) -> Result<(), Error> {
         if let Some(l) = &self.locale
-            && !crate::i18n::is_supported(l)
+            && !crate::model::i18n::is_supported(l)
         {
             return Err(Error::Config(format!(
                 "agent.locale = '{}' is not a language the agent speaks: use en, fr, pt or sw, or leave it out for English",

@@ -176,7 +176,7 @@ pub const MAX_FTL_BYTES: u64 = 1024 * 1024;
 /// locale tag (`locales/xx/` is `xx`), every `*.ftl` in it is read (in
 /// name order). Adding a locale needs this folder only, no Rust. Problems
 /// (unreadable file, syntax error, id twice) come back in plain words.
-pub fn load_locale_dir(dir: &Path) -> Result<crate::i18n::Catalog, Vec<String>> {
+pub fn load_locale_dir(dir: &Path) -> Result<crate::model::i18n::Catalog, Vec<String>> {
     let tag = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
         vec![format!(
             "{}: the folder's name must be a language tag such as sw",
@@ -208,7 +208,7 @@ pub fn load_locale_dir(dir: &Path) -> Result<crate::i18n::Catalog, Vec<String>> 
     }
     let sources: Vec<&str> = texts.iter().map(String::as_str).collect();
     // Problems name the file, not its index.
-    crate::i18n::Catalog::from_sources(tag, &sources).map_err(|problems| {
+    crate::model::i18n::Catalog::from_sources(tag, &sources).map_err(|problems| {
         problems
             .into_iter()
             .map(|p| {

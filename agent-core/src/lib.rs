@@ -17,7 +17,6 @@ pub mod diagnose;
 pub mod error;
 pub mod escrow;
 pub mod files;
-pub mod i18n;
 mod model;
 mod net;
 mod routes;
@@ -29,16 +28,16 @@ pub use agent::{Agent, Receipt, Validation};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::AgentConfig;
 pub use error::{AgentError, Result};
-pub use i18n::Message;
 pub use model::draft::{Draft, StockEntry};
 pub use model::form::{FindingTarget, FormDefinition, FormSet};
+pub use model::i18n::Message;
 pub use model::mapping::FacilityMap;
 pub use model::period::{Period, PeriodType};
 pub use validate::{Finding, Severity};
 
 // The plain data of `model` is public as it is, at its old paths.
 pub use model::resupply::{ConsumptionPeriod, ResupplyAdvice, ResupplySettings};
-pub use model::{canonical, draft, form, mapping, period, resupply};
+pub use model::{canonical, draft, form, i18n, mapping, period, resupply};
 
 /// Where each part of a form goes and how far it got; what the outbox
 /// reports.

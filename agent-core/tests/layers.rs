@@ -27,18 +27,18 @@ fn layer_of(rel: &Path) -> String {
 /// allowed).
 fn allowed(layer: &str) -> Result<&'static [&'static str], &'static [&'static str]> {
     match layer {
-        // i18n: messages and their rendering, pure (no I/O), a leaf.
-        "i18n" => Ok(&[]),
-        "model" => Ok(&["i18n"]),
-        "validate" => Ok(&["model", "i18n"]),
+        // model includes i18n: messages and their rendering (the catalogs
+        // are embedded at build time; no I/O).
+        "model" => Ok(&[]),
+        "validate" => Ok(&["model"]),
         "store" => Ok(&["model", "error"]),
         "clock" => Ok(&[]),
         // Reads input files, and loads forms and the facility map into model's parsers.
-        // And locale folders into i18n's catalogs.
-        "files" => Ok(&["model", "i18n"]),
+        // And locale folders into model::i18n catalogs.
+        "files" => Ok(&["model"]),
         "net" => Ok(&["files"]),
         "error" => Ok(&["model"]),
-        "config" => Ok(&["model", "files", "error", "net", "credentials", "i18n"]),
+        "config" => Ok(&["model", "files", "error", "net", "credentials"]),
         "credentials" => Ok(&["model", "config", "net", "error"]),
         // The engine never names a destination.
         "sync" => Err(&["routes/dhis2", "routes/openlmis", "agent"]),
@@ -59,7 +59,6 @@ fn allowed(layer: &str) -> Result<&'static [&'static str], &'static [&'static st
 /// Layers that exist: a `crate::` path whose first segment is not one of
 /// these (nor an item of the crate root) is an old re-export path.
 const LAYERS: &[&str] = &[
-    "i18n",
     "model",
     "validate",
     "store",

@@ -5,9 +5,9 @@
 //! becomes a finding on that field, not a failure of the whole document, so
 //! the user sees every problem at once.
 
-use crate::i18n::Message;
 use crate::model::form::Finding;
 use crate::model::form::{Severity, StockQuantity};
+use crate::model::i18n::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -575,7 +575,7 @@ mod tests {
         let (d, f) = Draft::from_json_bytes(text.as_bytes()).unwrap();
         // Every finding's text comes from a message (no hard-coded English).
         for x in &f {
-            crate::i18n::assert_pseudo_clean(&x.text);
+            crate::model::i18n::assert_pseudo_clean(&x.text);
         }
         (d, f)
     }

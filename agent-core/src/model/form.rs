@@ -7,7 +7,7 @@
 //! broken definition is reported with the item named before anyone records a
 //! form with it.
 
-use crate::i18n::{self, Message};
+use crate::model::i18n::{self, Message};
 use crate::model::period::PeriodType;
 use crate::model::resupply::ResupplySettings;
 use serde::{Deserialize, Serialize};

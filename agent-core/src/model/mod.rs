@@ -4,6 +4,7 @@ pub mod canonical;
 pub mod delivery;
 pub mod draft;
 pub mod form;
+pub mod i18n;
 pub mod mapping;
 pub mod period;
 pub mod resupply;

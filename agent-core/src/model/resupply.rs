@@ -178,8 +178,8 @@ impl ResupplyAdvice {
     /// The stock-out risk as a message, e.g. in English "ORS: 0.6 months of
     /// stock left, below the minimum of 1 month: order now (suggested: 120
     /// sachet)."
-    pub fn risk_words(&self) -> crate::i18n::Message {
-        crate::i18n::Message::new("finding-stockout-risk")
+    pub fn risk_words(&self) -> crate::model::i18n::Message {
+        crate::model::i18n::Message::new("finding-stockout-risk")
             .text("product", self.name.clone())
             .decimal("months", self.months_of_stock.unwrap_or(0.0))
             .decimal("minimum", self.min_months)
@@ -447,11 +447,11 @@ mod tests {
         assert!(act.stockout_risk);
         // Hand-written from agent-core/locales/{en,sw}/findings.ftl.
         assert_eq!(
-            crate::i18n::render(&act.risk_words(), "en"),
+            crate::model::i18n::render(&act.risk_words(), "en"),
             "ACT 6x1: 0.6 months of stock left, below the minimum of 1 month: order now (suggested: 79 blister)."
         );
         assert_eq!(
-            crate::i18n::render(&act.risk_words(), "sw"),
+            crate::model::i18n::render(&act.risk_words(), "sw"),
             "ACT 6x1: bidhaa zilizopo zinatosha miezi 0.6 tu, chini ya kiwango cha chini cha mwezi 1: agiza sasa (kiasi kinachopendekezwa: 79 blister)."
         );
     }

@@ -6,11 +6,11 @@
 //! user's confirmation and never blocks on its own. Messages name the field,
 //! the value and what to do, in words a health worker understands.
 
-use crate::i18n::Message;
 use crate::model::draft::{
     Draft, MAX_COMMENT_BYTES, StockEntry, is_bidi_control, is_refused_in_text, shorten,
 };
 use crate::model::form::{FormDefinition, FormSet, Rule, RuleOp, StockQuantity, Term};
+use crate::model::i18n::Message;
 use crate::model::mapping::FacilityMap;
 use crate::model::period::Period;
 use chrono::NaiveDate;

@@ -86,7 +86,7 @@ fn check(draft: &Draft, ctx: &Context, expected: &[(&str, Severity, &str)]) -> V
     let found = validate(&forms(), &facilities(), draft, ctx);
     // Every finding's text comes from a message (no hard-coded English).
     for f in &found {
-        crate::i18n::assert_pseudo_clean(&f.text);
+        crate::model::i18n::assert_pseudo_clean(&f.text);
     }
     let mut got: Vec<(String, Severity, String)> = found
         .iter()

@@ -29,10 +29,10 @@ pub const DEFAULT_LOCALE: &str = "en";
 
 /// The locales built into the agent: tag and the text of its `.ftl` files.
 pub const EMBEDDED: &[(&str, &[&str])] = &[
-    ("en", &[include_str!("../../locales/en/findings.ftl")]),
-    ("fr", &[include_str!("../../locales/fr/findings.ftl")]),
-    ("pt", &[include_str!("../../locales/pt/findings.ftl")]),
-    ("sw", &[include_str!("../../locales/sw/findings.ftl")]),
+    ("en", &[include_str!("../../../locales/en/findings.ftl")]),
+    ("fr", &[include_str!("../../../locales/fr/findings.ftl")]),
+    ("pt", &[include_str!("../../../locales/pt/findings.ftl")]),
+    ("sw", &[include_str!("../../../locales/sw/findings.ftl")]),
 ];
 
 /// A user-facing message: a stable id (e.g. `finding-stock-balance`) and
