@@ -974,14 +974,7 @@ impl Agent {
 
     /// Validates a typed draft; every finding at once.
     pub fn validate(&self, draft: &Draft) -> Result<Vec<Finding>> {
-        let conn = self.conn();
-        let ctx = self.context(&conn, draft)?;
-        Ok(self.localized(validate::validate(
-            &self.form_set(),
-            &self.facilities,
-            draft,
-            &ctx,
-        )))
+        Ok(self.validate_with_resupply(draft)?.findings)
     }
 
     /// Validates a typed draft and gives the resupply advice of each
@@ -992,7 +985,7 @@ impl Agent {
         let conn = self.conn();
         let ctx = self.context(&conn, draft)?;
         let forms = self.form_set();
-        let findings = validate::validate(&forms, &self.facilities, draft, &ctx);
+        let findings = self.localized(validate::validate(&forms, &self.facilities, draft, &ctx));
         let resupply = forms
             .get(&draft.form)
             .map(|def| resupply::advise(def, draft, &ctx.earlier))
@@ -1008,17 +1001,13 @@ impl Agent {
                 message: e.to_string(),
             })?;
         let mut v = self.validate_with_resupply(&draft)?;
-        v.findings = merge(read_findings, v.findings);
+        v.findings = self.localized(merge(read_findings, v.findings));
         Ok(v)
     }
 
     /// Reads and validates a draft document (JSON bytes).
     pub fn validate_json(&self, bytes: &[u8]) -> Result<Vec<Finding>> {
-        let (draft, read_findings) =
-            Draft::from_json_bytes(bytes).map_err(|e| AgentError::UnreadableDraft {
-                message: e.to_string(),
-            })?;
-        Ok(self.localized(merge(read_findings, self.validate(&draft)?)))
+        Ok(self.validate_json_with_resupply(bytes)?.findings)
     }
 
     /// Validates and, when there is no error (and warnings are confirmed),
