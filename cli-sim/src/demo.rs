@@ -244,7 +244,7 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
             out,
             "  {} {}: {}",
             st.facility,
-            st.period,
+            show::period(&st.period),
             d.last_error.as_deref().unwrap_or("")
         )?;
         write!(out, "{}", show::problems(&d.problems, "    "))?;
