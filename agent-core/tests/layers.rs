@@ -105,6 +105,25 @@ fn code_of(line: &str) -> &str {
 
 /// The layers named by the `crate::…` paths of a file's code.
 fn targets(code: &str) -> Vec<(usize, String)> {
+    crate_paths(code)
+        .into_iter()
+        .map(|(n, segs)| {
+            let first = segs.first().cloned().unwrap_or_default();
+            let target = if first == "routes" {
+                match segs.get(1) {
+                    Some(d) if !d.is_empty() => format!("routes/{d}"),
+                    _ => "routes".to_string(),
+                }
+            } else {
+                first
+            };
+            (n, target)
+        })
+        .collect()
+}
+
+/// Every `crate::…` path of a file's code, as its segments, with its line.
+fn crate_paths(code: &str) -> Vec<(usize, Vec<String>)> {
     let mut out = Vec::new();
     for (n, line) in code.lines().enumerate() {
         let line = code_of(line);
@@ -143,20 +162,14 @@ fn targets(code: &str) -> Vec<(usize, String)> {
                 vec![after.to_string()]
             };
             for head in heads {
-                let segs: Vec<&str> = head
+                let segs: Vec<String> = head
                     .split("::")
-                    .map(|s| s.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_')))
+                    .map(|s| {
+                        s.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .to_string()
+                    })
                     .collect();
-                let first = segs.first().copied().unwrap_or("");
-                let target = if first == "routes" {
-                    match segs.get(1) {
-                        Some(d) if !d.is_empty() => format!("routes/{d}"),
-                        _ => "routes".to_string(),
-                    }
-                } else {
-                    first.to_string()
-                };
-                out.push((n + 1, target));
+                out.push((n + 1, segs));
             }
         }
     }
@@ -202,6 +215,71 @@ struct Report {
     broken: BTreeSet<String>,
 }
 
+/// A file's module as a path: `model/form.rs` is `model/form`,
+/// `sync/mod.rs` is `sync`.
+fn module_of(rel: &Path) -> String {
+    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = s.trim_end_matches(".rs");
+    s.strip_suffix("/mod").unwrap_or(s).to_string()
+}
+
+/// The import circles between files: each file's `crate::a::b::…` paths
+/// name the deepest module that is a file. Returns one line per circle.
+fn circles(files: &[(String, String)]) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let modules: BTreeSet<&str> = files.iter().map(|(m, _)| m.as_str()).collect();
+    let mut edges: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (module, code) in files {
+        let e = edges.entry(module.as_str()).or_default();
+        for (_, segs) in crate_paths(code) {
+            let target = (1..=segs.len())
+                .rev()
+                .map(|k| segs[..k].join("/"))
+                .find(|m| modules.contains(m.as_str()));
+            if let Some(t) = target
+                && t != *module
+                && !module.starts_with(&format!("{t}/"))
+            {
+                e.insert(t);
+            }
+        }
+    }
+    // Depth-first search; a grey node met again closes a circle.
+    fn visit<'a>(
+        n: &'a str,
+        edges: &'a BTreeMap<&'a str, BTreeSet<String>>,
+        state: &mut BTreeMap<&'a str, u8>,
+        stack: &mut Vec<&'a str>,
+        out: &mut Vec<String>,
+    ) {
+        state.insert(n, 1);
+        stack.push(n);
+        for t in edges.get(n).into_iter().flatten() {
+            let t = t.as_str();
+            match state.get(t).copied().unwrap_or(0) {
+                0 => visit(t, edges, state, stack, out),
+                1 => {
+                    let from = stack.iter().position(|s| *s == t).unwrap_or(0);
+                    let mut c: Vec<&str> = stack[from..].to_vec();
+                    c.push(t);
+                    out.push(c.join(" -> "));
+                }
+                _ => {}
+            }
+        }
+        stack.pop();
+        state.insert(n, 2);
+    }
+    let mut state = BTreeMap::new();
+    let mut out = Vec::new();
+    for n in edges.keys() {
+        if state.get(n).copied().unwrap_or(0) == 0 {
+            visit(n, &edges, &mut state, &mut Vec::new(), &mut out);
+        }
+    }
+    out
+}
+
 fn check(src: &Path) -> Report {
     let mut files = Vec::new();
     rust_files(src, &mut files);
@@ -212,6 +290,7 @@ fn check(src: &Path) -> Report {
         src.display()
     );
     let mut report = Report::default();
+    let mut modules: Vec<(String, String)> = Vec::new();
     for file in files {
         let Ok(rel) = file.strip_prefix(src) else {
             continue;
@@ -226,6 +305,10 @@ fn check(src: &Path) -> Report {
         let Ok(code) = std::fs::read_to_string(&file) else {
             panic!("cannot read {}", file.display())
         };
+        // Circles are about the code that ships: an inline test module may
+        // use what it tests' callers provide (config's tests build credentials).
+        let shipped = code.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+        modules.push((module_of(rel), shipped.to_string()));
         for (line, target) in targets(&code) {
             let where_ = format!("src/{}:{line}", rel.display());
             let first = target.split('/').next().unwrap_or("");
@@ -274,6 +357,9 @@ fn check(src: &Path) -> Report {
             }
         }
     }
+    for c in circles(&modules) {
+        report.broken.insert(format!("import circle: {c}"));
+    }
     report
 }
 
@@ -309,4 +395,26 @@ fn the_scanner_sees_a_broken_rule() {
     );
     assert_eq!(layer_of(Path::new("agent.rs")), "agent");
     assert!(allowed("sync").is_err_and(|never| never.contains(&"routes/dhis2")));
+    // A circle inside one folder (what issue 12's picture showed between
+    // model/draft, model/form and model/resupply) is seen too.
+    let files = [
+        (
+            "model/draft".to_string(),
+            "use crate::model::form::Finding;".to_string(),
+        ),
+        (
+            "model/form".to_string(),
+            "use crate::model::resupply::S;".to_string(),
+        ),
+        (
+            "model/resupply".to_string(),
+            "use crate::model::draft::Draft;".to_string(),
+        ),
+        ("model".to_string(), "pub mod draft;".to_string()),
+    ];
+    assert_eq!(
+        circles(&files),
+        ["model/draft -> model/form -> model/resupply -> model/draft"]
+    );
+    assert_eq!(module_of(Path::new("sync/mod.rs")), "sync");
 }

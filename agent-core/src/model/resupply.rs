@@ -14,6 +14,8 @@
 
 use crate::model::draft::Draft;
 use crate::model::form::FormDefinition;
+/// The form's resupply settings (part of its definition).
+pub use crate::model::form::ResupplySettings;
 use crate::model::period::{Period, PeriodType};
 use serde::{Deserialize, Serialize};
 
@@ -49,78 +51,6 @@ pub fn average_consumption(n: i64, previous: &[i64], periods_to_average: usize) 
 pub fn calculated_order_quantity(p: i64, max_periods_of_stock: f64, stock_on_hand: i64) -> i64 {
     let h = ((p as f64) * max_periods_of_stock).round() as i64;
     h.saturating_sub(stock_on_hand).max(0)
-}
-
-/// The maximum and minimum stock levels of a form's products, and how many
-/// periods the average consumption covers (`resupply` in a form definition).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResupplySettings {
-    /// Order up to this many months of stock (default 3).
-    #[serde(default = "default_max_months")]
-    pub max_months: f64,
-    /// Below this many months of stock, a stock-out is near (default 1).
-    #[serde(default = "default_min_months")]
-    pub min_months: f64,
-    /// The average monthly consumption covers this many periods, the form's
-    /// own included (default 3).
-    #[serde(default = "default_periods_to_average")]
-    pub periods_to_average: u32,
-}
-
-fn default_max_months() -> f64 {
-    3.0
-}
-fn default_min_months() -> f64 {
-    1.0
-}
-fn default_periods_to_average() -> u32 {
-    3
-}
-
-impl Default for ResupplySettings {
-    fn default() -> Self {
-        ResupplySettings {
-            max_months: default_max_months(),
-            min_months: default_min_months(),
-            periods_to_average: default_periods_to_average(),
-        }
-    }
-}
-
-impl ResupplySettings {
-    /// The most periods an average may cover.
-    pub const MAX_PERIODS_TO_AVERAGE: u32 = 24;
-
-    /// What is wrong with the settings, in words (empty when nothing).
-    pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if !(self.max_months.is_finite() && self.max_months > 0.0 && self.max_months <= 60.0) {
-            out.push(format!(
-                "resupply.max_months {} must be a number of months above 0 and at most 60",
-                self.max_months
-            ));
-        }
-        if !(self.min_months.is_finite() && self.min_months >= 0.0) {
-            out.push(format!(
-                "resupply.min_months {} must be a number of months, 0 or more",
-                self.min_months
-            ));
-        } else if self.min_months > self.max_months {
-            out.push(format!(
-                "resupply.min_months {} is above max_months {}",
-                self.min_months, self.max_months
-            ));
-        }
-        if self.periods_to_average == 0 || self.periods_to_average > Self::MAX_PERIODS_TO_AVERAGE {
-            out.push(format!(
-                "resupply.periods_to_average {} must be between 1 and {}",
-                self.periods_to_average,
-                Self::MAX_PERIODS_TO_AVERAGE
-            ));
-        }
-        out
-    }
 }
 
 /// One month's consumption that went into an average.
