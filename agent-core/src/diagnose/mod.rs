@@ -23,6 +23,7 @@ use crate::error::{AgentError, Result};
 use crate::model::delivery::Destination;
 use crate::store::diagnose as sql;
 use crate::store::outbox::{self, DamagedCopy, DataUse, StateCount};
+use crate::store::time::Time;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -219,7 +220,7 @@ pub fn collect(
     }
     let bundle = Bundle {
         bundle_format: BUNDLE_FORMAT_VERSION,
-        created_at: outbox::ts(now),
+        created_at: Time(now).to_string(),
         agent: crate::net::http::AGENT_NAME.to_string(),
         schema_version: crate::store::migrations::version(conn)?,
         schema_version_supported: crate::store::migrations::latest_version(),
@@ -233,7 +234,7 @@ pub fn collect(
                 json!({"destination": d, "state": s, "look_up_before_sending": u, "count": n})
             })
             .collect(),
-        oldest_undelivered_at: health.oldest_undelivered_at.map(outbox::ts),
+        oldest_undelivered_at: health.oldest_undelivered_at.map(|t| Time(t).to_string()),
         last_sync: json!({"pass_finished_at": finished, "delivered_at": delivered}),
         destinations,
         open_total,

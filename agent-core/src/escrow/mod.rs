@@ -28,7 +28,8 @@ use crate::model::draft::Draft;
 use crate::model::form::{FormDefinition, FormSet};
 use crate::model::mapping::FacilityMap;
 use crate::store::escrow as sql;
-use crate::store::outbox::{self, idempotency_key, ts};
+use crate::store::outbox::{self, idempotency_key};
+use crate::store::time::Time;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 use serde::{Deserialize, Serialize};
@@ -235,7 +236,7 @@ pub fn generate_key(now: DateTime<Utc>) -> (String, String) {
     let public = id.to_public().to_string();
     let file = format!(
         "# created: {}\n# public key: {public}\n{}\n",
-        ts(now),
+        Time(now),
         id.to_string().expose_secret()
     );
     (file, public)
@@ -278,7 +279,7 @@ fn write_document(
     let header = serde_json::json!({
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "created_at": ts(now),
+        "created_at": Time(now).to_string(),
         "agent": crate::net::http::AGENT_NAME,
         "scope": scope,
     });
@@ -525,8 +526,8 @@ pub fn verify(file: &EscrowFile) -> Vec<String> {
         }
         if chrono::NaiveDate::parse_from_str(&e.period_start, "%Y-%m-%d").is_err()
             || chrono::NaiveDate::parse_from_str(&e.period_end, "%Y-%m-%d").is_err()
-            || outbox::parse_ts(&e.recorded_at).is_err()
-            || outbox::parse_ts(&e.submission_created_at).is_err()
+            || e.recorded_at.parse::<Time>().is_err()
+            || e.submission_created_at.parse::<Time>().is_err()
         {
             problems.push(format!("{d}: a date in its manifest is not readable"));
         }

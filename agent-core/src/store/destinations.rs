@@ -1,6 +1,6 @@
 //! Per destination: hold (and its kind), failures and backoff, learned facts.
 
-use super::outbox::{HoldKind, parse_ts};
+use super::outbox::HoldKind;
 use super::time::Time;
 use crate::error::Error;
 use crate::model::delivery::Destination;
@@ -93,7 +93,8 @@ pub fn reset_backoff(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, E
         let server_until = facts
             .get(RETRY_AFTER_UNTIL)
             .and_then(|v| v.as_str())
-            .and_then(|s| parse_ts(s).ok())
+            .and_then(|s| s.parse::<Time>().ok())
+            .map(|t| t.0)
             .filter(|until| *until > now);
         tx.execute(
             "UPDATE destinations SET failures = 0, backoff_until = ?2 WHERE destination = ?1",

@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use crate::model::delivery::{DeliveryState, Destination};
-use crate::store::outbox::ts;
+use crate::store::time::Time;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -249,7 +249,7 @@ pub fn insert_delivery(
         state.as_str(),
         look_up_first,
         idempotency_key,
-        ts(now)
+        Time(now)
     ])?;
     Ok(())
 }
@@ -271,7 +271,9 @@ pub fn supersede_older(
                AND unknown_outcome = 0
              RETURNING revision, destination",
         )?
-        .query_map(params![id, latest, ts(now)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![id, latest, Time(now)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
     rows.into_iter().map(|(r, d)| Ok((r, d.parse()?))).collect()
 }

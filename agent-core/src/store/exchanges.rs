@@ -2,7 +2,7 @@
 //! data use per pass.
 
 use super::deliveries::DueRow;
-use super::outbox::{self, ts};
+use super::outbox;
 use super::time::Time;
 use crate::error::Error;
 use crate::model::delivery::Destination;
@@ -92,15 +92,15 @@ pub const EXCHANGE_RETENTION_DAYS: i64 = 90;
 /// call; the next pass takes the rest). Returns how many were deleted.
 pub(crate) fn prune_exchanges(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, Error> {
     const STEP: i64 = 2_000;
-    let cutoff = ts(now - chrono::Duration::days(EXCHANGE_RETENTION_DAYS));
-    let first: Option<String> = conn
+    let cutoff = Time(now - chrono::Duration::days(EXCHANGE_RETENTION_DAYS));
+    let first: Option<Time> = conn
         .prepare_cached("SELECT at FROM exchanges ORDER BY id LIMIT 1")?
         .query_row([], |r| r.get(0))
         .optional()?;
     if first.is_none_or(|at| at >= cutoff) {
         return Ok(0);
     }
-    let oldest: Vec<(i64, String)> = conn
+    let oldest: Vec<(i64, Time)> = conn
         .prepare_cached("SELECT id, at FROM exchanges ORDER BY id LIMIT ?1")?
         .query_map([STEP], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;

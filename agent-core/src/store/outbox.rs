@@ -11,6 +11,7 @@
 use crate::error::Error;
 use crate::model::canonical::sha256_hex;
 use crate::store::migrations;
+use crate::store::time::Time;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -18,18 +19,6 @@ use std::path::{Path, PathBuf};
 
 /// The destinations and delivery states are part of the model.
 pub use crate::model::delivery::{DeliveryState, Destination};
-
-/// Formats a UTC time the way the database stores it (sortable text).
-pub fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
-/// Parses a stored time.
-pub fn parse_ts(s: &str) -> Result<DateTime<Utc>, Error> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::Invariant(format!("bad stored time '{s}': {e}")))
-}
 
 /// What happened when the database was opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +362,7 @@ pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenN
             conn.execute(
                 "INSERT INTO damaged_copies (file, reason, moved_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (file) DO UPDATE SET reason = excluded.reason, moved_at = excluded.moved_at",
-                params![file, reason, ts(now)],
+                params![file, reason, Time(now)],
             )?;
             Ok((
                 conn,
@@ -467,12 +456,12 @@ fn damaged_in_folder(
         "SELECT reason, moved_at, acknowledged_at FROM damaged_copies WHERE file = ?1",
     )?;
     for file in files {
-        let row: Option<(Option<String>, Option<String>, Option<String>)> = stmt
+        let row: Option<(Option<String>, Option<Time>, Option<String>)> = stmt
             .query_row([&file], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         let (reason, moved_at, acknowledged) = row.unwrap_or((None, None, None));
         let moved_at = match moved_at {
-            Some(t) => Some(parse_ts(&t)?),
+            Some(t) => Some(t.0),
             None => chrono::NaiveDateTime::parse_from_str(
                 file[prefix.len()..].get(..19).unwrap_or(""),
                 "%Y%m%dT%H%M%S%.3f",
@@ -529,7 +518,7 @@ pub fn acknowledge_damaged(
         tx.execute(
             "INSERT INTO damaged_copies (file, reason, moved_at, acknowledged_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (file) DO UPDATE SET acknowledged_at = excluded.acknowledged_at",
-            params![file, copy.reason, copy.moved_at.map(ts), ts(now)],
+            params![file, copy.reason, copy.moved_at.map(Time), Time(now)],
         )?;
         out.push(copy);
     }
@@ -614,7 +603,7 @@ pub fn audit(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
-        ts(at),
+        Time(at),
         submission_id,
         revision,
         destination.map(Destination::as_str),
@@ -667,7 +656,7 @@ pub fn record(tx: &Transaction, r: &NewRevision<'_>) -> Result<Recorded, Error> 
                 r.period,
                 r.period_start.to_string(),
                 r.period_end.to_string(),
-                ts(r.now)
+                Time(r.now)
             ])?;
             (r.new_id.to_string(), 1)
         }
@@ -676,7 +665,7 @@ pub fn record(tx: &Transaction, r: &NewRevision<'_>) -> Result<Recorded, Error> 
         "INSERT INTO revisions (submission_id, revision, form_version, content, content_hash, warnings, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![id, revision, r.form_version, r.content, r.content_hash, r.warnings_json, ts(r.now)])?;
+    .execute(params![id, revision, r.form_version, r.content, r.content_hash, r.warnings_json, Time(r.now)])?;
     audit(
         tx,
         r.now,
@@ -710,7 +699,7 @@ pub fn record(tx: &Transaction, r: &NewRevision<'_>) -> Result<Recorded, Error> 
                 "UPDATE deliveries SET state = 'superseded', updated_at = ?4
                  WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
             )?
-            .execute(params![id, old_rev, dest.as_str(), ts(r.now)])?;
+            .execute(params![id, old_rev, dest.as_str(), Time(r.now)])?;
             audit(
                 tx,
                 r.now,
@@ -728,7 +717,7 @@ pub fn record(tx: &Transaction, r: &NewRevision<'_>) -> Result<Recorded, Error> 
             "INSERT INTO deliveries (submission_id, revision, destination, state, idempotency_key, created_at, updated_at)
              VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?5)",
         )?
-        .execute(params![id, revision, dest.as_str(), idempotency_key(&id, revision, dest), ts(r.now)])?;
+        .execute(params![id, revision, dest.as_str(), idempotency_key(&id, revision, dest), Time(r.now)])?;
         audit(
             tx,
             r.now,
@@ -836,9 +825,9 @@ fn load_destinations(
             row.get::<_, String>(1)?,
             row.get::<_, u32>(2)?,
             row.get::<_, u32>(3)?,
-            row.get::<_, Option<String>>(4)?,
+            row.get::<_, Option<Time>>(4)?,
             row.get::<_, Option<String>>(5)?,
-            row.get::<_, String>(6)?,
+            row.get::<_, Time>(6)?,
             row.get::<_, Option<u32>>(7)?,
             row.get::<_, Option<String>>(8)?,
             row.get::<_, Option<String>>(9)?,
@@ -866,7 +855,7 @@ fn load_destinations(
             next_attempt_at: if held.is_some() {
                 None
             } else {
-                next.as_deref().map(parse_ts).transpose()?
+                next.map(|t| t.0)
             },
             held_kind: held
                 .as_ref()
@@ -876,7 +865,7 @@ fn load_destinations(
                 .as_ref()
                 .and_then(|_| crate::model::delivery::LastErrorKind::of(state)),
             last_error,
-            updated_at: parse_ts(&updated)?,
+            updated_at: updated.0,
         });
     }
     Ok(out)
@@ -884,7 +873,7 @@ fn load_destinations(
 
 fn status_from_row(
     conn: &Connection,
-    row: (String, String, String, String, u32, String),
+    row: (String, String, String, String, u32, Time),
 ) -> Result<SubmissionStatus, Error> {
     let (id, form, facility, period, revision, created) = row;
     let destinations = load_destinations(conn, &id, revision)?;
@@ -895,7 +884,7 @@ fn status_from_row(
         facility,
         period,
         revision,
-        created_at: parse_ts(&created)?,
+        created_at: created.0,
         overall,
         destinations,
     })
@@ -906,7 +895,7 @@ const SUBMISSION_COLUMNS: &str =
 
 fn submission_row(
     row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, String, String, String, u32, String)> {
+) -> rusqlite::Result<(String, String, String, String, u32, Time)> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -1014,7 +1003,7 @@ pub struct DataUse {
 
 /// Per destination, what syncing has cost (from `sync_runs`).
 pub fn data_use(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<DataUse>, Error> {
-    let since = ts(now - chrono::Duration::days(30));
+    let since = Time(now - chrono::Duration::days(30));
     let mut out = Vec::new();
     for d in Destination::ALL {
         let (passes, requests, sent, received, delivered, recent): (i64, i64, i64, i64, i64, i64) = conn.query_row(
@@ -1087,14 +1076,14 @@ pub fn health(conn: &Connection, now: DateTime<Utc>) -> Result<OutboxHealth, Err
             count: n as u64,
         });
     }
-    let oldest: Option<String> = conn
+    let oldest: Option<Time> = conn
         .prepare_cached(
             "SELECT MIN(s.created_at) FROM deliveries d
              JOIN submissions s ON s.id = d.submission_id AND s.latest_revision = d.revision
              WHERE d.destination IN ('dhis2', 'lmis') AND d.state IN ('pending', 'in_flight', 'rejected', 'waiting')",
         )?
         .query_row([], |r| r.get(0))?;
-    let oldest = oldest.as_deref().map(parse_ts).transpose()?;
+    let oldest = oldest.map(|t| t.0);
     Ok(OutboxHealth {
         submissions,
         counts,
@@ -1180,7 +1169,7 @@ pub fn revisions(conn: &Connection, id: &str) -> Result<Vec<StoredRevision>, Err
             r.get::<_, u32>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
+            r.get::<_, Time>(4)?,
         ))
     })?;
     let mut out = Vec::new();
@@ -1191,7 +1180,7 @@ pub fn revisions(conn: &Connection, id: &str) -> Result<Vec<StoredRevision>, Err
             form_version,
             content,
             content_hash,
-            created_at: parse_ts(&created)?,
+            created_at: created.0,
         });
     }
     Ok(out)
@@ -1223,7 +1212,7 @@ pub fn audit_trail(conn: &Connection, id: &str) -> Result<Vec<AuditEntry>, Error
          WHERE submission_id = ?1 ORDER BY id",
     )?;
     type Row = (
-        String,
+        Time,
         Option<u32>,
         Option<String>,
         String,
@@ -1246,7 +1235,7 @@ pub fn audit_trail(conn: &Connection, id: &str) -> Result<Vec<AuditEntry>, Error
     for r in rows {
         let (at, revision, dest, event, from, to, detail) = r?;
         out.push(AuditEntry {
-            at: parse_ts(&at)?,
+            at: at.0,
             revision,
             destination: dest.as_deref().map(str::parse).transpose()?,
             event,
@@ -1268,7 +1257,7 @@ pub fn cache_put(
     conn.execute(
         "INSERT INTO metadata_cache (key, fetched_at, body) VALUES (?1, ?2, ?3)
          ON CONFLICT (key) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
-        params![key, ts(now), body],
+        params![key, Time(now), body],
     )?;
     Ok(())
 }
@@ -1288,7 +1277,7 @@ pub fn cache_get_fresh(
     now: DateTime<Utc>,
     max_age: chrono::Duration,
 ) -> Result<Option<String>, Error> {
-    let row: Option<(String, String)> = conn
+    let row: Option<(Time, String)> = conn
         .query_row(
             "SELECT fetched_at, body FROM metadata_cache WHERE key = ?1",
             [key],
@@ -1296,7 +1285,7 @@ pub fn cache_get_fresh(
         )
         .optional()?;
     Ok(match row {
-        Some((at, body)) if now - parse_ts(&at)? < max_age => Some(body),
+        Some((at, body)) if now - at.0 < max_age => Some(body),
         _ => None,
     })
 }
@@ -1340,7 +1329,7 @@ pub fn exchanges_of(conn: &Connection, id: &str) -> Result<Vec<ExchangeEntry>, E
          WHERE i.submission_id = ?1 ORDER BY e.id",
     )?;
     type Row = (
-        String,
+        Time,
         u32,
         String,
         String,
@@ -1373,7 +1362,7 @@ pub fn exchanges_of(conn: &Connection, id: &str) -> Result<Vec<ExchangeEntry>, E
     for r in rows {
         let (at, revision, dest, method, url, req, status, resp, error, sent, received, ms) = r?;
         out.push(ExchangeEntry {
-            at: parse_ts(&at)?,
+            at: at.0,
             revision,
             destination: dest.parse()?,
             request: format!("{method} {url}"),

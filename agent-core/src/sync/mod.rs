@@ -532,7 +532,7 @@ pub(crate) fn destination_failed(
             &pass.conn,
             dest,
             RETRY_AFTER_UNTIL,
-            store::outbox::ts(server_until).into(),
+            store::time::Time(server_until).to_string().into(),
         )?;
     }
     Ok(until)

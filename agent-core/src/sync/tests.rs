@@ -10,7 +10,7 @@ use crate::model::draft::Draft;
 use crate::model::form::FormSet;
 use crate::net::http::{HttpResponse, TransportErrorKind};
 use crate::routes::dhis2::route::Dhis2Settings;
-use crate::store::outbox::ts;
+use crate::store::time::Time;
 use chrono::TimeZone;
 use rusqlite::params;
 use std::path::Path;
@@ -402,7 +402,7 @@ fn a_pass_killed_mid_request_is_resumed_after_its_lease_expires() {
         .unwrap();
         conn.execute(
             "INSERT INTO sync_lease (name, holder, expires_at) VALUES ('sync', 'dead-process', ?1)",
-            [ts(w.clock.now() + chrono::Duration::seconds(90))],
+            [Time(w.clock.now() + chrono::Duration::seconds(90))],
         )
         .unwrap();
     }
@@ -540,7 +540,7 @@ fn the_lease_of_a_process_that_no_longer_exists_is_taken_at_once() {
     let conn = Connection::open(w.agent.database_path()).unwrap();
     // A live holder (this very process, another pass) blocks; a dead one does not.
     let alive = format!("{}:other-pass", std::process::id());
-    let until = ts(w.clock.now() + chrono::Duration::seconds(90));
+    let until = Time(w.clock.now() + chrono::Duration::seconds(90));
     conn.execute(
         "INSERT INTO sync_lease (name, holder, expires_at) VALUES ('sync', ?1, ?2)",
         params![alive, until],
