@@ -444,11 +444,95 @@ fn same_credentials(c: &Credentials, fingerprint: &str) -> bool {
     })
 }
 
+/// Why an exchange gave no per-item answer: the one classification of
+/// failure that every route returns to the engine, applied to the items
+/// by [`apply_failure`] (both destinations the same way). A route's own
+/// answers about items (DHIS2's verdicts and splits, the LMIS's
+/// refusals) are judged by the route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// No usable answer (no connection, a server failure, an answer not
+    /// understood): the destination and each item back off.
+    Retry {
+        /// Plain words.
+        why: String,
+        /// The server's `Retry-After`.
+        retry_after: Option<Duration>,
+        /// The request may have been applied: look it up before resending.
+        maybe_sent: bool,
+    },
+    /// The destination is held until what `kind` names is fixed.
+    Hold {
+        /// What releases the hold.
+        kind: HoldKind,
+        /// Plain words.
+        why: String,
+        /// The request may have been applied: look it up before resending.
+        maybe_sent: bool,
+    },
+    /// Not sent (the pass's time ran out or it was cancelled): the items
+    /// wait for the next pass as they were.
+    NotSent(String),
+}
+
+/// Applies a failure to the items of the request that met it. The pass
+/// stops for this destination after it.
+pub(crate) fn apply_failure(
+    pass: &mut Pass<'_>,
+    report: &mut DestinationReport,
+    dest: Destination,
+    rows: &[&DueRow],
+    failure: Failure,
+) -> Result<(), Error> {
+    match failure {
+        Failure::Retry {
+            why,
+            retry_after,
+            maybe_sent,
+        } => {
+            let now = pass.clock.now();
+            report.failures.push(why.clone());
+            let until = destination_failed(pass, dest, retry_after)?;
+            let tx = pass
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for r in rows {
+                let key = (r.submission_id.as_str(), r.revision, dest);
+                let wait = retry::backoff(r.attempts + 1, retry_after, &mut pass.rng);
+                let next = (now
+                    + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)))
+                .max(until);
+                if maybe_sent {
+                    deliveries::set_unknown_outcome(&tx, key, true)?;
+                }
+                set_state(
+                    &tx,
+                    now,
+                    key,
+                    DeliveryState::Pending,
+                    Some(next),
+                    Some(&format!("will retry: {why}")),
+                    "retry later",
+                    Some(&why),
+                )?;
+            }
+            tx.commit()?;
+        }
+        Failure::Hold {
+            kind,
+            why,
+            maybe_sent,
+        } => hold_items(pass, report, dest, rows, (kind, &why), maybe_sent)?,
+        Failure::NotSent(why) => not_sent(pass, dest, rows, &why)?,
+    }
+    Ok(())
+}
+
 /// Holds a destination and leaves the items of the request that met the
 /// cause pending, with the reason and no next attempt. `maybe_applied`:
 /// the request may have reached the server, so it is looked up before any
 /// resend.
-pub(crate) fn hold_items(
+fn hold_items(
     pass: &mut Pass<'_>,
     report: &mut DestinationReport,
     dest: Destination,
@@ -485,7 +569,7 @@ pub(crate) fn hold_items(
 
 /// Puts the items of a request that was not sent (the pass's budget ran
 /// out, or it was cancelled) back in the queue as they were, due at once.
-pub(crate) fn not_sent(
+fn not_sent(
     pass: &mut Pass<'_>,
     dest: Destination,
     rows: &[&DueRow],
@@ -512,7 +596,7 @@ pub(crate) fn not_sent(
 }
 
 /// Records a failure without an answer; returns the destination's backoff.
-pub(crate) fn destination_failed(
+fn destination_failed(
     pass: &mut Pass<'_>,
     dest: Destination,
     retry_after: Option<Duration>,

@@ -828,3 +828,102 @@ fn a_panic_inside_a_pass_releases_the_lease() {
         1
     );
 }
+
+/// The one classification of failure, applied by the engine the same way
+/// for either destination: a retry backs off the destination and the item
+/// (and marks "look up first" when the request may have been applied), a
+/// hold holds the destination with its kind, "not sent" leaves the item due.
+#[test]
+fn a_failure_is_applied_the_same_way_for_every_destination() {
+    let w = world(10, Scripted::new(|_| success()));
+    let id = w.record("HP-001", "2026-10");
+    let cancel = AtomicBool::new(false);
+    let forms = FormSet::default();
+    let facilities = FacilityMap::default();
+    let mut pass = Pass {
+        conn: Connection::open(w.agent.database_path()).unwrap(),
+        clock: w.clock.as_ref(),
+        transport: w.transport.as_ref(),
+        forms: &forms,
+        facilities: &facilities,
+        cancel: &cancel,
+        observer: None,
+        deadline: Instant::now() + Duration::from_secs(30),
+        requests_left: 10,
+        rng: fastrand::Rng::with_seed(7),
+        lease_holder: "test".into(),
+        lease_until: Instant::now() + Duration::from_secs(30),
+        secrets: Vec::new(),
+        budget_hit: false,
+    };
+    let row = || DueRow {
+        submission_id: id.clone(),
+        revision: 1,
+        state: DeliveryState::Pending,
+        attempts: 0,
+        solo: false,
+        form_id: "chw-monthly".into(),
+        facility: "HP-001".into(),
+        period: "202610".into(),
+        content: String::new(),
+        recorded_at: w.clock.now(),
+        unknown_outcome: false,
+    };
+    let stored =
+        |conn: &Connection, dest: Destination| -> (String, bool, Option<String>, Option<String>) {
+            conn.query_row(
+                "SELECT state, unknown_outcome, next_attempt_at, last_error FROM deliveries
+             WHERE submission_id = ?1 AND destination = ?2",
+                params![id, dest.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap()
+        };
+    let now = w.clock.now();
+    for dest in [Destination::Dhis2, Destination::Lmis] {
+        // Retry, maybe applied: backs off, looked up before a resend.
+        let mut report = DestinationReport::default();
+        let failure = Failure::Retry {
+            why: "no answer".into(),
+            retry_after: Some(Duration::from_secs(600)),
+            maybe_sent: true,
+        };
+        apply_failure(&mut pass, &mut report, dest, &[&row()], failure).unwrap();
+        assert_eq!(report.failures, vec!["no answer".to_string()]);
+        let (state, unknown, next, error) = stored(&pass.conn, dest);
+        assert_eq!((state.as_str(), unknown), ("pending", true));
+        let next: Time = next.unwrap().parse().unwrap();
+        assert!(
+            next.0 >= now + chrono::Duration::seconds(600),
+            "{dest:?}: {next:?}"
+        );
+        assert!(error.unwrap().contains("no answer"));
+        let d = destinations::destination_state(&pass.conn, dest).unwrap();
+        assert_eq!((d.failures, d.hold), (1, None));
+        assert!(d.backoff_until.unwrap() >= now + chrono::Duration::seconds(600));
+
+        // Not sent: due at once, as it was.
+        let mut report = DestinationReport::default();
+        let failure = Failure::NotSent("the pass's time ran out".into());
+        apply_failure(&mut pass, &mut report, dest, &[&row()], failure).unwrap();
+        let (state, _, next, _) = stored(&pass.conn, dest);
+        assert_eq!((state.as_str(), next), ("pending", None));
+        assert!(report.failures.is_empty() && report.held.is_none());
+
+        // Hold: the destination is held with its kind; no next attempt.
+        let mut report = DestinationReport::default();
+        let failure = Failure::Hold {
+            kind: HoldKind::Configuration,
+            why: "wrong address".into(),
+            maybe_sent: false,
+        };
+        apply_failure(&mut pass, &mut report, dest, &[&row()], failure).unwrap();
+        assert_eq!(report.held.as_deref(), Some("wrong address"));
+        let (state, _, next, error) = stored(&pass.conn, dest);
+        assert_eq!((state.as_str(), next), ("pending", None));
+        assert_eq!(error.as_deref(), Some("wrong address"));
+        let d = destinations::destination_state(&pass.conn, dest).unwrap();
+        assert_eq!(d.hold.as_deref(), Some("wrong address"));
+        assert_eq!(hold_kind(&d), HoldKind::Configuration);
+    }
+}

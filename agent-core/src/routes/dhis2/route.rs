@@ -9,7 +9,6 @@ use crate::error::Error;
 use crate::model::delivery::FieldProblem;
 use crate::model::draft::Draft;
 use crate::net::http::{HttpRequest, HttpResponse, basic_auth};
-use crate::net::retry;
 use crate::store::deliveries::{
     DueRow, RowSelect, due_rows, earlier_sent, mark_in_flight, mark_send_alone, set_state,
     supersede_stale_in_flight,
@@ -18,8 +17,8 @@ use crate::store::destinations::{destination_answered, destination_state, set_fa
 use crate::store::outbox::HoldKind;
 use crate::store::outbox::{DeliveryState, Destination};
 use crate::sync::{
-    DestinationReport, ItemRef, Pass, Rejection, Route, Step, cap_text, destination_failed,
-    hold_items, not_sent, store_problems,
+    DestinationReport, Failure, ItemRef, Pass, Rejection, Route, Step, apply_failure, cap_text,
+    store_problems,
 };
 use rusqlite::TransactionBehavior;
 use std::collections::VecDeque;
@@ -72,18 +71,37 @@ impl std::fmt::Debug for Dhis2Route {
 enum BatchOutcome {
     /// Per item verdicts.
     Judged(Vec<Verdict>),
-    /// No usable answer: retry later.
-    Retry {
-        why: String,
-        retry_after: Option<Duration>,
-    },
-    /// The destination must be held.
-    Hold(HoldKind, String),
     /// Every item must be sent alone (or rejected when already alone).
     Split(String),
-    /// Not sent (the pass's budget ran out, or it was cancelled): the
-    /// items wait for the next pass as they were.
-    NotSent(String),
+    /// No per-item answer: the engine backs off, holds or leaves the
+    /// items as they were (`sync::apply_failure`).
+    Failed(Failure),
+}
+
+impl BatchOutcome {
+    /// No usable answer: retry later (DHIS2's upserts make a resend safe,
+    /// so nothing is looked up first).
+    fn retry(why: String, retry_after: Option<Duration>) -> BatchOutcome {
+        BatchOutcome::Failed(Failure::Retry {
+            why,
+            retry_after,
+            maybe_sent: false,
+        })
+    }
+
+    /// The destination must be held.
+    fn hold(kind: HoldKind, why: String) -> BatchOutcome {
+        BatchOutcome::Failed(Failure::Hold {
+            kind,
+            why,
+            maybe_sent: false,
+        })
+    }
+
+    /// Not sent (the pass's budget ran out, or it was cancelled).
+    fn not_sent(why: String) -> BatchOutcome {
+        BatchOutcome::Failed(Failure::NotSent(why))
+    }
 }
 
 impl Dhis2Route {
@@ -316,25 +334,25 @@ impl Dhis2Route {
         let dhis2_said = |r: &HttpResponse| dhis2::is_web_message(&r.body);
         Ok(match result {
             Err(e) if e.kind == crate::net::http::TransportErrorKind::NotStarted => {
-                Err(BatchOutcome::NotSent(e.message))
+                Err(BatchOutcome::not_sent(e.message))
             }
             // The server's certificate is not trusted: nothing was sent, and
             // retrying will not help until the configuration changes.
             Err(e) if e.kind == crate::net::http::TransportErrorKind::Tls && !e.maybe_sent => {
-                Err(BatchOutcome::Hold(HoldKind::Configuration, e.message))
+                Err(BatchOutcome::hold(HoldKind::Configuration, e.message))
             }
-            Err(e) => Err(BatchOutcome::Retry { why: e.message, retry_after: None }),
+            Err(e) => Err(BatchOutcome::retry(e.message, None)),
             Ok(r) => match r.status {
                 200 | 201 | 204 | 409 => Ok(r),
-                401 => Err(BatchOutcome::Hold(
+                401 => Err(BatchOutcome::hold(
                     HoldKind::Credentials,
                     "DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.".into(),
                 )),
-                403 if dhis2_said(&r) => Err(BatchOutcome::Hold(
+                403 if dhis2_said(&r) => Err(BatchOutcome::hold(
                     HoldKind::Credentials,
                     "The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.".into(),
                 )),
-                404 if dhis2_said(&r) => Err(BatchOutcome::Hold(HoldKind::Configuration, format!(
+                404 if dhis2_said(&r) => Err(BatchOutcome::hold(HoldKind::Configuration, format!(
                     "The DHIS2 address {} does not lead to DHIS2's data entry API (HTTP 404). Check the address in the settings.",
                     self.settings.url
                 ))),
@@ -342,14 +360,11 @@ impl Dhis2Route {
                     "the request was too large for DHIS2 or a proxy in front of it ({})",
                     crate::net::http::foreign_answer(&r)
                 ))),
-                413 => Err(BatchOutcome::Hold(HoldKind::Intercepted, format!(
+                413 => Err(BatchOutcome::hold(HoldKind::Intercepted, format!(
                     "one form is too large for DHIS2 or for a proxy in front of it ({}); ask the DHIS2 administrator to accept larger requests",
                     crate::net::http::foreign_answer(&r)
                 ))),
-                429 | 500..=599 | 408 => Err(BatchOutcome::Retry {
-                    why: format!("DHIS2 is busy or failing (HTTP {})", r.status),
-                    retry_after: r.retry_after(now),
-                }),
+                429 | 500..=599 | 408 => Err(BatchOutcome::retry(format!("DHIS2 is busy or failing (HTTP {})", r.status), r.retry_after(now))),
                 // DHIS2's own refusal (a WebMessage): find the form at fault.
                 400..=499 if dhis2_said(&r) => Err(BatchOutcome::Split(format!(
                     "DHIS2 refused the request (HTTP {}): {}",
@@ -357,7 +372,7 @@ impl Dhis2Route {
                     cap_text(&r.body, 300)
                 ))),
                 // A redirect, or an error page that is not DHIS2's own.
-                _ => Err(BatchOutcome::Hold(HoldKind::Intercepted, not_dhis2(&r))),
+                _ => Err(BatchOutcome::hold(HoldKind::Intercepted, not_dhis2(&r))),
             },
         })
     }
@@ -389,10 +404,10 @@ impl Dhis2Route {
             .filter_map(|r| self.item(pass, r).ok())
             .collect();
         if items.len() != batch.len() {
-            return Ok(BatchOutcome::Retry {
-                why: "the forms changed while sending".into(),
-                retry_after: None,
-            });
+            return Ok(BatchOutcome::retry(
+                "the forms changed while sending".into(),
+                None,
+            ));
         }
         let refs: Vec<&Dhis2Item> = items.iter().collect();
         let rows: Vec<&DueRow> = batch.iter().collect();
@@ -406,17 +421,14 @@ impl Dhis2Route {
         // nothing is known, the batch is sent again later (upserts).
         let summary = match dhis2::parse_import_summary(&resp.body) {
             _ if resp.truncated => {
-                return Ok(BatchOutcome::Retry {
-                    why: "the answer from DHIS2 was too large".into(),
-                    retry_after: None,
-                });
+                return Ok(BatchOutcome::retry(
+                    "the answer from DHIS2 was too large".into(),
+                    None,
+                ));
             }
             Ok(s) => s,
             Err(bad) => {
-                return Ok(BatchOutcome::Retry {
-                    why: bad.0,
-                    retry_after: None,
-                });
+                return Ok(BatchOutcome::retry(bad.0, None));
             }
         };
         let mut verdicts = dhis2::judge(&summary, &row_refs, refs.len());
@@ -438,10 +450,10 @@ impl Dhis2Route {
             )? {
                 Ok(r) if dhis2::parse_import_summary(&r.body).is_ok() => {}
                 Ok(_) => {
-                    return Ok(BatchOutcome::Retry {
-                        why: "DHIS2 did not confirm the deletion of removed values".into(),
-                        retry_after: None,
-                    });
+                    return Ok(BatchOutcome::retry(
+                        "DHIS2 did not confirm the deletion of removed values".into(),
+                        None,
+                    ));
                 }
                 Err(outcome) => return Ok(outcome),
             }
@@ -521,10 +533,10 @@ impl Dhis2Route {
             Ok(r) if !r.truncated && dhis2::parse_import_summary(&r.body).is_ok() => {
                 BatchOutcome::Judged(rows.iter().map(|_| Verdict::Delivered).collect())
             }
-            Ok(_) => BatchOutcome::Retry {
-                why: "DHIS2 did not confirm the completion of the forms".into(),
-                retry_after: None,
-            },
+            Ok(_) => BatchOutcome::retry(
+                "DHIS2 did not confirm the completion of the forms".into(),
+                None,
+            ),
             Err(outcome) => outcome,
         };
         self.apply(pass, report, rows, outcome, None)
@@ -615,38 +627,8 @@ impl Dhis2Route {
                 }
                 Ok(Step::Sent)
             }
-            BatchOutcome::Retry { why, retry_after } => {
-                report.failures.push(why.clone());
-                let until = destination_failed(pass, dest, retry_after)?;
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for row in &batch {
-                    let key = (row.submission_id.as_str(), row.revision, dest);
-                    let wait = retry::backoff(row.attempts + 1, retry_after, &mut pass.rng);
-                    let next = (now
-                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)))
-                    .max(until);
-                    set_state(
-                        &tx,
-                        now,
-                        key,
-                        DeliveryState::Pending,
-                        Some(next),
-                        Some(&format!("will retry: {why}")),
-                        "retry later",
-                        Some(&why),
-                    )?;
-                }
-                tx.commit()?;
-                Ok(Step::Stop)
-            }
-            BatchOutcome::NotSent(why) => {
-                not_sent(pass, dest, &rows, &why)?;
-                Ok(Step::Stop)
-            }
-            BatchOutcome::Hold(kind, why) => {
-                hold_items(pass, report, dest, &rows, (kind, &why), false)?;
+            BatchOutcome::Failed(failure) => {
+                apply_failure(pass, report, dest, &rows, failure)?;
                 Ok(Step::Stop)
             }
             BatchOutcome::Split(why) => {

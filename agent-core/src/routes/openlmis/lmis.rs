@@ -17,14 +17,13 @@ use crate::model::draft::Draft;
 use crate::model::form::{FormDefinition, LmisMode, Movement};
 use crate::model::period::{Period, PeriodType};
 use crate::net::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
-use crate::net::retry;
 use crate::routes::openlmis::{self, RefData};
 use crate::store::deliveries::{self, DueRow, mark_in_flight_tx, set_state};
 use crate::store::destinations::destination_answered;
 use crate::store::outbox::{self, DeliveryState, Destination, derived_uuid};
 use crate::sync::{
-    DestinationReport, HoldKind, ItemRef, Pass, Rejection, Route, Step, destination_failed,
-    hold_items, not_sent, store_problems,
+    DestinationReport, Failure, HoldKind, ItemRef, Pass, Rejection, Route, Step, apply_failure,
+    store_problems,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::TransactionBehavior;
@@ -967,79 +966,36 @@ impl<C: LmisClient> LmisRoute<C> {
         f: Fail,
     ) -> Result<After, Error> {
         let dest = Destination::Lmis;
-        let now = pass.clock.now();
-        match f {
+        let failure = match f {
             Fail::Transient {
                 why,
                 retry_after,
                 maybe_sent,
-            } => {
-                report.failures.push(why.clone());
-                let until = destination_failed(pass, dest, retry_after)?;
-                let tx = pass
-                    .conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                for r in rows {
-                    let wait = retry::backoff(r.attempts + 1, retry_after, &mut pass.rng);
-                    let next = (now
-                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)))
-                    .max(until);
-                    if maybe_sent {
-                        set_unknown(&tx, r, true)?;
-                    }
-                    set_state(
-                        &tx,
-                        now,
-                        (&r.submission_id, r.revision, dest),
-                        DeliveryState::Pending,
-                        Some(next),
-                        Some(&format!("will retry: {why}")),
-                        "retry later",
-                        Some(&why),
-                    )?;
-                }
-                tx.commit()?;
-                Ok(After::Stop)
-            }
-            Fail::Auth(why) => {
-                hold_items(
-                    pass,
-                    report,
-                    dest,
-                    rows,
-                    (HoldKind::Credentials, &why),
-                    false,
-                )?;
-                Ok(After::Stop)
-            }
-            Fail::Config(why) => {
-                hold_items(
-                    pass,
-                    report,
-                    dest,
-                    rows,
-                    (HoldKind::Configuration, &why),
-                    false,
-                )?;
-                Ok(After::Stop)
-            }
+            } => Failure::Retry {
+                why,
+                retry_after,
+                maybe_sent,
+            },
+            Fail::Auth(why) => Failure::Hold {
+                kind: HoldKind::Credentials,
+                why,
+                maybe_sent: false,
+            },
+            Fail::Config(why) => Failure::Hold {
+                kind: HoldKind::Configuration,
+                why,
+                maybe_sent: false,
+            },
             Fail::Intercepted { why, maybe_sent } => {
                 report.failures.push(why.clone());
                 // Sent, it may have reached the LMIS: looked up before any resend.
-                hold_items(
-                    pass,
-                    report,
-                    dest,
-                    rows,
-                    (HoldKind::Intercepted, &why),
+                Failure::Hold {
+                    kind: HoldKind::Intercepted,
+                    why,
                     maybe_sent,
-                )?;
-                Ok(After::Stop)
+                }
             }
-            Fail::NotStarted(why) => {
-                not_sent(pass, dest, rows, &why)?;
-                Ok(After::Stop)
-            }
+            Fail::NotStarted(why) => Failure::NotSent(why),
             Fail::Refused { status, error } => {
                 destination_answered(&pass.conn, dest)?;
                 let problems = vec![FieldProblem {
@@ -1049,9 +1005,11 @@ impl<C: LmisClient> LmisRoute<C> {
                     advice: openlmis::advice_for(error.key.as_deref()).to_string(),
                 }];
                 self.reject(pass, report, rows, problems, &format!("HTTP {status}"))?;
-                Ok(After::Continue)
+                return Ok(After::Continue);
             }
-        }
+        };
+        apply_failure(pass, report, dest, rows, failure)?;
+        Ok(After::Stop)
     }
 
     fn reject(
