@@ -17,7 +17,7 @@ use crate::model::draft::Draft;
 use crate::model::form::{FormDefinition, LmisMode, Movement};
 use crate::model::period::{Period, PeriodType};
 use crate::net::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
-use crate::routes::openlmis::{self, RefData};
+use crate::routes::openlmis::{self, RefData, dto};
 use crate::store::deliveries::{self, DueRow, mark_in_flight_tx, set_state};
 use crate::store::destinations::destination_answered;
 use crate::store::outbox::{self, DeliveryState, Destination, derived_uuid};
@@ -373,11 +373,13 @@ impl OpenLmisClient {
         };
         match r.status {
             200 => {
-                let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
-                match v.get("access_token").and_then(Value::as_str) {
+                let token = serde_json::from_slice::<Value>(&r.body)
+                    .ok()
+                    .and_then(|v| dto::decode::<dto::Token>(&v).ok())
+                    .and_then(|t| t.access_token);
+                match token {
                     Some(t) if !r.truncated => {
                         self.learn_date(&r, pass.clock.now());
-                        let t = t.to_string();
                         *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(t.clone());
                         Ok(Ok(t))
                     }
@@ -577,7 +579,7 @@ impl LmisClient for OpenLmisClient {
         }
         // The facility map's LMIS id is read directly (one request); the
         // answer must carry the map's code, or the id is not trusted.
-        let mut full: Option<(String, Value)> = None;
+        let mut full: Option<(String, dto::Facility)> = None;
         if let Some(id) = facility_id {
             match self.get_once(
                 pass,
@@ -585,11 +587,15 @@ impl LmisClient for OpenLmisClient {
                 format!("/api/facilities/{}", encode_query(id)),
                 Expect::Object(&["id"]),
             )? {
-                Ok(f) if f.get("code").and_then(Value::as_str) == Some(facility_code) => {
-                    full = Some((id.to_string(), f));
-                }
-                // Another facility, or an id the LMIS does not know: search by code.
-                Ok(_) | Err(Fail::Config(_)) => {}
+                Ok(f) => match dto::decode::<dto::Facility>(&f) {
+                    Ok(f) if f.code.as_deref() == Some(facility_code) => {
+                        full = Some((id.to_string(), f));
+                    }
+                    // Another facility: search by code.
+                    _ => {}
+                },
+                // An id the LMIS does not know: search by code.
+                Err(Fail::Config(_)) => {}
                 Err(f) => return Ok(Err(f)),
             }
         }
@@ -599,10 +605,10 @@ impl LmisClient for OpenLmisClient {
                 format!("/api/facilities?code={}", encode_query(facility_code)),
                 Expect::Page
             );
-            let found = openlmis::items(&facilities)
+            let found = dto::page_items::<dto::Facility>(&facilities)
                 .into_iter()
-                .find(|f| f.get("code").and_then(Value::as_str) == Some(facility_code))
-                .and_then(|f| f.get("id").and_then(Value::as_str).map(str::to_string));
+                .find(|f| f.code.as_deref() == Some(facility_code))
+                .and_then(|f| f.id);
             if let Some(id) = found {
                 // The search answers the basic shape; the full facility has its
                 // type and supported programs.
@@ -610,33 +616,29 @@ impl LmisClient for OpenLmisClient {
                     format!("/api/facilities/{}", encode_query(&id)),
                     Expect::Object(&["id"])
                 );
-                full = Some((id, f));
+                match dto::decode::<dto::Facility>(&f) {
+                    Ok(f) => full = Some((id, f)),
+                    Err(why) => return Ok(Err(unexpected(why))),
+                }
             }
         }
         if let Some((id, f)) = full {
             r.facility_id = Some(id);
-            r.facility_type_id = f
-                .pointer("/type/id")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            r.facility_type_id = f.facility_type.and_then(|t| t.id);
             r.supported_programs = f
-                .get("supportedPrograms")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|p| p.get("id")?.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
+                .supported_programs
+                .into_iter()
+                .filter_map(|p| p.id)
+                .collect();
         }
         let program = get!(
             format!("/api/programs/{}", encode_query(program_id)),
             Expect::Object(&["id"])
         );
-        r.program_code = program
-            .get("code")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        r.program_code = match dto::decode::<dto::Program>(&program) {
+            Ok(p) => p.code,
+            Err(why) => return Ok(Err(unexpected(why))),
+        };
         // Only the codes not asked for yet in this pass, in one request.
         let missing: Vec<&String> = products
             .iter()
@@ -656,17 +658,10 @@ impl LmisClient for OpenLmisClient {
             for c in &missing {
                 self.orderables.insert(c.to_string(), None);
             }
-            for o in openlmis::items(&orderables) {
-                if let (Some(code), Some(id)) = (
-                    o.get("productCode").and_then(Value::as_str),
-                    o.get("id").and_then(Value::as_str),
-                ) {
-                    let version = o
-                        .pointer("/meta/versionNumber")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(1);
-                    self.orderables
-                        .insert(code.to_string(), Some((id.to_string(), version)));
+            for o in dto::page_items::<dto::Orderable>(&orderables) {
+                let version = o.version();
+                if let (Some(code), Some(id)) = (o.product_code, o.id) {
+                    self.orderables.insert(code, Some((id, version)));
                 }
             }
         }
@@ -692,14 +687,9 @@ impl LmisClient for OpenLmisClient {
                 Ok(v) => v,
                 Err(f) => return Ok(Err(f)),
             };
-            for a in openlmis::items(&approved) {
-                if let Some(id) = a.pointer("/orderable/id").and_then(Value::as_str) {
-                    r.approved.insert(
-                        id.to_string(),
-                        a.get("maxPeriodsOfStock")
-                            .and_then(Value::as_f64)
-                            .unwrap_or(3.0),
-                    );
+            for a in dto::page_items::<dto::ApprovedProduct>(&approved) {
+                if let Some(id) = a.orderable.and_then(|o| o.id) {
+                    r.approved.insert(id, a.max_periods_of_stock.unwrap_or(3.0));
                 }
             }
             let reasons = get!(
@@ -719,18 +709,12 @@ impl LmisClient for OpenLmisClient {
                     ),
                     Expect::Page
                 );
-                for p in openlmis::items(&periods) {
-                    let d = |k: &str| {
-                        p.get(k)
-                            .and_then(Value::as_str)
-                            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                for p in dto::page_items::<dto::ProcessingPeriod>(&periods) {
+                    let d = |s: Option<String>| {
+                        s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
                     };
-                    if let (Some(id), Some(s), Some(e)) = (
-                        p.get("id").and_then(Value::as_str),
-                        d("startDate"),
-                        d("endDate"),
-                    ) {
-                        r.periods.push((id.to_string(), s, e));
+                    if let (Some(id), Some(s), Some(e)) = (p.id, d(p.start_date), d(p.end_date)) {
+                        r.periods.push((id, s, e));
                     }
                 }
             }
@@ -791,19 +775,13 @@ impl LmisClient for OpenLmisClient {
         // The agent's events carry no lot: only the product's card without
         // a lot can hold the marker (stock cards are per orderable and lot).
         let mut cards = Vec::new();
-        for s in openlmis::items(&summaries) {
-            for c in s
-                .get("canFulfillForMe")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let lot = c.get("lot").filter(|l| !l.is_null());
-                if lot.is_some_and(|l| l.get("id").is_some_and(|i| !i.is_null())) {
+        for s in dto::page_items::<dto::StockCardSummary>(&summaries) {
+            for c in s.can_fulfill_for_me {
+                if c.lot.is_some_and(|l| l.id.is_some()) {
                     continue;
                 }
-                if let Some(id) = c.pointer("/stockCard/id").and_then(Value::as_str) {
-                    cards.push(id.to_string());
+                if let Some(id) = c.stock_card.and_then(|c| c.id) {
+                    cards.push(id);
                 }
             }
         }
@@ -831,19 +809,27 @@ impl LmisClient for OpenLmisClient {
                 Ok(a) => a.json,
                 Err(f) => return Ok(Err(f)),
             };
-            let found = v
-                .get("lineItems")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .any(|l| {
-                    l.pointer("/extraData/agentEvent").and_then(Value::as_str) == Some(marker)
-                });
+            let card = match dto::decode::<dto::StockCard>(&v) {
+                Ok(c) => c,
+                Err(why) => return Ok(Err(unexpected(why))),
+            };
+            let found = card.line_items.iter().any(|l| {
+                l.extra_data.as_ref().and_then(|x| x.agent_event.as_deref()) == Some(marker)
+            });
             if found {
                 return Ok(Ok(LookUp::Found));
             }
         }
         Ok(Ok(LookUp::Absent))
+    }
+}
+
+/// An answer the route could not read: nothing is known, try again later.
+fn unexpected(why: String) -> Fail {
+    Fail::Transient {
+        why,
+        retry_after: None,
+        maybe_sent: false,
     }
 }
 

@@ -58,40 +58,24 @@ pub struct RefData {
     pub asked_products: Vec<String>,
 }
 
-/// Reads the valid reasons answer (a bare array of assignments).
+/// Reads the valid reasons answer (a bare array of assignments); an
+/// assignment of another shape, hidden, or without a reason id is left out.
 pub fn parse_valid_reasons(v: &Value) -> Vec<ReasonInfo> {
-    v.as_array()
+    let assignments: Vec<dto::ValidReason> = match v {
+        Value::Array(_) => dto::page_items(v),
+        _ => Vec::new(),
+    };
+    assignments
         .into_iter()
-        .flatten()
-        .filter(|a| !a.get("hidden").and_then(Value::as_bool).unwrap_or(false))
+        .filter(|a| !a.hidden.unwrap_or(false))
         .filter_map(|a| {
-            let r = a.get("reason")?;
+            let r = a.reason?;
             Some(ReasonInfo {
-                id: r.get("id")?.as_str()?.to_string(),
-                name: r
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                reason_type: r
-                    .get("reasonType")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                category: r
-                    .get("reasonCategory")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                tags: r
-                    .get("tags")
-                    .and_then(Value::as_array)
-                    .map(|t| {
-                        t.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                id: r.id?,
+                name: r.name.unwrap_or_default(),
+                reason_type: r.reason_type.unwrap_or_default(),
+                category: r.reason_category.unwrap_or_default(),
+                tags: r.tags,
             })
         })
         .collect()
@@ -385,38 +369,25 @@ pub struct LmisInputs {
     pub max_periods: BTreeMap<String, f64>,
 }
 
-fn line_orderable(item: &Value) -> Option<&str> {
-    item.pointer("/orderable/id").and_then(Value::as_str)
-}
-
 /// Reads [`LmisInputs`] from a requisition body.
 pub fn lmis_inputs(body: &Value) -> LmisInputs {
-    let periods_to_average = body
-        .pointer("/template/numberOfPeriodsToAverage")
-        .and_then(Value::as_u64)
+    let r = dto::Requisition::of(body);
+    let periods_to_average = r
+        .template
+        .and_then(|t| t.number_of_periods_to_average)
         .map_or(1, |n| n.clamp(1, 100) as usize);
     let mut out = LmisInputs {
         periods_to_average,
         ..LmisInputs::default()
     };
-    for item in body
-        .get("requisitionLineItems")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        let Some(o) = line_orderable(item) else {
+    for item in r.requisition_line_items {
+        let Some(o) = item.orderable.and_then(|o| o.id) else {
             continue;
         };
-        let prev: Vec<i64> = item
-            .get("previousAdjustedConsumptions")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_i64).collect())
-            .unwrap_or_default();
-        out.previous.insert(o.to_string(), prev);
-        if let Some(m) = item.get("maxPeriodsOfStock").and_then(Value::as_f64) {
-            out.max_periods.insert(o.to_string(), m);
+        if let Some(m) = item.max_periods_of_stock {
+            out.max_periods.insert(o.clone(), m);
         }
+        out.previous.insert(o, item.previous_adjusted_consumptions);
     }
     out
 }
@@ -424,18 +395,10 @@ pub fn lmis_inputs(body: &Value) -> LmisInputs {
 /// The calculated order quantity I of each line as the LMIS computed it
 /// (`calculatedOrderQuantity` of a requisition it returned).
 pub fn lmis_order_quantities(body: &Value) -> BTreeMap<String, i64> {
-    body.get("requisitionLineItems")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|item| {
-            let o = line_orderable(item)?;
-            let i = item
-                .get("calculatedOrderQuantity")
-                .and_then(Value::as_i64)?;
-            Some((o.to_string(), i))
-        })
+    dto::Requisition::of(body)
+        .requisition_line_items
+        .into_iter()
+        .filter_map(|item| Some((item.orderable?.id?, item.calculated_order_quantity?)))
         .collect()
 }
 
@@ -761,5 +724,6 @@ pub fn advice_for(key: Option<&str>) -> &'static str {
 #[cfg(test)]
 mod tests;
 
+pub(crate) mod dto;
 pub mod lmis;
 pub mod requisition;

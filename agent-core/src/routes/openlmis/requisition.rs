@@ -13,8 +13,8 @@ use crate::model::draft::Draft;
 use crate::model::form::FormDefinition;
 use crate::model::period::Period;
 use crate::net::http::encode_query;
-use crate::routes::openlmis;
 use crate::routes::openlmis::lmis::{Expect, Fail, LmisClient, LmisRoute, reasons_for};
+use crate::routes::openlmis::{self, dto};
 use crate::store::deliveries::DueRow;
 use crate::store::outbox::derived_uuid;
 use crate::store::requisitions::{self, Column, RequisitionRow as Row};
@@ -87,7 +87,7 @@ fn problem(message: &str, advice: &str) -> Vec<FieldProblem> {
 }
 
 fn requisition_id_of(v: &Value) -> Option<String> {
-    v.get("id").and_then(Value::as_str).map(str::to_string)
+    dto::Requisition::of(v).id
 }
 
 /// One step of the requisition of a facility, program and LMIS period.
@@ -481,11 +481,8 @@ pub(crate) fn step<C: LmisClient>(
         }
         Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
     };
-    let status = body
-        .get("status")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let seen = dto::Requisition::of(&body);
+    let status = seen.status.unwrap_or_default();
     save(
         pass,
         facility,
@@ -494,9 +491,9 @@ pub(crate) fn step<C: LmisClient>(
         Column::Status,
         Some(&status),
     )?;
-    if body
-        .pointer("/template/populateStockOnHandFromStockCards")
-        .and_then(Value::as_bool)
+    if seen
+        .template
+        .and_then(|t| t.populate_stock_on_hand_from_stock_cards)
         == Some(true)
     {
         route.apply_reject(pass, report, &refs_rows, problem("the LMIS fills this requisition from its stock cards", "This program's requisitions are stock based in the LMIS: the form must use the stock_event mode. Ask your supervisor."), "stock-based template")?;
@@ -754,11 +751,12 @@ pub(crate) fn step<C: LmisClient>(
             match read(route, pass, report, &req_id, &refs_rows)? {
                 Read::Found(b, _)
                     if !matches!(
-                        b.get("status").and_then(Value::as_str),
+                        dto::Requisition::of(&b).status.as_deref(),
                         Some("INITIATED" | "REJECTED")
                     ) =>
                 {
-                    let st = b.get("status").and_then(Value::as_str).unwrap_or("");
+                    let st = dto::Requisition::of(&b).status.unwrap_or_default();
+                    let st = st.as_str();
                     save(pass, facility, program, &period, Column::Status, Some(st))?;
                     route.apply_delivered(
                         pass,
