@@ -150,6 +150,8 @@ pub struct Agent {
     max_period_age_months: Option<u32>,
     /// `[lmis] reference_max_age_days`, resolved.
     lmis_reference_max_age_days: u32,
+    /// `[storage] keep_delivered_days`, resolved (`None`: keep for good).
+    keep_delivered_days: Option<u32>,
     /// The language findings are rendered in (`[agent] locale`,
     /// [`Agent::set_locale`]); English by default.
     locale: RwLock<String>,
@@ -228,6 +230,7 @@ impl Agent {
         agent.forms_dir = Some(config.forms.clone());
         agent.config = Some(config.clone());
         agent.max_period_age_months = config.entry.max_period_age_months();
+        agent.keep_delivered_days = config.storage.keep_delivered_days();
         if let Some(l) = &config.locale {
             agent.set_locale(l);
         }
@@ -286,12 +289,65 @@ impl Agent {
             clear_text: Vec::new(),
             max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
             lmis_reference_max_age_days: crate::config::DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS,
+            keep_delivered_days: Some(crate::config::DEFAULT_KEEP_DELIVERED_DAYS),
             locale: RwLock::new(crate::model::i18n::DEFAULT_LOCALE.to_string()),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
             config: None,
         })
+    }
+
+    /// Keeps delivered forms whole for `days` days after their delivery
+    /// (`[storage] keep_delivered_days`; `None`: for good). For agents
+    /// opened from parts; [`Agent::open`] takes it from the configuration.
+    pub fn with_keep_delivered_days(mut self, days: Option<u32>) -> Agent {
+        self.keep_delivered_days = days;
+        self
+    }
+
+    /// Retention, now: drops the contents of the forms delivered more than
+    /// `[storage] keep_delivered_days` ago (ids, hashes and delivery states
+    /// stay; undelivered forms are never touched) and the exchange log's
+    /// requests older than 90 days. Returns how many revisions were
+    /// compacted. Each sync does this once a day by itself; the space freed
+    /// is reused by the next forms.
+    pub fn compact(&self) -> Result<u64> {
+        self.writable()?;
+        let now = self.clock.now();
+        let mut conn = self.conn();
+        let n = match self.keep_delivered_days {
+            Some(days) => crate::store::retention::compact_delivered(&mut conn, now, days)?,
+            None => 0,
+        };
+        crate::store::exchanges::prune_exchanges(&mut conn, now)?;
+        crate::store::retention::mark_ran(&conn, now)?;
+        Ok(n)
+    }
+
+    /// [`Agent::compact`] after a sync, at most once a day; a failure is
+    /// logged, never the sync's failure (the next day tries again).
+    fn compact_if_due(&self) {
+        if self.read_only {
+            return;
+        }
+        let due = {
+            let conn = self.conn();
+            crate::store::retention::ran_today(&conn, self.clock.now())
+        };
+        match due {
+            Ok(true) => {}
+            Ok(false) => match self.compact() {
+                Ok(n) if n > 0 => tracing::info!(revisions = n, "delivered forms compacted"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention did not run; it will try again at the next sync")
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "retention did not run; it will try again at the next sync")
+            }
+        }
     }
 
     /// Uses another transport (a shaping proxy, a recorder) for syncs.
@@ -406,6 +462,7 @@ impl Agent {
                     delivered: count(|r| r.delivered.len()),
                     rejected: count(|r| r.rejected.len()),
                 });
+                self.compact_if_due();
                 Ok(report)
             }
             Ok(None) => Err(AgentError::Busy {
@@ -1062,6 +1119,13 @@ impl Agent {
         let last = outbox::revisions(&conn, id)?
             .pop()
             .ok_or_else(|| AgentError::UnknownSubmission { id: id.into() })?;
+        if crate::store::retention::is_compacted(&conn, id, last.revision)? {
+            return Err(AgentError::Config {
+                message: format!(
+                    "form {id} was delivered long ago and its content was removed to save space ([storage] keep_delivered_days); its delivery record is kept. To correct it, enter the whole form again for the same facility and period: it is saved as its next revision"
+                ),
+            });
+        }
         let draft: Draft = serde_json::from_str(&last.content).map_err(AgentError::internal)?;
         Ok((last.revision, draft))
     }

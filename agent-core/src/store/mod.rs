@@ -9,4 +9,5 @@ pub mod lease;
 pub mod migrations;
 pub mod outbox;
 pub mod requisitions;
+pub mod retention;
 pub mod time;
