@@ -85,6 +85,49 @@ pub struct SubmissionDetail {
     pub exchanges: Vec<crate::store::outbox::ExchangeEntry>,
 }
 
+/// Forms not yet delivered that the current form definitions or facility
+/// map cannot send (an administrator removed or renamed what they need).
+/// They are kept; [`Agent::stranded`] says how many and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stranded {
+    /// How many forms (submissions), each counted once.
+    pub forms: u64,
+    /// What each is missing, with its number of forms, in plain words.
+    pub reasons: Vec<String>,
+    /// The whole warning, with what to do.
+    pub message: String,
+}
+
+pub use crate::model::delivery::EXPORT_UNSENT_COMMAND;
+
+/// What change of definitions a queued delivery no longer finds, if any.
+fn missing_for(
+    forms: &FormSet,
+    facilities: &FacilityMap,
+    form: &str,
+    facility: &str,
+    dest: Destination,
+) -> Option<String> {
+    let Some(def) = forms.get(form) else {
+        return Some(format!("the form '{form}' is no longer defined"));
+    };
+    if facilities.get(facility).is_none() {
+        return Some(format!(
+            "the facility '{facility}' is no longer in the facility map"
+        ));
+    }
+    if !destinations_of(def).contains(&dest) {
+        return Some(format!(
+            "the form '{form}' no longer has a {} part",
+            match dest {
+                Destination::Dhis2 => "DHIS2",
+                Destination::Lmis => "LMIS",
+            }
+        ));
+    }
+    None
+}
+
 /// What changed in the outbox, told to an [`OutboxListener`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -348,6 +391,57 @@ impl Agent {
                 tracing::warn!(error = %e, "retention did not run; it will try again at the next sync")
             }
         }
+    }
+
+    /// Forms not yet delivered (pending, waiting, in flight, or refused and
+    /// kept for a resend) that the current form definitions or facility map
+    /// cannot send: a form definition removed, a facility removed or its
+    /// code changed, a form's DHIS2 or LMIS part removed. They are kept
+    /// (nothing is ever deleted); the shells show [`Stranded::message`] on
+    /// every start until it is resolved. `None` when every form can go.
+    pub fn stranded(&self) -> Result<Option<Stranded>> {
+        let groups = crate::store::stranded::undelivered_groups(&self.conn())?;
+        let forms = self.form_set();
+        let mut by_reason: std::collections::BTreeMap<String, Vec<(String, String)>> =
+            std::collections::BTreeMap::new();
+        for (form, facility, dest, _) in groups {
+            if let Some(why) = missing_for(&forms, &self.facilities, &form, &facility, dest) {
+                let pairs = by_reason.entry(why).or_default();
+                if !pairs.contains(&(form.clone(), facility.clone())) {
+                    pairs.push((form, facility));
+                }
+            }
+        }
+        if by_reason.is_empty() {
+            return Ok(None);
+        }
+        let conn = self.conn();
+        let all: Vec<(String, String)> = by_reason
+            .values()
+            .flatten()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let total = crate::store::stranded::count_submissions(&conn, &all)?;
+        let mut reasons = Vec::new();
+        for (why, pairs) in &by_reason {
+            let n = crate::store::stranded::count_submissions(&conn, pairs)?;
+            reasons.push(format!("{why} ({n} form{})", if n == 1 { "" } else { "s" }));
+        }
+        let message = format!(
+            "{total} form{s} not yet delivered cannot be sent with the current definitions: {}. {they} kept, not deleted. Put back the form definition or the facility's entry in the facility map and {they_l} sent at the next sync (a form already marked not sent needs `cli-sim resend ID` too), or save {them} for the district with `{EXPORT_UNSENT_COMMAND}`",
+            reasons.join("; "),
+            s = if total == 1 { "" } else { "s" },
+            they = if total == 1 { "It is" } else { "They are" },
+            they_l = if total == 1 { "it is" } else { "they are" },
+            them = if total == 1 { "it" } else { "them" },
+        );
+        Ok(Some(Stranded {
+            forms: total,
+            reasons,
+            message,
+        }))
     }
 
     /// Uses another transport (a shaping proxy, a recorder) for syncs.

@@ -10,4 +10,5 @@ pub mod migrations;
 pub mod outbox;
 pub mod requisitions;
 pub mod retention;
+pub mod stranded;
 pub mod time;
