@@ -85,6 +85,49 @@ pub struct SubmissionDetail {
     pub exchanges: Vec<crate::store::outbox::ExchangeEntry>,
 }
 
+/// Forms not yet delivered that the current form definitions or facility
+/// map cannot send (an administrator removed or renamed what they need).
+/// They are kept; [`Agent::stranded`] says how many and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stranded {
+    /// How many forms (submissions), each counted once.
+    pub forms: u64,
+    /// What each is missing, with its number of forms, in plain words.
+    pub reasons: Vec<String>,
+    /// The whole warning, with what to do.
+    pub message: String,
+}
+
+pub use crate::model::delivery::EXPORT_UNSENT_COMMAND;
+
+/// What change of definitions a queued delivery no longer finds, if any.
+fn missing_for(
+    forms: &FormSet,
+    facilities: &FacilityMap,
+    form: &str,
+    facility: &str,
+    dest: Destination,
+) -> Option<String> {
+    let Some(def) = forms.get(form) else {
+        return Some(format!("the form '{form}' is no longer defined"));
+    };
+    if facilities.get(facility).is_none() {
+        return Some(format!(
+            "the facility '{facility}' is no longer in the facility map"
+        ));
+    }
+    if !destinations_of(def).contains(&dest) {
+        return Some(format!(
+            "the form '{form}' no longer has a {} part",
+            match dest {
+                Destination::Dhis2 => "DHIS2",
+                Destination::Lmis => "LMIS",
+            }
+        ));
+    }
+    None
+}
+
 /// What changed in the outbox, told to an [`OutboxListener`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -150,6 +193,8 @@ pub struct Agent {
     max_period_age_months: Option<u32>,
     /// `[lmis] reference_max_age_days`, resolved.
     lmis_reference_max_age_days: u32,
+    /// `[storage] keep_delivered_days`, resolved (`None`: keep for good).
+    keep_delivered_days: Option<u32>,
     /// The language findings are rendered in (`[agent] locale`,
     /// [`Agent::set_locale`]); English by default.
     locale: RwLock<String>,
@@ -228,6 +273,7 @@ impl Agent {
         agent.forms_dir = Some(config.forms.clone());
         agent.config = Some(config.clone());
         agent.max_period_age_months = config.entry.max_period_age_months();
+        agent.keep_delivered_days = config.storage.keep_delivered_days();
         if let Some(l) = &config.locale {
             agent.set_locale(l);
         }
@@ -286,12 +332,116 @@ impl Agent {
             clear_text: Vec::new(),
             max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
             lmis_reference_max_age_days: crate::config::DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS,
+            keep_delivered_days: Some(crate::config::DEFAULT_KEEP_DELIVERED_DAYS),
             locale: RwLock::new(crate::model::i18n::DEFAULT_LOCALE.to_string()),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
             config: None,
         })
+    }
+
+    /// Keeps delivered forms whole for `days` days after their delivery
+    /// (`[storage] keep_delivered_days`; `None`: for good). For agents
+    /// opened from parts; [`Agent::open`] takes it from the configuration.
+    pub fn with_keep_delivered_days(mut self, days: Option<u32>) -> Agent {
+        self.keep_delivered_days = days;
+        self
+    }
+
+    /// Retention, now: drops the contents of the forms delivered more than
+    /// `[storage] keep_delivered_days` ago (ids, hashes and delivery states
+    /// stay; undelivered forms are never touched) and the exchange log's
+    /// requests older than 90 days. Returns how many revisions were
+    /// compacted. Each sync does this once a day by itself; the space freed
+    /// is reused by the next forms.
+    pub fn compact(&self) -> Result<u64> {
+        self.writable()?;
+        let now = self.clock.now();
+        let mut conn = self.conn();
+        let n = match self.keep_delivered_days {
+            Some(days) => crate::store::retention::compact_delivered(&mut conn, now, days)?,
+            None => 0,
+        };
+        crate::store::exchanges::prune_exchanges(&mut conn, now)?;
+        crate::store::retention::mark_ran(&conn, now)?;
+        Ok(n)
+    }
+
+    /// [`Agent::compact`] after a sync, at most once a day; a failure is
+    /// logged, never the sync's failure (the next day tries again).
+    fn compact_if_due(&self) {
+        if self.read_only {
+            return;
+        }
+        let due = {
+            let conn = self.conn();
+            crate::store::retention::ran_today(&conn, self.clock.now())
+        };
+        match due {
+            Ok(true) => {}
+            Ok(false) => match self.compact() {
+                Ok(n) if n > 0 => tracing::info!(revisions = n, "delivered forms compacted"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention did not run; it will try again at the next sync")
+                }
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "retention did not run; it will try again at the next sync")
+            }
+        }
+    }
+
+    /// Forms not yet delivered (pending, waiting, in flight, or refused and
+    /// kept for a resend) that the current form definitions or facility map
+    /// cannot send: a form definition removed, a facility removed or its
+    /// code changed, a form's DHIS2 or LMIS part removed. They are kept
+    /// (nothing is ever deleted); the shells show [`Stranded::message`] on
+    /// every start until it is resolved. `None` when every form can go.
+    pub fn stranded(&self) -> Result<Option<Stranded>> {
+        let groups = crate::store::stranded::undelivered_groups(&self.conn())?;
+        let forms = self.form_set();
+        let mut by_reason: std::collections::BTreeMap<String, Vec<(String, String)>> =
+            std::collections::BTreeMap::new();
+        for (form, facility, dest, _) in groups {
+            if let Some(why) = missing_for(&forms, &self.facilities, &form, &facility, dest) {
+                let pairs = by_reason.entry(why).or_default();
+                if !pairs.contains(&(form.clone(), facility.clone())) {
+                    pairs.push((form, facility));
+                }
+            }
+        }
+        if by_reason.is_empty() {
+            return Ok(None);
+        }
+        let conn = self.conn();
+        let all: Vec<(String, String)> = by_reason
+            .values()
+            .flatten()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let total = crate::store::stranded::count_submissions(&conn, &all)?;
+        let mut reasons = Vec::new();
+        for (why, pairs) in &by_reason {
+            let n = crate::store::stranded::count_submissions(&conn, pairs)?;
+            reasons.push(format!("{why} ({n} form{})", if n == 1 { "" } else { "s" }));
+        }
+        let message = format!(
+            "{total} form{s} not yet delivered cannot be sent with the current definitions: {}. {they} kept, not deleted. Put back the form definition or the facility's entry in the facility map and {they_l} sent at the next sync (a form already marked not sent needs `cli-sim resend ID` too), or save {them} for the district with `{EXPORT_UNSENT_COMMAND}`",
+            reasons.join("; "),
+            s = if total == 1 { "" } else { "s" },
+            they = if total == 1 { "It is" } else { "They are" },
+            they_l = if total == 1 { "it is" } else { "they are" },
+            them = if total == 1 { "it" } else { "them" },
+        );
+        Ok(Some(Stranded {
+            forms: total,
+            reasons,
+            message,
+        }))
     }
 
     /// Uses another transport (a shaping proxy, a recorder) for syncs.
@@ -406,6 +556,7 @@ impl Agent {
                     delivered: count(|r| r.delivered.len()),
                     rejected: count(|r| r.rejected.len()),
                 });
+                self.compact_if_due();
                 Ok(report)
             }
             Ok(None) => Err(AgentError::Busy {
@@ -1062,6 +1213,13 @@ impl Agent {
         let last = outbox::revisions(&conn, id)?
             .pop()
             .ok_or_else(|| AgentError::UnknownSubmission { id: id.into() })?;
+        if crate::store::retention::is_compacted(&conn, id, last.revision)? {
+            return Err(AgentError::Config {
+                message: format!(
+                    "form {id} was delivered long ago and its content was removed to save space ([storage] keep_delivered_days); its delivery record is kept. To correct it, enter the whole form again for the same facility and period: it is saved as its next revision"
+                ),
+            });
+        }
         let draft: Draft = serde_json::from_str(&last.content).map_err(AgentError::internal)?;
         Ok((last.revision, draft))
     }

@@ -225,6 +225,46 @@ impl EntrySection {
     }
 }
 
+/// The `[storage]` section: how long the outbox keeps what it delivered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSection {
+    /// A revision delivered (every destination) more than this many days
+    /// ago has its content dropped; its id, hash and delivery states stay
+    /// (store::retention). Absent: [`DEFAULT_KEEP_DELIVERED_DAYS`]; 0: keep
+    /// every content for good. Undelivered forms are never touched.
+    #[serde(default)]
+    pub keep_delivered_days: Option<u32>,
+}
+
+/// The default of `[storage] keep_delivered_days`: 400 days, a year and a
+/// month. A year's reports stay readable whole, so last year's same month
+/// can be compared and corrected in full (DHIS2 data sets usually close
+/// entry for a period within months, and annual reviews correct the year
+/// just ended) and the resupply advice's history (a few months) is never
+/// reached; what is dropped is older than any correction a district makes
+/// in practice.
+pub const DEFAULT_KEEP_DELIVERED_DAYS: u32 = 400;
+/// The smallest `[storage] keep_delivered_days` accepted other than 0: a
+/// month, so last month's report can always be corrected in full.
+pub const MIN_KEEP_DELIVERED_DAYS: u32 = 31;
+/// The largest `[storage] keep_delivered_days` accepted (ten years); 0
+/// keeps contents for good.
+pub const MAX_KEEP_DELIVERED_DAYS: u32 = 3650;
+
+impl StorageSection {
+    /// Days a delivered revision keeps its content; `None`: for good.
+    pub fn keep_delivered_days(&self) -> Option<u32> {
+        match self
+            .keep_delivered_days
+            .unwrap_or(DEFAULT_KEEP_DELIVERED_DAYS)
+        {
+            0 => None,
+            n => Some(n),
+        }
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -234,6 +274,9 @@ pub struct ConfigFile {
     /// Checks at entry.
     #[serde(default)]
     pub entry: Option<EntrySection>,
+    /// Retention of delivered forms.
+    #[serde(default)]
+    pub storage: Option<StorageSection>,
     /// The DHIS2 destination.
     #[serde(default)]
     pub dhis2: Option<Dhis2Section>,
@@ -257,6 +300,8 @@ pub struct AgentConfig {
     pub lmis: Option<LmisSection>,
     /// Checks at entry (the defaults when agent.toml has no `[entry]`).
     pub entry: EntrySection,
+    /// Retention (the defaults when agent.toml has no `[storage]`).
+    pub storage: StorageSection,
     /// `[agent] locale`: the language of the agent's messages (English
     /// when `None`).
     pub locale: Option<String>,
@@ -393,6 +438,7 @@ impl AgentConfig {
             dhis2,
             lmis,
             entry: file.entry.unwrap_or_default(),
+            storage: file.storage.unwrap_or_default(),
             locale: file.agent.locale,
         };
         config.check()?;
@@ -416,6 +462,14 @@ impl AgentConfig {
         {
             return Err(Error::Config(format!(
                 "entry.max_period_age_months = {n} is not allowed: give a number of months from 1 to {MAX_MAX_PERIOD_AGE_MONTHS} (ten years), 0 to never warn about old periods, or leave it out for the default of {DEFAULT_MAX_PERIOD_AGE_MONTHS}"
+            )));
+        }
+        if let Some(n) = self.storage.keep_delivered_days
+            && n != 0
+            && !(MIN_KEEP_DELIVERED_DAYS..=MAX_KEEP_DELIVERED_DAYS).contains(&n)
+        {
+            return Err(Error::Config(format!(
+                "storage.keep_delivered_days = {n} is not allowed: give a number of days from {MIN_KEEP_DELIVERED_DAYS} (a month) to {MAX_KEEP_DELIVERED_DAYS} (ten years), 0 to keep delivered forms whole for good, or leave it out for the default of {DEFAULT_KEEP_DELIVERED_DAYS}"
             )));
         }
         if let Some(d) = &self.dhis2 {
@@ -587,6 +641,38 @@ client_secret_env = "LMIS_CLIENT_SECRET"
 username = "administrator"
 password_env = "LMIS_PASSWORD"
 "#;
+
+    #[test]
+    fn the_retention_of_delivered_forms_is_configurable() {
+        let load = |storage: &str| {
+            AgentConfig::from_toml(&format!("{ISSUE_SHAPE}{storage}"), Path::new("/etc/agent"))
+        };
+        // Absent: 400 days (a year and a month).
+        assert_eq!(load("").unwrap().storage.keep_delivered_days(), Some(400));
+        let c = load("[storage]\n").unwrap();
+        assert_eq!(c.storage.keep_delivered_days(), Some(400));
+        let c = load("[storage]\nkeep_delivered_days = 31\n").unwrap();
+        assert_eq!(c.storage.keep_delivered_days(), Some(31));
+        // 0: contents kept for good.
+        let c = load("[storage]\nkeep_delivered_days = 0\n").unwrap();
+        assert_eq!(c.storage.keep_delivered_days(), None);
+        // Too short (last month's correction needs the content) or too long.
+        for n in [1, 30, 3651] {
+            let e = load(&format!("[storage]\nkeep_delivered_days = {n}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("storage.keep_delivered_days = {n}")),
+                "{e}"
+            );
+            assert!(e.contains("from 31 (a month) to 3650"), "{e}");
+            assert!(e.contains("0 to keep"), "{e}");
+        }
+        let e = load("[storage]\nkeep_delivered = 10\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("keep_delivered"), "{e}");
+    }
 
     #[test]
     fn the_age_of_a_period_that_needs_confirmation_is_configurable() {

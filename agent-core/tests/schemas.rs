@@ -347,6 +347,17 @@ fn the_example_config_matches_the_schema_and_loads() {
         Some("LMIS_CLIENT_SECRET")
     );
     assert_eq!(config.entry.max_period_age_months, Some(12));
+    assert_eq!(config.storage.keep_delivered_days, Some(400));
+    // 0 (keep for good) and the bounds 31 and 3650 are valid both ways.
+    for n in [0, 31, 3650] {
+        let t = text.replace(
+            "keep_delivered_days = 400",
+            &format!("keep_delivered_days = {n}"),
+        );
+        schema.assert_valid(&toml_to_json(&t), &format!("keep_delivered_days = {n}"));
+        let c = AgentConfig::from_toml(&t, &base).expect("loads");
+        assert_eq!(c.storage.keep_delivered_days, Some(n));
+    }
 }
 
 // ------------------------------------------------------------ negative cases
@@ -629,6 +640,26 @@ fn other_mistakes_the_schemas_and_the_agent_both_refuse() {
             "an unknown key in [entry]",
             "max_period_age_months = 12",
             "max_period_age = 12",
+        ),
+        (
+            "a retention shorter than a month",
+            "keep_delivered_days = 400",
+            "keep_delivered_days = 30",
+        ),
+        (
+            "a retention beyond ten years",
+            "keep_delivered_days = 400",
+            "keep_delivered_days = 3651",
+        ),
+        (
+            "a negative retention",
+            "keep_delivered_days = 400",
+            "keep_delivered_days = -1",
+        ),
+        (
+            "an unknown key in [storage]",
+            "keep_delivered_days = 400",
+            "keep_days = 400",
         ),
         (
             "a zero reference age",

@@ -155,6 +155,8 @@ impl TryFrom<AgentSettings> for AgentConfig {
             },
             // The locale on Agent creation is later work (issue 15).
             locale: None,
+            // The default retention (400 days); not offered to the app yet.
+            storage: Default::default(),
         })
     }
 }

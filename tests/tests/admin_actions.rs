@@ -3,14 +3,25 @@
 //! records the example draft, makes the change, and checks that the form is
 //! still in the outbox, unchanged, and reaches the (new) server: DHIS2 then
 //! holds exactly the hand-written oracle data value set.
-//! (Facility map and form definition changes, and migrations, are not
-//! covered here yet.)
+//!
+//! Changing the facility map (a facility removed, or its code changed) or
+//! removing a form definition while forms are unsent: the agent still
+//! opens (the health worker keeps recording), says on every start how many
+//! forms the new definitions cannot send and what to do
+//! (`Agent::stranded`, the export command), refuses them at the next sync
+//! with that reason in `status` (DHIS2 and the LMIS alike: the LMIS used
+//! to leave them pending without a word), keeps their content, and sends
+//! them once the definitions are back and they are resent. Replacing a
+//! form definition by a newer version keeps them deliverable as they are.
+//! An outbox written by schema 1 with unsent forms is migrated and sends
+//! them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 use agent_core::clock::FixedClock;
 use agent_core::credentials::{Credentials, StaticCredentials};
 use agent_core::dhis2::Dhis2Settings;
+use agent_core::lmis::LmisSettings;
 use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::sync::HoldKind;
 use agent_core::sync::SyncBudget;
@@ -18,6 +29,7 @@ use agent_core::{Agent, FacilityMap, FormSet};
 use cli_sim::from_forms::FromForms;
 use serde_json::Value;
 use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
+use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -121,6 +133,348 @@ fn holds_the_oracle(dhis2: &Dhis2Mock) {
         .map(|v| ((v.data_element, v.org_unit, v.coc), v.value))
         .collect();
     assert_eq!(held, expected);
+}
+
+/// The example facility map with `edit` applied, written into `dir`.
+fn edited_map(dir: &Path, edit: impl FnOnce(&mut Value)) -> FacilityMap {
+    let text = std::fs::read_to_string(repo().join("schemas/facilities/example.json")).unwrap();
+    let mut map: Value = serde_json::from_str(&text).unwrap();
+    map.as_object_mut().unwrap().remove("$schema");
+    edit(&mut map);
+    let path = dir.join("facilities.json");
+    std::fs::write(&path, map.to_string()).unwrap();
+    FacilityMap::load(&path).unwrap()
+}
+
+/// The example form definitions, each passed through `keep` (None: left out).
+fn edited_forms(dir: &Path, keep: impl Fn(Value) -> Option<Value>) -> FormSet {
+    let out = dir.join("forms");
+    std::fs::create_dir_all(&out).unwrap();
+    for e in std::fs::read_dir(repo().join("schemas/forms")).unwrap() {
+        let e = e.unwrap();
+        let mut v: Value =
+            serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("$schema");
+        if let Some(v) = keep(v) {
+            std::fs::write(out.join(e.file_name()), v.to_string()).unwrap();
+        }
+    }
+    FormSet::load_dir(&out).unwrap()
+}
+
+/// The device at 2026-11-20 with these definitions; DHIS2 and, when
+/// given, the LMIS.
+fn device_with(
+    dir: &Path,
+    forms: FormSet,
+    facilities: FacilityMap,
+    dhis2: &str,
+    lmis: Option<&str>,
+) -> Agent {
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+        .and_utc();
+    let a = Agent::open_parts(
+        &dir.join("o.sqlite"),
+        forms,
+        facilities,
+        Arc::new(FixedClock::new(now)),
+    )
+    .unwrap()
+    .with_dhis2(Dhis2Settings {
+        url: dhis2.to_string(),
+        batch_max_values: 1000,
+        batch_max_bytes: 1 << 20,
+        gzip: None,
+    });
+    match lmis {
+        Some(url) => a.with_lmis(LmisSettings {
+            url: url.to_string(),
+        }),
+        None => a,
+    }
+}
+
+fn example_forms() -> FormSet {
+    FormSet::load_dir(&repo().join("schemas/forms")).unwrap()
+}
+
+fn example_map() -> FacilityMap {
+    FacilityMap::load(&repo().join("schemas/facilities/example.json")).unwrap()
+}
+
+fn both() -> StaticCredentials {
+    StaticCredentials {
+        dhis2: basic("district").dhis2,
+        lmis: Some(Credentials::OAuthPassword {
+            client_id: "user-client".into(),
+            client_secret: "changeme".into(),
+            username: "administrator".into(),
+            password: "password".into(),
+        }),
+    }
+}
+
+fn lmis_server() -> OpenLmisMock {
+    let forms = example_forms();
+    let m = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &example_map()), 0).unwrap();
+    m.set_today(chrono::NaiveDate::from_ymd_opt(2026, 11, 20));
+    m
+}
+
+fn state_of(agent: &Agent, id: &str, dest: Destination) -> agent_core::outbox::DestinationStatus {
+    agent
+        .status(id)
+        .unwrap()
+        .destinations
+        .into_iter()
+        .find(|d| d.destination == dest)
+        .unwrap()
+}
+
+/// The export command every warning about unsendable forms names.
+const EXPORT: &str = "cli-sim export --unsent --to <district public key> --out FILE";
+
+/// A key pair made by the test (age's own generator, not the agent's).
+#[allow(deprecated)]
+fn district_public_key() -> String {
+    age::x25519::Identity::generate().to_public().to_string()
+}
+
+/// The facility of the example form is gone from the map (`edit`): the
+/// agent opens and says so, the sync refuses the form with that reason,
+/// the export takes it, and with the map put back it is delivered.
+fn facility_change(edit: impl FnOnce(&mut Value)) {
+    let dir = tempfile::tempdir().unwrap();
+    let dhis2 = dhis2_server();
+    let agent = device(dir.path(), &dhis2.url());
+    let (id, hash) = record(&agent);
+    assert_eq!(agent.stranded().unwrap(), None);
+    drop(agent);
+
+    let map = edited_map(dir.path(), edit);
+    let agent = device_with(dir.path(), example_forms(), map, &dhis2.url(), None);
+    let s = agent
+        .stranded()
+        .unwrap()
+        .expect("the unsent form is reported");
+    assert_eq!(s.forms, 1);
+    assert_eq!(
+        s.reasons,
+        vec!["the facility 'HP-001' is no longer in the facility map (1 form)".to_string()]
+    );
+    assert!(
+        s.message
+            .starts_with("1 form not yet delivered cannot be sent"),
+        "{}",
+        s.message
+    );
+    assert!(s.message.contains(EXPORT), "{}", s.message);
+    still_queued(&agent, &id, &hash);
+
+    sync(&agent, &basic("district"));
+    let d = state_of(&agent, &id, Destination::Dhis2);
+    assert_eq!(d.state, DeliveryState::Rejected);
+    let why = d.last_error.unwrap();
+    assert!(
+        why.contains("the facility 'HP-001' is no longer in the facility map"),
+        "{why}"
+    );
+    assert!(why.contains("It is kept, not deleted"), "{why}");
+    assert!(why.contains(EXPORT), "{why}");
+    assert!(dhis2.values().is_empty());
+    // Still reported at start-up (refused, kept for a resend).
+    assert_eq!(agent.stranded().unwrap().unwrap().forms, 1);
+    // The export command takes it.
+    let mut file = Vec::new();
+    let summary = agent
+        .export_unsent(&district_public_key(), &mut file)
+        .unwrap();
+    assert_eq!((summary.forms, summary.undelivered), (1, 1));
+    assert_eq!(agent.inspect(&id).unwrap().revisions[0].content_hash, hash);
+    drop(agent);
+
+    // The map put back: resent and delivered.
+    let agent = device(dir.path(), &dhis2.url());
+    assert_eq!(agent.stranded().unwrap(), None);
+    assert_eq!(agent.resend_rejected(&id).unwrap(), 1);
+    sync(&agent, &basic("district"));
+    assert_eq!(dhis2_state(&agent, &id), DeliveryState::Delivered);
+    holds_the_oracle(&dhis2);
+}
+
+#[test]
+fn a_facility_removed_from_the_map_keeps_its_unsent_form_and_says_so() {
+    facility_change(|map| {
+        map["facilities"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|f| f["code"] != "HP-001");
+    });
+}
+
+#[test]
+fn a_facility_code_changed_in_the_map_keeps_its_unsent_form_and_says_so() {
+    facility_change(|map| {
+        for f in map["facilities"].as_array_mut().unwrap() {
+            if f["code"] == "HP-001" {
+                f["code"] = "KAL-001".into();
+            }
+        }
+    });
+}
+
+/// The example CHW form's definition is removed while its form is unsent
+/// to both destinations: both refuse it with the reason (the LMIS route
+/// used to leave it pending for ever, unexplained), the outbox keeps it,
+/// and with the definition back and a resend, each server gets it once.
+#[test]
+fn a_removed_form_definition_keeps_its_unsent_forms_and_both_routes_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let dhis2 = dhis2_server();
+    let lmis = lmis_server();
+    let open = |forms, map| device_with(dir.path(), forms, map, &dhis2.url(), Some(&lmis.url()));
+    let agent = open(example_forms(), example_map());
+    let (id, hash) = record(&agent);
+    drop(agent);
+
+    // HP-004's list of forms names the CHW form: the administrator takes
+    // it out of the map too (the map may not name an undefined form).
+    let map = edited_map(dir.path(), |m| {
+        for f in m["facilities"].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("forms");
+        }
+    });
+    let forms = edited_forms(dir.path(), |v| (v["id"] != "chw-monthly").then_some(v));
+    assert!(forms.get("chw-monthly").is_none());
+    let agent = open(forms, map.clone());
+    let s = agent.stranded().unwrap().expect("reported");
+    assert_eq!(s.forms, 1);
+    assert_eq!(
+        s.reasons,
+        vec!["the form 'chw-monthly' is no longer defined (1 form)".to_string()]
+    );
+    assert!(s.message.contains(EXPORT), "{}", s.message);
+    let r = sync(&agent, &both());
+    assert!(r.done, "nothing left pending without a word: {r:?}");
+    for dest in [Destination::Dhis2, Destination::Lmis] {
+        let d = state_of(&agent, &id, dest);
+        assert_eq!(d.state, DeliveryState::Rejected, "{dest:?}");
+        let why = d.last_error.unwrap();
+        assert!(
+            why.contains("the form 'chw-monthly' is no longer defined"),
+            "{dest:?}: {why}"
+        );
+        assert!(why.contains(EXPORT), "{dest:?}: {why}");
+        assert_eq!(d.problems.len(), 1, "{dest:?}");
+        assert!(
+            d.problems[0]
+                .advice
+                .contains("put the form definition or facility back")
+        );
+    }
+    assert!(lmis.events().is_empty());
+    assert_eq!(agent.inspect(&id).unwrap().revisions[0].content_hash, hash);
+    drop(agent);
+
+    // The definition back: resent, delivered once to each.
+    let agent = open(example_forms(), map);
+    assert_eq!(agent.stranded().unwrap(), None);
+    assert_eq!(agent.resend_rejected(&id).unwrap(), 2);
+    let r = sync(&agent, &both());
+    assert!(r.done, "{r:?}");
+    assert_eq!(dhis2_state(&agent, &id), DeliveryState::Delivered);
+    assert_eq!(
+        state_of(&agent, &id, Destination::Lmis).state,
+        DeliveryState::Delivered
+    );
+    holds_the_oracle(&dhis2);
+    assert_eq!(lmis.events().len(), 1);
+}
+
+/// A newer version of the form's definition (a label reworded) replaces
+/// the old one while a form recorded with the old one is unsent: nothing
+/// to report, and it is delivered as recorded.
+#[test]
+fn a_replaced_form_definition_still_sends_the_forms_recorded_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let dhis2 = dhis2_server();
+    let agent = device(dir.path(), &dhis2.url());
+    let (id, hash) = record(&agent);
+    drop(agent);
+    let forms = edited_forms(dir.path(), |mut v| {
+        if v["id"] == "chw-monthly" {
+            v["version"] = (v["version"].as_i64().unwrap() + 1).into();
+            v["title"] = "CHW monthly report (2027)".into();
+        }
+        Some(v)
+    });
+    let old = example_forms().get("chw-monthly").unwrap().version;
+    assert_eq!(forms.get("chw-monthly").unwrap().version, old + 1);
+    let agent = device_with(dir.path(), forms, example_map(), &dhis2.url(), None);
+    assert_eq!(agent.stranded().unwrap(), None);
+    still_queued(&agent, &id, &hash);
+    sync(&agent, &basic("district"));
+    assert_eq!(dhis2_state(&agent, &id), DeliveryState::Delivered);
+    holds_the_oracle(&dhis2);
+}
+
+/// An outbox as the first release wrote it (schema 1: the four tables of
+/// migrations/0001_outbox.sql, `user_version` 1), with the example form
+/// recorded and unsent, is opened by this version: migrated through every
+/// schema, nothing lost, and delivered.
+#[test]
+fn an_outbox_of_schema_1_with_an_unsent_form_is_migrated_and_sends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dhis2 = dhis2_server();
+    // The rows the first release wrote for the example form: the same
+    // values (ids, canonical content, hash, keys), read from a scratch
+    // outbox of this version.
+    let scratch = tempfile::tempdir().unwrap();
+    let (id, hash) = record(&device(scratch.path(), &dhis2.url()));
+    let old = rusqlite::Connection::open(dir.path().join("o.sqlite")).unwrap();
+    old.execute_batch(include_str!("../../agent-core/migrations/0001_outbox.sql"))
+        .unwrap();
+    old.pragma_update(None, "user_version", 1).unwrap();
+    old.execute(
+        "ATTACH DATABASE ?1 AS new",
+        [scratch.path().join("o.sqlite").to_str().unwrap()],
+    )
+    .unwrap();
+    old.execute_batch(
+        "INSERT INTO main.submissions SELECT id, form_id, facility, period, period_start, period_end, created_at, latest_revision FROM new.submissions;
+         INSERT INTO main.revisions SELECT submission_id, revision, form_version, content, content_hash, warnings, created_at FROM new.revisions;
+         INSERT INTO main.deliveries SELECT submission_id, revision, destination, state, attempts, next_attempt_at, last_error, idempotency_key, created_at, updated_at FROM new.deliveries;
+         INSERT INTO main.audit (at, submission_id, revision, destination, event, from_state, to_state, detail)
+           SELECT at, submission_id, revision, destination, event, from_state, to_state, detail FROM new.audit;
+         DETACH DATABASE new;",
+    )
+    .unwrap();
+    let v: i64 = old
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 1);
+    drop(old);
+
+    let agent = device(dir.path(), &dhis2.url());
+    still_queued(&agent, &id, &hash);
+    assert_eq!(agent.stranded().unwrap(), None);
+    sync(&agent, &basic("district"));
+    assert_eq!(dhis2_state(&agent, &id), DeliveryState::Delivered);
+    // The LMIS part (no LMIS on this device) is still queued.
+    assert_eq!(
+        state_of(&agent, &id, Destination::Lmis).state,
+        DeliveryState::Pending
+    );
+    holds_the_oracle(&dhis2);
+    drop(agent);
+    let conn = rusqlite::Connection::open(dir.path().join("o.sqlite")).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 6, "migrated to this version's schema");
 }
 
 fn sync(agent: &Agent, creds: &StaticCredentials) -> agent_core::sync::SyncReport {

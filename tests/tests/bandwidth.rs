@@ -279,6 +279,7 @@ fn the_configured_reference_age_is_the_one_used() {
             ..Default::default()
         }),
         entry: Default::default(),
+        storage: Default::default(),
         locale: None,
     };
     let open = |w: &World| Agent::open_with_clock(&config, w.clock.clone()).unwrap();

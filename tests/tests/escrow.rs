@@ -327,3 +327,87 @@ fn a_device_that_synced_after_the_export_leaves_nothing_for_the_importer_to_send
     assert_eq!(found_by_lookup(&rb), 2, "B looked the events up");
     assert_eq!(events_sent(&rb), 0);
 }
+
+/// An export taken while a sync is running (DHIS2 answers slowly, so a
+/// form is in flight to it) holds every form not yet delivered: a form in
+/// flight counts as undelivered, even when the LMIS already has it. B imports it; both devices sync; each
+/// form reaches each server once.
+#[test]
+fn an_export_taken_during_a_sync_holds_the_forms_in_flight() {
+    let w = World::new();
+    let a = w.device("a");
+    let ids = record_examples(&a);
+    // First the LMIS gets both forms while DHIS2 answers only 503s: what
+    // keeps the forms undelivered is their DHIS2 part alone.
+    w.dhis2.faults().set(sim_servers::faults::FaultConfig {
+        rate_5xx: 1.0,
+        ..Default::default()
+    });
+    let r = a
+        .sync(SyncBudget::time(Duration::from_secs(30)), &w.creds, false)
+        .unwrap();
+    assert_eq!(r.destination(Destination::Lmis).unwrap().queued, 0, "{r:?}");
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().queued,
+        2,
+        "{r:?}"
+    );
+    // Then DHIS2 answers, slowly (1.5 s each): the export is taken while a
+    // form is in flight to it.
+    w.dhis2.faults().set(sim_servers::faults::FaultConfig {
+        latency_ms: 1500,
+        ..Default::default()
+    });
+    a.network_available().unwrap();
+    let (secret, public) = district_key();
+    let dhis2_state = |id: &str| {
+        a.status(id)
+            .unwrap()
+            .destinations
+            .iter()
+            .find(|d| d.destination == Destination::Dhis2)
+            .unwrap()
+            .state
+    };
+    let (file, summary, in_flight, report) = std::thread::scope(|s| {
+        let syncing = s.spawn(|| {
+            a.sync(SyncBudget::time(Duration::from_secs(30)), &w.creds, false)
+                .unwrap()
+        });
+        // Wait (at most 10 s) for a form to be in flight to DHIS2.
+        let mut in_flight = None;
+        for _ in 0..1000 {
+            in_flight = ids
+                .values()
+                .find(|id| dhis2_state(id) == DeliveryState::InFlight)
+                .cloned();
+            if in_flight.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let mut file = Vec::new();
+        let summary = a.export_unsent(&public, &mut file).unwrap();
+        (file, summary, in_flight, syncing.join().unwrap())
+    });
+    let in_flight = in_flight.expect("a form was in flight to DHIS2 during the sync");
+    assert_eq!((summary.forms, summary.undelivered), (2, 2), "{summary:?}");
+    println!("the pass that ran during the export: {report:?}");
+    w.dhis2
+        .faults()
+        .set(sim_servers::faults::FaultConfig::default());
+    w.lmis
+        .faults()
+        .set(sim_servers::faults::FaultConfig::default());
+
+    let b = w.device("b");
+    let r = b.import(&file, secret.as_bytes()).unwrap();
+    assert_eq!(r.imported.len(), 2);
+    assert!(r.imported.iter().any(|i| i.id == in_flight), "{r:?}");
+    w.sync_until_empty(&b);
+    w.sync_until_empty(&a);
+    w.check_dhis2();
+    w.check_lmis(&ids);
+    all_delivered(&a, &ids);
+    all_delivered(&b, &ids);
+}

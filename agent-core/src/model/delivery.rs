@@ -201,6 +201,20 @@ pub struct FieldProblem {
     pub advice: String,
 }
 
+/// The command that saves every unsent form for the district; every
+/// message about forms that cannot be sent from this device names it.
+pub const EXPORT_UNSENT_COMMAND: &str =
+    "cli-sim export --unsent --to <district public key> --out FILE";
+
+/// The advice for a form this device cannot send because its form
+/// definition or facility is gone (`why`): it is kept, and how to get it
+/// out.
+pub fn kept_advice(why: &str) -> String {
+    format!(
+        "{why} on this device, so it cannot be sent. It is kept, not deleted: put the form definition or facility back and send it again (`cli-sim resend ID`), or save it for the district with `{EXPORT_UNSENT_COMMAND}`"
+    )
+}
+
 /// What a sync report's `note` is about, for an app that acts on it
 /// (the note itself stays the plain-words text to show).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

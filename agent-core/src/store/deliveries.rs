@@ -378,7 +378,8 @@ pub(crate) fn earlier_revisions(
         .prepare_cached(
             "SELECT d.revision, d.state, d.unknown_outcome OR d.state = 'in_flight', v.content FROM deliveries d
              JOIN revisions v ON v.submission_id = d.submission_id AND v.revision = d.revision
-             WHERE d.submission_id = ?1 AND d.destination = ?3 AND d.revision < ?2 ORDER BY d.revision",
+             WHERE d.submission_id = ?1 AND d.destination = ?3 AND d.revision < ?2
+               AND v.compacted_at IS NULL ORDER BY d.revision",
         )?
         .query_map(params![id, revision, dest.as_str()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -438,6 +439,7 @@ pub(crate) fn earlier_sent(
         "SELECT v.content FROM revisions v JOIN deliveries d
            ON d.submission_id = v.submission_id AND d.revision = v.revision AND d.destination = ?3
          WHERE v.submission_id = ?1 AND v.revision < ?2 AND (d.state = 'delivered' OR d.attempts > 0)
+           AND v.compacted_at IS NULL
          ORDER BY v.revision",
     )?;
     let rows = stmt.query_map(params![id, revision, dest.as_str()], |r| {

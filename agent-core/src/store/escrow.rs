@@ -42,7 +42,9 @@ pub struct RevisionRow {
 
 /// Calls `each` for every revision to export, ordered by submission and
 /// revision: every revision of each submission that has a delivery still to
-/// make (`all`: every revision in the outbox). Rows are read one at a time.
+/// make (`all`: every revision in the outbox that still holds its content;
+/// retention's compacted ones, delivered long ago, have none). Rows are
+/// read one at a time.
 pub fn for_each_revision(
     conn: &Connection,
     all: bool,
@@ -53,8 +55,8 @@ pub fn for_each_revision(
                 s.period_start, s.period_end, s.created_at, v.created_at,
                 v.content_hash, v.warnings, v.content
          FROM submissions s JOIN revisions v ON v.submission_id = s.id
-         WHERE ?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE d.submission_id = s.id
-                             AND d.state IN ('pending', 'in_flight', 'waiting', 'rejected'))
+         WHERE v.compacted_at IS NULL AND (?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE d.submission_id = s.id
+                             AND d.state IN ('pending', 'in_flight', 'waiting', 'rejected')))
          ORDER BY s.id, v.revision",
     )?;
     let mut rows = stmt.query(params![all])?;

@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_damaged_copies",
         include_str!("../../migrations/0005_damaged_copies.sql"),
     ),
+    (
+        "0006_retention",
+        include_str!("../../migrations/0006_retention.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

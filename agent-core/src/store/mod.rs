@@ -9,4 +9,6 @@ pub mod lease;
 pub mod migrations;
 pub mod outbox;
 pub mod requisitions;
+pub mod retention;
+pub mod stranded;
 pub mod time;

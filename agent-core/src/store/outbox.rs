@@ -1102,7 +1102,8 @@ pub fn revision_content(conn: &Connection, id: &str, revision: u32) -> Result<St
 }
 
 /// The latest revision's content of every submission for `facility` in
-/// `period` (a DHIS2 period id), any form, oldest first.
+/// `period` (a DHIS2 period id), any form, oldest first; compacted ones
+/// (store::retention) have no content and are left out.
 pub fn contents_for(
     conn: &Connection,
     facility: &str,
@@ -1111,7 +1112,7 @@ pub fn contents_for(
     let mut stmt = conn.prepare_cached(
         "SELECT s.period, v.content FROM submissions s
          JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
-         WHERE s.facility = ?1 AND s.period = ?2 ORDER BY s.id",
+         WHERE s.facility = ?1 AND s.period = ?2 AND v.compacted_at IS NULL ORDER BY s.id",
     )?;
     let rows = stmt.query_map(params![facility, period], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -1120,7 +1121,8 @@ pub fn contents_for(
 /// The latest revision's content of the same form and facility for each
 /// of `periods` (DHIS2 ids) that the outbox holds, whatever its delivery
 /// state (the worker's own count, delivered, pending or refused): the
-/// history of the resupply advice. At most `periods.len()` rows.
+/// history of the resupply advice. At most `periods.len()` rows; compacted
+/// ones (store::retention) are left out.
 pub fn latest_of_periods(
     conn: &Connection,
     form_id: &str,
@@ -1130,7 +1132,7 @@ pub fn latest_of_periods(
     let mut stmt = conn.prepare_cached(
         "SELECT v.content FROM submissions s
          JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
-         WHERE s.form_id = ?1 AND s.facility = ?2 AND s.period = ?3",
+         WHERE s.form_id = ?1 AND s.facility = ?2 AND s.period = ?3 AND v.compacted_at IS NULL",
     )?;
     let mut out = Vec::new();
     for p in periods {
@@ -1383,7 +1385,7 @@ pub fn exchanges_of(conn: &Connection, id: &str) -> Result<Vec<ExchangeEntry>, E
 #[cfg(test)]
 pub fn verify_hashes(conn: &Connection) -> Result<Vec<(String, u32)>, Error> {
     let mut stmt =
-        conn.prepare("SELECT submission_id, revision, content, content_hash FROM revisions")?;
+        conn.prepare("SELECT submission_id, revision, content, content_hash FROM revisions WHERE compacted_at IS NULL")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,

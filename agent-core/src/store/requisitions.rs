@@ -136,7 +136,7 @@ pub(crate) fn latest_content(
     Ok(conn
         .query_row(
             "SELECT v.content FROM submissions s JOIN revisions v ON v.submission_id = s.id AND v.revision = s.latest_revision
-             WHERE s.facility = ?1 AND s.period = ?2 AND s.form_id = ?3",
+             WHERE s.facility = ?1 AND s.period = ?2 AND s.form_id = ?3 AND v.compacted_at IS NULL",
             params![facility, period, form],
             |r| r.get(0),
         )

@@ -78,7 +78,8 @@ pub fn open_reading(config: &Path) -> Result<(Agent, Option<tempfile::TempDir>),
 }
 
 /// Opens the agent of `cfg`, printing the warnings every command gives
-/// (secret files readable by others, damaged copies, read-only storage).
+/// (secret files readable by others, damaged copies, read-only storage,
+/// unsent forms the current definitions cannot send).
 pub fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {
     for w in agent_core::credentials::secret_file_warnings(cfg) {
         eprintln!("warning: {w}");
@@ -97,6 +98,11 @@ pub fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {
     // On every command until acknowledged (docs/adr/0001).
     for copy in agent.damaged_copies()? {
         eprintln!("warning: {}", show::damaged_copy(&copy));
+    }
+    // On every command until the definitions or the map are put back, or
+    // the forms are delivered from elsewhere (issue 17).
+    if let Some(s) = agent.stranded()? {
+        eprintln!("warning: {}", s.message);
     }
     if agent.is_read_only() {
         eprintln!(

@@ -157,16 +157,16 @@ impl Dhis2Route {
     /// Builds the item for a due row, or says why it cannot be sent.
     fn item(&self, pass: &Pass<'_>, row: &DueRow) -> Result<Dhis2Item, String> {
         let def = pass.forms.get(&row.form_id).ok_or_else(|| {
-            format!(
-                "the form '{}' is no longer defined on this device",
+            crate::model::delivery::kept_advice(&format!(
+                "the form '{}' is no longer defined",
                 row.form_id
-            )
+            ))
         })?;
         let facility = pass.facilities.get(&row.facility).ok_or_else(|| {
-            format!(
-                "facility '{}' is no longer in the facility map",
+            crate::model::delivery::kept_advice(&format!(
+                "the facility '{}' is no longer in the facility map",
                 row.facility
-            )
+            ))
         })?;
         let current: Draft = serde_json::from_str(&row.content)
             .map_err(|e| format!("stored form unreadable: {e}"))?;

@@ -1217,12 +1217,38 @@ impl<C: LmisClient> LmisRoute<C> {
 
     /// Builds the plan: stock events per facility and program in period
     /// order (head first), requisitions per LMIS period.
-    fn plan(&mut self, pass: &mut Pass<'_>) -> Result<VecDeque<Work>, Error> {
+    fn plan(
+        &mut self,
+        pass: &mut Pass<'_>,
+        report: &mut DestinationReport,
+    ) -> Result<VecDeque<Work>, Error> {
         let now = pass.clock.now();
         let rows = lmis_rows(&pass.conn)?;
         let mut events: BTreeMap<(String, String), Vec<Tagged>> = BTreeMap::new();
         let mut reqs: BTreeMap<(String, String, Period), Vec<DueRow>> = BTreeMap::new();
+        // Forms whose definition, LMIS part or facility is gone from this
+        // device (an administrator's change): refused here with the reason
+        // and what to do, never left pending without a word (issue 17).
+        let mut cannot_build: Vec<(DueRow, String)> = Vec::new();
         for (row, state, next) in rows {
+            let missing = match pass.forms.get(&row.form_id) {
+                None => Some(format!("the form '{}' is no longer defined", row.form_id)),
+                Some(d) if d.lmis.is_none() => Some(format!(
+                    "the form '{}' no longer has an LMIS part",
+                    row.form_id
+                )),
+                Some(_) if pass.facilities.get(&row.facility).is_none() => Some(format!(
+                    "the facility '{}' is no longer in the facility map",
+                    row.facility
+                )),
+                Some(_) => None,
+            };
+            if let Some(why) = missing {
+                if state != DeliveryState::Rejected {
+                    cannot_build.push((row, why));
+                }
+                continue;
+            }
             let Some(def) = pass.forms.get(&row.form_id) else {
                 continue;
             };
@@ -1248,6 +1274,15 @@ impl<C: LmisClient> LmisRoute<C> {
                         .push(row);
                 }
             }
+        }
+        for (row, why) in &cannot_build {
+            let problems = vec![FieldProblem {
+                field: "form".into(),
+                code: None,
+                server_message: String::new(),
+                advice: crate::model::delivery::kept_advice(why),
+            }];
+            self.reject(pass, report, &[row], problems, "cannot be built")?;
         }
         let mut plan = VecDeque::new();
         self.queues.clear();
@@ -1783,7 +1818,7 @@ impl<C: LmisClient> Route for LmisRoute<C> {
 
     fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error> {
         if self.plan.is_none() {
-            let p = self.plan(pass)?;
+            let p = self.plan(pass, report)?;
             self.plan = Some(p);
         }
         let Some(work) = self.plan.as_mut().and_then(VecDeque::pop_front) else {
