@@ -17,7 +17,8 @@
 //! correction leaves empty are not deleted; the LMIS: the correction is sent
 //! whole, a physical count of every line).
 
-use super::outbox::{cache_get, cache_put, parse_ts, ts};
+use super::outbox::{cache_get, cache_put};
+use super::time::Time;
 use crate::error::Error;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
@@ -39,8 +40,8 @@ pub fn compact_delivered(
     now: DateTime<Utc>,
     keep_days: u32,
 ) -> Result<u64, Error> {
-    let cutoff = ts(now - chrono::Duration::days(i64::from(keep_days)));
-    let at = ts(now);
+    let cutoff = Time(now - chrono::Duration::days(i64::from(keep_days)));
+    let at = Time(now);
     let mut total = 0u64;
     for _ in 0..MAX_STEPS {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -81,14 +82,16 @@ pub fn compact_delivered(
 /// most once a day: its look-up reads every revision still holding content).
 pub fn ran_today(conn: &Connection, now: DateTime<Utc>) -> Result<bool, Error> {
     Ok(match cache_get(conn, LAST_RUN_KEY)? {
-        Some(at) => parse_ts(&at).is_ok_and(|t| t <= now && now - t < chrono::Duration::days(1)),
+        Some(at) => at
+            .parse::<Time>()
+            .is_ok_and(|Time(t)| t <= now && now - t < chrono::Duration::days(1)),
         None => false,
     })
 }
 
 /// Notes that compaction ran at `now`.
 pub fn mark_ran(conn: &Connection, now: DateTime<Utc>) -> Result<(), Error> {
-    cache_put(conn, LAST_RUN_KEY, now, &ts(now))
+    cache_put(conn, LAST_RUN_KEY, now, &Time(now).to_string())
 }
 
 /// Whether a revision's content was dropped by retention.
