@@ -604,7 +604,7 @@ pub fn fill_requisition(body: &mut Value, lines: &[RequisitionLine]) -> Vec<Stri
 
 /// An OpenLMIS error body: `{messageKey, message}`, `{message, description}`,
 /// the OAuth shape `{error, error_description}`, or a field map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LmisError {
     /// The message key (branch on it), when given.
     pub key: Option<String>,
