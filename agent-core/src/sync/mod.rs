@@ -208,6 +208,36 @@ pub(crate) struct Pass<'a> {
     budget_hit: bool,
 }
 
+#[cfg(test)]
+impl<'a> Pass<'a> {
+    /// A pass for a route's unit tests: no lease, no observer, ten requests.
+    pub(crate) fn for_test(
+        conn: Connection,
+        clock: &'a dyn Clock,
+        transport: &'a dyn Transport,
+        forms: &'a FormSet,
+        facilities: &'a FacilityMap,
+        cancel: &'a AtomicBool,
+    ) -> Pass<'a> {
+        Pass {
+            conn,
+            clock,
+            transport,
+            forms,
+            facilities,
+            cancel,
+            observer: None,
+            deadline: Instant::now() + Duration::from_secs(60),
+            requests_left: 10,
+            rng: fastrand::Rng::with_seed(1),
+            lease_holder: "test".into(),
+            lease_until: Instant::now() + Duration::from_secs(60),
+            secrets: Vec::new(),
+            budget_hit: false,
+        }
+    }
+}
+
 impl std::fmt::Debug for Pass<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pass")
