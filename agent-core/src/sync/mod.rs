@@ -186,13 +186,9 @@ pub trait SyncObserver: Send + Sync {
 pub(crate) struct Pass<'a> {
     /// The pass's own connection (not the UI's).
     pub conn: Connection,
-    /// The clock.
     pub clock: &'a dyn Clock,
-    /// The transport.
     pub transport: &'a dyn Transport,
-    /// Forms.
     pub forms: &'a FormSet,
-    /// Facilities.
     pub facilities: &'a FacilityMap,
     cancel: &'a AtomicBool,
     observer: Option<&'a dyn SyncObserver>,
@@ -259,7 +255,6 @@ pub(crate) enum Step {
 
 /// One destination's queue.
 pub(crate) trait Route {
-    /// The destination.
     fn destination(&self) -> Destination;
     /// Sends the next unit of due work and applies its outcome.
     fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error>;
@@ -656,19 +651,14 @@ fn destination_failed(
 pub(crate) struct PassInputs<'a> {
     /// The database file.
     pub db_path: &'a std::path::Path,
-    /// Clock.
     pub clock: &'a dyn Clock,
-    /// Transport.
     pub transport: &'a dyn Transport,
-    /// Forms.
     pub forms: &'a FormSet,
-    /// Facilities.
     pub facilities: &'a FacilityMap,
     /// Cancel flag, checked between requests.
     pub cancel: &'a AtomicBool,
     /// Told of progress, and asked whether to stop, before every request.
     pub observer: Option<&'a dyn SyncObserver>,
-    /// Credentials.
     pub credentials: &'a dyn CredentialProvider,
     /// DHIS2, when configured: its address and how to build its route with
     /// the credentials of this pass (the facade builds the routes, so the

@@ -21,9 +21,7 @@ use std::collections::BTreeMap;
 /// A stock card line item reason, as the LMIS knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReasonInfo {
-    /// Id.
     pub id: String,
-    /// Name.
     pub name: String,
     /// `CREDIT` or `DEBIT`.
     pub reason_type: String,
@@ -265,7 +263,6 @@ pub struct EventInput<'a> {
     pub occurred_date: chrono::NaiveDate,
     /// Reason ids by movement.
     pub reasons: &'a BTreeMap<Movement, String>,
-    /// `documentNumber`.
     pub document_number: &'a str,
 }
 
@@ -324,7 +321,6 @@ pub fn stock_event(i: &EventInput<'_>) -> Result<Value, String> {
 /// One line of a requisition, aggregated from the monthly forms of the period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequisitionLine {
-    /// Orderable id.
     pub orderable_id: String,
     /// A: the first month's opening balance.
     pub beginning_balance: i64,
