@@ -12,9 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 /// One delivery row, as the engine handles it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueRow {
-    /// Submission id.
     pub submission_id: String,
-    /// Revision.
     pub revision: u32,
     /// State before the pass touched it.
     pub state: DeliveryState,
@@ -22,7 +20,6 @@ pub struct DueRow {
     pub attempts: u32,
     /// Send alone.
     pub solo: bool,
-    /// Form id.
     pub form_id: String,
     /// Facility code.
     pub facility: String,

@@ -69,7 +69,6 @@ pub fn destinations(conn: &Connection) -> Result<Vec<DestinationRow>, Error> {
 pub struct OpenDelivery {
     /// Submission id.
     pub id: String,
-    /// Revision.
     pub revision: u32,
     /// Form id.
     pub form: String,
@@ -138,7 +137,6 @@ pub struct ExchangeRow {
     pub at: String,
     /// HTTP method.
     pub method: String,
-    /// URL.
     pub url: String,
     /// Body sent.
     pub request_body: Option<String>,
@@ -148,9 +146,7 @@ pub struct ExchangeRow {
     pub response_body: Option<String>,
     /// Why there was no answer.
     pub error: Option<String>,
-    /// Bytes sent.
     pub bytes_sent: u64,
-    /// Bytes received.
     pub bytes_received: u64,
     /// Duration.
     pub duration_ms: u64,

@@ -12,7 +12,6 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 /// One stored revision with what the escrow manifest says of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RevisionRow {
-    /// Submission id.
     pub submission_id: String,
     /// Revision number.
     pub revision: u32,
@@ -129,7 +128,6 @@ pub struct LocalSubmission {
     pub facility: String,
     /// DHIS2 period id.
     pub period: String,
-    /// Latest revision.
     pub latest_revision: u32,
 }
 

@@ -186,13 +186,9 @@ pub trait SyncObserver: Send + Sync {
 pub(crate) struct Pass<'a> {
     /// The pass's own connection (not the UI's).
     pub conn: Connection,
-    /// The clock.
     pub clock: &'a dyn Clock,
-    /// The transport.
     pub transport: &'a dyn Transport,
-    /// Forms.
     pub forms: &'a FormSet,
-    /// Facilities.
     pub facilities: &'a FacilityMap,
     cancel: &'a AtomicBool,
     observer: Option<&'a dyn SyncObserver>,
@@ -206,6 +202,36 @@ pub(crate) struct Pass<'a> {
     secrets: Vec<String>,
     /// A request was not sent because the budget ran out.
     budget_hit: bool,
+}
+
+#[cfg(test)]
+impl<'a> Pass<'a> {
+    /// A pass for a route's unit tests: no lease, no observer, ten requests.
+    pub(crate) fn for_test(
+        conn: Connection,
+        clock: &'a dyn Clock,
+        transport: &'a dyn Transport,
+        forms: &'a FormSet,
+        facilities: &'a FacilityMap,
+        cancel: &'a AtomicBool,
+    ) -> Pass<'a> {
+        Pass {
+            conn,
+            clock,
+            transport,
+            forms,
+            facilities,
+            cancel,
+            observer: None,
+            deadline: Instant::now() + Duration::from_secs(60),
+            requests_left: 10,
+            rng: fastrand::Rng::with_seed(1),
+            lease_holder: "test".into(),
+            lease_until: Instant::now() + Duration::from_secs(60),
+            secrets: Vec::new(),
+            budget_hit: false,
+        }
+    }
 }
 
 impl std::fmt::Debug for Pass<'_> {
@@ -229,7 +255,6 @@ pub(crate) enum Step {
 
 /// One destination's queue.
 pub(crate) trait Route {
-    /// The destination.
     fn destination(&self) -> Destination;
     /// Sends the next unit of due work and applies its outcome.
     fn step(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<Step, Error>;
@@ -626,19 +651,14 @@ fn destination_failed(
 pub(crate) struct PassInputs<'a> {
     /// The database file.
     pub db_path: &'a std::path::Path,
-    /// Clock.
     pub clock: &'a dyn Clock,
-    /// Transport.
     pub transport: &'a dyn Transport,
-    /// Forms.
     pub forms: &'a FormSet,
-    /// Facilities.
     pub facilities: &'a FacilityMap,
     /// Cancel flag, checked between requests.
     pub cancel: &'a AtomicBool,
     /// Told of progress, and asked whether to stop, before every request.
     pub observer: Option<&'a dyn SyncObserver>,
-    /// Credentials.
     pub credentials: &'a dyn CredentialProvider,
     /// DHIS2, when configured: its address and how to build its route with
     /// the credentials of this pass (the facade builds the routes, so the

@@ -21,7 +21,6 @@ categoryCombo[id,isDefault,categoryOptionCombos[id,name]]";
 pub struct ElementMeta {
     /// Data element uid.
     pub id: String,
-    /// Name.
     pub name: String,
     /// Name for forms, when set.
     pub form_name: Option<String>,
@@ -38,7 +37,6 @@ pub struct ElementMeta {
 pub struct DataSetMeta {
     /// Uid.
     pub id: String,
-    /// Name.
     pub name: String,
     /// Period type name.
     pub period_type: String,

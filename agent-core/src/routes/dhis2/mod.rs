@@ -40,7 +40,6 @@ pub struct ValueRow {
 /// One stored form, ready to go to DHIS2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dhis2Item {
-    /// Submission id.
     pub submission_id: String,
     /// The revision being delivered.
     pub revision: u32,
@@ -166,7 +165,6 @@ pub struct RowRef {
     pub item: usize,
     /// The value's data element.
     pub data_element: String,
-    /// The value.
     pub value: String,
     /// The form field.
     pub field: String,
@@ -384,7 +382,6 @@ pub struct Conflict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportSummary {
-    /// The status.
     pub status: ImportStatus,
     /// The counts (never used to decide whether data arrived; contract §10.6).
     #[serde(default)]

@@ -21,9 +21,7 @@ use std::collections::BTreeMap;
 /// A stock card line item reason, as the LMIS knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReasonInfo {
-    /// Id.
     pub id: String,
-    /// Name.
     pub name: String,
     /// `CREDIT` or `DEBIT`.
     pub reason_type: String,
@@ -265,7 +263,6 @@ pub struct EventInput<'a> {
     pub occurred_date: chrono::NaiveDate,
     /// Reason ids by movement.
     pub reasons: &'a BTreeMap<Movement, String>,
-    /// `documentNumber`.
     pub document_number: &'a str,
 }
 
@@ -324,7 +321,6 @@ pub fn stock_event(i: &EventInput<'_>) -> Result<Value, String> {
 /// One line of a requisition, aggregated from the monthly forms of the period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequisitionLine {
-    /// Orderable id.
     pub orderable_id: String,
     /// A: the first month's opening balance.
     pub beginning_balance: i64,
@@ -604,7 +600,7 @@ pub fn fill_requisition(body: &mut Value, lines: &[RequisitionLine]) -> Vec<Stri
 
 /// An OpenLMIS error body: `{messageKey, message}`, `{message, description}`,
 /// the OAuth shape `{error, error_description}`, or a field map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LmisError {
     /// The message key (branch on it), when given.
     pub key: Option<String>,

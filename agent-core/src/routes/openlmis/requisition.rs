@@ -45,21 +45,220 @@ fn load(pass: &Pass<'_>, facility: &str, program: &str, period: &Period) -> Resu
     Ok(row)
 }
 
-fn save(
-    pass: &Pass<'_>,
-    facility: &str,
-    program: &str,
-    period: &Period,
-    set: Column,
-    value: Option<&str>,
-) -> Result<(), Error> {
-    requisitions::set(
-        &pass.conn,
-        (facility, program, &period.start().to_string()),
-        set,
-        value,
-        pass.clock.now(),
+/// The requisition row of one facility, program and LMIS period.
+struct At<'a> {
+    facility: &'a str,
+    program: &'a str,
+    period: &'a Period,
+}
+
+impl At<'_> {
+    /// Writes columns of the row, in order.
+    fn set(&self, pass: &Pass<'_>, changes: &[(Column, Option<&str>)]) -> Result<(), Error> {
+        for (column, value) in changes {
+            requisitions::set(
+                &pass.conn,
+                (
+                    self.facility,
+                    self.program,
+                    &self.period.start().to_string(),
+                ),
+                *column,
+                *value,
+                pass.clock.now(),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn set_owned(
+        &self,
+        pass: &Pass<'_>,
+        changes: &[(Column, Option<String>)],
+    ) -> Result<(), Error> {
+        let borrowed: Vec<(Column, Option<&str>)> =
+            changes.iter().map(|(c, v)| (*c, v.as_deref())).collect();
+        self.set(pass, &borrowed)
+    }
+}
+
+/// No usable answer, nothing sent that matters: try again later.
+fn transient(why: String) -> Fail {
+    Fail::Transient {
+        why,
+        retry_after: None,
+        maybe_sent: false,
+    }
+}
+
+/// The requisition was deleted in the LMIS: forget its id and start again
+/// (after a pause).
+fn restart_deleted<C: LmisClient>(
+    route: &mut LmisRoute<C>,
+    pass: &mut Pass<'_>,
+    report: &mut DestinationReport,
+    rows: &[&DueRow],
+    at: &At<'_>,
+) -> Result<Step, Error> {
+    at.set(pass, &[(Column::RequisitionId, None)])?;
+    route.apply_fail(
+        pass,
+        report,
+        rows,
+        transient(format!(
+            "the requisition for {} was deleted in the LMIS; it is started again",
+            at.period.iso()
+        )),
     )
+}
+
+/// Which request's answer was lost (the row's `unknown_outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pending {
+    Initiate,
+    Submit,
+}
+
+impl Pending {
+    fn of(stored: Option<&str>) -> Option<Pending> {
+        match stored {
+            Some("initiate") => Some(Pending::Initiate),
+            Some("submit") => Some(Pending::Submit),
+            _ => None,
+        }
+    }
+}
+
+/// What the route knows of a requisition from its own row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Known {
+    /// The LMIS's id of the requisition.
+    pub has_id: bool,
+    /// A request whose answer was lost.
+    pub pending: Option<Pending>,
+    /// What was submitted before is what the forms give now.
+    pub same_content_submitted: bool,
+}
+
+/// Why the LMIS refused a submit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SubmitRefusal {
+    /// 409, or "must be initiated": it saw this submit already, or its key.
+    AlreadySeen,
+    /// Its own date is not past the period's end.
+    PeriodNotEnded,
+    /// Any other refusal.
+    Other,
+}
+
+/// What the last request (or the start of the step) showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Observed<'a> {
+    /// The step starts.
+    Start,
+    /// A search by facility, program and period; `after_duplicate`: the
+    /// LMIS had refused an initiate as a duplicate.
+    Search { found: bool, after_duplicate: bool },
+    /// The initiate worked.
+    Initiated,
+    /// The initiate was refused; `duplicate`: 409 or the duplication key.
+    InitiateRefused { duplicate: bool },
+    /// The requisition as read: its status, and whether its template fills
+    /// it from stock cards.
+    Read { status: &'a str, stock_based: bool },
+    /// Written; whether the LMIS's date is past the period's end.
+    Written { period_ended: bool },
+    /// The submit worked.
+    Submitted,
+    /// The submit was refused.
+    SubmitRefused(SubmitRefusal),
+    /// Read back after a submit the LMIS had seen: its status (`None`: gone).
+    ReadBack(Option<&'a str>),
+}
+
+/// What the step does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Search for the requisition.
+    Search,
+    /// Initiate it; `new_key`: the earlier key may be spent.
+    Initiate { new_key: bool },
+    /// Read it (its id is known).
+    Read,
+    /// The LMIS saw the initiate but holds none: retry with a new key.
+    RetryWithNewInitiateKey,
+    /// The initiate was refused: reject the forms (the key is spent).
+    RejectInitiate,
+    /// The template is stock based: reject (the form must use stock events).
+    RejectStockBased,
+    /// It is submitted (with this content): the forms are delivered.
+    Delivered,
+    /// It is past INITIATED/REJECTED with other content: reject.
+    RejectNotEditable,
+    /// Write it; `new_submit_key`: an earlier submit's key may be spent.
+    Write { new_submit_key: bool },
+    /// Written; wait for the period's end by the LMIS's date.
+    WaitForPeriodEnd,
+    /// Submit it.
+    Submit,
+    /// The LMIS saw this submit: read the requisition back.
+    ReadBack,
+    /// The LMIS saw the submit but it is not submitted: new key, retry.
+    RetryWithNewSubmitKey,
+    /// The LMIS's date is before the period's end: new key, wait.
+    WaitForPeriodEndWithNewKey,
+    /// The submit was refused: reject the forms (the key is spent).
+    RejectSubmit,
+}
+
+/// Whether a requisition in this status can still be written.
+fn editable(status: &str) -> bool {
+    matches!(status, "INITIATED" | "REJECTED")
+}
+
+/// The requisition state machine: what to do next, from what the row
+/// knows and what the last request showed (contract §6.4, §7). Pure.
+pub(crate) fn next_action(known: Known, observed: Observed<'_>) -> Action {
+    match observed {
+        Observed::Start if known.has_id => Action::Read,
+        Observed::Start => Action::Search,
+        Observed::Search { found: true, .. } => Action::Read,
+        Observed::Search {
+            found: false,
+            after_duplicate: true,
+        } => Action::RetryWithNewInitiateKey,
+        Observed::Search { found: false, .. } => Action::Initiate {
+            new_key: known.pending == Some(Pending::Initiate),
+        },
+        Observed::Initiated => Action::Read,
+        Observed::InitiateRefused { duplicate: true } => Action::Search,
+        Observed::InitiateRefused { duplicate: false } => Action::RejectInitiate,
+        Observed::Read {
+            stock_based: true, ..
+        } => Action::RejectStockBased,
+        Observed::Read { status, .. } if !editable(status) => {
+            if known.same_content_submitted {
+                Action::Delivered
+            } else {
+                Action::RejectNotEditable
+            }
+        }
+        Observed::Read { .. } => Action::Write {
+            new_submit_key: known.pending == Some(Pending::Submit),
+        },
+        Observed::Written { period_ended: true } => Action::Submit,
+        Observed::Written {
+            period_ended: false,
+        } => Action::WaitForPeriodEnd,
+        Observed::Submitted => Action::Delivered,
+        Observed::SubmitRefused(SubmitRefusal::AlreadySeen) => Action::ReadBack,
+        Observed::SubmitRefused(SubmitRefusal::PeriodNotEnded) => {
+            Action::WaitForPeriodEndWithNewKey
+        }
+        Observed::SubmitRefused(SubmitRefusal::Other) => Action::RejectSubmit,
+        Observed::ReadBack(Some(status)) if !editable(status) => Action::Delivered,
+        Observed::ReadBack(_) => Action::RetryWithNewSubmitKey,
+    }
 }
 
 /// The latest revision of each month of the period for a facility and form.
@@ -190,13 +389,12 @@ pub(crate) fn step<C: LmisClient>(
         }
     };
     if state.period_id.is_none() {
-        save(
-            pass,
-            facility,
-            program,
-            &period,
+        requisitions::set(
+            &pass.conn,
+            (facility, program, &period.start().to_string()),
             Column::PeriodId,
             Some(&period_id),
+            pass.clock.now(),
         )?;
     }
     let reasons = reasons_for(&def, &refs);
@@ -237,9 +435,25 @@ pub(crate) fn step<C: LmisClient>(
         ])
     };
 
+    let at = At {
+        facility,
+        program,
+        period: &period,
+    };
+    let known = |state: &Row| Known {
+        has_id: state.requisition_id.is_some(),
+        pending: Pending::of(state.unknown_outcome.as_deref()),
+        same_content_submitted: state.submitted_hash.as_deref() == Some(lines_hash.as_str()),
+    };
+    let unexpected = |action: Action| {
+        transient(format!(
+            "the requisition step met a state it does not handle ({action:?}); it is tried again"
+        ))
+    };
+
     // 1. Find or initiate the requisition.
-    if state.requisition_id.is_none()
-        && let Some(id) = search(
+    if next_action(known(&state), Observed::Start) == Action::Search {
+        let found = search(
             route,
             pass,
             report,
@@ -247,195 +461,142 @@ pub(crate) fn step<C: LmisClient>(
             program,
             &period_id,
             &refs_rows,
-        )?
-    {
-        save(
-            pass,
-            facility,
-            program,
-            &period,
-            Column::RequisitionId,
-            Some(&id),
         )?;
-        save(
-            pass,
-            facility,
-            program,
-            &period,
-            Column::UnknownOutcome,
-            None,
-        )?;
-        state.requisition_id = Some(id);
-    }
-    if state.requisition_id.is_none() {
-        if state.unknown_outcome.as_deref() == Some("initiate") {
-            // An earlier initiate's answer was lost and the LMIS holds no
-            // requisition: that request failed, and it may have spent its
-            // key (contract §6.4). A new key, then.
-            let fresh = key_of("requisition-initiate");
-            save(
+        if let Some(id) = &found {
+            at.set(
                 pass,
-                facility,
-                program,
-                &period,
-                Column::InitiateKey,
-                Some(&fresh),
+                &[
+                    (Column::RequisitionId, Some(id)),
+                    (Column::UnknownOutcome, None),
+                ],
             )?;
-            state.initiate_key = fresh;
+            state.requisition_id = Some(id.clone());
         }
-        save(
-            pass,
-            facility,
-            program,
-            &period,
-            Column::UnknownOutcome,
-            Some("initiate"),
-        )?;
-        crate::store::deliveries::mark_in_flight(
-            &mut pass.conn,
-            pass.clock.now(),
-            crate::store::outbox::Destination::Lmis,
-            &refs_rows,
-        )?;
-        let path = format!(
-            "/api/requisitions/initiate?program={}&facility={}&suggestedPeriod={}&emergency=false",
-            encode_query(program),
-            encode_query(&facility_id),
-            encode_query(&period_id)
-        );
-        let key = state.initiate_key.clone();
-        match route.client().call(
-            pass,
-            report,
-            "POST",
-            &path,
-            None,
-            &[("Idempotency-Key", &key)],
-            &refs_rows,
-            Expect::Object(&["id"]),
-        )? {
-            Ok(r) => {
-                let id = requisition_id_of(&r.json);
-                save(
-                    pass,
-                    facility,
-                    program,
-                    &period,
-                    Column::RequisitionId,
-                    id.as_deref(),
-                )?;
-                save(
-                    pass,
-                    facility,
-                    program,
-                    &period,
-                    Column::UnknownOutcome,
-                    None,
-                )?;
-                state.requisition_id = id;
-            }
-            Err(Fail::Refused { status, error })
-                if status == 409
-                    || error.key.as_deref() == Some("requisition.error.duplication") =>
-            {
-                // Either the requisition exists (a lost answer of an initiate
-                // that worked), or the key was spent by a request that
-                // failed: look, and if it is not there, a new key next time.
-                save(
-                    pass,
-                    facility,
-                    program,
-                    &period,
-                    Column::UnknownOutcome,
-                    None,
-                )?;
-                match search(
-                    route,
-                    pass,
-                    report,
-                    &facility_id,
-                    program,
-                    &period_id,
-                    &refs_rows,
-                )? {
-                    Some(id) => {
-                        save(
-                            pass,
-                            facility,
-                            program,
-                            &period,
-                            Column::RequisitionId,
-                            Some(&id),
-                        )?;
-                        state.requisition_id = Some(id);
-                    }
-                    None => {
-                        let fresh = key_of("requisition-initiate");
-                        save(
-                            pass,
-                            facility,
-                            program,
-                            &period,
-                            Column::InitiateKey,
-                            Some(&fresh),
-                        )?;
-                        return route.apply_fail(
-                            pass,
-                            report,
-                            &refs_rows,
-                            Fail::Transient {
-                                why: format!(
-                                    "the LMIS had already seen the request to start the requisition for {} but holds none; it is started again with a new request key",
-                                    period.iso()
-                                ),
-                                retry_after: None,
-                                maybe_sent: false,
-                            },
-                        );
-                    }
-                }
-            }
-            Err(Fail::Refused { status, error }) => {
-                // A definitive refusal burns the key (contract §6.4): use a fresh one next time.
+        let searched = Observed::Search {
+            found: found.is_some(),
+            after_duplicate: false,
+        };
+        if let Action::Initiate { new_key } = next_action(known(&state), searched) {
+            if new_key {
+                // An earlier initiate's answer was lost and the LMIS holds no
+                // requisition: that request failed, and it may have spent its
+                // key (contract §6.4). A new key, then.
                 let fresh = key_of("requisition-initiate");
-                save(
-                    pass,
-                    facility,
-                    program,
-                    &period,
-                    Column::InitiateKey,
-                    Some(&fresh),
-                )?;
-                save(
-                    pass,
-                    facility,
-                    program,
-                    &period,
-                    Column::UnknownOutcome,
-                    None,
-                )?;
-                let fp = problem(&error.message, openlmis::advice_for(error.key.as_deref()));
-                route.apply_reject(
-                    pass,
-                    report,
-                    &refs_rows,
-                    fp,
-                    &format!("initiate: HTTP {status}"),
-                )?;
-                return Ok(Step::Sent);
+                at.set(pass, &[(Column::InitiateKey, Some(&fresh))])?;
+                state.initiate_key = fresh;
             }
-            Err(f) => {
-                if !may_have_been_applied(&f) {
-                    save(
+            at.set(pass, &[(Column::UnknownOutcome, Some("initiate"))])?;
+            crate::store::deliveries::mark_in_flight(
+                &mut pass.conn,
+                pass.clock.now(),
+                crate::store::outbox::Destination::Lmis,
+                &refs_rows,
+            )?;
+            let path = format!(
+                "/api/requisitions/initiate?program={}&facility={}&suggestedPeriod={}&emergency=false",
+                encode_query(program),
+                encode_query(&facility_id),
+                encode_query(&period_id)
+            );
+            let key = state.initiate_key.clone();
+            let mut refusal = None;
+            let observed = match route.client().call(
+                pass,
+                report,
+                "POST",
+                &path,
+                None,
+                &[("Idempotency-Key", &key)],
+                &refs_rows,
+                Expect::Object(&["id"]),
+            )? {
+                Ok(r) => {
+                    let id = requisition_id_of(&r.json);
+                    at.set(
                         pass,
-                        facility,
-                        program,
-                        &period,
-                        Column::UnknownOutcome,
-                        None,
+                        &[
+                            (Column::RequisitionId, id.as_deref()),
+                            (Column::UnknownOutcome, None),
+                        ],
                     )?;
+                    state.requisition_id = id;
+                    Observed::Initiated
                 }
-                return route.apply_fail(pass, report, &refs_rows, f);
+                Err(Fail::Refused { status, error }) => {
+                    let duplicate = status == 409
+                        || error.key.as_deref() == Some("requisition.error.duplication");
+                    refusal = Some((status, error));
+                    Observed::InitiateRefused { duplicate }
+                }
+                Err(f) => {
+                    if !may_have_been_applied(&f) {
+                        at.set(pass, &[(Column::UnknownOutcome, None)])?;
+                    }
+                    return route.apply_fail(pass, report, &refs_rows, f);
+                }
+            };
+            match next_action(known(&state), observed) {
+                Action::Read => {}
+                Action::Search => {
+                    // Either the requisition exists (a lost answer of an
+                    // initiate that worked), or the key was spent by a
+                    // request that failed: look, and if it is not there, a
+                    // new key next time.
+                    at.set(pass, &[(Column::UnknownOutcome, None)])?;
+                    let found = search(
+                        route,
+                        pass,
+                        report,
+                        &facility_id,
+                        program,
+                        &period_id,
+                        &refs_rows,
+                    )?;
+                    if let Some(id) = &found {
+                        at.set(pass, &[(Column::RequisitionId, Some(id))])?;
+                        state.requisition_id = Some(id.clone());
+                    }
+                    let searched = Observed::Search {
+                        found: found.is_some(),
+                        after_duplicate: true,
+                    };
+                    match next_action(known(&state), searched) {
+                        Action::Read => {}
+                        Action::RetryWithNewInitiateKey => {
+                            let fresh = key_of("requisition-initiate");
+                            at.set(pass, &[(Column::InitiateKey, Some(&fresh))])?;
+                            return route.apply_fail(pass, report, &refs_rows, transient(format!(
+                                "the LMIS had already seen the request to start the requisition for {} but holds none; it is started again with a new request key",
+                                period.iso()
+                            )));
+                        }
+                        other => {
+                            return route.apply_fail(pass, report, &refs_rows, unexpected(other));
+                        }
+                    }
+                }
+                Action::RejectInitiate => {
+                    // A definitive refusal burns the key (contract §6.4): use a fresh one next time.
+                    let fresh = key_of("requisition-initiate");
+                    at.set(
+                        pass,
+                        &[
+                            (Column::InitiateKey, Some(&fresh)),
+                            (Column::UnknownOutcome, None),
+                        ],
+                    )?;
+                    let (status, error) = refusal.unwrap_or_default();
+                    let fp = problem(&error.message, openlmis::advice_for(error.key.as_deref()));
+                    route.apply_reject(
+                        pass,
+                        report,
+                        &refs_rows,
+                        fp,
+                        &format!("initiate: HTTP {status}"),
+                    )?;
+                    return Ok(Step::Sent);
+                }
+                other => return route.apply_fail(pass, report, &refs_rows, unexpected(other)),
             }
         }
     }
@@ -444,78 +605,43 @@ pub(crate) fn step<C: LmisClient>(
             pass,
             report,
             &refs_rows,
-            Fail::Transient {
-                why: "the LMIS answered the start of the requisition without its id".into(),
-                retry_after: None,
-                maybe_sent: false,
-            },
+            transient("the LMIS answered the start of the requisition without its id".into()),
         );
     };
 
     // 2. Read it: status, version, template, the LMIS's own inputs.
     let (body, etag) = match read(route, pass, report, &req_id, &refs_rows)? {
         Read::Found(body, etag) => (body, etag),
-        Read::Gone => {
-            // Deleted in the LMIS: start again (after a pause).
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::RequisitionId,
-                None,
-            )?;
-            return route.apply_fail(
-                pass,
-                report,
-                &refs_rows,
-                Fail::Transient {
-                    why: format!(
-                        "the requisition for {} was deleted in the LMIS; it is started again",
-                        period.iso()
-                    ),
-                    retry_after: None,
-                    maybe_sent: false,
-                },
-            );
-        }
+        Read::Gone => return restart_deleted(route, pass, report, &refs_rows, &at),
         Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
     };
     let seen = dto::Requisition::of(&body);
     let status = seen.status.unwrap_or_default();
-    save(
-        pass,
-        facility,
-        program,
-        &period,
-        Column::Status,
-        Some(&status),
-    )?;
-    if seen
+    at.set(pass, &[(Column::Status, Some(&status))])?;
+    let stock_based = seen
         .template
         .and_then(|t| t.populate_stock_on_hand_from_stock_cards)
-        == Some(true)
-    {
-        route.apply_reject(pass, report, &refs_rows, problem("the LMIS fills this requisition from its stock cards", "This program's requisitions are stock based in the LMIS: the form must use the stock_event mode. Ask your supervisor."), "stock-based template")?;
-        return Ok(Step::Sent);
-    }
-    if !matches!(status.as_str(), "INITIATED" | "REJECTED") {
-        if state.submitted_hash.as_deref() == Some(lines_hash.as_str()) {
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::UnknownOutcome,
-                None,
-            )?;
+        == Some(true);
+    let observed = Observed::Read {
+        status: &status,
+        stock_based,
+    };
+    match next_action(known(&state), observed) {
+        Action::RejectStockBased => {
+            route.apply_reject(pass, report, &refs_rows, problem("the LMIS fills this requisition from its stock cards", "This program's requisitions are stock based in the LMIS: the form must use the stock_event mode. Ask your supervisor."), "stock-based template")?;
+            return Ok(Step::Sent);
+        }
+        Action::Delivered => {
+            at.set(pass, &[(Column::UnknownOutcome, None)])?;
             route.apply_delivered(
                 pass,
                 report,
                 &refs_rows,
                 Some(&format!("requisition {req_id} is {status}")),
             )?;
-        } else {
+            return Ok(Step::Sent);
+        }
+        Action::RejectNotEditable => {
             route.apply_reject(
                 pass,
                 report,
@@ -523,30 +649,24 @@ pub(crate) fn step<C: LmisClient>(
                 problem(&format!("the requisition for {} is already {status} in the LMIS", period.iso()), "The requisition can no longer be changed from the tablet. Make the correction in the LMIS itself (ask your supervisor); nothing was sent."),
                 "requisition not editable",
             )?;
+            return Ok(Step::Sent);
         }
-        return Ok(Step::Sent);
-    }
-    if state.unknown_outcome.as_deref() == Some("submit") {
-        // The answer of an earlier submit was lost and the requisition is
-        // not submitted: that request failed, and may have spent its key.
-        let fresh = key_of("requisition-submit");
-        save(
-            pass,
-            facility,
-            program,
-            &period,
-            Column::SubmitKey,
-            Some(&fresh),
-        )?;
-        save(
-            pass,
-            facility,
-            program,
-            &period,
-            Column::UnknownOutcome,
-            None,
-        )?;
-        state.submit_key = fresh;
+        Action::Write { new_submit_key } => {
+            if new_submit_key {
+                // The answer of an earlier submit was lost and the requisition is
+                // not submitted: that request failed, and may have spent its key.
+                let fresh = key_of("requisition-submit");
+                at.set(
+                    pass,
+                    &[
+                        (Column::SubmitKey, Some(&fresh)),
+                        (Column::UnknownOutcome, None),
+                    ],
+                )?;
+                state.submit_key = fresh;
+            }
+        }
+        other => return route.apply_fail(pass, report, &refs_rows, unexpected(other)),
     }
 
     // 3. Update it with the LMIS's own inputs to the formulas, then check
@@ -590,19 +710,10 @@ pub(crate) fn step<C: LmisClient>(
             Ok(a) => a,
             Err(Fail::Refused { status: 409, error }) => {
                 // Someone changed it meanwhile: read it again next time.
-                return route.apply_fail(
-                    pass,
-                    report,
-                    &refs_rows,
-                    Fail::Transient {
-                        why: format!(
-                            "the requisition was changed in the LMIS while it was being written ({}); it is read again",
-                            error.message
-                        ),
-                        retry_after: None,
-                        maybe_sent: false,
-                    },
-                );
+                return route.apply_fail(pass, report, &refs_rows, transient(format!(
+                    "the requisition was changed in the LMIS while it was being written ({}); it is read again",
+                    error.message
+                )));
             }
             Err(Fail::Refused { status, error }) => {
                 let fp = field_problems(&def, &error);
@@ -624,29 +735,7 @@ pub(crate) fn step<C: LmisClient>(
         if openlmis::lmis_order_quantities(&back.0).is_empty() {
             back = match read(route, pass, report, &req_id, &refs_rows)? {
                 Read::Found(b, e) => (b, e),
-                Read::Gone => {
-                    save(
-                        pass,
-                        facility,
-                        program,
-                        &period,
-                        Column::RequisitionId,
-                        None,
-                    )?;
-                    return route.apply_fail(
-                        pass,
-                        report,
-                        &refs_rows,
-                        Fail::Transient {
-                            why: format!(
-                                "the requisition for {} was deleted in the LMIS; it is started again",
-                                period.iso()
-                            ),
-                            retry_after: None,
-                            maybe_sent: false,
-                        },
-                    );
-                }
+                Read::Gone => return restart_deleted(route, pass, report, &refs_rows, &at),
                 Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
             };
         }
@@ -659,19 +748,10 @@ pub(crate) fn step<C: LmisClient>(
         written = false;
     }
     if !written {
-        return route.apply_fail(
-            pass,
-            report,
-            &refs_rows,
-            Fail::Transient {
-                why: format!(
-                    "the LMIS's calculated order quantities for {} changed while the requisition was written; it is written again",
-                    period.iso()
-                ),
-                retry_after: None,
-                maybe_sent: false,
-            },
-        );
+        return route.apply_fail(pass, report, &refs_rows, transient(format!(
+            "the LMIS's calculated order quantities for {} changed while the requisition was written; it is written again",
+            period.iso()
+        )));
     }
 
     // 4. Submit, not before the period's end date by the LMIS's clock (the
@@ -680,34 +760,33 @@ pub(crate) fn step<C: LmisClient>(
         .client()
         .server_today()
         .unwrap_or_else(|| pass.clock.today());
-    if lmis_today <= period.end() {
-        let until = after_period_end(route.client().server_offset(), &period, pass.clock.now());
-        let why = format!(
-            "the requisition for {} is written in the LMIS; it is submitted after {} (the LMIS's date is {lmis_today})",
-            period.iso(),
-            period.end()
-        );
-        route.apply_wait(pass, &refs_rows, &why, Some(until))?;
-        return Ok(Step::Sent);
+    let observed = Observed::Written {
+        period_ended: lmis_today > period.end(),
+    };
+    match next_action(known(&state), observed) {
+        Action::Submit => {}
+        Action::WaitForPeriodEnd => {
+            let until = after_period_end(route.client().server_offset(), &period, pass.clock.now());
+            let why = format!(
+                "the requisition for {} is written in the LMIS; it is submitted after {} (the LMIS's date is {lmis_today})",
+                period.iso(),
+                period.end()
+            );
+            route.apply_wait(pass, &refs_rows, &why, Some(until))?;
+            return Ok(Step::Sent);
+        }
+        other => return route.apply_fail(pass, report, &refs_rows, unexpected(other)),
     }
-    save(
+    at.set(
         pass,
-        facility,
-        program,
-        &period,
-        Column::UnknownOutcome,
-        Some("submit"),
-    )?;
-    save(
-        pass,
-        facility,
-        program,
-        &period,
-        Column::SubmittedHash,
-        Some(&lines_hash),
+        &[
+            (Column::UnknownOutcome, Some("submit")),
+            (Column::SubmittedHash, Some(&lines_hash)),
+        ],
     )?;
     let key = state.submit_key.clone();
-    match route.client().call(
+    let mut refusal = None;
+    let observed = match route.client().call(
         pass,
         report,
         "POST",
@@ -717,15 +796,41 @@ pub(crate) fn step<C: LmisClient>(
         &refs_rows,
         Expect::Object(&["id"]),
     )? {
-        Ok(_) => {
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::UnknownOutcome,
-                None,
-            )?;
+        Ok(_) => Observed::Submitted,
+        Err(Fail::Refused { status, error }) => {
+            let kind = if status == 409
+                || error.key.as_deref()
+                    == Some("requisition.error.submit.mustBeInitiatedToBeSubmitted")
+            {
+                SubmitRefusal::AlreadySeen
+            } else if error.key.as_deref()
+                == Some("requisition.error.approve.errorPeriodEndDateWrong")
+            {
+                SubmitRefusal::PeriodNotEnded
+            } else {
+                SubmitRefusal::Other
+            };
+            refusal = Some((status, error));
+            Observed::SubmitRefused(kind)
+        }
+        Err(f) => {
+            if !may_have_been_applied(&f) {
+                at.set(pass, &[(Column::UnknownOutcome, None)])?;
+            }
+            return route.apply_fail(pass, report, &refs_rows, f);
+        }
+    };
+    let (status, error) = refusal.unwrap_or_default();
+    // A submit key the LMIS has seen is spent (contract §6.4).
+    let forget_submit = |fresh: &str| {
+        [
+            (Column::SubmitKey, Some(fresh.to_string())),
+            (Column::SubmittedHash, None),
+        ]
+    };
+    match next_action(known(&state), observed) {
+        Action::Delivered => {
+            at.set(pass, &[(Column::UnknownOutcome, None)])?;
             route.apply_delivered(
                 pass,
                 report,
@@ -733,31 +838,19 @@ pub(crate) fn step<C: LmisClient>(
                 Some(&format!("requisition {req_id} submitted")),
             )?;
         }
-        Err(Fail::Refused { status, error })
-            if status == 409
-                || error.key.as_deref()
-                    == Some("requisition.error.submit.mustBeInitiatedToBeSubmitted") =>
-        {
+        Action::ReadBack => {
             // Submitted already (a lost answer), or the key was spent by a
             // submit that failed (contract §6.4): read it back.
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::UnknownOutcome,
-                None,
-            )?;
-            match read(route, pass, report, &req_id, &refs_rows)? {
-                Read::Found(b, _)
-                    if !matches!(
-                        dto::Requisition::of(&b).status.as_deref(),
-                        Some("INITIATED" | "REJECTED")
-                    ) =>
-                {
-                    let st = dto::Requisition::of(&b).status.unwrap_or_default();
-                    let st = st.as_str();
-                    save(pass, facility, program, &period, Column::Status, Some(st))?;
+            at.set(pass, &[(Column::UnknownOutcome, None)])?;
+            let back = match read(route, pass, report, &req_id, &refs_rows)? {
+                Read::Found(b, _) => Some(dto::Requisition::of(&b).status.unwrap_or_default()),
+                Read::Gone => None,
+                Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
+            };
+            match next_action(known(&state), Observed::ReadBack(back.as_deref())) {
+                Action::Delivered => {
+                    let st = back.unwrap_or_default();
+                    at.set(pass, &[(Column::Status, Some(&st))])?;
                     route.apply_delivered(
                         pass,
                         report,
@@ -765,72 +858,23 @@ pub(crate) fn step<C: LmisClient>(
                         Some(&format!("requisition {req_id} is {st}")),
                     )?;
                 }
-                Read::Failed(f) => return route.apply_fail(pass, report, &refs_rows, f),
-                _ => {
+                Action::RetryWithNewSubmitKey => {
                     let fresh = key_of("requisition-submit");
-                    save(
-                        pass,
-                        facility,
-                        program,
-                        &period,
-                        Column::SubmitKey,
-                        Some(&fresh),
-                    )?;
-                    save(
-                        pass,
-                        facility,
-                        program,
-                        &period,
-                        Column::SubmittedHash,
-                        None,
-                    )?;
-                    return route.apply_fail(
-                        pass,
-                        report,
-                        &refs_rows,
-                        Fail::Transient {
-                            why: format!(
-                                "the LMIS had already seen this submit of {} (HTTP {status}) but the requisition is not submitted; it is submitted again with a new request key",
-                                period.iso()
-                            ),
-                            retry_after: None,
-                            maybe_sent: false,
-                        },
-                    );
+                    at.set_owned(pass, &forget_submit(&fresh))?;
+                    return route.apply_fail(pass, report, &refs_rows, transient(format!(
+                        "the LMIS had already seen this submit of {} (HTTP {status}) but the requisition is not submitted; it is submitted again with a new request key",
+                        period.iso()
+                    )));
                 }
+                other => return route.apply_fail(pass, report, &refs_rows, unexpected(other)),
             }
         }
-        Err(Fail::Refused { error, .. })
-            if error.key.as_deref()
-                == Some("requisition.error.approve.errorPeriodEndDateWrong") =>
-        {
+        Action::WaitForPeriodEndWithNewKey => {
             // The LMIS's clock says the period has not ended: the key is
-            // spent (contract §6.4); wait for the end by its clock.
+            // spent; wait for the end by its clock.
             let fresh = key_of("requisition-submit");
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::SubmitKey,
-                Some(&fresh),
-            )?;
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::SubmittedHash,
-                None,
-            )?;
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::UnknownOutcome,
-                None,
-            )?;
+            at.set_owned(pass, &forget_submit(&fresh))?;
+            at.set(pass, &[(Column::UnknownOutcome, None)])?;
             let why = format!(
                 "the LMIS does not accept the requisition for {} before the period ends on {} by its own date; it waits",
                 period.iso(),
@@ -839,32 +883,10 @@ pub(crate) fn step<C: LmisClient>(
             let until = after_period_end(route.client().server_offset(), &period, pass.clock.now());
             route.apply_wait(pass, &refs_rows, &why, Some(until))?;
         }
-        Err(Fail::Refused { status, error }) => {
+        Action::RejectSubmit => {
             let fresh = key_of("requisition-submit");
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::SubmitKey,
-                Some(&fresh),
-            )?;
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::SubmittedHash,
-                None,
-            )?;
-            save(
-                pass,
-                facility,
-                program,
-                &period,
-                Column::UnknownOutcome,
-                None,
-            )?;
+            at.set_owned(pass, &forget_submit(&fresh))?;
+            at.set(pass, &[(Column::UnknownOutcome, None)])?;
             let fp = field_problems(&def, &error);
             route.apply_reject(
                 pass,
@@ -874,19 +896,7 @@ pub(crate) fn step<C: LmisClient>(
                 &format!("submit: HTTP {status}"),
             )?;
         }
-        Err(f) => {
-            if !may_have_been_applied(&f) {
-                save(
-                    pass,
-                    facility,
-                    program,
-                    &period,
-                    Column::UnknownOutcome,
-                    None,
-                )?;
-            }
-            return route.apply_fail(pass, report, &refs_rows, f);
-        }
+        other => return route.apply_fail(pass, report, &refs_rows, unexpected(other)),
     }
     Ok(Step::Sent)
 }
@@ -1025,5 +1035,200 @@ fn search<C: LmisClient>(
             .into_iter()
             .find_map(requisition_id_of)),
         Err(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The state machine as a table, written from the contract (§6.4, §7):
+    /// (what the row knows, what was observed) -> what to do.
+    #[test]
+    fn the_requisition_state_machine_follows_its_table() {
+        let fresh = Known {
+            has_id: false,
+            pending: None,
+            same_content_submitted: false,
+        };
+        let with_id = Known {
+            has_id: true,
+            ..fresh
+        };
+        let lost_initiate = Known {
+            pending: Some(Pending::Initiate),
+            ..fresh
+        };
+        let lost_submit = Known {
+            pending: Some(Pending::Submit),
+            ..with_id
+        };
+        let submitted_same = Known {
+            same_content_submitted: true,
+            ..with_id
+        };
+        use Action as A;
+        use Observed as O;
+        let table: Vec<(Known, O<'_>, A)> = vec![
+            (fresh, O::Start, A::Search),
+            (with_id, O::Start, A::Read),
+            (
+                fresh,
+                O::Search {
+                    found: true,
+                    after_duplicate: false,
+                },
+                A::Read,
+            ),
+            (
+                fresh,
+                O::Search {
+                    found: false,
+                    after_duplicate: false,
+                },
+                A::Initiate { new_key: false },
+            ),
+            // A lost initiate and no requisition: that key may be spent.
+            (
+                lost_initiate,
+                O::Search {
+                    found: false,
+                    after_duplicate: false,
+                },
+                A::Initiate { new_key: true },
+            ),
+            (fresh, O::Initiated, A::Read),
+            (fresh, O::InitiateRefused { duplicate: true }, A::Search),
+            (
+                fresh,
+                O::Search {
+                    found: true,
+                    after_duplicate: true,
+                },
+                A::Read,
+            ),
+            (
+                fresh,
+                O::Search {
+                    found: false,
+                    after_duplicate: true,
+                },
+                A::RetryWithNewInitiateKey,
+            ),
+            (
+                fresh,
+                O::InitiateRefused { duplicate: false },
+                A::RejectInitiate,
+            ),
+            (
+                with_id,
+                O::Read {
+                    status: "INITIATED",
+                    stock_based: true,
+                },
+                A::RejectStockBased,
+            ),
+            (
+                submitted_same,
+                O::Read {
+                    status: "AUTHORIZED",
+                    stock_based: true,
+                },
+                A::RejectStockBased,
+            ),
+            (
+                with_id,
+                O::Read {
+                    status: "INITIATED",
+                    stock_based: false,
+                },
+                A::Write {
+                    new_submit_key: false,
+                },
+            ),
+            (
+                with_id,
+                O::Read {
+                    status: "REJECTED",
+                    stock_based: false,
+                },
+                A::Write {
+                    new_submit_key: false,
+                },
+            ),
+            (
+                lost_submit,
+                O::Read {
+                    status: "INITIATED",
+                    stock_based: false,
+                },
+                A::Write {
+                    new_submit_key: true,
+                },
+            ),
+            (
+                submitted_same,
+                O::Read {
+                    status: "SUBMITTED",
+                    stock_based: false,
+                },
+                A::Delivered,
+            ),
+            (
+                with_id,
+                O::Read {
+                    status: "SUBMITTED",
+                    stock_based: false,
+                },
+                A::RejectNotEditable,
+            ),
+            (
+                with_id,
+                O::Read {
+                    status: "",
+                    stock_based: false,
+                },
+                A::RejectNotEditable,
+            ),
+            (with_id, O::Written { period_ended: true }, A::Submit),
+            (
+                with_id,
+                O::Written {
+                    period_ended: false,
+                },
+                A::WaitForPeriodEnd,
+            ),
+            (with_id, O::Submitted, A::Delivered),
+            (
+                with_id,
+                O::SubmitRefused(SubmitRefusal::AlreadySeen),
+                A::ReadBack,
+            ),
+            (
+                with_id,
+                O::SubmitRefused(SubmitRefusal::PeriodNotEnded),
+                A::WaitForPeriodEndWithNewKey,
+            ),
+            (
+                with_id,
+                O::SubmitRefused(SubmitRefusal::Other),
+                A::RejectSubmit,
+            ),
+            (with_id, O::ReadBack(Some("SUBMITTED")), A::Delivered),
+            (with_id, O::ReadBack(Some("AUTHORIZED")), A::Delivered),
+            (
+                with_id,
+                O::ReadBack(Some("INITIATED")),
+                A::RetryWithNewSubmitKey,
+            ),
+            (with_id, O::ReadBack(None), A::RetryWithNewSubmitKey),
+        ];
+        for (known, observed, expected) in table {
+            assert_eq!(
+                next_action(known, observed),
+                expected,
+                "{known:?} + {observed:?}"
+            );
+        }
     }
 }

@@ -398,3 +398,182 @@ fn reference_problems_name_the_item() {
         "{problems:?}"
     );
 }
+
+use crate::error::Error;
+use crate::routes::openlmis::lmis::{Answer, Expect, Fail, LmisClient, LmisRoute, LookUp};
+use crate::store::deliveries::DueRow;
+use crate::sync::{DestinationReport, Pass, Step};
+
+/// The second implementation of [`LmisClient`]: an LMIS in memory that
+/// refuses the first `refusals` stock events with a key naming an
+/// orderable, and counts what the route asks of it.
+struct FakeLmis {
+    refs: RefData,
+    refusals: u32,
+    reference_reads: u32,
+    forgotten: u32,
+    events: u32,
+}
+
+impl LmisClient for FakeLmis {
+    fn reference(
+        &mut self,
+        _pass: &mut Pass<'_>,
+        _report: &mut DestinationReport,
+        _facility_code: &str,
+        _facility_id: Option<&str>,
+        _program_id: &str,
+        _products: &[String],
+        _requisitions: bool,
+    ) -> Result<Result<RefData, Fail>, Error> {
+        self.reference_reads += 1;
+        Ok(Ok(self.refs.clone()))
+    }
+    fn forget_reference(&mut self) {
+        self.forgotten += 1;
+    }
+    fn deliver_event(
+        &mut self,
+        _pass: &mut Pass<'_>,
+        _report: &mut DestinationReport,
+        _body: &Value,
+        _rows: &[&DueRow],
+    ) -> Result<Result<(), Fail>, Error> {
+        self.events += 1;
+        if self.refusals == 0 {
+            return Ok(Ok(()));
+        }
+        self.refusals -= 1;
+        Ok(Err(Fail::Refused {
+            status: 400,
+            error: LmisError {
+                key: Some("stockmanagement.error.event.orderableId.invalid".into()),
+                message: "Orderable is not in the approved list".into(),
+                fields: Default::default(),
+            },
+        }))
+    }
+    fn look_up_event(
+        &mut self,
+        _pass: &mut Pass<'_>,
+        _report: &mut DestinationReport,
+        _facility_id: &str,
+        _program_id: &str,
+        _orderable_id: &str,
+        _marker: &str,
+    ) -> Result<Result<LookUp, Fail>, Error> {
+        Ok(Ok(LookUp::Absent))
+    }
+    fn server_today(&self) -> Option<chrono::NaiveDate> {
+        None
+    }
+    fn call(
+        &mut self,
+        _pass: &mut Pass<'_>,
+        _report: &mut DestinationReport,
+        _method: &'static str,
+        _path: &str,
+        _body: Option<&Value>,
+        _headers: &[(&str, &str)],
+        _rows: &[&DueRow],
+        _expect: Expect,
+    ) -> Result<Result<Answer, Fail>, Error> {
+        Ok(Err(Fail::Config(
+            "the fake LMIS answers no other call".into(),
+        )))
+    }
+}
+
+/// Runs the LMIS route with the fake over one recorded form; returns what
+/// the fake was asked (reference reads, forgets, events sent) and the state
+/// of the form's LMIS delivery.
+fn run_with_fake(refusals: u32) -> ((u32, u32, u32), crate::model::delivery::DeliveryState) {
+    use crate::agent::Agent;
+    use crate::clock::{Clock, FixedClock};
+    use crate::model::delivery::Destination;
+    use crate::model::mapping::FacilityMap;
+    use crate::sync::Route;
+    use chrono::TimeZone;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let facilities = FacilityMap::load(&root.join("facilities/example.json")).unwrap();
+    let clock = Arc::new(FixedClock::new(
+        chrono::Utc.with_ymd_and_hms(2026, 11, 10, 9, 0, 0).unwrap(),
+    ));
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms(),
+        facilities.clone(),
+        clock.clone(),
+    )
+    .unwrap();
+    let id = agent
+        .submit(&example("draft-chw-valid.json"), true)
+        .unwrap()
+        .id;
+    let forms = forms();
+    let def = forms.get("chw-monthly").unwrap();
+    // The LMIS's reference data for the form, as in reference_problems_name_the_item.
+    let mut refs = RefData {
+        facility_id: Some("e6799d64-d10d-4011-b8c2-0e4d4a3f65ce".into()),
+        supported_programs: vec![def.lmis.as_ref().unwrap().program_id.clone()],
+        program_code: Some("PRG-CHW".into()),
+        reasons: demo_reasons(),
+        ..Default::default()
+    };
+    for p in &def.products {
+        refs.orderables
+            .insert(p.lmis_code().to_string(), (p.lmis_orderable_id.clone(), 1));
+    }
+    let fake = FakeLmis {
+        refs,
+        refusals,
+        reference_reads: 0,
+        forgotten: 0,
+        events: 0,
+    };
+    let transport = crate::net::http::UreqTransport::new(Default::default());
+    let cancel = AtomicBool::new(false);
+    let conn = rusqlite::Connection::open(agent.database_path()).unwrap();
+    let mut pass = Pass::for_test(
+        conn,
+        clock.as_ref() as &dyn Clock,
+        &transport,
+        &forms,
+        &facilities,
+        &cancel,
+    );
+    let mut route = LmisRoute::new(fake);
+    let mut report = DestinationReport::default();
+    for _ in 0..20 {
+        if route.step(&mut pass, &mut report).unwrap() != Step::Sent {
+            break;
+        }
+    }
+    let state = agent
+        .status(&id)
+        .unwrap()
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Lmis)
+        .unwrap()
+        .state;
+    let fake = route.client();
+    ((fake.reference_reads, fake.forgotten, fake.events), state)
+}
+
+#[test]
+fn a_refusal_naming_an_orderable_reads_reference_data_again_and_resends_once() {
+    use crate::model::delivery::DeliveryState;
+    // Refused once: one more reading of the reference data, one resend.
+    let (asked, state) = run_with_fake(1);
+    assert_eq!(state, DeliveryState::Delivered);
+    assert_eq!(asked, (2, 1, 2));
+    // Refused again after the fresh reading: rejected, not sent a third time.
+    let (asked, state) = run_with_fake(5);
+    assert_eq!(state, DeliveryState::Rejected);
+    assert_eq!(asked, (2, 1, 2));
+}
