@@ -491,6 +491,29 @@ pub fn content_fingerprint(lines: &[RequisitionLine]) -> String {
     Value::Array(v).to_string()
 }
 
+/// Whether a requisition read from the LMIS (`body`) holds exactly the
+/// recorded counts of `lines` (A, B, C, D, E and X of each product, contract
+/// §7.2): the same forms, sent by another device this outbox was exported
+/// to (issue 17). A line missing, or any count different: false.
+pub fn holds_counts_of(body: &Value, lines: &[RequisitionLine]) -> bool {
+    let Some(items) = body.get("requisitionLineItems").and_then(Value::as_array) else {
+        return false;
+    };
+    !lines.is_empty()
+        && lines.iter().all(|l| {
+            items.iter().any(|it| {
+                let n = |k: &str| it.get(k).and_then(Value::as_i64);
+                it.pointer("/orderable/id").and_then(Value::as_str) == Some(l.orderable_id.as_str())
+                    && n("beginningBalance") == Some(l.beginning_balance)
+                    && n("totalReceivedQuantity") == Some(l.total_received_quantity)
+                    && n("totalConsumedQuantity") == Some(l.total_consumed_quantity)
+                    && n("totalLossesAndAdjustments") == Some(l.total_losses_and_adjustments)
+                    && n("stockOnHand") == Some(l.stock_on_hand)
+                    && n("totalStockoutDays") == Some(l.total_stockout_days)
+            })
+        })
+}
+
 /// Aggregates the monthly forms of one LMIS period (sorted by month) into
 /// requisition lines. Gaps between a month's closing and the next month's
 /// opening (recounts) become adjustments, so E = A + B + D − C holds.

@@ -503,6 +503,20 @@ pub(crate) fn step<C: LmisClient>(
         return Ok(Step::Sent);
     }
     if !matches!(status.as_str(), "INITIATED" | "REJECTED") {
+        // Submitted by another device that imported this outbox's export
+        // (issue 17): this device never submitted it, and the LMIS holds
+        // exactly the recorded counts. Delivered, not a refusal.
+        if state.submitted_hash.is_none() && openlmis::holds_counts_of(&body, &recorded) {
+            route.apply_delivered(
+                pass,
+                report,
+                &refs_rows,
+                Some(&format!(
+                    "requisition {req_id} is {status} in the LMIS with these counts (sent from another device)"
+                )),
+            )?;
+            return Ok(Step::Sent);
+        }
         if state.submitted_hash.as_deref() == Some(lines_hash.as_str()) {
             save(
                 pass,
