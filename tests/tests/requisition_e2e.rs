@@ -121,7 +121,11 @@ impl World {
     }
 
     fn sync(&self) -> SyncReport {
-        self.agent
+        self.sync_of(&self.agent)
+    }
+
+    fn sync_of(&self, agent: &Agent) -> SyncReport {
+        agent
             .sync(
                 SyncBudget::time(Duration::from_secs(60)),
                 &self.creds,
@@ -133,9 +137,14 @@ impl World {
     /// Passes until nothing is queued for the LMIS, moving the device clock
     /// as each report says (and the LMIS's by the same amount). Bounded.
     fn sync_until_empty(&self, max: u32) -> Vec<SyncReport> {
+        self.sync_until_empty_of(&self.agent, max)
+    }
+
+    /// [`World::sync_until_empty`] for another device on the same LMIS and clock.
+    fn sync_until_empty_of(&self, agent: &Agent, max: u32) -> Vec<SyncReport> {
         let mut reports = Vec::new();
         for _ in 0..max {
-            let r = self.sync();
+            let r = self.sync_of(agent);
             let d = r.destination(Destination::Lmis).unwrap().clone();
             reports.push(r);
             if d.queued == 0 {
@@ -154,7 +163,11 @@ impl World {
     }
 
     fn lmis_status(&self, id: &str) -> (DeliveryState, Option<String>) {
-        let st = self.agent.status(id).unwrap();
+        Self::lmis_status_of(&self.agent, id)
+    }
+
+    fn lmis_status_of(agent: &Agent, id: &str) -> (DeliveryState, Option<String>) {
+        let st = agent.status(id).unwrap();
         let l = st
             .destinations
             .iter()
@@ -514,4 +527,61 @@ fn a_device_clock_a_week_ahead_submits_only_after_the_lmis_period_end() {
         .count();
     assert_eq!(submits, 1);
     assert_eq!(w.lmis.stats().responses_by_status.get(&400), None);
+}
+
+/// Issue 17: a quarter recorded on device A in requisition mode is exported
+/// unsent and imported on device B (same LMIS, same clock); B syncs, then A
+/// comes back and syncs too: the LMIS holds one requisition for the
+/// quarter, submitted once, and both devices show the form delivered.
+#[test]
+fn a_quarter_exported_to_a_second_device_gives_one_requisition_when_both_sync() {
+    let day = NaiveDate::from_ymd_opt(2026, 7, 10).unwrap();
+    let w = world(day, day);
+    let id = record_q2(&w);
+    // The district's key pair, made by age itself.
+    #[allow(deprecated)]
+    let key = age::x25519::Identity::generate();
+    let secret = {
+        use age::secrecy::ExposeSecret;
+        key.to_string().expose_secret().to_string()
+    };
+    let mut file = Vec::new();
+    let s = w
+        .agent
+        .export_unsent(&key.to_public().to_string(), &mut file)
+        .unwrap();
+    assert_eq!((s.forms, s.undelivered), (3, 3), "{s:?}");
+
+    let dir_b = tempfile::tempdir().unwrap();
+    let b = Agent::open_parts(
+        &dir_b.path().join("b.sqlite"),
+        FormSet::new(vec![w.def.clone()]).unwrap(),
+        w.facilities.clone(),
+        w.clock.clone(),
+    )
+    .unwrap()
+    .with_lmis(LmisSettings { url: w.lmis.url() });
+    let r = b.import(&file, secret.as_bytes()).unwrap();
+    assert_eq!(r.imported.len(), 3);
+
+    w.sync_until_empty_of(&b, 10);
+    let reqs = w.lmis.requisitions();
+    assert_eq!(reqs.len(), 1, "one requisition");
+    assert_eq!(reqs[0]["status"], "SUBMITTED");
+    assert_eq!(World::lmis_status_of(&b, &id).0, DeliveryState::Delivered);
+
+    // A syncs too: it finds the requisition B submitted; nothing new.
+    w.sync_until_empty(10);
+    let reqs = w.lmis.requisitions();
+    assert_eq!(reqs.len(), 1, "still one requisition");
+    assert_eq!(reqs[0]["status"], "SUBMITTED");
+    let submits = reqs[0]["statusChanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "SUBMITTED")
+        .count();
+    assert_eq!(submits, 1, "submitted once");
+    let (state, why) = w.lmis_status(&id);
+    assert_eq!(state, DeliveryState::Delivered, "{why:?}");
 }

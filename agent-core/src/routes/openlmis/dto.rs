@@ -206,11 +206,18 @@ impl Requisition {
     }
 }
 
-/// A line of a requisition: what the formulas read of it.
+/// A line of a requisition: what the formulas read of it, and the recorded
+/// counts A, B, C, D, E and X (contract §7.2).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct RequisitionLine {
     pub orderable: Option<Ref>,
+    pub beginning_balance: Option<i64>,
+    pub total_received_quantity: Option<i64>,
+    pub total_consumed_quantity: Option<i64>,
+    pub total_losses_and_adjustments: Option<i64>,
+    pub stock_on_hand: Option<i64>,
+    pub total_stockout_days: Option<i64>,
     #[serde(deserialize_with = "lenient_list")]
     pub previous_adjusted_consumptions: Vec<i64>,
     pub max_periods_of_stock: Option<f64>,

@@ -450,6 +450,26 @@ pub fn content_fingerprint(lines: &[RequisitionLine]) -> String {
     Value::Array(v).to_string()
 }
 
+/// Whether a requisition read from the LMIS (`body`) holds exactly the
+/// recorded counts of `lines` (A, B, C, D, E and X of each product, contract
+/// §7.2): the same forms, sent by another device this outbox was exported
+/// to (issue 17). A line missing, or any count different: false.
+pub fn holds_counts_of(body: &Value, lines: &[RequisitionLine]) -> bool {
+    let items = dto::Requisition::of(body).requisition_line_items;
+    !lines.is_empty()
+        && lines.iter().all(|l| {
+            items.iter().any(|it| {
+                it.orderable.as_ref().and_then(|o| o.id.as_deref()) == Some(l.orderable_id.as_str())
+                    && it.beginning_balance == Some(l.beginning_balance)
+                    && it.total_received_quantity == Some(l.total_received_quantity)
+                    && it.total_consumed_quantity == Some(l.total_consumed_quantity)
+                    && it.total_losses_and_adjustments == Some(l.total_losses_and_adjustments)
+                    && it.stock_on_hand == Some(l.stock_on_hand)
+                    && it.total_stockout_days == Some(l.total_stockout_days)
+            })
+        })
+}
+
 /// Aggregates the monthly forms of one LMIS period (sorted by month) into
 /// requisition lines. Gaps between a month's closing and the next month's
 /// opening (recounts) become adjustments, so E = A + B + D − C holds.

@@ -138,6 +138,8 @@ pub(crate) struct Known {
     pub pending: Option<Pending>,
     /// What was submitted before is what the forms give now.
     pub same_content_submitted: bool,
+    /// This device submitted some content for it before.
+    pub submitted_here: bool,
 }
 
 /// Why the LMIS refused a submit.
@@ -163,9 +165,13 @@ pub(crate) enum Observed<'a> {
     Initiated,
     /// The initiate was refused; `duplicate`: 409 or the duplication key.
     InitiateRefused { duplicate: bool },
-    /// The requisition as read: its status, and whether its template fills
-    /// it from stock cards.
-    Read { status: &'a str, stock_based: bool },
+    /// The requisition as read: its status, whether its template fills it
+    /// from stock cards, and whether it holds exactly the recorded counts.
+    Read {
+        status: &'a str,
+        stock_based: bool,
+        holds_recorded_counts: bool,
+    },
     /// Written; whether the LMIS's date is past the period's end.
     Written { period_ended: bool },
     /// The submit worked.
@@ -193,6 +199,10 @@ pub(crate) enum Action {
     RejectStockBased,
     /// It is submitted (with this content): the forms are delivered.
     Delivered,
+    /// It is submitted with exactly the recorded counts, never by this
+    /// device: another device that imported this outbox's escrow export sent
+    /// it (issue 17). The forms are delivered.
+    DeliveredFromAnotherDevice,
     /// It is past INITIATED/REJECTED with other content: reject.
     RejectNotEditable,
     /// Write it; `new_submit_key`: an earlier submit's key may be spent.
@@ -236,9 +246,15 @@ pub(crate) fn next_action(known: Known, observed: Observed<'_>) -> Action {
         Observed::Read {
             stock_based: true, ..
         } => Action::RejectStockBased,
-        Observed::Read { status, .. } if !editable(status) => {
+        Observed::Read {
+            status,
+            holds_recorded_counts,
+            ..
+        } if !editable(status) => {
             if known.same_content_submitted {
                 Action::Delivered
+            } else if !known.submitted_here && holds_recorded_counts {
+                Action::DeliveredFromAnotherDevice
             } else {
                 Action::RejectNotEditable
             }
@@ -444,6 +460,7 @@ pub(crate) fn step<C: LmisClient>(
         has_id: state.requisition_id.is_some(),
         pending: Pending::of(state.unknown_outcome.as_deref()),
         same_content_submitted: state.submitted_hash.as_deref() == Some(lines_hash.as_str()),
+        submitted_here: state.submitted_hash.is_some(),
     };
     let unexpected = |action: Action| {
         transient(format!(
@@ -625,6 +642,7 @@ pub(crate) fn step<C: LmisClient>(
     let observed = Observed::Read {
         status: &status,
         stock_based,
+        holds_recorded_counts: openlmis::holds_counts_of(&body, &recorded),
     };
     match next_action(known(&state), observed) {
         Action::RejectStockBased => {
@@ -638,6 +656,17 @@ pub(crate) fn step<C: LmisClient>(
                 report,
                 &refs_rows,
                 Some(&format!("requisition {req_id} is {status}")),
+            )?;
+            return Ok(Step::Sent);
+        }
+        Action::DeliveredFromAnotherDevice => {
+            route.apply_delivered(
+                pass,
+                report,
+                &refs_rows,
+                Some(&format!(
+                    "requisition {req_id} is {status} in the LMIS with these counts (sent from another device)"
+                )),
             )?;
             return Ok(Step::Sent);
         }
@@ -1050,6 +1079,7 @@ mod tests {
             has_id: false,
             pending: None,
             same_content_submitted: false,
+            submitted_here: false,
         };
         let with_id = Known {
             has_id: true,
@@ -1065,6 +1095,11 @@ mod tests {
         };
         let submitted_same = Known {
             same_content_submitted: true,
+            submitted_here: true,
+            ..with_id
+        };
+        let submitted_other = Known {
+            submitted_here: true,
             ..with_id
         };
         use Action as A;
@@ -1125,6 +1160,7 @@ mod tests {
                 O::Read {
                     status: "INITIATED",
                     stock_based: true,
+                    holds_recorded_counts: false,
                 },
                 A::RejectStockBased,
             ),
@@ -1133,6 +1169,7 @@ mod tests {
                 O::Read {
                     status: "AUTHORIZED",
                     stock_based: true,
+                    holds_recorded_counts: false,
                 },
                 A::RejectStockBased,
             ),
@@ -1141,6 +1178,7 @@ mod tests {
                 O::Read {
                     status: "INITIATED",
                     stock_based: false,
+                    holds_recorded_counts: false,
                 },
                 A::Write {
                     new_submit_key: false,
@@ -1151,6 +1189,7 @@ mod tests {
                 O::Read {
                     status: "REJECTED",
                     stock_based: false,
+                    holds_recorded_counts: false,
                 },
                 A::Write {
                     new_submit_key: false,
@@ -1161,6 +1200,7 @@ mod tests {
                 O::Read {
                     status: "INITIATED",
                     stock_based: false,
+                    holds_recorded_counts: false,
                 },
                 A::Write {
                     new_submit_key: true,
@@ -1171,6 +1211,7 @@ mod tests {
                 O::Read {
                     status: "SUBMITTED",
                     stock_based: false,
+                    holds_recorded_counts: false,
                 },
                 A::Delivered,
             ),
@@ -1179,6 +1220,7 @@ mod tests {
                 O::Read {
                     status: "SUBMITTED",
                     stock_based: false,
+                    holds_recorded_counts: false,
                 },
                 A::RejectNotEditable,
             ),
@@ -1187,6 +1229,28 @@ mod tests {
                 O::Read {
                     status: "",
                     stock_based: false,
+                    holds_recorded_counts: false,
+                },
+                A::RejectNotEditable,
+            ),
+            // Issue 17: submitted by another device with exactly the recorded
+            // counts: delivered; if this device had submitted other content,
+            // or the counts differ, it is not editable.
+            (
+                with_id,
+                O::Read {
+                    status: "SUBMITTED",
+                    stock_based: false,
+                    holds_recorded_counts: true,
+                },
+                A::DeliveredFromAnotherDevice,
+            ),
+            (
+                submitted_other,
+                O::Read {
+                    status: "SUBMITTED",
+                    stock_based: false,
+                    holds_recorded_counts: true,
                 },
                 A::RejectNotEditable,
             ),

@@ -577,3 +577,54 @@ fn a_refusal_naming_an_orderable_reads_reference_data_again_and_resends_once() {
     assert_eq!(state, DeliveryState::Rejected);
     assert_eq!(asked, (2, 1, 2));
 }
+
+/// Issue 17: a requisition another device submitted is recognised by its
+/// counts (A, B, C, D, E, X per product); one count different, or a product
+/// missing, is not the same requisition. Hand-written LMIS body.
+#[test]
+fn a_requisition_submitted_elsewhere_is_recognised_by_its_counts() {
+    let line = |id: &str, a, b, c, d, e, x| RequisitionLine {
+        orderable_id: id.into(),
+        beginning_balance: a,
+        total_received_quantity: b,
+        total_consumed_quantity: c,
+        total_losses_and_adjustments: d,
+        stock_adjustments: Vec::new(),
+        stock_on_hand: e,
+        total_stockout_days: x,
+        requested_quantity: None,
+        user_requested: None,
+        adjusted_consumption: 0,
+        average_consumption: 0,
+        requested_quantity_explanation: None,
+        calculated_order_quantity: 0,
+    };
+    let body = serde_json::json!({
+        "status": "SUBMITTED",
+        "requisitionLineItems": [
+            {"orderable": {"id": "o-1"}, "beginningBalance": 30, "totalReceivedQuantity": 100,
+             "totalConsumedQuantity": 120, "totalLossesAndAdjustments": 0, "stockOnHand": 10,
+             "totalStockoutDays": 0, "requestedQuantity": 200},
+            {"orderable": {"id": "o-2"}, "beginningBalance": 5, "totalReceivedQuantity": 0,
+             "totalConsumedQuantity": 5, "totalLossesAndAdjustments": 0, "stockOnHand": 0,
+             "totalStockoutDays": 12}
+        ]
+    });
+    let same = [
+        line("o-1", 30, 100, 120, 0, 10, 0),
+        line("o-2", 5, 0, 5, 0, 0, 12),
+    ];
+    assert!(holds_counts_of(&body, &same));
+    let other = [
+        line("o-1", 30, 100, 110, 0, 20, 0),
+        line("o-2", 5, 0, 5, 0, 0, 12),
+    ];
+    assert!(!holds_counts_of(&body, &other));
+    let missing = [line("o-3", 0, 0, 0, 0, 0, 0)];
+    assert!(!holds_counts_of(&body, &missing));
+    assert!(!holds_counts_of(&body, &[]));
+    assert!(!holds_counts_of(
+        &serde_json::json!({"status": "SUBMITTED"}),
+        &same
+    ));
+}
