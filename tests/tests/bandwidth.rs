@@ -178,11 +178,12 @@ fn a_health_posts_month_costs_the_contracts_requests_and_reference_data_lasts_90
     let agent = w.agent();
     let ids = w.record_month(&agent, &["HP-001"]);
     assert_eq!(ids.len(), 2);
-    let (_, lmis, dhis2) = w.sync(&agent);
+    let (report, lmis, dhis2) = w.sync(&agent);
     w.all_delivered(&agent, &ids);
     assert_eq!(w.lmis.events().len(), 2);
     println!("first sync: LMIS {lmis} requests, DHIS2 {dhis2}");
     assert_eq!(lmis, 11, "first sync, LMIS half");
+    lmis_bytes_are_near_the_contracts_minimum(&w, &report);
     drop(agent);
 
     // Steady state: the next month, a new process.
@@ -207,6 +208,71 @@ fn a_health_posts_month_costs_the_contracts_requests_and_reference_data_lasts_90
     let (_, lmis, _) = w.sync(&agent);
     w.all_delivered(&agent, &ids);
     assert_eq!(lmis, 11, "reference data older than 90 days is read again");
+}
+
+/// The LMIS half of a first sync in bytes (issue 14: at most 12 KB, counted
+/// as the agent counts its data use: bodies as they travelled, answers
+/// gzip'd by the server), and each stock event at most its contract minimum
+/// plus the marker.
+///
+/// The contract minimum of a physical-count event (§5.1, §6.2) is
+/// `facilityId`, `programId`, `resourceId` (the exactly-once guard) and per
+/// product `orderableId`, `quantity`, `occurredDate` and the non-zero
+/// `stockAdjustments`: the test rebuilds it from what the LMIS received,
+/// keeping only those fields, as compact JSON. What the agent may add, by
+/// hand: `,"signature":"health-sync-agent/0.1.0"` (14 + 25 = 39 B; the
+/// version may grow to 0.10.10: 43 B) and `,"documentNumber":"HP-001
+/// 2026-11 r1 <36-character id>"` (20 + 17 + 1 + 36 + 1 = 75 B): 118 B, so
+/// at most 120 B more than the minimum per event. A per-line marker (the
+/// `extraData` of before issue 14: about 140 B a product, 12 products)
+/// cannot fit.
+fn lmis_bytes_are_near_the_contracts_minimum(w: &World, report: &SyncReport) {
+    let d = report
+        .destination(agent_core::outbox::Destination::Lmis)
+        .unwrap();
+    let total = d.bytes_sent + d.bytes_received;
+    println!(
+        "LMIS half as the agent counts it: {} B sent, {} B received",
+        d.bytes_sent, d.bytes_received
+    );
+    assert!(total <= 12_000, "first sync LMIS half {total} B > 12 KB");
+    for e in w.lmis.events() {
+        let b = &e.body;
+        let lines: Vec<serde_json::Value> = b["lineItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let mut m = serde_json::json!({
+                    "orderableId": l["orderableId"],
+                    "quantity": l["quantity"],
+                    "occurredDate": l["occurredDate"],
+                });
+                if let Some(a) = l.get("stockAdjustments") {
+                    m["stockAdjustments"] = a
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| serde_json::json!({"reasonId": x["reasonId"], "quantity": x["quantity"]}))
+                        .collect();
+                }
+                m
+            })
+            .collect();
+        let minimum = serde_json::json!({
+            "facilityId": b["facilityId"],
+            "programId": b["programId"],
+            "resourceId": b["resourceId"],
+            "lineItems": lines,
+        });
+        let min_len = serde_json::to_vec(&minimum).unwrap().len();
+        let sent = serde_json::to_vec(b).unwrap().len();
+        println!("stock event: {sent} B, contract minimum {min_len} B");
+        assert!(
+            sent <= min_len + 120,
+            "a stock event of {sent} B for a minimum of {min_len} B: more than the marker added"
+        );
+    }
 }
 
 /// A hub with the example map's five facilities (four report both forms,

@@ -6,7 +6,8 @@
 //!
 //! Exactly once: every stock event is a physical count with a stable
 //! `resourceId` (a resend is refused as "already submitted", contract §6.2)
-//! and carries the submission marker in each line's `extraData`. Before the
+//! and carries it as a marker at the end of its `documentNumber`, which the
+//! LMIS copies onto every stock card line. Before the
 //! route resends anything whose earlier attempt may have been applied, it
 //! looks the event up on the stock cards and sends only when it is absent.
 
@@ -837,9 +838,7 @@ impl LmisClient for OpenLmisClient {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .any(|l| {
-                    l.pointer("/extraData/agentEvent").and_then(Value::as_str) == Some(marker)
-                });
+                .any(|l| openlmis::line_carries_marker(l, marker));
             if found {
                 return Ok(Ok(LookUp::Found));
             }
@@ -1456,8 +1455,6 @@ impl<C: LmisClient> LmisRoute<C> {
             current: &current,
             delivered: delivered.as_ref(),
             resource_id: &resource_id,
-            submission_id: &row.submission_id,
-            revision: row.revision,
             occurred_date: occurred,
             reasons: &reasons,
             document_number: &doc,
