@@ -1855,7 +1855,8 @@ time: the real time of the passes (first byte sent to last byte received, plus t
 waits, if any, are not counted). Fresh simulated servers per run; median [min–max] of {runs} run(s).\n\n\
 **Contract minimum** (the fewest requests and smallest bodies the contracts accept for the same data; bodies written \
 by hand in `tests/fixtures/healthpost/`): DHIS2 one `dataValueSets` POST with both forms' values (gzip'd, contract §8) \
-and one `completeDataSetRegistrations` POST with both (§7) = 2 requests, {min_dhis2} B of bodies; OpenLMIS one sign-in \
+and one `completeDataSetRegistrations` POST with both (§7) = 2 requests (the agent sends one POST per data set \
+with the form's completion inline, `completeDate` §4: also 2), {min_dhis2} B of bodies; OpenLMIS one sign-in \
 and one physical-count event per program (no batch endpoint) = 3 requests, {min_lmis} B of bodies (not gzip'd: \
 OpenLMIS does not inflate requests). It assumes the ids are known (from the facility map and forms); the agent also \
 reads the reference data it checks the event against on a first sync and after 90 days.\n",
