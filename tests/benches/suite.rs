@@ -1611,17 +1611,19 @@ struct Leg {
     down: u64,
     resets: u64,
     body_up: u64,
+    body_down: u64,
 }
 
 impl Leg {
-    fn between(a: &ProxyStats, b: &ProxyStats, body_up: u64) -> Leg {
+    fn between(a: &ProxyStats, b: &ProxyStats, body: (u64, u64)) -> Leg {
         Leg {
             requests: b.exchanges - a.exchanges,
             connections: b.connections - a.connections,
             up: b.bytes_up - a.bytes_up,
             down: b.bytes_down - a.bytes_down,
             resets: b.dropped() - a.dropped(),
-            body_up,
+            body_up: body.0,
+            body_down: body.1,
         }
     }
 }
@@ -1718,7 +1720,7 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
             }
             let (d0, l0) = (pd.stats(), pl.stats());
             let mut radio = 0.0;
-            let mut sent = [0u64; 2];
+            let mut sent = [(0u64, 0u64); 2];
             for _ in 0..30 {
                 let t = Instant::now();
                 let report = agent
@@ -1726,7 +1728,10 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
                     .expect("sync");
                 radio += t.elapsed().as_secs_f64();
                 for (i, dest) in [Destination::Dhis2, Destination::Lmis].iter().enumerate() {
-                    sent[i] += report.destination(*dest).map_or(0, |d| d.bytes_sent);
+                    if let Some(d) = report.destination(*dest) {
+                        sent[i].0 += d.bytes_sent;
+                        sent[i].1 += d.bytes_received;
+                    }
                 }
                 match report.call_again_at {
                     _ if report.done => break,
@@ -1810,7 +1815,7 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
         let secs = t.elapsed().as_secs_f64();
         peer.push(MonthRun {
             radio_secs: secs,
-            dhis2: Leg::between(&ProxyStats::default(), &proxy.stats(), body_up),
+            dhis2: Leg::between(&ProxyStats::default(), &proxy.stats(), (body_up, 0)),
             lmis: Leg::default(),
         });
         drop(proxy);
@@ -1873,7 +1878,7 @@ reads the reference data it checks the event against on a first sync and after 9
     let both = |m: &MonthRun| (m.dhis2.requests + m.lmis.requests) as f64;
     /// A row: its name, the figure of a month, the minimum and the target.
     type Row<'a> = (&'a str, &'a dyn Fn(&MonthRun) -> f64, String, String);
-    let rows: [Row; 12] = [
+    let rows: [Row; 13] = [
         ("requests, both destinations", &both, "5".into(), {
             let ok = max_of(&steady, &both) <= 6.0;
             format!("≤ 6 (min + 1): {}", met(ok))
@@ -1944,6 +1949,15 @@ reads the reference data it checks the event against on a first sync and after 9
                     met(worst <= 1.5 * (min_dhis2 + min_lmis) as f64),
                     ratio(worst, (min_dhis2 + min_lmis) as f64)
                 )
+            },
+        ),
+        (
+            "OpenLMIS bodies both ways, agent's count",
+            &|m| (m.lmis.body_up + m.lmis.body_down) as f64,
+            "—".into(),
+            {
+                let worst = max_of(&first, &|m| (m.lmis.body_up + m.lmis.body_down) as f64);
+                format!("first sync ≤ 12,000: {}", met(worst <= 12_000.0))
             },
         ),
         ("radio-on time (s)", &|m| m.radio_secs, "—".into(), {
