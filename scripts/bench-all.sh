@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every figure of BENCHMARKS.md in one run, into one report:
-#   1. the performance suite (submit, drain of 10,000 forms, 2G link, scale to
-#      100,000 forms; tests/benches/suite.rs), release build;
+#   1. the performance suite (submit, drain of 10,000 forms x 3 runs, 2G link,
+#      scale to 100,000 forms, a health post's month over 2G to both
+#      destinations; tests/benches/suite.rs), release build;
 #   2. the Raspberry Pi-class sizes: cli-sim and the uniffi library
 #      (libandroid_bindings.so) cross-built for aarch64 with the release-pi
 #      profile (stripped), and the aarch64 cli-sim's record -> sync -> status
@@ -20,14 +21,20 @@ SUITE_OUT="$(mktemp "${TMPDIR:-/tmp}/suite.XXXXXX.md")"
 trap 'rm -f "$SUITE_OUT"' EXIT
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+t_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 # shellcheck disable=SC2086
 cargo bench --locked -p e2e-tests --bench suite -- --out "$SUITE_OUT" ${SUITE_ARGS:-}
 
 {
-    echo "<!-- scripts/bench-all.sh, started $started, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) -->"
+    echo "<!-- scripts/bench-all.sh, started $started -->"
+    echo "Every figure below comes from one run of \`scripts/bench-all.sh\` on commit" \
+        "\`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')," \
+        "started $started; load average (1, 5, 15 min) at the start: $load_start."
+    echo
     cat "$SUITE_OUT"
     echo
-    echo "## 5. Raspberry Pi-class build (aarch64-unknown-linux-gnu, profile release-pi)"
+    echo "## 6. Raspberry Pi-class build (aarch64-unknown-linux-gnu, profile release-pi)"
     echo
 } >"$OUT"
 
@@ -73,4 +80,9 @@ if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 &&
 else
     echo "Not measured: the aarch64 cross toolchain is missing (see .ci/run)." >>"$OUT"
 fi
+{
+    echo
+    echo "bench-all.sh took $(($(date +%s) - t_start)) s in all (builds included); load average at the end:" \
+        "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) on $(nproc) CPUs."
+} >>"$OUT"
 echo "report written to $OUT"

@@ -204,10 +204,11 @@ impl World {
             }
             // The event came from the form A recorded (its id kept by B).
             let id = &a[form];
+            let rid = agent_core::lmis::event_resource_id(id, 1);
             assert!(
                 events
                     .iter()
-                    .any(|e| e.body["lineItems"][0]["extraData"]["agentSubmission"] == id.as_str()),
+                    .any(|e| e.resource_id.as_deref() == Some(rid.as_str())),
                 "{form}: no event for submission {id}"
             );
         }

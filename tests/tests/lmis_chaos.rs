@@ -171,12 +171,12 @@ fn chaos(inventory_guard: bool) {
         .collect();
     // One event per (form, revision): each submission's marker on one event only.
     let mut per_form: BTreeMap<(String, String), usize> = BTreeMap::new();
+    // The marker (the last word of documentNumber) is derived from the
+    // submission and revision; the readable label names the revision.
     for e in &events {
-        let line = &e.body["lineItems"][0]["extraData"];
-        let key = (
-            line["agentSubmission"].as_str().unwrap_or("?").to_string(),
-            line["agentRevision"].as_str().unwrap_or("?").to_string(),
-        );
+        let doc = e.body["documentNumber"].as_str().unwrap_or("?");
+        let (label, marker) = doc.rsplit_once(' ').unwrap_or((doc, "?"));
+        let key = (marker.to_string(), label.to_string());
         *per_form.entry(key).or_insert(0) += 1;
     }
     let twice: Vec<_> = per_form.iter().filter(|(_, n)| **n > 1).collect();

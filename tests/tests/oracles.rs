@@ -264,7 +264,8 @@ fn check_dhis2(s: &Synced, examples: &[(&str, &str)]) {
 
 /// Checks `actual` against the hand-written `expected`: same keys, same
 /// values, placeholders bound (`$uuid` one UUID throughout, `$submission`
-/// the submission id, `$text` any non-empty string); `lineItems` compared by
+/// the submission id, `$text` any non-empty string, `$text $uuid` both with
+/// a space between); `lineItems` compared by
 /// `orderableId`, `stockAdjustments` by `reasonId` (the contract gives no
 /// order to either). Returns every difference, by path.
 fn differences(
@@ -278,17 +279,21 @@ fn differences(
     match (expected, actual) {
         (Value::String(e), a) if e.starts_with('$') => {
             let text = a.as_str().unwrap_or("");
+            let mut is_uuid = |text: &str| {
+                let shaped = text.len() == 36
+                    && text.bytes().enumerate().all(|(i, b)| match i {
+                        8 | 13 | 18 | 23 => b == b'-',
+                        _ => b.is_ascii_hexdigit(),
+                    });
+                shaped && uuid.get_or_insert_with(|| text.to_string()) == text
+            };
             let ok = match e.as_str() {
                 "$submission" => text == submission,
                 "$text" => !text.trim().is_empty(),
-                "$uuid" => {
-                    let shaped = text.len() == 36
-                        && text.bytes().enumerate().all(|(i, b)| match i {
-                            8 | 13 | 18 | 23 => b == b'-',
-                            _ => b.is_ascii_hexdigit(),
-                        });
-                    shaped && uuid.get_or_insert_with(|| text.to_string()) == text
-                }
+                "$uuid" => is_uuid(text),
+                "$text $uuid" => text
+                    .rsplit_once(' ')
+                    .is_some_and(|(t, u)| !t.trim().is_empty() && is_uuid(u)),
                 other => panic!("unknown placeholder {other}"),
             };
             if !ok {

@@ -167,6 +167,7 @@ pub(crate) struct StockCard {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct StockCardLine {
+    pub document_number: Option<String>,
     pub extra_data: Option<ExtraData>,
 }
 

@@ -6,7 +6,8 @@
 //!
 //! Exactly once: every stock event is a physical count with a stable
 //! `resourceId` (a resend is refused as "already submitted", contract §6.2)
-//! and carries the submission marker in each line's `extraData`. Before the
+//! and carries it as a marker at the end of its `documentNumber`, which the
+//! LMIS copies onto every stock card line. Before the
 //! route resends anything whose earlier attempt may have been applied, it
 //! looks the event up on the stock cards and sends only when it is absent.
 
@@ -813,9 +814,10 @@ impl LmisClient for OpenLmisClient {
                 Ok(c) => c,
                 Err(why) => return Ok(Err(unexpected(why))),
             };
-            let found = card.line_items.iter().any(|l| {
-                l.extra_data.as_ref().and_then(|x| x.agent_event.as_deref()) == Some(marker)
-            });
+            let found = card
+                .line_items
+                .iter()
+                .any(|l| openlmis::line_carries_marker(l, marker));
             if found {
                 return Ok(Ok(LookUp::Found));
             }
@@ -1435,8 +1437,6 @@ impl<C: LmisClient> LmisRoute<C> {
             current: &current,
             delivered: delivered.as_ref(),
             resource_id: &resource_id,
-            submission_id: &row.submission_id,
-            revision: row.revision,
             occurred_date: occurred,
             reasons: &reasons,
             document_number: &doc,

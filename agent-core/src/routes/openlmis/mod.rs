@@ -253,24 +253,52 @@ pub struct EventInput<'a> {
     pub current: &'a Draft,
     /// The revision the LMIS already holds (a correction sends differences from it).
     pub delivered: Option<&'a Draft>,
-    /// The event's `resourceId`: stable per submission and revision.
+    /// The event's `resourceId`: stable per submission and revision, and the
+    /// marker the look-up finds on the stock card lines (in `documentNumber`).
     pub resource_id: &'a str,
-    /// The submission id (recorded on every line).
-    pub submission_id: &'a str,
-    /// The revision number.
-    pub revision: u32,
     /// `occurredDate`: the period's last day, clamped to the server's today.
     pub occurred_date: chrono::NaiveDate,
     /// Reason ids by movement.
     pub reasons: &'a BTreeMap<Movement, String>,
+    /// The readable part of `documentNumber` (facility, period, revision);
+    /// the body's `documentNumber` is this, a space and the `resourceId`.
     pub document_number: &'a str,
+}
+
+/// The `documentNumber` of an event: its readable label, a space and the
+/// marker (the event's `resourceId`). OpenLMIS copies `documentNumber` onto
+/// every stock card line the event writes (contract §5.1, §5.3), so the
+/// look-up finds the marker there, once per event instead of once per line.
+pub fn document_number(label: &str, marker: &str) -> String {
+    format!("{label} {marker}")
+}
+
+/// Whether a stock card line (contract §5.3) was written by the event with
+/// this marker: its `documentNumber` ends with the marker as a word, or (for
+/// events sent by versions before issue 14) its `extraData.agentEvent` is
+/// the marker.
+pub(crate) fn line_carries_marker(line: &dto::StockCardLine, marker: &str) -> bool {
+    if marker.is_empty() {
+        return false;
+    }
+    let by_document = line
+        .document_number
+        .as_deref()
+        .and_then(|d| d.rsplit(' ').next())
+        == Some(marker);
+    by_document
+        || line
+            .extra_data
+            .as_ref()
+            .and_then(|x| x.agent_event.as_deref())
+            == Some(marker)
 }
 
 /// A physical-count stock event for a form (contract §5.1, §6.2): per
 /// product, quantity = closing balance (absolute stock on hand) and the
 /// movements as `stockAdjustments`; for a correction, only the differences
-/// from the delivered revision. The lines carry the submission marker in
-/// `extraData` for look-ups. Err: the correction cannot be expressed with
+/// from the delivered revision. The marker for look-ups is in
+/// `documentNumber` (see [`document_number`]), not on each line. Err: the correction cannot be expressed with
 /// the reasons the LMIS has, and must be made in the LMIS itself.
 pub fn stock_event(i: &EventInput<'_>) -> Result<Value, String> {
     let lmis = i.def.lmis.as_ref().ok_or("the form has no LMIS part")?;
@@ -288,11 +316,6 @@ pub fn stock_event(i: &EventInput<'_>) -> Result<Value, String> {
             "orderableId": p.lmis_orderable_id,
             "quantity": close,
             "occurredDate": i.occurred_date.to_string(),
-            "extraData": {
-                "agentSubmission": i.submission_id,
-                "agentRevision": i.revision.to_string(),
-                "agentEvent": i.resource_id,
-            },
         });
         // Adjustments only where there are some (non-zero ones): the
         // field is optional (§5.1), an empty list is bytes for nothing.
@@ -313,7 +336,7 @@ pub fn stock_event(i: &EventInput<'_>) -> Result<Value, String> {
         "programId": lmis.program_id,
         "resourceId": i.resource_id,
         "signature": crate::net::http::AGENT_NAME,
-        "documentNumber": i.document_number,
+        "documentNumber": document_number(i.document_number, i.resource_id),
         "lineItems": lines,
     }))
 }

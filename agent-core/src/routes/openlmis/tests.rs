@@ -127,8 +127,6 @@ fn a_form_becomes_a_physical_count_that_validates_against_openlmis_schemas() {
         current: &draft,
         delivered: None,
         resource_id: "0193a0a0-0000-8000-8000-000000000001",
-        submission_id: "0193a0a0-0000-7000-8000-000000000000",
-        revision: 1,
         occurred_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
         reasons: &reasons,
         document_number: "HP-001 202610 r1",
@@ -150,11 +148,13 @@ fn a_form_becomes_a_physical_count_that_validates_against_openlmis_schemas() {
             .unwrap();
             assert!(a["quantity"].as_i64().unwrap() > 0);
         }
-        assert_eq!(
-            line["extraData"]["agentEvent"],
-            "0193a0a0-0000-8000-8000-000000000001"
-        );
+        // No per-line marker (issue 14): the event's marker is in its documentNumber.
+        assert!(line.get("extraData").is_none(), "{line}");
     }
+    assert_eq!(
+        ev["documentNumber"],
+        "HP-001 202610 r1 0193a0a0-0000-8000-8000-000000000001"
+    );
     let act = &lines[0];
     let e = &draft.stock["ACT-6x1"];
     assert_eq!(act["quantity"], e.closing_balance.unwrap());
@@ -187,8 +187,6 @@ fn a_correction_sends_only_the_differences() {
         current: &corrected,
         delivered: Some(&delivered),
         resource_id: "r2",
-        submission_id: "s",
-        revision: 2,
         occurred_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
         reasons: &reasons,
         document_number: "d",
@@ -232,8 +230,6 @@ fn a_correction_sends_only_the_differences() {
         current: &corrected,
         delivered: Some(&delivered),
         resource_id: "r2",
-        submission_id: "s",
-        revision: 2,
         occurred_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
         reasons: &fewer,
         document_number: "d",
@@ -626,5 +622,44 @@ fn a_requisition_submitted_elsewhere_is_recognised_by_its_counts() {
     assert!(!holds_counts_of(
         &serde_json::json!({"status": "SUBMITTED"}),
         &same
+    ));
+}
+
+/// The look-up's test of a stock card line (contract §5.3: lines carry the
+/// event's `documentNumber` and `extraData`), on hand-written lines.
+#[test]
+fn a_card_line_is_the_agents_by_its_document_number_or_its_old_per_line_marker() {
+    let m = "0193a0a0-0000-8000-8000-000000000001";
+    let check = |line: Value, expected: bool| {
+        let typed: crate::routes::openlmis::dto::StockCardLine =
+            crate::routes::openlmis::dto::decode(&line).unwrap();
+        assert_eq!(line_carries_marker(&typed, m), expected, "{line}");
+    };
+    check(
+        json!({"documentNumber": format!("HP-001 2026-11 r1 {m}")}),
+        true,
+    );
+    check(json!({"documentNumber": m}), true);
+    // Another event of the same card, a person's document, a longer word.
+    check(
+        json!({"documentNumber": "HP-001 2026-10 r1 0193a0a0-0000-8000-8000-000000000002"}),
+        false,
+    );
+    check(json!({"documentNumber": "DN.1", "extraData": {}}), false);
+    check(
+        json!({"documentNumber": format!("HP-001 2026-11 r1 x{m}")}),
+        false,
+    );
+    check(json!({"documentNumber": format!("{m} copied")}), false);
+    check(json!({"documentNumber": null}), false);
+    check(json!({}), false);
+    // An event sent before issue 14 (the marker on each line).
+    check(
+        json!({"documentNumber": "HP-001 2026-11 r1", "extraData": {"agentEvent": m}}),
+        true,
+    );
+    assert!(!line_carries_marker(
+        &crate::routes::openlmis::dto::decode(&json!({"documentNumber": "a "})).unwrap(),
+        ""
     ));
 }
