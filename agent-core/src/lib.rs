@@ -37,7 +37,7 @@ pub use validate::{Finding, Severity};
 
 // The plain data of `model` is public as it is, at its old paths.
 pub use model::resupply::{ConsumptionPeriod, ResupplyAdvice, ResupplySettings};
-pub use model::{canonical, draft, form, i18n, mapping, period, resupply};
+pub use model::{canonical, draft, form, i18n, mapping, matching, period, resupply};
 
 /// Where each part of a form goes and how far it got; what the outbox
 /// reports.
