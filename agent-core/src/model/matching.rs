@@ -578,6 +578,313 @@ pub fn build_facility_map(m: &Matching, lmis: &[Entry], decisions: &Decisions) -
     out
 }
 
+/// The two servers' master lists, as read for a suggestion or a check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MasterLists {
+    /// The DHIS2 org units of the data sets' assignment.
+    pub org_units: Vec<Entry>,
+    /// Every LMIS facility.
+    pub lmis_facilities: Vec<Entry>,
+    /// LMIS facility id to its facility type id.
+    pub facility_types: BTreeMap<String, String>,
+    /// LMIS facility id to the ids of the programs it supports.
+    pub supported_programs: BTreeMap<String, Vec<String>>,
+    /// The LMIS programs asked about.
+    pub programs: Vec<Entry>,
+    /// Orderables of each program (by program id).
+    pub orderables: BTreeMap<String, Vec<Entry>>,
+    /// Units per pack of each orderable (by orderable id).
+    pub pack_sizes: BTreeMap<String, i64>,
+    /// Valid reasons of each program (by program id) at each facility type.
+    pub reasons: BTreeMap<String, BTreeMap<String, Vec<ReasonEntry>>>,
+}
+
+/// What `mapping suggest` proposes for one program.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// DHIS2 org units matched against LMIS facilities.
+    pub facilities: Matching,
+    /// The forms' products matched against the program's orderables.
+    pub products: Matching,
+    /// Each movement's reason, per facility type id of the program.
+    pub reasons: BTreeMap<String, Vec<ReasonMatch>>,
+}
+
+/// The suggestion for `program_id`: facilities, the products of `products`
+/// (a form's, left empty before there is a form), and reasons named by `wanted`.
+pub fn suggest(
+    lists: &MasterLists,
+    program_id: &str,
+    products: &[Entry],
+    wanted: &dyn Fn(Movement) -> String,
+) -> Suggestion {
+    let mut facilities = match_lists(&lists.org_units, &lists.lmis_facilities);
+    // An LMIS facility that does not support the program is still
+    // proposed, but the evidence says so.
+    for p in &mut facilities.proposed {
+        if lists
+            .supported_programs
+            .get(&p.right.id)
+            .is_some_and(|ps| !ps.iter().any(|x| x == program_id))
+        {
+            p.evidence
+                .push_str("; the LMIS facility does not support this program");
+        }
+    }
+    let orderables = lists
+        .orderables
+        .get(program_id)
+        .cloned()
+        .unwrap_or_default();
+    let mut products = match_lists(products, &orderables);
+    for p in &mut products.proposed {
+        if let Some(n) = lists.pack_sizes.get(&p.right.id) {
+            p.evidence
+                .push_str(&format!("; the LMIS counts in packs of {n}"));
+        }
+    }
+    let reasons = lists
+        .reasons
+        .get(program_id)
+        .map(|by_type| {
+            by_type
+                .iter()
+                .map(|(t, r)| (t.clone(), match_reasons(wanted, r)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Suggestion {
+        facilities,
+        products,
+        reasons,
+    }
+}
+
+/// One mismatch between a facility map or form and the servers, with the
+/// server's candidates (closest first).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Mismatch {
+    /// What it is about: `facility HP-001`, `form f reason for losses`…
+    pub subject: String,
+    /// What is wrong, in plain words, with what to do.
+    pub problem: String,
+    /// What the server has instead, closest first.
+    pub candidates: Vec<String>,
+}
+
+/// A form's LMIS side, as the check needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormLmis {
+    /// The form id.
+    pub form: String,
+    /// The DHIS2 data set, when the form has one.
+    pub data_set: Option<String>,
+    /// The LMIS program id, when the form has an LMIS part.
+    pub program_id: Option<String>,
+    /// (local product code, LMIS product code, orderable id).
+    pub products: Vec<(String, String, String)>,
+    /// (movement, the reason name the form asks for).
+    pub reasons: Vec<(Movement, String)>,
+}
+
+/// Re-verifies a facility map and forms against the master lists: every
+/// mismatch once (a reason missing at three facilities of one type is one
+/// line), each with the server's candidates closest first.
+pub fn check(
+    lists: &MasterLists,
+    map: &[crate::model::mapping::Facility],
+    forms: &[FormLmis],
+) -> Vec<Mismatch> {
+    let mut out: Vec<Mismatch> = Vec::new();
+    let mut push = |m: Mismatch| {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    };
+    let names = |c: Vec<Candidate>| -> Vec<String> {
+        c.into_iter()
+            .map(|c| match &c.entry.code {
+                Some(code) => format!("{} ({code}, {})", c.entry.name, c.entry.id),
+                None => format!("{} ({})", c.entry.name, c.entry.id),
+            })
+            .collect()
+    };
+    let reports = |f: &crate::model::mapping::Facility, form: &str| {
+        f.forms.is_empty() || f.forms.iter().any(|x| x == form)
+    };
+    for f in map {
+        let subject = format!("facility {}", f.code);
+        let needs_dhis2 = forms
+            .iter()
+            .any(|x| x.data_set.is_some() && reports(f, &x.form));
+        let needs_lmis = forms
+            .iter()
+            .any(|x| x.program_id.is_some() && reports(f, &x.form));
+        match &f.dhis2_org_unit {
+            Some(ou) if !lists.org_units.iter().any(|e| e.id == *ou) => push(Mismatch {
+                subject: subject.clone(),
+                problem: format!(
+                    "dhis2_org_unit {ou} is not assigned to the forms' data sets in DHIS2; choose one of the org units DHIS2 has"
+                ),
+                candidates: names(closest(&f.name, &lists.org_units)),
+            }),
+            None if needs_dhis2 => push(Mismatch {
+                subject: subject.clone(),
+                problem: "dhis2_org_unit is missing, but the facility reports a form that goes to DHIS2; add the org unit's uid".into(),
+                candidates: names(closest(&f.name, &lists.org_units)),
+            }),
+            _ => {}
+        }
+        let by_code = f.lmis_facility_code.as_deref().and_then(|c| {
+            lists
+                .lmis_facilities
+                .iter()
+                .find(|e| e.code.as_deref() == Some(c))
+        });
+        match (&f.lmis_facility_id, &f.lmis_facility_code) {
+            (None, None) if needs_lmis => push(Mismatch {
+                subject: subject.clone(),
+                problem: "lmis_facility_id and lmis_facility_code are missing, but the facility reports stock to the LMIS; add both".into(),
+                candidates: names(closest(&f.name, &lists.lmis_facilities)),
+            }),
+            (None, Some(code)) if needs_lmis => push(Mismatch {
+                subject: subject.clone(),
+                problem: match by_code {
+                    Some(e) => format!(
+                        "lmis_facility_id is missing; the LMIS gives {} for code {code}: add \"lmis_facility_id\": \"{}\"",
+                        e.id, e.id
+                    ),
+                    None => format!("lmis_facility_id is missing and the LMIS has no facility with code {code}"),
+                },
+                candidates: names(closest(&f.name, &lists.lmis_facilities)),
+            }),
+            (Some(id), code) => {
+                let by_id = lists.lmis_facilities.iter().find(|e| e.id == *id);
+                match (by_id, code) {
+                    (None, _) => push(Mismatch {
+                        subject: subject.clone(),
+                        problem: format!("the LMIS has no facility with id {id}"),
+                        candidates: names(closest(&f.name, &lists.lmis_facilities)),
+                    }),
+                    (Some(e), Some(c)) if e.code.as_deref() != Some(c.as_str()) => push(Mismatch {
+                        subject: subject.clone(),
+                        problem: format!(
+                            "lmis_facility_code {c} does not belong to LMIS facility {id}, whose code is {}",
+                            e.code.as_deref().unwrap_or("(none)")
+                        ),
+                        candidates: names(closest(&f.name, &lists.lmis_facilities)),
+                    }),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        // Programs the facility's LMIS forms need.
+        if let Some(id) = &f.lmis_facility_id {
+            for x in forms.iter().filter(|x| reports(f, &x.form)) {
+                let Some(p) = &x.program_id else { continue };
+                if lists
+                    .supported_programs
+                    .get(id)
+                    .is_some_and(|ps| !ps.contains(p))
+                {
+                    push(Mismatch {
+                        subject: subject.clone(),
+                        problem: format!(
+                            "the LMIS facility does not support program {p} of form {}; ask the LMIS administrator to add it, or leave the form out of the facility's forms",
+                            x.form
+                        ),
+                        candidates: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    for x in forms {
+        let Some(p) = &x.program_id else { continue };
+        if !lists.programs.iter().any(|e| e.id == *p) {
+            push(Mismatch {
+                subject: format!("form {}", x.form),
+                problem: format!("the LMIS has no program {p}"),
+                candidates: names(closest(p, &lists.programs)),
+            });
+            continue;
+        }
+        let orderables = lists.orderables.get(p).cloned().unwrap_or_default();
+        for (local, code, id) in &x.products {
+            match orderables.iter().find(|e| e.code.as_deref() == Some(code)) {
+                None => push(Mismatch {
+                    subject: format!("form {} product {local}", x.form),
+                    problem: format!("the LMIS program has no product with code {code}"),
+                    candidates: names(closest(local, &orderables)),
+                }),
+                Some(e) if e.id != *id => push(Mismatch {
+                    subject: format!("form {} product {local}", x.form),
+                    problem: format!(
+                        "the form says orderable {id}, but the LMIS product {code} is {}",
+                        e.id
+                    ),
+                    candidates: Vec::new(),
+                }),
+                _ => {}
+            }
+        }
+        // Reasons: once per movement, whatever the number of facility types
+        // or facilities missing it.
+        let types = lists.reasons.get(p).cloned().unwrap_or_default();
+        for (m, wanted) in &x.reasons {
+            for valid in types.values() {
+                let found = valid
+                    .iter()
+                    .find(|r| r.entry.name.eq_ignore_ascii_case(wanted) || r.entry.id == *wanted);
+                let problem = match found {
+                    Some(r) if r.credit == m.is_credit() => continue,
+                    Some(r) => format!(
+                        "the reason '{}' is a {} in the LMIS, but {} needs a {}; set lmis.reasons.{} in the form",
+                        r.entry.name,
+                        if r.credit { "CREDIT" } else { "DEBIT" },
+                        m.words(),
+                        if m.is_credit() { "CREDIT" } else { "DEBIT" },
+                        movement_key(*m)
+                    ),
+                    None => format!(
+                        "the LMIS has no valid reason '{wanted}' for {}; set lmis.reasons.{} in the form to one of the LMIS's reasons",
+                        m.words(),
+                        movement_key(*m)
+                    ),
+                };
+                let same_way: Vec<Entry> = valid
+                    .iter()
+                    .filter(|r| r.credit == m.is_credit())
+                    .map(|r| r.entry.clone())
+                    .collect();
+                push(Mismatch {
+                    subject: format!("form {} reason for {}", x.form, m.words()),
+                    problem,
+                    candidates: closest(wanted, &same_way)
+                        .into_iter()
+                        .map(|c| c.entry.name)
+                        .collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The key of a movement in `lmis.reasons` (`consumed`, `positive_adjustment`…).
+pub fn movement_key(m: Movement) -> &'static str {
+    match m {
+        Movement::Consumed => "consumed",
+        Movement::Received => "received",
+        Movement::Losses => "losses",
+        Movement::PositiveAdjustment => "positive_adjustment",
+        Movement::NegativeAdjustment => "negative_adjustment",
+        Movement::CreditCorrection => "credit_correction",
+        Movement::DebitCorrection => "debit_correction",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -781,5 +1088,73 @@ mod tests {
         assert_eq!(b.open[0].subject.id, "ou5");
         assert_eq!(b.problems.len(), 1);
         assert!(b.problems[0].contains("NOPE"), "{:?}", b.problems);
+    }
+
+    #[test]
+    fn a_check_names_each_mismatch_once_with_the_servers_candidates() {
+        use crate::model::mapping::Facility;
+        let fac = |code: &str, id: Option<&str>, lcode: Option<&str>| Facility {
+            code: code.into(),
+            name: format!("{code} Health Post"),
+            dhis2_org_unit: Some(format!("ou{code}")),
+            lmis_facility_id: id.map(str::to_string),
+            lmis_facility_code: lcode.map(str::to_string),
+            forms: vec![],
+        };
+        let reason = |id: &str, name: &str, credit: bool| ReasonEntry {
+            entry: e(id, None, name),
+            credit,
+            tags: vec![],
+        };
+        let mut lists = MasterLists {
+            org_units: vec![
+                e("ouA", None, "A"),
+                e("ouB", None, "B"),
+                e("ouC", None, "C"),
+            ],
+            lmis_facilities: vec![
+                e("fA", Some("A"), "A"),
+                e("fB", Some("B"), "B"),
+                e("fC", Some("C"), "C"),
+            ],
+            programs: vec![e("p1", Some("P1"), "Family planning")],
+            ..MasterLists::default()
+        };
+        lists.reasons.insert(
+            "p1".into(),
+            BTreeMap::from([(
+                "t1".into(),
+                vec![reason("r1", "Loss", false), reason("r2", "Expiry", false)],
+            )]),
+        );
+        // Three facilities; C has an LMIS code but no id.
+        let map = vec![
+            fac("A", Some("fA"), Some("A")),
+            fac("B", Some("fB"), Some("B")),
+            fac("C", None, Some("C")),
+        ];
+        let forms = vec![FormLmis {
+            form: "f".into(),
+            data_set: Some("ds".into()),
+            program_id: Some("p1".into()),
+            products: vec![],
+            reasons: vec![(Movement::Losses, "Lost".into())],
+        }];
+        let got = check(&lists, &map, &forms);
+        let subjects: Vec<&str> = got.iter().map(|m| m.subject.as_str()).collect();
+        assert_eq!(
+            subjects,
+            vec!["facility C", "form f reason for losses"],
+            "{got:#?}"
+        );
+        assert!(
+            got[0]
+                .problem
+                .contains("lmis_facility_id is missing; the LMIS gives fC"),
+            "{got:#?}"
+        );
+        // The reason line comes once, not per facility, with the LMIS's
+        // reasons closest first (Loss before Expiry).
+        assert_eq!(got[1].candidates, vec!["Loss", "Expiry"]);
     }
 }

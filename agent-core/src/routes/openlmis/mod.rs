@@ -762,4 +762,5 @@ pub fn advice_for(key: Option<&str>) -> &'static str {
 mod tests;
 
 pub mod lmis;
+pub mod masters;
 pub mod requisition;
