@@ -1077,6 +1077,9 @@ impl Agent {
                 for f in &facilities {
                     if let Some(t) = &f.type_id {
                         lists.facility_types.insert(f.entry.id.clone(), t.clone());
+                        if let Some(c) = &f.type_code {
+                            lists.facility_type_codes.insert(t.clone(), c.clone());
+                        }
                     }
                     lists
                         .supported_programs

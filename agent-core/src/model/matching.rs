@@ -116,7 +116,12 @@ const COMMON_WORDS: &[&str] = &[
     "posto de saude",
     "zahanati",
     "kituo cha afya",
-    "the",
+];
+
+/// Small words joining a name's parts ("Poste de Santé de Ndiaye",
+/// "Zahanati ya Kisiwani"), left out after the common words.
+const JOINING_WORDS: &[&str] = &[
+    "the", "of", "de", "du", "des", "la", "le", "da", "do", "das", "dos", "ya", "wa", "cha",
 ];
 
 /// Folds the accented Latin letters of French, Portuguese and Swahili
@@ -137,8 +142,8 @@ fn fold(c: char) -> char {
 
 /// A name reduced to what tells it apart: lower case, accents folded,
 /// punctuation as spaces, the common words left out, single spaces.
-/// `"Kalembo Health Post"`, `"KALEMBO H/P"`… no: only the listed words go;
-/// `"Poste de Santé de Ndiaye"` gives `"de ndiaye"`.
+/// `"Kalembo Health Post"` gives `"kalembo"`, `"Poste de Santé de Ndiaye"`
+/// gives `"ndiaye"`.
 pub fn normalise(name: &str) -> String {
     let plain: String = name
         .to_lowercase()
@@ -156,7 +161,11 @@ pub fn normalise(name: &str) -> String {
             words.replace_range(at..at + pattern.len(), " ");
         }
     }
-    let out = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let out = words
+        .split_whitespace()
+        .filter(|w| !JOINING_WORDS.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ");
     if out.is_empty() {
         // A name made only of common words is its own key.
         plain.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -587,6 +596,8 @@ pub struct MasterLists {
     pub lmis_facilities: Vec<Entry>,
     /// LMIS facility id to its facility type id.
     pub facility_types: BTreeMap<String, String>,
+    /// Facility type id to its code.
+    pub facility_type_codes: BTreeMap<String, String>,
     /// LMIS facility id to the ids of the programs it supports.
     pub supported_programs: BTreeMap<String, Vec<String>>,
     /// The LMIS programs asked about.
@@ -606,8 +617,18 @@ pub struct Suggestion {
     pub facilities: Matching,
     /// The forms' products matched against the program's orderables.
     pub products: Matching,
-    /// Each movement's reason, per facility type id of the program.
-    pub reasons: BTreeMap<String, Vec<ReasonMatch>>,
+    /// Each movement's reason, once per set of facility types whose valid
+    /// reasons give the same answer.
+    pub reasons: Vec<ReasonSet>,
+}
+
+/// The reasons of the facility types that share them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonSet {
+    /// The facility types (codes when the LMIS gives them, else ids).
+    pub facility_types: Vec<String>,
+    /// Each movement's reason or question.
+    pub matches: Vec<ReasonMatch>,
 }
 
 /// The suggestion for `program_id`: facilities, the products of `products`
@@ -643,16 +664,18 @@ pub fn suggest(
                 .push_str(&format!("; the LMIS counts in packs of {n}"));
         }
     }
-    let reasons = lists
-        .reasons
-        .get(program_id)
-        .map(|by_type| {
-            by_type
-                .iter()
-                .map(|(t, r)| (t.clone(), match_reasons(wanted, r)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut reasons: Vec<ReasonSet> = Vec::new();
+    for (t, r) in lists.reasons.get(program_id).into_iter().flatten() {
+        let matches = match_reasons(wanted, r);
+        let name = lists.facility_type_codes.get(t).unwrap_or(t).clone();
+        match reasons.iter_mut().find(|s| s.matches == matches) {
+            Some(set) => set.facility_types.push(name),
+            None => reasons.push(ReasonSet {
+                facility_types: vec![name],
+                matches,
+            }),
+        }
+    }
     Suggestion {
         facilities,
         products,
@@ -902,9 +925,9 @@ mod tests {
         // Expected keys written by hand.
         assert_eq!(normalise("Kalembo Health Post"), "kalembo");
         assert_eq!(normalise("KALEMBO  health-post"), "kalembo");
-        assert_eq!(normalise("Poste de Santé de Ndiaye"), "de ndiaye");
+        assert_eq!(normalise("Poste de Santé de Ndiaye"), "ndiaye");
         assert_eq!(normalise("Centro de Saúde São João"), "sao joao");
-        assert_eq!(normalise("Zahanati ya Kisiwani"), "ya kisiwani");
+        assert_eq!(normalise("Zahanati ya Kisiwani"), "kisiwani");
         assert_eq!(normalise("Kisiwani Dispensary"), "kisiwani");
         // A name of common words only keeps them (it is not empty).
         assert_eq!(normalise("Health Post"), "health post");

@@ -87,17 +87,17 @@ fn line_question(q: &Question) -> String {
     )
 }
 
-fn line_reason(type_id: &str, r: &ReasonMatch) -> String {
+fn line_reason(types: &str, r: &ReasonMatch) -> String {
     match &r.proposed {
         Some(p) => format!(
-            "  reason for {} (facility type {type_id}): '{}' {}%: {}",
+            "  reason for {} ({types}): '{}' {}%: {}",
             r.movement.words(),
             p.right.name,
             p.confidence,
             p.evidence
         ),
         None => format!(
-            "  decide the reason for {} (facility type {type_id}): the LMIS has no '{}'; its reasons, closest first: {}",
+            "  decide the reason for {} ({types}): the LMIS has no '{}'; its reasons, closest first: {}",
             r.movement.words(),
             r.wanted,
             candidates(&r.candidates)
@@ -174,8 +174,8 @@ pub fn run(config: &Path, action: MappingAction) -> Result<i32, AgentError> {
             // A reason is open when no proposal and no decision names it.
             let open_reasons = s
                 .reasons
-                .values()
-                .flatten()
+                .iter()
+                .flat_map(|set| &set.matches)
                 .filter(|r| r.proposed.is_none() && !decisions.reasons.contains_key(&r.movement))
                 .count();
             if let Some(path) = &out {
@@ -220,9 +220,10 @@ pub fn run(config: &Path, action: MappingAction) -> Result<i32, AgentError> {
                     }
                 }
                 println!("reasons:");
-                for (t, rs) in &s.reasons {
-                    for r in rs {
-                        println!("{}", line_reason(t, r));
+                for set in &s.reasons {
+                    let types = format!("facility types {}", set.facility_types.join(", "));
+                    for r in &set.matches {
+                        println!("{}", line_reason(&types, r));
                     }
                 }
                 for p in &build.problems {

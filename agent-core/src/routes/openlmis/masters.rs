@@ -24,6 +24,8 @@ pub struct LmisFacility {
     pub entry: Entry,
     /// Its facility type id (valid reasons and approved products depend on it).
     pub type_id: Option<String>,
+    /// Its facility type code.
+    pub type_code: Option<String>,
     /// Ids of the programs it supports (full facilities only).
     pub programs: Vec<String>,
 }
@@ -56,6 +58,7 @@ pub fn parse_facility(v: &Value) -> Option<LmisFacility> {
     Some(LmisFacility {
         entry: entry(v, "/code", "/name")?,
         type_id: text(v, "/type/id"),
+        type_code: text(v, "/type/code"),
         programs: v
             .get("supportedPrograms")
             .and_then(Value::as_array)
