@@ -1265,6 +1265,220 @@ impl Agent {
             })?;
         Ok(path)
     }
+
+    /// `metadata pull --program`: the stock part of form `form_id` from the
+    /// LMIS: the program's products approved for the facility types of the
+    /// facility map's LMIS facilities (in the LMIS's order; a product
+    /// approved for one type only is still added, and noted), the reasons
+    /// chosen in `decisions` (a decisions file, else the form's own) and the
+    /// cross-check rules of `rules_file` (a JSON array of rules, else the
+    /// form's own). Written like the DHIS2 pull; returns what changed and
+    /// notes for the implementer.
+    pub fn pull_stock_metadata(
+        &self,
+        form_id: &str,
+        program: &str,
+        decisions: Option<&crate::model::matching::Decisions>,
+        rules_file: Option<&Path>,
+        credentials: &dyn CredentialProvider,
+    ) -> Result<(
+        crate::routes::openlmis::masters::StockReport,
+        PathBuf,
+        Vec<String>,
+    )> {
+        use crate::routes::openlmis::lmis::Fail;
+        use crate::routes::openlmis::masters::{self, ApprovedProduct};
+        let forms = self.form_set();
+        let def = forms.get(form_id).cloned().ok_or_else(|| AgentError::Config {
+            message: format!(
+                "there is no form {form_id}; pull its DHIS2 data set first (metadata pull --data-set … --form {form_id})"
+            ),
+        })?;
+        let rules = match rules_file {
+            None => None,
+            Some(p) => {
+                let text = crate::files::read_capped_text(
+                    p,
+                    crate::files::MAX_FORM_BYTES,
+                    "the cross-check rules",
+                )
+                .map_err(|e| AgentError::Config {
+                    message: format!("cannot read the rules file {}: {e}", p.display()),
+                })?;
+                Some(
+                    serde_json::from_str::<Vec<crate::model::form::Rule>>(&text).map_err(
+                        |e| AgentError::Config {
+                            message: format!(
+                                "the rules file {} is not a JSON array of rules (as in a form's \"rules\"): {e}",
+                                p.display()
+                            ),
+                        },
+                    )?,
+                )
+            }
+        };
+        let settings = self.lmis.clone().ok_or_else(|| AgentError::Config {
+            message: "the LMIS is not configured (no [lmis] section)".into(),
+        })?;
+        let creds = credentials
+            .credentials(Destination::Lmis)
+            .map_err(|message| AgentError::Config { message })?
+            .ok_or_else(|| AgentError::Config {
+                message: "no LMIS credentials are configured".into(),
+            })?;
+        let mapped: Vec<String> = self
+            .facilities
+            .iter()
+            .filter(|f| f.forms.is_empty() || f.forms.contains(&def.id))
+            .filter_map(|f| f.lmis_facility_id.clone())
+            .collect();
+        let inputs = PassInputs {
+            db_path: &self.db_path,
+            clock: self.clock.as_ref(),
+            transport: self.transport.as_ref(),
+            forms: &forms,
+            facilities: &self.facilities,
+            cancel: &self.cancel,
+            observer: None,
+            credentials,
+            dhis2: None,
+            lmis: None,
+            retry_held: false,
+        };
+        let lmis_error = |f: Fail| match f {
+            Fail::Auth(why) => AgentError::AuthFailed {
+                destination: Destination::Lmis,
+                message: why,
+            },
+            Fail::Transient { .. } | Fail::NotStarted(_) => AgentError::Unreachable {
+                destination: Destination::Lmis,
+                message: format!("the LMIS's products could not be read: {f}"),
+            },
+            other => AgentError::Config {
+                message: format!("the LMIS's products could not be read: {other}"),
+            },
+        };
+        type Read = (
+            crate::model::matching::Entry,
+            Vec<ApprovedProduct>,
+            Vec<String>,
+        );
+        let read = sync::run_task(
+            &inputs,
+            SyncBudget::time(std::time::Duration::from_secs(300)),
+            |pass, report| -> std::result::Result<Result<Read>, Error> {
+                let mut client = crate::routes::openlmis::lmis::OpenLmisClient::new(
+                    settings,
+                    creds,
+                    self.lmis_token.clone(),
+                );
+                macro_rules! lmis {
+                    ($e:expr) => {
+                        match $e? {
+                            Ok(v) => v,
+                            Err(f) => return Ok(Err(lmis_error(f))),
+                        }
+                    };
+                }
+                let programs = lmis!(masters::programs(&mut client, pass, report));
+                let Some(p) = programs
+                    .iter()
+                    .find(|p| p.id == program || p.code.as_deref() == Some(program))
+                    .cloned()
+                else {
+                    return Ok(Err(AgentError::Config {
+                        message: format!("the LMIS has no program {program}"),
+                    }));
+                };
+                let facilities = lmis!(masters::facilities(&mut client, pass, report));
+                // One facility of each type: approved products depend on the type.
+                let mut by_type: BTreeMap<String, &masters::LmisFacility> = BTreeMap::new();
+                for f in facilities
+                    .iter()
+                    .filter(|f| mapped.contains(&f.entry.id) && f.programs.contains(&p.id))
+                {
+                    if let Some(t) = &f.type_id {
+                        by_type.entry(t.clone()).or_insert(f);
+                    }
+                }
+                if by_type.is_empty() {
+                    return Ok(Err(AgentError::Config {
+                        message: format!(
+                            "no facility of the facility map is an LMIS facility supporting program {program}; run mapping suggest first"
+                        ),
+                    }));
+                }
+                let mut all: Vec<ApprovedProduct> = Vec::new();
+                let mut notes = Vec::new();
+                let types = by_type.len();
+                let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+                for f in by_type.values() {
+                    let approved = lmis!(masters::approved_products(
+                        &mut client,
+                        pass,
+                        report,
+                        &f.entry.id,
+                        &p.id
+                    ));
+                    for a in approved {
+                        *seen.entry(a.orderable.entry.id.clone()).or_default() += 1;
+                        if !all
+                            .iter()
+                            .any(|x| x.orderable.entry.id == a.orderable.entry.id)
+                        {
+                            all.push(a);
+                        }
+                    }
+                }
+                for a in &all {
+                    if seen.get(&a.orderable.entry.id).copied().unwrap_or(0) < types {
+                        notes.push(format!(
+                            "{} is approved for some facility types only; stock events for it are refused at the others",
+                            a.orderable.entry.name
+                        ));
+                    }
+                    if let Some(n) = a.orderable.net_content.filter(|n| *n > 1) {
+                        notes.push(format!(
+                            "{}: the LMIS counts packs of {n}; the form counts single units ({})",
+                            a.orderable.entry.name,
+                            a.orderable.unit.as_deref().unwrap_or("each")
+                        ));
+                    }
+                }
+                Ok(Ok((p, all, notes)))
+            },
+        );
+        let (p, approved, notes) = read??;
+        let reasons = decisions
+            .filter(|d| !d.reasons.is_empty())
+            .map(|d| crate::model::matching::reason_names(&d.reasons));
+        let (new_def, report) =
+            crate::routes::openlmis::masters::merge_stock(&def, &p, &approved, reasons, rules);
+        let mut all: Vec<FormDefinition> = forms
+            .iter()
+            .filter(|f| f.id != new_def.id)
+            .cloned()
+            .collect();
+        all.push(new_def.clone());
+        let new_set = FormSet::new(all).map_err(|p| AgentError::from_definitions(&p))?;
+        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
+            message: "this agent was opened without a forms folder".into(),
+        })?;
+        let file = dir.join(format!("{}.json", new_def.id));
+        if report.changed {
+            let text = serde_json::to_string_pretty(&new_def).map_err(AgentError::internal)? + "\n";
+            let tmp = dir.join(format!(".{}.json.tmp", new_def.id));
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, &file))
+                .map_err(|source| Error::Io {
+                    what: "cannot write the form definition",
+                    path: file.clone(),
+                    source,
+                })?;
+        }
+        *self.forms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new_set);
+        Ok((report, file, notes))
+    }
     // ---- end of setting up a country
 
     /// Sets the language of the messages this agent returns (`sw`,

@@ -57,6 +57,11 @@ pub mod dhis2 {
     pub use crate::routes::dhis2::values_of;
 }
 
+/// Setting up forms from the servers: what a stock pull changed.
+pub mod metadata {
+    pub use crate::routes::openlmis::masters::StockReport;
+}
+
 /// The LMIS (OpenLMIS): its settings and the stock events' resource ids.
 pub mod lmis {
     pub use crate::routes::openlmis::lmis::{LmisSettings, event_resource_id};

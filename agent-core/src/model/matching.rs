@@ -857,9 +857,22 @@ pub fn check(
         let types = lists.reasons.get(p).cloned().unwrap_or_default();
         for (m, wanted) in &x.reasons {
             for valid in types.values() {
+                // As the route resolves them: the name (or id), else for
+                // the default consumed and received names the tagged reason.
+                let is_default = *wanted == crate::model::form::ReasonNames::default().name(*m);
+                let tag = match m {
+                    Movement::Consumed => Some("consumed"),
+                    Movement::Received => Some("received"),
+                    _ => None,
+                };
                 let found = valid
                     .iter()
-                    .find(|r| r.entry.name.eq_ignore_ascii_case(wanted) || r.entry.id == *wanted);
+                    .find(|r| r.entry.name.eq_ignore_ascii_case(wanted) || r.entry.id == *wanted)
+                    .or_else(|| {
+                        valid.iter().find(|r| {
+                            is_default && tag.is_some_and(|t| r.tags.iter().any(|x| x == t))
+                        })
+                    });
                 let problem = match found {
                     Some(r) if r.credit == m.is_credit() => continue,
                     Some(r) => format!(
@@ -905,6 +918,77 @@ pub fn movement_key(m: Movement) -> &'static str {
         Movement::NegativeAdjustment => "negative_adjustment",
         Movement::CreditCorrection => "credit_correction",
         Movement::DebitCorrection => "debit_correction",
+    }
+}
+
+/// Applies a person's reason choices to a suggestion: a chosen name the
+/// LMIS has (in the right direction) becomes the proposal (basis
+/// `Decision`); a name it does not have, or of the wrong direction, is a
+/// problem, and the question stays.
+pub fn apply_reason_decisions(
+    sets: &mut [ReasonSet],
+    chosen: &BTreeMap<Movement, String>,
+    lmis: &BTreeMap<String, Vec<ReasonEntry>>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let all: Vec<&ReasonEntry> = lmis.values().flatten().collect();
+    for set in sets.iter_mut() {
+        for r in &mut set.matches {
+            let Some(name) = chosen.get(&r.movement) else {
+                continue;
+            };
+            let found = all.iter().find(|x| {
+                x.credit == r.movement.is_credit()
+                    && (x.entry.name.eq_ignore_ascii_case(name) || x.entry.id == *name)
+            });
+            match found {
+                Some(x) => {
+                    r.proposed = Some(Proposal {
+                        left: Entry {
+                            id: r.wanted.clone(),
+                            code: None,
+                            name: r.wanted.clone(),
+                        },
+                        right: x.entry.clone(),
+                        basis: Basis::Decision,
+                        confidence: 100,
+                        evidence: "your decision".into(),
+                    });
+                }
+                None => {
+                    let p = format!(
+                        "the decision for {} names '{name}', which is not a {} reason of the LMIS for facility types {}",
+                        r.movement.words(),
+                        if r.movement.is_credit() {
+                            "credit"
+                        } else {
+                            "debit"
+                        },
+                        set.facility_types.join(", ")
+                    );
+                    if !problems.contains(&p) {
+                        problems.push(p);
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The form's reason names of a decisions file's choices (movements
+/// without a choice keep the default, which the LMIS's tag still finds for
+/// consumed and received).
+pub fn reason_names(chosen: &BTreeMap<Movement, String>) -> crate::model::form::ReasonNames {
+    let get = |m: Movement| chosen.get(&m).cloned();
+    crate::model::form::ReasonNames {
+        consumed: get(Movement::Consumed),
+        received: get(Movement::Received),
+        losses: get(Movement::Losses),
+        positive_adjustment: get(Movement::PositiveAdjustment),
+        negative_adjustment: get(Movement::NegativeAdjustment),
+        credit_correction: get(Movement::CreditCorrection),
+        debit_correction: get(Movement::DebitCorrection),
     }
 }
 

@@ -6,7 +6,8 @@
 
 use super::{open, print_json};
 use agent_core::matching::{
-    Candidate, Decisions, MapBuild, Mismatch, Proposal, Question, ReasonMatch, build_facility_map,
+    Candidate, Decisions, MapBuild, Mismatch, Proposal, Question, ReasonMatch,
+    apply_reason_decisions, build_facility_map,
 };
 use agent_core::{AgentConfig, AgentError};
 use cli_sim::exit;
@@ -118,7 +119,7 @@ fn line_mismatch(m: &Mismatch) -> String {
     }
 }
 
-fn read_decisions(path: &Path) -> Result<Decisions, AgentError> {
+pub fn read_decisions(path: &Path) -> Result<Decisions, AgentError> {
     let bytes = agent_core::files::read_capped(path, 4 * 1024 * 1024, "the decisions file")
         .map_err(|e| AgentError::Config {
             message: format!("cannot read the decisions file {}: {e}", path.display()),
@@ -169,14 +170,26 @@ pub fn run(config: &Path, action: MappingAction) -> Result<i32, AgentError> {
                     ..Decisions::default()
                 },
             };
-            let build: MapBuild =
+            let mut build: MapBuild =
                 build_facility_map(&s.facilities, &lists.lmis_facilities, &decisions);
+            let mut s = s;
+            let program_reasons = lists
+                .programs
+                .first()
+                .and_then(|p| lists.reasons.get(&p.id))
+                .cloned()
+                .unwrap_or_default();
+            build.problems.extend(apply_reason_decisions(
+                &mut s.reasons,
+                &decisions.reasons,
+                &program_reasons,
+            ));
             // A reason is open when no proposal and no decision names it.
             let open_reasons = s
                 .reasons
                 .iter()
                 .flat_map(|set| &set.matches)
-                .filter(|r| r.proposed.is_none() && !decisions.reasons.contains_key(&r.movement))
+                .filter(|r| r.proposed.is_none())
                 .count();
             if let Some(path) = &out {
                 let text = serde_json::to_string_pretty(&serde_json::json!({

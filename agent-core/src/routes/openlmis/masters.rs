@@ -6,6 +6,9 @@
 //! shapes it, and anything missing is left out, not guessed.
 
 use crate::error::Error;
+use crate::model::form::{
+    FormDefinition, LmisKind, LmisMode, LmisTarget, Product, ReasonNames, Rule,
+};
 use crate::model::matching::{Entry, ReasonEntry};
 use crate::net::http::encode_query;
 use crate::routes::openlmis::lmis::{Expect, Fail, LmisClient};
@@ -39,6 +42,107 @@ pub struct LmisOrderable {
     pub net_content: Option<i64>,
     /// The dispensing unit, when the LMIS names it.
     pub unit: Option<String>,
+}
+
+/// A product approved for a facility type in a program.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovedProduct {
+    /// The orderable.
+    pub orderable: LmisOrderable,
+    /// `maxPeriodsOfStock`.
+    pub max_periods_of_stock: Option<f64>,
+}
+
+/// What a stock pull changed in a form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockReport {
+    /// The form.
+    pub form: String,
+    /// Products kept (their local code, name and limits stay).
+    pub kept: usize,
+    /// Products added (LMIS code and name).
+    pub added: Vec<String>,
+    /// Products the LMIS no longer approves, removed.
+    pub removed: Vec<String>,
+    /// Whether the definition changed.
+    pub changed: bool,
+}
+
+/// The stock part of `def` from the LMIS: `program` (id, code) with the
+/// approved products in the LMIS's order (a product already on the form
+/// keeps its local code, name, unit and limits; a new one takes the LMIS's
+/// code, name and unit), the stock-event mode unless the form already
+/// chose requisitions, the reasons given (else the form's own), and the
+/// cross-check rules given (else the form's own).
+pub fn merge_stock(
+    def: &FormDefinition,
+    program: &Entry,
+    approved: &[ApprovedProduct],
+    reasons: Option<ReasonNames>,
+    rules: Option<Vec<Rule>>,
+) -> (FormDefinition, StockReport) {
+    let mut out = def.clone();
+    let mut report = StockReport {
+        form: def.id.clone(),
+        ..StockReport::default()
+    };
+    let mut products = Vec::new();
+    for a in approved {
+        let o = &a.orderable;
+        let code = o.entry.code.clone().unwrap_or_else(|| o.entry.id.clone());
+        match def
+            .products
+            .iter()
+            .find(|p| p.lmis_orderable_id == o.entry.id)
+        {
+            Some(p) => {
+                let mut p = p.clone();
+                p.lmis_product_code = Some(code);
+                products.push(p);
+                report.kept += 1;
+            }
+            None => {
+                report.added.push(format!("{code} {}", o.entry.name));
+                products.push(Product {
+                    code: code.clone(),
+                    name: o.entry.name.clone(),
+                    unit: o.unit.clone(),
+                    lmis_orderable_id: o.entry.id.clone(),
+                    lmis_product_code: Some(code),
+                    dhis2_soh_data_element: None,
+                    dhis2_soh_category_option_combo: None,
+                    warn_above: None,
+                });
+            }
+        }
+    }
+    for p in &def.products {
+        if !approved
+            .iter()
+            .any(|a| a.orderable.entry.id == p.lmis_orderable_id)
+        {
+            report.removed.push(format!("{} {}", p.code, p.name));
+        }
+    }
+    out.products = products;
+    let old = def.lmis.as_ref();
+    out.lmis = Some(LmisTarget {
+        kind: LmisKind::Openlmis,
+        program_id: program.id.clone(),
+        program_code: program.code.clone(),
+        // Stock events go per form period; a requisition form keeps its own.
+        period_type: old.map_or(def.period_type, |l| l.period_type),
+        mode: old.map_or(LmisMode::StockEvent, |l| l.mode),
+        reasons: reasons.or_else(|| old.and_then(|l| l.reasons.clone())),
+    });
+    if let Some(r) = rules {
+        out.rules = r;
+    }
+    report.changed = out != *def;
+    if report.changed {
+        out.version = def.version.saturating_add(1);
+    }
+    (out, report)
 }
 
 fn text(v: &Value, p: &str) -> Option<String> {
@@ -180,6 +284,39 @@ pub fn valid_reasons<C: LmisClient>(
         Expect::Array,
     )?
     .map(|v| reason_entries(&v)))
+}
+
+/// The products approved for a facility in a program
+/// (`GET /api/facilities/{id}/approvedProducts?programId=&fullSupply=true`).
+pub fn approved_products<C: LmisClient>(
+    client: &mut C,
+    pass: &mut Pass<'_>,
+    report: &mut DestinationReport,
+    facility_id: &str,
+    program_id: &str,
+) -> Result<Result<Vec<ApprovedProduct>, Fail>, Error> {
+    Ok(get(
+        client,
+        pass,
+        report,
+        &format!(
+            "/api/facilities/{}/approvedProducts?programId={}&fullSupply=true&size={PAGE_SIZE}",
+            encode_query(facility_id),
+            encode_query(program_id)
+        ),
+        Expect::Page,
+    )?
+    .map(|v| {
+        items(&v)
+            .into_iter()
+            .filter_map(|a| {
+                Some(ApprovedProduct {
+                    orderable: parse_orderable(a.get("orderable")?)?,
+                    max_periods_of_stock: a.get("maxPeriodsOfStock").and_then(Value::as_f64),
+                })
+            })
+            .collect()
+    }))
 }
 
 #[cfg(test)]
