@@ -1227,12 +1227,11 @@ mod tests {
             programs: vec![e("p1", Some("P1"), "Family planning")],
             ..MasterLists::default()
         };
+        // Two facility types with the same valid reasons.
+        let valid = vec![reason("r1", "Loss", false), reason("r2", "Expiry", false)];
         lists.reasons.insert(
             "p1".into(),
-            BTreeMap::from([(
-                "t1".into(),
-                vec![reason("r1", "Loss", false), reason("r2", "Expiry", false)],
-            )]),
+            BTreeMap::from([("t1".into(), valid.clone()), ("t2".into(), valid)]),
         );
         // Three facilities; C has an LMIS code but no id.
         let map = vec![
@@ -1260,7 +1259,7 @@ mod tests {
                 .contains("lmis_facility_id is missing; the LMIS gives fC"),
             "{got:#?}"
         );
-        // The reason line comes once, not per facility, with the LMIS's
+        // The reason line comes once, not per facility or type, with the LMIS's
         // reasons closest first (Loss before Expiry).
         assert_eq!(got[1].candidates, vec!["Loss", "Expiry"]);
     }
