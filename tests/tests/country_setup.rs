@@ -6,6 +6,8 @@
 //! the world's master lists (cli-sim/sim-servers/src/{dhis2,openlmis}/world.rs),
 //! written below as fixtures.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
 use agent_core::credentials::{Credentials, StaticCredentials};
 use agent_core::matching::{Basis, Decisions, Doubt, apply_reason_decisions, build_facility_map};
 use agent_core::sync::SyncBudget;
