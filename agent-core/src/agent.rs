@@ -872,6 +872,14 @@ impl Agent {
                             continue;
                         }
                         let Some(code) = &f.lmis_facility_code else {
+                            // One id per system, checked: a facility
+                            // reporting stock needs its LMIS code and id.
+                            problems.push(format!(
+                                "facility {} reports form {}, whose stock goes to the LMIS, but has no lmis_facility_code{} in the facility map; add the LMIS facility's code and id (cli-sim mapping suggest finds them)",
+                                f.code,
+                                def.id,
+                                if f.lmis_facility_id.is_none() { " and no lmis_facility_id" } else { "" }
+                            ));
                             continue;
                         };
                         let products: Vec<String> = def
@@ -935,6 +943,10 @@ impl Agent {
                 if asked_all && report.requests > 0 {
                     crate::store::destinations::release_hold(&pass.conn, Destination::Lmis)?;
                 }
+                // One line per distinct problem: a form's reason or product
+                // problem is the same at every facility that reports it.
+                let mut seen = BTreeSet::new();
+                problems.retain(|p| seen.insert(p.clone()));
                 Ok(problems)
             },
         );

@@ -207,9 +207,8 @@ pub fn similarity(a: &str, b: &str) -> u8 {
     by_words.max(by_edits).min(99) as u8
 }
 
-/// The items of `among` closest to `name`, closest first (ties by name),
-/// at most [`MAX_CANDIDATES`].
-pub fn closest(name: &str, among: &[Entry]) -> Vec<Candidate> {
+/// Every item of `among`, closest to `name` first (ties by name).
+pub fn ranked(name: &str, among: &[Entry]) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = among
         .iter()
         .map(|e| Candidate {
@@ -218,6 +217,13 @@ pub fn closest(name: &str, among: &[Entry]) -> Vec<Candidate> {
         })
         .collect();
     out.sort_by(|a, b| b.score.cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    out
+}
+
+/// The items of `among` closest to `name`, closest first (ties by name),
+/// at most [`MAX_CANDIDATES`].
+pub fn closest(name: &str, among: &[Entry]) -> Vec<Candidate> {
+    let mut out = ranked(name, among);
     out.truncate(MAX_CANDIDATES);
     out
 }
@@ -422,7 +428,7 @@ pub fn match_reasons(
                 movement: m,
                 wanted: name.clone(),
                 proposed,
-                candidates: closest(&name, &entries),
+                candidates: ranked(&name, &entries),
             }
         })
         .collect()
@@ -897,7 +903,7 @@ pub fn check(
                 push(Mismatch {
                     subject: format!("form {} reason for {}", x.form, m.words()),
                     problem,
-                    candidates: closest(wanted, &same_way)
+                    candidates: ranked(wanted, &same_way)
                         .into_iter()
                         .map(|c| c.entry.name)
                         .collect(),
