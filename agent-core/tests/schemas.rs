@@ -177,6 +177,31 @@ fn the_minimal_form_shape_matches_the_schema_and_loads() {
 }
 
 #[test]
+fn lmis_period_type_is_required_only_in_requisition_mode() {
+    let schema = Checker::new("form-definition.schema.json");
+    let mut v = minimal_form();
+    v["lmis"].as_object_mut().unwrap().remove("period_type");
+    // Stock-event mode (the default): accepted, the form's own period type.
+    schema.assert_valid(&v, "a stock-event form without lmis.period_type");
+    let def = FormDefinition::from_json(&v.to_string(), "no-lmis-period").unwrap();
+    assert_eq!(def.lmis.unwrap().period_type, def.period_type);
+    // Requisition mode: both refuse it, naming the key.
+    v["lmis"]["mode"] = json!("requisition");
+    schema.assert_invalid(
+        &v,
+        "a requisition form without lmis.period_type",
+        &["period_type"],
+    );
+    let problems = FormDefinition::from_json(&v.to_string(), "no-lmis-period").unwrap_err();
+    assert!(
+        problems[0]
+            .message
+            .contains("lmis.period_type is required in requisition mode"),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn every_facility_map_matches_the_schema_and_loads() {
     let schema = Checker::new("facility-map.schema.json");
     for path in json_files("facilities") {
