@@ -202,6 +202,23 @@ fn lmis_period_type_is_required_only_in_requisition_mode() {
 }
 
 #[test]
+fn the_example_decisions_match_the_schema_and_load_and_a_typo_is_refused_by_both() {
+    use agent_core::matching::Decisions;
+    let schema = Checker::new("mapping-decisions.schema.json");
+    let path = schemas_dir().join("examples/mapping-decisions.json");
+    let v = read_json(&path);
+    schema.assert_valid(&v, "the example decisions");
+    let d = Decisions::from_json(&read_text(&path)).expect("the example decisions load");
+    assert_eq!(d.facilities.len(), 4);
+    assert_eq!(d.reasons.len(), 5);
+    // A misspelt movement is refused by both, not ignored.
+    let mut bad = v.clone();
+    bad["reasons"]["loses"] = json!("Damaged");
+    schema.assert_invalid(&bad, "a misspelt movement", &["loses"]);
+    assert!(Decisions::from_json(&bad.to_string()).is_err());
+}
+
+#[test]
 fn every_facility_map_matches_the_schema_and_loads() {
     let schema = Checker::new("facility-map.schema.json");
     for path in json_files("facilities") {

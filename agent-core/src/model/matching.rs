@@ -439,6 +439,9 @@ pub fn match_reasons(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Decisions {
+    /// The JSON Schema the file declares (ignored; lets editors check it).
+    #[serde(rename = "$schema", default, skip_serializing)]
+    pub schema: Option<String>,
     /// Version of the file format (1).
     pub version: u32,
     /// Facility pairs decided by a person.
