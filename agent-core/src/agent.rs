@@ -1023,6 +1023,14 @@ impl Agent {
                             continue;
                         }
                         let Some(code) = &f.lmis_facility_code else {
+                            // One id per system, checked: a facility
+                            // reporting stock needs its LMIS code and id.
+                            problems.push(format!(
+                                "facility {} reports form {}, whose stock goes to the LMIS, but has no lmis_facility_code{} in the facility map; add the LMIS facility's code and id (cli-sim mapping suggest finds them)",
+                                f.code,
+                                def.id,
+                                if f.lmis_facility_id.is_none() { " and no lmis_facility_id" } else { "" }
+                            ));
                             continue;
                         };
                         let products: Vec<String> = def
@@ -1086,11 +1094,555 @@ impl Agent {
                 if asked_all && report.requests > 0 {
                     crate::store::destinations::release_hold(&pass.conn, Destination::Lmis)?;
                 }
+                // One line per distinct problem: a form's reason or product
+                // problem is the same at every facility that reports it.
+                let mut seen = BTreeSet::new();
+                problems.retain(|p| seen.insert(p.clone()));
                 Ok(problems)
             },
         );
         Ok(result?)
     }
+
+    // ---- Setting up a country (issue 16): master lists, mapping suggest
+    // and check. Matching is pure (model::matching); the reads are in
+    // routes::openlmis::masters and routes::dhis2::metadata.
+
+    /// Reads both servers' master lists: the org units of `data_sets`
+    /// (DHIS2), every LMIS facility, and for each of `programs` (LMIS
+    /// program ids or codes) its orderables and its valid reasons at each
+    /// facility type of the facilities supporting it.
+    pub fn master_lists(
+        &self,
+        data_sets: &[String],
+        programs: &[String],
+        credentials: &dyn CredentialProvider,
+    ) -> Result<crate::model::matching::MasterLists> {
+        use crate::model::matching::MasterLists;
+        use crate::routes::openlmis::lmis::Fail;
+        use crate::routes::openlmis::masters;
+        let dhis2 = self.dhis2.clone().ok_or_else(|| AgentError::Config {
+            message: "DHIS2 is not configured (no [dhis2] section); matching needs both servers"
+                .into(),
+        })?;
+        let lmis = self.lmis.clone().ok_or_else(|| AgentError::Config {
+            message: "the LMIS is not configured (no [lmis] section); matching needs both servers"
+                .into(),
+        })?;
+        let creds = |d: Destination, what: &str| {
+            credentials
+                .credentials(d)
+                .map_err(|message| AgentError::Config { message })?
+                .ok_or_else(|| AgentError::Config {
+                    message: format!("no {what} credentials are configured"),
+                })
+        };
+        let (dhis2_creds, lmis_creds) = (
+            creds(Destination::Dhis2, "DHIS2")?,
+            creds(Destination::Lmis, "LMIS")?,
+        );
+        let forms = self.form_set();
+        let inputs = PassInputs {
+            db_path: &self.db_path,
+            clock: self.clock.as_ref(),
+            transport: self.transport.as_ref(),
+            forms: &forms,
+            facilities: &self.facilities,
+            cancel: &self.cancel,
+            observer: None,
+            credentials,
+            dhis2: None,
+            lmis: None,
+            retry_held: false,
+        };
+        let lmis_error = |f: Fail| match f {
+            Fail::Auth(why) => AgentError::AuthFailed {
+                destination: Destination::Lmis,
+                message: why,
+            },
+            Fail::Transient { .. } | Fail::NotStarted(_) => AgentError::Unreachable {
+                destination: Destination::Lmis,
+                message: format!("the LMIS's master lists could not be read: {f}"),
+            },
+            other => AgentError::Config {
+                message: format!("the LMIS's master lists could not be read: {other}"),
+            },
+        };
+        let result = sync::run_task(
+            &inputs,
+            SyncBudget::time(std::time::Duration::from_secs(300)),
+            |pass, report| -> std::result::Result<Result<MasterLists>, Error> {
+                let mut lists = MasterLists::default();
+                let route = Dhis2Route::new(dhis2, dhis2_creds);
+                for ds in data_sets {
+                    let req = route.get_request(&format!(
+                        "/api/dataSets/{}?fields={}",
+                        crate::net::http::encode_query(ds),
+                        crate::net::http::encode_query(
+                            crate::routes::dhis2::metadata::ORG_UNIT_FIELDS
+                        )
+                    ));
+                    let resp = match pass.send(Destination::Dhis2, &req, b"", &[], report)? {
+                        Ok(r) => r,
+                        Err(e) => {
+                            return Ok(Err(AgentError::Unreachable {
+                                destination: Destination::Dhis2,
+                                message: format!("DHIS2's data set {ds} could not be read: {e}"),
+                            }));
+                        }
+                    };
+                    let problem = match resp.status {
+                        200 => None,
+                        401 | 403 => {
+                            return Ok(Err(AgentError::AuthFailed {
+                                destination: Destination::Dhis2,
+                                message: format!(
+                                    "HTTP {}: check the DHIS2 username and password",
+                                    resp.status
+                                ),
+                            }));
+                        }
+                        404 => Some(format!("DHIS2 has no data set {ds}; check its uid")),
+                        s => Some(format!("DHIS2 answered HTTP {s} to the data set {ds}")),
+                    };
+                    let json = serde_json::from_slice::<serde_json::Value>(&resp.body).ok();
+                    match (problem, json) {
+                        (None, Some(v)) => lists
+                            .org_units
+                            .extend(crate::routes::dhis2::metadata::parse_org_units(&v)),
+                        (Some(message), _) => return Ok(Err(AgentError::Config { message })),
+                        (None, None) => {
+                            return Ok(Err(AgentError::Config {
+                                message: format!(
+                                    "DHIS2's answer for data set {ds} cannot be read as JSON; check the DHIS2 address"
+                                ),
+                            }));
+                        }
+                    }
+                }
+                lists.org_units.sort();
+                lists.org_units.dedup_by(|a, b| a.id == b.id);
+                let mut client = crate::routes::openlmis::lmis::OpenLmisClient::new(
+                    lmis,
+                    lmis_creds,
+                    self.lmis_token.clone(),
+                );
+                macro_rules! lmis {
+                    ($e:expr) => {
+                        match $e? {
+                            Ok(v) => v,
+                            Err(f) => return Ok(Err(lmis_error(f))),
+                        }
+                    };
+                }
+                let facilities = lmis!(masters::facilities(&mut client, pass, report));
+                let all_programs = lmis!(masters::programs(&mut client, pass, report));
+                for f in &facilities {
+                    if let Some(t) = &f.type_id {
+                        lists.facility_types.insert(f.entry.id.clone(), t.clone());
+                        if let Some(c) = &f.type_code {
+                            lists.facility_type_codes.insert(t.clone(), c.clone());
+                        }
+                    }
+                    lists
+                        .supported_programs
+                        .insert(f.entry.id.clone(), f.programs.clone());
+                }
+                lists.lmis_facilities = facilities.iter().map(|f| f.entry.clone()).collect();
+                for wanted in programs {
+                    let Some(p) = all_programs
+                        .iter()
+                        .find(|p| p.id == *wanted || p.code.as_deref() == Some(wanted.as_str()))
+                    else {
+                        let known: Vec<String> = all_programs
+                            .iter()
+                            .map(|p| format!("{} ({})", p.code.as_deref().unwrap_or(&p.id), p.name))
+                            .collect();
+                        return Ok(Err(AgentError::Config {
+                            message: format!(
+                                "the LMIS has no program {wanted}; it has: {}",
+                                known.join(", ")
+                            ),
+                        }));
+                    };
+                    lists.programs.push(p.clone());
+                    let code = p.code.clone().unwrap_or_else(|| p.id.clone());
+                    let orderables = lmis!(masters::orderables(&mut client, pass, report, &code));
+                    for o in &orderables {
+                        if let Some(n) = o.net_content {
+                            lists.pack_sizes.insert(o.entry.id.clone(), n);
+                        }
+                    }
+                    lists.orderables.insert(
+                        p.id.clone(),
+                        orderables.into_iter().map(|o| o.entry).collect(),
+                    );
+                    let types: BTreeSet<String> = facilities
+                        .iter()
+                        .filter(|f| f.programs.contains(&p.id))
+                        .filter_map(|f| f.type_id.clone())
+                        .collect();
+                    for t in types {
+                        let reasons =
+                            lmis!(masters::valid_reasons(&mut client, pass, report, &p.id, &t));
+                        lists
+                            .reasons
+                            .entry(p.id.clone())
+                            .or_default()
+                            .insert(t, reasons);
+                    }
+                }
+                Ok(Ok(lists))
+            },
+        );
+        result?
+    }
+
+    /// `mapping suggest`: the data sets' org units matched against the LMIS
+    /// facilities, the forms' products of `program` against its orderables,
+    /// and each movement's reason (the forms' names, else the defaults).
+    pub fn suggest_mapping(
+        &self,
+        data_sets: &[String],
+        program: &str,
+        credentials: &dyn CredentialProvider,
+    ) -> Result<(
+        crate::model::matching::MasterLists,
+        crate::model::matching::Suggestion,
+    )> {
+        let lists = self.master_lists(data_sets, &[program.to_string()], credentials)?;
+        let program_id = lists
+            .programs
+            .first()
+            .map(|p| p.id.clone())
+            .unwrap_or_default();
+        let forms = self.form_set();
+        let of_program: Vec<&FormDefinition> = forms
+            .iter()
+            .filter(|f| f.lmis.as_ref().is_some_and(|l| l.program_id == program_id))
+            .collect();
+        let mut products = Vec::new();
+        for f in &of_program {
+            for p in &f.products {
+                products.push(crate::model::matching::Entry {
+                    id: p.code.clone(),
+                    code: Some(p.lmis_code().to_string()),
+                    name: p.name.clone(),
+                });
+            }
+        }
+        products.sort();
+        products.dedup_by(|a, b| a.id == b.id);
+        let names = of_program
+            .first()
+            .and_then(|f| f.lmis.as_ref())
+            .and_then(|l| l.reasons.clone())
+            .unwrap_or_default();
+        let wanted = |m| names.name(m).to_string();
+        let suggestion = crate::model::matching::suggest(&lists, &program_id, &products, &wanted);
+        Ok((lists, suggestion))
+    }
+
+    /// `mapping check`: the facility map and the forms against both
+    /// servers; every mismatch once, with the servers' candidates.
+    pub fn check_mapping(
+        &self,
+        credentials: &dyn CredentialProvider,
+    ) -> Result<Vec<crate::model::matching::Mismatch>> {
+        use crate::model::form::Movement;
+        use crate::model::matching::FormLmis;
+        let forms = self.form_set();
+        let mut data_sets: Vec<String> = forms.iter().map(|f| f.dhis2.data_set.clone()).collect();
+        data_sets.sort();
+        data_sets.dedup();
+        let mut programs: Vec<String> = forms
+            .iter()
+            .filter_map(|f| f.lmis.as_ref().map(|l| l.program_id.clone()))
+            .collect();
+        programs.sort();
+        programs.dedup();
+        let lists = self.master_lists(&data_sets, &programs, credentials)?;
+        let shapes: Vec<FormLmis> = forms
+            .iter()
+            .map(|f| FormLmis {
+                form: f.id.clone(),
+                data_set: Some(f.dhis2.data_set.clone()),
+                program_id: f.lmis.as_ref().map(|l| l.program_id.clone()),
+                products: f
+                    .products
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.code.clone(),
+                            p.lmis_code().to_string(),
+                            p.lmis_orderable_id.clone(),
+                        )
+                    })
+                    .collect(),
+                reasons: f
+                    .lmis
+                    .as_ref()
+                    .map(|l| {
+                        let names = l.reasons.clone().unwrap_or_default();
+                        Movement::ALL
+                            .iter()
+                            .map(|m| (*m, names.name(*m).to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let map: Vec<crate::model::mapping::Facility> = self.facilities.iter().cloned().collect();
+        Ok(crate::model::matching::check(&lists, &map, &shapes))
+    }
+
+    /// Writes `facilities` as the configured facility map (checked first;
+    /// the old file is replaced atomically). Returns its path.
+    pub fn save_facility_map(
+        &self,
+        facilities: Vec<crate::model::mapping::Facility>,
+    ) -> Result<PathBuf> {
+        let path = self
+            .config
+            .as_ref()
+            .map(|c| c.facilities.clone())
+            .ok_or_else(|| AgentError::Config {
+                message: "this agent was opened without a facility map path".into(),
+            })?;
+        FacilityMap::new(facilities.clone()).map_err(|p| AgentError::Config {
+            message: format!("the facility map would not load: {}", p.join("; ")),
+        })?;
+        let text = serde_json::to_string_pretty(&serde_json::json!({
+            "version": 1,
+            "facilities": facilities,
+        }))
+        .map_err(AgentError::internal)?
+            + "\n";
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|source| Error::Io {
+                what: "cannot write the facility map",
+                path: path.clone(),
+                source,
+            })?;
+        Ok(path)
+    }
+
+    /// `metadata pull --program`: the stock part of form `form_id` from the
+    /// LMIS: the program's products approved for the facility types of the
+    /// facility map's LMIS facilities (in the LMIS's order; a product
+    /// approved for one type only is still added, and noted), the reasons
+    /// chosen in `decisions` (a decisions file, else the form's own) and the
+    /// cross-check rules of `rules_file` (a JSON array of rules, else the
+    /// form's own). Written like the DHIS2 pull; returns what changed and
+    /// notes for the implementer.
+    pub fn pull_stock_metadata(
+        &self,
+        form_id: &str,
+        program: &str,
+        decisions: Option<&crate::model::matching::Decisions>,
+        rules_file: Option<&Path>,
+        credentials: &dyn CredentialProvider,
+    ) -> Result<(
+        crate::routes::openlmis::masters::StockReport,
+        PathBuf,
+        Vec<String>,
+    )> {
+        use crate::routes::openlmis::lmis::Fail;
+        use crate::routes::openlmis::masters::{self, ApprovedProduct};
+        let forms = self.form_set();
+        let def = forms.get(form_id).cloned().ok_or_else(|| AgentError::Config {
+            message: format!(
+                "there is no form {form_id}; pull its DHIS2 data set first (metadata pull --data-set … --form {form_id})"
+            ),
+        })?;
+        let rules = match rules_file {
+            None => None,
+            Some(p) => {
+                let text = crate::files::read_capped_text(
+                    p,
+                    crate::files::MAX_FORM_BYTES,
+                    "the cross-check rules",
+                )
+                .map_err(|e| AgentError::Config {
+                    message: format!("cannot read the rules file {}: {e}", p.display()),
+                })?;
+                Some(
+                    serde_json::from_str::<Vec<crate::model::form::Rule>>(&text).map_err(
+                        |e| AgentError::Config {
+                            message: format!(
+                                "the rules file {} is not a JSON array of rules (as in a form's \"rules\"): {e}",
+                                p.display()
+                            ),
+                        },
+                    )?,
+                )
+            }
+        };
+        let settings = self.lmis.clone().ok_or_else(|| AgentError::Config {
+            message: "the LMIS is not configured (no [lmis] section)".into(),
+        })?;
+        let creds = credentials
+            .credentials(Destination::Lmis)
+            .map_err(|message| AgentError::Config { message })?
+            .ok_or_else(|| AgentError::Config {
+                message: "no LMIS credentials are configured".into(),
+            })?;
+        let mapped: Vec<String> = self
+            .facilities
+            .iter()
+            .filter(|f| f.forms.is_empty() || f.forms.contains(&def.id))
+            .filter_map(|f| f.lmis_facility_id.clone())
+            .collect();
+        let inputs = PassInputs {
+            db_path: &self.db_path,
+            clock: self.clock.as_ref(),
+            transport: self.transport.as_ref(),
+            forms: &forms,
+            facilities: &self.facilities,
+            cancel: &self.cancel,
+            observer: None,
+            credentials,
+            dhis2: None,
+            lmis: None,
+            retry_held: false,
+        };
+        let lmis_error = |f: Fail| match f {
+            Fail::Auth(why) => AgentError::AuthFailed {
+                destination: Destination::Lmis,
+                message: why,
+            },
+            Fail::Transient { .. } | Fail::NotStarted(_) => AgentError::Unreachable {
+                destination: Destination::Lmis,
+                message: format!("the LMIS's products could not be read: {f}"),
+            },
+            other => AgentError::Config {
+                message: format!("the LMIS's products could not be read: {other}"),
+            },
+        };
+        type Read = (
+            crate::model::matching::Entry,
+            Vec<ApprovedProduct>,
+            Vec<String>,
+        );
+        let read = sync::run_task(
+            &inputs,
+            SyncBudget::time(std::time::Duration::from_secs(300)),
+            |pass, report| -> std::result::Result<Result<Read>, Error> {
+                let mut client = crate::routes::openlmis::lmis::OpenLmisClient::new(
+                    settings,
+                    creds,
+                    self.lmis_token.clone(),
+                );
+                macro_rules! lmis {
+                    ($e:expr) => {
+                        match $e? {
+                            Ok(v) => v,
+                            Err(f) => return Ok(Err(lmis_error(f))),
+                        }
+                    };
+                }
+                let programs = lmis!(masters::programs(&mut client, pass, report));
+                let Some(p) = programs
+                    .iter()
+                    .find(|p| p.id == program || p.code.as_deref() == Some(program))
+                    .cloned()
+                else {
+                    return Ok(Err(AgentError::Config {
+                        message: format!("the LMIS has no program {program}"),
+                    }));
+                };
+                let facilities = lmis!(masters::facilities(&mut client, pass, report));
+                // One facility of each type: approved products depend on the type.
+                let mut by_type: BTreeMap<String, &masters::LmisFacility> = BTreeMap::new();
+                for f in facilities
+                    .iter()
+                    .filter(|f| mapped.contains(&f.entry.id) && f.programs.contains(&p.id))
+                {
+                    if let Some(t) = &f.type_id {
+                        by_type.entry(t.clone()).or_insert(f);
+                    }
+                }
+                if by_type.is_empty() {
+                    return Ok(Err(AgentError::Config {
+                        message: format!(
+                            "no facility of the facility map is an LMIS facility supporting program {program}; run mapping suggest first"
+                        ),
+                    }));
+                }
+                let mut all: Vec<ApprovedProduct> = Vec::new();
+                let mut notes = Vec::new();
+                let types = by_type.len();
+                let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+                for f in by_type.values() {
+                    let approved = lmis!(masters::approved_products(
+                        &mut client,
+                        pass,
+                        report,
+                        &f.entry.id,
+                        &p.id
+                    ));
+                    for a in approved {
+                        *seen.entry(a.orderable.entry.id.clone()).or_default() += 1;
+                        if !all
+                            .iter()
+                            .any(|x| x.orderable.entry.id == a.orderable.entry.id)
+                        {
+                            all.push(a);
+                        }
+                    }
+                }
+                for a in &all {
+                    if seen.get(&a.orderable.entry.id).copied().unwrap_or(0) < types {
+                        notes.push(format!(
+                            "{} is approved for some facility types only; stock events for it are refused at the others",
+                            a.orderable.entry.name
+                        ));
+                    }
+                    if let Some(n) = a.orderable.net_content.filter(|n| *n > 1) {
+                        notes.push(format!(
+                            "{}: the LMIS counts packs of {n}; the form counts single units ({})",
+                            a.orderable.entry.name,
+                            a.orderable.unit.as_deref().unwrap_or("each")
+                        ));
+                    }
+                }
+                Ok(Ok((p, all, notes)))
+            },
+        );
+        let (p, approved, notes) = read??;
+        let reasons = decisions
+            .filter(|d| !d.reasons.is_empty())
+            .map(|d| crate::model::matching::reason_names(&d.reasons));
+        let (new_def, report) =
+            crate::routes::openlmis::masters::merge_stock(&def, &p, &approved, reasons, rules);
+        let mut all: Vec<FormDefinition> = forms
+            .iter()
+            .filter(|f| f.id != new_def.id)
+            .cloned()
+            .collect();
+        all.push(new_def.clone());
+        let new_set = FormSet::new(all).map_err(|p| AgentError::from_definitions(&p))?;
+        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
+            message: "this agent was opened without a forms folder".into(),
+        })?;
+        let file = dir.join(format!("{}.json", new_def.id));
+        if report.changed {
+            let text = serde_json::to_string_pretty(&new_def).map_err(AgentError::internal)? + "\n";
+            let tmp = dir.join(format!(".{}.json.tmp", new_def.id));
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, &file))
+                .map_err(|source| Error::Io {
+                    what: "cannot write the form definition",
+                    path: file.clone(),
+                    source,
+                })?;
+        }
+        *self.forms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new_set);
+        Ok((report, file, notes))
+    }
+    // ---- end of setting up a country
 
     /// Sets the language of the messages this agent returns (`sw`,
     /// `fr_SN.UTF-8`, `pt-BR`…: the language counts). A language the agent

@@ -37,7 +37,7 @@ pub use validate::{Finding, Severity};
 
 // The plain data of `model` is public as it is, at its old paths.
 pub use model::resupply::{ConsumptionPeriod, ResupplyAdvice, ResupplySettings};
-pub use model::{canonical, draft, form, i18n, mapping, period, resupply};
+pub use model::{canonical, draft, form, i18n, mapping, matching, period, resupply};
 
 /// Where each part of a form goes and how far it got; what the outbox
 /// reports.
@@ -55,6 +55,11 @@ pub mod dhis2 {
     pub use crate::model::delivery::FieldProblem;
     pub use crate::routes::dhis2::route::{Dhis2Settings, gzip_bytes};
     pub use crate::routes::dhis2::values_of;
+}
+
+/// Setting up forms from the servers: what a stock pull changed.
+pub mod metadata {
+    pub use crate::routes::openlmis::masters::StockReport;
 }
 
 /// The LMIS (OpenLMIS): its settings and the stock events' resource ids.

@@ -177,6 +177,48 @@ fn the_minimal_form_shape_matches_the_schema_and_loads() {
 }
 
 #[test]
+fn lmis_period_type_is_required_only_in_requisition_mode() {
+    let schema = Checker::new("form-definition.schema.json");
+    let mut v = minimal_form();
+    v["lmis"].as_object_mut().unwrap().remove("period_type");
+    // Stock-event mode (the default): accepted, the form's own period type.
+    schema.assert_valid(&v, "a stock-event form without lmis.period_type");
+    let def = FormDefinition::from_json(&v.to_string(), "no-lmis-period").unwrap();
+    assert_eq!(def.lmis.unwrap().period_type, def.period_type);
+    // Requisition mode: both refuse it, naming the key.
+    v["lmis"]["mode"] = json!("requisition");
+    schema.assert_invalid(
+        &v,
+        "a requisition form without lmis.period_type",
+        &["period_type"],
+    );
+    let problems = FormDefinition::from_json(&v.to_string(), "no-lmis-period").unwrap_err();
+    assert!(
+        problems[0]
+            .message
+            .contains("lmis.period_type is required in requisition mode"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn the_example_decisions_match_the_schema_and_load_and_a_typo_is_refused_by_both() {
+    use agent_core::matching::Decisions;
+    let schema = Checker::new("mapping-decisions.schema.json");
+    let path = schemas_dir().join("examples/mapping-decisions.json");
+    let v = read_json(&path);
+    schema.assert_valid(&v, "the example decisions");
+    let d = Decisions::from_json(&read_text(&path)).expect("the example decisions load");
+    assert_eq!(d.facilities.len(), 4);
+    assert_eq!(d.reasons.len(), 5);
+    // A misspelt movement is refused by both, not ignored.
+    let mut bad = v.clone();
+    bad["reasons"]["loses"] = json!("Damaged");
+    schema.assert_invalid(&bad, "a misspelt movement", &["loses"]);
+    assert!(Decisions::from_json(&bad.to_string()).is_err());
+}
+
+#[test]
 fn every_facility_map_matches_the_schema_and_loads() {
     let schema = Checker::new("facility-map.schema.json");
     for path in json_files("facilities") {

@@ -367,7 +367,11 @@ mod tests {
         assert_eq!(cli.args.dhis2_version, VersionFamily::V2_43);
         let port: u16 = port.parse().unwrap();
         // The server runs until the test process ends.
-        let config = super::dhis2_config_from_files(&cli.args.forms, &cli.args.facilities).unwrap();
+        let config = super::dhis2_config_from_files(
+            cli.args.forms.as_deref().unwrap(),
+            cli.args.facilities.as_deref().unwrap(),
+        )
+        .unwrap();
         std::thread::spawn(move || sim_servers::dhis2::run_cli(cli.args, config));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         let answer = loop {
@@ -420,15 +424,20 @@ mod tests {
             port,
             faults: Default::default(),
             seed: 1,
-            forms: dir.path().join("forms"),
-            facilities: dir.path().join("facilities.json"),
+            world: Default::default(),
+            forms: Some(dir.path().join("forms")),
+            facilities: Some(dir.path().join("facilities.json")),
             stock_based: Vec::new(),
             plain_answers: false,
             hostile: Default::default(),
             no_inventory_guard: false,
         };
         // The server runs until the test process ends.
-        let config = super::lmis_config_from_files(&args.forms, &args.facilities).unwrap();
+        let config = super::lmis_config_from_files(
+            args.forms.as_deref().unwrap(),
+            args.facilities.as_deref().unwrap(),
+        )
+        .unwrap();
         std::thread::spawn(move || sim_servers::openlmis::run_cli(args, config));
         let login = "POST /api/oauth/token?grant_type=password&username=administrator&password=password HTTP/1.1\r\n\
                      Authorization: Basic dXNlci1jbGllbnQ6Y2hhbmdlbWU=\r\n\

@@ -8,7 +8,9 @@ mod commands;
 use agent_core::AgentError;
 use clap::{Parser, Subcommand};
 use cli_sim::exit_code;
-use commands::{lmis::LmisAction, metadata::MetadataAction, mock::MockServer};
+use commands::{
+    lmis::LmisAction, mapping::MappingAction, metadata::MetadataAction, mock::MockServer,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -71,6 +73,12 @@ enum Command {
         #[command(subcommand)]
         action: LmisAction,
     },
+    /// Set up the facility map from both servers' master lists (suggest),
+    /// and check it against them (check).
+    Mapping {
+        #[command(subcommand)]
+        action: MappingAction,
+    },
     /// Pull metadata from DHIS2 into a form definition.
     Metadata {
         #[command(subcommand)]
@@ -107,6 +115,7 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
         Command::Chaos(args) => cli_sim::chaos::run(args).map_err(AgentError::internal),
         Command::Mock { server } => commands::mock::run(server),
         Command::Lmis { action } => commands::lmis::run(config, action),
+        Command::Mapping { action } => commands::mapping::run(config, action),
         Command::Metadata { action } => commands::metadata::run(config, action),
         Command::AcknowledgeDamaged(args) => commands::acknowledge_damaged::run(config, args),
         Command::Forms(args) => commands::forms::run(config, args),

@@ -417,6 +417,82 @@ fn a_wrong_product_code_is_reported_before_anything_is_sent() {
 }
 
 #[test]
+fn lmis_check_says_each_problem_once_with_the_reasons_the_lmis_has() {
+    // An LMIS without the demo's "Lost" reason, and a facility with no LMIS
+    // identity at all (issue 16: 15 identical lines for 3 facilities, and
+    // "match" when lmis_facility_id was missing).
+    let dir = tempfile::tempdir().unwrap();
+    let forms = chw_forms(LmisMode::StockEvent);
+    let example = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let mut config = OpenLmisMockConfig::from_forms(&forms, &example);
+    let lost: Vec<String> = config
+        .reasons
+        .iter()
+        .filter(|r| r.name == "Lost")
+        .map(|r| r.id.clone())
+        .collect();
+    config.valid_reasons.retain(|(_, _, r)| !lost.contains(r));
+    let lmis = OpenLmisMock::start(config, 0).unwrap();
+    let mut list: Vec<agent_core::mapping::Facility> = example.iter().cloned().collect();
+    let reporting = list
+        .iter()
+        .filter(|f| f.forms.is_empty() || f.forms.iter().any(|x| x == "chw-monthly"))
+        .count();
+    assert!(
+        reporting >= 3,
+        "the example map has several facilities for the form"
+    );
+    list.push(agent_core::mapping::Facility {
+        code: "HP-009".into(),
+        name: "No LMIS identity".into(),
+        dhis2_org_unit: None,
+        lmis_facility_id: None,
+        lmis_facility_code: None,
+        forms: vec!["chw-monthly".into()],
+    });
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms,
+        FacilityMap::new(list).unwrap(),
+        Arc::new(FixedClock::new(chrono::Utc::now())),
+    )
+    .unwrap()
+    .with_lmis(LmisSettings { url: lmis.url() });
+    let creds = StaticCredentials {
+        dhis2: None,
+        lmis: Some(Credentials::OAuthPassword {
+            client_id: "user-client".into(),
+            client_secret: "changeme".into(),
+            username: "administrator".into(),
+            password: "password".into(),
+        }),
+    };
+    let problems = agent.check_lmis(&creds).unwrap();
+    let lost_lines: Vec<&String> = problems.iter().filter(|p| p.contains("'Lost'")).collect();
+    assert_eq!(lost_lines.len(), 1, "once, not per facility: {problems:#?}");
+    // With the LMIS's debit reasons (contract §4 demo data) as candidates,
+    // never a credit one.
+    let line = lost_lines[0];
+    assert!(
+        line.contains("closest first:") && line.contains("'Damage'") && line.contains("'Expired'"),
+        "{line}"
+    );
+    assert!(!line.contains("'Receipts'"), "{line}");
+    // The facility without an LMIS code or id is named, not passed over.
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("HP-009")
+                && p.contains("no lmis_facility_code and no lmis_facility_id")),
+        "{problems:#?}"
+    );
+    let mut distinct = problems.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), problems.len(), "{problems:#?}");
+}
+
+#[test]
 fn a_correction_after_delivery_sends_only_the_differences_and_the_card_ends_right() {
     let w = world(LmisMode::StockEvent);
     let month = Period::containing(PeriodType::Monthly, w.clock.today()).previous();

@@ -89,7 +89,9 @@ pub struct LmisTarget {
     /// The LMIS program code, used to check the program against reference data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_code: Option<String>,
-    /// The LMIS reporting period type (often `Quarterly` while the form is monthly).
+    /// The LMIS reporting period type (often `Quarterly` while the form is
+    /// monthly). Required in requisition mode; in stock-event mode a file
+    /// may leave it out and it is the form's own.
     pub period_type: PeriodType,
     /// How the stock half is delivered.
     #[serde(default)]
@@ -608,12 +610,30 @@ pub fn is_uuid(s: &str) -> bool {
 impl FormDefinition {
     /// Parses a definition from JSON text; `origin` names the file in errors.
     pub fn from_json(text: &str, origin: &str) -> Result<FormDefinition, Vec<DefinitionProblem>> {
-        let def: FormDefinition = serde_json::from_str(text).map_err(|e| {
+        let unreadable = |e: serde_json::Error| {
             vec![DefinitionProblem {
                 form: origin.to_string(),
                 message: format!("cannot be read: {e}"),
             }]
-        })?;
+        };
+        let mut v: serde_json::Value = serde_json::from_str(text).map_err(unreadable)?;
+        // `lmis.period_type` is the LMIS's processing period, which only
+        // requisition mode uses: required there, the form's own otherwise.
+        let form_period = v.get("period_type").cloned();
+        if let Some(lmis) = v.get_mut("lmis").and_then(serde_json::Value::as_object_mut)
+            && !lmis.contains_key("period_type")
+        {
+            if lmis.get("mode").and_then(serde_json::Value::as_str) == Some("requisition") {
+                return Err(vec![DefinitionProblem {
+                    form: origin.to_string(),
+                    message: "lmis.period_type is required in requisition mode: the LMIS's processing period (for example \"Quarterly\")".into(),
+                }]);
+            }
+            if let Some(p) = form_period {
+                lmis.insert("period_type".into(), p);
+            }
+        }
+        let def: FormDefinition = serde_json::from_value(v).map_err(unreadable)?;
         let problems = def.check();
         if problems.is_empty() {
             Ok(def)

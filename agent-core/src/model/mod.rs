@@ -6,5 +6,6 @@ pub mod draft;
 pub mod form;
 pub mod i18n;
 pub mod mapping;
+pub mod matching;
 pub mod period;
 pub mod resupply;

@@ -4,6 +4,20 @@
 
 use crate::faults::{FaultConfig, HostileKind};
 
+/// Whose master lists a simulated server serves (`--world`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum World {
+    /// The project's examples: metadata made from `--forms` and `--facilities`.
+    #[default]
+    Examples,
+    /// A country whose DHIS2 org units and LMIS facilities, products and
+    /// reasons differ as real master lists do (renamed, merged, missing,
+    /// duplicated names, other codes and pack sizes, other reason names):
+    /// the ground for `cli-sim mapping suggest`. `--forms` and
+    /// `--facilities` are not used.
+    Differing,
+}
+
 /// A share of requests: a number from 0 to 1.
 pub fn parse_rate(s: &str) -> Result<f64, String> {
     let r: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;

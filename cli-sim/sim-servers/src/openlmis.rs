@@ -79,10 +79,12 @@ mod cli;
 mod refdata;
 mod requisition;
 mod stock;
+mod world;
 
 pub use cli::{MockLmisArgs, run_cli};
 pub use requisition::{KeyFault, RequisitionRules};
 pub use stock::{CardLine, StoredEvent};
+pub use world::{DIFFERING_PROGRAM_CODE, DIFFERING_PROGRAM_ID};
 
 use super::faults::{FaultConfig, Faults, Stats};
 use super::http::{self, Handler, Request, Response, Server, ServerConfig};

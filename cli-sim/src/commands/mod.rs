@@ -9,6 +9,7 @@ pub mod escrow;
 pub mod forms;
 pub mod inspect;
 pub mod lmis;
+pub mod mapping;
 pub mod metadata;
 pub mod mock;
 pub mod record;

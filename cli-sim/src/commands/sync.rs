@@ -13,15 +13,22 @@ pub struct Args {
     /// Seconds the pass may take.
     #[arg(long, default_value_t = 60)]
     budget_secs: u64,
-    /// Release held destinations now (credentials refused, address wrong,
-    /// something answering instead of the server), after fixing the cause.
+    /// Try again now, after fixing the cause: releases both things that
+    /// make the agent wait: held destinations (credentials refused, address
+    /// wrong, something answering instead of the server) and the backoff
+    /// after failed attempts (forms wait for their next attempt time). It
+    /// says what it released. Replaces --retry-auth and --retry-now, which
+    /// still work and release one each.
+    #[arg(long)]
+    retry: bool,
+    /// Release held destinations only (see --retry).
     #[arg(long)]
     retry_auth: bool,
     /// Keep syncing (waiting as each report says) until done, at most this many passes.
     #[arg(long)]
     until_done: Option<u32>,
-    /// Before each pass, tell the agent the network is back (forget the
-    /// backoff) and do not wait between passes: for testers and scripts.
+    /// Forget the backoff only (see --retry): before each pass, tell the
+    /// agent the network is back, and do not wait between passes.
     #[arg(long)]
     retry_now: bool,
     /// Send through a simulated network (an in-process shaping proxy).
@@ -32,14 +39,29 @@ pub struct Args {
     json: bool,
 }
 
+/// What the flags release: (held destinations, the backoff). `--retry` is both.
+fn releases(args: &Args) -> (bool, bool) {
+    (args.retry || args.retry_auth, args.retry || args.retry_now)
+}
+
+fn line_released_backoff(due: u64) -> String {
+    format!(
+        "retry: the backoff is forgotten; {due} delivery(ies) that were waiting for their next attempt are due now"
+    )
+}
+
+fn line_released_holds() -> String {
+    "retry: held destinations (refused credentials, a wrong address, something answering instead of the server) are tried again in this pass".to_string()
+}
+
 pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
+    let (retry_auth, retry_now) = releases(&args);
     let Args {
         budget_secs,
-        retry_auth,
         until_done,
-        retry_now,
         network,
         json,
+        ..
     } = args;
     let mut cfg = AgentConfig::load(config).map_err(AgentError::from)?;
     // The proxies live as long as this command; dropping them ends the shaping.
@@ -55,7 +77,13 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     let budget = agent_core::sync::SyncBudget::time(Duration::from_secs(budget_secs));
     let passes = until_done.unwrap_or(1).max(1);
     if retry_now {
-        agent.network_available()?;
+        let due = agent.network_available()?;
+        if !json {
+            println!("{}", line_released_backoff(due));
+        }
+    }
+    if retry_auth && !json {
+        println!("{}", line_released_holds());
     }
     let mut report = agent.sync(budget, &creds, retry_auth)?;
     for _ in 1..passes {
@@ -95,4 +123,29 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     } else {
         exit::NOT_DONE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    #[test]
+    fn retry_releases_holds_and_backoff_and_the_old_flags_one_each() {
+        let parse = |a: &[&str]| {
+            let cli =
+                Cli::try_parse_from(std::iter::once("sync").chain(a.iter().copied())).unwrap();
+            releases(&cli.args)
+        };
+        assert_eq!(parse(&["--retry"]), (true, true));
+        assert_eq!(parse(&["--retry-auth"]), (true, false));
+        assert_eq!(parse(&["--retry-now"]), (false, true));
+        assert_eq!(parse(&[]), (false, false));
+    }
 }

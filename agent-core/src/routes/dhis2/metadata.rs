@@ -339,6 +339,37 @@ pub fn merge(
     Ok((def, report))
 }
 
+/// The query of a data set's org units for matching them with another
+/// master list: each org unit's id, code and name (DHIS2's field filter on
+/// the data set of §2.2).
+pub const ORG_UNIT_FIELDS: &str = "id,name,organisationUnits[id,code,name]";
+
+/// The org units a data set is assigned to (`organisationUnits[id,code,name]`),
+/// ordered by id; one without a valid uid is left out.
+pub fn parse_org_units(v: &Value) -> Vec<crate::model::matching::Entry> {
+    let mut out: Vec<crate::model::matching::Entry> = v
+        .get("organisationUnits")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            let id = o.get("id")?.as_str()?;
+            is_dhis2_uid(id).then(|| crate::model::matching::Entry {
+                id: id.to_string(),
+                code: o.get("code").and_then(Value::as_str).map(str::to_string),
+                name: o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(id)
+                    .to_string(),
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| a.id == b.id);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,11 +127,30 @@ pub fn resolve_reasons(
                 m.words(),
                 if m.is_credit() { "CREDIT" } else { "DEBIT" }
             )),
-            None => problems.push(format!(
-                "the LMIS has no valid reason '{wanted}' for {} at this facility type and program; set lmis.reasons.{} in the form definition",
-                m.words(),
-                serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-            )),
+            None => {
+                // The reasons the LMIS has in the right direction, closest
+                // first, so the implementer can choose one.
+                let same_way: Vec<crate::model::matching::Entry> = valid
+                    .iter()
+                    .filter(|r| (r.reason_type == "CREDIT") == m.is_credit())
+                    .map(|r| crate::model::matching::Entry {
+                        id: r.id.clone(),
+                        code: None,
+                        name: r.name.clone(),
+                    })
+                    .collect();
+                let candidates: Vec<String> = crate::model::matching::ranked(wanted, &same_way)
+                    .into_iter()
+                    .map(|c| format!("'{}'", c.entry.name))
+                    .collect();
+                problems.push(format!(
+                    "the LMIS has no valid reason '{wanted}' for {} at this facility type and program; set lmis.reasons.{} in the form definition to one of the LMIS's {} reasons here, closest first: {}",
+                    m.words(),
+                    crate::model::matching::movement_key(m),
+                    if m.is_credit() { "credit" } else { "debit" },
+                    if candidates.is_empty() { "(none)".to_string() } else { candidates.join(", ") }
+                ))
+            }
         }
     }
     (out, problems)
@@ -765,4 +784,5 @@ mod tests;
 
 pub(crate) mod dto;
 pub mod lmis;
+pub mod masters;
 pub mod requisition;

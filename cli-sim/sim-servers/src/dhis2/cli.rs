@@ -30,12 +30,17 @@ pub struct MockDhis2Args {
     /// Captive portal and hostile answers.
     #[command(flatten)]
     pub hostile: crate::cli::HostileArgs,
-    /// The form definitions folder the metadata is made from.
-    #[arg(long)]
-    pub forms: PathBuf,
+    /// Whose master lists to serve: `examples` (made from --forms and
+    /// --facilities) or `differing` (a country whose DHIS2 and LMIS lists
+    /// differ, for `mapping suggest`).
+    #[arg(long, value_enum, default_value_t = crate::cli::World::Examples)]
+    pub world: crate::cli::World,
+    /// The form definitions folder the metadata is made from (world `examples`).
+    #[arg(long, required_if_eq("world", "examples"))]
+    pub forms: Option<PathBuf>,
     /// The facility map the org units are made from.
-    #[arg(long)]
-    pub facilities: PathBuf,
+    #[arg(long, required_if_eq("world", "examples"))]
+    pub facilities: Option<PathBuf>,
 }
 
 /// Runs the simulated DHIS2 with `config` (its metadata, made by the

@@ -92,7 +92,19 @@ impl Service {
                 }})
             })
             .collect();
-        let org_units: Vec<Value> = ds.org_units.iter().map(|o| json!({"id": o})).collect();
+        // `organisationUnits[id,code,name]`: the name, and the code when the
+        // org unit has one (DHIS2 leaves an absent property out).
+        let org_units: Vec<Value> = ds
+            .org_units
+            .iter()
+            .map(|o| {
+                let mut v = json!({"id": o, "name": st.meta.org_units.get(o).unwrap_or(o)});
+                if let Some(code) = st.meta.org_unit_codes.get(o) {
+                    v["code"] = json!(code);
+                }
+                v
+            })
+            .collect();
         Response::json(
             200,
             &json!({
@@ -131,9 +143,10 @@ impl Service {
             .filter(|d| d.org_units.iter().any(|o| o == uid))
             .map(|d| json!({"id": d.uid}))
             .collect();
-        Response::json(
-            200,
-            &json!({"id": uid, "name": name, "dataSets": data_sets}),
-        )
+        let mut v = json!({"id": uid, "name": name, "dataSets": data_sets});
+        if let Some(code) = st.meta.org_unit_codes.get(uid) {
+            v["code"] = json!(code);
+        }
+        Response::json(200, &v)
     }
 }

@@ -265,6 +265,8 @@ pub struct Dhis2MockConfig {
     pub data_sets: Vec<MockDataSet>,
     /// Every org unit: (uid, name). The user's data capture scope is all of them.
     pub org_units: Vec<(String, String)>,
+    /// Org unit codes by uid (org units without one have no `code`).
+    pub org_unit_codes: BTreeMap<String, String>,
     /// Whether a gzip body (magic `1f 8b`) is inflated, as DHIS2 does, or
     /// parsed as it is (and so refused).
     pub gzip: bool,
@@ -360,6 +362,7 @@ impl Default for Dhis2MockConfig {
             tokens: Vec::new(),
             data_sets: Vec::new(),
             org_units: Vec::new(),
+            org_unit_codes: BTreeMap::new(),
             gzip: true,
             seed: 1,
             today: None,
@@ -555,6 +558,7 @@ struct Meta {
     data_sets: BTreeMap<String, MockDataSet>,
     elements: BTreeMap<String, MockDataElement>,
     org_units: BTreeMap<String, String>,
+    org_unit_codes: BTreeMap<String, String>,
 }
 
 impl Meta {
@@ -584,6 +588,7 @@ impl Meta {
                 .collect(),
             elements,
             org_units: config.org_units.iter().cloned().collect(),
+            org_unit_codes: config.org_unit_codes.clone(),
         }
     }
 
@@ -1277,6 +1282,7 @@ mod completions;
 mod import;
 mod locks;
 mod metadata;
+mod world;
 
 pub use cli::{MockDhis2Args, run_cli};
 use import::{
@@ -1284,6 +1290,7 @@ use import::{
     malformed, render_summary,
 };
 use locks::{Lock, timeliness};
+pub use world::{DIFFERING_DATA_SET, DIFFERING_ORG_UNITS};
 
 #[cfg(test)]
 mod tests {

@@ -15,12 +15,17 @@ pub struct MockLmisArgs {
     /// Seed of the fault generator and of generated ids.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The form definitions folder the reference data is made from.
-    #[arg(long)]
-    pub forms: PathBuf,
+    /// Whose master lists to serve: `examples` (made from --forms and
+    /// --facilities) or `differing` (a country whose DHIS2 and LMIS lists
+    /// differ, for `mapping suggest`).
+    #[arg(long, value_enum, default_value_t = crate::cli::World::Examples)]
+    pub world: crate::cli::World,
+    /// The form definitions folder the reference data is made from (world `examples`).
+    #[arg(long, required_if_eq("world", "examples"))]
+    pub forms: Option<PathBuf>,
     /// The facility map the facilities are made from.
-    #[arg(long)]
-    pub facilities: PathBuf,
+    #[arg(long, required_if_eq("world", "examples"))]
+    pub facilities: Option<PathBuf>,
     /// A program id whose requisition template is stock based (repeatable).
     #[arg(long = "stock-based")]
     pub stock_based: Vec<String>,
