@@ -141,3 +141,60 @@ fn decimals_have_a_comma_in_french_and_portuguese() {
     assert_eq!(agent_core::i18n::decimal(1.966, 2, "fr_SN.UTF-8"), "1,97");
     assert_eq!(agent_core::i18n::decimal(1.966, 2, "sw"), "1.97");
 }
+
+#[test]
+fn errors_are_messages_whose_english_is_their_text() {
+    use agent_core::AgentError;
+    use agent_core::outbox::Destination;
+    let errors = [
+        AgentError::UnknownSubmission { id: "abc".into() },
+        AgentError::Config {
+            message: "forms: missing".into(),
+        },
+        AgentError::StorageFull {
+            message: "disk".into(),
+        },
+        AgentError::StorageUnavailable {
+            message: "read-only".into(),
+        },
+        AgentError::StorageCorrupt {
+            moved_to: "/x/outbox.sqlite.damaged".into(),
+            message: "malformed".into(),
+        },
+        AgentError::DatabaseTooNew {
+            found: 9,
+            supported: 8,
+        },
+        AgentError::Busy {
+            message: "locked".into(),
+        },
+        AgentError::AuthFailed {
+            destination: Destination::Dhis2,
+            message: "HTTP 401".into(),
+        },
+        AgentError::Unreachable {
+            destination: Destination::Lmis,
+            message: "no route".into(),
+        },
+        AgentError::Internal {
+            reference: "E-00abcd".into(),
+            message: "the operation was not completed".into(),
+        },
+        AgentError::EscrowRefused {
+            message: "wrong key".into(),
+        },
+    ];
+    for e in &errors {
+        assert_eq!(render(&e.message(), "en"), e.to_string(), "{e:?}");
+    }
+    // Hand-written from locales/sw/errors.ftl and fr/errors.ftl.
+    assert_eq!(
+        render(&errors[8].message(), "sw"),
+        "lmis haikupatikana: no route. Angalia mtandao wa simu (data au Wi-Fi) na ujaribu tena baadaye; hakuna kilichobadilishwa."
+    );
+    assert_eq!(
+        render(&errors[0].message(), "fr"),
+        "aucun formulaire d'identifiant abc dans la boîte d'envoi ; vérifiez l'identifiant avec `status`"
+    );
+    assert_eq!(errors[10].message().id, "plain-text");
+}

@@ -497,6 +497,75 @@ fn tid_n(id: &str, n: usize) -> String {
     t(&Message::new(id).num("count", n as i64))
 }
 
+/// A message for `--json`: its id and arguments (for an app with its own
+/// resources) next to its text in this thread's language.
+pub fn message_json(m: &Message) -> serde_json::Value {
+    let mut v = serde_json::to_value(m).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("text".into(), agent_core::i18n::render(m, &locale()).into());
+    }
+    v
+}
+
+/// The field problems of a JSON report or status, each given
+/// `advice_message` (id, arguments, text).
+fn problems_json(problems: &mut serde_json::Value, list: &[agent_core::dhis2::FieldProblem]) {
+    if let Some(arr) = problems.as_array_mut() {
+        for (p, fp) in arr.iter_mut().zip(list) {
+            p["advice_message"] = message_json(&fp.advice_message());
+        }
+    }
+}
+
+/// Submissions for `status --json`: as the agent gives them, each
+/// destination with `state_message` and `last_error_message`, each problem
+/// with `advice_message` (id, arguments and text in the agent's language).
+pub fn status_json(rows: &[SubmissionStatus]) -> serde_json::Value {
+    let mut out = Vec::new();
+    for r in rows {
+        let mut v = serde_json::to_value(r).unwrap_or_default();
+        if let Some(dests) = v.get_mut("destinations").and_then(|d| d.as_array_mut()) {
+            for (dv, d) in dests.iter_mut().zip(&r.destinations) {
+                dv["state_message"] = message_json(&d.state.message());
+                if let Some(e) = &d.last_error {
+                    dv["last_error_message"] = message_json(
+                        &agent_core::outbox::last_error_message(d.state, e, &d.problems),
+                    );
+                }
+                if let Some(p) = dv.get_mut("problems") {
+                    problems_json(p, &d.problems);
+                }
+            }
+        }
+        out.push(v);
+    }
+    serde_json::Value::Array(out)
+}
+
+/// A sync report for `sync --json`: as the agent gives it, each
+/// destination with `failure_messages`, each refused form's problems with
+/// `advice_message` (id, arguments and text in the agent's language).
+pub fn sync_json(r: &agent_core::sync::SyncReport) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    if let Some(dests) = v.get_mut("destinations").and_then(|d| d.as_array_mut()) {
+        for (dv, d) in dests.iter_mut().zip(&r.destinations) {
+            dv["failure_messages"] = d
+                .failures
+                .iter()
+                .map(|f| message_json(&agent_core::outbox::failure_message(f)))
+                .collect();
+            if let Some(rejs) = dv.get_mut("rejected").and_then(|x| x.as_array_mut()) {
+                for (rv, rej) in rejs.iter_mut().zip(&d.rejected) {
+                    if let Some(p) = rv.get_mut("problems") {
+                        problems_json(p, &rej.problems);
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
@@ -550,6 +619,47 @@ mod tests {
                            "error": HOSTILE, "bytes": [1, 2], "duration_ms": 3}]
         }))
         .unwrap()
+    }
+
+    /// `--json` keeps each message's id and arguments next to its text.
+    #[test]
+    fn json_output_keeps_message_ids_next_to_the_text() {
+        set_locale("sw");
+        let report = agent_core::sync::SyncReport {
+            destinations: vec![agent_core::sync::DestinationReport {
+                failures: vec!["the server could not be reached (io: refused)".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let v = sync_json(&report);
+        let m = &v["destinations"][0]["failure_messages"][0];
+        assert_eq!(m["id"], "net-unreachable", "{v}");
+        // Hand-written from agent-core/locales/sw/sync.ftl.
+        assert_eq!(m["text"], "seva haikupatikana (io: refused)", "{v}");
+        assert_eq!(m["args"][0]["name"], "detail");
+
+        let mut d = detail().status;
+        d.destinations[0].last_error =
+            Some("refused as a whole; 1 field: DHIS2 has closed...".into());
+        d.destinations[0].problems[0].code = Some("E7640".into());
+        d.destinations[0].problems[0].advice = agent_core::dhis2::advice_for(Some("E7640"));
+        let v = status_json(&[d]);
+        let dest = &v[0]["destinations"][0];
+        assert_eq!(dest["state_message"]["text"], "imekataliwa", "{v}");
+        assert_eq!(dest["last_error_message"]["id"], "sync-refused-whole");
+        assert_eq!(
+            dest["problems"][0]["advice_message"]["id"],
+            "dhis2-advice-period-closed"
+        );
+        assert!(
+            dest["problems"][0]["advice_message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("DHIS2 imefunga kipindi hiki"),
+            "{v}"
+        );
+        set_locale("en");
     }
 
     #[test]

@@ -176,3 +176,30 @@ fn the_demo_in_swahili_says_what_a_health_worker_reads() {
     let fr = demo("fr").join("\n");
     assert!(fr.contains("(attendu de 0,8 à 1,25) : À VÉRIFIER"), "{fr}");
 }
+
+#[test]
+fn an_error_is_shown_in_the_chosen_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.toml");
+    let run = |lang: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_cli-sim"))
+            .arg("--config")
+            .arg(&missing)
+            .args(["status", "--lang", lang])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(3), "{o:?}");
+        String::from_utf8(o.stderr).unwrap()
+    };
+    // Hand-written from agent-core/locales/{sw,en}/errors.ftl.
+    let sw = run("sw");
+    assert!(
+        sw.starts_with("kosa: mipangilio inahitaji kurekebishwa: "),
+        "{sw}"
+    );
+    let en = run("en");
+    assert!(
+        en.starts_with("error: the configuration needs fixing: "),
+        "{en}"
+    );
+}

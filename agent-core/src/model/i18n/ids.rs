@@ -12,7 +12,7 @@ pub struct MessageSpec {
 }
 
 /// Every message of the agent, in the order of `locales/en/findings.ftl`,
-/// then `sync.ftl` and `cli.ftl`.
+/// then `sync.ftl`, `cli.ftl` and `errors.ftl`.
 pub const MESSAGES: &[MessageSpec] = &[
     MessageSpec {
         id: "quantity-opening_balance",
@@ -854,6 +854,59 @@ pub const MESSAGES: &[MessageSpec] = &[
     },
     MessageSpec {
         id: "show-server-said",
+        args: &["text"],
+    },
+    // Errors a user meets (issue 15; locales/*/errors.ftl).
+    MessageSpec {
+        id: "error-invalid-draft",
+        args: &["count", "findings"],
+    },
+    MessageSpec {
+        id: "error-needs-confirmation",
+        args: &["count", "findings"],
+    },
+    MessageSpec {
+        id: "error-unknown-submission",
+        args: &["id"],
+    },
+    MessageSpec {
+        id: "error-config",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "error-storage-full",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "error-storage-unavailable",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "error-storage-corrupt",
+        args: &["path", "detail"],
+    },
+    MessageSpec {
+        id: "error-database-too-new",
+        args: &["found", "supported"],
+    },
+    MessageSpec {
+        id: "error-busy",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "error-auth-failed",
+        args: &["destination", "detail"],
+    },
+    MessageSpec {
+        id: "error-unreachable",
+        args: &["destination", "detail"],
+    },
+    MessageSpec {
+        id: "error-internal",
+        args: &["reference", "detail"],
+    },
+    MessageSpec {
+        id: "error-line",
         args: &["text"],
     },
 ];

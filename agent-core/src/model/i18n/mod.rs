@@ -28,13 +28,14 @@ pub use ids::{MESSAGES, MessageSpec};
 pub const DEFAULT_LOCALE: &str = "en";
 
 /// The `.ftl` files of one locale folder, in a fixed order: findings,
-/// sync (states, failures, refusals), cli (cli-sim's output).
+/// sync (states, failures, refusals), cli (cli-sim's output), errors.
 macro_rules! embed {
     ($tag:literal) => {
         [
             include_str!(concat!("../../../locales/", $tag, "/findings.ftl")),
             include_str!(concat!("../../../locales/", $tag, "/sync.ftl")),
             include_str!(concat!("../../../locales/", $tag, "/cli.ftl")),
+            include_str!(concat!("../../../locales/", $tag, "/errors.ftl")),
         ]
     };
 }

@@ -157,6 +157,7 @@ fn every_message_id_in_the_code_is_listed() {
         "sync-",
         "plain-text",
         "period-",
+        "error-",
     ];
     let mut seen = BTreeSet::new();
     for p in &paths {
