@@ -22,6 +22,8 @@ import org.healthsync.agent.OutboxListener
 import org.healthsync.agent.SyncObserver
 import org.healthsync.agent.setLogSink
 import org.healthsync.agent.platformTlsReady
+import org.healthsync.agent.renderMessage
+import org.healthsync.agent.supportedLocales
 import org.healthsync.agent.LmisCredentials
 import org.healthsync.agent.LmisEndpoint
 import org.healthsync.agent.StockEntry
