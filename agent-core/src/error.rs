@@ -9,6 +9,7 @@
 
 use crate::model::form::DefinitionProblem;
 use crate::model::form::Finding;
+use crate::model::i18n::Message;
 use std::path::PathBuf;
 
 /// The public result type.
@@ -185,6 +186,64 @@ pub fn new_reference() -> String {
 }
 
 impl AgentError {
+    /// The error as a message (id and arguments) for a shell to show in
+    /// the user's language; its English text is this error's `Display`.
+    /// An error whose text comes whole from elsewhere (an unreadable draft,
+    /// an escrow refusal, a key) is shown as it is.
+    pub fn message(&self) -> Message {
+        let count = |f: &[Finding]| i64::try_from(f.len()).unwrap_or(i64::MAX);
+        match self {
+            AgentError::InvalidDraft { findings } => Message::new("error-invalid-draft")
+                .num("count", count(findings))
+                .text("findings", summary(findings)),
+            AgentError::NeedsConfirmation { findings } => Message::new("error-needs-confirmation")
+                .num("count", count(findings))
+                .text("findings", summary(findings)),
+            AgentError::UnknownSubmission { id } => {
+                Message::new("error-unknown-submission").text("id", id.as_str())
+            }
+            AgentError::Config { message } => {
+                Message::new("error-config").text("detail", message.as_str())
+            }
+            AgentError::StorageFull { message } => {
+                Message::new("error-storage-full").text("detail", message.as_str())
+            }
+            AgentError::StorageUnavailable { message } => {
+                Message::new("error-storage-unavailable").text("detail", message.as_str())
+            }
+            AgentError::StorageCorrupt { moved_to, message } => {
+                Message::new("error-storage-corrupt")
+                    .text("path", moved_to.as_str())
+                    .text("detail", message.as_str())
+            }
+            AgentError::DatabaseTooNew { found, supported } => {
+                Message::new("error-database-too-new")
+                    .num("found", *found)
+                    .num("supported", *supported)
+            }
+            AgentError::Busy { message } => {
+                Message::new("error-busy").text("detail", message.as_str())
+            }
+            AgentError::AuthFailed {
+                destination,
+                message,
+            } => Message::new("error-auth-failed")
+                .text("destination", destination.to_string())
+                .text("detail", message.as_str()),
+            AgentError::Unreachable {
+                destination,
+                message,
+            } => Message::new("error-unreachable")
+                .text("destination", destination.to_string())
+                .text("detail", message.as_str()),
+            AgentError::Internal { reference, message } => Message::new("error-internal")
+                .text("reference", reference.as_str())
+                .text("detail", message.as_str()),
+            // Texts made whole elsewhere, and variants added later.
+            _ => crate::model::delivery::plain_text(&self.to_string()),
+        }
+    }
+
     /// A configuration error from form definition problems.
     pub fn from_definitions(problems: &[DefinitionProblem]) -> AgentError {
         AgentError::Config {

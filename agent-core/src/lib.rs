@@ -43,6 +43,9 @@ pub use model::{canonical, draft, form, i18n, mapping, matching, period, resuppl
 /// reports.
 pub mod outbox {
     pub use crate::model::delivery::{DeliveryState, Destination, LastErrorKind, NoteKind};
+    pub use crate::model::delivery::{
+        FAILURE_IDS, dhis2_advice_id, failure_message, last_error_message, plain_text,
+    };
     pub use crate::store::outbox::{
         DamagedCopy, DataUse, DestinationStatus, OpenNotice, OutboxHealth, StateCount,
         SubmissionStatus,
@@ -54,7 +57,7 @@ pub mod outbox {
 pub mod dhis2 {
     pub use crate::model::delivery::FieldProblem;
     pub use crate::routes::dhis2::route::{Dhis2Settings, gzip_bytes};
-    pub use crate::routes::dhis2::values_of;
+    pub use crate::routes::dhis2::{advice_for, values_of};
 }
 
 /// Setting up forms from the servers: what a stock pull changed.

@@ -61,6 +61,23 @@ pub fn platform_tls_ready() -> bool {
     agent_core::http::platform_verifier_usable()
 }
 
+/// A message of the agent (a finding's `text`, or any id + arguments) in
+/// `locale`, falling back to English; for an app that shows a message in
+/// another language than the agent's without asking the agent again.
+#[uniffi::export]
+pub fn render_message(message: agent_core::Message, locale: String) -> String {
+    agent_core::i18n::render(&message, &locale)
+}
+
+/// The locales built into the agent (`en`, `fr`, `pt`, `sw`).
+#[uniffi::export]
+pub fn supported_locales() -> Vec<String> {
+    agent_core::i18n::EMBEDDED
+        .iter()
+        .map(|(tag, _)| tag.to_string())
+        .collect()
+}
+
 /// Stops sending log lines to the sink.
 #[uniffi::export]
 pub fn clear_log_sink() {
@@ -105,6 +122,18 @@ impl Agent {
             inner: agent_core::Agent::open(&settings.try_into()?)?,
             credentials: credentials::ShellCredentials(credentials),
         }))
+    }
+
+    /// Switches the language of the agent's messages (findings rendered
+    /// from now on) when the user changes it. Returns false, and keeps
+    /// English, for a language the agent does not have.
+    pub fn set_locale(&self, locale: String) -> bool {
+        self.inner.set_locale(&locale)
+    }
+
+    /// The language of the agent's messages now (`en` by default).
+    pub fn locale(&self) -> String {
+        self.inner.locale()
     }
 
     /// Every form definition, ordered by id, with its fields and products.

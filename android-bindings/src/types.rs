@@ -32,6 +32,11 @@ pub struct AgentSettings {
     /// `[entry] max_period_age_months`).
     #[uniffi(default = None)]
     pub max_period_age_months: Option<i32>,
+    /// The language of the agent's messages (`en`, `fr`, `pt`, `sw`, or a
+    /// tag such as `sw-TZ`); absent or one the agent does not have:
+    /// English. Change it later with `Agent.setLocale`.
+    #[uniffi(default = None)]
+    pub locale: Option<String>,
 }
 
 /// The DHIS2 server. Absent optional settings take the core's defaults.
@@ -153,8 +158,7 @@ impl TryFrom<AgentSettings> for AgentConfig {
             entry: agent_core::config::EntrySection {
                 max_period_age_months: setting(s.max_period_age_months, "maxPeriodAgeMonths")?,
             },
-            // The locale on Agent creation is later work (issue 15).
-            locale: None,
+            locale: s.locale,
             // The default retention (400 days); not offered to the app yet.
             storage: Default::default(),
         })

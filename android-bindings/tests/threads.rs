@@ -122,6 +122,7 @@ fn submit_during_a_slow_sync_completes_promptly_and_cancel_stops_the_pass() {
                 ca_file: None,
             }),
             max_period_age_months: None,
+            locale: None,
         },
         Box::new(Keystore {
             calls: calls.clone(),

@@ -7,7 +7,8 @@
 
 use crate::drafts::DraftGen;
 use crate::from_forms::FromForms;
-use crate::show;
+use crate::show::{self, t, tid};
+use agent_core::Message;
 use agent_core::credentials::ConfigCredentials;
 use agent_core::outbox::Destination;
 use agent_core::sync::SyncBudget;
@@ -46,9 +47,14 @@ pub fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(text.as_bytes())
 }
 
-/// Runs the demo, writing to `out`. Returns an error only for failures the
-/// demo does not expect.
-pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the demo, writing to `out` in `locale` (English when none, or one
+/// the agent does not have). Returns an error only for failures the demo
+/// does not expect.
+pub fn run(
+    out: &mut dyn Write,
+    keep: Option<&Path>,
+    locale: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let dir = keep.unwrap_or(tmp.path());
     let config_path = write_example_setup(dir)?;
@@ -80,29 +86,49 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
 
     let config = AgentConfig::load(&config_path)?;
     let agent = Agent::open(&config)?;
+    if let Some(l) = locale {
+        agent.set_locale(l);
+    }
+    show::set_locale(&agent.locale());
     let creds = ConfigCredentials::new(&config);
     let today = agent.clock().today();
     let month = Period::containing(PeriodType::Monthly, today).previous();
-    writeln!(out, "== Health-post sync agent demo ==")?;
-    writeln!(out, "working folder: {}", dir.display())?;
-    writeln!(out, "simulated DHIS2 (2.40 answers) at {}", dhis2.url())?;
-    writeln!(out, "simulated OpenLMIS v3 at {}", lmis.url())?;
-    writeln!(out, "simulated OpenLMIS v3 at {}", lmis.url())?;
+    writeln!(out, "{}", tid("demo-title"))?;
+    let line = |m: Message| t(&m);
     writeln!(
         out,
-        "forms: {}",
-        agent
-            .forms()
-            .iter()
-            .map(|f| f.title.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+        "{}",
+        line(Message::new("demo-folder").text("path", dir.display().to_string()))
     )?;
     writeln!(
         out,
-        "facilities: {}; reporting month {}\n",
-        agent.facilities().len(),
-        month.iso()
+        "{}",
+        line(Message::new("demo-dhis2").text("url", dhis2.url()))
+    )?;
+    writeln!(
+        out,
+        "{}",
+        line(Message::new("demo-lmis").text("url", lmis.url()))
+    )?;
+    let titles = agent
+        .forms()
+        .iter()
+        .map(|f| f.title.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    writeln!(
+        out,
+        "{}",
+        line(Message::new("demo-forms").text("forms", titles))
+    )?;
+    writeln!(
+        out,
+        "{}\n",
+        line(
+            Message::new("demo-facilities")
+                .num("count", agent.facilities().len() as i64)
+                .text("month", month.iso())
+        )
     )?;
 
     let mut drafts = DraftGen::new(7);
@@ -114,7 +140,7 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
         .ok_or("the example maternal form is missing")?;
     let mut saved = Vec::new();
 
-    writeln!(out, "-- 1. Recording a month of forms (no network yet)")?;
+    writeln!(out, "{}", tid("demo-step-record"))?;
     let all: Vec<_> = agent.facilities().iter().cloned().collect();
     for f in &all {
         for def in [&chw, &maternal] {
@@ -125,17 +151,20 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
             let r = agent.submit(&draft, false)?;
             writeln!(
                 out,
-                "  saved {:<20} {:<7} -> {} (revision {})",
-                def.id, f.code, r.id, r.revision
+                "  {}",
+                line(
+                    Message::new("demo-saved")
+                        .text("form", format!("{:<20}", def.id))
+                        .text("facility", format!("{:<7}", f.code))
+                        .text("id", r.id.as_str())
+                        .num("revision", i64::from(r.revision))
+                )
             )?;
             saved.push((r.id, draft));
         }
     }
 
-    writeln!(
-        out,
-        "\n-- 2. A form with an unusual number: the agent asks for confirmation"
-    )?;
+    writeln!(out, "\n{}", tid("demo-step-confirm"))?;
     let (warn_id, mut warn_draft) = saved.first().cloned().ok_or("nothing saved")?;
     let act = warn_draft
         .stock
@@ -146,24 +175,22 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     match agent.submit(&warn_draft, false) {
         Err(AgentError::NeedsConfirmation { findings }) => {
             write!(out, "{}", show::findings(&findings))?;
-            writeln!(
-                out,
-                "  the health worker checks the stock card and confirms."
-            )?;
+            writeln!(out, "  {}", tid("demo-confirms"))?;
             let r = agent.submit(&warn_draft, true)?;
             writeln!(
                 out,
-                "  saved as a correction of {warn_id}: revision {}",
-                r.revision
+                "  {}",
+                line(
+                    Message::new("demo-saved-correction")
+                        .text("id", warn_id.as_str())
+                        .num("revision", i64::from(r.revision))
+                )
             )?;
         }
-        other => writeln!(out, "  unexpected: {other:?}")?,
+        other => unexpected(out, &other)?,
     }
 
-    writeln!(
-        out,
-        "\n-- 3. An invalid form: every problem is explained, nothing is saved"
-    )?;
+    writeln!(out, "\n{}", tid("demo-step-invalid"))?;
     let (_, mut bad) = saved.get(2).cloned().ok_or("nothing saved")?;
     bad.period = "2026-13".into();
     bad.service.insert("malaria_rdt_positive".into(), 9999);
@@ -173,45 +200,37 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     bad.stock.remove("ZINC");
     match agent.submit(&bad, false) {
         Err(AgentError::InvalidDraft { findings }) => write!(out, "{}", show::findings(&findings))?,
-        other => writeln!(out, "  unexpected: {other:?}")?,
+        other => unexpected(out, &other)?,
     }
 
-    writeln!(
-        out,
-        "\n-- 4. A double tap on Save: the same form is not saved twice"
-    )?;
+    writeln!(out, "\n{}", tid("demo-step-double-tap"))?;
     let (first_id, first) = saved.get(1).cloned().ok_or("nothing saved")?;
     let again = agent.submit(&first, false)?;
-    writeln!(
-        out,
-        "  same id: {} (duplicate = {})",
-        again.id == first_id,
-        again.duplicate
-    )?;
+    let tap = if again.id == first_id && again.duplicate {
+        "demo-double-tap-same"
+    } else {
+        "demo-double-tap-new"
+    };
+    writeln!(out, "  {}", tid(tap))?;
 
-    writeln!(
-        out,
-        "\n-- 5. A late report: the form for {} (DHIS2 closed that period after 90 days)",
-        {
-            let mut p = month;
-            for _ in 0..5 {
-                p = p.previous();
-            }
-            p.iso()
-        }
-    )?;
     let mut late_period = month;
     for _ in 0..5 {
         late_period = late_period.previous();
     }
-    let late = drafts.draft(&chw, "HP-002", &late_period.iso(), &BTreeMap::new());
-    let late_id = agent.submit(&late, true)?.id;
-    writeln!(out, "  saved {late_id}")?;
-
     writeln!(
         out,
-        "\n-- 6. Sync while the servers cannot be reached: nothing is lost, everything waits"
+        "\n{}",
+        line(Message::new("demo-step-late").text("period", late_period.iso()))
     )?;
+    let late = drafts.draft(&chw, "HP-002", &late_period.iso(), &BTreeMap::new());
+    let late_id = agent.submit(&late, true)?.id;
+    writeln!(
+        out,
+        "  {}",
+        line(Message::new("demo-saved-id").text("id", late_id.as_str()))
+    )?;
+
+    writeln!(out, "\n{}", tid("demo-step-offline"))?;
     dhis2.faults().set(FaultConfig {
         down_for_secs: 600.0,
         ..Default::default()
@@ -223,52 +242,56 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
     let report = agent.sync(SyncBudget::time(Duration::from_secs(20)), &creds, false)?;
     write!(out, "{}", indent(&show::sync_report(&report)))?;
 
-    writeln!(out, "\n-- 7. The network is back: sync again")?;
+    writeln!(out, "\n{}", tid("demo-step-online"))?;
     dhis2.faults().end_down();
     lmis.faults().end_down();
     agent.network_available()?;
     let report = sync_with_progress(&agent, &creds)?;
     write!(out, "{}", indent(&show::sync_report(&report)))?;
 
-    writeln!(
-        out,
-        "\n-- 8. Why DHIS2 refused the late report, field by field"
-    )?;
+    writeln!(out, "\n{}", tid("demo-step-why"))?;
     let st = agent.status(&late_id)?;
     for d in st
         .destinations
         .iter()
         .filter(|d| d.destination == Destination::Dhis2)
     {
+        let why = agent_core::outbox::last_error_message(
+            d.state,
+            d.last_error.as_deref().unwrap_or(""),
+            &d.problems,
+        );
         writeln!(
             out,
             "  {} {}: {}",
             st.facility,
             show::period(&st.period),
-            d.last_error.as_deref().unwrap_or("")
+            t(&why)
         )?;
         write!(out, "{}", show::problems(&d.problems, "    "))?;
     }
 
-    writeln!(out, "\n-- 9. What DHIS2 now holds (read back over its API)")?;
+    writeln!(out, "\n{}", tid("demo-step-held"))?;
     let held = read_back(&dhis2.url(), &chw.dhis2.data_set, &month.dhis2_id(), &all)?;
     for (facility, n) in &held {
         writeln!(
             out,
-            "  {facility:<8} {month}: {n} values",
-            month = month.iso()
+            "  {}",
+            line(
+                Message::new("demo-values")
+                    .text("facility", format!("{facility:<8}"))
+                    .text("month", month.iso())
+                    .num("count", *n as i64)
+            )
         )?;
     }
     writeln!(
         out,
-        "  completed forms registered: {}",
-        dhis2.completions().len()
+        "  {}",
+        line(Message::new("demo-completions").num("count", dhis2.completions().len() as i64))
     )?;
 
-    writeln!(
-        out,
-        "\n-- 10. Stock cards in the LMIS: stock on hand against each form's closing balance"
-    )?;
+    writeln!(out, "\n{}", tid("demo-step-stock-cards"))?;
     for (id, d) in saved.iter().filter(|(_, d)| d.period == month.iso()) {
         let Some(def) = agent.form(&d.form) else {
             continue;
@@ -303,23 +326,26 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
             .collect();
         writeln!(
             out,
-            "  {:<7} {:<20} rev {}: {}",
-            d.facility,
-            def.id,
-            detail.status.revision,
-            cells.join(", ")
+            "  {}",
+            line(
+                Message::new("demo-stock-card")
+                    .text("facility", format!("{:<7}", d.facility))
+                    .text("form", format!("{:<20}", def.id))
+                    .num("revision", i64::from(detail.status.revision))
+                    .text("cells", cells.join(", "))
+            )
         )?;
     }
     writeln!(
         out,
-        "  stock events applied: {} (one per form revision sent; none twice)",
-        lmis.events().len()
+        "  {}",
+        line(Message::new("demo-events").num("count", lmis.events().len() as i64))
     )?;
 
     writeln!(
         out,
-        "\n-- 11. Services against consumption, side by side ({})",
-        month.iso()
+        "\n{}",
+        line(Message::new("demo-step-cross-checks").text("month", month.iso()))
     )?;
     for (id, d) in saved
         .iter()
@@ -336,7 +362,7 @@ pub fn run(out: &mut dyn Write, keep: Option<&Path>) -> Result<(), Box<dyn std::
         write!(out, "{}", cross_checks(&chw, &latest, &d.facility))?;
     }
 
-    writeln!(out, "\n-- 12. Outbox")?;
+    writeln!(out, "\n{}", tid("demo-step-outbox"))?;
     write!(out, "{}", show::status_table(&agent.list(None, 50)?))?;
     write!(out, "{}", show::health(&agent.health()?))?;
     dhis2.stop();
@@ -368,9 +394,11 @@ fn sync_with_progress(
     let total = queued(&before);
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "  syncing [{bar:30}] {pos}/{len} parts sent {msg}",
-        )
+        indicatif::ProgressStyle::with_template(&format!(
+            "  {} [{{bar:30}}] {{pos}}/{{len}} {} {{msg}}",
+            tid("demo-syncing"),
+            tid("demo-parts-sent")
+        ))
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut sum: Option<agent_core::sync::SyncReport> = None;
@@ -418,6 +446,16 @@ fn sync_with_progress(
     }
     bar.finish_and_clear();
     sum.ok_or_else(|| "no sync pass ran".into())
+}
+
+/// What the demo did not expect, in one line.
+fn unexpected(
+    out: &mut dyn Write,
+    what: &dyn std::fmt::Debug,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let m = Message::new("demo-unexpected").text("what", format!("{what:?}"));
+    writeln!(out, "  {}", t(&m))?;
+    Ok(())
 }
 
 fn indent(s: &str) -> String {
@@ -496,17 +534,33 @@ fn cross_checks(
             || rv > 0.0
                 && r.min_ratio.is_none_or(|lo| ratio >= lo - 1e-9)
                 && r.max_ratio.is_none_or(|hi| ratio <= hi + 1e-9);
-        s.push_str(&format!(
-            "    {:<32} {:>6}  vs {:<34} {:>5}  ratio {:>5.2} (expected {}-{}) {}\n",
-            r.left_label.clone().unwrap_or_else(|| r.id.clone()),
-            l,
-            r.right_label.clone().unwrap_or_default(),
-            rv,
-            ratio,
-            r.min_ratio.map_or("".into(), |v| v.to_string()),
-            r.max_ratio.map_or("".into(), |v| v.to_string()),
-            if ok { "ok" } else { "CHECK" }
-        ));
+        let bound = |b: Option<f64>| b.map_or(String::new(), show::decimal_short);
+        let m = Message::new("demo-cross-check")
+            .text(
+                "left",
+                format!(
+                    "{:<32}",
+                    r.left_label.clone().unwrap_or_else(|| r.id.clone())
+                ),
+            )
+            .text("left_value", format!("{l:>6}"))
+            .text(
+                "right",
+                format!("{:<34}", r.right_label.clone().unwrap_or_default()),
+            )
+            .text("right_value", format!("{rv:>5}"))
+            .text("ratio", format!("{:>5}", show::decimal(ratio, 2)))
+            .text("min", bound(r.min_ratio))
+            .text("max", bound(r.max_ratio))
+            .id(
+                "verdict",
+                if ok {
+                    "demo-check-ok"
+                } else {
+                    "demo-check-look"
+                },
+            );
+        s.push_str(&format!("    {}\n", t(&m)));
     }
     s
 }

@@ -102,6 +102,11 @@ enum Command {
 fn run(cli: Cli) -> Result<i32, AgentError> {
     let config = cli.config.as_path();
     commands::set_lang_flag(cli.lang.clone());
+    // Errors before the agent is open speak the chosen language too.
+    if let Some(l) = commands::choose_locale(cli.lang.as_deref(), None, &|k| std::env::var(k).ok())
+    {
+        cli_sim::show::set_locale(&l);
+    }
     match cli.command {
         Command::Demo(args) => commands::demo::run(args),
         Command::Record(args) => commands::record::run(config, args),
@@ -152,7 +157,11 @@ fn main() -> ExitCode {
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // In the language of the output (English: the error's own text).
+            let locale = cli_sim::show::locale();
+            let text = agent_core::i18n::render(&e.message(), &locale);
+            let line = agent_core::Message::new("error-line").text("text", text);
+            eprintln!("{}", agent_core::i18n::render(&line, &locale));
             exit_code(&e)
         }
     };

@@ -1,25 +1,93 @@
 //! Plain-text output for people: findings, status tables, outbox health.
 //!
-//! Every text that comes from stored data, a draft or a server is shown
-//! through [`v`]: control characters and bidi controls are written as
+//! Every line is a message of `agent-core/locales/<locale>/cli.ftl` (and
+//! `sync.ftl`), rendered in the language set with [`set_locale`] (the
+//! agent's). Every text that comes from stored data, a draft or a server is
+//! shown through [`v`]: control characters and bidi controls are written as
 //! `<U+XXXX>` (and line breaks as `\n`), so that a form saved before the
 //! agent refused them, or a server's answer, cannot move the cursor, clear
 //! the screen or reorder a line of the terminal.
 
+use agent_core::Message;
 use agent_core::agent::{DamagedCopy, OutboxHealth, SubmissionDetail, SubmissionStatus};
 use agent_core::draft::visible as v;
+use agent_core::outbox::DeliveryState;
 use agent_core::validate::{Finding, Severity};
+use std::cell::RefCell;
 use std::fmt::Write;
+
+thread_local! {
+    /// The language of this thread's output (one command, or one demo run).
+    static LOCALE: RefCell<String> = RefCell::new(agent_core::i18n::DEFAULT_LOCALE.to_string());
+}
+
+/// Sets the language of the output written by this thread (`en`, `fr`,
+/// `pt`, `sw`; another falls back to English).
+pub fn set_locale(locale: &str) {
+    LOCALE.with(|l| *l.borrow_mut() = locale.to_string());
+}
+
+/// The language of this thread's output.
+pub fn locale() -> String {
+    LOCALE.with(|l| l.borrow().clone())
+}
+
+/// `m` in this thread's language, control characters escaped.
+pub fn t(m: &Message) -> String {
+    v(&agent_core::i18n::render(m, &locale())).into_owned()
+}
+
+/// The message `id` without arguments, in this thread's language.
+pub fn tid(id: &str) -> String {
+    t(&Message::new(id))
+}
+
+/// A number with `places` decimals as this thread's language writes it.
+pub fn decimal(value: f64, places: usize) -> String {
+    agent_core::i18n::decimal(value, places, &locale())
+}
+
+/// A number of months from the form's settings: whole (`3`) or with one
+/// decimal (`1.5`, `1,5`).
+fn months(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x}")
+    } else {
+        decimal(x, 1)
+    }
+}
+
+/// A number as short as it can be written (`0.8`, `5`), with this
+/// thread's language's decimal separator.
+pub fn decimal_short(x: f64) -> String {
+    let text = format!("{x}");
+    match text.split_once('.') {
+        Some((_, d)) => decimal(x, d.len()),
+        None => text,
+    }
+}
+
+/// A delivery state in words.
+pub fn state(s: DeliveryState) -> String {
+    t(&s.message())
+}
+
+/// Text padded with spaces to `width` characters (counted as characters,
+/// not bytes, for accented words).
+pub fn pad(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(n)))
+}
 
 /// Findings, one per line, errors first, each with what to do.
 pub fn findings(list: &[Finding]) -> String {
     let mut s = String::new();
     for f in list {
         let tag = match f.severity {
-            Severity::Error => "ERROR  ",
-            Severity::Warning => "WARNING",
+            Severity::Error => tid("show-error"),
+            Severity::Warning => tid("show-warning"),
         };
-        let _ = writeln!(s, "  {tag} {:<38} {}", v(&f.path), v(&f.message));
+        let _ = writeln!(s, "  {} {:<38} {}", pad(&tag, 7), v(&f.path), v(&f.message));
     }
     s
 }
@@ -31,10 +99,7 @@ pub fn resupply(list: &[agent_core::ResupplyAdvice]) -> String {
     if list.is_empty() {
         return s;
     }
-    let _ = writeln!(
-        s,
-        "What to order (from this form and the earlier months in the outbox):"
-    );
+    let _ = writeln!(s, "{}", tid("show-resupply-title"));
     for a in list {
         let _ = writeln!(s, "  {}", resupply_line(a));
         for step in &a.formula {
@@ -53,37 +118,36 @@ pub fn resupply_line(a: &agent_core::ResupplyAdvice) -> String {
         .map(|u| format!(" {}", v(u)))
         .unwrap_or_default();
     let left = match a.months_of_stock {
-        Some(m) => format!("{m:.1} months of stock left"),
-        None => "nothing consumed".into(),
+        Some(m) => t(&Message::new("show-resupply-left").text("months", decimal(m, 1))),
+        None => tid("show-resupply-nothing-consumed"),
     };
     let risk = if a.stockout_risk {
-        format!(", below the minimum of {} months: order now", a.min_months)
+        t(&Message::new("show-resupply-risk").text("min", months(a.min_months)))
     } else {
         String::new()
     };
     let short = if a.short_history {
-        format!(
-            "; average over {} of {} months",
-            a.periods.len(),
-            a.periods_wanted
-        )
+        t(&Message::new("show-resupply-short")
+            .num("count", a.periods.len() as i64)
+            .num("wanted", i64::from(a.periods_wanted)))
     } else {
         String::new()
     };
     let order = if a.suggested_quantity > 0 {
-        format!("order {}{unit}", a.suggested_quantity)
+        t(&Message::new("show-resupply-order")
+            .num("quantity", a.suggested_quantity)
+            .text("unit", unit))
     } else {
-        "no order needed".into()
+        tid("show-resupply-no-order")
     };
-    format!(
-        "{}: {order} ({left}{risk}; up to {} months of stock{short})",
-        v(&a.name),
-        a.max_months
-    )
+    t(&Message::new("show-resupply-line")
+        .text("name", v(&a.name))
+        .text("order", order)
+        .text("left", left)
+        .text("risk", risk)
+        .text("max", months(a.max_months))
+        .text("short", short))
 }
-
-/// How a held destination is released, for the CLI user.
-const RELEASE: &str = "Nothing is sent there until this is fixed. The next sync tries again by itself once the credentials or the address changed (for a hotspot or proxy page: once the network changed, `cli-sim sync --retry-now`); to try again now: cli-sim sync --retry-auth";
 
 /// A stored period (its DHIS2 id, e.g. `202611`) as people read it
 /// (`2026-11`), the one notation of the drafts; as stored when unreadable.
@@ -98,34 +162,53 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<36}  {:<20} {:<8} {:<7} {:>3}  {:<12} {:<12}",
-        "id", "form", "facility", "period", "rev", "dhis2", "lmis"
+        "{}  {} {} {} {:>3}  {:<12} {:<12}",
+        pad(&tid("show-col-id"), 36),
+        pad(&tid("show-col-form"), 20),
+        pad(&tid("show-col-facility"), 8),
+        pad(&tid("show-col-period"), 7),
+        tid("show-col-revision"),
+        "dhis2",
+        "lmis"
     );
     for r in rows {
-        let state = |d: agent_core::outbox::Destination| {
+        let state_of = |d: agent_core::outbox::Destination| {
             r.destinations
                 .iter()
                 .find(|x| x.destination == d)
-                .map(|x| x.state.to_string())
+                .map(|x| state(x.state))
                 .unwrap_or_else(|| "-".into())
         };
         let _ = writeln!(
             s,
-            "{:<36}  {:<20} {:<8} {:<7} {:>3}  {:<12} {:<12}",
+            "{:<36}  {:<20} {:<8} {:<7} {:>3}  {} {}",
             v(&r.id),
             v(&r.form),
             v(&r.facility),
             v(&period(&r.period)),
             r.revision,
-            state(agent_core::outbox::Destination::Dhis2),
-            state(agent_core::outbox::Destination::Lmis)
+            pad(&state_of(agent_core::outbox::Destination::Dhis2), 12),
+            pad(&state_of(agent_core::outbox::Destination::Lmis), 12)
         );
         for d in &r.destinations {
             if let Some(h) = &d.held {
-                let _ = writeln!(s, "      {}: HELD: {}", d.destination, v(h));
-                let _ = writeln!(s, "        {RELEASE}");
+                let _ = writeln!(
+                    s,
+                    "      {}",
+                    t(&Message::new("show-held")
+                        .text("destination", d.destination.to_string())
+                        .text("reason", h.as_str()))
+                );
+                let _ = writeln!(s, "        {}", tid("show-release"));
             } else if let Some(e) = &d.last_error {
-                let _ = writeln!(s, "      {}: {}", d.destination, v(e));
+                let why = agent_core::outbox::last_error_message(d.state, e, &d.problems);
+                let _ = writeln!(
+                    s,
+                    "      {}",
+                    t(&Message::new("show-destination-error")
+                        .text("destination", d.destination.to_string())
+                        .text("error", agent_core::i18n::render(&why, &locale())))
+                );
             }
             s.push_str(&problems(&d.problems, "        "));
         }
@@ -135,10 +218,7 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
 
 /// A damaged copy of the outbox and what to do, in one paragraph.
 pub fn damaged_copy(c: &DamagedCopy) -> String {
-    format!(
-        "{} To acknowledge it: cli-sim acknowledge-damaged",
-        c.message
-    )
+    t(&Message::new("show-damaged-copy").text("message", c.message.as_str()))
 }
 
 /// Counts per destination and state, and the oldest undelivered form. Never
@@ -147,51 +227,62 @@ pub fn damaged_copy(c: &DamagedCopy) -> String {
 pub fn health(h: &OutboxHealth) -> String {
     let mut s = String::new();
     for c in &h.damaged_copies {
-        let _ = writeln!(s, "DAMAGED COPY: {}", damaged_copy(c));
+        let _ = writeln!(
+            s,
+            "{}",
+            t(&Message::new("show-damaged").text("text", damaged_copy(c)))
+        );
     }
-    let _ = writeln!(s, "forms in the outbox: {}", h.submissions);
+    let _ = writeln!(
+        s,
+        "{}",
+        t(&Message::new("show-outbox-count").num("count", h.submissions as i64))
+    );
     for c in &h.counts {
         let _ = writeln!(
             s,
-            "  {:<6} {:<11} {}",
+            "  {:<6} {} {}",
             c.destination.to_string(),
-            c.state.to_string(),
+            pad(&state(c.state), 11),
             c.count
         );
     }
     for u in h.data_use.iter().filter(|u| u.requests > 0) {
         let per_form = (u.bytes_sent + u.bytes_received)
             .checked_div(u.delivered)
-            .map(|b| format!(", {b} B per form delivered"))
+            .map(|b| t(&Message::new("show-data-use-per-form").num("bytes", b as i64)))
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "data use {:<6} {} requests, {} B sent, {} B received (last 30 days {} B, last sync {} B){per_form}",
-            u.destination.map(|d| d.to_string()).unwrap_or_default(),
-            u.requests,
-            u.bytes_sent,
-            u.bytes_received,
-            u.bytes_last_30_days,
-            u.bytes_last_pass
+            "{}",
+            t(&Message::new("show-data-use")
+                .text(
+                    "destination",
+                    pad(&u.destination.map(|d| d.to_string()).unwrap_or_default(), 6)
+                )
+                .num("requests", u.requests as i64)
+                .num("sent", u.bytes_sent as i64)
+                .num("received", u.bytes_received as i64)
+                .num("month", u.bytes_last_30_days as i64)
+                .num("last", u.bytes_last_pass as i64)
+                .text("per_form", per_form))
         );
     }
     match (h.oldest_undelivered_at, h.oldest_undelivered_age_secs) {
         (Some(at), Some(age)) => {
             let _ = writeln!(
                 s,
-                "oldest undelivered form: recorded {} ({} ago)",
-                at.format("%Y-%m-%d %H:%M UTC"),
-                human_age(age)
+                "{}",
+                t(&Message::new("show-oldest")
+                    .text("at", at.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .text("age", human_age(age)))
             );
         }
         _ if !h.damaged_copies.is_empty() => {
-            let _ = writeln!(
-                s,
-                "no form in this outbox is waiting, but the damaged copy above may hold forms that were never sent"
-            );
+            let _ = writeln!(s, "{}", tid("show-damaged-may-hold"));
         }
         _ => {
-            let _ = writeln!(s, "every form is delivered");
+            let _ = writeln!(s, "{}", tid("show-all-delivered"));
         }
     }
     s
@@ -199,12 +290,13 @@ pub fn health(h: &OutboxHealth) -> String {
 
 /// An age in seconds, in words.
 pub fn human_age(secs: i64) -> String {
-    match secs {
-        s if s < 120 => format!("{s} s"),
-        s if s < 7200 => format!("{} min", s / 60),
-        s if s < 172_800 => format!("{} h", s / 3600),
-        s => format!("{} days", s / 86_400),
-    }
+    let (id, n) = match secs {
+        s if s < 120 => ("show-age-seconds", s),
+        s if s < 7200 => ("show-age-minutes", s / 60),
+        s if s < 172_800 => ("show-age-hours", s / 3600),
+        s => ("show-age-days", s / 86_400),
+    };
+    t(&Message::new(id).num("n", n))
 }
 
 /// Everything about one submission.
@@ -259,8 +351,8 @@ pub fn detail(d: &SubmissionDetail) -> String {
     for a in &d.audit {
         let dest = a.destination.map(|x| x.to_string()).unwrap_or_default();
         let change = match (a.from_state, a.to_state) {
-            (Some(f), Some(t)) => format!("{f} -> {t}"),
-            (None, Some(t)) => format!("-> {t}"),
+            (Some(f), Some(to)) => format!("{f} -> {to}"),
+            (None, Some(to)) => format!("-> {to}"),
             _ => String::new(),
         };
         let _ = writeln!(
@@ -284,55 +376,76 @@ pub fn sync_report(r: &agent_core::sync::SyncReport) -> String {
         let name = d.destination.map(|x| x.to_string()).unwrap_or_default();
         let _ = writeln!(
             s,
-            "{name}: {} delivered, {} rejected, {} still queued; {} request(s), {} bytes sent, {} received",
-            d.delivered.len(),
-            d.rejected.len(),
-            d.queued,
-            d.requests,
-            d.bytes_sent,
-            d.bytes_received
+            "{}",
+            t(&Message::new("show-sync-line")
+                .text("destination", name)
+                .num("delivered", d.delivered.len() as i64)
+                .num("rejected", d.rejected.len() as i64)
+                .num("queued", d.queued as i64)
+                .num("requests", i64::from(d.requests))
+                .num("sent", d.bytes_sent as i64)
+                .num("received", d.bytes_received as i64))
         );
         for rej in &d.rejected {
-            let how = if rej.whole {
-                "refused"
+            let id = if rej.whole {
+                "show-refused"
             } else {
-                "partly refused"
+                "show-partly-refused"
             };
-            let _ = writeln!(s, "  {how}: {} (revision {})", v(&rej.id), rej.revision);
+            let _ = writeln!(
+                s,
+                "  {}",
+                t(&Message::new(id)
+                    .text("id", rej.id.as_str())
+                    .num("revision", i64::from(rej.revision)))
+            );
             s.push_str(&problems(&rej.problems, "    "));
         }
         for f in &d.failures {
-            let _ = writeln!(s, "  problem: {}", v(f));
+            let why = agent_core::outbox::failure_message(f);
+            let _ = writeln!(
+                s,
+                "  {}",
+                t(&Message::new("show-problem")
+                    .text("problem", agent_core::i18n::render(&why, &locale())))
+            );
         }
         if let Some(h) = &d.held {
-            let _ = writeln!(s, "  HELD: {}", v(h));
-            let _ = writeln!(s, "    {RELEASE}");
+            let _ = writeln!(
+                s,
+                "  {}",
+                t(&Message::new("show-held-reason").text("reason", h.as_str()))
+            );
+            let _ = writeln!(s, "    {}", tid("show-release"));
         }
         if let Some(n) = &d.note {
-            let _ = writeln!(s, "  note: {}", v(n));
+            let _ = writeln!(
+                s,
+                "  {}",
+                t(&Message::new("show-note").text("note", n.as_str()))
+            );
         }
-        if let Some(t) = d.next_attempt_at {
-            let _ = writeln!(s, "  next attempt: {}", t.format("%Y-%m-%d %H:%M:%S UTC"));
+        if let Some(at) = d.next_attempt_at {
+            let _ = writeln!(
+                s,
+                "  {}",
+                t(&Message::new("show-next-attempt")
+                    .text("at", at.format("%Y-%m-%d %H:%M:%S UTC").to_string()))
+            );
         }
     }
-    let _ = writeln!(
-        s,
-        "{}",
-        if r.done {
-            "done: nothing is left to send (refused forms, if any, are listed above and in status)"
-                .to_string()
-        } else if r.cancelled {
-            "cancelled: the rest waits for the next sync".to_string()
-        } else {
-            match r.call_again_at {
-                Some(t) => format!(
-                    "not done: sync again at {}",
-                    t.format("%Y-%m-%d %H:%M:%S UTC")
-                ),
-                None => "not done: a destination needs attention (see above)".to_string(),
-            }
+    let last = if r.done {
+        tid("show-sync-done")
+    } else if r.cancelled {
+        tid("show-sync-cancelled")
+    } else {
+        match r.call_again_at {
+            Some(at) => t(&Message::new("show-sync-again")
+                .text("at", at.format("%Y-%m-%d %H:%M:%S UTC").to_string())),
+            None => tid("show-sync-attention"),
         }
-    );
+    };
+    let _ = writeln!(s, "{last}");
     s
 }
 
@@ -349,7 +462,7 @@ pub fn problems(list: &[agent_core::dhis2::FieldProblem], indent: &str) -> Strin
         }
     }
     // The fields at fault first; those refused with them after.
-    groups.sort_by_key(|(p, _)| p.advice.starts_with("Not stored"));
+    groups.sort_by_key(|(p, _)| p.advice_message().id == "dhis2-advice-not-stored");
     for (p, fields) in groups {
         let code = p
             .code
@@ -357,16 +470,100 @@ pub fn problems(list: &[agent_core::dhis2::FieldProblem], indent: &str) -> Strin
             .map(|c| format!(" [{c}]"))
             .unwrap_or_default();
         let which = if fields.len() > 3 {
-            format!("{} fields", fields.len())
+            tid_n("show-fields", fields.len())
         } else {
             fields.join(", ")
         };
-        let _ = writeln!(s, "{indent}{}{}: {}", v(&which), v(&code), v(&p.advice));
+        let _ = writeln!(
+            s,
+            "{indent}{}{}: {}",
+            v(&which),
+            v(&code),
+            t(&p.advice_message())
+        );
         if !p.server_message.is_empty() {
-            let _ = writeln!(s, "{indent}  server said: {}", v(&p.server_message));
+            let _ = writeln!(
+                s,
+                "{indent}  {}",
+                t(&Message::new("show-server-said").text("text", p.server_message.as_str()))
+            );
         }
     }
     s
+}
+
+/// A message whose one argument is the count `n`.
+fn tid_n(id: &str, n: usize) -> String {
+    t(&Message::new(id).num("count", n as i64))
+}
+
+/// A message for `--json`: its id and arguments (for an app with its own
+/// resources) next to its text in this thread's language.
+pub fn message_json(m: &Message) -> serde_json::Value {
+    let mut v = serde_json::to_value(m).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("text".into(), agent_core::i18n::render(m, &locale()).into());
+    }
+    v
+}
+
+/// The field problems of a JSON report or status, each given
+/// `advice_message` (id, arguments, text).
+fn problems_json(problems: &mut serde_json::Value, list: &[agent_core::dhis2::FieldProblem]) {
+    if let Some(arr) = problems.as_array_mut() {
+        for (p, fp) in arr.iter_mut().zip(list) {
+            p["advice_message"] = message_json(&fp.advice_message());
+        }
+    }
+}
+
+/// Submissions for `status --json`: as the agent gives them, each
+/// destination with `state_message` and `last_error_message`, each problem
+/// with `advice_message` (id, arguments and text in the agent's language).
+pub fn status_json(rows: &[SubmissionStatus]) -> serde_json::Value {
+    let mut out = Vec::new();
+    for r in rows {
+        let mut v = serde_json::to_value(r).unwrap_or_default();
+        if let Some(dests) = v.get_mut("destinations").and_then(|d| d.as_array_mut()) {
+            for (dv, d) in dests.iter_mut().zip(&r.destinations) {
+                dv["state_message"] = message_json(&d.state.message());
+                if let Some(e) = &d.last_error {
+                    dv["last_error_message"] = message_json(
+                        &agent_core::outbox::last_error_message(d.state, e, &d.problems),
+                    );
+                }
+                if let Some(p) = dv.get_mut("problems") {
+                    problems_json(p, &d.problems);
+                }
+            }
+        }
+        out.push(v);
+    }
+    serde_json::Value::Array(out)
+}
+
+/// A sync report for `sync --json`: as the agent gives it, each
+/// destination with `failure_messages`, each refused form's problems with
+/// `advice_message` (id, arguments and text in the agent's language).
+pub fn sync_json(r: &agent_core::sync::SyncReport) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    if let Some(dests) = v.get_mut("destinations").and_then(|d| d.as_array_mut()) {
+        for (dv, d) in dests.iter_mut().zip(&r.destinations) {
+            dv["failure_messages"] = d
+                .failures
+                .iter()
+                .map(|f| message_json(&agent_core::outbox::failure_message(f)))
+                .collect();
+            if let Some(rejs) = dv.get_mut("rejected").and_then(|x| x.as_array_mut()) {
+                for (rv, rej) in rejs.iter_mut().zip(&d.rejected) {
+                    if let Some(p) = rv.get_mut("problems") {
+                        problems_json(p, &rej.problems);
+                    }
+                }
+            }
+        }
+    }
+    v
 }
 
 #[cfg(test)]
@@ -422,6 +619,47 @@ mod tests {
                            "error": HOSTILE, "bytes": [1, 2], "duration_ms": 3}]
         }))
         .unwrap()
+    }
+
+    /// `--json` keeps each message's id and arguments next to its text.
+    #[test]
+    fn json_output_keeps_message_ids_next_to_the_text() {
+        set_locale("sw");
+        let report = agent_core::sync::SyncReport {
+            destinations: vec![agent_core::sync::DestinationReport {
+                failures: vec!["the server could not be reached (io: refused)".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let v = sync_json(&report);
+        let m = &v["destinations"][0]["failure_messages"][0];
+        assert_eq!(m["id"], "net-unreachable", "{v}");
+        // Hand-written from agent-core/locales/sw/sync.ftl.
+        assert_eq!(m["text"], "seva haikupatikana (io: refused)", "{v}");
+        assert_eq!(m["args"][0]["name"], "detail");
+
+        let mut d = detail().status;
+        d.destinations[0].last_error =
+            Some("refused as a whole; 1 field: DHIS2 has closed...".into());
+        d.destinations[0].problems[0].code = Some("E7640".into());
+        d.destinations[0].problems[0].advice = agent_core::dhis2::advice_for(Some("E7640"));
+        let v = status_json(&[d]);
+        let dest = &v[0]["destinations"][0];
+        assert_eq!(dest["state_message"]["text"], "imekataliwa", "{v}");
+        assert_eq!(dest["last_error_message"]["id"], "sync-refused-whole");
+        assert_eq!(
+            dest["problems"][0]["advice_message"]["id"],
+            "dhis2-advice-period-closed"
+        );
+        assert!(
+            dest["problems"][0]["advice_message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("DHIS2 imefunga kipindi hiki"),
+            "{v}"
+        );
+        set_locale("en");
     }
 
     #[test]

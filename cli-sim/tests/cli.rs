@@ -639,7 +639,7 @@ fn the_demo_runs() {
     for expected in [
         "WARNING rules.act-consumed-vs-treated",
         "ERROR   stock.ORS.closing_balance",
-        "same id: true (duplicate = true)",
+        "the second tap gave back the same form: saved once.",
         "forms in the outbox: 10",
         // Every form's stock half reaches the simulated OpenLMIS (the
         // demo syncs in passes of 4 requests).

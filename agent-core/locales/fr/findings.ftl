@@ -148,3 +148,18 @@ finding-draft-number-is-text = « { $text } » est du texte, pas un nombre ; sai
 finding-draft-number-is-bool = { $value } n'est pas un nombre ; saisissez un nombre entier
 finding-draft-number-is-list = une liste n'est pas un nombre ; saisissez un nombre entier
 finding-draft-number-is-object = un objet n'est pas un nombre ; saisissez un nombre entier
+
+## Périodes illisibles ($input : ce qui a été saisi)
+
+period-empty = Aucune période n'a été saisie. Écrivez-la comme 2026-10 (un mois), 2026-Q4 (un trimestre) ou 2026 (une année).
+period-unrecognised = « { $input } » n'est pas une période reconnue. Écrivez-la comme 2026-10 (un mois), 2026-W44 (une semaine), 2026-Q4 (un trimestre) ou 2026 (une année).
+period-year-range = « { $input } » n'est pas une vraie période : l'année doit être entre { $min } et { $max }.
+period-day-zero = « { $input } » n'est pas une vraie période : il n'y a pas de jour 0 (les jours commencent à 01).
+period-month-days = « { $input } » n'est pas une vraie période : { $period } n'a que { $days } jours.
+period-week-zero = « { $input } » n'est pas une vraie période : il n'y a pas de semaine 0 (les semaines commencent à 1).
+period-year-weeks = « { $input } » n'est pas une vraie période : { $year } n'a que { $weeks } semaines.
+period-biweek = « { $input } » n'est pas une vraie période : les périodes de deux semaines de { $year } vont de 1 à { $count }.
+period-month = « { $input } » n'est pas une vraie période : il n'y a pas de mois { $month } (les mois vont de 01 à 12).
+period-bimonth = « { $input } » n'est pas une vraie période : il n'y a pas de bimestre { $index } (ils vont de 01 à 06 ; 01B est janvier et février).
+period-quarter = « { $input } » n'est pas une vraie période : il n'y a pas de trimestre { $quarter } (de Q1 à Q4).
+period-half = « { $input } » n'est pas une vraie période : il n'y a pas de semestre S{ $half } (seulement S1 et S2).

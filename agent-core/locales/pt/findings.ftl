@@ -155,3 +155,18 @@ finding-draft-number-is-text = «{ $text }» é texto, não um número; introduz
 finding-draft-number-is-bool = { $value } não é um número; introduza um número inteiro
 finding-draft-number-is-list = uma lista não é um número; introduza um número inteiro
 finding-draft-number-is-object = um objeto não é um número; introduza um número inteiro
+
+## Períodos que não se podem ler ($input: o que foi escrito)
+
+period-empty = Não foi indicado nenhum período. Escreva-o como 2026-10 (um mês), 2026-Q4 (um trimestre) ou 2026 (um ano).
+period-unrecognised = «{ $input }» não é um período reconhecido. Escreva-o como 2026-10 (um mês), 2026-W44 (uma semana), 2026-Q4 (um trimestre) ou 2026 (um ano).
+period-year-range = «{ $input }» não é um período real: o ano tem de estar entre { $min } e { $max }.
+period-day-zero = «{ $input }» não é um período real: não há dia 0 (os dias começam em 01).
+period-month-days = «{ $input }» não é um período real: { $period } só tem { $days } dias.
+period-week-zero = «{ $input }» não é um período real: não há semana 0 (as semanas começam em 1).
+period-year-weeks = «{ $input }» não é um período real: { $year } só tem { $weeks } semanas.
+period-biweek = «{ $input }» não é um período real: os períodos de duas semanas de { $year } vão de 1 a { $count }.
+period-month = «{ $input }» não é um período real: não há mês { $month } (os meses vão de 01 a 12).
+period-bimonth = «{ $input }» não é um período real: não há bimestre { $index } (vão de 01 a 06; 01B é janeiro e fevereiro).
+period-quarter = «{ $input }» não é um período real: não há trimestre { $quarter } (de Q1 a Q4).
+period-half = «{ $input }» não é um período real: não há semestre S{ $half } (só há S1 e S2).

@@ -154,3 +154,18 @@ finding-draft-number-is-text = "{ $text }" ni maandishi, si namba; weka namba ka
 finding-draft-number-is-bool = { $value } si namba; weka namba kamili
 finding-draft-number-is-list = orodha si namba; weka namba kamili
 finding-draft-number-is-object = kitu (object) si namba; weka namba kamili
+
+## Vipindi visivyosomeka ($input: kilichoandikwa)
+
+period-empty = Hakuna kipindi kilichoandikwa. Kiandike kama 2026-10 (mwezi), 2026-Q4 (robo mwaka) au 2026 (mwaka).
+period-unrecognised = "{ $input }" si kipindi kinachotambulika. Kiandike kama 2026-10 (mwezi), 2026-W44 (wiki), 2026-Q4 (robo mwaka) au 2026 (mwaka).
+period-year-range = "{ $input }" si kipindi halisi: mwaka lazima uwe kati ya { $min } na { $max }.
+period-day-zero = "{ $input }" si kipindi halisi: hakuna siku 0 (siku zinaanza 01).
+period-month-days = "{ $input }" si kipindi halisi: { $period } ina siku { $days } tu.
+period-week-zero = "{ $input }" si kipindi halisi: hakuna wiki 0 (wiki zinaanza 1).
+period-year-weeks = "{ $input }" si kipindi halisi: mwaka { $year } una wiki { $weeks } tu.
+period-biweek = "{ $input }" si kipindi halisi: vipindi vya wiki mbili vya { $year } vina namba 1 hadi { $count }.
+period-month = "{ $input }" si kipindi halisi: hakuna mwezi { $month } (miezi ni 01 hadi 12).
+period-bimonth = "{ $input }" si kipindi halisi: hakuna kipindi cha miezi miwili { $index } (vina namba 01 hadi 06; 01B ni Januari na Februari).
+period-quarter = "{ $input }" si kipindi halisi: hakuna robo mwaka { $quarter } (ni Q1 hadi Q4).
+period-half = "{ $input }" si kipindi halisi: hakuna nusu mwaka S{ $half } (kuna S1 na S2 tu).

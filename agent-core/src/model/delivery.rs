@@ -2,6 +2,7 @@
 //! the states of a delivery. Plain data, below the outbox that stores them
 //! and the engine that moves them.
 
+use crate::model::i18n::{DEFAULT_LOCALE, Message, render};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -265,4 +266,123 @@ impl LastErrorKind {
             DeliveryState::Delivered | DeliveryState::Superseded => None,
         }
     }
+}
+
+// Issue 15: the messages behind the texts of deliveries. The texts stay
+// stored in English (the outbox and older agents read them); these give
+// their message id and arguments, for a shell to render in its language.
+
+/// The message id of DHIS2's advice for an error code (`E7640`…); the
+/// English text of that message is what the DHIS2 route stores as a field
+/// problem's `advice`.
+pub fn dhis2_advice_id(code: Option<&str>) -> &'static str {
+    match code.unwrap_or("") {
+        "E7640" => "dhis2-advice-period-closed",
+        // Data input periods replace the expiry rule: a lock exception does
+        // not open them, the data set's input periods must change.
+        "E7643" => "dhis2-advice-input-periods",
+        // 2.43 gives one code for expiry, future periods and input periods.
+        "E8030" => "dhis2-advice-period-not-open",
+        "E7641" => "dhis2-advice-period-not-yet",
+        "E7642" | "E8033" => "dhis2-advice-approved",
+        "E7619" | "E8122" => "dhis2-advice-value",
+        "E7633" | "E8020" | "E7636" => "dhis2-advice-field",
+        "E7634" | "E8024" | "E7613" | "E7630" => "dhis2-advice-category",
+        "E7617" | "E7612" | "E8022" | "E7603" | "E8011" => "dhis2-advice-facility",
+        "E7600" | "E7601" | "E8004" | "E8005" | "E8010" => "dhis2-advice-access",
+        "E7632" | "E7611" | "E8021" => "dhis2-advice-period",
+        "E8031" => "dhis2-advice-facility-closed",
+        "E7638" | "E8032" => "dhis2-advice-category-dates",
+        "E7639" | "E8025" => "dhis2-advice-category-facility",
+        _ => "dhis2-advice-other",
+    }
+}
+
+/// The advice given for the values DHIS2 did not store because of other
+/// fields of the same form (`fields`: those at fault).
+pub fn not_stored_advice(fields: &str) -> Message {
+    Message::new("dhis2-advice-not-stored").text("fields", fields)
+}
+
+/// Stored text shown as it is (a server's words, or an agent's text that
+/// has no message): the fallback of the `*_message` functions below.
+pub fn plain_text(text: &str) -> Message {
+    Message::new("plain-text").text("text", text)
+}
+
+impl FieldProblem {
+    /// The advice as a message: found from the DHIS2 code when the stored
+    /// advice is that code's English text (or the form-level and
+    /// not-stored advice); otherwise the stored text as it is (the LMIS's
+    /// advice, an older agent's words).
+    pub fn advice_message(&self) -> Message {
+        let by_code = Message::new(dhis2_advice_id(self.code.as_deref()));
+        for m in [by_code, Message::new("dhis2-advice-refused-form")] {
+            if render(&m, DEFAULT_LOCALE) == self.advice {
+                return m;
+            }
+        }
+        let english = render(&not_stored_advice("\u{0}"), DEFAULT_LOCALE);
+        if let Some((before, after)) = english.split_once('\u{0}')
+            && let Some(fields) = self
+                .advice
+                .strip_prefix(before)
+                .and_then(|rest| rest.strip_suffix(after))
+        {
+            return not_stored_advice(fields);
+        }
+        plain_text(&self.advice)
+    }
+}
+
+impl DeliveryState {
+    /// The message naming this state for people (`state-rejected`…).
+    pub fn message(self) -> Message {
+        Message::new(&format!("state-{}", self.as_str()))
+    }
+}
+
+/// The message ids of a failed send, by the English words the transport
+/// starts its message with (`net::http`: "<words> (<technical detail>)").
+pub const FAILURE_IDS: &[&str] = &[
+    "net-unreachable",
+    "net-timeout",
+    "net-broken",
+    "net-tls",
+    "net-other",
+    "net-not-started",
+];
+
+/// A failure of a sync pass or a failed delivery's `last_error` as a
+/// message: a transport failure keeps its technical detail as an argument;
+/// any other text is shown as it is.
+pub fn failure_message(text: &str) -> Message {
+    for id in FAILURE_IDS {
+        let english = render(&Message::new(id).text("detail", "\u{0}"), DEFAULT_LOCALE);
+        if let Some((before, after)) = english.split_once('\u{0}')
+            && let Some(detail) = text
+                .strip_prefix(before)
+                .and_then(|rest| rest.strip_suffix(after))
+        {
+            return Message::new(id).text("detail", detail);
+        }
+    }
+    plain_text(text)
+}
+
+/// The one-line reason of a delivery in `state` whose stored `last_error`
+/// is `text`: a refusal in one line (whole or in part, how many fields;
+/// the field problems say what to do), a failure on the way, or the text
+/// as it is.
+pub fn last_error_message(state: DeliveryState, text: &str, problems: &[FieldProblem]) -> Message {
+    if state == DeliveryState::Rejected && !problems.is_empty() {
+        let id = if text.starts_with("some values refused") {
+            "sync-refused-part"
+        } else {
+            "sync-refused-whole"
+        };
+        let count = i64::try_from(problems.len()).unwrap_or(i64::MAX);
+        return Message::new(id).num("count", count);
+    }
+    failure_message(text)
 }

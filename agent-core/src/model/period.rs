@@ -22,6 +22,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::model::i18n::Message;
 use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -232,6 +233,8 @@ pub enum PeriodError {
         input: String,
         /// What is wrong with it, in plain words.
         reason: String,
+        /// The same as a message (its arguments without `input`).
+        reason_message: Message,
     },
     /// A valid period, but of another type than the form needs.
     #[error(
@@ -254,6 +257,40 @@ pub enum PeriodError {
         /// The name that was given.
         input: String,
     },
+}
+
+impl PeriodError {
+    /// The error as a message for people, in any locale. A period of the
+    /// wrong type and an unknown type name are not messages of their own
+    /// yet: their English text is the argument.
+    pub fn message(&self) -> Message {
+        match self {
+            PeriodError::Unrecognised { input } if input.is_empty() => Message::new("period-empty"),
+            PeriodError::Unrecognised { input } => {
+                Message::new("period-unrecognised").text("input", input.as_str())
+            }
+            PeriodError::OutOfRange {
+                input,
+                reason_message,
+                ..
+            } => {
+                let mut m = reason_message.clone();
+                m.args.insert(
+                    0,
+                    crate::model::i18n::MessageArg {
+                        name: "input".into(),
+                        value: crate::model::i18n::ArgValue::Text {
+                            value: input.clone(),
+                        },
+                    },
+                );
+                m
+            }
+            PeriodError::WrongType { .. } | PeriodError::UnknownType { .. } => {
+                Message::new("finding-period-invalid").text("detail", self.to_string())
+            }
+        }
+    }
 }
 
 /// The first sentence of the message for an unrecognised period.
@@ -305,10 +342,13 @@ impl Period {
         };
         let shape = Shape::read(body, dashed).ok_or_else(unrecognised)?;
         let year: i32 = year_text.parse().map_err(|_| unrecognised())?;
-        shape.build(year).map_err(|reason| PeriodError::OutOfRange {
-            input: text.to_owned(),
-            reason,
-        })
+        shape
+            .build(year)
+            .map_err(|(reason, message)| PeriodError::OutOfRange {
+                input: text.to_owned(),
+                reason,
+                reason_message: message,
+            })
     }
 
     /// Parses and checks it is of `expected` type; error names both types.
@@ -583,10 +623,13 @@ impl Shape {
 
     /// Checks the numbers against the calendar and builds the period, or
     /// explains in plain words why no such period exists.
-    fn build(self, year: i32) -> Result<Period, String> {
+    fn build(self, year: i32) -> Result<Period, Why> {
         if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
-            return Err(format!(
-                "the year must be between {MIN_YEAR} and {MAX_YEAR}"
+            return Err(why(
+                format!("the year must be between {MIN_YEAR} and {MAX_YEAR}"),
+                Message::new("period-year-range")
+                    .num("min", i64::from(MIN_YEAR))
+                    .num("max", i64::from(MAX_YEAR)),
             ));
         }
         let (ptype, first_day) = match self {
@@ -595,12 +638,17 @@ impl Shape {
                 check_month(month)?;
                 let length = days_in_month(year, month);
                 if day == 0 {
-                    return Err("there is no day 0 (days start at 01)".to_owned());
+                    return Err(why(
+                        "there is no day 0 (days start at 01)".to_owned(),
+                        Message::new("period-day-zero"),
+                    ));
                 }
                 if day > length {
-                    return Err(format!(
-                        "{} {year} has only {length} days",
-                        month_name(month)
+                    return Err(why(
+                        format!("{} {year} has only {length} days", month_name(month)),
+                        Message::new("period-month-days")
+                            .text("period", format!("{year:04}-{month:02}"))
+                            .num("days", i64::from(length)),
                     ));
                 }
                 (PeriodType::Daily, ymd(year, month, day))
@@ -608,10 +656,18 @@ impl Shape {
             Shape::Week(week) => {
                 let weeks = weeks_in_year(year);
                 if week == 0 {
-                    return Err("there is no week 0 (weeks start at 1)".to_owned());
+                    return Err(why(
+                        "there is no week 0 (weeks start at 1)".to_owned(),
+                        Message::new("period-week-zero"),
+                    ));
                 }
                 if week > weeks {
-                    return Err(format!("{year} has only {weeks} weeks"));
+                    return Err(why(
+                        format!("{year} has only {weeks} weeks"),
+                        Message::new("period-year-weeks")
+                            .num("year", i64::from(year))
+                            .num("weeks", i64::from(weeks)),
+                    ));
                 }
                 let monday = add_days(week_one_monday(year), 7 * (i64::from(week) - 1));
                 (PeriodType::Weekly, monday)
@@ -619,8 +675,11 @@ impl Shape {
             Shape::BiWeek(n) => {
                 let count = weeks_in_year(year).div_ceil(2);
                 if n == 0 || n > count {
-                    return Err(format!(
-                        "the two-week periods of {year} are numbered 1 to {count}"
+                    return Err(why(
+                        format!("the two-week periods of {year} are numbered 1 to {count}"),
+                        Message::new("period-biweek")
+                            .num("year", i64::from(year))
+                            .num("count", i64::from(count)),
                     ));
                 }
                 (PeriodType::BiWeekly, biweek_start(year, n))
@@ -631,17 +690,21 @@ impl Shape {
             }
             Shape::BiMonth(index) => {
                 if !(1..=6).contains(&index) {
-                    return Err(format!(
-                        "there is no two-month period {index:02} \
-                         (they are numbered 01 to 06, so 01B is January and February)"
+                    return Err(why(
+                        format!(
+                            "there is no two-month period {index:02} \
+                             (they are numbered 01 to 06, so 01B is January and February)"
+                        ),
+                        Message::new("period-bimonth").num("index", i64::from(index)),
                     ));
                 }
                 (PeriodType::BiMonthly, ymd(year, index * 2 - 1, 1))
             }
             Shape::Quarter(quarter) => {
                 if !(1..=4).contains(&quarter) {
-                    return Err(format!(
-                        "there is no quarter {quarter} (quarters go from Q1 to Q4)"
+                    return Err(why(
+                        format!("there is no quarter {quarter} (quarters go from Q1 to Q4)"),
+                        Message::new("period-quarter").num("quarter", i64::from(quarter)),
                     ));
                 }
                 (PeriodType::Quarterly, ymd(year, quarter * 3 - 2, 1))
@@ -671,25 +734,35 @@ fn number(text: &str, min: usize, max: usize) -> Option<u32> {
 }
 
 /// Refuses a month number outside 1 to 12.
-fn check_month(month: u32) -> Result<(), String> {
+fn check_month(month: u32) -> Result<(), Why> {
     if (1..=12).contains(&month) {
         Ok(())
     } else {
-        Err(format!(
-            "there is no month {month:02} (months go from 01 to 12)"
+        Err(why(
+            format!("there is no month {month:02} (months go from 01 to 12)"),
+            Message::new("period-month").num("month", i64::from(month)),
         ))
     }
 }
 
 /// Refuses a half-year number other than 1 or 2.
-fn check_half(half: u32) -> Result<(), String> {
+fn check_half(half: u32) -> Result<(), Why> {
     if half == 1 || half == 2 {
         Ok(())
     } else {
-        Err(format!(
-            "there is no half year S{half} (there are only S1 and S2)"
+        Err(why(
+            format!("there is no half year S{half} (there are only S1 and S2)"),
+            Message::new("period-half").num("half", i64::from(half)),
         ))
     }
+}
+
+/// Why no such period exists: the English words (the error's text) and the
+/// message (its id and arguments, without the input).
+type Why = (String, Message);
+
+fn why(text: String, message: Message) -> Why {
+    (text, message)
 }
 
 /// The English name of a month numbered 1 to 12.

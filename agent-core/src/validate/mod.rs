@@ -237,8 +237,7 @@ fn check_period(
                 "period",
                 Severity::Error,
                 "bad_period",
-                // Not yet a message of its own: the period parser's text.
-                Message::new("finding-period-invalid").text("detail", e.to_string()),
+                e.message(),
             ));
             return None;
         }

@@ -22,6 +22,8 @@ import org.healthsync.agent.OutboxListener
 import org.healthsync.agent.SyncObserver
 import org.healthsync.agent.setLogSink
 import org.healthsync.agent.platformTlsReady
+import org.healthsync.agent.renderMessage
+import org.healthsync.agent.supportedLocales
 import org.healthsync.agent.LmisCredentials
 import org.healthsync.agent.LmisEndpoint
 import org.healthsync.agent.StockEntry
@@ -343,6 +345,35 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
         check(errors.any { it.path == "service.malaria_suspected" }) { "${e.findings}" }
     }
     check(agent.outboxHealth().submissions == 1L) { "the invalid form was saved" }
+
+    step("findings in the user's language: French, then Swahili; the id and arguments cross too")
+    // Hand-written from agent-core/locales/{fr,sw}/findings.ftl.
+    val frText = "La formation sanitaire « HP-404 » n'est pas dans la liste de cette tablette."
+    val swText = "Kituo 'HP-404' hakipo kwenye orodha ya vituo ya kifaa hiki."
+    check(agent.setLocale("fr") && agent.locale() == "fr")
+    val fr = agent.validate(validDraft("HP-404")).first { it.path == "facility" }
+    check(fr.message.startsWith(frText)) { fr.message }
+    check(fr.text.id == "finding-facility-unknown") { "${fr.text}" }
+    check(agent.setLocale("sw"))
+    val sw = agent.validate(validDraft("HP-404")).first { it.path == "facility" }
+    check(sw.message.startsWith(swText)) { sw.message }
+    // An app renders the same message in another language without the agent.
+    check(renderMessage(sw.text, "fr") == fr.message) { renderMessage(sw.text, "fr") }
+    check(!agent.setLocale("de") && agent.locale() == "en") { agent.locale() }
+    check(supportedLocales() == listOf("en", "fr", "pt", "sw")) { "${supportedLocales()}" }
+    Agent.open(
+        AgentSettings(
+            databasePath = dir.resolve("sw.sqlite").toString(),
+            formsDir = dir.resolve("forms").toString(),
+            facilitiesPath = dir.resolve("facilities.json").toString(),
+            locale = "sw",
+        ),
+        keystore,
+    ).use { swAgent ->
+        val f = swAgent.validate(validDraft("HP-404")).first { it.path == "facility" }
+        check(f.message.startsWith(swText)) { f.message }
+    }
+    println("  fr: ${fr.message}\n  sw: ${sw.message}")
 
     step("outbox: list and health")
     val listed = agent.listOutbox()

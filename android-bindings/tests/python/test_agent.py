@@ -78,6 +78,23 @@ try:
         raise SystemExit("expected AgentError.InvalidDraft")
     except AgentError.InvalidDraft as e:
         assert any(f.path == "service.malaria_rdt_positive" and f.severity == Severity.ERROR for f in e.findings), e
+
+    # Issue 15: findings in the user's language, French then Swahili; the id
+    # and arguments cross too. Hand-written from agent-core/locales/*/findings.ftl.
+    fr_text = "La formation sanitaire « HP-404 » n'est pas dans la liste de cette tablette."
+    sw_text = "Kituo 'HP-404' hakipo kwenye orodha ya vituo ya kifaa hiki."
+    assert agent.set_locale("fr") and agent.locale() == "fr"
+    fr = next(f for f in agent.validate(draft("HP-404")) if f.path == "facility")
+    assert fr.message.startswith(fr_text) and fr.text.id == "finding-facility-unknown", fr
+    assert agent.set_locale("sw")
+    sw = next(f for f in agent.validate(draft("HP-404")) if f.path == "facility")
+    assert sw.message.startswith(sw_text), sw.message
+    assert ab.render_message(sw.text, "fr") == fr.message
+    assert not agent.set_locale("de") and agent.locale() == "en"
+    on_open = ab.Agent.open(ab.AgentSettings(database_path=os.path.join(work, "sw.sqlite"), forms_dir=forms,
+                                             facilities_path=facilities, locale="sw"), Keystore())
+    assert next(f for f in on_open.validate(draft("HP-404")) if f.path == "facility").message.startswith(sw_text)
+
     sync_until_done(agent)
     delivered(agent, receipt.id)
     assert Keystore.calls >= 2, Keystore.calls

@@ -13,6 +13,20 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<i32, AgentError> {
     let mut stdout = std::io::stdout();
-    cli_sim::demo::run(&mut stdout, args.keep.as_deref()).map_err(AgentError::internal)?;
+    // `--lang`, else LC_ALL, LC_MESSAGES or LANG (the demo writes its own
+    // configuration, which names no language).
+    let locale = super::choose_locale(super::lang_flag().as_deref(), None, &|k| {
+        std::env::var(k).ok()
+    });
+    if let Some(l) = &locale
+        && !agent_core::i18n::is_supported(l)
+    {
+        eprintln!(
+            "warning: there are no messages in '{}'; showing English (the agent speaks en, fr, pt and sw)",
+            agent_core::draft::visible(l)
+        );
+    }
+    cli_sim::demo::run(&mut stdout, args.keep.as_deref(), locale.as_deref())
+        .map_err(AgentError::internal)?;
     Ok(exit::OK)
 }

@@ -32,6 +32,11 @@ pub fn set_lang_flag(lang: Option<String>) {
     let _ = LANG_FLAG.set(lang);
 }
 
+/// The `--lang` of the command line, if given.
+pub fn lang_flag() -> Option<String> {
+    LANG_FLAG.get().cloned().flatten()
+}
+
 /// The language to set on the agent, if any: `--lang`, else none when the
 /// configuration names one (the agent already has it), else the first of
 /// LC_ALL, LC_MESSAGES and LANG that is set (POSIX order), when the agent
@@ -96,6 +101,8 @@ pub fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {
             agent_core::draft::visible(&l)
         );
     }
+    // The tables and reports speak the agent's language too.
+    show::set_locale(&agent.locale());
     // On every command until acknowledged (docs/adr/0001).
     for copy in agent.damaged_copies()? {
         eprintln!("warning: {}", show::damaged_copy(&copy));

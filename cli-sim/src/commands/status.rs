@@ -55,7 +55,7 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     };
     if args.json {
         print_json(&serde_json::json!({
-            "submissions": rows,
+            "submissions": show::status_json(&rows),
             "damaged_copies": agent.damaged_copies()?,
         }));
     } else {

@@ -114,7 +114,7 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
         };
     }
     if json {
-        print_json(&report);
+        print_json(&show::sync_json(&report));
     } else {
         print!("{}", show::sync_report(&report));
     }

@@ -11,7 +11,8 @@ pub struct MessageSpec {
     pub args: &'static [&'static str],
 }
 
-/// Every message of the agent, in the order of `locales/en/findings.ftl`.
+/// Every message of the agent, in the order of `locales/en/findings.ftl`,
+/// then `sync.ftl`, `cli.ftl` and `errors.ftl`.
 pub const MESSAGES: &[MessageSpec] = &[
     MessageSpec {
         id: "quantity-opening_balance",
@@ -342,5 +343,570 @@ pub const MESSAGES: &[MessageSpec] = &[
     MessageSpec {
         id: "finding-draft-number-is-object",
         args: &[],
+    },
+    // Periods that cannot be read (issue 15; locales/*/findings.ftl).
+    MessageSpec {
+        id: "period-empty",
+        args: &[],
+    },
+    MessageSpec {
+        id: "period-unrecognised",
+        args: &["input"],
+    },
+    MessageSpec {
+        id: "period-year-range",
+        args: &["input", "min", "max"],
+    },
+    MessageSpec {
+        id: "period-day-zero",
+        args: &["input"],
+    },
+    MessageSpec {
+        id: "period-month-days",
+        args: &["input", "period", "days"],
+    },
+    MessageSpec {
+        id: "period-week-zero",
+        args: &["input"],
+    },
+    MessageSpec {
+        id: "period-year-weeks",
+        args: &["input", "year", "weeks"],
+    },
+    MessageSpec {
+        id: "period-biweek",
+        args: &["input", "year", "count"],
+    },
+    MessageSpec {
+        id: "period-month",
+        args: &["input", "month"],
+    },
+    MessageSpec {
+        id: "period-bimonth",
+        args: &["input", "index"],
+    },
+    MessageSpec {
+        id: "period-quarter",
+        args: &["input", "quarter"],
+    },
+    MessageSpec {
+        id: "period-half",
+        args: &["input", "half"],
+    },
+    // Sync (issue 15): delivery states, send failures, DHIS2 refusals (locales/*/sync.ftl).
+    MessageSpec {
+        id: "state-pending",
+        args: &[],
+    },
+    MessageSpec {
+        id: "state-in_flight",
+        args: &[],
+    },
+    MessageSpec {
+        id: "state-delivered",
+        args: &[],
+    },
+    MessageSpec {
+        id: "state-rejected",
+        args: &[],
+    },
+    MessageSpec {
+        id: "state-superseded",
+        args: &[],
+    },
+    MessageSpec {
+        id: "state-waiting",
+        args: &[],
+    },
+    MessageSpec {
+        id: "net-unreachable",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "net-timeout",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "net-broken",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "net-tls",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "net-other",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "net-not-started",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "dhis2-advice-period-closed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-input-periods",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-period-not-open",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-period-not-yet",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-approved",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-value",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-field",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-category",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-facility",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-access",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-period",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-facility-closed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-category-dates",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-category-facility",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-other",
+        args: &[],
+    },
+    MessageSpec {
+        id: "dhis2-advice-not-stored",
+        args: &["fields"],
+    },
+    MessageSpec {
+        id: "dhis2-advice-refused-form",
+        args: &[],
+    },
+    MessageSpec {
+        id: "sync-refused-whole",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "sync-refused-part",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "plain-text",
+        args: &["text"],
+    },
+    // cli-sim (issue 15): the demo and the status, sync and health tables (locales/*/cli.ftl).
+    MessageSpec {
+        id: "demo-title",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-folder",
+        args: &["path"],
+    },
+    MessageSpec {
+        id: "demo-dhis2",
+        args: &["url"],
+    },
+    MessageSpec {
+        id: "demo-lmis",
+        args: &["url"],
+    },
+    MessageSpec {
+        id: "demo-forms",
+        args: &["forms"],
+    },
+    MessageSpec {
+        id: "demo-facilities",
+        args: &["count", "month"],
+    },
+    MessageSpec {
+        id: "demo-step-record",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-saved",
+        args: &["form", "facility", "id", "revision"],
+    },
+    MessageSpec {
+        id: "demo-step-confirm",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-confirms",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-saved-correction",
+        args: &["id", "revision"],
+    },
+    MessageSpec {
+        id: "demo-unexpected",
+        args: &["what"],
+    },
+    MessageSpec {
+        id: "demo-step-invalid",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-step-double-tap",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-double-tap-same",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-double-tap-new",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-step-late",
+        args: &["period"],
+    },
+    MessageSpec {
+        id: "demo-saved-id",
+        args: &["id"],
+    },
+    MessageSpec {
+        id: "demo-step-offline",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-step-online",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-syncing",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-parts-sent",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-step-why",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-step-held",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-values",
+        args: &["facility", "month", "count"],
+    },
+    MessageSpec {
+        id: "demo-completions",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "demo-step-stock-cards",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-stock-card",
+        args: &["facility", "form", "revision", "cells"],
+    },
+    MessageSpec {
+        id: "demo-events",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "demo-step-cross-checks",
+        args: &["month"],
+    },
+    MessageSpec {
+        id: "demo-cross-check",
+        args: &[
+            "left",
+            "left_value",
+            "right",
+            "right_value",
+            "ratio",
+            "min",
+            "max",
+            "verdict",
+        ],
+    },
+    MessageSpec {
+        id: "demo-check-ok",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-check-look",
+        args: &[],
+    },
+    MessageSpec {
+        id: "demo-step-outbox",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-error",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-warning",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-resupply-title",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-resupply-line",
+        args: &["name", "order", "left", "risk", "max", "short"],
+    },
+    MessageSpec {
+        id: "show-resupply-order",
+        args: &["quantity", "unit"],
+    },
+    MessageSpec {
+        id: "show-resupply-no-order",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-resupply-left",
+        args: &["months"],
+    },
+    MessageSpec {
+        id: "show-resupply-nothing-consumed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-resupply-risk",
+        args: &["min"],
+    },
+    MessageSpec {
+        id: "show-resupply-short",
+        args: &["count", "wanted"],
+    },
+    MessageSpec {
+        id: "show-release",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-col-id",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-col-form",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-col-facility",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-col-period",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-col-revision",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-held",
+        args: &["destination", "reason"],
+    },
+    MessageSpec {
+        id: "show-destination-error",
+        args: &["destination", "error"],
+    },
+    MessageSpec {
+        id: "show-damaged-copy",
+        args: &["message"],
+    },
+    MessageSpec {
+        id: "show-damaged",
+        args: &["text"],
+    },
+    MessageSpec {
+        id: "show-outbox-count",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "show-data-use",
+        args: &[
+            "destination",
+            "requests",
+            "sent",
+            "received",
+            "month",
+            "last",
+            "per_form",
+        ],
+    },
+    MessageSpec {
+        id: "show-data-use-per-form",
+        args: &["bytes"],
+    },
+    MessageSpec {
+        id: "show-oldest",
+        args: &["at", "age"],
+    },
+    MessageSpec {
+        id: "show-damaged-may-hold",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-all-delivered",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-age-seconds",
+        args: &["n"],
+    },
+    MessageSpec {
+        id: "show-age-minutes",
+        args: &["n"],
+    },
+    MessageSpec {
+        id: "show-age-hours",
+        args: &["n"],
+    },
+    MessageSpec {
+        id: "show-age-days",
+        args: &["n"],
+    },
+    MessageSpec {
+        id: "show-sync-line",
+        args: &[
+            "destination",
+            "delivered",
+            "rejected",
+            "queued",
+            "requests",
+            "sent",
+            "received",
+        ],
+    },
+    MessageSpec {
+        id: "show-refused",
+        args: &["id", "revision"],
+    },
+    MessageSpec {
+        id: "show-partly-refused",
+        args: &["id", "revision"],
+    },
+    MessageSpec {
+        id: "show-problem",
+        args: &["problem"],
+    },
+    MessageSpec {
+        id: "show-held-reason",
+        args: &["reason"],
+    },
+    MessageSpec {
+        id: "show-note",
+        args: &["note"],
+    },
+    MessageSpec {
+        id: "show-next-attempt",
+        args: &["at"],
+    },
+    MessageSpec {
+        id: "show-sync-done",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-sync-cancelled",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-sync-again",
+        args: &["at"],
+    },
+    MessageSpec {
+        id: "show-sync-attention",
+        args: &[],
+    },
+    MessageSpec {
+        id: "show-fields",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "show-server-said",
+        args: &["text"],
+    },
+    // Errors a user meets (issue 15; locales/*/errors.ftl).
+    MessageSpec {
+        id: "error-invalid-draft",
+        args: &["count", "findings"],
+    },
+    MessageSpec {
+        id: "error-needs-confirmation",
+        args: &["count", "findings"],
+    },
+    MessageSpec {
+        id: "error-unknown-submission",
+        args: &["id"],
+    },
+    MessageSpec {
+        id: "error-config",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "error-storage-full",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "error-storage-unavailable",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "error-storage-corrupt",
+        args: &["path", "detail"],
+    },
+    MessageSpec {
+        id: "error-database-too-new",
+        args: &["found", "supported"],
+    },
+    MessageSpec {
+        id: "error-busy",
+        args: &["detail"],
+    },
+    MessageSpec {
+        id: "error-auth-failed",
+        args: &["destination", "detail"],
+    },
+    MessageSpec {
+        id: "error-unreachable",
+        args: &["destination", "detail"],
+    },
+    MessageSpec {
+        id: "error-internal",
+        args: &["reference", "detail"],
+    },
+    MessageSpec {
+        id: "error-line",
+        args: &["text"],
     },
 ];

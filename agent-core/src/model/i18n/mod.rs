@@ -27,12 +27,25 @@ pub use ids::{MESSAGES, MessageSpec};
 /// The locale used when none is asked for, and the fallback of every other.
 pub const DEFAULT_LOCALE: &str = "en";
 
+/// The `.ftl` files of one locale folder, in a fixed order: findings,
+/// sync (states, failures, refusals), cli (cli-sim's output), errors.
+macro_rules! embed {
+    ($tag:literal) => {
+        [
+            include_str!(concat!("../../../locales/", $tag, "/findings.ftl")),
+            include_str!(concat!("../../../locales/", $tag, "/sync.ftl")),
+            include_str!(concat!("../../../locales/", $tag, "/cli.ftl")),
+            include_str!(concat!("../../../locales/", $tag, "/errors.ftl")),
+        ]
+    };
+}
+
 /// The locales built into the agent: tag and the text of its `.ftl` files.
 pub const EMBEDDED: &[(&str, &[&str])] = &[
-    ("en", &[include_str!("../../../locales/en/findings.ftl")]),
-    ("fr", &[include_str!("../../../locales/fr/findings.ftl")]),
-    ("pt", &[include_str!("../../../locales/pt/findings.ftl")]),
-    ("sw", &[include_str!("../../../locales/sw/findings.ftl")]),
+    ("en", &embed!("en")),
+    ("fr", &embed!("fr")),
+    ("pt", &embed!("pt")),
+    ("sw", &embed!("sw")),
 ];
 
 /// A user-facing message: a stable id (e.g. `finding-stock-balance`) and
@@ -159,6 +172,9 @@ impl Catalog {
         // No Unicode isolation marks around arguments: the output goes to
         // terminals and plain text fields as well as to apps.
         bundle.set_use_isolating(false);
+        if decimal_comma(tag) {
+            bundle.set_formatter(Some(number_with_comma));
+        }
         let mut problems = Vec::new();
         for (i, src) in sources.iter().enumerate() {
             let res = match FluentResource::try_new(src.to_string()) {
@@ -238,7 +254,41 @@ impl Catalog {
     }
 }
 
-/// Accents every ASCII letter and lengthens the text by about a third.
+/// Languages that write a decimal comma (CLDR): 1,5 in French and
+/// Portuguese, 1.5 in English and Swahili.
+const DECIMAL_COMMA: &[&str] = &[
+    "fr", "pt", "es", "de", "it", "nl", "ru", "pl", "ro", "tr", "id", "uk", "cs", "da", "nb", "sv",
+    "fi", "el", "vi", "ln", "rw", "mg", "so", "ca",
+];
+
+/// Whether locale `tag` writes a decimal comma.
+fn decimal_comma(tag: &str) -> bool {
+    DECIMAL_COMMA.contains(&language_of(tag).as_str())
+}
+
+/// Fluent's number formatting with a decimal comma (`NUMBER($x,
+/// minimumFractionDigits: 1)` and plain numbers alike).
+fn number_with_comma<M>(value: &FluentValue, _: &M) -> Option<String> {
+    match value {
+        FluentValue::Number(n) => Some(n.as_string().replace('.', ",")),
+        _ => None,
+    }
+}
+
+/// `value` with `places` decimals as `locale` writes it (`1.97` in English
+/// and Swahili, `1,97` in French and Portuguese): for numbers a shell
+/// lays out itself, e.g. in a table.
+pub fn decimal(value: f64, places: usize, locale: &str) -> String {
+    let text = format!("{value:.places$}");
+    if decimal_comma(locale) {
+        text.replace('.', ",")
+    } else {
+        text
+    }
+}
+
+/// Accents every ASCII letter and lengthens the text by about a third
+/// (at least one mark for any text with letters).
 pub fn pseudo_text(s: &str) -> std::borrow::Cow<'_, str> {
     const FROM: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     const TO: &str = "àƀçđéƒĝĥîĵķĺɱñöþǫŕšţûṽŵẋýžÀƁÇĐÉƑĜĤÎĴĶĹṀÑÖÞǪŔŠŢÛṼŴẊÝŽ";
@@ -255,6 +305,10 @@ pub fn pseudo_text(s: &str) -> std::borrow::Cow<'_, str> {
             }
             None => out.push(c),
         }
+    }
+    // Short words (`ok`) are lengthened too.
+    if !letters.is_multiple_of(3) {
+        out.push('~');
     }
     std::borrow::Cow::Owned(out)
 }
@@ -341,6 +395,7 @@ pub fn render(msg: &Message, locale: &str) -> String {
 /// yet messages of their own (issue 15, later work).
 #[cfg(test)]
 pub(crate) const ENGLISH_ARGS: &[&str] = &["finding-period-invalid", "finding-lmis-mapping"];
+// (finding-period-invalid now only for a period of the wrong type.)
 
 /// Arguments that carry names, labels, codes, units and advice from the
 /// form, the facility map or the draft (shown as they are in any locale),
@@ -377,6 +432,7 @@ const NAME_ARGS: &[&str] = &[
     "ratio",
     "min",
     "max",
+    "input",
 ];
 
 /// Test helper: renders `msg` in the pseudo-locale and fails on any word of

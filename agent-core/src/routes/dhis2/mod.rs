@@ -455,56 +455,13 @@ pub enum Verdict {
     SendAlone,
 }
 
-/// Plain words for a DHIS2 error code.
-pub fn advice_for(code: Option<&str>) -> &'static str {
-    match code.unwrap_or("") {
-        "E7640" => {
-            "DHIS2 has closed this period for data entry. Ask the district data officer to open it (a lock exception), then send again."
-        }
-        // Data input periods replace the expiry rule: a lock exception does
-        // not open them, the data set's input periods must change.
-        "E7643" => {
-            "DHIS2 does not take data for this period at this time (the data set's data input periods). Check the period of the form; if it is right, ask the district data officer to open an input period for it, then send again."
-        }
-        // 2.43 gives one code for expiry, future periods and input periods.
-        "E8030" => {
-            "DHIS2 does not take data for this period at this time (closed, not open yet, or outside its data input periods). Check the period of the form; if it is right, ask the district data officer to open it, then send again."
-        }
-        "E7641" => "DHIS2 does not accept this period yet. Check the period of the form.",
-        "E7642" | "E8033" => {
-            "This month's data is already approved in DHIS2 and cannot change. Ask the district to un-approve it."
-        }
-        "E7619" | "E8122" => {
-            "DHIS2 does not accept this value for this field. Check the number and correct the form."
-        }
-        "E7633" | "E8020" | "E7636" => {
-            "DHIS2 does not have this field in the data set. The form definition is out of date: ask your supervisor to update it."
-        }
-        "E7634" | "E8024" | "E7613" | "E7630" => {
-            "The form definition maps this field to a category DHIS2 does not accept. Ask your supervisor to update the form definition."
-        }
-        "E7617" | "E7612" | "E8022" | "E7603" | "E8011" => {
-            "DHIS2 does not accept data for this facility in this data set. Ask your supervisor to check the facility map."
-        }
-        "E7600" | "E7601" | "E8004" | "E8005" | "E8010" => {
-            "The DHIS2 user cannot write to this data set. Ask the DHIS2 administrator to give access."
-        }
-        "E7632" | "E7611" | "E8021" => {
-            "DHIS2 does not accept this period for this data set. Check the form's period."
-        }
-        "E8031" => {
-            "The facility is closed in DHIS2 for this period. Ask the district to check the facility's dates."
-        }
-        "E7638" | "E8032" => {
-            "DHIS2 accepts data for this category only between its start and end dates, and this period is outside them. Check the form's period, or ask the DHIS2 administrator to extend the dates."
-        }
-        "E7639" | "E8025" => {
-            "DHIS2 does not allow this category for this facility. Ask the DHIS2 administrator to check the category's facilities."
-        }
-        _ => {
-            "DHIS2 refused this value. Read the server's message, then correct the form or ask your supervisor."
-        }
-    }
+/// Plain words for a DHIS2 error code: the English text of its message
+/// ([`crate::model::delivery::dhis2_advice_id`]), stored as the advice.
+pub fn advice_for(code: Option<&str>) -> String {
+    crate::model::i18n::render(
+        &crate::model::i18n::Message::new(crate::model::delivery::dhis2_advice_id(code)),
+        crate::model::i18n::DEFAULT_LOCALE,
+    )
 }
 
 /// Judges an import summary for a batch of `n_items` items whose request
@@ -518,7 +475,7 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
         field: r.field.clone(),
         code: c.error_code.clone(),
         server_message: c.value.clone(),
-        advice: advice_for(c.error_code.as_deref()).to_string(),
+        advice: advice_for(c.error_code.as_deref()),
     };
     for c in &summary.conflicts {
         let mut hit = false;
@@ -556,9 +513,9 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
                         field: r.field.clone(),
                         code: c.error_code.clone(),
                         server_message: c.value.clone(),
-                        advice: format!(
-                            "Not stored: DHIS2 refused the whole form because of {}. This value is not the problem.",
-                            culprits.join(", ")
+                        advice: crate::model::i18n::render(
+                            &crate::model::delivery::not_stored_advice(&culprits.join(", ")),
+                            crate::model::i18n::DEFAULT_LOCALE,
                         ),
                     });
                 }
@@ -599,7 +556,7 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
         field: "form".into(),
         code: c.error_code.clone(),
         server_message: c.value.clone(),
-        advice: advice_for(c.error_code.as_deref()).to_string(),
+        advice: advice_for(c.error_code.as_deref()),
     };
     let nothing_stored = summary.status == ImportStatus::Error;
     (0..n_items)
@@ -636,7 +593,7 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
                     field: "form".into(),
                     code: None,
                     server_message: d.clone(),
-                    advice: advice_for(None).to_string(),
+                    advice: advice_for(None),
                 });
                 return Verdict::Rejected {
                     whole: true,

@@ -646,7 +646,10 @@ impl Dhis2Route {
                             field: "form".into(),
                             code: None,
                             server_message: why.clone(),
-                            advice: "DHIS2 refused this form. Read the server's message; ask your supervisor if it is unclear.".into(),
+                            advice: crate::model::i18n::render(
+                                &crate::model::i18n::Message::new("dhis2-advice-refused-form"),
+                                crate::model::i18n::DEFAULT_LOCALE,
+                            ),
                         }];
                         store_problems(&tx, key, &problems)?;
                         set_state(

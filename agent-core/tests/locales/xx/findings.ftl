@@ -138,3 +138,16 @@ finding-draft-number-is-text = ⟦xx⟧ "{ $text }" is text, not a number; enter
 finding-draft-number-is-bool = ⟦xx⟧ { $value } is not a number; enter a whole number
 finding-draft-number-is-list = ⟦xx⟧ a list is not a number; enter a whole number
 finding-draft-number-is-object = ⟦xx⟧ an object is not a number; enter a whole number
+
+period-empty = ⟦xx⟧ No period was given. Enter it like 2026-10 (a month), 2026-Q4 (a quarter) or 2026 (a year).
+period-unrecognised = ⟦xx⟧ "{ $input }" is not a period the agent recognises. Write it like 2026-10 (a month), 2026-W44 (a week), 2026-Q4 (a quarter) or 2026 (a year).
+period-year-range = ⟦xx⟧ "{ $input }" is not a real period: the year must be between { $min } and { $max }.
+period-day-zero = ⟦xx⟧ "{ $input }" is not a real period: there is no day 0 (days start at 01).
+period-month-days = ⟦xx⟧ "{ $input }" is not a real period: { $period } has only { $days } days.
+period-week-zero = ⟦xx⟧ "{ $input }" is not a real period: there is no week 0 (weeks start at 1).
+period-year-weeks = ⟦xx⟧ "{ $input }" is not a real period: { $year } has only { $weeks } weeks.
+period-biweek = ⟦xx⟧ "{ $input }" is not a real period: the two-week periods of { $year } are numbered 1 to { $count }.
+period-month = ⟦xx⟧ "{ $input }" is not a real period: there is no month { $month } (months go from 01 to 12).
+period-bimonth = ⟦xx⟧ "{ $input }" is not a real period: there is no two-month period { $index } (they are numbered 01 to 06, so 01B is January and February).
+period-quarter = ⟦xx⟧ "{ $input }" is not a real period: there is no quarter { $quarter } (quarters go from Q1 to Q4).
+period-half = ⟦xx⟧ "{ $input }" is not a real period: there is no half year S{ $half } (there are only S1 and S2).

@@ -1,0 +1,56 @@
+# Sync: delivery states, why a send failed, and what a server's refusal
+# means for a health worker. Arguments ($name) are filled by the agent.
+
+## Delivery states (status tables; in English the names stored in the outbox)
+
+state-pending = pending
+state-in_flight = in_flight
+state-delivered = delivered
+state-rejected = rejected
+state-superseded = superseded
+state-waiting = waiting
+
+## Why a send failed on the way ($detail: the phone's own technical words)
+
+net-unreachable = the server could not be reached ({ $detail })
+net-timeout = the server did not answer in time ({ $detail })
+net-broken = the connection broke before the answer arrived ({ $detail })
+net-tls = the secure connection failed (certificate or TLS problem) ({ $detail })
+net-other = the request failed ({ $detail })
+net-not-started = the request was not sent ({ $detail })
+
+## DHIS2 refusals, by DHIS2's error code
+
+dhis2-advice-period-closed = DHIS2 has closed this period for data entry. Ask the district data officer to open it (a lock exception), then send again.
+dhis2-advice-input-periods = DHIS2 does not take data for this period at this time (the data set's data input periods). Check the period of the form; if it is right, ask the district data officer to open an input period for it, then send again.
+dhis2-advice-period-not-open = DHIS2 does not take data for this period at this time (closed, not open yet, or outside its data input periods). Check the period of the form; if it is right, ask the district data officer to open it, then send again.
+dhis2-advice-period-not-yet = DHIS2 does not accept this period yet. Check the period of the form.
+dhis2-advice-approved = This month's data is already approved in DHIS2 and cannot change. Ask the district to un-approve it.
+dhis2-advice-value = DHIS2 does not accept this value for this field. Check the number and correct the form.
+dhis2-advice-field = DHIS2 does not have this field in the data set. The form definition is out of date: ask your supervisor to update it.
+dhis2-advice-category = The form definition maps this field to a category DHIS2 does not accept. Ask your supervisor to update the form definition.
+dhis2-advice-facility = DHIS2 does not accept data for this facility in this data set. Ask your supervisor to check the facility map.
+dhis2-advice-access = The DHIS2 user cannot write to this data set. Ask the DHIS2 administrator to give access.
+dhis2-advice-period = DHIS2 does not accept this period for this data set. Check the form's period.
+dhis2-advice-facility-closed = The facility is closed in DHIS2 for this period. Ask the district to check the facility's dates.
+dhis2-advice-category-dates = DHIS2 accepts data for this category only between its start and end dates, and this period is outside them. Check the form's period, or ask the DHIS2 administrator to extend the dates.
+dhis2-advice-category-facility = DHIS2 does not allow this category for this facility. Ask the DHIS2 administrator to check the category's facilities.
+dhis2-advice-other = DHIS2 refused this value. Read the server's message, then correct the form or ask your supervisor.
+# $fields: the fields at fault, e.g. service.malaria_rdt_positive
+dhis2-advice-not-stored = Not stored: DHIS2 refused the whole form because of { $fields }. This value is not the problem.
+dhis2-advice-refused-form = DHIS2 refused this form. Read the server's message; ask your supervisor if it is unclear.
+
+## A refused form, in one line (the fields follow, one reason each)
+
+sync-refused-whole = refused as a whole ({ $count ->
+        [one] { $count } field
+       *[other] { $count } fields
+    }); what to do is below.
+sync-refused-part = some values refused, the others were stored ({ $count ->
+        [one] { $count } field
+       *[other] { $count } fields
+    }); what to do is below.
+
+## Text the agent shows as it came (a server's or an older agent's words)
+
+plain-text = { $text }

@@ -1,0 +1,54 @@
+# Synchronisation : états d'envoi, pannes, refus des serveurs expliqués.
+
+## États d'envoi
+
+state-pending = en attente
+state-in_flight = en cours d'envoi
+state-delivered = livré
+state-rejected = refusé
+state-superseded = remplacé
+state-waiting = mis de côté
+
+## Pourquoi l'envoi a échoué ($detail : les mots techniques du téléphone)
+
+net-unreachable = le serveur est injoignable ({ $detail })
+net-timeout = le serveur n'a pas répondu à temps ({ $detail })
+net-broken = la connexion a été coupée avant la réponse ({ $detail })
+net-tls = la connexion sécurisée a échoué (certificat ou TLS) ({ $detail })
+net-other = la requête a échoué ({ $detail })
+net-not-started = la requête n'a pas été envoyée ({ $detail })
+
+## Refus de DHIS2, par code d'erreur
+
+dhis2-advice-period-closed = DHIS2 a fermé cette période à la saisie. Demandez au responsable des données du district de l'ouvrir (une exception de verrouillage), puis renvoyez.
+dhis2-advice-input-periods = DHIS2 ne prend pas de données pour cette période en ce moment (périodes de saisie de l'ensemble de données). Vérifiez la période du formulaire ; si elle est juste, demandez au responsable des données du district d'ouvrir une période de saisie, puis renvoyez.
+dhis2-advice-period-not-open = DHIS2 ne prend pas de données pour cette période en ce moment (fermée, pas encore ouverte, ou hors des périodes de saisie). Vérifiez la période du formulaire ; si elle est juste, demandez au responsable des données du district de l'ouvrir, puis renvoyez.
+dhis2-advice-period-not-yet = DHIS2 n'accepte pas encore cette période. Vérifiez la période du formulaire.
+dhis2-advice-approved = Les données de ce mois sont déjà approuvées dans DHIS2 et ne peuvent plus changer. Demandez au district d'annuler l'approbation.
+dhis2-advice-value = DHIS2 n'accepte pas cette valeur pour ce champ. Vérifiez le nombre et corrigez le formulaire.
+dhis2-advice-field = Ce champ n'existe pas dans l'ensemble de données de DHIS2. La définition du formulaire n'est plus à jour : demandez à votre superviseur de la mettre à jour.
+dhis2-advice-category = La définition du formulaire relie ce champ à une catégorie que DHIS2 n'accepte pas. Demandez à votre superviseur de mettre à jour la définition du formulaire.
+dhis2-advice-facility = DHIS2 n'accepte pas de données de cette formation sanitaire pour cet ensemble de données. Demandez à votre superviseur de vérifier la liste des formations sanitaires.
+dhis2-advice-access = L'utilisateur DHIS2 ne peut pas écrire dans cet ensemble de données. Demandez à l'administrateur DHIS2 de lui donner l'accès.
+dhis2-advice-period = DHIS2 n'accepte pas cette période pour cet ensemble de données. Vérifiez la période du formulaire.
+dhis2-advice-facility-closed = La formation sanitaire est fermée dans DHIS2 pour cette période. Demandez au district de vérifier ses dates d'ouverture.
+dhis2-advice-category-dates = DHIS2 n'accepte des données pour cette catégorie qu'entre ses dates de début et de fin, et cette période est en dehors. Vérifiez la période du formulaire, ou demandez à l'administrateur DHIS2 d'élargir les dates.
+dhis2-advice-category-facility = DHIS2 n'autorise pas cette catégorie pour cette formation sanitaire. Demandez à l'administrateur DHIS2 de vérifier les formations sanitaires de la catégorie.
+dhis2-advice-other = DHIS2 a refusé cette valeur. Lisez le message du serveur, puis corrigez le formulaire ou demandez à votre superviseur.
+dhis2-advice-not-stored = Pas enregistré : DHIS2 a refusé tout le formulaire à cause de { $fields }. Cette valeur n'est pas le problème.
+dhis2-advice-refused-form = DHIS2 a refusé ce formulaire. Lisez le message du serveur ; demandez à votre superviseur s'il n'est pas clair.
+
+## Un formulaire refusé, en une ligne
+
+sync-refused-whole = refusé en entier ({ $count ->
+        [one] { $count } champ
+       *[other] { $count } champs
+    }) ; que faire : voir ci-dessous.
+sync-refused-part = des valeurs refusées, les autres enregistrées ({ $count ->
+        [one] { $count } champ
+       *[other] { $count } champs
+    }) ; que faire : voir ci-dessous.
+
+## Texte montré tel quel (mots d'un serveur ou d'un ancien agent)
+
+plain-text = { $text }

@@ -1,0 +1,54 @@
+# Sincronização: estados de envio, falhas, recusas dos servidores explicadas.
+
+## Estados de envio
+
+state-pending = em espera
+state-in_flight = a enviar
+state-delivered = entregue
+state-rejected = recusado
+state-superseded = substituído
+state-waiting = retido
+
+## Porque o envio falhou ($detail: as palavras técnicas do telefone)
+
+net-unreachable = não foi possível chegar ao servidor ({ $detail })
+net-timeout = o servidor não respondeu a tempo ({ $detail })
+net-broken = a ligação caiu antes da resposta ({ $detail })
+net-tls = a ligação segura falhou (certificado ou TLS) ({ $detail })
+net-other = o pedido falhou ({ $detail })
+net-not-started = o pedido não foi enviado ({ $detail })
+
+## Recusas do DHIS2, por código de erro
+
+dhis2-advice-period-closed = O DHIS2 fechou este período para introdução de dados. Peça ao responsável de dados do distrito que o abra (uma exceção de bloqueio) e envie de novo.
+dhis2-advice-input-periods = O DHIS2 não aceita dados para este período neste momento (períodos de introdução do conjunto de dados). Verifique o período do formulário; se estiver certo, peça ao responsável de dados do distrito que abra um período de introdução e envie de novo.
+dhis2-advice-period-not-open = O DHIS2 não aceita dados para este período neste momento (fechado, ainda não aberto, ou fora dos períodos de introdução). Verifique o período do formulário; se estiver certo, peça ao responsável de dados do distrito que o abra e envie de novo.
+dhis2-advice-period-not-yet = O DHIS2 ainda não aceita este período. Verifique o período do formulário.
+dhis2-advice-approved = Os dados deste mês já estão aprovados no DHIS2 e não podem mudar. Peça ao distrito que retire a aprovação.
+dhis2-advice-value = O DHIS2 não aceita este valor para este campo. Verifique o número e corrija o formulário.
+dhis2-advice-field = Este campo não existe no conjunto de dados do DHIS2. A definição do formulário está desatualizada: peça ao seu supervisor que a atualize.
+dhis2-advice-category = A definição do formulário liga este campo a uma categoria que o DHIS2 não aceita. Peça ao seu supervisor que atualize a definição do formulário.
+dhis2-advice-facility = O DHIS2 não aceita dados desta unidade sanitária neste conjunto de dados. Peça ao seu supervisor que verifique a lista de unidades sanitárias.
+dhis2-advice-access = O utilizador do DHIS2 não pode escrever neste conjunto de dados. Peça ao administrador do DHIS2 que dê acesso.
+dhis2-advice-period = O DHIS2 não aceita este período para este conjunto de dados. Verifique o período do formulário.
+dhis2-advice-facility-closed = A unidade sanitária está fechada no DHIS2 neste período. Peça ao distrito que verifique as datas da unidade.
+dhis2-advice-category-dates = O DHIS2 só aceita dados desta categoria entre as suas datas de início e de fim, e este período está fora delas. Verifique o período do formulário, ou peça ao administrador do DHIS2 que alargue as datas.
+dhis2-advice-category-facility = O DHIS2 não permite esta categoria nesta unidade sanitária. Peça ao administrador do DHIS2 que verifique as unidades da categoria.
+dhis2-advice-other = O DHIS2 recusou este valor. Leia a mensagem do servidor e corrija o formulário ou pergunte ao seu supervisor.
+dhis2-advice-not-stored = Não guardado: o DHIS2 recusou o formulário inteiro por causa de { $fields }. Este valor não é o problema.
+dhis2-advice-refused-form = O DHIS2 recusou este formulário. Leia a mensagem do servidor; pergunte ao seu supervisor se não estiver claro.
+
+## Um formulário recusado, numa linha
+
+sync-refused-whole = recusado por inteiro ({ $count ->
+        [one] { $count } campo
+       *[other] { $count } campos
+    }); o que fazer está abaixo.
+sync-refused-part = alguns valores recusados, os outros guardados ({ $count ->
+        [one] { $count } campo
+       *[other] { $count } campos
+    }); o que fazer está abaixo.
+
+## Texto mostrado como veio (palavras de um servidor ou de um agente antigo)
+
+plain-text = { $text }

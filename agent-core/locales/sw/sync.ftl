@@ -1,0 +1,54 @@
+# Kutuma: hali za kutuma, hitilafu, na maelezo ya kukataliwa na seva.
+
+## Hali za kutuma
+
+state-pending = inasubiri kutumwa
+state-in_flight = inatumwa
+state-delivered = imefika
+state-rejected = imekataliwa
+state-superseded = imebadilishwa
+state-waiting = imesimamishwa
+
+## Kwa nini kutuma kulishindikana ($detail: maneno ya kiufundi ya simu)
+
+net-unreachable = seva haikupatikana ({ $detail })
+net-timeout = seva haikujibu kwa wakati ({ $detail })
+net-broken = mawasiliano yalikatika kabla ya jibu kufika ({ $detail })
+net-tls = muunganisho salama ulishindikana (cheti au TLS) ({ $detail })
+net-other = ombi lilishindikana ({ $detail })
+net-not-started = ombi halikutumwa ({ $detail })
+
+## DHIS2 inapokataa, kwa namba ya kosa ya DHIS2
+
+dhis2-advice-period-closed = DHIS2 imefunga kipindi hiki kwa kuingiza data. Mwombe afisa wa takwimu wa wilaya akifungue (ruhusa ya kipindi kilichofungwa), kisha tuma tena.
+dhis2-advice-input-periods = DHIS2 haipokei data za kipindi hiki kwa sasa (vipindi vya kuingiza data vya fomu hii). Hakikisha kipindi cha fomu; kama ni sahihi, mwombe afisa wa takwimu wa wilaya afungue kipindi cha kuingiza data, kisha tuma tena.
+dhis2-advice-period-not-open = DHIS2 haipokei data za kipindi hiki kwa sasa (kimefungwa, bado hakijafunguliwa, au kiko nje ya vipindi vya kuingiza data). Hakikisha kipindi cha fomu; kama ni sahihi, mwombe afisa wa takwimu wa wilaya akifungue, kisha tuma tena.
+dhis2-advice-period-not-yet = DHIS2 bado haipokei kipindi hiki. Hakikisha kipindi cha fomu.
+dhis2-advice-approved = Data za mwezi huu zimeshaidhinishwa kwenye DHIS2 na haziwezi kubadilishwa. Iombe wilaya iondoe idhini.
+dhis2-advice-value = DHIS2 haipokei thamani hii kwa sehemu hii. Hakikisha namba na urekebishe fomu.
+dhis2-advice-field = Sehemu hii haipo kwenye fomu ya DHIS2. Maelezo ya fomu yamepitwa na wakati: mwombe msimamizi wako ayasasishe.
+dhis2-advice-category = Maelezo ya fomu yanaunganisha sehemu hii na kundi ambalo DHIS2 haipokei. Mwombe msimamizi wako asasishe maelezo ya fomu.
+dhis2-advice-facility = DHIS2 haipokei data za kituo hiki kwa fomu hii. Mwombe msimamizi wako aangalie orodha ya vituo.
+dhis2-advice-access = Mtumiaji wa DHIS2 hana ruhusa ya kuandika kwenye fomu hii. Mwombe msimamizi wa DHIS2 akupe ruhusa.
+dhis2-advice-period = DHIS2 haipokei kipindi hiki kwa fomu hii. Hakikisha kipindi cha fomu.
+dhis2-advice-facility-closed = Kituo kimefungwa kwenye DHIS2 kwa kipindi hiki. Iombe wilaya iangalie tarehe za kituo.
+dhis2-advice-category-dates = DHIS2 inapokea data za kundi hili kati ya tarehe zake za kuanza na kuisha tu, na kipindi hiki kiko nje ya tarehe hizo. Hakikisha kipindi cha fomu, au mwombe msimamizi wa DHIS2 aongeze tarehe.
+dhis2-advice-category-facility = DHIS2 hairuhusu kundi hili kwa kituo hiki. Mwombe msimamizi wa DHIS2 aangalie vituo vya kundi hilo.
+dhis2-advice-other = DHIS2 imekataa thamani hii. Soma ujumbe wa seva, kisha rekebisha fomu au muulize msimamizi wako.
+dhis2-advice-not-stored = Haikuhifadhiwa: DHIS2 imekataa fomu nzima kwa sababu ya { $fields }. Thamani hii si tatizo.
+dhis2-advice-refused-form = DHIS2 imekataa fomu hii. Soma ujumbe wa seva; muulize msimamizi wako kama haueleweki.
+
+## Fomu iliyokataliwa, kwa mstari mmoja
+
+sync-refused-whole = imekataliwa yote ({ $count ->
+        [one] sehemu { $count }
+       *[other] sehemu { $count }
+    }); la kufanya liko hapa chini.
+sync-refused-part = baadhi ya thamani zimekataliwa, nyingine zimehifadhiwa ({ $count ->
+        [one] sehemu { $count }
+       *[other] sehemu { $count }
+    }); la kufanya liko hapa chini.
+
+## Maandishi yanayoonyeshwa kama yalivyokuja (maneno ya seva au ya toleo la zamani)
+
+plain-text = { $text }

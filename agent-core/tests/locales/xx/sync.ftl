@@ -1,0 +1,49 @@
+# A test locale ("xx"): the English text, each message marked ⟦xx⟧.
+
+
+state-pending = ⟦xx⟧ pending
+state-in_flight = ⟦xx⟧ in_flight
+state-delivered = ⟦xx⟧ delivered
+state-rejected = ⟦xx⟧ rejected
+state-superseded = ⟦xx⟧ superseded
+state-waiting = ⟦xx⟧ waiting
+
+
+net-unreachable = ⟦xx⟧ the server could not be reached ({ $detail })
+net-timeout = ⟦xx⟧ the server did not answer in time ({ $detail })
+net-broken = ⟦xx⟧ the connection broke before the answer arrived ({ $detail })
+net-tls = ⟦xx⟧ the secure connection failed (certificate or TLS problem) ({ $detail })
+net-other = ⟦xx⟧ the request failed ({ $detail })
+net-not-started = ⟦xx⟧ the request was not sent ({ $detail })
+
+
+dhis2-advice-period-closed = ⟦xx⟧ DHIS2 has closed this period for data entry. Ask the district data officer to open it (a lock exception), then send again.
+dhis2-advice-input-periods = ⟦xx⟧ DHIS2 does not take data for this period at this time (the data set's data input periods). Check the period of the form; if it is right, ask the district data officer to open an input period for it, then send again.
+dhis2-advice-period-not-open = ⟦xx⟧ DHIS2 does not take data for this period at this time (closed, not open yet, or outside its data input periods). Check the period of the form; if it is right, ask the district data officer to open it, then send again.
+dhis2-advice-period-not-yet = ⟦xx⟧ DHIS2 does not accept this period yet. Check the period of the form.
+dhis2-advice-approved = ⟦xx⟧ This month's data is already approved in DHIS2 and cannot change. Ask the district to un-approve it.
+dhis2-advice-value = ⟦xx⟧ DHIS2 does not accept this value for this field. Check the number and correct the form.
+dhis2-advice-field = ⟦xx⟧ DHIS2 does not have this field in the data set. The form definition is out of date: ask your supervisor to update it.
+dhis2-advice-category = ⟦xx⟧ The form definition maps this field to a category DHIS2 does not accept. Ask your supervisor to update the form definition.
+dhis2-advice-facility = ⟦xx⟧ DHIS2 does not accept data for this facility in this data set. Ask your supervisor to check the facility map.
+dhis2-advice-access = ⟦xx⟧ The DHIS2 user cannot write to this data set. Ask the DHIS2 administrator to give access.
+dhis2-advice-period = ⟦xx⟧ DHIS2 does not accept this period for this data set. Check the form's period.
+dhis2-advice-facility-closed = ⟦xx⟧ The facility is closed in DHIS2 for this period. Ask the district to check the facility's dates.
+dhis2-advice-category-dates = ⟦xx⟧ DHIS2 accepts data for this category only between its start and end dates, and this period is outside them. Check the form's period, or ask the DHIS2 administrator to extend the dates.
+dhis2-advice-category-facility = ⟦xx⟧ DHIS2 does not allow this category for this facility. Ask the DHIS2 administrator to check the category's facilities.
+dhis2-advice-other = ⟦xx⟧ DHIS2 refused this value. Read the server's message, then correct the form or ask your supervisor.
+dhis2-advice-not-stored = ⟦xx⟧ Not stored: DHIS2 refused the whole form because of { $fields }. This value is not the problem.
+dhis2-advice-refused-form = ⟦xx⟧ DHIS2 refused this form. Read the server's message; ask your supervisor if it is unclear.
+
+
+sync-refused-whole = ⟦xx⟧ refused as a whole ({ $count ->
+        [one] { $count } field
+       *[other] { $count } fields
+    }); what to do is below.
+sync-refused-part = ⟦xx⟧ some values refused, the others were stored ({ $count ->
+        [one] { $count } field
+       *[other] { $count } fields
+    }); what to do is below.
+
+
+plain-text = ⟦xx⟧ { $text }
