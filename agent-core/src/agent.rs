@@ -1766,7 +1766,9 @@ impl Agent {
             .pop()
             .ok_or_else(|| AgentError::UnknownSubmission { id: id.into() })?;
         if crate::store::retention::is_compacted(&conn, id, last.revision)? {
-            return Err(AgentError::Config {
+            // No draft to give: the shell shows the message as it does for
+            // a draft it cannot read.
+            return Err(AgentError::UnreadableDraft {
                 message: format!(
                     "form {id} was delivered long ago and its content was removed to save space ([storage] keep_delivered_days); its delivery record is kept. To correct it, enter the whole form again for the same facility and period: it is saved as its next revision"
                 ),
