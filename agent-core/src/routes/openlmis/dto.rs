@@ -51,18 +51,28 @@ pub(crate) struct Ref {
 pub(crate) struct Facility {
     pub id: Option<String>,
     pub code: Option<String>,
+    pub name: Option<String>,
     #[serde(rename = "type")]
-    pub facility_type: Option<Ref>,
+    pub facility_type: Option<FacilityType>,
     #[serde(deserialize_with = "list")]
     pub supported_programs: Vec<Ref>,
 }
 
-/// `GET /api/programs/{id}`.
+/// A facility's type (`{"id", "code"}`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub(crate) struct FacilityType {
+    pub id: Option<String>,
+    pub code: Option<String>,
+}
+
+/// `GET /api/programs/{id}` and the items of `GET /api/programs`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub(crate) struct Program {
     pub id: Option<String>,
     pub code: Option<String>,
+    pub name: Option<String>,
 }
 
 /// An item of `GET /api/orderables?exactCode=…`.
@@ -71,7 +81,18 @@ pub(crate) struct Program {
 pub(crate) struct Orderable {
     pub id: Option<String>,
     pub product_code: Option<String>,
+    pub full_product_name: Option<String>,
+    pub net_content: Option<i64>,
+    pub dispensable: Option<Dispensable>,
     pub meta: Option<Meta>,
+}
+
+/// An orderable's `dispensable`: its dispensing unit.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Dispensable {
+    pub dispensing_unit: Option<String>,
+    pub size_code: Option<String>,
 }
 
 /// A versioned resource's `meta`.
@@ -106,7 +127,7 @@ impl Orderable {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct ApprovedProduct {
-    pub orderable: Option<Ref>,
+    pub orderable: Option<Orderable>,
     pub max_periods_of_stock: Option<f64>,
 }
 

@@ -12,7 +12,7 @@ use crate::model::form::{
 use crate::model::matching::{Entry, ReasonEntry};
 use crate::net::http::encode_query;
 use crate::routes::openlmis::lmis::{Expect, Fail, LmisClient};
-use crate::routes::openlmis::{items, parse_valid_reasons};
+use crate::routes::openlmis::{dto, parse_valid_reasons};
 use crate::sync::{DestinationReport, Pass};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -145,42 +145,49 @@ pub fn merge_stock(
     (out, report)
 }
 
-fn text(v: &Value, p: &str) -> Option<String> {
-    v.pointer(p).and_then(Value::as_str).map(str::to_string)
+/// Reads a facility of a `/api/facilities` answer (the tests' entry).
+#[cfg(test)]
+fn parse_facility(v: &Value) -> Option<LmisFacility> {
+    facility_of(dto::decode(v).ok()?)
 }
 
-fn entry(v: &Value, code: &str, name: &str) -> Option<Entry> {
-    Some(Entry {
-        id: text(v, "/id")?,
-        code: text(v, code),
-        name: text(v, name).unwrap_or_default(),
-    })
-}
-
-/// Reads a facility of a `/api/facilities` answer.
-pub fn parse_facility(v: &Value) -> Option<LmisFacility> {
+fn facility_of(f: dto::Facility) -> Option<LmisFacility> {
+    let kind = f.facility_type.unwrap_or_default();
     Some(LmisFacility {
-        entry: entry(v, "/code", "/name")?,
-        type_id: text(v, "/type/id"),
-        type_code: text(v, "/type/code"),
-        programs: v
-            .get("supportedPrograms")
-            .and_then(Value::as_array)
+        entry: Entry {
+            id: f.id?,
+            code: f.code,
+            name: f.name.unwrap_or_default(),
+        },
+        type_id: kind.id,
+        type_code: kind.code,
+        programs: f
+            .supported_programs
             .into_iter()
-            .flatten()
-            .filter_map(|p| text(p, "/id"))
+            .filter_map(|p| p.id)
             .collect(),
     })
 }
 
-/// Reads an orderable (`productCode`, `fullProductName`, `netContent`).
-pub fn parse_orderable(v: &Value) -> Option<LmisOrderable> {
+/// Reads an orderable (`productCode`, `fullProductName`, `netContent`; the tests' entry).
+#[cfg(test)]
+fn parse_orderable(v: &Value) -> Option<LmisOrderable> {
+    orderable_of(dto::decode(v).ok()?)
+}
+
+fn orderable_of(o: dto::Orderable) -> Option<LmisOrderable> {
+    let unit = o
+        .dispensable
+        .and_then(|d| d.dispensing_unit.or(d.size_code))
+        .filter(|u| !u.is_empty());
     Some(LmisOrderable {
-        entry: entry(v, "/productCode", "/fullProductName")?,
-        net_content: v.get("netContent").and_then(Value::as_i64),
-        unit: text(v, "/dispensable/dispensingUnit")
-            .or_else(|| text(v, "/dispensable/sizeCode"))
-            .filter(|u| !u.is_empty()),
+        entry: Entry {
+            id: o.id?,
+            code: o.product_code,
+            name: o.full_product_name.unwrap_or_default(),
+        },
+        net_content: o.net_content,
+        unit,
     })
 }
 
@@ -225,7 +232,12 @@ pub fn facilities<C: LmisClient>(
         &format!("/api/facilities/full?size={PAGE_SIZE}"),
         Expect::Page,
     )?
-    .map(|v| items(&v).into_iter().filter_map(parse_facility).collect()))
+    .map(|v| {
+        dto::page_items::<dto::Facility>(&v)
+            .into_iter()
+            .filter_map(facility_of)
+            .collect()
+    }))
 }
 
 /// Every program (`GET /api/programs`).
@@ -236,9 +248,15 @@ pub fn programs<C: LmisClient>(
 ) -> Result<Result<Vec<Entry>, Fail>, Error> {
     Ok(
         get(client, pass, report, "/api/programs", Expect::Page)?.map(|v| {
-            items(&v)
+            dto::page_items::<dto::Program>(&v)
                 .into_iter()
-                .filter_map(|p| entry(p, "/code", "/name"))
+                .filter_map(|p| {
+                    Some(Entry {
+                        id: p.id?,
+                        code: p.code,
+                        name: p.name.unwrap_or_default(),
+                    })
+                })
                 .collect()
         }),
     )
@@ -261,7 +279,12 @@ pub fn orderables<C: LmisClient>(
         ),
         Expect::Page,
     )?
-    .map(|v| items(&v).into_iter().filter_map(parse_orderable).collect()))
+    .map(|v| {
+        dto::page_items::<dto::Orderable>(&v)
+            .into_iter()
+            .filter_map(orderable_of)
+            .collect()
+    }))
 }
 
 /// The valid reasons of a program at a facility type (`GET /api/validReasons`).
@@ -307,12 +330,12 @@ pub fn approved_products<C: LmisClient>(
         Expect::Page,
     )?
     .map(|v| {
-        items(&v)
+        dto::page_items::<dto::ApprovedProduct>(&v)
             .into_iter()
             .filter_map(|a| {
                 Some(ApprovedProduct {
-                    orderable: parse_orderable(a.get("orderable")?)?,
-                    max_periods_of_stock: a.get("maxPeriodsOfStock").and_then(Value::as_f64),
+                    orderable: orderable_of(a.orderable?)?,
+                    max_periods_of_stock: a.max_periods_of_stock,
                 })
             })
             .collect()
