@@ -4,7 +4,7 @@
 //! printed line is made by one function below (`line_*`), so that the text
 //! can move to Fluent messages in one place.
 
-use super::{open, print_json};
+use super::{open_reading, print_json};
 use agent_core::matching::{
     Candidate, Decisions, MapBuild, Mismatch, Proposal, Question, ReasonMatch,
     apply_reason_decisions, build_facility_map,
@@ -134,7 +134,7 @@ pub fn read_decisions(path: &Path) -> Result<Decisions, AgentError> {
 
 pub fn run(config: &Path, action: MappingAction) -> Result<i32, AgentError> {
     let cfg = AgentConfig::load(config).map_err(AgentError::from)?;
-    let agent = open(config)?;
+    let (agent, _empty_outbox) = open_reading(config)?;
     let creds = agent_core::credentials::ConfigCredentials::new(&cfg);
     match action {
         MappingAction::Check { json } => {

@@ -1,7 +1,7 @@
 //! `cli-sim metadata pull`: a DHIS2 data set into a form definition, and
 //! with `--program` its stock part from the LMIS.
 
-use super::{open, print_json};
+use super::{open_reading, print_json};
 use agent_core::{AgentConfig, AgentError};
 use cli_sim::exit;
 use std::path::Path;
@@ -48,7 +48,7 @@ pub fn run(config: &Path, action: MetadataAction) -> Result<i32, AgentError> {
         json,
     } = action;
     let cfg = AgentConfig::load(config).map_err(AgentError::from)?;
-    let agent = open(config)?;
+    let (agent, _empty_outbox) = open_reading(config)?;
     let creds = agent_core::credentials::ConfigCredentials::new(&cfg);
     if let Some(data_set) = &data_set {
         pull_service(&agent, data_set, form.as_deref(), &creds, offline, json)?;
