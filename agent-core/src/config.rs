@@ -225,6 +225,64 @@ impl EntrySection {
     }
 }
 
+/// The `[storage]` section: encryption of the outbox at rest (issue 17).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSection {
+    /// A file holding the outbox's raw 256-bit key (64 hexadecimal digits
+    /// or 32 bytes), readable by its owner only (on a Pi: written by the
+    /// installer, or by `systemd-creds decrypt` into `$CREDENTIALS_DIRECTORY`).
+    /// Absent: the outbox is plain SQLite. A plain outbox is encrypted in
+    /// place the first time a key is configured.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+}
+
+impl StorageSection {
+    /// Reads the key named by `key_file` (`None` when there is none). On
+    /// unix, a key file that its group or others may read is refused: a key
+    /// anyone on the device can read protects nothing. The error names the
+    /// setting and the file, never the key.
+    pub fn read_key(&self) -> Result<Option<crate::model::key::OutboxKey>, Error> {
+        let Some(path) = &self.key_file else {
+            return Ok(None);
+        };
+        let unreadable = |e: std::io::Error| {
+            Error::OutboxKey(format!(
+                "the key file named in storage.key_file ({}) cannot be read ({e}); the outbox was not opened. Check the path and that this user owns the file",
+                path.display()
+            ))
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map_err(unreadable)?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(Error::OutboxKey(format!(
+                    "the key file named in storage.key_file ({}) can be read by other users (permissions {:o}); the outbox was not opened. Make it readable by its owner only: chmod 600 {}",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                )));
+            }
+        }
+        let bytes =
+            crate::files::read_capped(path, crate::files::MAX_SECRET_FILE_BYTES, "the key file")
+                .map_err(unreadable)?;
+        crate::model::key::OutboxKey::parse(&bytes)
+            .map(Some)
+            .map_err(|m| {
+                Error::OutboxKey(format!(
+                    "storage.key_file ({}): {m}; the outbox was not opened",
+                    path.display()
+                ))
+            })
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -240,6 +298,9 @@ pub struct ConfigFile {
     /// The LMIS destination.
     #[serde(default)]
     pub lmis: Option<LmisSection>,
+    /// Encryption at rest.
+    #[serde(default)]
+    pub storage: Option<StorageSection>,
 }
 
 /// A loaded configuration with every path resolved against the file's folder.
@@ -260,6 +321,8 @@ pub struct AgentConfig {
     /// `[agent] locale`: the language of the agent's messages (English
     /// when `None`).
     pub locale: Option<String>,
+    /// `[storage]`: the outbox's key file (none: a plain outbox).
+    pub storage: StorageSection,
 }
 
 fn check_url(what: &str, url: &str) -> Result<(), Error> {
@@ -394,6 +457,13 @@ impl AgentConfig {
             lmis,
             entry: file.entry.unwrap_or_default(),
             locale: file.agent.locale,
+            storage: StorageSection {
+                key_file: file
+                    .storage
+                    .and_then(|st| st.key_file)
+                    .as_deref()
+                    .map(resolve),
+            },
         };
         config.check()?;
         Ok(config)

@@ -47,6 +47,9 @@ pub enum Error {
     /// A stored row breaks an invariant the code relies on.
     #[error("invariant: {0}")]
     Invariant(String),
+    /// The outbox's encryption key is wrong or missing (what to do included).
+    #[error("{0}")]
+    OutboxKey(String),
 }
 
 /// What went wrong, as the user or the Android shell can act on it.
@@ -159,6 +162,15 @@ pub enum AgentError {
         /// What is wrong and what to do.
         message: String,
     },
+    /// The outbox is encrypted and the key given does not open it (or
+    /// none was given), or the key itself is unusable; nothing was changed
+    /// or moved. The message says what to do (the right key, or recovery
+    /// from an escrow export).
+    #[error("{message}")]
+    OutboxKey {
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// A bug. The reference finds the detail in the logs.
     #[error(
         "something went wrong inside the agent (reference {reference}); please report it. {message}"
@@ -234,6 +246,7 @@ impl From<Error> for AgentError {
                 AgentError::DatabaseTooNew { found, supported }
             }
             Error::Config(message) => AgentError::Config { message },
+            Error::OutboxKey(message) => AgentError::OutboxKey { message },
             e @ (Error::Json(_) | Error::Invariant(_)) => AgentError::internal(e),
         }
     }

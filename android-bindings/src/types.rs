@@ -155,6 +155,8 @@ impl TryFrom<AgentSettings> for AgentConfig {
             },
             // The locale on Agent creation is later work (issue 15).
             locale: None,
+            // The key comes from the app (Agent.openEncrypted), never a file.
+            storage: Default::default(),
         })
     }
 }

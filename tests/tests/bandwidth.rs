@@ -280,6 +280,7 @@ fn the_configured_reference_age_is_the_one_used() {
         }),
         entry: Default::default(),
         locale: None,
+        storage: Default::default(),
     };
     let open = |w: &World| Agent::open_with_clock(&config, w.clock.clone()).unwrap();
     let agent = open(&w);

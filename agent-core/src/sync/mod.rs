@@ -542,6 +542,8 @@ pub(crate) fn destination_failed(
 pub(crate) struct PassInputs<'a> {
     /// The database file.
     pub db_path: &'a std::path::Path,
+    /// The outbox's encryption key, when it is encrypted.
+    pub key: Option<&'a crate::model::key::OutboxKey>,
     /// Clock.
     pub clock: &'a dyn Clock,
     /// Transport.
@@ -589,8 +591,7 @@ pub(crate) fn run_pass(
     inputs: PassInputs<'_>,
     budget: SyncBudget,
 ) -> Result<Option<SyncReport>, Error> {
-    let mut conn = Connection::open(inputs.db_path)?;
-    outbox::configure(&conn)?;
+    let mut conn = outbox::connect(inputs.db_path, inputs.key)?;
     let holder = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7());
     let hold_for = budget.max_duration + LEASE_MARGIN;
     if !acquire_lease(&mut conn, &holder, inputs.clock.now(), hold_for)? {
@@ -636,8 +637,7 @@ pub(crate) fn run_task<T>(
     budget: SyncBudget,
     task: impl FnOnce(&mut Pass<'_>, &mut DestinationReport) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let conn = Connection::open(inputs.db_path)?;
-    outbox::configure(&conn)?;
+    let conn = outbox::connect(inputs.db_path, inputs.key)?;
     let mut pass = Pass {
         conn,
         clock: inputs.clock,
