@@ -113,6 +113,18 @@ fn key_literal(key: &OutboxKey) -> String {
     format!("\"x'{}'\"", key.hex())
 }
 
+/// An error of a statement that holds the key, without the statement's
+/// text: rusqlite puts the SQL, and SQLite's message the token near the
+/// fault, in the error of a statement it cannot parse.
+fn without_sql(e: rusqlite::Error) -> Error {
+    match e {
+        rusqlite::Error::SqlInputError { error, .. } => Error::Sqlite(
+            rusqlite::Error::SqliteFailure(error, Some("the key statement was refused".into())),
+        ),
+        other => Error::Sqlite(other),
+    }
+}
+
 /// Gives an open connection its key (before anything else reads the file).
 /// Without a key the database is plain SQLite. SQLCipher's own log lines
 /// (`hmac check failed` on a wrong key) are silenced: the agent says it.
@@ -123,7 +135,8 @@ fn apply_key(conn: &Connection, key: Option<&OutboxKey>) -> Result<(), Error> {
     conn.execute_batch(&format!(
         "PRAGMA cipher_log_level = NONE; PRAGMA key = {};",
         key_literal(key)
-    ))?;
+    ))
+    .map_err(without_sql)?;
     // A build without SQLCipher ignores PRAGMA key and writes in clear.
     let version: Option<String> = conn
         .query_row("PRAGMA cipher_version", [], |r| r.get(0))
@@ -232,10 +245,12 @@ fn encrypt_in_place(path: &Path, key: &OutboxKey) -> Result<(), Error> {
         let before = row_counts(&plain)?;
         let version = migrations::version(&plain)?;
         create_owner_only(&tmp)?;
-        plain.execute(
-            &format!("ATTACH DATABASE ?1 AS encrypted KEY {}", key_literal(key)),
-            [tmp.to_string_lossy()],
-        )?;
+        plain
+            .execute(
+                &format!("ATTACH DATABASE ?1 AS encrypted KEY {}", key_literal(key)),
+                [tmp.to_string_lossy()],
+            )
+            .map_err(without_sql)?;
         let exported = (|| -> Result<(), Error> {
             plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
             plain.execute_batch(&format!("PRAGMA encrypted.user_version = {version};"))?;
