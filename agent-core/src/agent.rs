@@ -204,6 +204,9 @@ pub struct Agent {
     /// The configuration opened with (names where secrets are, never
     /// secrets), for the diagnostics bundle.
     config: Option<AgentConfig>,
+    /// The outbox's encryption key (SQLCipher), for the connections a sync
+    /// opens; `None` for a plain outbox.
+    key: Option<crate::model::key::OutboxKey>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -256,6 +259,18 @@ impl Agent {
 
     /// Like [`Agent::open`] with an injected clock.
     pub fn open_with_clock(config: &AgentConfig, clock: Arc<dyn Clock>) -> Result<Agent> {
+        Agent::open_with_key(config, clock, None)
+    }
+
+    /// Like [`Agent::open_with_clock`], with the outbox's encryption key
+    /// given by the shell (Android: the app's Keystore-wrapped key). A key
+    /// given here is used instead of `[storage] key_file`; with neither,
+    /// the outbox is plain SQLite (docs/adr/0005-outbox-encryption-at-rest.md).
+    pub fn open_with_key(
+        config: &AgentConfig,
+        clock: Arc<dyn Clock>,
+        key: Option<crate::model::key::OutboxKey>,
+    ) -> Result<Agent> {
         // A configuration built in code (the Android shell) gets the same
         // checks as agent.toml.
         config.check()?;
@@ -269,7 +284,11 @@ impl Agent {
                 .collect::<Vec<_>>()
                 .join("\n"),
         })?;
-        let mut agent = Agent::open_parts(&config.database, forms, facilities, clock)?;
+        let key = match key {
+            Some(k) => Some(k),
+            None => config.storage.read_key()?,
+        };
+        let mut agent = Agent::open_parts_keyed(&config.database, forms, facilities, clock, key)?;
         agent.forms_dir = Some(config.forms.clone());
         agent.config = Some(config.clone());
         agent.max_period_age_months = config.entry.max_period_age_months();
@@ -313,8 +332,21 @@ impl Agent {
         facilities: FacilityMap,
         clock: Arc<dyn Clock>,
     ) -> Result<Agent> {
+        Agent::open_parts_keyed(db, forms, facilities, clock, None)
+    }
+
+    /// [`Agent::open_parts`] with the outbox's encryption key: a plain
+    /// outbox is encrypted in place, an encrypted one the key does not open
+    /// is refused (`AgentError::OutboxKey`), never moved aside.
+    pub fn open_parts_keyed(
+        db: &Path,
+        forms: FormSet,
+        facilities: FacilityMap,
+        clock: Arc<dyn Clock>,
+        key: Option<crate::model::key::OutboxKey>,
+    ) -> Result<Agent> {
         check_forms_against_map(&forms, &facilities)?;
-        let (conn, notice) = outbox::open(db, clock.now())?;
+        let (conn, notice) = outbox::open_keyed(db, clock.now(), key.as_ref())?;
         let read_only = conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
         Ok(Agent {
             forms: RwLock::new(Arc::new(forms)),
@@ -338,6 +370,7 @@ impl Agent {
             cancel: AtomicBool::new(false),
             listener: RwLock::new(None),
             config: None,
+            key,
         })
     }
 
@@ -517,6 +550,7 @@ impl Agent {
         let result = sync::run_pass(
             PassInputs {
                 db_path: &self.db_path,
+                key: self.key.as_ref(),
                 clock: self.clock.as_ref(),
                 transport: self.transport.as_ref(),
                 forms: &forms,
@@ -991,6 +1025,7 @@ impl Agent {
         let make_lmis = |creds| self.lmis_route(creds);
         let inputs = PassInputs {
             db_path: &self.db_path,
+            key: self.key.as_ref(),
             clock: self.clock.as_ref(),
             transport: self.transport.as_ref(),
             forms: &forms,
@@ -1144,6 +1179,7 @@ impl Agent {
         let forms = self.form_set();
         let inputs = PassInputs {
             db_path: &self.db_path,
+            key: self.key.as_ref(),
             clock: self.clock.as_ref(),
             transport: self.transport.as_ref(),
             forms: &forms,
@@ -1497,6 +1533,7 @@ impl Agent {
             .collect();
         let inputs = PassInputs {
             db_path: &self.db_path,
+            key: self.key.as_ref(),
             clock: self.clock.as_ref(),
             transport: self.transport.as_ref(),
             forms: &forms,

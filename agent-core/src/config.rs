@@ -225,7 +225,8 @@ impl EntrySection {
     }
 }
 
-/// The `[storage]` section: how long the outbox keeps what it delivered.
+/// The `[storage]` section: how long the outbox keeps what it delivered,
+/// and its encryption at rest (issue 17).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageSection {
@@ -235,6 +236,13 @@ pub struct StorageSection {
     /// every content for good. Undelivered forms are never touched.
     #[serde(default)]
     pub keep_delivered_days: Option<u32>,
+    /// A file holding the outbox's raw 256-bit key (64 hexadecimal digits
+    /// or 32 bytes), readable by its owner only (on a Pi: written by the
+    /// installer, or by `systemd-creds decrypt` into `$CREDENTIALS_DIRECTORY`).
+    /// Absent: the outbox is plain SQLite. A plain outbox is encrypted in
+    /// place the first time a key is configured.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
 }
 
 /// The default of `[storage] keep_delivered_days`: 400 days, a year and a
@@ -263,6 +271,49 @@ impl StorageSection {
             n => Some(n),
         }
     }
+
+    /// Reads the key named by `key_file` (`None` when there is none). On
+    /// unix, a key file that its group or others may read is refused: a key
+    /// anyone on the device can read protects nothing. The error names the
+    /// setting and the file, never the key.
+    pub fn read_key(&self) -> Result<Option<crate::model::key::OutboxKey>, Error> {
+        let Some(path) = &self.key_file else {
+            return Ok(None);
+        };
+        let unreadable = |e: std::io::Error| {
+            Error::OutboxKey(format!(
+                "the key file named in storage.key_file ({}) cannot be read ({e}); the outbox was not opened. Check the path and that this user owns the file",
+                path.display()
+            ))
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map_err(unreadable)?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(Error::OutboxKey(format!(
+                    "the key file named in storage.key_file ({}) can be read by other users (permissions {:o}); the outbox was not opened. Make it readable by its owner only: chmod 600 {}",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                )));
+            }
+        }
+        let bytes =
+            crate::files::read_capped(path, crate::files::MAX_SECRET_FILE_BYTES, "the key file")
+                .map_err(unreadable)?;
+        crate::model::key::OutboxKey::parse(&bytes)
+            .map(Some)
+            .map_err(|m| {
+                Error::OutboxKey(format!(
+                    "storage.key_file ({}): {m}; the outbox was not opened",
+                    path.display()
+                ))
+            })
+    }
 }
 
 /// The whole file.
@@ -274,7 +325,7 @@ pub struct ConfigFile {
     /// Checks at entry.
     #[serde(default)]
     pub entry: Option<EntrySection>,
-    /// Retention of delivered forms.
+    /// Retention of delivered forms, and encryption at rest.
     #[serde(default)]
     pub storage: Option<StorageSection>,
     /// The DHIS2 destination.
@@ -300,7 +351,8 @@ pub struct AgentConfig {
     pub lmis: Option<LmisSection>,
     /// Checks at entry (the defaults when agent.toml has no `[entry]`).
     pub entry: EntrySection,
-    /// Retention (the defaults when agent.toml has no `[storage]`).
+    /// `[storage]`: retention (the defaults when agent.toml has no
+    /// `[storage]`) and the outbox's key file (none: a plain outbox).
     pub storage: StorageSection,
     /// `[agent] locale`: the language of the agent's messages (English
     /// when `None`).
@@ -438,8 +490,14 @@ impl AgentConfig {
             dhis2,
             lmis,
             entry: file.entry.unwrap_or_default(),
-            storage: file.storage.unwrap_or_default(),
             locale: file.agent.locale,
+            storage: {
+                let st = file.storage.unwrap_or_default();
+                StorageSection {
+                    key_file: st.key_file.as_deref().map(resolve),
+                    ..st
+                }
+            },
         };
         config.check()?;
         Ok(config)

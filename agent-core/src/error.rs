@@ -48,6 +48,9 @@ pub enum Error {
     /// A stored row breaks an invariant the code relies on.
     #[error("invariant: {0}")]
     Invariant(String),
+    /// The outbox's encryption key is wrong or missing (what to do included).
+    #[error("{0}")]
+    OutboxKey(String),
 }
 
 /// What went wrong, as the user or the Android shell can act on it.
@@ -157,6 +160,15 @@ pub enum AgentError {
     /// A public key or key file given for an escrow is not an age key.
     #[error("{message}")]
     InvalidKey {
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The outbox is encrypted and the key given does not open it (or
+    /// none was given), or the key itself is unusable; nothing was changed
+    /// or moved. The message says what to do (the right key, or recovery
+    /// from an escrow export).
+    #[error("{message}")]
+    OutboxKey {
         /// What is wrong and what to do.
         message: String,
     },
@@ -293,6 +305,7 @@ impl From<Error> for AgentError {
                 AgentError::DatabaseTooNew { found, supported }
             }
             Error::Config(message) => AgentError::Config { message },
+            Error::OutboxKey(message) => AgentError::OutboxKey { message },
             e @ (Error::Json(_) | Error::Invariant(_)) => AgentError::internal(e),
         }
     }

@@ -31,6 +31,7 @@ pub use error::{AgentError, Result};
 pub use model::draft::{Draft, StockEntry};
 pub use model::form::{FindingTarget, FormDefinition, FormSet};
 pub use model::i18n::Message;
+pub use model::key::OutboxKey;
 pub use model::mapping::FacilityMap;
 pub use model::period::{Period, PeriodType};
 pub use validate::{Finding, Severity};

@@ -978,3 +978,35 @@ fn a_refused_password_is_not_repeated_in_the_error() {
     let e = AgentConfig::from_toml(&text, Path::new(".")).unwrap_err();
     assert!(!e.to_string().contains("s3cr3t-value"), "{e}");
 }
+
+/// `[storage] key_file` (issue 17, encryption at rest): the schema and the
+/// loader accept it (the path resolved against the file's folder); a key
+/// written in the file itself, or an unknown setting, is refused by both.
+#[test]
+fn the_storage_section_names_a_key_file_never_a_key() {
+    let schema = Checker::new("agent-config.schema.json");
+    // The example's [storage] section, with a key file added.
+    let with_storage =
+        |line: &str| agent_toml().replacen("[storage]\n", &format!("[storage]\n{line}\n"), 1);
+    assert!(
+        agent_toml().contains("[storage]\n"),
+        "the example has a [storage] section"
+    );
+    let text = with_storage("key_file = \"outbox.key\"");
+    schema.assert_valid(&toml_to_json(&text), "[storage] key_file");
+    let config = AgentConfig::from_toml(&text, Path::new("/etc/agent")).unwrap();
+    assert_eq!(
+        config.storage.key_file.as_deref(),
+        Some(Path::new("/etc/agent/outbox.key"))
+    );
+    let text =
+        with_storage("key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"");
+    schema.assert_invalid(
+        &toml_to_json(&text),
+        "a key in the file",
+        &["/storage", "key"],
+    );
+    let e = AgentConfig::from_toml(&text, Path::new(".")).expect_err("refused");
+    assert!(!e.to_string().contains("00112233"), "{e}");
+    assert!(e.to_string().contains("key"), "{e}");
+}

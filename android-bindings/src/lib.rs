@@ -136,6 +136,34 @@ impl Agent {
         self.inner.locale()
     }
 
+    /// Like `open`, with the outbox encrypted (SQLCipher) by `outbox_key`:
+    /// 32 random bytes the app keeps wrapped by the Android Keystore and
+    /// unwraps for this call. A plain outbox is encrypted in place the
+    /// first time (no form lost); an outbox this key does not open is
+    /// refused with `AgentError.OutboxKey` and left untouched. The key is
+    /// not kept anywhere but in this object's memory.
+    #[uniffi::constructor]
+    pub fn open_encrypted(
+        settings: AgentSettings,
+        credentials: Box<dyn CredentialProvider>,
+        outbox_key: Vec<u8>,
+    ) -> Result<Arc<Agent>, AgentError> {
+        let raw = <[u8; 32]>::try_from(outbox_key.as_slice()).map_err(|_| AgentError::OutboxKey {
+            message: format!(
+                "the outbox key must be exactly 32 bytes (256 bits); the app gave {} bytes. Nothing was opened",
+                outbox_key.len()
+            ),
+        })?;
+        Ok(Arc::new(Agent {
+            inner: agent_core::Agent::open_with_key(
+                &settings.try_into()?,
+                Arc::new(agent_core::SystemClock),
+                Some(agent_core::OutboxKey::from_raw(raw)),
+            )?,
+            credentials: credentials::ShellCredentials(credentials),
+        }))
+    }
+
     /// Every form definition, ordered by id, with its fields and products.
     pub fn forms(&self) -> Vec<FormInfo> {
         self.inner.forms().iter().map(FormInfo::from).collect()

@@ -160,6 +160,7 @@ impl TryFrom<AgentSettings> for AgentConfig {
             },
             locale: s.locale,
             // The default retention (400 days); not offered to the app yet.
+            // The key comes from the app (Agent.openEncrypted), never a file.
             storage: Default::default(),
         })
     }

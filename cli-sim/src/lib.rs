@@ -52,7 +52,8 @@ pub fn exit_code(e: &agent_core::AgentError) -> i32 {
         E::InvalidDraft { .. } | E::NeedsConfirmation { .. } | E::UnreadableDraft { .. } => {
             exit::FINDINGS
         }
-        E::Config { .. } => exit::CONFIG,
+        // A key file that others can read, a wrong or missing outbox key.
+        E::Config { .. } | E::OutboxKey { .. } => exit::CONFIG,
         E::UnknownSubmission { .. } => exit::NOT_FOUND,
         _ => exit::FAILURE,
     }

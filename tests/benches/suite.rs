@@ -2,7 +2,7 @@
 //! ratio, in one run, printed as one markdown report.
 //!
 //! Run: `cargo bench -p e2e-tests --bench suite [-- --quick] [--out FILE]
-//! [--only submit,drain,badlink,scale,healthpost] [--seed N] [--drain-forms N]`. Method in BENCHMARKS.md
+//! [--only submit,drain,badlink,scale,healthpost,encryption] [--seed N] [--drain-forms N]`. Method in BENCHMARKS.md
 //! and in each section of the report.
 
 #![allow(clippy::expect_used)] // A benchmark that cannot set up should stop loudly.
@@ -528,6 +528,147 @@ Limit: one fsync per form, which both sides make; the raw insert is that limit m
     let _ = writeln!(
         out,
         "\nDatabase bytes per stored form (db + WAL): {per_form}.\n"
+    );
+}
+
+// ---------------------------------------------------------------- 5. encryption
+
+/// Issue 17 item 4 (ADR 0005): what SQLCipher costs. The same drafts are
+/// submitted to a plain and to an encrypted outbox, alternately in blocks of
+/// 50 (so a change in the machine's load hits both alike); then each outbox
+/// is opened again and again; then a plain outbox of the same forms is
+/// encrypted in place. Method note: docs/bench-encryption.md.
+fn encryption_section(out: &mut String, opts: &Opts) {
+    let forms: usize = if opts.quick { 400 } else { 2000 };
+    let opens: usize = if opts.quick { 20 } else { 50 };
+    eprintln!("[encryption] {forms} forms, {opens} opens");
+    let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
+    let form_set = FormSet::new(example_forms()).expect("forms");
+    let facilities = example_facilities();
+    let key = || {
+        agent_core::OutboxKey::parse(
+            b"3f8a1c2e9b7d4f6051a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7a8",
+        )
+        .expect("key")
+    };
+    let open = |name: &str, keyed: bool| {
+        Agent::open_parts_keyed(
+            &dir.path().join(name),
+            form_set.clone(),
+            facilities.clone(),
+            Arc::new(SystemClock),
+            keyed.then(key),
+        )
+        .expect("open")
+    };
+    let defs = example_forms();
+    let codes: Vec<String> = facilities
+        .iter()
+        .filter(|f| f.forms.is_empty())
+        .map(|f| f.code.clone())
+        .collect();
+    let mut drafts = Vec::with_capacity(forms);
+    let mut g = DraftGen::new(42);
+    let mut period = Period::containing(PeriodType::Monthly, SystemClock.today()).previous();
+    'outer: loop {
+        for def in &defs {
+            for f in &codes {
+                drafts.push(g.draft(def, f, &period.iso(), &BTreeMap::new()));
+                if drafts.len() == forms {
+                    break 'outer;
+                }
+            }
+        }
+        period = period.previous();
+    }
+
+    let plain = open("plain.sqlite", false);
+    let enc = open("enc.sqlite", true);
+    let (mut sp, mut se) = (Vec::with_capacity(forms), Vec::with_capacity(forms));
+    for block in drafts.chunks(50) {
+        for (agent, samples) in [(&plain, &mut sp), (&enc, &mut se)] {
+            for d in block {
+                let t = Instant::now();
+                agent.submit(d, true).expect("submit");
+                samples.push(t.elapsed());
+            }
+        }
+    }
+    drop(plain);
+    drop(enc);
+    sp.sort();
+    se.sort();
+    let (p50, e50) = (ms(percentile(&sp, 0.5)), ms(percentile(&se, 0.5)));
+    let (p99, e99) = (ms(percentile(&sp, 0.99)), ms(percentile(&se, 0.99)));
+    let overhead = |a: f64, b: f64| (b / a - 1.0) * 100.0;
+
+    // Open: the whole Agent::open_parts_keyed (key, WAL, migrations check,
+    // quick_check, checkpoint) on the outbox just filled; plain and
+    // encrypted alternately.
+    let (mut op, mut oe) = (Vec::with_capacity(opens), Vec::with_capacity(opens));
+    for _ in 0..opens {
+        for (name, keyed, v) in [
+            ("plain.sqlite", false, &mut op),
+            ("enc.sqlite", true, &mut oe),
+        ] {
+            let t = Instant::now();
+            std::hint::black_box(open(name, keyed));
+            v.push(t.elapsed());
+        }
+    }
+    op.sort();
+    oe.sort();
+
+    let size = |n: &str| db_bytes(&dir.path().join(n));
+    let (plain_bytes, enc_bytes) = (size("plain.sqlite"), size("enc.sqlite"));
+
+    // Migration: the plain outbox of these forms encrypted in place at its
+    // first open with a key.
+    let t = Instant::now();
+    let migrated = open("plain.sqlite", true);
+    let migrate = t.elapsed();
+    let rows = migrated.list(None, u32::MAX).expect("list").len();
+    drop(migrated);
+    assert_eq!(rows, forms, "the migrated outbox lost forms");
+
+    let _ = writeln!(out, "## 5. Encryption at rest (SQLCipher, issue 17)\n");
+    let _ = writeln!(
+        out,
+        "Method: {forms} forms (`DraftGen`, seed 42) submitted to a plain and to an encrypted outbox \
+(raw 256-bit key, SQLCipher 4 defaults: AES-256-CBC, HMAC-SHA512, 4 KB pages), alternately in blocks of 50; \
+open = `Agent::open_parts_keyed` on the filled outbox, {opens} times each, alternately; migration = the first \
+keyed open of the plain outbox (export, row counts, fsync, rename). Targets: submit p50 overhead <= 15%, \
+open <= 50 ms. docs/bench-encryption.md.\n"
+    );
+    let _ = writeln!(out, "| measure | plain | encrypted | overhead | target |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| submit p50 | {p50:.3} ms | {e50:.3} ms | {:+.1}% | <= 15% |",
+        overhead(p50, e50)
+    );
+    let _ = writeln!(
+        out,
+        "| submit p99 | {p99:.3} ms | {e99:.3} ms | {:+.1}% | |",
+        overhead(p99, e99)
+    );
+    let (o50p, o50e) = (ms(percentile(&op, 0.5)), ms(percentile(&oe, 0.5)));
+    let (omaxp, omaxe) = (ms(percentile(&op, 1.0)), ms(percentile(&oe, 1.0)));
+    let _ = writeln!(
+        out,
+        "| open p50 ({forms} forms) | {o50p:.2} ms | {o50e:.2} ms | {:+.1}% | <= 50 ms |",
+        overhead(o50p, o50e)
+    );
+    let _ = writeln!(out, "| open max | {omaxp:.2} ms | {omaxe:.2} ms | | |");
+    let _ = writeln!(
+        out,
+        "| database bytes (db + WAL) | {plain_bytes} | {enc_bytes} | {:+.1}% | |",
+        overhead(plain_bytes as f64, enc_bytes as f64)
+    );
+    let _ = writeln!(
+        out,
+        "\nMigration of the plain outbox ({forms} forms) to an encrypted one at its first keyed open: {:.0} ms.\n",
+        ms(migrate)
     );
 }
 
@@ -2041,12 +2182,13 @@ fn main() {
     header(&mut out, &opts, &command);
     let mut timings = Vec::new();
     type Section = fn(&mut String, &Opts);
-    let sections: [(&str, Section); 5] = [
+    let sections: [(&str, Section); 6] = [
         ("submit", submit_section),
         ("drain", drain_section),
         ("badlink", badlink_section),
         ("scale", scale_section),
         ("healthpost", healthpost_section),
+        ("encryption", encryption_section),
     ];
     // Each section is printed (and the file rewritten) as soon as it is
     // measured, so a run cut short keeps what it measured.

@@ -32,12 +32,22 @@ fn every_returned_submit_survives_sigkill() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (first_line, started) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<String>>()
+            let mut lines = Vec::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.is_empty() {
+                    let _ = first_line.send(());
+                }
+                lines.push(line);
+            }
+            lines
         });
+        // The kill falls at a random moment of the stream, counted from its
+        // first answer: opening the outbox takes longer on a loaded machine
+        // (or a slower build), and a fixed delay from the start would then
+        // kill before the stream began (bounded wait: 30 s).
+        let _ = started.recv_timeout(Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(rng.u64(20..150)));
         child.kill().unwrap(); // SIGKILL on Unix
         let status = child.wait().unwrap();

@@ -5,6 +5,7 @@ pub mod delivery;
 pub mod draft;
 pub mod form;
 pub mod i18n;
+pub mod key;
 pub mod mapping;
 pub mod matching;
 pub mod period;

@@ -10,6 +10,7 @@
 
 use crate::error::Error;
 use crate::model::canonical::sha256_hex;
+use crate::model::key::OutboxKey;
 use crate::store::migrations;
 use crate::store::time::Time;
 use chrono::{DateTime, Utc};
@@ -95,9 +96,241 @@ fn is_damage(e: &Error) -> Option<String> {
     }
 }
 
-fn try_open(path: &Path) -> Result<Connection, Error> {
+/// The raw key literal of `PRAGMA key` and `ATTACH … KEY`: `"x'<64 hex>'"`,
+/// which skips SQLCipher's passphrase derivation.
+fn key_literal(key: &OutboxKey) -> String {
+    format!("\"x'{}'\"", key.hex())
+}
+
+/// An error of a statement that holds the key, without the statement's
+/// text: rusqlite puts the SQL, and SQLite's message the token near the
+/// fault, in the error of a statement it cannot parse.
+fn without_sql(e: rusqlite::Error) -> Error {
+    match e {
+        rusqlite::Error::SqlInputError { error, .. } => Error::Sqlite(
+            rusqlite::Error::SqliteFailure(error, Some("the key statement was refused".into())),
+        ),
+        other => Error::Sqlite(other),
+    }
+}
+
+/// Gives an open connection its key (before anything else reads the file).
+/// Without a key the database is plain SQLite. SQLCipher's own log lines
+/// (`hmac check failed` on a wrong key) are silenced: the agent says it.
+fn apply_key(conn: &Connection, key: Option<&OutboxKey>) -> Result<(), Error> {
+    let Some(key) = key else {
+        return Ok(());
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA cipher_log_level = NONE; PRAGMA key = {};",
+        key_literal(key)
+    ))
+    .map_err(without_sql)?;
+    // A build without SQLCipher ignores PRAGMA key and writes in clear.
+    let version: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .optional()?;
+    if version.is_none_or(|v| v.is_empty()) {
+        return Err(Error::Invariant(
+            "this build of the agent has no SQLCipher, so it cannot encrypt the outbox".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Opens another connection to an outbox opened before with [`open_keyed`]
+/// (a sync pass): keyed, configured.
+pub fn connect(path: &Path, key: Option<&OutboxKey>) -> Result<Connection, Error> {
+    let conn = Connection::open(path)?;
+    apply_key(&conn, key)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// What the first bytes of an outbox file say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// No file, or an empty one.
+    Missing,
+    /// A plain SQLite database (`SQLite format 3\0`).
+    Plain,
+    /// Whole 4 KB pages of bytes that are not text and not a SQLite header:
+    /// an encrypted outbox (SQLCipher's pages start with a random salt).
+    LooksEncrypted,
+    /// Anything else (damaged, not a database).
+    Other,
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+fn file_kind(path: &Path) -> FileKind {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return FileKind::Missing;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = [0u8; 16];
+    if len == 0 || f.read_exact(&mut head).is_err() {
+        return if len == 0 {
+            FileKind::Missing
+        } else {
+            FileKind::Other
+        };
+    }
+    if &head == SQLITE_HEADER {
+        FileKind::Plain
+    } else if len % 4096 == 0
+        && head
+            .iter()
+            .any(|b| !(b.is_ascii_graphic() || b.is_ascii_whitespace()))
+    {
+        FileKind::LooksEncrypted
+    } else {
+        FileKind::Other
+    }
+}
+
+/// The error for an outbox the key does not open (or that needs a key):
+/// nothing is moved or changed.
+fn key_refused(path: &Path, key_given: bool) -> Error {
+    Error::OutboxKey(if key_given {
+        format!(
+            "the key does not open this outbox ({}): it was encrypted with another key. Nothing was changed or moved. Give the key this outbox was made with (the key file named in [storage] key_file, or the app's stored key). If that key is lost, the outbox cannot be read: recover its unsent forms from the last escrow export (cli-sim import) into a new outbox",
+            path.display()
+        )
+    } else {
+        format!(
+            "the outbox {} is encrypted and no key was given. Nothing was changed or moved. Configure its key ([storage] key_file in agent.toml, or the app's stored key)",
+            path.display()
+        )
+    })
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}{suffix}", path.display()))
+}
+
+/// Encrypts a plain outbox in place: exports it (`sqlcipher_export`) into
+/// `<name>.encrypting`, checks that every table has the same number of
+/// rows, fsyncs it and renames it over the plain file (then fsyncs the
+/// folder). A process killed before the rename leaves the plain outbox
+/// untouched (the half-written copy is removed at the next open); after it,
+/// the encrypted one is complete.
+fn encrypt_in_place(path: &Path, key: &OutboxKey) -> Result<(), Error> {
+    let tmp = sibling(path, ".encrypting");
+    for stale in [tmp.clone(), sibling(&tmp, "-journal")] {
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(|source| Error::Io {
+                what: "could not remove the half-written encrypted copy",
+                path: stale.clone(),
+                source,
+            })?;
+        }
+    }
+    let before = {
+        let plain = Connection::open(path)?;
+        configure(&plain)?;
+        quick_check(&plain)?;
+        let before = row_counts(&plain)?;
+        let version = migrations::version(&plain)?;
+        create_owner_only(&tmp)?;
+        plain
+            .execute(
+                &format!("ATTACH DATABASE ?1 AS encrypted KEY {}", key_literal(key)),
+                [tmp.to_string_lossy()],
+            )
+            .map_err(without_sql)?;
+        let exported = (|| -> Result<(), Error> {
+            plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+            plain.execute_batch(&format!("PRAGMA encrypted.user_version = {version};"))?;
+            Ok(())
+        })();
+        plain.execute_batch("DETACH DATABASE encrypted")?;
+        exported?;
+        plain.close().map_err(|(_, e)| Error::Sqlite(e))?;
+        before
+    };
+    let sync_file = |p: &Path, what: &'static str| {
+        std::fs::File::open(p)
+            .and_then(|f| f.sync_all())
+            .map_err(|source| Error::Io {
+                what,
+                path: p.to_path_buf(),
+                source,
+            })
+    };
+    sync_file(
+        &tmp,
+        "could not write the encrypted copy of the outbox to disk",
+    )?;
+    {
+        let check = connect(&tmp, Some(key))?;
+        let after = row_counts(&check)?;
+        if after != before {
+            return Err(Error::Invariant(format!(
+                "the encrypted copy of the outbox does not hold the same rows ({after:?} instead of {before:?}); the plain outbox was kept"
+            )));
+        }
+        check.close().map_err(|(_, e)| Error::Sqlite(e))?;
+    }
+    // The plain database was closed cleanly, so its WAL was checkpointed
+    // and removed; one that is still there would hold changes.
+    let wal = sibling(path, "-wal");
+    if std::fs::metadata(&wal)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false)
+    {
+        return Err(Error::Invariant(format!(
+            "{} still holds changes (another process has the outbox open?); the plain outbox was kept",
+            wal.display()
+        )));
+    }
+    for leftover in [
+        wal,
+        sibling(path, "-shm"),
+        sibling(&tmp, "-wal"),
+        sibling(&tmp, "-shm"),
+    ] {
+        let _ = std::fs::remove_file(leftover);
+    }
+    std::fs::rename(&tmp, path).map_err(|source| Error::Io {
+        what: "could not put the encrypted outbox in place of the plain one",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // Best effort: not every platform can open a folder to fsync it.
+        let _ = std::fs::File::open(dir).and_then(|f| f.sync_all());
+    }
+    tracing::info!(path = %path.display(), "plain outbox encrypted in place");
+    Ok(())
+}
+
+/// The number of rows of every table (the copy's check).
+fn row_counts(conn: &Connection) -> Result<Vec<(String, i64)>, Error> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    names
+        .into_iter()
+        .map(|t| {
+            let n: i64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM \"{}\"", t.replace('"', "\"\"")),
+                [],
+                |r| r.get(0),
+            )?;
+            Ok((t, n))
+        })
+        .collect()
+}
+
+fn try_open(path: &Path, key: Option<&OutboxKey>) -> Result<Connection, Error> {
     create_owner_only(path)?;
     let mut conn = Connection::open(path)?;
+    apply_key(&conn, key)?;
     configure(&conn)?;
     migrations::migrate(&mut conn)?;
     quick_check(&conn)?;
@@ -216,12 +449,13 @@ fn file_uri(path: &Path, query: &str) -> String {
 /// still lists the queue. A WAL database needs its `-shm` file to be read;
 /// on a read-only file system without one, and with no `-wal` file holding
 /// changes, the main file alone holds everything and is opened immutable.
-fn open_read_only(path: &Path) -> Result<Connection, Error> {
+fn open_read_only(path: &Path, key: Option<&OutboxKey>) -> Result<Connection, Error> {
     use rusqlite::OpenFlags;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let probe = |conn: Connection| -> Result<Connection, Error> {
+        apply_key(&conn, key)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let found = migrations::version(&conn)?;
         if found != migrations::latest_version() {
@@ -306,7 +540,50 @@ pub fn checkpoint(conn: &Connection) -> Result<bool, Error> {
 /// system, permissions) is opened read-only when it can be read
 /// (`Connection::is_readonly`); writes then fail as `StorageUnavailable`.
 /// A new folder and database are made readable by the owner only.
+/// (Tests: [`open_keyed`] without a key.)
+#[cfg(test)]
 pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenNotice>), Error> {
+    open_keyed(path, now, None)
+}
+
+/// Opens the outbox as described for `open` (damage moved aside, newer
+/// schema refused, read-only storage opened read-only), with the outbox's
+/// encryption key (SQLCipher) when it has one.
+///
+/// With a key: a plain outbox is encrypted in place first (no row lost;
+/// see `encrypt_in_place`); an encrypted one the key does not open is
+/// refused with [`Error::OutboxKey`] and never moved aside as damaged.
+/// Without a key: an outbox that looks encrypted is refused the same way.
+/// A new outbox is created encrypted when a key is given.
+pub fn open_keyed(
+    path: &Path,
+    now: DateTime<Utc>,
+    key: Option<&OutboxKey>,
+) -> Result<(Connection, Option<OpenNotice>), Error> {
+    match (file_kind(path), key) {
+        (FileKind::LooksEncrypted, None) => return Err(key_refused(path, false)),
+        (FileKind::Plain, Some(k)) => encrypt_in_place(path, k)?,
+        (FileKind::LooksEncrypted | FileKind::Other, Some(k)) => {
+            // The first page decrypts only with the right key: if it does
+            // not, say so and touch nothing (a damaged first page looks the
+            // same; support can tell with the right key).
+            let probe = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            apply_key(&probe, Some(k))?;
+            let opened = probe.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            });
+            if let Err(e) = opened
+                && e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase)
+            {
+                return Err(key_refused(path, true));
+            }
+        }
+        _ => {}
+    }
     let empty = std::fs::metadata(path)
         .map(|m| m.is_file() && m.len() == 0)
         .unwrap_or(false);
@@ -319,7 +596,7 @@ pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenN
             ),
         )))
     } else {
-        try_open(path)
+        try_open(path, key)
     };
     match first {
         Ok(conn) => {
@@ -330,7 +607,7 @@ pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenN
             }
             Ok((conn, None))
         }
-        Err(e) if is_unwritable(&e) && path.exists() => match open_read_only(path) {
+        Err(e) if is_unwritable(&e) && path.exists() => match open_read_only(path, key) {
             Ok(conn) => {
                 tracing::warn!(path = %path.display(), error = %e, "outbox opened read-only");
                 Ok((conn, None))
@@ -354,7 +631,7 @@ pub fn open(path: &Path, now: DateTime<Utc>) -> Result<(Connection, Option<OpenN
             };
             let moved = move_aside(path, now)?;
             tracing::warn!(from = %path.display(), to = %moved.display(), %reason, "damaged database moved aside");
-            let conn = try_open(path)?;
+            let conn = try_open(path, key)?;
             let file = moved
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

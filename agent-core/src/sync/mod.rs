@@ -651,6 +651,8 @@ fn destination_failed(
 pub(crate) struct PassInputs<'a> {
     /// The database file.
     pub db_path: &'a std::path::Path,
+    /// The outbox's encryption key, when it is encrypted.
+    pub key: Option<&'a crate::model::key::OutboxKey>,
     pub clock: &'a dyn Clock,
     pub transport: &'a dyn Transport,
     pub forms: &'a FormSet,
@@ -693,8 +695,7 @@ pub(crate) fn run_pass(
     inputs: PassInputs<'_>,
     budget: SyncBudget,
 ) -> Result<Option<SyncReport>, Error> {
-    let mut conn = Connection::open(inputs.db_path)?;
-    outbox::configure(&conn)?;
+    let mut conn = outbox::connect(inputs.db_path, inputs.key)?;
     let holder = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7());
     let hold_for = budget.max_duration + LEASE_MARGIN;
     if !acquire_lease(&mut conn, &holder, inputs.clock.now(), hold_for)? {
@@ -740,8 +741,7 @@ pub(crate) fn run_task<T>(
     budget: SyncBudget,
     task: impl FnOnce(&mut Pass<'_>, &mut DestinationReport) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let conn = Connection::open(inputs.db_path)?;
-    outbox::configure(&conn)?;
+    let conn = outbox::connect(inputs.db_path, inputs.key)?;
     let mut pass = Pass {
         conn,
         clock: inputs.clock,

@@ -554,6 +554,49 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     }
     check(agent.outboxHealth().submissions == 3L) { "the agent is unusable after the panic" }
     escrowAndDiagnose(agent, keystore, dir)
+    encryptedOutbox(agent, dir)
+}
+
+/** Encryption at rest (issue 17 item 4): the app's 32-byte key on Agent creation. */
+fun encryptedOutbox(agent: Agent, dir: Path) {
+    step("encryption: a plain outbox encrypted in place by openEncrypted; a wrong key refused")
+    val db = dir.resolve("second.sqlite")
+    fun settings() = AgentSettings(
+        databasePath = db.toString(),
+        formsDir = dir.resolve("forms").toString(),
+        facilitiesPath = dir.resolve("facilities.json").toString(),
+    )
+    val random = java.security.SecureRandom()
+    val key = ByteArray(32).also { random.nextBytes(it) }
+    val before = Agent.open(settings(), Keystore()).use { it.outboxHealth().submissions }
+    check(before == agent.outboxHealth().submissions) { "second.sqlite: $before forms" }
+    Agent.openEncrypted(settings(), Keystore(), key).use { enc ->
+        check(enc.outboxHealth().submissions == before) { "forms lost: ${enc.outboxHealth()}" }
+    }
+    val bytes = Files.readAllBytes(db)
+    check(String(bytes.copyOfRange(0, 15), Charsets.ISO_8859_1) != "SQLite format 3") { "still plain SQLite" }
+    check(!String(bytes, Charsets.ISO_8859_1).contains("HP-001")) { "a facility code in clear" }
+    for (wrong in listOf(ByteArray(32).also { random.nextBytes(it) }, null)) {
+        try {
+            if (wrong == null) Agent.open(settings(), Keystore()).close()
+            else Agent.openEncrypted(settings(), Keystore(), wrong).close()
+            error("the encrypted outbox opened without its key")
+        } catch (e: AgentException.OutboxKey) {
+            check(e.detail.contains("key")) { e.detail }
+            println("  refused: ${e.detail}")
+        }
+    }
+    try {
+        Agent.openEncrypted(settings(), Keystore(), ByteArray(16)).close()
+        error("a 128-bit key was accepted")
+    } catch (e: AgentException.OutboxKey) {
+        check(e.detail.contains("32 bytes")) { e.detail }
+    }
+    check(Files.readAllBytes(db).contentEquals(bytes)) { "a refused open changed the file" }
+    check(dir.toFile().list()!!.none { it.startsWith("second.sqlite.damaged") }) { "moved aside as damaged" }
+    Agent.openEncrypted(settings(), Keystore(), key).use { enc ->
+        check(enc.outboxHealth().submissions == before) { "${enc.outboxHealth()}" }
+    }
 }
 
 /** Escrow export and import between two outboxes, and the diagnostics bundle (issue 17). */

@@ -652,7 +652,7 @@ fn a_read_only_open_reads_the_queue_and_refuses_writes() {
         record_one(&mut conn, "{}", "s-1", t0());
     }
     // (A real read-only file system: cli-sim/tests/storage.rs.)
-    let conn = open_read_only(&path).unwrap();
+    let conn = open_read_only(&path, None).unwrap();
     assert!(conn.is_readonly(rusqlite::MAIN_DB).unwrap());
     assert_eq!(health(&conn, t0()).unwrap().submissions, 1);
     let err = conn
