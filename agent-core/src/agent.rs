@@ -92,10 +92,18 @@ pub struct SubmissionDetail {
 pub struct Stranded {
     /// How many forms (submissions), each counted once.
     pub forms: u64,
-    /// What each is missing, with its number of forms, in plain words.
+    /// What each is missing, with its number of forms, in plain words
+    /// (in the agent's language).
     pub reasons: Vec<String>,
-    /// The whole warning, with what to do.
+    /// The whole warning, with what to do (in the agent's language).
     pub message: String,
+    /// [`Stranded::reasons`] as messages (`stranded-reason`), for an app
+    /// that renders with its own resources.
+    pub reason_messages: Vec<crate::model::i18n::Message>,
+    /// [`Stranded::message`] as a message (`stranded-warning`; its
+    /// `reasons` argument is the reasons already rendered in the agent's
+    /// language, joined with "; ").
+    pub warning: crate::model::i18n::Message,
 }
 
 pub use crate::model::delivery::EXPORT_UNSENT_COMMAND;
@@ -107,23 +115,24 @@ fn missing_for(
     form: &str,
     facility: &str,
     dest: Destination,
-) -> Option<String> {
+) -> Option<crate::model::i18n::Message> {
+    use crate::model::i18n::Message;
     let Some(def) = forms.get(form) else {
-        return Some(format!("the form '{form}' is no longer defined"));
+        return Some(Message::new("stranded-form-gone").text("form", form));
     };
     if facilities.get(facility).is_none() {
-        return Some(format!(
-            "the facility '{facility}' is no longer in the facility map"
-        ));
+        return Some(Message::new("stranded-facility-gone").text("facility", facility));
     }
     if !destinations_of(def).contains(&dest) {
-        return Some(format!(
-            "the form '{form}' no longer has a {} part",
-            match dest {
-                Destination::Dhis2 => "DHIS2",
-                Destination::Lmis => "LMIS",
-            }
-        ));
+        let part = match dest {
+            Destination::Dhis2 => "DHIS2",
+            Destination::Lmis => "LMIS",
+        };
+        return Some(
+            Message::new("stranded-part-gone")
+                .text("form", form)
+                .text("part", part),
+        );
     }
     None
 }
@@ -433,13 +442,18 @@ impl Agent {
     /// (nothing is ever deleted); the shells show [`Stranded::message`] on
     /// every start until it is resolved. `None` when every form can go.
     pub fn stranded(&self) -> Result<Option<Stranded>> {
+        use crate::model::i18n::{DEFAULT_LOCALE, Message, render};
         let groups = crate::store::stranded::undelivered_groups(&self.conn())?;
         let forms = self.form_set();
-        let mut by_reason: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        // By the reason's English text: one entry per reason, in a stable order.
+        type Group = (Message, Vec<(String, String)>);
+        let mut by_reason: std::collections::BTreeMap<String, Group> =
             std::collections::BTreeMap::new();
         for (form, facility, dest, _) in groups {
             if let Some(why) = missing_for(&forms, &self.facilities, &form, &facility, dest) {
-                let pairs = by_reason.entry(why).or_default();
+                let (_, pairs) = by_reason
+                    .entry(render(&why, DEFAULT_LOCALE))
+                    .or_insert_with(|| (why, Vec::new()));
                 if !pairs.contains(&(form.clone(), facility.clone())) {
                     pairs.push((form, facility));
                 }
@@ -451,29 +465,33 @@ impl Agent {
         let conn = self.conn();
         let all: Vec<(String, String)> = by_reason
             .values()
-            .flatten()
+            .flat_map(|(_, pairs)| pairs)
             .cloned()
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
         let total = crate::store::stranded::count_submissions(&conn, &all)?;
+        let locale = self.locale();
         let mut reasons = Vec::new();
-        for (why, pairs) in &by_reason {
+        let mut reason_messages = Vec::new();
+        for (why, pairs) in by_reason.values() {
             let n = crate::store::stranded::count_submissions(&conn, pairs)?;
-            reasons.push(format!("{why} ({n} form{})", if n == 1 { "" } else { "s" }));
+            let m = Message::new("stranded-reason")
+                .text("reason", render(why, &locale))
+                .num("count", i64::try_from(n).unwrap_or(i64::MAX));
+            reasons.push(render(&m, &locale));
+            reason_messages.push(m);
         }
-        let message = format!(
-            "{total} form{s} not yet delivered cannot be sent with the current definitions: {}. {they} kept, not deleted. Put back the form definition or the facility's entry in the facility map and {they_l} sent at the next sync (a form already marked not sent needs `cli-sim resend ID` too), or save {them} for the district with `{EXPORT_UNSENT_COMMAND}`",
-            reasons.join("; "),
-            s = if total == 1 { "" } else { "s" },
-            they = if total == 1 { "It is" } else { "They are" },
-            they_l = if total == 1 { "it is" } else { "they are" },
-            them = if total == 1 { "it" } else { "them" },
-        );
+        let warning = Message::new("stranded-warning")
+            .num("count", i64::try_from(total).unwrap_or(i64::MAX))
+            .text("reasons", reasons.join("; "))
+            .text("command", EXPORT_UNSENT_COMMAND);
         Ok(Some(Stranded {
             forms: total,
+            message: render(&warning, &locale),
             reasons,
-            message,
+            reason_messages,
+            warning,
         }))
     }
 

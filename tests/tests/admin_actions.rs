@@ -272,6 +272,40 @@ fn facility_change(edit: impl FnOnce(&mut Value)) {
         s.message
     );
     assert!(s.message.contains(EXPORT), "{}", s.message);
+    assert_eq!(s.warning.id, "stranded-warning");
+    // The same warning in the worker's language (issue 15).
+    assert!(agent.set_locale("sw"));
+    let sw = agent.stranded().unwrap().expect("still reported");
+    assert_eq!(
+        sw.reasons,
+        vec!["kituo 'HP-001' hakipo tena kwenye orodha ya vituo (fomu 1)".to_string()]
+    );
+    assert!(
+        sw.message
+            .starts_with("Fomu 1 ambayo bado haijafika haiwezi kutumwa kwa maelezo ya sasa: kituo 'HP-001' hakipo tena"),
+        "{}",
+        sw.message
+    );
+    assert!(
+        sw.message.contains("Imehifadhiwa, haijafutwa"),
+        "{}",
+        sw.message
+    );
+    assert!(sw.message.contains(EXPORT), "{}", sw.message);
+    assert_eq!(
+        sw.reason_messages,
+        s.reason_messages
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                m.args[0].value = agent_core::i18n::ArgValue::Text {
+                    value: "kituo 'HP-001' hakipo tena kwenye orodha ya vituo".into(),
+                };
+                m
+            })
+            .collect::<Vec<_>>()
+    );
+    assert!(agent.set_locale("en"));
     still_queued(&agent, &id, &hash);
 
     sync(&agent, &basic("district"));
@@ -357,6 +391,19 @@ fn a_removed_form_definition_keeps_its_unsent_forms_and_both_routes_say_why() {
         vec!["the form 'chw-monthly' is no longer defined (1 form)".to_string()]
     );
     assert!(s.message.contains(EXPORT), "{}", s.message);
+    assert!(agent.set_locale("fr"));
+    let fr = agent.stranded().unwrap().expect("still reported");
+    assert_eq!(
+        fr.reasons,
+        vec!["le formulaire « chw-monthly » n'est plus défini (1 formulaire)".to_string()]
+    );
+    assert!(
+        fr.message
+            .starts_with("1 formulaire pas encore livré ne peut pas être envoyé"),
+        "{}",
+        fr.message
+    );
+    assert!(agent.set_locale("en"));
     let r = sync(&agent, &both());
     assert!(r.done, "nothing left pending without a word: {r:?}");
     for dest in [Destination::Dhis2, Destination::Lmis] {

@@ -54,3 +54,20 @@ sync-refused-part = some values refused, the others were stored ({ $count ->
 ## Text the agent shows as it came (a server's or an older agent's words)
 
 plain-text = { $text }
+
+## Forms this device cannot send any more (a form definition, a facility or a
+## form's part removed); shown on every start until resolved
+# $form: the form's id; $facility: the facility's code; $part: DHIS2 or LMIS
+stranded-form-gone = the form '{ $form }' is no longer defined
+stranded-facility-gone = the facility '{ $facility }' is no longer in the facility map
+stranded-part-gone = the form '{ $form }' no longer has a { $part } part
+# $reason: one of the three above, already in this language
+stranded-reason = { $reason } ({ $count ->
+        [one] { $count } form
+       *[other] { $count } forms
+    })
+# $reasons: the reasons above joined with "; "; $command: the export command
+stranded-warning = { $count ->
+        [one] { $count } form not yet delivered cannot be sent with the current definitions: { $reasons }. It is kept, not deleted. Put back the form definition or the facility's entry in the facility map and it is sent at the next sync (a form already marked not sent needs `cli-sim resend ID` too), or save it for the district with `{ $command }`
+       *[other] { $count } forms not yet delivered cannot be sent with the current definitions: { $reasons }. They are kept, not deleted. Put back the form definition or the facility's entry in the facility map and they are sent at the next sync (a form already marked not sent needs `cli-sim resend ID` too), or save them for the district with `{ $command }`
+    }

@@ -52,3 +52,17 @@ sync-refused-part = des valeurs refusées, les autres enregistrées ({ $count ->
 ## Texte montré tel quel (mots d'un serveur ou d'un ancien agent)
 
 plain-text = { $text }
+
+## Formulaires que cet appareil ne peut plus envoyer (définition de formulaire,
+## formation sanitaire ou partie retirée) ; montré à chaque démarrage
+stranded-form-gone = le formulaire « { $form } » n'est plus défini
+stranded-facility-gone = la formation sanitaire « { $facility } » n'est plus dans la liste des formations sanitaires
+stranded-part-gone = le formulaire « { $form } » n'a plus de partie { $part }
+stranded-reason = { $reason } ({ $count ->
+        [one] { $count } formulaire
+       *[other] { $count } formulaires
+    })
+stranded-warning = { $count ->
+        [one] { $count } formulaire pas encore livré ne peut pas être envoyé avec les définitions actuelles : { $reasons }. Il est gardé, pas effacé. Remettez la définition du formulaire ou la formation sanitaire dans la liste, et il part à la prochaine synchronisation (un formulaire déjà marqué non envoyé demande aussi `cli-sim resend ID`), ou enregistrez-le pour le district avec `{ $command }`
+       *[other] { $count } formulaires pas encore livrés ne peuvent pas être envoyés avec les définitions actuelles : { $reasons }. Ils sont gardés, pas effacés. Remettez la définition du formulaire ou la formation sanitaire dans la liste, et ils partent à la prochaine synchronisation (un formulaire déjà marqué non envoyé demande aussi `cli-sim resend ID`), ou enregistrez-les pour le district avec `{ $command }`
+    }

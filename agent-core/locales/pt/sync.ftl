@@ -52,3 +52,17 @@ sync-refused-part = alguns valores recusados, os outros guardados ({ $count ->
 ## Texto mostrado como veio (palavras de um servidor ou de um agente antigo)
 
 plain-text = { $text }
+
+## Formulários que este aparelho já não pode enviar (definição de formulário,
+## unidade sanitária ou parte removida); mostrado em cada arranque
+stranded-form-gone = o formulário «{ $form }» já não está definido
+stranded-facility-gone = a unidade sanitária «{ $facility }» já não está na lista de unidades sanitárias
+stranded-part-gone = o formulário «{ $form }» já não tem parte { $part }
+stranded-reason = { $reason } ({ $count ->
+        [one] { $count } formulário
+       *[other] { $count } formulários
+    })
+stranded-warning = { $count ->
+        [one] { $count } formulário ainda não entregue não pode ser enviado com as definições atuais: { $reasons }. Está guardado, não apagado. Reponha a definição do formulário ou a unidade sanitária na lista e ele será enviado na próxima sincronização (um formulário já marcado como não enviado precisa também de `cli-sim resend ID`), ou guarde-o para o distrito com `{ $command }`
+       *[other] { $count } formulários ainda não entregues não podem ser enviados com as definições atuais: { $reasons }. Estão guardados, não apagados. Reponha a definição do formulário ou a unidade sanitária na lista e eles serão enviados na próxima sincronização (um formulário já marcado como não enviado precisa também de `cli-sim resend ID`), ou guarde-os para o distrito com `{ $command }`
+    }

@@ -52,3 +52,17 @@ sync-refused-part = baadhi ya thamani zimekataliwa, nyingine zimehifadhiwa ({ $c
 ## Maandishi yanayoonyeshwa kama yalivyokuja (maneno ya seva au ya toleo la zamani)
 
 plain-text = { $text }
+
+## Fomu ambazo kifaa hiki hakiwezi kutuma tena (maelezo ya fomu, kituo au
+## sehemu ya fomu vimeondolewa); inaonyeshwa kila unapoanza
+stranded-form-gone = fomu '{ $form }' haipo tena kwenye maelezo ya fomu
+stranded-facility-gone = kituo '{ $facility }' hakipo tena kwenye orodha ya vituo
+stranded-part-gone = fomu '{ $form }' haina tena sehemu ya { $part }
+stranded-reason = { $reason } ({ $count ->
+        [one] fomu { $count }
+       *[other] fomu { $count }
+    })
+stranded-warning = { $count ->
+        [one] Fomu { $count } ambayo bado haijafika haiwezi kutumwa kwa maelezo ya sasa: { $reasons }. Imehifadhiwa, haijafutwa. Rudisha maelezo ya fomu au kituo kwenye orodha ya vituo, nayo itatumwa wakati ujao wa kutuma (fomu iliyokwisha wekwa alama ya kutotumwa inahitaji pia `cli-sim resend ID`), au ihifadhi kwa ajili ya wilaya kwa `{ $command }`
+       *[other] Fomu { $count } ambazo bado hazijafika haziwezi kutumwa kwa maelezo ya sasa: { $reasons }. Zimehifadhiwa, hazijafutwa. Rudisha maelezo ya fomu au kituo kwenye orodha ya vituo, nazo zitatumwa wakati ujao wa kutuma (fomu iliyokwisha wekwa alama ya kutotumwa inahitaji pia `cli-sim resend ID`), au zihifadhi kwa ajili ya wilaya kwa `{ $command }`
+    }

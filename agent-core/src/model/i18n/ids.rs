@@ -522,6 +522,27 @@ pub const MESSAGES: &[MessageSpec] = &[
         id: "plain-text",
         args: &["text"],
     },
+    // Forms this device cannot send any more, the start-up warning (issue 15, wt-15M; locales/*/sync.ftl).
+    MessageSpec {
+        id: "stranded-form-gone",
+        args: &["form"],
+    },
+    MessageSpec {
+        id: "stranded-facility-gone",
+        args: &["facility"],
+    },
+    MessageSpec {
+        id: "stranded-part-gone",
+        args: &["form", "part"],
+    },
+    MessageSpec {
+        id: "stranded-reason",
+        args: &["reason", "count"],
+    },
+    MessageSpec {
+        id: "stranded-warning",
+        args: &["count", "reasons", "command"],
+    },
     // cli-sim (issue 15): the demo and the status, sync and health tables (locales/*/cli.ftl).
     MessageSpec {
         id: "demo-title",
