@@ -260,6 +260,29 @@ fn transport_for(config: &AgentConfig) -> Result<UreqTransport> {
 }
 
 impl Agent {
+    /// The inputs of a one-off task (reading servers' lists): no observer,
+    /// no delivery route, holds respected.
+    fn task_inputs<'a>(
+        &'a self,
+        forms: &'a FormSet,
+        credentials: &'a dyn CredentialProvider,
+    ) -> PassInputs<'a> {
+        PassInputs {
+            db_path: &self.db_path,
+            key: self.key.as_ref(),
+            clock: self.clock.as_ref(),
+            transport: self.transport.as_ref(),
+            forms,
+            facilities: &self.facilities,
+            cancel: &self.cancel,
+            observer: None,
+            credentials,
+            dhis2: None,
+            lmis: None,
+            retry_held: false,
+        }
+    }
+
     /// Opens the agent described by a configuration: loads and checks the
     /// forms and the facility map, then opens the outbox.
     pub fn open(config: &AgentConfig) -> Result<Agent> {
@@ -1195,33 +1218,8 @@ impl Agent {
             creds(Destination::Lmis, "LMIS")?,
         );
         let forms = self.form_set();
-        let inputs = PassInputs {
-            db_path: &self.db_path,
-            key: self.key.as_ref(),
-            clock: self.clock.as_ref(),
-            transport: self.transport.as_ref(),
-            forms: &forms,
-            facilities: &self.facilities,
-            cancel: &self.cancel,
-            observer: None,
-            credentials,
-            dhis2: None,
-            lmis: None,
-            retry_held: false,
-        };
-        let lmis_error = |f: Fail| match f {
-            Fail::Auth(why) => AgentError::AuthFailed {
-                destination: Destination::Lmis,
-                message: why,
-            },
-            Fail::Transient { .. } | Fail::NotStarted(_) => AgentError::Unreachable {
-                destination: Destination::Lmis,
-                message: format!("the LMIS's master lists could not be read: {f}"),
-            },
-            other => AgentError::Config {
-                message: format!("the LMIS's master lists could not be read: {other}"),
-            },
-        };
+        let inputs = self.task_inputs(&forms, credentials);
+        let lmis_error = |f: Fail| lmis_read_error("the LMIS's master lists", f);
         let result = sync::run_task(
             &inputs,
             SyncBudget::time(std::time::Duration::from_secs(300)),
@@ -1549,33 +1547,8 @@ impl Agent {
             .filter(|f| f.forms.is_empty() || f.forms.contains(&def.id))
             .filter_map(|f| f.lmis_facility_id.clone())
             .collect();
-        let inputs = PassInputs {
-            db_path: &self.db_path,
-            key: self.key.as_ref(),
-            clock: self.clock.as_ref(),
-            transport: self.transport.as_ref(),
-            forms: &forms,
-            facilities: &self.facilities,
-            cancel: &self.cancel,
-            observer: None,
-            credentials,
-            dhis2: None,
-            lmis: None,
-            retry_held: false,
-        };
-        let lmis_error = |f: Fail| match f {
-            Fail::Auth(why) => AgentError::AuthFailed {
-                destination: Destination::Lmis,
-                message: why,
-            },
-            Fail::Transient { .. } | Fail::NotStarted(_) => AgentError::Unreachable {
-                destination: Destination::Lmis,
-                message: format!("the LMIS's products could not be read: {f}"),
-            },
-            other => AgentError::Config {
-                message: format!("the LMIS's products could not be read: {other}"),
-            },
-        };
+        let inputs = self.task_inputs(&forms, credentials);
+        let lmis_error = |f: Fail| lmis_read_error("the LMIS's products", f);
         type Read = (
             crate::model::matching::Entry,
             Vec<ApprovedProduct>,
@@ -2140,5 +2113,24 @@ fn check_forms_against_map(forms: &FormSet, facilities: &FacilityMap) -> Result<
         Err(AgentError::Config {
             message: problems.join("\n"),
         })
+    }
+}
+
+/// What a user is told when the LMIS could not give `what` (its master
+/// lists, its products) to a set-up command.
+fn lmis_read_error(what: &str, f: crate::routes::openlmis::lmis::Fail) -> AgentError {
+    use crate::routes::openlmis::lmis::Fail;
+    match f {
+        Fail::Auth(why) => AgentError::AuthFailed {
+            destination: Destination::Lmis,
+            message: why,
+        },
+        Fail::Transient { .. } | Fail::NotStarted(_) => AgentError::Unreachable {
+            destination: Destination::Lmis,
+            message: format!("{what} could not be read: {f}"),
+        },
+        other => AgentError::Config {
+            message: format!("{what} could not be read: {other}"),
+        },
     }
 }
