@@ -5,8 +5,6 @@
 #     scripts/bindings-test.sh): a JDK (with jmods), JNA, python3, ProGuard
 #     (proguard-cli), and kotlinc (npm
 #     package kotlin-compiler into .tools/kotlin, kept out of git);
-#   - the host build itself: libssl-dev (SQLCipher links the system
-#     libcrypto on x86_64 Linux);
 #   - with --aarch64, the Raspberry Pi-class test (scripts/aarch64-test.sh):
 #     the aarch64 cross gcc and glibc, qemu-user, curl and the Rust target.
 # Debian packages are installed with apt-get as root (or through sudo); when
@@ -18,9 +16,6 @@ aarch64=false
 [ "${1:-}" = "--aarch64" ] && aarch64=true
 
 need_apt=()
-# SQLCipher's crypto for the x86_64 host build (agent-core/Cargo.toml, ADR
-# 0005): the system libcrypto and its headers; other targets compile OpenSSL.
-[ -f /usr/include/openssl/evp.h ] || need_apt+=(libssl-dev)
 [ -f /usr/share/java/jna.jar ] || need_apt+=(libjna-java)
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
