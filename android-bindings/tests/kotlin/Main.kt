@@ -252,6 +252,8 @@ fun main() {
     } finally {
         dhis2.stop()
         lmis.stop()
+        // The test's folder goes with it (they piled up in the temp folder).
+        dir.toFile().deleteRecursively()
     }
     println("KOTLIN OK")
 }
