@@ -195,6 +195,7 @@ pub fn merge(
         id: new_id.to_string(),
         version: 0,
         title: meta.name.clone(),
+        labels: Default::default(),
         period_type,
         dhis2: crate::model::form::Dhis2Target {
             data_set: meta.id.clone(),
@@ -288,6 +289,7 @@ pub fn merge(
             service.push(ServiceField {
                 key: unique,
                 label,
+                labels: Default::default(),
                 unit: None,
                 section: None,
                 data_element: e.id.clone(),
