@@ -1715,7 +1715,9 @@ impl Agent {
     pub fn validate_with_resupply(&self, draft: &Draft) -> Result<Validation> {
         let conn = self.conn();
         let ctx = self.context(&conn, draft)?;
-        let forms = self.form_set();
+        // Labels and product names in the user's language, for the
+        // findings and the advice.
+        let forms = self.form_set().in_locale(&self.locale());
         let findings = self.localized(validate::validate(&forms, &self.facilities, draft, &ctx));
         let resupply = forms
             .get(&draft.form)
@@ -1828,7 +1830,12 @@ impl Agent {
         let ctx = self.context(&conn, draft)?;
         let findings = self.localized(merge(
             read_findings,
-            validate::validate(&forms, &self.facilities, draft, &ctx),
+            validate::validate(
+                &forms.in_locale(&self.locale()),
+                &self.facilities,
+                draft,
+                &ctx,
+            ),
         ));
         if validate::has_errors(&findings) {
             return Err(AgentError::InvalidDraft { findings });

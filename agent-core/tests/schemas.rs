@@ -1010,3 +1010,61 @@ fn the_storage_section_names_a_key_file_never_a_key() {
     assert!(!e.to_string().contains("00112233"), "{e}");
     assert!(e.to_string().contains("key"), "{e}");
 }
+
+// ------------------------------------------------------------ labels per locale
+
+#[test]
+fn a_form_with_labels_per_locale_matches_the_schema_and_loads() {
+    let schema = Checker::new("form-definition.schema.json");
+    let mut v = minimal_form();
+    v["labels"] = json!({"fr": "Rapport mensuel ASC", "sw": "Ripoti ya mwezi ya CHW"});
+    v["service"][0]["labels"] = json!({
+        "en": "Malaria RDT positive",
+        "fr": "Paludisme : TDR positif",
+        "pt": "Malária: TDR positivo",
+        "sw": "Malaria: kipimo cha haraka chanya",
+        "pt-BR": "Malária: TDR positivo"
+    });
+    v["products"][0]["labels"] = json!({"sw": "Dawa ya malaria ALu 6x1"});
+    schema.assert_valid(&v, "a form with labels per locale");
+    let def = FormDefinition::from_json(&v.to_string(), "labels.json").expect("it loads");
+    assert_eq!(
+        def.service[0].label_in("sw"),
+        "Malaria: kipimo cha haraka chanya"
+    );
+    assert_eq!(def.service[0].label_in("pt-BR"), "Malária: TDR positivo");
+    assert_eq!(def.title_in("fr"), "Rapport mensuel ASC");
+    // No Portuguese title: the single title.
+    assert_eq!(def.title_in("pt"), "CHW monthly report");
+    assert_eq!(def.products[0].name_in("sw_TZ"), "Dawa ya malaria ALu 6x1");
+    schema.assert_valid(
+        &serde_json::to_value(&def).unwrap(),
+        "a form with labels as serialised by FormDefinition",
+    );
+    // The old shape (no labels) is still written without them.
+    let old = FormDefinition::from_json(MINIMAL_FORM, "minimal").unwrap();
+    let text = serde_json::to_string(&old).unwrap();
+    assert!(!text.contains("labels"), "{text}");
+}
+
+#[test]
+fn a_label_that_is_not_text_is_refused() {
+    let schema = Checker::new("form-definition.schema.json");
+    let mut v = minimal_form();
+    v["service"][0]["labels"] = json!({"fr": 3});
+    schema.assert_invalid(
+        &v,
+        "a French label written as a number",
+        &["/service/0/labels/fr"],
+    );
+    assert!(FormDefinition::from_json(&v.to_string(), "number.json").is_err());
+
+    let mut v = minimal_form();
+    v["products"][0]["labels"] = json!(["fr", "Artéméther"]);
+    schema.assert_invalid(&v, "labels written as a list", &["/products/0/labels"]);
+    assert!(FormDefinition::from_json(&v.to_string(), "list.json").is_err());
+
+    let mut v = minimal_form();
+    v["labels"] = json!({"not a locale": "x"});
+    schema.assert_invalid(&v, "a label key that is no locale", &["not a locale"]);
+}

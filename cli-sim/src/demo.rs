@@ -110,10 +110,11 @@ pub fn run(
         "{}",
         line(Message::new("demo-lmis").text("url", lmis.url()))
     )?;
+    let shown = agent.locale();
     let titles = agent
         .forms()
         .iter()
-        .map(|f| f.title.as_str())
+        .map(|f| f.title_in(&shown))
         .collect::<Vec<_>>()
         .join("; ");
     writeln!(

@@ -17,6 +17,7 @@ use sim_servers::openlmis::{
     MockProgram, OpenLmisMockConfig, default_reasons, make_periods,
 };
 use sim_servers::period::PeriodType;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Server metadata made from the agent's form definitions and facility map
@@ -92,7 +93,7 @@ impl FromForms for Dhis2MockConfig {
         let mut data_sets: Vec<MockDataSet> = Vec::new();
         for def in forms.iter() {
             let mut elements: Vec<MockDataElement> = Vec::new();
-            let mut add = |de: &str, coc: &str, name: &str| {
+            let mut add = |de: &str, coc: &str, name: &str, labels: &BTreeMap<String, String>| {
                 let coc_name = if coc == DEFAULT_COC { "default" } else { name };
                 match elements.iter_mut().find(|e| e.uid == de) {
                     Some(e) => {
@@ -108,11 +109,22 @@ impl FromForms for Dhis2MockConfig {
                         category_combo: String::new(),
                         category_option_combos: vec![(coc.to_string(), coc_name.to_string())],
                         zero_is_significant: true,
+                        // The form's labels, served as DHIS2 serves a
+                        // data element's translated form names.
+                        translations: labels
+                            .iter()
+                            .map(|(l, v)| ("FORM_NAME".to_string(), l.clone(), v.clone()))
+                            .collect(),
                     }),
                 }
             };
             for f in &def.service {
-                add(&f.data_element, &f.category_option_combo, &f.label);
+                add(
+                    &f.data_element,
+                    &f.category_option_combo,
+                    &f.label,
+                    &f.labels,
+                );
             }
             for p in &def.products {
                 if let Some(de) = &p.dhis2_soh_data_element {
@@ -120,7 +132,12 @@ impl FromForms for Dhis2MockConfig {
                         .dhis2_soh_category_option_combo
                         .as_deref()
                         .unwrap_or(DEFAULT_COC);
-                    add(de, coc, &format!("{} stock on hand", p.name));
+                    add(
+                        de,
+                        coc,
+                        &format!("{} stock on hand", p.name),
+                        &BTreeMap::new(),
+                    );
                 }
             }
             for e in &mut elements {

@@ -39,7 +39,11 @@ fn form_texts() -> Vec<String> {
                 out.insert(s.clone());
             }
             serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+            // Translations of labels are not names: they must show in their language.
+            serde_json::Value::Object(o) => o
+                .iter()
+                .filter(|(k, _)| k.as_str() != "labels")
+                .for_each(|(_, x)| walk(x, out)),
             _ => {}
         }
     }
@@ -50,6 +54,32 @@ fn form_texts() -> Vec<String> {
     let mut v: Vec<String> = set.into_iter().collect();
     v.sort_by_key(|s| std::cmp::Reverse(s.len()));
     v
+}
+
+/// The texts of the example forms (title, label, name) that have a
+/// translation into `lang` in their `labels`.
+fn translated_texts(lang: &str) -> Vec<String> {
+    fn walk(v: &serde_json::Value, lang: &str, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, lang, out)),
+            serde_json::Value::Object(o) => {
+                if o.get("labels").and_then(|l| l.get(lang)).is_some() {
+                    for k in ["title", "label", "name"] {
+                        if let Some(t) = o.get(k).and_then(|t| t.as_str()) {
+                            out.push(t.to_string());
+                        }
+                    }
+                }
+                o.values().for_each(|x| walk(x, lang, out));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (_, text) in cli_sim::EXAMPLE_FORMS {
+        walk(&serde_json::from_str(text).unwrap(), lang, &mut out);
+    }
+    out
 }
 
 /// Words that are names in any language.
@@ -153,6 +183,22 @@ fn the_demo_speaks_swahili_french_and_portuguese_except_names_and_numbers() {
         );
         let left = untranslated(&en, &other, &texts);
         assert!(left.is_empty(), "{lang}: still in English:\n{left:#?}");
+        // A form text the example forms translate shows in that language.
+        let joined = other.join("\n");
+        let english: Vec<String> = translated_texts(lang)
+            .into_iter()
+            // As a whole text: "Male condom" is not in "Male condoms
+            // consumed" (a rule's own words, which have no translations).
+            .filter(|en| {
+                joined
+                    .match_indices(en.as_str())
+                    .any(|(i, m)| !joined[i + m.len()..].starts_with(char::is_alphanumeric))
+            })
+            .collect();
+        assert!(
+            english.is_empty(),
+            "{lang}: form texts shown in English: {english:?}"
+        );
     }
 }
 

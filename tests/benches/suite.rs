@@ -1133,6 +1133,7 @@ fn form40() -> FormDefinition {
         id: "bench-40".into(),
         version: 1,
         title: "Benchmark form with 40 service fields".into(),
+        labels: Default::default(),
         period_type: PeriodType::Monthly,
         dhis2: Dhis2Target {
             data_set: "BnchDataSt1".into(),
@@ -1143,6 +1144,7 @@ fn form40() -> FormDefinition {
             .map(|i| ServiceField {
                 key: format!("field_{i:02}"),
                 label: format!("Field {i}"),
+                labels: Default::default(),
                 unit: None,
                 section: None,
                 data_element: format!("BnchDe{i:05}"),

@@ -571,3 +571,47 @@ fn a_batch_refused_whole_is_sent_again_form_by_form_and_only_the_bad_form_is_ref
     );
     lmis_untouched(&w);
 }
+
+/// Issue 15: a pull asks for the data elements' translations and fills the
+/// labels of a form that has none. Expected texts hand-written (the Swahili,
+/// French and Portuguese of schemas/forms/chw-monthly.json, which the
+/// simulated DHIS2 serves as the elements' translated form names).
+#[test]
+fn a_metadata_pull_fills_labels_in_each_language_from_dhis2_translations() {
+    let w = world(VersionFamily::V2_40, true);
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    std::fs::create_dir_all(dir.path().join("forms")).unwrap();
+    for f in ["chw-monthly.json", "hp-maternal-monthly.json"] {
+        // The local copy without any translation.
+        let text = std::fs::read_to_string(schemas.join("forms").join(f)).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v.as_object_mut().unwrap().remove("labels");
+        for s in v["service"].as_array_mut().unwrap() {
+            s.as_object_mut().unwrap().remove("labels");
+        }
+        std::fs::write(dir.path().join("forms").join(f), v.to_string()).unwrap();
+    }
+    let config_text = format!(
+        "[agent]\ndatabase = \"o.sqlite\"\nforms = \"forms\"\nfacilities = \"{}\"\n[dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_env = \"UNUSED\"\n",
+        schemas.join("facilities/example.json").display(),
+        w.mock.url()
+    );
+    let config = agent_core::AgentConfig::from_toml(&config_text, dir.path()).unwrap();
+    let agent = Agent::open(&config).unwrap();
+    let before = agent.form("chw-monthly").unwrap();
+    assert!(before.field("malaria_suspected").unwrap().labels.is_empty());
+    agent
+        .pull_metadata(&before.dhis2.data_set, None, &w.creds, false)
+        .unwrap();
+    let def = agent.form("chw-monthly").unwrap();
+    let f = def.field("malaria_suspected").unwrap();
+    assert_eq!(f.label, "Malaria: suspected cases (fever)");
+    assert_eq!(f.labels["fr"], "Paludisme : cas suspects (fièvre)");
+    assert_eq!(f.labels["pt"], "Malária: casos suspeitos (febre)");
+    assert_eq!(f.labels["sw"], "Malaria: wagonjwa wanaoshukiwa (homa)");
+    assert_eq!(f.label_in("sw-TZ"), "Malaria: wagonjwa wanaoshukiwa (homa)");
+    // The file on disk carries them.
+    let again = FormSet::load_dir(&dir.path().join("forms")).unwrap();
+    assert_eq!(again.get("chw-monthly").unwrap(), &def);
+}

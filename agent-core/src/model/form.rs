@@ -26,6 +26,10 @@ pub struct FormDefinition {
     pub version: u32,
     /// Title shown to the health worker.
     pub title: String,
+    /// The title in other languages, by locale (`fr`, `sw`, `pt-BR`…);
+    /// see [`pick_label`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// The period type the form is reported for (DHIS2 name, e.g. `Monthly`).
     pub period_type: PeriodType,
     /// Where the service half goes.
@@ -213,6 +217,9 @@ pub struct ServiceField {
     pub key: String,
     /// Label shown to the health worker.
     pub label: String,
+    /// The label in other languages, by locale; see [`pick_label`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// What is counted, e.g. `cases` or `clients`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
@@ -245,6 +252,9 @@ pub struct Product {
     pub code: String,
     /// Name shown to the store-keeper.
     pub name: String,
+    /// The name in other languages, by locale; see [`pick_label`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// Dispensing unit the quantities are counted in, e.g. `blister`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
@@ -265,7 +275,43 @@ pub struct Product {
     pub warn_above: Option<i64>,
 }
 
+/// The label for `locale` from a `labels` map: the locale itself
+/// (`pt-BR`), else its language part (`pt`), else `fallback` (the single
+/// `label`, `name` or `title`). Keys match without regard to case and to
+/// `_` or `-` (`pt_BR` is `pt-BR`); empty translations are skipped.
+pub fn pick_label<'a>(
+    labels: &'a BTreeMap<String, String>,
+    fallback: &'a str,
+    locale: &str,
+) -> &'a str {
+    let norm = |s: &str| s.trim().replace('_', "-").to_ascii_lowercase();
+    let find = |wanted: &str| {
+        labels
+            .iter()
+            .find(|(k, v)| norm(k) == wanted && !v.trim().is_empty())
+            .map(|(_, v)| v.as_str())
+    };
+    let wanted = norm(locale);
+    if wanted.is_empty() {
+        return fallback;
+    }
+    let language = wanted.split('-').next().unwrap_or_default();
+    find(&wanted).or_else(|| find(language)).unwrap_or(fallback)
+}
+
+impl ServiceField {
+    /// The label in `locale`, with fallback ([`pick_label`]).
+    pub fn label_in(&self, locale: &str) -> &str {
+        pick_label(&self.labels, &self.label, locale)
+    }
+}
+
 impl Product {
+    /// The name in `locale`, with fallback ([`pick_label`]).
+    pub fn name_in(&self, locale: &str) -> &str {
+        pick_label(&self.labels, &self.name, locale)
+    }
+
     /// The product code the LMIS knows this product by.
     pub fn lmis_code(&self) -> &str {
         self.lmis_product_code.as_deref().unwrap_or(&self.code)
@@ -823,6 +869,26 @@ impl FormDefinition {
         out
     }
 
+    /// The title in `locale`, with fallback ([`pick_label`]).
+    pub fn title_in(&self, locale: &str) -> &str {
+        pick_label(&self.labels, &self.title, locale)
+    }
+
+    /// A copy whose title, field labels and product names are those of
+    /// `locale` (with fallback), for the messages shown to a user; keys,
+    /// codes and targets are unchanged.
+    pub fn in_locale(&self, locale: &str) -> FormDefinition {
+        let mut def = self.clone();
+        def.title = self.title_in(locale).to_string();
+        for f in &mut def.service {
+            f.label = f.label_in(locale).to_string();
+        }
+        for p in &mut def.products {
+            p.name = p.name_in(locale).to_string();
+        }
+        def
+    }
+
     /// The service field with key `key`.
     pub fn field(&self, key: &str) -> Option<&ServiceField> {
         self.service.iter().find(|f| f.key == key)
@@ -895,6 +961,17 @@ impl FormSet {
     /// The ids of every definition, ordered.
     pub fn ids(&self) -> Vec<String> {
         self.forms.keys().cloned().collect()
+    }
+
+    /// Every definition in `locale` ([`FormDefinition::in_locale`]).
+    pub fn in_locale(&self, locale: &str) -> FormSet {
+        FormSet {
+            forms: self
+                .forms
+                .iter()
+                .map(|(id, d)| (id.clone(), d.in_locale(locale)))
+                .collect(),
+        }
     }
 }
 

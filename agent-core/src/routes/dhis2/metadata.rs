@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The query of a data set, as in the contract (§2.2, single-request form).
 pub const DATA_SET_FIELDS: &str = "id,name,periodType,expiryDays,openFuturePeriods,organisationUnits[id],\
 dataSetElements[categoryCombo[id,isDefault,categoryOptionCombos[id,name]],\
-dataElement[id,name,formName,valueType,categoryCombo[id,isDefault,categoryOptionCombos[id,name]]]],\
+dataElement[id,name,formName,valueType,translations[property,locale,value],categoryCombo[id,isDefault,categoryOptionCombos[id,name]]]],\
 categoryCombo[id,isDefault,categoryOptionCombos[id,name]]";
 
 /// One data element of a data set, with its resolved option combos.
@@ -30,6 +30,43 @@ pub struct ElementMeta {
     pub option_combos: Vec<(String, String)>,
     /// Whether the resolved combo is the default one.
     pub default_combo: bool,
+    /// The element's name in other languages, by locale (its translated
+    /// form name, else its translated name).
+    #[serde(default)]
+    pub translations: BTreeMap<String, String>,
+}
+
+/// Reads a DHIS2 object's `translations` (`[{property, locale, value}]`):
+/// by locale, the `FORM_NAME` translation, else the `NAME` one.
+fn translated_names(v: &Value) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, (bool, String)> = BTreeMap::new();
+    for t in v
+        .get("translations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let s = |k: &str| t.get(k).and_then(Value::as_str).map(str::trim);
+        let (Some(property), Some(locale), Some(value)) = (s("property"), s("locale"), s("value"))
+        else {
+            continue;
+        };
+        if locale.is_empty() || value.is_empty() {
+            continue;
+        }
+        let form_name = match property {
+            "FORM_NAME" => true,
+            "NAME" => false,
+            _ => continue,
+        };
+        let better = out
+            .get(locale)
+            .is_none_or(|(had_form, _)| form_name && !had_form);
+        if better {
+            out.insert(locale.to_string(), (form_name, value.to_string()));
+        }
+    }
+    out.into_iter().map(|(l, (_, v))| (l, v)).collect()
 }
 
 /// A data set, as far as forms need it.
@@ -112,6 +149,7 @@ pub fn parse_data_set(v: &Value) -> Result<DataSetMeta, String> {
                 .to_string(),
             option_combos,
             default_combo,
+            translations: translated_names(de),
         });
     }
     Ok(DataSetMeta {
@@ -130,6 +168,22 @@ pub fn parse_data_set(v: &Value) -> Result<DataSetMeta, String> {
         elements,
         id,
     })
+}
+
+/// A field's labels by locale from its element's translations (the option
+/// combo's name appended as in the single label).
+fn labels_of(e: &ElementMeta, coc_name: &str) -> BTreeMap<String, String> {
+    e.translations
+        .iter()
+        .map(|(l, t)| {
+            let text = if e.default_combo {
+                t.clone()
+            } else {
+                format!("{t}, {coc_name}")
+            };
+            (l.clone(), text)
+        })
+        .collect()
 }
 
 /// What a merge changed.
@@ -195,6 +249,7 @@ pub fn merge(
         id: new_id.to_string(),
         version: 0,
         title: meta.name.clone(),
+        labels: Default::default(),
         period_type,
         dhis2: crate::model::form::Dhis2Target {
             data_set: meta.id.clone(),
@@ -255,7 +310,12 @@ pub fn merge(
             }
             if let Some(f) = old.get(&(e.id.clone(), coc.clone())) {
                 keys.insert(f.key.clone());
-                service.push(f.clone());
+                // Local words stay; a language the form lacks comes from DHIS2.
+                let mut f = f.clone();
+                for (locale, text) in labels_of(e, coc_name) {
+                    f.labels.entry(locale).or_insert(text);
+                }
+                service.push(f);
                 report.kept += 1;
                 continue;
             }
@@ -288,6 +348,7 @@ pub fn merge(
             service.push(ServiceField {
                 key: unique,
                 label,
+                labels: labels_of(e, coc_name),
                 unit: None,
                 section: None,
                 data_element: e.id.clone(),
@@ -441,5 +502,53 @@ mod tests {
         assert!(new.rules.is_empty());
         assert!(report.warnings.iter().any(|w| w.contains("rule 'r1'")));
         assert_eq!(new.version, def.version + 1);
+    }
+
+    /// Translations as DHIS2 gives them (`translations` of a data element:
+    /// property, locale, value); the form name wins over the name.
+    #[test]
+    fn translations_become_labels_per_locale() {
+        let mut json = meta_json();
+        json["dataSetElements"][0]["dataElement"]["translations"] = serde_json::json!([
+            {"property": "NAME", "locale": "fr", "value": "Paludisme TDR positif"},
+            {"property": "SHORT_NAME", "locale": "pt", "value": "Mal TDR+"},
+            {"property": "NAME", "locale": "sw", "value": "Malaria kipimo chanya (jina)"},
+            {"property": "FORM_NAME", "locale": "sw", "value": "Malaria: kipimo chanya"},
+            {"property": "NAME", "locale": "pt", "value": "Malária TDR positivo"}
+        ]);
+        json["dataSetElements"][1]["dataElement"]["translations"] = serde_json::json!([
+            {"property": "FORM_NAME", "locale": "fr", "value": "Traités par CTA"},
+            {"property": "NAME", "locale": "", "value": "no locale"},
+            {"property": "NAME", "value": "no locale either"}
+        ]);
+        let meta = parse_data_set(&json).unwrap();
+        let (def, _) = merge(None, &meta, "chw").unwrap();
+        let labels = |i: usize| {
+            def.service[i]
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels(0),
+            [
+                "fr=Paludisme TDR positif",
+                "pt=Malária TDR positivo",
+                "sw=Malaria: kipimo chanya"
+            ]
+        );
+        assert_eq!(labels(1), ["fr=Traités par CTA, <5y"]);
+        assert_eq!(def.service[0].label_in("sw"), "Malaria: kipimo chanya");
+
+        // A refresh keeps the local words and adds only missing languages.
+        let mut local = def.clone();
+        local.service[0]
+            .labels
+            .insert("sw".into(), "Maneno ya hapa".into());
+        local.service[0].labels.remove("fr");
+        let (again, _) = merge(Some(&local), &meta, "chw").unwrap();
+        assert_eq!(again.service[0].labels["sw"], "Maneno ya hapa");
+        assert_eq!(again.service[0].labels["fr"], "Paludisme TDR positif");
     }
 }

@@ -106,6 +106,7 @@ pub fn merge_stock(
                 products.push(Product {
                     code: code.clone(),
                     name: o.entry.name.clone(),
+                    labels: Default::default(),
                     unit: o.unit.clone(),
                     lmis_orderable_id: o.entry.id.clone(),
                     lmis_product_code: Some(code),

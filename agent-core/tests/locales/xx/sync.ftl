@@ -47,3 +47,10 @@ sync-refused-part = ⟦xx⟧ some values refused, the others were stored ({ $cou
 
 
 plain-text = ⟦xx⟧ { $text }
+
+
+stranded-form-gone = ⟦xx⟧ the form '{ $form }' is no longer defined
+stranded-facility-gone = ⟦xx⟧ the facility '{ $facility }' is no longer in the facility map
+stranded-part-gone = ⟦xx⟧ the form '{ $form }' no longer has a { $part } part
+stranded-reason = ⟦xx⟧ { $reason } ({ $count } forms)
+stranded-warning = ⟦xx⟧ { $count } forms not yet delivered cannot be sent with the current definitions: { $reasons }. They are kept, not deleted. Save them with `{ $command }`

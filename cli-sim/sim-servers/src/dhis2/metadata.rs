@@ -88,6 +88,9 @@ impl Service {
                 json!({"dataElement": {
                     "id": e.uid, "name": e.name, "formName": e.name, "valueType": e.value_type,
                     "zeroIsSignificant": e.zero_is_significant,
+                    "translations": e.translations.iter().map(|(property, locale, value)| {
+                        json!({"property": property, "locale": locale, "value": value})
+                    }).collect::<Vec<_>>(),
                     "categoryCombo": combo_json(&e.category_combo, &e.category_option_combos),
                 }})
             })

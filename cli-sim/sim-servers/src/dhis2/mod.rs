@@ -154,6 +154,9 @@ pub struct MockDataElement {
     /// Whether a zero is stored; when false, 2.37/2.40 ignore a new zero and
     /// delete an existing value set to zero (§6).
     pub zero_is_significant: bool,
+    /// Its `translations`, as DHIS2 gives them: (property `NAME`,
+    /// `FORM_NAME` or `SHORT_NAME`, locale, value).
+    pub translations: Vec<(String, String, String)>,
 }
 
 impl MockDataElement {
@@ -166,6 +169,7 @@ impl MockDataElement {
             category_combo: DEFAULT_CATEGORY_COMBO.to_string(),
             category_option_combos: vec![(DEFAULT_COC.to_string(), "default".to_string())],
             zero_is_significant: true,
+            translations: Vec::new(),
         }
     }
 
@@ -428,6 +432,7 @@ impl Dhis2MockConfig {
                         .get("zeroIsSignificant")
                         .and_then(Value::as_bool)
                         .unwrap_or(false),
+                    translations: Vec::new(),
                     uid: de_uid,
                 });
             }
