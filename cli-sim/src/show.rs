@@ -302,71 +302,110 @@ pub fn human_age(secs: i64) -> String {
 /// Everything about one submission.
 pub fn detail(d: &SubmissionDetail) -> String {
     let mut s = status_table(std::slice::from_ref(&d.status));
-    let _ = writeln!(s, "\nrevisions:");
+    let _ = writeln!(s, "\n{}", tid("tool-inspect-revisions"));
     for r in &d.revisions {
         let _ = writeln!(
             s,
-            "  {} recorded {} (form version {}), sha256 {}\n    {}",
-            r.revision,
-            r.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            r.form_version,
-            v(r.content_hash.get(..16).unwrap_or(&r.content_hash)),
+            "  {}\n    {}",
+            t(&Message::new("tool-inspect-revision")
+                .num("revision", i64::from(r.revision))
+                .text(
+                    "at",
+                    r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+                )
+                .num("version", i64::from(r.form_version))
+                .text("hash", r.content_hash.get(..16).unwrap_or(&r.content_hash))),
             v(&r.content)
         );
     }
-    let _ = writeln!(s, "\nrequests sent and answers:");
+    let _ = writeln!(s, "\n{}", tid("tool-inspect-exchanges"));
     for e in &d.exchanges {
         let answer = match (e.status, &e.error) {
             (Some(st), _) => format!("HTTP {st}"),
-            (None, Some(err)) => format!("no answer: {}", v(err)),
-            (None, None) => "no answer".into(),
+            (None, Some(err)) => {
+                t(&Message::new("tool-inspect-no-answer-error").text("error", err.as_str()))
+            }
+            (None, None) => tid("tool-inspect-no-answer"),
         };
         let _ = writeln!(
             s,
-            "  {}  rev {:<2} {:<6} {}  -> {answer} ({} ms, {} B sent, {} B received)",
+            "  {}  {} {:<2} {:<6} {}  -> {answer} {}",
             e.at.format("%Y-%m-%d %H:%M:%S%.3f"),
+            tid("show-col-revision"),
             e.revision,
             e.destination.to_string(),
             v(&e.request),
-            e.duration_ms,
-            e.bytes.0,
-            e.bytes.1
+            t(&Message::new("tool-inspect-exchange-size")
+                .num("ms", e.duration_ms as i64)
+                .num("sent", e.bytes.0 as i64)
+                .num("received", e.bytes.1 as i64))
         );
         if let Some(b) = &e.request_body {
             let _ = writeln!(
                 s,
-                "      sent:     {}",
-                v(&b.chars().take(300).collect::<String>())
+                "      {}",
+                t(&Message::new("tool-inspect-sent")
+                    .text("body", b.chars().take(300).collect::<String>()))
             );
         }
         if let Some(b) = &e.response_body {
             let _ = writeln!(
                 s,
-                "      answered: {}",
-                v(&b.chars().take(300).collect::<String>())
+                "      {}",
+                t(&Message::new("tool-inspect-answered")
+                    .text("body", b.chars().take(300).collect::<String>()))
             );
         }
     }
-    let _ = writeln!(s, "\naudit trail:");
+    let _ = writeln!(s, "\n{}", tid("tool-inspect-audit"));
     for a in &d.audit {
         let dest = a.destination.map(|x| x.to_string()).unwrap_or_default();
         let change = match (a.from_state, a.to_state) {
-            (Some(f), Some(to)) => format!("{f} -> {to}"),
-            (None, Some(to)) => format!("-> {to}"),
+            (Some(f), Some(to)) => format!("{} -> {}", state(f), state(to)),
+            (None, Some(to)) => format!("-> {}", state(to)),
             _ => String::new(),
         };
+        let event = t(&Message::new("tool-audit-event").text("event", a.event.as_str()));
         let _ = writeln!(
             s,
-            "  {}  rev {:<2} {:<6} {:<11} {:<24} {}",
+            "  {}  {} {:<2} {:<6} {} {} {}",
             a.at.format("%Y-%m-%d %H:%M:%S%.3f"),
+            tid("show-col-revision"),
             a.revision.map(|r| r.to_string()).unwrap_or_default(),
             dest,
-            v(&a.event),
-            change,
+            pad(&event, 11),
+            pad(&change, 24),
             v(a.detail.as_deref().unwrap_or(""))
         );
     }
     s
+}
+
+/// Adds `text` (in this thread's language) next to every message of a
+/// JSON document (an object of exactly `id` and `args`), so that `--json`
+/// keeps `{id, args, text}` wherever the output holds a message.
+pub fn add_message_texts(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(o) => {
+            let is_message = o.len() == 2
+                && o.get("id").is_some_and(|i| i.is_string())
+                && o.get("args").is_some_and(|a| a.is_array());
+            if is_message {
+                if let Ok(m) =
+                    serde_json::from_value::<Message>(serde_json::Value::Object(o.clone()))
+                {
+                    o.insert(
+                        "text".into(),
+                        agent_core::i18n::render(&m, &locale()).into(),
+                    );
+                }
+                return;
+            }
+            o.values_mut().for_each(add_message_texts);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(add_message_texts),
+        _ => {}
+    }
 }
 
 /// A sync report, per destination.

@@ -7,7 +7,6 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::collections::BTreeSet;
 use std::process::Command;
 
 fn demo(lang: &str) -> Vec<String> {
@@ -30,139 +29,8 @@ fn demo(lang: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every text of the example forms (titles, labels, product names, units,
-/// rule advice): names that stay as the form gives them, longest first.
-fn form_texts() -> Vec<String> {
-    fn walk(v: &serde_json::Value, out: &mut BTreeSet<String>) {
-        match v {
-            serde_json::Value::String(s) if s.chars().count() >= 2 => {
-                out.insert(s.clone());
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            // Translations of labels are not names: they must show in their language.
-            serde_json::Value::Object(o) => o
-                .iter()
-                .filter(|(k, _)| k.as_str() != "labels")
-                .for_each(|(_, x)| walk(x, out)),
-            _ => {}
-        }
-    }
-    let mut set = BTreeSet::new();
-    for (_, text) in cli_sim::EXAMPLE_FORMS {
-        walk(&serde_json::from_str(text).unwrap(), &mut set);
-    }
-    let mut v: Vec<String> = set.into_iter().collect();
-    v.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    v
-}
-
-/// The texts of the example forms (title, label, name) that have a
-/// translation into `lang` in their `labels`.
-fn translated_texts(lang: &str) -> Vec<String> {
-    fn walk(v: &serde_json::Value, lang: &str, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, lang, out)),
-            serde_json::Value::Object(o) => {
-                if o.get("labels").and_then(|l| l.get(lang)).is_some() {
-                    for k in ["title", "label", "name"] {
-                        if let Some(t) = o.get(k).and_then(|t| t.as_str()) {
-                            out.push(t.to_string());
-                        }
-                    }
-                }
-                o.values().for_each(|x| walk(x, lang, out));
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for (_, text) in cli_sim::EXAMPLE_FORMS {
-        walk(&serde_json::from_str(text).unwrap(), lang, &mut out);
-    }
-    out
-}
-
-/// Words that are names in any language.
-const NAMES: &[&str] = &[
-    "dhis2",
-    "lmis",
-    "DHIS2",
-    "OpenLMIS",
-    "LMIS",
-    "UTC",
-    "API",
-    "chw-monthly",
-    "hp-maternal-monthly",
-];
-
-/// Whether `word` is a name, a key, a code, an id, an address or a number.
-fn is_name(word: &str) -> bool {
-    let letters = word.chars().filter(char::is_ascii_alphabetic).count();
-    let uuid = word.len() == 36
-        && word.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-        && word.matches('-').count() == 4;
-    // Codes: HP-001, ACT-6x1, E7640, MGSO4-5G (no two lower-case letters in a row).
-    let code = word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && !word
-            .as_bytes()
-            .windows(2)
-            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_lowercase());
-    // A finding's path is the draft's keys: period, service.<field>,
-    // stock.<product>.closing_balance.
-    let key = word == "period" || word.starts_with("service.") || word.starts_with("stock.");
-    letters == 0
-        || key
-        || uuid
-        || code
-        || word.starts_with("http://127.0.0.1:")
-        || word.starts_with('/')
-        || NAMES.contains(&word)
-}
-
-/// The words of a column that are not names (empty: only names).
-fn plain_words(column: &str) -> Vec<String> {
-    column
-        .split(|c: char| c.is_whitespace() || ",;:()[]\"'`".contains(c))
-        .filter(|w| !w.is_empty() && w != &"‹name›" && !is_name(w))
-        .map(str::to_string)
-        .collect()
-}
-
-/// A line's columns (two or more spaces apart), with the forms' own texts
-/// replaced by a mark.
-fn columns(line: &str, texts: &[String]) -> Vec<String> {
-    let mut l = line.to_string();
-    for t in texts {
-        l = l.replace(t.as_str(), "‹name›");
-    }
-    l.split("  ")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// The columns of `other` that read as in English and are not names.
-fn untranslated(en: &[String], other: &[String], texts: &[String]) -> Vec<String> {
-    let mut found = Vec::new();
-    for (e, o) in en.iter().zip(other) {
-        let (ce, co) = (columns(e, texts), columns(o, texts));
-        // The server's own words are shown as they came (spaces and all):
-        // that line is compared whole.
-        let quote = e.trim_start().starts_with("server said:");
-        let pairs: Vec<(String, String)> = if ce.len() == co.len() && !quote {
-            ce.into_iter().zip(co).collect()
-        } else {
-            vec![(ce.join(" "), co.join(" "))]
-        };
-        for (a, b) in pairs {
-            if a == b && !plain_words(&a).is_empty() {
-                found.push(format!("{a}   (words {:?})", plain_words(&a)));
-            }
-        }
-    }
-    found
-}
+mod lang_check;
+use lang_check::{form_texts, translated_texts, untranslated};
 
 #[test]
 fn the_demo_speaks_swahili_french_and_portuguese_except_names_and_numbers() {

@@ -10,6 +10,7 @@
 //! first; it is never decided here.
 
 use crate::model::form::Movement;
+use crate::model::i18n::Message;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -50,8 +51,35 @@ pub struct Proposal {
     pub basis: Basis,
     /// 100 for a code or a decision, 90 for a normalised name.
     pub confidence: u8,
-    /// Plain words: why these two.
+    /// Plain words: why these two (English; `evidence_messages` in any language).
     pub evidence: String,
+    /// The same as `evidence`, as messages (joined with "; ").
+    #[serde(default)]
+    pub evidence_messages: Vec<Message>,
+}
+
+impl Proposal {
+    /// Adds a part to the evidence.
+    fn add_evidence(&mut self, m: Message) {
+        self.evidence.push_str("; ");
+        self.evidence.push_str(&en(&m));
+        self.evidence_messages.push(m);
+    }
+}
+
+/// A message in English, for the fields that keep the English text.
+fn en(m: &Message) -> String {
+    crate::model::i18n::render(m, crate::model::i18n::DEFAULT_LOCALE)
+}
+
+/// The id of a movement's name (`movement-losses`), a message without arguments.
+pub fn movement_message_id(m: Movement) -> String {
+    format!("movement-{}", movement_key(m))
+}
+
+/// A proposal's evidence from one message.
+fn evidence(m: Message) -> (String, Vec<Message>) {
+    (en(&m), vec![m])
 }
 
 /// A candidate for a question, with its similarity (0 to 100).
@@ -83,8 +111,11 @@ pub struct Question {
     pub doubt: Doubt,
     /// The other list's closest items, closest first (at most 5).
     pub candidates: Vec<Candidate>,
-    /// Plain words: what is doubtful.
+    /// Plain words: what is doubtful (English; `why_message` in any language).
     pub why: String,
+    /// The same as `why`, as a message.
+    #[serde(default)]
+    pub why_message: Message,
 }
 
 /// The result of matching two lists.
@@ -271,16 +302,17 @@ pub fn match_lists(left: &[Entry], right: &[Entry]) -> Matching {
             }
             if let ([i], [j]) = (ls.as_slice(), rs.as_slice()) {
                 let (l, r) = (&left[*i], &right[*j]);
-                let evidence = match basis {
-                    Basis::Code => format!("the same code {k} on both sides"),
-                    _ => format!("the same name once normalised ('{k}')"),
-                };
+                let (evidence, evidence_messages) = evidence(match basis {
+                    Basis::Code => Message::new("match-evidence-code").text("code", k.as_str()),
+                    _ => Message::new("match-evidence-name").text("name", k.as_str()),
+                });
                 out.proposed.push(Proposal {
                     left: l.clone(),
                     right: r.clone(),
                     basis,
                     confidence: if basis == Basis::Code { 100 } else { 90 },
                     evidence,
+                    evidence_messages,
                 });
                 left_done[*i] = true;
                 right_done[*j] = true;
@@ -290,27 +322,28 @@ pub fn match_lists(left: &[Entry], right: &[Entry]) -> Matching {
             // the others as its candidates; none is matched.
             let rights: Vec<&Entry> = rs.iter().map(|j| &right[*j]).collect();
             let lefts: Vec<&Entry> = ls.iter().map(|i| &left[*i]).collect();
-            let what = if basis == Basis::Code { "code" } else { "name" };
+            let shared = if basis == Basis::Code {
+                "match-why-shared-code"
+            } else {
+                "match-why-shared-name"
+            };
             for i in &ls {
                 let why = if rs.len() > 1 {
-                    format!(
-                        "{} items of the other list have this {what}: {}",
-                        rs.len(),
-                        names(&rights)
-                    )
+                    Message::new(shared)
+                        .num("count", rs.len() as i64)
+                        .text("names", names(&rights))
                 } else {
-                    format!(
-                        "{} items of this list want the same one ({}): a merge or a duplicate",
-                        ls.len(),
-                        names(&lefts)
-                    )
+                    Message::new("match-why-merge")
+                        .num("count", ls.len() as i64)
+                        .text("names", names(&lefts))
                 };
                 let among: Vec<Entry> = rights.iter().map(|e| (*e).clone()).collect();
                 out.questions.push(Question {
                     subject: left[*i].clone(),
                     doubt: Doubt::Ambiguous,
                     candidates: closest(&left[*i].name, &among),
-                    why,
+                    why: en(&why),
+                    why_message: why,
                 });
                 left_done[*i] = true;
             }
@@ -333,7 +366,8 @@ pub fn match_lists(left: &[Entry], right: &[Entry]) -> Matching {
             subject: e.clone(),
             doubt: Doubt::Unmatched,
             candidates: closest(&e.name, &free),
-            why: "no item of the other list has this code or this name".into(),
+            why: en(&Message::new("match-why-unmatched")),
+            why_message: Message::new("match-why-unmatched"),
         });
     }
     // Items taken by a question are not unused: a person decides them.
@@ -404,24 +438,37 @@ pub fn match_reasons(
                 name: name.clone(),
             };
             let proposed = match (by_name, by_tag()) {
-                (Some(r), _) => Some(Proposal {
-                    left,
-                    right: r.entry.clone(),
-                    basis: Basis::Name,
-                    confidence: 100,
-                    evidence: format!("the LMIS has a reason named '{}'", r.entry.name),
-                }),
-                (None, Some(r)) => Some(Proposal {
-                    left,
-                    right: r.entry.clone(),
-                    basis: Basis::Tag,
-                    confidence: 90,
-                    evidence: format!(
-                        "the only {} reason of the LMIS tagged '{}'",
-                        if m.is_credit() { "credit" } else { "debit" },
-                        tag.unwrap_or_default()
-                    ),
-                }),
+                (Some(r), _) => {
+                    let (evidence, evidence_messages) = evidence(
+                        Message::new("match-evidence-reason-name")
+                            .text("name", r.entry.name.as_str()),
+                    );
+                    Some(Proposal {
+                        left,
+                        right: r.entry.clone(),
+                        basis: Basis::Name,
+                        confidence: 100,
+                        evidence,
+                        evidence_messages,
+                    })
+                }
+                (None, Some(r)) => {
+                    let id = if m.is_credit() {
+                        "match-evidence-reason-tag-credit"
+                    } else {
+                        "match-evidence-reason-tag-debit"
+                    };
+                    let (evidence, evidence_messages) =
+                        evidence(Message::new(id).text("tag", tag.unwrap_or_default()));
+                    Some(Proposal {
+                        left,
+                        right: r.entry.clone(),
+                        basis: Basis::Tag,
+                        confidence: 90,
+                        evidence,
+                        evidence_messages,
+                    })
+                }
                 (None, None) => None,
             };
             ReasonMatch {
@@ -495,7 +542,7 @@ pub struct MapBuild {
     /// The questions no decision answers (their items are left out).
     pub open: Vec<Question>,
     /// Decisions that name an org unit or a facility the servers do not have.
-    pub problems: Vec<String>,
+    pub problems: Vec<Message>,
 }
 
 /// The facility map of `m` (DHIS2 org units matched against LMIS
@@ -526,9 +573,9 @@ pub fn build_facility_map(m: &Matching, lmis: &[Entry], decisions: &Decisions) -
             Some(id) => match dhis2_known.iter().find(|e| e.id == *id) {
                 Some(e) => Some((*e).clone()),
                 None => {
-                    out.problems.push(format!(
-                        "the decisions name the DHIS2 org unit {id}, which is not among the data sets' org units"
-                    ));
+                    out.problems.push(
+                        Message::new("match-problem-unknown-org-unit").text("id", id.as_str()),
+                    );
                     continue;
                 }
             },
@@ -538,18 +585,17 @@ pub fn build_facility_map(m: &Matching, lmis: &[Entry], decisions: &Decisions) -
             Some(code) => match find_lmis(code) {
                 Some(e) => Some(e.clone()),
                 None => {
-                    out.problems.push(format!(
-                        "the decisions name the LMIS facility code {code}, which the LMIS does not have"
-                    ));
+                    out.problems.push(
+                        Message::new("match-problem-unknown-lmis-code").text("code", code.as_str()),
+                    );
                     continue;
                 }
             },
             None => None,
         };
         if ou.is_none() && fac.is_none() {
-            out.problems.push(
-                "a facility decision names neither dhis2_org_unit nor lmis_facility_code".into(),
-            );
+            out.problems
+                .push(Message::new("match-problem-empty-decision"));
             continue;
         }
         if let Some(o) = &ou {
@@ -657,8 +703,7 @@ pub fn suggest(
             .get(&p.right.id)
             .is_some_and(|ps| !ps.iter().any(|x| x == program_id))
         {
-            p.evidence
-                .push_str("; the LMIS facility does not support this program");
+            p.add_evidence(Message::new("match-evidence-not-supported"));
         }
     }
     let orderables = lists
@@ -669,8 +714,7 @@ pub fn suggest(
     let mut products = match_lists(products, &orderables);
     for p in &mut products.proposed {
         if let Some(n) = lists.pack_sizes.get(&p.right.id) {
-            p.evidence
-                .push_str(&format!("; the LMIS counts in packs of {n}"));
+            p.add_evidence(Message::new("match-evidence-pack").text("count", n.to_string()));
         }
     }
     let mut reasons: Vec<ReasonSet> = Vec::new();
@@ -694,12 +738,20 @@ pub fn suggest(
 
 /// One mismatch between a facility map or form and the servers, with the
 /// server's candidates (closest first).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mismatch {
     /// What it is about: `facility HP-001`, `form f reason for losses`…
+    /// (English; `subject_message` in any language).
     pub subject: String,
-    /// What is wrong, in plain words, with what to do.
+    /// What is wrong, in plain words, with what to do (English;
+    /// `problem_message` in any language).
     pub problem: String,
+    /// The same as `subject`, as a message.
+    #[serde(default)]
+    pub subject_message: Message,
+    /// The same as `problem`, as a message.
+    #[serde(default)]
+    pub problem_message: Message,
     /// What the server has instead, closest first.
     pub candidates: Vec<String>,
 }
@@ -745,7 +797,7 @@ pub fn check(
         f.forms.is_empty() || f.forms.iter().any(|x| x == form)
     };
     for f in map {
-        let subject = format!("facility {}", f.code);
+        let subject = Message::new("match-subject-facility").text("code", f.code.as_str());
         let needs_dhis2 = forms
             .iter()
             .any(|x| x.data_set.is_some() && reports(f, &x.form));
@@ -753,18 +805,16 @@ pub fn check(
             .iter()
             .any(|x| x.program_id.is_some() && reports(f, &x.form));
         match &f.dhis2_org_unit {
-            Some(ou) if !lists.org_units.iter().any(|e| e.id == *ou) => push(Mismatch {
-                subject: subject.clone(),
-                problem: format!(
-                    "dhis2_org_unit {ou} is not assigned to the forms' data sets in DHIS2; choose one of the org units DHIS2 has"
-                ),
-                candidates: names(closest(&f.name, &lists.org_units)),
-            }),
-            None if needs_dhis2 => push(Mismatch {
-                subject: subject.clone(),
-                problem: "dhis2_org_unit is missing, but the facility reports a form that goes to DHIS2; add the org unit's uid".into(),
-                candidates: names(closest(&f.name, &lists.org_units)),
-            }),
+            Some(ou) if !lists.org_units.iter().any(|e| e.id == *ou) => push(mismatch(
+                &subject,
+                Message::new("match-check-org-unit-unknown").text("org_unit", ou.as_str()),
+                names(closest(&f.name, &lists.org_units)),
+            )),
+            None if needs_dhis2 => push(mismatch(
+                &subject,
+                Message::new("match-check-org-unit-missing"),
+                names(closest(&f.name, &lists.org_units)),
+            )),
             _ => {}
         }
         let by_code = f.lmis_facility_code.as_deref().and_then(|c| {
@@ -774,38 +824,44 @@ pub fn check(
                 .find(|e| e.code.as_deref() == Some(c))
         });
         match (&f.lmis_facility_id, &f.lmis_facility_code) {
-            (None, None) if needs_lmis => push(Mismatch {
-                subject: subject.clone(),
-                problem: "lmis_facility_id and lmis_facility_code are missing, but the facility reports stock to the LMIS; add both".into(),
-                candidates: names(closest(&f.name, &lists.lmis_facilities)),
-            }),
-            (None, Some(code)) if needs_lmis => push(Mismatch {
-                subject: subject.clone(),
-                problem: match by_code {
-                    Some(e) => format!(
-                        "lmis_facility_id is missing; the LMIS gives {} for code {code}: add \"lmis_facility_id\": \"{}\"",
-                        e.id, e.id
-                    ),
-                    None => format!("lmis_facility_id is missing and the LMIS has no facility with code {code}"),
+            (None, None) if needs_lmis => push(mismatch(
+                &subject,
+                Message::new("match-check-lmis-missing"),
+                names(closest(&f.name, &lists.lmis_facilities)),
+            )),
+            (None, Some(code)) if needs_lmis => push(mismatch(
+                &subject,
+                match by_code {
+                    Some(e) => Message::new("match-check-lmis-id-missing")
+                        .text("id", e.id.as_str())
+                        .text("code", code.as_str()),
+                    None => {
+                        Message::new("match-check-lmis-code-unknown").text("code", code.as_str())
+                    }
                 },
-                candidates: names(closest(&f.name, &lists.lmis_facilities)),
-            }),
+                names(closest(&f.name, &lists.lmis_facilities)),
+            )),
             (Some(id), code) => {
                 let by_id = lists.lmis_facilities.iter().find(|e| e.id == *id);
                 match (by_id, code) {
-                    (None, _) => push(Mismatch {
-                        subject: subject.clone(),
-                        problem: format!("the LMIS has no facility with id {id}"),
-                        candidates: names(closest(&f.name, &lists.lmis_facilities)),
-                    }),
-                    (Some(e), Some(c)) if e.code.as_deref() != Some(c.as_str()) => push(Mismatch {
-                        subject: subject.clone(),
-                        problem: format!(
-                            "lmis_facility_code {c} does not belong to LMIS facility {id}, whose code is {}",
-                            e.code.as_deref().unwrap_or("(none)")
-                        ),
-                        candidates: names(closest(&f.name, &lists.lmis_facilities)),
-                    }),
+                    (None, _) => push(mismatch(
+                        &subject,
+                        Message::new("match-check-lmis-id-unknown").text("id", id.as_str()),
+                        names(closest(&f.name, &lists.lmis_facilities)),
+                    )),
+                    (Some(e), Some(c)) if e.code.as_deref() != Some(c.as_str()) => push(mismatch(
+                        &subject,
+                        match e.code.as_deref() {
+                            Some(actual) => Message::new("match-check-lmis-code-other")
+                                .text("code", c.as_str())
+                                .text("id", id.as_str())
+                                .text("actual", actual),
+                            None => Message::new("match-check-lmis-code-other-none")
+                                .text("code", c.as_str())
+                                .text("id", id.as_str()),
+                        },
+                        names(closest(&f.name, &lists.lmis_facilities)),
+                    )),
                     _ => {}
                 }
             }
@@ -820,44 +876,47 @@ pub fn check(
                     .get(id)
                     .is_some_and(|ps| !ps.contains(p))
                 {
-                    push(Mismatch {
-                        subject: subject.clone(),
-                        problem: format!(
-                            "the LMIS facility does not support program {p} of form {}; ask the LMIS administrator to add it, or leave the form out of the facility's forms",
-                            x.form
-                        ),
-                        candidates: Vec::new(),
-                    });
+                    push(mismatch(
+                        &subject,
+                        Message::new("match-check-program-not-supported")
+                            .text("program", p.as_str())
+                            .text("form", x.form.as_str()),
+                        Vec::new(),
+                    ));
                 }
             }
         }
     }
     for x in forms {
         let Some(p) = &x.program_id else { continue };
+        let form = Message::new("match-subject-form").text("form", x.form.as_str());
         if !lists.programs.iter().any(|e| e.id == *p) {
-            push(Mismatch {
-                subject: format!("form {}", x.form),
-                problem: format!("the LMIS has no program {p}"),
-                candidates: names(closest(p, &lists.programs)),
-            });
+            push(mismatch(
+                &form,
+                Message::new("match-check-program-unknown").text("program", p.as_str()),
+                names(closest(p, &lists.programs)),
+            ));
             continue;
         }
         let orderables = lists.orderables.get(p).cloned().unwrap_or_default();
         for (local, code, id) in &x.products {
+            let subject = Message::new("match-subject-product")
+                .text("form", x.form.as_str())
+                .text("product", local.as_str());
             match orderables.iter().find(|e| e.code.as_deref() == Some(code)) {
-                None => push(Mismatch {
-                    subject: format!("form {} product {local}", x.form),
-                    problem: format!("the LMIS program has no product with code {code}"),
-                    candidates: names(closest(local, &orderables)),
-                }),
-                Some(e) if e.id != *id => push(Mismatch {
-                    subject: format!("form {} product {local}", x.form),
-                    problem: format!(
-                        "the form says orderable {id}, but the LMIS product {code} is {}",
-                        e.id
-                    ),
-                    candidates: Vec::new(),
-                }),
+                None => push(mismatch(
+                    &subject,
+                    Message::new("match-check-product-unknown").text("code", code.as_str()),
+                    names(closest(local, &orderables)),
+                )),
+                Some(e) if e.id != *id => push(mismatch(
+                    &subject,
+                    Message::new("match-check-orderable-other")
+                        .text("id", id.as_str())
+                        .text("code", code.as_str())
+                        .text("actual", e.id.as_str()),
+                    Vec::new(),
+                )),
                 _ => {}
             }
         }
@@ -884,37 +943,47 @@ pub fn check(
                     });
                 let problem = match found {
                     Some(r) if r.credit == m.is_credit() => continue,
-                    Some(r) => format!(
-                        "the reason '{}' is a {} in the LMIS, but {} needs a {}; set lmis.reasons.{} in the form",
-                        r.entry.name,
-                        if r.credit { "CREDIT" } else { "DEBIT" },
-                        m.words(),
-                        if m.is_credit() { "CREDIT" } else { "DEBIT" },
-                        movement_key(*m)
-                    ),
-                    None => format!(
-                        "the LMIS has no valid reason '{wanted}' for {}; set lmis.reasons.{} in the form to one of the LMIS's reasons",
-                        m.words(),
-                        movement_key(*m)
-                    ),
+                    Some(r) => Message::new("match-check-reason-direction")
+                        .text("name", r.entry.name.as_str())
+                        .text("kind", if r.credit { "CREDIT" } else { "DEBIT" })
+                        .id("movement", &movement_message_id(*m))
+                        .text("needed", if m.is_credit() { "CREDIT" } else { "DEBIT" })
+                        .text("key", movement_key(*m)),
+                    None => Message::new("match-check-reason-unknown")
+                        .text("name", wanted.as_str())
+                        .id("movement", &movement_message_id(*m))
+                        .text("key", movement_key(*m)),
                 };
                 let same_way: Vec<Entry> = valid
                     .iter()
                     .filter(|r| r.credit == m.is_credit())
                     .map(|r| r.entry.clone())
                     .collect();
-                push(Mismatch {
-                    subject: format!("form {} reason for {}", x.form, m.words()),
+                push(mismatch(
+                    &Message::new("match-subject-reason")
+                        .text("form", x.form.as_str())
+                        .id("movement", &movement_message_id(*m)),
                     problem,
-                    candidates: ranked(wanted, &same_way)
+                    ranked(wanted, &same_way)
                         .into_iter()
                         .map(|c| c.entry.name)
                         .collect(),
-                });
+                ));
             }
         }
     }
     out
+}
+
+/// A mismatch about `subject`, its English texts rendered from the messages.
+fn mismatch(subject: &Message, problem: Message, candidates: Vec<String>) -> Mismatch {
+    Mismatch {
+        subject: en(subject),
+        problem: en(&problem),
+        subject_message: subject.clone(),
+        problem_message: problem,
+        candidates,
+    }
 }
 
 /// The key of a movement in `lmis.reasons` (`consumed`, `positive_adjustment`…).
@@ -938,7 +1007,7 @@ pub fn apply_reason_decisions(
     sets: &mut [ReasonSet],
     chosen: &BTreeMap<Movement, String>,
     lmis: &BTreeMap<String, Vec<ReasonEntry>>,
-) -> Vec<String> {
+) -> Vec<Message> {
     let mut problems = Vec::new();
     let all: Vec<&ReasonEntry> = lmis.values().flatten().collect();
     for set in sets.iter_mut() {
@@ -952,6 +1021,8 @@ pub fn apply_reason_decisions(
             });
             match found {
                 Some(x) => {
+                    let (evidence, evidence_messages) =
+                        evidence(Message::new("match-evidence-decision"));
                     r.proposed = Some(Proposal {
                         left: Entry {
                             id: r.wanted.clone(),
@@ -961,20 +1032,19 @@ pub fn apply_reason_decisions(
                         right: x.entry.clone(),
                         basis: Basis::Decision,
                         confidence: 100,
-                        evidence: "your decision".into(),
+                        evidence,
+                        evidence_messages,
                     });
                 }
                 None => {
-                    let p = format!(
-                        "the decision for {} names '{name}', which is not a {} reason of the LMIS for facility types {}",
-                        r.movement.words(),
-                        if r.movement.is_credit() {
-                            "credit"
-                        } else {
-                            "debit"
-                        },
-                        set.facility_types.join(", ")
-                    );
+                    let p = Message::new(if r.movement.is_credit() {
+                        "match-problem-reason-decision-credit"
+                    } else {
+                        "match-problem-reason-decision-debit"
+                    })
+                    .id("movement", &movement_message_id(r.movement))
+                    .text("name", name.as_str())
+                    .text("types", set.facility_types.join(", "));
                     if !problems.contains(&p) {
                         problems.push(p);
                     }
@@ -1203,7 +1273,11 @@ mod tests {
         assert_eq!(b.open.len(), 1);
         assert_eq!(b.open[0].subject.id, "ou5");
         assert_eq!(b.problems.len(), 1);
-        assert!(b.problems[0].contains("NOPE"), "{:?}", b.problems);
+        assert!(
+            crate::model::i18n::render(&b.problems[0], "en").contains("NOPE"),
+            "{:?}",
+            b.problems
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::{open, print_json};
 use agent_core::AgentError;
-use cli_sim::exit;
+use cli_sim::{exit, show};
 use std::path::Path;
 
 #[derive(Debug, clap::Args)]
@@ -19,12 +19,15 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     if args.json {
         print_json(&done);
     } else if done.is_empty() {
-        println!("no damaged copy of the outbox is waiting to be acknowledged");
+        println!("{}", show::tid("tool-ack-none"));
     } else {
         for c in &done {
             println!(
-                "acknowledged: {} (the file stays on disk; it is no longer reported)",
-                c.path.display()
+                "{}",
+                show::t(
+                    &agent_core::Message::new("tool-ack-done")
+                        .text("path", c.path.display().to_string())
+                )
             );
         }
     }

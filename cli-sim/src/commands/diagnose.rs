@@ -47,12 +47,14 @@ pub fn run(agent: &Agent, cfg: &AgentConfig, args: DiagnoseArgs) -> Result<i32, 
         });
     }
     println!(
-        "wrote {} ({} bytes, gzipped JSON): {} form(s), {} deliver{} still to make; no passwords, tokens or keys are in it",
-        args.bundle.display(),
-        gz.len(),
-        bundle.forms,
-        bundle.open_total,
-        if bundle.open_total == 1 { "y" } else { "ies" }
+        "{}",
+        cli_sim::show::t(
+            &agent_core::Message::new("tool-diagnose-written")
+                .text("path", args.bundle.display().to_string())
+                .num("bytes", gz.len() as i64)
+                .num("forms", bundle.forms as i64)
+                .num("open", bundle.open_total as i64)
+        )
     );
     Ok(exit::OK)
 }

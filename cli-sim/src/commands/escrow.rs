@@ -3,9 +3,12 @@
 //! and onto another device. Presentation only; the work is in
 //! `agent_core::escrow` through `Agent`.
 
+use agent_core::Message;
+use agent_core::draft::visible as v;
 use agent_core::escrow::{ExportScope, ExportSummary, ImportReport};
 use agent_core::{Agent, AgentError};
 use cli_sim::exit;
+use cli_sim::show::t;
 use std::path::PathBuf;
 
 /// `cli-sim export`.
@@ -67,24 +70,23 @@ pub fn export(agent: &Agent, args: ExportArgs) -> Result<i32, AgentError> {
 }
 
 fn export_text(s: &ExportSummary, out: &std::path::Path) -> String {
-    let mut t = format!(
-        "wrote {} form(s), {} revision(s), {} with a delivery still to make, to {} (encrypted; only the district key opens it)\n",
-        s.forms,
-        s.revisions,
-        s.undelivered,
-        out.display()
-    );
+    let mut text = t(&Message::new("tool-export-written")
+        .num("forms", s.forms as i64)
+        .num("revisions", s.revisions as i64)
+        .num("undelivered", s.undelivered as i64)
+        .text("path", out.display().to_string()));
+    text.push('\n');
     if s.marked_for_look_up > 0 {
-        t.push_str(&format!(
-            "this device will look its {} LMIS deliver{} up in the LMIS before sending, so nothing is sent twice once the file is imported elsewhere\n",
-            s.marked_for_look_up,
-            if s.marked_for_look_up == 1 { "y" } else { "ies" }
+        text.push_str(&t(
+            &Message::new("tool-export-look-up").num("count", s.marked_for_look_up as i64)
         ));
+        text.push('\n');
     }
     if let Some(n) = &s.note {
-        t.push_str(&format!("note: {n}\n"));
+        text.push_str(&t(&Message::new("show-note").text("note", n.as_str())));
+        text.push('\n');
     }
-    t
+    text
 }
 
 /// Imports an escrow file and lists what was added and skipped.
@@ -99,39 +101,34 @@ pub fn import(agent: &Agent, args: ImportArgs) -> Result<i32, AgentError> {
 }
 
 fn import_text(r: &ImportReport) -> String {
-    let mut t = format!(
-        "imported {} revision(s); {} deliver{} queued for the next sync\n",
-        r.imported.len(),
-        r.queued,
-        if r.queued == 1 { "y" } else { "ies" }
-    );
+    let mut text = t(&Message::new("tool-import-report")
+        .num("count", r.imported.len() as i64)
+        .num("queued", r.queued as i64));
+    text.push('\n');
+    let item = |id: &str, i: &agent_core::escrow::ImportedRevision| {
+        format!(
+            "  {}\n",
+            t(&Message::new(id)
+                .text("facility", v(&i.facility))
+                .text("form", v(&i.form))
+                .text("period", i.period.to_string())
+                .num("revision", i64::from(i.revision))
+                .text("id", i.id.to_string()))
+        )
+    };
     for i in &r.imported {
-        t.push_str(&format!(
-            "  added    {} {} {} revision {} ({})\n",
-            agent_core::draft::visible(&i.facility),
-            agent_core::draft::visible(&i.form),
-            i.period,
-            i.revision,
-            i.id
-        ));
+        text.push_str(&item("tool-import-added", i));
     }
     if !r.skipped.is_empty() {
-        t.push_str(&format!(
-            "skipped {} revision(s) already in this outbox with the same contents:\n",
-            r.skipped.len()
+        text.push_str(&t(
+            &Message::new("tool-import-skipped-title").num("count", r.skipped.len() as i64)
         ));
+        text.push('\n');
         for i in &r.skipped {
-            t.push_str(&format!(
-                "  skipped  {} {} {} revision {} ({})\n",
-                agent_core::draft::visible(&i.facility),
-                agent_core::draft::visible(&i.form),
-                i.period,
-                i.revision,
-                i.id
-            ));
+            text.push_str(&item("tool-import-skipped", i));
         }
     }
-    t
+    text
 }
 
 /// Makes a district key pair: the secret key into a new owner-only file,
@@ -160,8 +157,10 @@ pub fn keygen(args: KeygenArgs) -> Result<i32, AgentError> {
     }
     println!("{public}");
     eprintln!(
-        "secret key written to {} (keep it safe and off the devices; without it no export can be opened). Give devices the public key above: cli-sim export --unsent --to {public} --out FILE",
-        args.out.display()
+        "{}",
+        t(&Message::new("tool-keygen-written")
+            .text("path", args.out.display().to_string())
+            .text("key", public.as_str()))
     );
     Ok(exit::OK)
 }

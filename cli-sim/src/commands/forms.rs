@@ -2,7 +2,9 @@
 
 use super::{open_reading, print_json};
 use agent_core::AgentError;
+use agent_core::Message;
 use cli_sim::exit;
+use cli_sim::show::{self, t};
 use std::path::Path;
 
 #[derive(Debug, clap::Args)]
@@ -19,15 +21,19 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     if args.json {
         print_json(&forms);
     } else {
+        let locale = show::locale();
         for f in forms {
+            let period_type =
+                t(&Message::new("tool-period-type").text("type", f.period_type.as_str()));
             println!(
-                "{:<22} v{} {:<45} {} ({} service fields, {} products)",
-                f.id,
+                "{:<22} v{} {} {}",
+                agent_core::draft::visible(&f.id),
                 f.version,
-                f.title,
-                f.period_type,
-                f.service.len(),
-                f.products.len()
+                show::pad(&agent_core::draft::visible(f.title_in(&locale)), 45),
+                t(&Message::new("tool-forms-counts")
+                    .text("period_type", period_type)
+                    .num("fields", f.service.len() as i64)
+                    .num("products", f.products.len() as i64))
             );
         }
     }

@@ -26,7 +26,7 @@ pub fn run(config: &Path, action: LmisAction) -> Result<i32, AgentError> {
     if json {
         print_json(&problems);
     } else if problems.is_empty() {
-        println!("the forms and the facility map match the LMIS");
+        println!("{}", cli_sim::show::tid("tool-lmis-match"));
     } else {
         for p in &problems {
             println!("{p}");

@@ -5,12 +5,14 @@
 //! can move to Fluent messages in one place.
 
 use super::{open_reading, print_json};
+use agent_core::draft::visible as v;
 use agent_core::matching::{
     Candidate, Decisions, MapBuild, Mismatch, Proposal, Question, ReasonMatch,
-    apply_reason_decisions, build_facility_map,
+    apply_reason_decisions, build_facility_map, movement_message_id,
 };
-use agent_core::{AgentConfig, AgentError};
+use agent_core::{AgentConfig, AgentError, Message};
 use cli_sim::exit;
+use cli_sim::show::{t, tid};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Subcommand)]
@@ -55,67 +57,82 @@ pub enum MappingAction {
 
 fn candidates(list: &[Candidate]) -> String {
     if list.is_empty() {
-        return "none".into();
+        return tid("tool-none");
     }
     list.iter()
         .map(|c| match &c.entry.code {
-            Some(code) => format!("{} [{code}] {}%", c.entry.name, c.score),
-            None => format!("{} {}%", c.entry.name, c.score),
+            Some(code) => format!("{} [{}] {}%", v(&c.entry.name), v(code), c.score),
+            None => format!("{} {}%", v(&c.entry.name), c.score),
         })
         .collect::<Vec<_>>()
         .join("; ")
 }
 
+/// A proposal's evidence in the output's language.
+fn evidence(p: &Proposal) -> String {
+    if p.evidence_messages.is_empty() {
+        return v(&p.evidence).into_owned();
+    }
+    p.evidence_messages
+        .iter()
+        .map(t)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A movement's name in the output's language.
+fn movement(m: agent_core::form::Movement) -> String {
+    tid(&movement_message_id(m))
+}
+
 fn line_proposal(p: &Proposal) -> String {
-    format!(
-        "  match {}% {} ({}) = {} ({}): {}",
-        p.confidence,
-        p.left.name,
-        p.left.code.as_deref().unwrap_or(&p.left.id),
-        p.right.name,
-        p.right.code.as_deref().unwrap_or(&p.right.id),
-        p.evidence
-    )
+    let line = t(&Message::new("tool-map-proposal")
+        .num("confidence", i64::from(p.confidence))
+        .text("left", p.left.name.as_str())
+        .text("left_code", p.left.code.as_deref().unwrap_or(&p.left.id))
+        .text("right", p.right.name.as_str())
+        .text("right_code", p.right.code.as_deref().unwrap_or(&p.right.id))
+        .text("evidence", evidence(p)));
+    format!("  {line}")
 }
 
 fn line_question(q: &Question) -> String {
-    format!(
-        "  decide {} ({}): {}; candidates: {}",
-        q.subject.name,
-        q.subject.code.as_deref().unwrap_or(&q.subject.id),
-        q.why,
-        candidates(&q.candidates)
-    )
+    let line = t(&Message::new("tool-map-question")
+        .text("name", q.subject.name.as_str())
+        .text("code", q.subject.code.as_deref().unwrap_or(&q.subject.id))
+        .text("why", t(&q.why_message))
+        .text("candidates", candidates(&q.candidates)));
+    format!("  {line}")
 }
 
 fn line_reason(types: &str, r: &ReasonMatch) -> String {
-    match &r.proposed {
-        Some(p) => format!(
-            "  reason for {} ({types}): '{}' {}%: {}",
-            r.movement.words(),
-            p.right.name,
-            p.confidence,
-            p.evidence
-        ),
-        None => format!(
-            "  decide the reason for {} ({types}): the LMIS has no '{}'; its reasons, closest first: {}",
-            r.movement.words(),
-            r.wanted,
-            candidates(&r.candidates)
-        ),
-    }
+    let line = match &r.proposed {
+        Some(p) => t(&Message::new("tool-map-reason")
+            .text("movement", movement(r.movement))
+            .text("types", types)
+            .text("name", p.right.name.as_str())
+            .num("confidence", i64::from(p.confidence))
+            .text("evidence", evidence(p))),
+        None => t(&Message::new("tool-map-reason-open")
+            .text("movement", movement(r.movement))
+            .text("types", types)
+            .text("wanted", r.wanted.as_str())
+            .text("candidates", candidates(&r.candidates))),
+    };
+    format!("  {line}")
 }
 
 fn line_mismatch(m: &Mismatch) -> String {
+    let (subject, problem) = (t(&m.subject_message), t(&m.problem_message));
     if m.candidates.is_empty() {
-        format!("{}: {}", m.subject, m.problem)
+        t(&Message::new("tool-map-mismatch")
+            .text("subject", subject)
+            .text("problem", problem))
     } else {
-        format!(
-            "{}: {}; the server has, closest first: {}",
-            m.subject,
-            m.problem,
-            m.candidates.join("; ")
-        )
+        t(&Message::new("tool-map-mismatch-candidates")
+            .text("subject", subject)
+            .text("problem", problem)
+            .text("candidates", m.candidates.join("; ")))
     }
 }
 
@@ -142,7 +159,7 @@ pub fn run(config: &Path, action: MappingAction) -> Result<i32, AgentError> {
             if json {
                 print_json(&problems);
             } else if problems.is_empty() {
-                println!("the facility map and the forms match both servers");
+                println!("{}", tid("tool-map-all-match"));
             } else {
                 for p in &problems {
                     println!("{}", line_mismatch(p));
@@ -213,9 +230,10 @@ pub fn run(config: &Path, action: MappingAction) -> Result<i32, AgentError> {
                 }));
             } else {
                 println!(
-                    "facilities ({} org units, {} LMIS facilities):",
-                    lists.org_units.len(),
-                    lists.lmis_facilities.len()
+                    "{}",
+                    t(&Message::new("tool-map-facilities")
+                        .num("org_units", lists.org_units.len() as i64)
+                        .num("lmis", lists.lmis_facilities.len() as i64))
                 );
                 for p in &s.facilities.proposed {
                     println!("{}", line_proposal(p));
@@ -224,7 +242,7 @@ pub fn run(config: &Path, action: MappingAction) -> Result<i32, AgentError> {
                     println!("{}", line_question(q));
                 }
                 if !s.products.proposed.is_empty() || !s.products.questions.is_empty() {
-                    println!("products:");
+                    println!("{}", tid("tool-map-products"));
                     for p in &s.products.proposed {
                         println!("{}", line_proposal(p));
                     }
@@ -232,27 +250,32 @@ pub fn run(config: &Path, action: MappingAction) -> Result<i32, AgentError> {
                         println!("{}", line_question(q));
                     }
                 }
-                println!("reasons:");
+                println!("{}", tid("tool-map-reasons"));
                 for set in &s.reasons {
-                    let types = format!("facility types {}", set.facility_types.join(", "));
+                    let types = v(&set.facility_types.join(", ")).into_owned();
                     for r in &set.matches {
                         println!("{}", line_reason(&types, r));
                     }
                 }
                 for p in &build.problems {
-                    println!("  problem: {p}");
+                    println!(
+                        "  {}",
+                        t(&Message::new("tool-map-problem").text("problem", t(p)))
+                    );
                 }
                 match &written {
                     Some(path) => println!(
-                        "{} facilities written to {}",
-                        build.facilities.len(),
-                        path.display()
+                        "{}",
+                        t(&Message::new("tool-map-written")
+                            .num("count", build.facilities.len() as i64)
+                            .text("path", path.display().to_string()))
                     ),
-                    None => println!("the facility map was not written"),
+                    None => println!("{}", tid("tool-map-not-written")),
                 }
                 if undecided > 0 {
                     println!(
-                        "{undecided} item(s) to decide: put your choices in a decisions file and run again with --decisions"
+                        "{}",
+                        t(&Message::new("tool-map-undecided").num("count", undecided as i64))
                     );
                 }
             }

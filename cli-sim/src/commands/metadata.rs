@@ -2,8 +2,10 @@
 //! with `--program` its stock part from the LMIS.
 
 use super::{open_reading, print_json};
+use agent_core::Message;
 use agent_core::{AgentConfig, AgentError};
 use cli_sim::exit;
+use cli_sim::show::{t, tid};
 use std::path::Path;
 
 #[derive(Debug, clap::Subcommand)]
@@ -69,33 +71,56 @@ pub fn run(config: &Path, action: MetadataAction) -> Result<i32, AgentError> {
             print_json(&serde_json::json!({"stock": report, "file": file, "notes": notes}));
         } else {
             println!("{}", line_stock(&report, &file));
-            for a in &report.added {
-                println!("  added   {a}");
-            }
-            for x in &report.removed {
-                println!("  removed {x}");
-            }
-            for n in &notes {
-                println!("  note: {n}");
-            }
+            print!("{}", changes(&report.added, &report.removed, &notes));
         }
     }
     Ok(exit::OK)
 }
 
 fn line_stock(r: &agent_core::metadata::StockReport, file: &Path) -> String {
-    format!(
-        "form {} stock: {} product(s) kept, {} added, {} removed{}",
-        r.form,
-        r.kept,
-        r.added.len(),
-        r.removed.len(),
-        if r.changed {
-            format!("; written to {}", file.display())
-        } else {
-            "; unchanged".into()
-        }
-    )
+    t(&Message::new("tool-meta-stock")
+        .text("form", r.form.as_str())
+        .num("kept", r.kept as i64)
+        .num("added", r.added.len() as i64)
+        .num("removed", r.removed.len() as i64)
+        .text("written", written(r.changed, file)))
+}
+
+/// `; written to FILE` or `; unchanged`.
+fn written(changed: bool, file: &Path) -> String {
+    if changed {
+        t(&Message::new("tool-meta-written").text("path", file.display().to_string()))
+    } else {
+        tid("tool-meta-unchanged")
+    }
+}
+
+/// The items added and removed, and the notes, one per line.
+fn changes<'a>(
+    added: &[String],
+    removed: &[String],
+    notes: impl IntoIterator<Item = &'a String>,
+) -> String {
+    let mut s = String::new();
+    for a in added {
+        s.push_str(&format!(
+            "  {}\n",
+            t(&Message::new("tool-meta-added").text("item", a.as_str()))
+        ));
+    }
+    for x in removed {
+        s.push_str(&format!(
+            "  {}\n",
+            t(&Message::new("tool-meta-removed").text("item", x.as_str()))
+        ));
+    }
+    for n in notes {
+        s.push_str(&format!(
+            "  {}\n",
+            t(&Message::new("show-note").text("note", n.as_str()))
+        ));
+    }
+    s
 }
 
 fn pull_service(
@@ -112,26 +137,22 @@ fn pull_service(
     } else {
         let r = &pull.report;
         println!(
-            "form {}: {} field(s) kept, {} added, {} removed{}",
-            r.form,
-            r.kept,
-            r.added.len(),
-            r.removed.len(),
-            if r.changed {
-                format!("; written to {}", pull.file.display())
-            } else {
-                "; unchanged".into()
-            }
+            "{}",
+            t(&Message::new("tool-meta-service")
+                .text("form", r.form.as_str())
+                .num("kept", r.kept as i64)
+                .num("added", r.added.len() as i64)
+                .num("removed", r.removed.len() as i64)
+                .text("written", written(r.changed, &pull.file)))
         );
-        for a in &r.added {
-            println!("  added   {a}");
-        }
-        for x in &r.removed {
-            println!("  removed {x}");
-        }
-        for w in r.warnings.iter().chain(&pull.pending_mismatches) {
-            println!("  note: {w}");
-        }
+        print!(
+            "{}",
+            changes(
+                &r.added,
+                &r.removed,
+                r.warnings.iter().chain(&pull.pending_mismatches)
+            )
+        );
     }
     Ok(())
 }

@@ -88,7 +88,7 @@ pub fn open_reading(config: &Path) -> Result<(Agent, Option<tempfile::TempDir>),
 /// unsent forms the current definitions cannot send).
 pub fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {
     for w in agent_core::credentials::secret_file_warnings(cfg) {
-        eprintln!("warning: {w}");
+        eprintln!("{}", warning(&w));
     }
     let agent = Agent::open(cfg)?;
     let flag = LANG_FLAG.get().cloned().flatten();
@@ -97,33 +97,53 @@ pub fn open_config(cfg: &AgentConfig) -> Result<Agent, AgentError> {
     }) && !agent.set_locale(&l)
     {
         eprintln!(
-            "warning: there are no messages in '{}'; showing English (the agent speaks en, fr, pt and sw)",
-            agent_core::draft::visible(&l)
+            "{}",
+            warning(&show::t(
+                &agent_core::Message::new("tool-warning-no-locale")
+                    .text("locale", agent_core::draft::visible(&l))
+            ))
         );
     }
     // The tables and reports speak the agent's language too.
     show::set_locale(&agent.locale());
     // On every command until acknowledged (docs/adr/0001).
     for copy in agent.damaged_copies()? {
-        eprintln!("warning: {}", show::damaged_copy(&copy));
+        eprintln!("{}", warning(&show::damaged_copy(&copy)));
     }
     // On every command until the definitions or the map are put back, or
     // the forms are delivered from elsewhere (issue 17).
     if let Some(s) = agent.stranded()? {
-        eprintln!("warning: {}", s.message);
+        eprintln!("{}", warning(&s.message));
     }
     if agent.is_read_only() {
         eprintln!(
-            "warning: the outbox {} cannot be written (read-only storage or permissions): forms can be listed but not saved or sent",
-            agent.database_path().display()
+            "{}",
+            warning(&show::t(
+                &agent_core::Message::new("tool-warning-read-only")
+                    .text("path", agent.database_path().display().to_string())
+            ))
         );
     }
     Ok(agent)
 }
 
-/// Prints `v` as pretty JSON on stdout.
+/// A warning line in the output's language.
+fn warning(text: &str) -> String {
+    show::t(&agent_core::Message::new("tool-warning").text("text", text))
+}
+
+/// Prints `v` as pretty JSON (messages with their text) on stdout.
 pub fn print_json<T: serde::Serialize>(v: &T) {
-    match serde_json::to_string_pretty(v) {
+    // Each message keeps its id and arguments, with its text next to them.
+    let mut v = match serde_json::to_value(v) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: cannot print JSON: {e}");
+            return;
+        }
+    };
+    show::add_message_texts(&mut v);
+    match serde_json::to_string_pretty(&v) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("error: cannot print JSON: {e}"),
     }

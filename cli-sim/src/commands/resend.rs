@@ -15,8 +15,12 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     let agent = open(config)?;
     let n = agent.resend_rejected(&args.id)?;
     println!(
-        "{n} refused part(s) of {} will be sent at the next sync",
-        args.id
+        "{}",
+        cli_sim::show::t(
+            &agent_core::Message::new("tool-resend")
+                .num("count", n as i64)
+                .text("id", args.id.as_str())
+        )
     );
     Ok(exit::OK)
 }

@@ -3,7 +3,9 @@
 
 use super::open;
 use agent_core::AgentError;
+use agent_core::Message;
 use cli_sim::exit;
+use cli_sim::show::t;
 use std::path::Path;
 
 #[derive(Debug, clap::Args)]
@@ -17,11 +19,15 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     let agent = open(config)?;
     if agent.send_without_missing_months(&id)? {
         println!(
-            "the requisition of {id}'s period will be sent at the next sync, without the missing months"
+            "{}",
+            t(&Message::new("tool-send-incomplete").text("id", id.as_str()))
         );
         Ok(exit::OK)
     } else {
-        println!("no requisition of {id}'s period is waiting yet; sync once first");
+        println!(
+            "{}",
+            t(&Message::new("tool-send-incomplete-none").text("id", id.as_str()))
+        );
         Ok(exit::NOT_FOUND)
     }
 }

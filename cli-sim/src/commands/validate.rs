@@ -24,7 +24,7 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
         print_json(&findings);
     } else {
         if findings.is_empty() {
-            println!("no problems found");
+            println!("{}", show::tid("tool-validate-clean"));
         } else {
             print!("{}", show::findings(&findings));
         }

@@ -12,7 +12,7 @@ pub struct MessageSpec {
 }
 
 /// Every message of the agent, in the order of `locales/en/findings.ftl`,
-/// then `sync.ftl`, `cli.ftl` and `errors.ftl`.
+/// then `sync.ftl`, `cli.ftl`, `errors.ftl` and `tools.ftl`.
 pub const MESSAGES: &[MessageSpec] = &[
     MessageSpec {
         id: "quantity-opening_balance",
@@ -929,5 +929,385 @@ pub const MESSAGES: &[MessageSpec] = &[
     MessageSpec {
         id: "error-line",
         args: &["text"],
+    },
+    // issue 15, cli-sim tools (wt-15t): locales/*/tools.ftl.
+    MessageSpec {
+        id: "movement-consumed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "movement-received",
+        args: &[],
+    },
+    MessageSpec {
+        id: "movement-losses",
+        args: &[],
+    },
+    MessageSpec {
+        id: "movement-positive_adjustment",
+        args: &[],
+    },
+    MessageSpec {
+        id: "movement-negative_adjustment",
+        args: &[],
+    },
+    MessageSpec {
+        id: "movement-credit_correction",
+        args: &[],
+    },
+    MessageSpec {
+        id: "movement-debit_correction",
+        args: &[],
+    },
+    MessageSpec {
+        id: "match-evidence-code",
+        args: &["code"],
+    },
+    MessageSpec {
+        id: "match-evidence-name",
+        args: &["name"],
+    },
+    MessageSpec {
+        id: "match-evidence-not-supported",
+        args: &[],
+    },
+    MessageSpec {
+        id: "match-evidence-pack",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "match-evidence-reason-name",
+        args: &["name"],
+    },
+    MessageSpec {
+        id: "match-evidence-reason-tag-credit",
+        args: &["tag"],
+    },
+    MessageSpec {
+        id: "match-evidence-reason-tag-debit",
+        args: &["tag"],
+    },
+    MessageSpec {
+        id: "match-evidence-decision",
+        args: &[],
+    },
+    MessageSpec {
+        id: "match-why-shared-code",
+        args: &["count", "names"],
+    },
+    MessageSpec {
+        id: "match-why-shared-name",
+        args: &["count", "names"],
+    },
+    MessageSpec {
+        id: "match-why-merge",
+        args: &["count", "names"],
+    },
+    MessageSpec {
+        id: "match-why-unmatched",
+        args: &[],
+    },
+    MessageSpec {
+        id: "match-problem-unknown-org-unit",
+        args: &["id"],
+    },
+    MessageSpec {
+        id: "match-problem-unknown-lmis-code",
+        args: &["code"],
+    },
+    MessageSpec {
+        id: "match-problem-empty-decision",
+        args: &[],
+    },
+    MessageSpec {
+        id: "match-problem-reason-decision-credit",
+        args: &["movement", "name", "types"],
+    },
+    MessageSpec {
+        id: "match-problem-reason-decision-debit",
+        args: &["movement", "name", "types"],
+    },
+    MessageSpec {
+        id: "match-subject-facility",
+        args: &["code"],
+    },
+    MessageSpec {
+        id: "match-subject-form",
+        args: &["form"],
+    },
+    MessageSpec {
+        id: "match-subject-product",
+        args: &["form", "product"],
+    },
+    MessageSpec {
+        id: "match-subject-reason",
+        args: &["form", "movement"],
+    },
+    MessageSpec {
+        id: "match-check-org-unit-unknown",
+        args: &["org_unit"],
+    },
+    MessageSpec {
+        id: "match-check-org-unit-missing",
+        args: &[],
+    },
+    MessageSpec {
+        id: "match-check-lmis-missing",
+        args: &[],
+    },
+    MessageSpec {
+        id: "match-check-lmis-id-missing",
+        args: &["id", "code"],
+    },
+    MessageSpec {
+        id: "match-check-lmis-code-unknown",
+        args: &["code"],
+    },
+    MessageSpec {
+        id: "match-check-lmis-id-unknown",
+        args: &["id"],
+    },
+    MessageSpec {
+        id: "match-check-lmis-code-other",
+        args: &["code", "id", "actual"],
+    },
+    MessageSpec {
+        id: "match-check-lmis-code-other-none",
+        args: &["code", "id"],
+    },
+    MessageSpec {
+        id: "match-check-program-not-supported",
+        args: &["program", "form"],
+    },
+    MessageSpec {
+        id: "match-check-program-unknown",
+        args: &["program"],
+    },
+    MessageSpec {
+        id: "match-check-product-unknown",
+        args: &["code"],
+    },
+    MessageSpec {
+        id: "match-check-orderable-other",
+        args: &["id", "code", "actual"],
+    },
+    MessageSpec {
+        id: "match-check-reason-direction",
+        args: &["name", "kind", "movement", "needed", "key"],
+    },
+    MessageSpec {
+        id: "match-check-reason-unknown",
+        args: &["name", "movement", "key"],
+    },
+    MessageSpec {
+        id: "tool-none",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-map-facilities",
+        args: &["org_units", "lmis"],
+    },
+    MessageSpec {
+        id: "tool-map-products",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-map-reasons",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-map-proposal",
+        args: &[
+            "confidence",
+            "left",
+            "left_code",
+            "right",
+            "right_code",
+            "evidence",
+        ],
+    },
+    MessageSpec {
+        id: "tool-map-question",
+        args: &["name", "code", "why", "candidates"],
+    },
+    MessageSpec {
+        id: "tool-map-reason",
+        args: &["movement", "types", "name", "confidence", "evidence"],
+    },
+    MessageSpec {
+        id: "tool-map-reason-open",
+        args: &["movement", "types", "wanted", "candidates"],
+    },
+    MessageSpec {
+        id: "tool-map-problem",
+        args: &["problem"],
+    },
+    MessageSpec {
+        id: "tool-map-written",
+        args: &["count", "path"],
+    },
+    MessageSpec {
+        id: "tool-map-not-written",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-map-undecided",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "tool-map-all-match",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-map-mismatch",
+        args: &["subject", "problem"],
+    },
+    MessageSpec {
+        id: "tool-map-mismatch-candidates",
+        args: &["subject", "problem", "candidates"],
+    },
+    MessageSpec {
+        id: "tool-meta-service",
+        args: &["form", "kept", "added", "removed", "written"],
+    },
+    MessageSpec {
+        id: "tool-meta-stock",
+        args: &["form", "kept", "added", "removed", "written"],
+    },
+    MessageSpec {
+        id: "tool-meta-written",
+        args: &["path"],
+    },
+    MessageSpec {
+        id: "tool-meta-unchanged",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-meta-added",
+        args: &["item"],
+    },
+    MessageSpec {
+        id: "tool-meta-removed",
+        args: &["item"],
+    },
+    MessageSpec {
+        id: "tool-lmis-match",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-period-type",
+        args: &["type"],
+    },
+    MessageSpec {
+        id: "tool-forms-counts",
+        args: &["period_type", "fields", "products"],
+    },
+    MessageSpec {
+        id: "tool-validate-clean",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-inspect-revisions",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-inspect-revision",
+        args: &["revision", "at", "version", "hash"],
+    },
+    MessageSpec {
+        id: "tool-inspect-exchanges",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-inspect-no-answer",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-inspect-no-answer-error",
+        args: &["error"],
+    },
+    MessageSpec {
+        id: "tool-inspect-exchange-size",
+        args: &["ms", "sent", "received"],
+    },
+    MessageSpec {
+        id: "tool-inspect-sent",
+        args: &["body"],
+    },
+    MessageSpec {
+        id: "tool-inspect-answered",
+        args: &["body"],
+    },
+    MessageSpec {
+        id: "tool-inspect-audit",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-audit-event",
+        args: &["event"],
+    },
+    MessageSpec {
+        id: "tool-diagnose-written",
+        args: &["path", "bytes", "forms", "open"],
+    },
+    MessageSpec {
+        id: "tool-export-written",
+        args: &["forms", "revisions", "undelivered", "path"],
+    },
+    MessageSpec {
+        id: "tool-export-look-up",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "tool-import-report",
+        args: &["count", "queued"],
+    },
+    MessageSpec {
+        id: "tool-import-added",
+        args: &["facility", "form", "period", "revision", "id"],
+    },
+    MessageSpec {
+        id: "tool-import-skipped-title",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "tool-import-skipped",
+        args: &["facility", "form", "period", "revision", "id"],
+    },
+    MessageSpec {
+        id: "tool-keygen-written",
+        args: &["path", "key"],
+    },
+    MessageSpec {
+        id: "tool-resend",
+        args: &["count", "id"],
+    },
+    MessageSpec {
+        id: "tool-send-incomplete",
+        args: &["id"],
+    },
+    MessageSpec {
+        id: "tool-send-incomplete-none",
+        args: &["id"],
+    },
+    MessageSpec {
+        id: "tool-ack-none",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-ack-done",
+        args: &["path"],
+    },
+    MessageSpec {
+        id: "tool-warning",
+        args: &["text"],
+    },
+    MessageSpec {
+        id: "tool-warning-no-locale",
+        args: &["locale"],
+    },
+    MessageSpec {
+        id: "tool-warning-read-only",
+        args: &["path"],
     },
 ];

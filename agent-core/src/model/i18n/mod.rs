@@ -28,7 +28,8 @@ pub use ids::{MESSAGES, MessageSpec};
 pub const DEFAULT_LOCALE: &str = "en";
 
 /// The `.ftl` files of one locale folder, in a fixed order: findings,
-/// sync (states, failures, refusals), cli (cli-sim's output), errors.
+/// sync (states, failures, refusals), cli (cli-sim's output), errors,
+/// tools (cli-sim's set-up and support commands, the interactive recorder).
 macro_rules! embed {
     ($tag:literal) => {
         [
@@ -36,6 +37,7 @@ macro_rules! embed {
             include_str!(concat!("../../../locales/", $tag, "/sync.ftl")),
             include_str!(concat!("../../../locales/", $tag, "/cli.ftl")),
             include_str!(concat!("../../../locales/", $tag, "/errors.ftl")),
+            include_str!(concat!("../../../locales/", $tag, "/tools.ftl")),
         ]
     };
 }

@@ -1,0 +1,157 @@
+# A test locale ("xx"): the English text, each message marked ⟦xx⟧.
+# cli-sim's set-up and support commands (mapping, metadata, lmis, inspect,
+# forms, validate, diagnose, export/import, resend…) and the matching of
+# master lists. Names, codes, numbers, paths and JSON are arguments.
+
+## Stock movements (the LMIS reasons' subjects)
+
+movement-consumed = ⟦xx⟧ consumed
+movement-received = ⟦xx⟧ received
+movement-losses = ⟦xx⟧ losses
+movement-positive_adjustment = ⟦xx⟧ positive adjustment
+movement-negative_adjustment = ⟦xx⟧ negative adjustment
+movement-credit_correction = ⟦xx⟧ correction adding stock back
+movement-debit_correction = ⟦xx⟧ correction taking stock away
+
+## Matching master lists (mapping suggest)
+
+match-evidence-code = ⟦xx⟧ the same code { $code } on both sides
+match-evidence-name = ⟦xx⟧ the same name once normalised ('{ $name }')
+match-evidence-not-supported = ⟦xx⟧ the LMIS facility does not support this program
+match-evidence-pack = ⟦xx⟧ the LMIS counts in packs of { $count }
+match-evidence-reason-name = ⟦xx⟧ the LMIS has a reason named '{ $name }'
+match-evidence-reason-tag-credit = ⟦xx⟧ the only credit reason of the LMIS tagged '{ $tag }'
+match-evidence-reason-tag-debit = ⟦xx⟧ the only debit reason of the LMIS tagged '{ $tag }'
+match-evidence-decision = ⟦xx⟧ your decision
+match-why-shared-code = ⟦xx⟧ { $count } items of the other list have this code: { $names }
+match-why-shared-name = ⟦xx⟧ { $count } items of the other list have this name: { $names }
+match-why-merge = ⟦xx⟧ { $count } items of this list want the same one ({ $names }): a merge or a duplicate
+match-why-unmatched = ⟦xx⟧ no item of the other list has this code or this name
+match-problem-unknown-org-unit = ⟦xx⟧ the decisions name the DHIS2 org unit { $id }, which is not among the data sets' org units
+match-problem-unknown-lmis-code = ⟦xx⟧ the decisions name the LMIS facility code { $code }, which the LMIS does not have
+match-problem-empty-decision = ⟦xx⟧ a facility decision names neither dhis2_org_unit nor lmis_facility_code
+match-problem-reason-decision-credit = ⟦xx⟧ the decision for { $movement } names '{ $name }', which is not a credit reason of the LMIS for facility types { $types }
+match-problem-reason-decision-debit = ⟦xx⟧ the decision for { $movement } names '{ $name }', which is not a debit reason of the LMIS for facility types { $types }
+
+## Checking the facility map and the forms (mapping check)
+
+match-subject-facility = ⟦xx⟧ facility { $code }
+match-subject-form = ⟦xx⟧ form { $form }
+match-subject-product = ⟦xx⟧ form { $form } product { $product }
+match-subject-reason = ⟦xx⟧ form { $form } reason for { $movement }
+match-check-org-unit-unknown = ⟦xx⟧ dhis2_org_unit { $org_unit } is not assigned to the forms' data sets in DHIS2; choose one of the org units DHIS2 has
+match-check-org-unit-missing = ⟦xx⟧ dhis2_org_unit is missing, but the facility reports a form that goes to DHIS2; add the org unit's uid
+match-check-lmis-missing = ⟦xx⟧ lmis_facility_id and lmis_facility_code are missing, but the facility reports stock to the LMIS; add both
+match-check-lmis-id-missing = ⟦xx⟧ lmis_facility_id is missing; the LMIS gives { $id } for code { $code }: add "lmis_facility_id": "{ $id }"
+match-check-lmis-code-unknown = ⟦xx⟧ lmis_facility_id is missing and the LMIS has no facility with code { $code }
+match-check-lmis-id-unknown = ⟦xx⟧ the LMIS has no facility with id { $id }
+match-check-lmis-code-other = ⟦xx⟧ lmis_facility_code { $code } does not belong to LMIS facility { $id }, whose code is { $actual }
+match-check-lmis-code-other-none = ⟦xx⟧ lmis_facility_code { $code } does not belong to LMIS facility { $id }, which has no code
+match-check-program-not-supported = ⟦xx⟧ the LMIS facility does not support program { $program } of form { $form }; ask the LMIS administrator to add it, or leave the form out of the facility's forms
+match-check-program-unknown = ⟦xx⟧ the LMIS has no program { $program }
+match-check-product-unknown = ⟦xx⟧ the LMIS program has no product with code { $code }
+match-check-orderable-other = ⟦xx⟧ the form says orderable { $id }, but the LMIS product { $code } is { $actual }
+match-check-reason-direction = ⟦xx⟧ the reason '{ $name }' is a { $kind } in the LMIS, but { $movement } needs a { $needed }; set lmis.reasons.{ $key } in the form
+match-check-reason-unknown = ⟦xx⟧ the LMIS has no valid reason '{ $name }' for { $movement }; set lmis.reasons.{ $key } in the form to one of the LMIS's reasons
+
+## mapping suggest and mapping check
+
+tool-none = ⟦xx⟧ none
+tool-map-facilities = ⟦xx⟧ facilities ({ $org_units } org units, { $lmis } LMIS facilities):
+tool-map-products = ⟦xx⟧ products:
+tool-map-reasons = ⟦xx⟧ reasons:
+tool-map-proposal = ⟦xx⟧ match { $confidence }% { $left } ({ $left_code }) = { $right } ({ $right_code }): { $evidence }
+tool-map-question = ⟦xx⟧ decide { $name } ({ $code }): { $why }; candidates: { $candidates }
+tool-map-reason = ⟦xx⟧ reason for { $movement } (facility types { $types }): '{ $name }' { $confidence }%: { $evidence }
+tool-map-reason-open = ⟦xx⟧ decide the reason for { $movement } (facility types { $types }): the LMIS has no '{ $wanted }'; its reasons, closest first: { $candidates }
+tool-map-problem = ⟦xx⟧ problem: { $problem }
+tool-map-written = ⟦xx⟧ { $count } facilities written to { $path }
+tool-map-not-written = ⟦xx⟧ the facility map was not written
+tool-map-undecided = ⟦xx⟧ { $count } item(s) to decide: put your choices in a decisions file and run again with --decisions
+tool-map-all-match = ⟦xx⟧ the facility map and the forms match both servers
+tool-map-mismatch = ⟦xx⟧ { $subject }: { $problem }
+tool-map-mismatch-candidates = ⟦xx⟧ { $subject }: { $problem }; the server has, closest first: { $candidates }
+
+## metadata pull, lmis check
+
+tool-meta-service = ⟦xx⟧ form { $form }: { $kept } field(s) kept, { $added } added, { $removed } removed{ $written }
+tool-meta-stock = ⟦xx⟧ form { $form } stock: { $kept } product(s) kept, { $added } added, { $removed } removed{ $written }
+tool-meta-written = ⟦xx⟧ ; written to { $path }
+tool-meta-unchanged = ⟦xx⟧ ; unchanged
+tool-meta-added = ⟦xx⟧ added   { $item }
+tool-meta-removed = ⟦xx⟧ removed { $item }
+tool-lmis-match = ⟦xx⟧ the forms and the facility map match the LMIS
+
+## forms, validate
+
+tool-period-type = ⟦xx⟧ { $type ->
+        [daily] Daily
+        [weekly] Weekly
+        [monthly] Monthly
+        [quarterly] Quarterly
+        [yearly] Yearly
+       *[other] { $type }
+    }
+tool-forms-counts = ⟦xx⟧ { $period_type } ({ $fields } service fields, { $products } products)
+tool-validate-clean = ⟦xx⟧ no problems found
+
+## inspect
+
+tool-inspect-revisions = ⟦xx⟧ revisions:
+tool-inspect-revision = ⟦xx⟧ { $revision } recorded { $at } (form version { $version }), sha256 { $hash }
+tool-inspect-exchanges = ⟦xx⟧ requests sent and answers:
+tool-inspect-no-answer = ⟦xx⟧ no answer
+tool-inspect-no-answer-error = ⟦xx⟧ no answer: { $error }
+tool-inspect-exchange-size = ⟦xx⟧ ({ $ms } ms, { $sent } B sent, { $received } B received)
+tool-inspect-sent = ⟦xx⟧ sent:     { $body }
+tool-inspect-answered = ⟦xx⟧ answered: { $body }
+tool-inspect-audit = ⟦xx⟧ audit trail:
+tool-audit-event = ⟦xx⟧ { $event ->
+        [recorded] recorded
+        [corrected] corrected
+        [enqueued] enqueued
+        [sending] sending
+        [delivered] delivered
+        [rejected] rejected
+        [waiting] waiting
+        [held] held
+        [requeued] requeued
+        [superseded] superseded
+        [imported] imported
+        [escrow_exported] exported
+       *[other] { $event }
+    }
+
+## diagnose, export, import, keygen
+
+tool-diagnose-written = ⟦xx⟧ wrote { $path } ({ $bytes } bytes, gzipped JSON): { $forms } form(s), { $open ->
+        [one] { $open } delivery
+       *[other] { $open } deliveries
+    } still to make; no passwords, tokens or keys are in it
+tool-export-written = ⟦xx⟧ wrote { $forms } form(s), { $revisions } revision(s), { $undelivered } with a delivery still to make, to { $path } (encrypted; only the district key opens it)
+tool-export-look-up = ⟦xx⟧ this device will look its { $count ->
+        [one] { $count } LMIS delivery
+       *[other] { $count } LMIS deliveries
+    } up in the LMIS before sending, so nothing is sent twice once the file is imported elsewhere
+tool-import-report = ⟦xx⟧ imported { $count } revision(s); { $queued ->
+        [one] { $queued } delivery
+       *[other] { $queued } deliveries
+    } queued for the next sync
+tool-import-added = ⟦xx⟧ added    { $facility } { $form } { $period } revision { $revision } ({ $id })
+tool-import-skipped-title = ⟦xx⟧ skipped { $count } revision(s) already in this outbox with the same contents:
+tool-import-skipped = ⟦xx⟧ skipped  { $facility } { $form } { $period } revision { $revision } ({ $id })
+tool-keygen-written = ⟦xx⟧ secret key written to { $path } (keep it safe and off the devices; without it no export can be opened). Give devices the public key above: cli-sim export --unsent --to { $key } --out FILE
+
+## resend, send-incomplete, acknowledge-damaged
+
+tool-resend = ⟦xx⟧ { $count } refused part(s) of { $id } will be sent at the next sync
+tool-send-incomplete = ⟦xx⟧ the requisition of { $id }'s period will be sent at the next sync, without the missing months
+tool-send-incomplete-none = ⟦xx⟧ no requisition of { $id }'s period is waiting yet; sync once first
+tool-ack-none = ⟦xx⟧ no damaged copy of the outbox is waiting to be acknowledged
+tool-ack-done = ⟦xx⟧ acknowledged: { $path } (the file stays on disk; it is no longer reported)
+
+## Lines every command may print
+
+tool-warning = ⟦xx⟧ warning: { $text }
+tool-warning-no-locale = ⟦xx⟧ there are no messages in '{ $locale }'; showing English (the agent speaks en, fr, pt and sw)
+tool-warning-read-only = ⟦xx⟧ the outbox { $path } cannot be written (read-only storage or permissions): forms can be listed but not saved or sent
