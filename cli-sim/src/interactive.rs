@@ -16,6 +16,8 @@
 //! `agent_core::Agent`'s public API; this module only converts and presents.
 
 use crate::exit;
+use crate::show::{t, t_lines, tid};
+use agent_core::Message;
 use agent_core::agent::SubmissionStatus;
 use agent_core::form::{Product, ServiceField, StockQuantity, Term};
 use agent_core::mapping::Facility;
@@ -65,19 +67,20 @@ pub fn record(
     match session.run(opts) {
         Ok(code) => Ok(code),
         Err(Stop::EndOfInput) => {
-            let _ = writeln!(session.out, "\nEnd of input: the form was not saved.");
+            let _ = writeln!(session.out, "\n{}", tid("rec-end-of-input"));
             let _ = session.out.flush();
             Ok(exit::FINDINGS)
         }
         Err(Stop::Quit) => {
-            let _ = writeln!(session.out, "Stopped: the form was not saved.");
+            let _ = writeln!(session.out, "{}", tid("rec-stopped"));
             let _ = session.out.flush();
             Ok(exit::FINDINGS)
         }
         Err(Stop::Io(e)) => {
             let _ = writeln!(
                 session.out,
-                "\nThe terminal could not be read or written ({e}): the form was not saved."
+                "\n{}",
+                t(&Message::new("rec-io-error").text("error", e.to_string()))
             );
             let _ = session.out.flush();
             Ok(exit::FAILURE)
@@ -309,12 +312,7 @@ struct Session<'a> {
 
 impl Session<'_> {
     fn run(&mut self, opts: Options) -> Step<i32> {
-        writeln!(
-            self.out,
-            "Recording a form. Type each number and press Enter.\n\
-             Enter accepts the value offered (\"Enter for ...\") or leaves an optional field empty;\n\
-             - empties a field; q stops without saving (so does Ctrl-D)."
-        )?;
+        writeln!(self.out, "{}", t_lines(&Message::new("rec-intro")))?;
         let def = self.choose_form(opts.form)?;
         let mut rec = Recording {
             stock_required: self.required_stock(&def)?,
@@ -365,11 +363,15 @@ impl Session<'_> {
 
     fn show(&mut self, findings: &[&Finding]) -> Step<()> {
         for f in findings {
-            let tag = match f.severity {
-                Severity::Error => "Error",
-                Severity::Warning => "Warning",
+            let id = match f.severity {
+                Severity::Error => "rec-error",
+                Severity::Warning => "rec-warning",
             };
-            writeln!(self.out, "  {tag}: {}", f.message)?;
+            writeln!(
+                self.out,
+                "  {}",
+                t(&Message::new(id).text("message", f.message.as_str()))
+            )?;
         }
         Ok(())
     }
@@ -386,12 +388,15 @@ impl Session<'_> {
     /// Asks "Keep ...? [Y/n]" after a warning on one field.
     fn keep(&mut self, what: &str) -> Step<bool> {
         loop {
-            let a = self.ask(&format!("  Keep {what}? [Y/n] "))?;
+            let a = self.ask(&format!(
+                "  {} ",
+                t(&Message::new("rec-keep").text("value", what))
+            ))?;
             match a.trim().to_ascii_lowercase().as_str() {
                 "" | "y" | "yes" => return Ok(true),
                 "n" | "no" => return Ok(false),
                 "q" => return Err(Stop::Quit),
-                _ => writeln!(self.out, "  Type y to keep it or n to enter it again.")?,
+                _ => writeln!(self.out, "  {}", tid("rec-keep-help"))?,
             }
         }
     }
@@ -421,8 +426,10 @@ impl Session<'_> {
             }
             writeln!(
                 self.out,
-                "  '{a}' is not in the list; type a number from 1 to {} or a code from the list.",
-                items.len()
+                "  {}",
+                t(&Message::new("rec-not-in-list")
+                    .text("answer", a)
+                    .num("count", items.len() as i64))
             )?;
         }
     }
@@ -438,22 +445,26 @@ impl Session<'_> {
         }
         if let Some(id) = wanted {
             if let Some(def) = self.agent.form(id.trim()) {
-                writeln!(self.out, "Form: {} ({})", def.title, def.id)?;
+                writeln!(self.out, "{}", form_line(&def))?;
                 return Ok(def);
             }
-            writeln!(self.out, "This tablet has no form '{}'.", id.trim())?;
+            writeln!(
+                self.out,
+                "{}",
+                t(&Message::new("rec-no-form").text("id", id.trim()))
+            )?;
         } else if let [only] = forms.as_slice() {
-            writeln!(self.out, "Form: {} ({})", only.title, only.id)?;
+            writeln!(self.out, "{}", form_line(only))?;
             return Ok(only.clone());
         }
-        writeln!(self.out, "Forms:")?;
+        writeln!(self.out, "{}", tid("rec-forms"))?;
         for (i, f) in forms.iter().enumerate() {
             writeln!(self.out, "  {:>2}. {:<22} {}", i + 1, f.id, f.title)?;
         }
         let def = self
-            .pick("Form (number or id): ", &forms, |f| &f.id)?
+            .pick(&format!("{} ", tid("rec-pick-form")), &forms, |f| &f.id)?
             .clone();
-        writeln!(self.out, "Form: {} ({})", def.title, def.id)?;
+        writeln!(self.out, "{}", form_line(&def))?;
         Ok(def)
     }
 
@@ -502,13 +513,17 @@ impl Session<'_> {
             let code = match candidate.take() {
                 Some(c) => c,
                 None => {
-                    writeln!(self.out, "Facilities that report this form:")?;
+                    writeln!(self.out, "{}", tid("rec-facilities"))?;
                     for (i, f) in facilities.iter().enumerate() {
                         writeln!(self.out, "  {:>2}. {:<8} {}", i + 1, f.code, f.name)?;
                     }
-                    self.pick("Facility (number or code): ", &facilities, |f| &f.code)?
-                        .code
-                        .clone()
+                    self.pick(
+                        &format!("{} ", tid("rec-pick-facility")),
+                        &facilities,
+                        |f| &f.code,
+                    )?
+                    .code
+                    .clone()
                 }
             };
             let slot = Slot::Facility;
@@ -523,7 +538,13 @@ impl Session<'_> {
                     .get(&code)
                     .map(|f| f.name.clone())
                     .unwrap_or_default();
-                writeln!(self.out, "Facility: {code} {name}")?;
+                writeln!(
+                    self.out,
+                    "{}",
+                    t(&Message::new("rec-facility")
+                        .text("code", code.as_str())
+                        .text("name", name))
+                )?;
                 return Ok(());
             }
         }
@@ -538,9 +559,16 @@ impl Session<'_> {
                 Some(c) => c,
                 None => {
                     let a = self.ask(&format!(
-                        "Period ({}; Enter for {}): ",
-                        rec.def.period_type.as_str(),
-                        suggestion.iso()
+                        "{} ",
+                        t(&Message::new("rec-period-prompt")
+                            .text(
+                                "type",
+                                t(&Message::new("tool-period-type").text(
+                                    "type",
+                                    rec.def.period_type.as_str().to_ascii_lowercase()
+                                ))
+                            )
+                            .text("suggestion", suggestion.iso()))
                     ))?;
                     match a.trim() {
                         "" => suggestion.iso(),
@@ -561,8 +589,9 @@ impl Session<'_> {
             rec.set_text(&slot, Some(text.clone()));
             writeln!(
                 self.out,
-                "Period: {}",
-                period.as_ref().map(Period::iso).unwrap_or(text)
+                "{}",
+                t(&Message::new("rec-period")
+                    .text("period", period.as_ref().map(Period::iso).unwrap_or(text)))
             )?;
             return Ok(());
         }
@@ -588,12 +617,14 @@ impl Session<'_> {
             if s.period == this_id && s.form == rec.def.id {
                 writeln!(
                     self.out,
-                    "This form is already saved for {} {} (submission {}, revision {}).\n\
-                     What you enter now is saved as a correction; Enter keeps each saved value.",
-                    rec.draft.facility,
-                    period.iso(),
-                    s.id,
-                    s.revision
+                    "{}",
+                    t_lines(
+                        &Message::new("rec-already-saved")
+                            .text("facility", rec.draft.facility.as_str())
+                            .text("period", period.iso())
+                            .text("id", s.id.as_str())
+                            .num("revision", i64::from(s.revision))
+                    )
                 )?;
                 rec.draft.service = earlier.service;
                 rec.draft.stock = earlier.stock;
@@ -630,14 +661,18 @@ impl Session<'_> {
         let slot = Slot::Service(f.key.clone());
         let range = match f.max {
             Some(max) => format!("{}–{max}", f.min),
-            None => format!("{} or more", f.min),
+            None => t(&Message::new("rec-or-more").num("min", f.min)),
         };
         let prompt = NumberPrompt {
-            label: f.label.clone(),
+            label: f.label_in(&crate::show::locale()).to_string(),
             unit: f.unit.clone(),
             hints: vec![
                 range,
-                if f.required { "required" } else { "optional" }.into(),
+                tid(if f.required {
+                    "rec-required"
+                } else {
+                    "rec-optional"
+                }),
             ],
             default: rec.number(&slot).map(|v| (v, None)),
             restart: false,
@@ -651,22 +686,27 @@ impl Session<'_> {
             return Ok(());
         };
         let units = p.unit.as_deref().map(plural);
+        let title = match units.as_deref() {
+            Some(u) => Message::new("rec-stock-title-unit").text("unit", u),
+            None => Message::new("rec-stock-title"),
+        };
         writeln!(
             self.out,
-            "\n-- Stock: {} ({}){} --",
-            p.name,
-            p.code,
-            units
-                .as_deref()
-                .map(|u| format!(", counted in {u}"))
-                .unwrap_or_default()
+            "\n-- {} --",
+            t(&title
+                .text("name", p.name_in(&crate::show::locale()))
+                .text("code", p.code.as_str()))
         )?;
         'product: loop {
             for q in StockQuantity::ALL {
                 let slot = Slot::Stock(p.code.clone(), q);
                 let prompt = self.stock_prompt(rec, &p, q, &slot);
                 if let Entered::Restart = self.ask_number(rec, &slot, &prompt)? {
-                    writeln!(self.out, "  Again from the opening balance of {}:", p.code)?;
+                    writeln!(
+                        self.out,
+                        "  {}",
+                        t(&Message::new("rec-again").text("code", p.code.as_str()))
+                    )?;
                     continue 'product;
                 }
             }
@@ -675,7 +715,11 @@ impl Session<'_> {
         writeln!(self.out, "  {}", balance_line(rec, &p))?;
         let checked = self.agent.validate_with_resupply(&rec.draft)?;
         if let Some(a) = checked.resupply.iter().find(|a| a.product == p.code) {
-            writeln!(self.out, "  To order: {}", crate::show::resupply_line(a))?;
+            writeln!(
+                self.out,
+                "  {}",
+                t(&Message::new("rec-to-order").text("line", crate::show::resupply_line(a)))
+            )?;
         }
         let findings = checked.findings;
         self.notes(
@@ -706,8 +750,8 @@ impl Session<'_> {
             if relevant {
                 writeln!(
                     self.out,
-                    "  Note: {} (You will be asked about this before saving.)",
-                    f.message
+                    "  {}",
+                    t(&Message::new("rec-note").text("message", f.message.as_str()))
                 )?;
             }
         }
@@ -724,37 +768,39 @@ impl Session<'_> {
         let mut hints = Vec::new();
         let mut unit = p.unit.as_deref().map(plural);
         match q {
-            StockQuantity::Adjustments => hints.push("may be negative".to_string()),
+            StockQuantity::Adjustments => hints.push(tid("rec-may-be-negative")),
             StockQuantity::StockoutDays => {
-                unit = Some("days".into());
+                unit = Some(tid("rec-days"));
                 if let Some(days) = rec.days {
                     hints.push(format!("0–{days}"));
                 }
             }
             _ => {}
         }
-        hints.push(
-            if rec.stock_required.contains(&q) {
-                "required"
-            } else {
-                "optional"
-            }
-            .into(),
-        );
+        hints.push(tid(if rec.stock_required.contains(&q) {
+            "rec-required"
+        } else {
+            "rec-optional"
+        }));
         let current = rec.number(slot).map(|v| (v, None));
         let default = match q {
             StockQuantity::ClosingBalance => rec
                 .expected_closing(&p.code)
                 .map(|v| (v, Some(format!(" = {}", sum_text(rec, &p.code))))),
             StockQuantity::OpeningBalance => current.or_else(|| {
-                rec.previous_closing
-                    .get(&p.code)
-                    .map(|(v, period)| (*v, Some(format!(", the closing balance of {period}"))))
+                rec.previous_closing.get(&p.code).map(|(v, period)| {
+                    (
+                        *v,
+                        Some(t(
+                            &Message::new("rec-closing-of").text("period", period.as_str())
+                        )),
+                    )
+                })
             }),
             _ => current,
         };
         NumberPrompt {
-            label: stock_label(q).into(),
+            label: tid(&format!("rec-stock-{}", q.key())),
             unit,
             hints,
             default,
@@ -772,7 +818,9 @@ impl Session<'_> {
     ) -> Step<Entered> {
         let mut hints = prompt.hints.join(", ");
         if let Some((v, why)) = &prompt.default {
-            hints.push_str(&format!("; Enter for {v}{}", why.as_deref().unwrap_or("")));
+            hints.push_str(&t(&Message::new("rec-enter-for")
+                .num("value", *v)
+                .text("why", why.as_deref().unwrap_or(""))));
         }
         let unit = prompt
             .unit
@@ -800,16 +848,13 @@ impl Session<'_> {
             self.show(&mine)?;
             if has_errors_in(&mine) {
                 if prompt.restart && mine.iter().any(|f| f.code == "balance") {
-                    writeln!(
-                        self.out,
-                        "  Type the counted closing balance again, or r to enter this product's numbers again."
-                    )?;
+                    writeln!(self.out, "  {}", tid("rec-retype-closing"))?;
                 }
                 continue;
             }
             let value = candidate.as_ref().and_then(whole);
             if !mine.is_empty() {
-                let what = value.map_or("it empty".to_string(), |v| v.to_string());
+                let what = value.map_or(tid("rec-it-empty"), |v| v.to_string());
                 if !self.keep(&what)? {
                     continue;
                 }
@@ -826,15 +871,15 @@ impl Session<'_> {
     }
 
     fn enter_text(&mut self, rec: &mut Recording, slot: Slot) -> Step<()> {
-        let label = match slot {
-            Slot::Comment => "Comment",
-            Slot::CapturedBy => "Captured by (name or initials)",
-            _ => "Value",
-        };
+        let label = tid(match slot {
+            Slot::Comment => "rec-comment",
+            Slot::CapturedBy => "rec-captured-by",
+            _ => "rec-value",
+        });
         let current = rec.text(&slot);
         let hint = match &current {
-            Some(c) => format!("optional; Enter keeps \"{c}\""),
-            None => "optional".to_string(),
+            Some(c) => t(&Message::new("rec-enter-keeps").text("value", c.as_str())),
+            None => tid("rec-optional"),
         };
         let target = slot.target();
         loop {
@@ -887,7 +932,7 @@ impl Session<'_> {
             };
             let all: Vec<&Finding> = findings.iter().collect();
             if !all.is_empty() {
-                writeln!(self.out, "\nBefore saving, the form was checked:")?;
+                writeln!(self.out, "\n{}", tid("rec-checked"))?;
                 self.show(&all)?;
             }
             let mut confirm = false;
@@ -899,16 +944,11 @@ impl Session<'_> {
                     .collect();
                 let targets = Self::targets(rec, &errors);
                 if targets.is_empty() {
-                    writeln!(
-                        self.out,
-                        "These problems cannot be corrected here: the form was not saved."
-                    )?;
+                    writeln!(self.out, "{}", tid("rec-cannot-correct"))?;
                     return Ok(exit::FINDINGS);
                 }
                 loop {
-                    let a = self.ask(
-                        "The form cannot be saved with errors. Press Enter to correct the fields named, or q to stop without saving: ",
-                    )?;
+                    let a = self.ask(&format!("{} ", tid("rec-errors-prompt")))?;
                     match a.trim().to_ascii_lowercase().as_str() {
                         "" | "y" | "yes" => break,
                         "q" | "n" | "no" => return Err(Stop::Quit),
@@ -919,36 +959,27 @@ impl Session<'_> {
                 continue;
             }
             if has_warnings(&findings) {
-                writeln!(
-                    self.out,
-                    "(y saves the form with these warnings; e lets you correct the fields named; n or Enter stops without saving.)"
-                )?;
+                writeln!(self.out, "{}", tid("rec-warnings-help"))?;
                 loop {
-                    let a = self.ask("Confirm and save? [y/N] ")?;
+                    let a = self.ask(&format!("{} ", tid("rec-confirm-prompt")))?;
                     match a.trim().to_ascii_lowercase().as_str() {
                         "y" | "yes" => {
                             confirm = true;
                             break;
                         }
                         "" | "n" | "no" => {
-                            writeln!(
-                                self.out,
-                                "Not saved: the warnings were not confirmed. Check the register and the stock cards, then record the form again."
-                            )?;
+                            writeln!(self.out, "{}", tid("rec-not-confirmed"))?;
                             return Ok(exit::FINDINGS);
                         }
                         "q" => return Err(Stop::Quit),
                         "e" => break,
-                        _ => writeln!(self.out, "  Type y, n or e.")?,
+                        _ => writeln!(self.out, "  {}", tid("rec-type-yne"))?,
                     }
                 }
                 if !confirm {
                     let targets = Self::targets(rec, &all);
                     if targets.is_empty() {
-                        writeln!(
-                            self.out,
-                            "  These warnings are not about a field of the form."
-                        )?;
+                        writeln!(self.out, "  {}", tid("rec-warnings-not-field"))?;
                     }
                     self.correct(rec, &targets)?;
                     continue;
@@ -958,21 +989,17 @@ impl Session<'_> {
                 Ok(r) => {
                     writeln!(
                         self.out,
-                        "\nSaved: submission {}, revision {}",
-                        r.id, r.revision
+                        "\n{}",
+                        t(&Message::new("rec-saved")
+                            .text("id", r.id.as_str())
+                            .num("revision", i64::from(r.revision)))
                     )?;
                     if r.duplicate {
-                        writeln!(
-                            self.out,
-                            "This form was already saved with the same content; nothing new was written."
-                        )?;
+                        writeln!(self.out, "{}", tid("rec-duplicate"))?;
                     } else if r.revision > 1 {
-                        writeln!(
-                            self.out,
-                            "It is a correction of the form saved earlier; the new revision will be sent."
-                        )?;
+                        writeln!(self.out, "{}", tid("rec-correction"))?;
                     }
-                    writeln!(self.out, "It will be sent at the next sync.")?;
+                    writeln!(self.out, "{}", tid("rec-next-sync"))?;
                     self.out.flush()?;
                     return Ok(exit::OK);
                 }
@@ -990,6 +1017,13 @@ impl Session<'_> {
     }
 }
 
+/// `Form: title (id)`, the title in the output's language.
+fn form_line(def: &FormDefinition) -> String {
+    t(&Message::new("rec-form")
+        .text("title", def.title_in(&crate::show::locale()))
+        .text("id", def.id.as_str()))
+}
+
 /// The service fields grouped by section, sections in order of first
 /// appearance.
 fn sections(fields: &[ServiceField]) -> Vec<(Option<String>, Vec<usize>)> {
@@ -1003,23 +1037,10 @@ fn sections(fields: &[ServiceField]) -> Vec<(Option<String>, Vec<usize>)> {
     out
 }
 
-/// The label of a stock quantity at its prompt.
-fn stock_label(q: StockQuantity) -> &'static str {
-    match q {
-        StockQuantity::OpeningBalance => "Opening balance",
-        StockQuantity::Received => "Received",
-        StockQuantity::Consumed => "Consumed",
-        StockQuantity::Losses => "Losses (expired, damaged, lost)",
-        StockQuantity::Adjustments => "Adjustments",
-        StockQuantity::ClosingBalance => "Closing balance",
-        StockQuantity::StockoutDays => "Stock-out days",
-        StockQuantity::RequestedQuantity => "Requested quantity",
-    }
-}
-
-/// The plural of a unit name ("blister" becomes "blisters").
+/// The plural of a unit name ("blister" becomes "blisters") in English;
+/// in another language the unit as the form writes it.
 fn plural(unit: &str) -> String {
-    if unit.ends_with('s') {
+    if crate::show::locale() != agent_core::i18n::DEFAULT_LOCALE || unit.ends_with('s') {
         unit.to_string()
     } else {
         format!("{unit}s")
@@ -1037,7 +1058,12 @@ fn balance_line(rec: &Recording, p: &Product) -> String {
         .unwrap_or_default();
     let expected = rec.expected_closing(&p.code);
     let counted = match (expected, closing) {
-        (Some(x), Some(c)) if x != c => format!(" (closing balance entered: {c})"),
+        (Some(x), Some(c)) if x != c => {
+            format!(
+                " {}",
+                t(&Message::new("rec-closing-entered").num("value", c))
+            )
+        }
         _ => String::new(),
     };
     format!(

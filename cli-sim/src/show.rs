@@ -37,6 +37,16 @@ pub fn t(m: &Message) -> String {
     v(&agent_core::i18n::render(m, &locale())).into_owned()
 }
 
+/// `m` in this thread's language, a text of several lines: each line with
+/// its control characters escaped.
+pub fn t_lines(m: &Message) -> String {
+    agent_core::i18n::render(m, &locale())
+        .lines()
+        .map(|l| v(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The message `id` without arguments, in this thread's language.
 pub fn tid(id: &str) -> String {
     t(&Message::new(id))

@@ -260,3 +260,65 @@ fn the_tools_speak_swahili_and_french_except_names_and_numbers() {
     );
     assert_eq!(v[0]["subject_message"]["text"], "kituo HP-001", "{v:#}");
 }
+
+/// The interactive recorder (`record` without `--file`) with a script piped
+/// in: a typo asked again, the form saved, then the same script again (a
+/// double tap: already saved, nothing new written). No server is needed.
+fn recorder(lang: &str) -> Vec<String> {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let config = cli_sim::demo::write_example_setup(dir.path()).unwrap();
+    // Period (Enter: last month), four services (a typo first), three
+    // stock cards (Enter accepts each closing balance), comment, initials.
+    let script = "\nabc\n10\n10\n1\n1\n40\n20\n12\n0\n0\n\n0\n30\n30\n0\n4\n\n\n\n\n\n\
+                  20\n10\n6\n2\n-2\n\n0\n\nall counted\nAB\n";
+    let mut lines = Vec::new();
+    for _ in 0..2 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cli-sim"))
+            .arg("--config")
+            .arg(&config)
+            .args(["--lang", lang, "record", "--form", "hp-maternal-monthly"])
+            .args(["--facility", "HP-002"])
+            .env_remove("AGENT_LOG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert_eq!(o.status.code(), Some(0), "record --lang {lang}:\n{text}");
+        lines.extend(text.lines().map(str::to_string));
+    }
+    lines
+}
+
+#[test]
+fn the_interactive_recorder_speaks_swahili_and_french() {
+    let texts = form_texts();
+    let en = recorder("en");
+    assert!(
+        untranslated(&en, &en, &texts).len() > 20,
+        "the check finds little English:\n{}",
+        en.join("\n")
+    );
+    for lang in ["sw", "fr"] {
+        let other = recorder(lang);
+        assert_eq!(other.len(), en.len(), "{lang}:\n{}", other.join("\n"));
+        let left = untranslated(&en, &other, &texts);
+        assert!(
+            left.is_empty(),
+            "record --lang {lang}: still in English:\n{left:#?}\n{}",
+            other.join("\n")
+        );
+    }
+    // Hand-written from agent-core/locales/sw/tools.ftl.
+    let sw = recorder("sw").join("\n");
+    assert!(sw.contains("Cha kuagiza: "), "{sw}");
+    assert!(sw.contains("Itatumwa wakati wa kutuma ujao."), "{sw}");
+}

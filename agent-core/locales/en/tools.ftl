@@ -89,6 +89,13 @@ tool-period-type = { $type ->
         [monthly] Monthly
         [quarterly] Quarterly
         [yearly] Yearly
+        [biweekly] Every two weeks
+        [bimonthly] Every two months
+        [sixmonthly] Six-monthly
+        [sixmonthlyapril] Six-monthly (from April)
+        [financialapril] Financial year (from April)
+        [financialjuly] Financial year (from July)
+        [financialoct] Financial year (from October)
        *[other] { $type }
     }
 tool-forms-counts = { $period_type } ({ $fields } service fields, { $products } products)
@@ -154,3 +161,67 @@ tool-ack-done = acknowledged: { $path } (the file stays on disk; it is no longer
 tool-warning = warning: { $text }
 tool-warning-no-locale = there are no messages in '{ $locale }'; showing English (the agent speaks en, fr, pt and sw)
 tool-warning-read-only = the outbox { $path } cannot be written (read-only storage or permissions): forms can be listed but not saved or sent
+
+## The interactive recorder (cli-sim record without --file)
+
+rec-intro = Recording a form. Type each number and press Enter.
+    Enter accepts the value offered ("Enter for ...") or leaves an optional field empty;
+    - empties a field; q stops without saving (so does Ctrl-D).
+rec-end-of-input = End of input: the form was not saved.
+rec-stopped = Stopped: the form was not saved.
+rec-io-error = The terminal could not be read or written ({ $error }): the form was not saved.
+rec-error = Error: { $message }
+rec-warning = Warning: { $message }
+rec-keep = Keep { $value }? [Y/n]
+rec-keep-help = Type y to keep it or n to enter it again.
+rec-it-empty = it empty
+rec-not-in-list = '{ $answer }' is not in the list; type a number from 1 to { $count } or a code from the list.
+rec-form = Form: { $title } ({ $id })
+rec-no-form = This tablet has no form '{ $id }'.
+rec-forms = Forms:
+rec-pick-form = Form (number or id):
+rec-facilities = Facilities that report this form:
+rec-pick-facility = Facility (number or code):
+rec-facility = Facility: { $code } { $name }
+rec-period-prompt = Period ({ $type }; Enter for { $suggestion }):
+rec-period = Period: { $period }
+rec-already-saved = This form is already saved for { $facility } { $period } (submission { $id }, revision { $revision }).
+    What you enter now is saved as a correction; Enter keeps each saved value.
+rec-or-more = { $min } or more
+rec-required = required
+rec-optional = optional
+rec-may-be-negative = may be negative
+rec-days = days
+rec-enter-for = ; Enter for { $value }{ $why }
+rec-closing-of = , the closing balance of { $period }
+rec-stock-title = Stock: { $name } ({ $code })
+rec-stock-title-unit = Stock: { $name } ({ $code }), counted in { $unit }
+rec-stock-opening_balance = Opening balance
+rec-stock-received = Received
+rec-stock-consumed = Consumed
+rec-stock-losses = Losses (expired, damaged, lost)
+rec-stock-adjustments = Adjustments
+rec-stock-closing_balance = Closing balance
+rec-stock-stockout_days = Stock-out days
+rec-stock-requested_quantity = Requested quantity
+rec-again = Again from the opening balance of { $code }:
+rec-retype-closing = Type the counted closing balance again, or r to enter this product's numbers again.
+rec-closing-entered = (closing balance entered: { $value })
+rec-to-order = To order: { $line }
+rec-note = Note: { $message } (You will be asked about this before saving.)
+rec-comment = Comment
+rec-captured-by = Captured by (name or initials)
+rec-value = Value
+rec-enter-keeps = optional; Enter keeps "{ $value }"
+rec-checked = Before saving, the form was checked:
+rec-cannot-correct = These problems cannot be corrected here: the form was not saved.
+rec-errors-prompt = The form cannot be saved with errors. Press Enter to correct the fields named, or q to stop without saving:
+rec-warnings-help = (y saves the form with these warnings; e lets you correct the fields named; n or Enter stops without saving.)
+rec-confirm-prompt = Confirm and save? [y/N]
+rec-not-confirmed = Not saved: the warnings were not confirmed. Check the register and the stock cards, then record the form again.
+rec-type-yne = Type y, n or e.
+rec-warnings-not-field = These warnings are not about a field of the form.
+rec-saved = Saved: submission { $id }, revision { $revision }
+rec-duplicate = This form was already saved with the same content; nothing new was written.
+rec-correction = It is a correction of the form saved earlier; the new revision will be sent.
+rec-next-sync = It will be sent at the next sync.

@@ -90,6 +90,13 @@ tool-period-type = { $type ->
         [monthly] Mensuel
         [quarterly] Trimestriel
         [yearly] Annuel
+        [biweekly] Toutes les deux semaines
+        [bimonthly] Bimestriel
+        [sixmonthly] Semestriel
+        [sixmonthlyapril] Semestriel (à partir d'avril)
+        [financialapril] Année financière (à partir d'avril)
+        [financialjuly] Année financière (à partir de juillet)
+        [financialoct] Année financière (à partir d'octobre)
        *[other] { $type }
     }
 tool-forms-counts = { $period_type } ({ $fields } champs de services, { $products } produits)
@@ -155,3 +162,67 @@ tool-ack-done = pris en compte : { $path } (le fichier reste sur le disque ; il 
 tool-warning = avertissement : { $text }
 tool-warning-no-locale = il n'y a pas de messages en « { $locale } » ; affichage en anglais (l'agent parle en, fr, pt et sw)
 tool-warning-read-only = la boîte d'envoi { $path } ne peut pas être écrite (stockage en lecture seule ou droits) : les formulaires peuvent être listés, mais pas enregistrés ni envoyés
+
+## L'enregistreur interactif (cli-sim record sans --file)
+
+rec-intro = Saisie d'un formulaire. Tapez chaque nombre puis Entrée.
+    Entrée accepte la valeur proposée (« Entrée pour ... ») ou laisse vide un champ facultatif ;
+    - vide un champ ; q arrête sans enregistrer (Ctrl-D aussi).
+rec-end-of-input = Fin de la saisie : le formulaire n'a pas été enregistré.
+rec-stopped = Arrêté : le formulaire n'a pas été enregistré.
+rec-io-error = Le terminal n'a pas pu être lu ou écrit ({ $error }) : le formulaire n'a pas été enregistré.
+rec-error = Erreur : { $message }
+rec-warning = Avertissement : { $message }
+rec-keep = Garder { $value } ? [Y/n] (y = oui, n = non)
+rec-keep-help = Tapez y pour garder la valeur ou n pour la saisir à nouveau.
+rec-it-empty = le champ vide
+rec-not-in-list = « { $answer } » n'est pas dans la liste ; tapez un nombre de 1 à { $count } ou un code de la liste.
+rec-form = Formulaire : { $title } ({ $id })
+rec-no-form = Cette tablette n'a pas de formulaire « { $id } ».
+rec-forms = Formulaires :
+rec-pick-form = Formulaire (numéro ou identifiant) :
+rec-facilities = Formations sanitaires qui envoient ce formulaire :
+rec-pick-facility = Formation sanitaire (numéro ou code) :
+rec-facility = Formation sanitaire : { $code } { $name }
+rec-period-prompt = Période ({ $type } ; Entrée pour { $suggestion }) :
+rec-period = Période : { $period }
+rec-already-saved = Ce formulaire est déjà enregistré pour { $facility } { $period } (soumission { $id }, version { $revision }).
+    Ce que vous saisissez maintenant est enregistré comme une correction ; Entrée garde chaque valeur enregistrée.
+rec-or-more = { $min } ou plus
+rec-required = obligatoire
+rec-optional = facultatif
+rec-may-be-negative = peut être négatif
+rec-days = jours
+rec-enter-for = ; Entrée pour { $value }{ $why }
+rec-closing-of = , le stock final de { $period }
+rec-stock-title = Stock : { $name } ({ $code })
+rec-stock-title-unit = Stock : { $name } ({ $code }), compté en { $unit }
+rec-stock-opening_balance = Stock initial
+rec-stock-received = Quantité reçue
+rec-stock-consumed = Quantité consommée
+rec-stock-losses = Pertes (périmés, abîmés, perdus)
+rec-stock-adjustments = Ajustements
+rec-stock-closing_balance = Stock final
+rec-stock-stockout_days = Jours de rupture de stock
+rec-stock-requested_quantity = Quantité demandée
+rec-again = De nouveau depuis le stock initial de { $code } :
+rec-retype-closing = Tapez à nouveau le stock final compté, ou r pour saisir à nouveau les nombres de ce produit.
+rec-closing-entered = (stock final saisi : { $value })
+rec-to-order = À commander : { $line }
+rec-note = Remarque : { $message } (Cela vous sera demandé avant l'enregistrement.)
+rec-comment = Commentaire
+rec-captured-by = Saisi par (nom ou initiales)
+rec-value = Valeur
+rec-enter-keeps = facultatif ; Entrée garde « { $value } »
+rec-checked = Avant l'enregistrement, le formulaire a été vérifié :
+rec-cannot-correct = Ces problèmes ne peuvent pas être corrigés ici : le formulaire n'a pas été enregistré.
+rec-errors-prompt = Le formulaire ne peut pas être enregistré avec des erreurs. Appuyez sur Entrée pour corriger les champs nommés, ou q pour arrêter sans enregistrer :
+rec-warnings-help = (y enregistre le formulaire avec ces avertissements ; e permet de corriger les champs nommés ; n ou Entrée arrête sans enregistrer.)
+rec-confirm-prompt = Confirmer et enregistrer ? [y/N]
+rec-not-confirmed = Non enregistré : les avertissements n'ont pas été confirmés. Vérifiez le registre et les fiches de stock, puis saisissez de nouveau le formulaire.
+rec-type-yne = Tapez y, n ou e.
+rec-warnings-not-field = Ces avertissements ne portent pas sur un champ du formulaire.
+rec-saved = Enregistré : soumission { $id }, version { $revision }
+rec-duplicate = Ce formulaire était déjà enregistré avec le même contenu ; rien de nouveau n'a été écrit.
+rec-correction = C'est une correction du formulaire enregistré plus tôt ; la nouvelle version sera envoyée.
+rec-next-sync = Il sera envoyé à la prochaine synchronisation.

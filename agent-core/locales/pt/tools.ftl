@@ -90,6 +90,13 @@ tool-period-type = { $type ->
         [monthly] Mensal
         [quarterly] Trimestral
         [yearly] Anual
+        [biweekly] Quinzenal
+        [bimonthly] Bimestral
+        [sixmonthly] Semestral
+        [sixmonthlyapril] Semestral (a partir de abril)
+        [financialapril] Ano financeiro (a partir de abril)
+        [financialjuly] Ano financeiro (a partir de julho)
+        [financialoct] Ano financeiro (a partir de outubro)
        *[other] { $type }
     }
 tool-forms-counts = { $period_type } ({ $fields } campos de serviços, { $products } produtos)
@@ -155,3 +162,67 @@ tool-ack-done = reconhecida: { $path } (o ficheiro fica no disco; deixa de ser a
 tool-warning = aviso: { $text }
 tool-warning-no-locale = não há mensagens em «{ $locale }»; mostrado em inglês (o agente fala en, fr, pt e sw)
 tool-warning-read-only = a caixa de saída { $path } não pode ser escrita (armazenamento só de leitura ou permissões): os formulários podem ser listados, mas não guardados nem enviados
+
+## O registo interativo (cli-sim record sem --file)
+
+rec-intro = Registo de um formulário. Escreva cada número e prima Enter.
+    Enter aceita o valor proposto («Enter para ...») ou deixa vazio um campo opcional;
+    - esvazia um campo; q para sem guardar (Ctrl-D também).
+rec-end-of-input = Fim da entrada: o formulário não foi guardado.
+rec-stopped = Parado: o formulário não foi guardado.
+rec-io-error = Não foi possível ler ou escrever no terminal ({ $error }): o formulário não foi guardado.
+rec-error = Erro: { $message }
+rec-warning = Aviso: { $message }
+rec-keep = Manter { $value }? [Y/n] (y = sim, n = não)
+rec-keep-help = Escreva y para manter ou n para escrever de novo.
+rec-it-empty = o campo vazio
+rec-not-in-list = «{ $answer }» não está na lista; escreva um número de 1 a { $count } ou um código da lista.
+rec-form = Formulário: { $title } ({ $id })
+rec-no-form = Este tablet não tem o formulário «{ $id }».
+rec-forms = Formulários:
+rec-pick-form = Formulário (número ou identificador):
+rec-facilities = Unidades sanitárias que enviam este formulário:
+rec-pick-facility = Unidade sanitária (número ou código):
+rec-facility = Unidade sanitária: { $code } { $name }
+rec-period-prompt = Período ({ $type }; Enter para { $suggestion }):
+rec-period = Período: { $period }
+rec-already-saved = Este formulário já está guardado para { $facility } { $period } (submissão { $id }, versão { $revision }).
+    O que escrever agora é guardado como correção; Enter mantém cada valor guardado.
+rec-or-more = { $min } ou mais
+rec-required = obrigatório
+rec-optional = opcional
+rec-may-be-negative = pode ser negativo
+rec-days = dias
+rec-enter-for = ; Enter para { $value }{ $why }
+rec-closing-of = , o stock final de { $period }
+rec-stock-title = Stock: { $name } ({ $code })
+rec-stock-title-unit = Stock: { $name } ({ $code }), contado em { $unit }
+rec-stock-opening_balance = Stock inicial
+rec-stock-received = Quantidade recebida
+rec-stock-consumed = Quantidade consumida
+rec-stock-losses = Perdas (fora de prazo, danificados, perdidos)
+rec-stock-adjustments = Ajustes
+rec-stock-closing_balance = Stock final
+rec-stock-stockout_days = Dias de rotura de stock
+rec-stock-requested_quantity = Quantidade pedida
+rec-again = De novo a partir do stock inicial de { $code }:
+rec-retype-closing = Escreva de novo o stock final contado, ou r para escrever de novo os números deste produto.
+rec-closing-entered = (stock final escrito: { $value })
+rec-to-order = A encomendar: { $line }
+rec-note = Nota: { $message } (Ser-lhe-á perguntado antes de guardar.)
+rec-comment = Comentário
+rec-captured-by = Registado por (nome ou iniciais)
+rec-value = Valor
+rec-enter-keeps = opcional; Enter mantém «{ $value }»
+rec-checked = Antes de guardar, o formulário foi verificado:
+rec-cannot-correct = Estes problemas não podem ser corrigidos aqui: o formulário não foi guardado.
+rec-errors-prompt = O formulário não pode ser guardado com erros. Prima Enter para corrigir os campos indicados, ou q para parar sem guardar:
+rec-warnings-help = (y guarda o formulário com estes avisos; e permite corrigir os campos indicados; n ou Enter para sem guardar.)
+rec-confirm-prompt = Confirmar e guardar? [y/N]
+rec-not-confirmed = Não guardado: os avisos não foram confirmados. Verifique o registo e as fichas de stock e depois registe o formulário de novo.
+rec-type-yne = Escreva y, n ou e.
+rec-warnings-not-field = Estes avisos não dizem respeito a um campo do formulário.
+rec-saved = Guardado: submissão { $id }, versão { $revision }
+rec-duplicate = Este formulário já estava guardado com o mesmo conteúdo; nada de novo foi escrito.
+rec-correction = É uma correção do formulário guardado antes; a nova versão será enviada.
+rec-next-sync = Será enviado na próxima sincronização.

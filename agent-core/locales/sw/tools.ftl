@@ -89,6 +89,13 @@ tool-period-type = { $type ->
         [monthly] Kila mwezi
         [quarterly] Kila robo mwaka
         [yearly] Kila mwaka
+        [biweekly] Kila wiki mbili
+        [bimonthly] Kila miezi miwili
+        [sixmonthly] Kila miezi sita
+        [sixmonthlyapril] Kila miezi sita (kuanzia Aprili)
+        [financialapril] Mwaka wa fedha (kuanzia Aprili)
+        [financialjuly] Mwaka wa fedha (kuanzia Julai)
+        [financialoct] Mwaka wa fedha (kuanzia Oktoba)
        *[other] { $type }
     }
 tool-forms-counts = { $period_type } (sehemu { $fields } za huduma, bidhaa { $products })
@@ -145,3 +152,67 @@ tool-ack-done = imekubaliwa: { $path } (faili linabaki kwenye diski; halitajwi t
 tool-warning = onyo: { $text }
 tool-warning-no-locale = hakuna ujumbe kwa '{ $locale }'; inaonyeshwa kwa Kiingereza (programu inazungumza en, fr, pt na sw)
 tool-warning-read-only = sanduku la kutuma { $path } haliwezi kuandikwa (hifadhi ya kusoma tu au ruhusa): fomu zinaweza kuorodheshwa lakini si kuhifadhiwa wala kutumwa
+
+## Kujaza fomu kwa maswali (cli-sim record bila --file)
+
+rec-intro = Kujaza fomu. Andika kila namba kisha bonyeza Enter.
+    Enter inakubali thamani inayopendekezwa ("Enter kwa ...") au inaacha wazi sehemu isiyo ya lazima;
+    - inafuta sehemu; q inasimamisha bila kuhifadhi (vivyo hivyo Ctrl-D).
+rec-end-of-input = Maandishi yameisha: fomu haijahifadhiwa.
+rec-stopped = Imesimamishwa: fomu haijahifadhiwa.
+rec-io-error = Skrini haikuweza kusomwa au kuandikwa ({ $error }): fomu haijahifadhiwa.
+rec-error = Kosa: { $message }
+rec-warning = Onyo: { $message }
+rec-keep = Ubaki na { $value }? [Y/n] (y = ndiyo, n = hapana)
+rec-keep-help = Andika y kubaki nayo au n kuiandika tena.
+rec-it-empty = sehemu tupu
+rec-not-in-list = '{ $answer }' haimo kwenye orodha; andika namba kuanzia 1 hadi { $count } au msimbo ulio kwenye orodha.
+rec-form = Fomu: { $title } ({ $id })
+rec-no-form = Kifaa hiki hakina fomu '{ $id }'.
+rec-forms = Fomu:
+rec-pick-form = Fomu (namba au kitambulisho):
+rec-facilities = Vituo vinavyotuma fomu hii:
+rec-pick-facility = Kituo (namba au msimbo):
+rec-facility = Kituo: { $code } { $name }
+rec-period-prompt = Kipindi ({ $type }; Enter kwa { $suggestion }):
+rec-period = Kipindi: { $period }
+rec-already-saved = Fomu hii tayari imehifadhiwa kwa { $facility } { $period } (fomu { $id }, toleo { $revision }).
+    Unachoandika sasa kinahifadhiwa kama marekebisho; Enter inabaki na kila thamani iliyohifadhiwa.
+rec-or-more = { $min } au zaidi
+rec-required = lazima
+rec-optional = si lazima
+rec-may-be-negative = inaweza kuwa hasi
+rec-days = siku
+rec-enter-for = ; Enter kwa { $value }{ $why }
+rec-closing-of = , salio la mwisho la { $period }
+rec-stock-title = Bidhaa: { $name } ({ $code })
+rec-stock-title-unit = Bidhaa: { $name } ({ $code }), inahesabiwa kwa { $unit }
+rec-stock-opening_balance = Salio la mwanzo
+rec-stock-received = Kiasi kilichopokelewa
+rec-stock-consumed = Kiasi kilichotumika
+rec-stock-losses = Upotevu (zilizoisha muda, zilizoharibika, zilizopotea)
+rec-stock-adjustments = Marekebisho
+rec-stock-closing_balance = Salio la mwisho
+rec-stock-stockout_days = Siku za kukosa bidhaa
+rec-stock-requested_quantity = Kiasi kilichoombwa
+rec-again = Tena kuanzia salio la mwanzo la { $code }:
+rec-retype-closing = Andika tena salio la mwisho ulilohesabu, au r kuandika tena namba za bidhaa hii.
+rec-closing-entered = (salio la mwisho lililoandikwa: { $value })
+rec-to-order = Cha kuagiza: { $line }
+rec-note = Taarifa: { $message } (Utaulizwa kuhusu hili kabla ya kuhifadhi.)
+rec-comment = Maoni
+rec-captured-by = Imejazwa na (jina au herufi za kwanza)
+rec-value = Thamani
+rec-enter-keeps = si lazima; Enter inabaki na "{ $value }"
+rec-checked = Kabla ya kuhifadhi, fomu imekaguliwa:
+rec-cannot-correct = Matatizo haya hayawezi kurekebishwa hapa: fomu haijahifadhiwa.
+rec-errors-prompt = Fomu haiwezi kuhifadhiwa ikiwa na makosa. Bonyeza Enter kurekebisha sehemu zilizotajwa, au q kusimamisha bila kuhifadhi:
+rec-warnings-help = (y inahifadhi fomu pamoja na maonyo haya; e inakuruhusu kurekebisha sehemu zilizotajwa; n au Enter inasimamisha bila kuhifadhi.)
+rec-confirm-prompt = Thibitisha na uhifadhi? [y/N]
+rec-not-confirmed = Haijahifadhiwa: maonyo hayakuthibitishwa. Angalia rejista na kadi za bidhaa, kisha ujaze fomu tena.
+rec-type-yne = Andika y, n au e.
+rec-warnings-not-field = Maonyo haya hayahusu sehemu ya fomu.
+rec-saved = Imehifadhiwa: fomu { $id }, toleo { $revision }
+rec-duplicate = Fomu hii ilikuwa tayari imehifadhiwa ikiwa sawa kabisa; hakuna kipya kilichoandikwa.
+rec-correction = Ni marekebisho ya fomu iliyohifadhiwa awali; toleo jipya litatumwa.
+rec-next-sync = Itatumwa wakati wa kutuma ujao.

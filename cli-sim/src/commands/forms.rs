@@ -23,8 +23,8 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
     } else {
         let locale = show::locale();
         for f in forms {
-            let period_type =
-                t(&Message::new("tool-period-type").text("type", f.period_type.as_str()));
+            let period_type = t(&Message::new("tool-period-type")
+                .text("type", f.period_type.as_str().to_ascii_lowercase()));
             println!(
                 "{:<22} v{} {} {}",
                 agent_core::draft::visible(&f.id),

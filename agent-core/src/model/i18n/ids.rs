@@ -1310,4 +1310,236 @@ pub const MESSAGES: &[MessageSpec] = &[
         id: "tool-warning-read-only",
         args: &["path"],
     },
+    MessageSpec {
+        id: "rec-intro",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-end-of-input",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-stopped",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-io-error",
+        args: &["error"],
+    },
+    MessageSpec {
+        id: "rec-error",
+        args: &["message"],
+    },
+    MessageSpec {
+        id: "rec-warning",
+        args: &["message"],
+    },
+    MessageSpec {
+        id: "rec-keep",
+        args: &["value"],
+    },
+    MessageSpec {
+        id: "rec-keep-help",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-it-empty",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-not-in-list",
+        args: &["answer", "count"],
+    },
+    MessageSpec {
+        id: "rec-form",
+        args: &["title", "id"],
+    },
+    MessageSpec {
+        id: "rec-no-form",
+        args: &["id"],
+    },
+    MessageSpec {
+        id: "rec-forms",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-pick-form",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-facilities",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-pick-facility",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-facility",
+        args: &["code", "name"],
+    },
+    MessageSpec {
+        id: "rec-period-prompt",
+        args: &["type", "suggestion"],
+    },
+    MessageSpec {
+        id: "rec-period",
+        args: &["period"],
+    },
+    MessageSpec {
+        id: "rec-already-saved",
+        args: &["facility", "period", "id", "revision"],
+    },
+    MessageSpec {
+        id: "rec-or-more",
+        args: &["min"],
+    },
+    MessageSpec {
+        id: "rec-required",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-optional",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-may-be-negative",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-days",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-enter-for",
+        args: &["value", "why"],
+    },
+    MessageSpec {
+        id: "rec-closing-of",
+        args: &["period"],
+    },
+    MessageSpec {
+        id: "rec-stock-title",
+        args: &["name", "code"],
+    },
+    MessageSpec {
+        id: "rec-stock-title-unit",
+        args: &["name", "code", "unit"],
+    },
+    MessageSpec {
+        id: "rec-stock-opening_balance",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-stock-received",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-stock-consumed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-stock-losses",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-stock-adjustments",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-stock-closing_balance",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-stock-stockout_days",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-stock-requested_quantity",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-again",
+        args: &["code"],
+    },
+    MessageSpec {
+        id: "rec-retype-closing",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-closing-entered",
+        args: &["value"],
+    },
+    MessageSpec {
+        id: "rec-to-order",
+        args: &["line"],
+    },
+    MessageSpec {
+        id: "rec-note",
+        args: &["message"],
+    },
+    MessageSpec {
+        id: "rec-comment",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-captured-by",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-value",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-enter-keeps",
+        args: &["value"],
+    },
+    MessageSpec {
+        id: "rec-checked",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-cannot-correct",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-errors-prompt",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-warnings-help",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-confirm-prompt",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-not-confirmed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-type-yne",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-warnings-not-field",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-saved",
+        args: &["id", "revision"],
+    },
+    MessageSpec {
+        id: "rec-duplicate",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-correction",
+        args: &[],
+    },
+    MessageSpec {
+        id: "rec-next-sync",
+        args: &[],
+    },
 ];

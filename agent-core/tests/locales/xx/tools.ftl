@@ -90,6 +90,13 @@ tool-period-type = ⟦xx⟧ { $type ->
         [monthly] Monthly
         [quarterly] Quarterly
         [yearly] Yearly
+        [biweekly] Every two weeks
+        [bimonthly] Every two months
+        [sixmonthly] Six-monthly
+        [sixmonthlyapril] Six-monthly (from April)
+        [financialapril] Financial year (from April)
+        [financialjuly] Financial year (from July)
+        [financialoct] Financial year (from October)
        *[other] { $type }
     }
 tool-forms-counts = ⟦xx⟧ { $period_type } ({ $fields } service fields, { $products } products)
@@ -155,3 +162,67 @@ tool-ack-done = ⟦xx⟧ acknowledged: { $path } (the file stays on disk; it is 
 tool-warning = ⟦xx⟧ warning: { $text }
 tool-warning-no-locale = ⟦xx⟧ there are no messages in '{ $locale }'; showing English (the agent speaks en, fr, pt and sw)
 tool-warning-read-only = ⟦xx⟧ the outbox { $path } cannot be written (read-only storage or permissions): forms can be listed but not saved or sent
+
+## The interactive recorder (cli-sim record without --file)
+
+rec-intro = ⟦xx⟧ Recording a form. Type each number and press Enter.
+    Enter accepts the value offered ("Enter for ...") or leaves an optional field empty;
+    - empties a field; q stops without saving (so does Ctrl-D).
+rec-end-of-input = ⟦xx⟧ End of input: the form was not saved.
+rec-stopped = ⟦xx⟧ Stopped: the form was not saved.
+rec-io-error = ⟦xx⟧ The terminal could not be read or written ({ $error }): the form was not saved.
+rec-error = ⟦xx⟧ Error: { $message }
+rec-warning = ⟦xx⟧ Warning: { $message }
+rec-keep = ⟦xx⟧ Keep { $value }? [Y/n]
+rec-keep-help = ⟦xx⟧ Type y to keep it or n to enter it again.
+rec-it-empty = ⟦xx⟧ it empty
+rec-not-in-list = ⟦xx⟧ '{ $answer }' is not in the list; type a number from 1 to { $count } or a code from the list.
+rec-form = ⟦xx⟧ Form: { $title } ({ $id })
+rec-no-form = ⟦xx⟧ This tablet has no form '{ $id }'.
+rec-forms = ⟦xx⟧ Forms:
+rec-pick-form = ⟦xx⟧ Form (number or id):
+rec-facilities = ⟦xx⟧ Facilities that report this form:
+rec-pick-facility = ⟦xx⟧ Facility (number or code):
+rec-facility = ⟦xx⟧ Facility: { $code } { $name }
+rec-period-prompt = ⟦xx⟧ Period ({ $type }; Enter for { $suggestion }):
+rec-period = ⟦xx⟧ Period: { $period }
+rec-already-saved = ⟦xx⟧ This form is already saved for { $facility } { $period } (submission { $id }, revision { $revision }).
+    What you enter now is saved as a correction; Enter keeps each saved value.
+rec-or-more = ⟦xx⟧ { $min } or more
+rec-required = ⟦xx⟧ required
+rec-optional = ⟦xx⟧ optional
+rec-may-be-negative = ⟦xx⟧ may be negative
+rec-days = ⟦xx⟧ days
+rec-enter-for = ⟦xx⟧ ; Enter for { $value }{ $why }
+rec-closing-of = ⟦xx⟧ , the closing balance of { $period }
+rec-stock-title = ⟦xx⟧ Stock: { $name } ({ $code })
+rec-stock-title-unit = ⟦xx⟧ Stock: { $name } ({ $code }), counted in { $unit }
+rec-stock-opening_balance = ⟦xx⟧ Opening balance
+rec-stock-received = ⟦xx⟧ Received
+rec-stock-consumed = ⟦xx⟧ Consumed
+rec-stock-losses = ⟦xx⟧ Losses (expired, damaged, lost)
+rec-stock-adjustments = ⟦xx⟧ Adjustments
+rec-stock-closing_balance = ⟦xx⟧ Closing balance
+rec-stock-stockout_days = ⟦xx⟧ Stock-out days
+rec-stock-requested_quantity = ⟦xx⟧ Requested quantity
+rec-again = ⟦xx⟧ Again from the opening balance of { $code }:
+rec-retype-closing = ⟦xx⟧ Type the counted closing balance again, or r to enter this product's numbers again.
+rec-closing-entered = ⟦xx⟧ (closing balance entered: { $value })
+rec-to-order = ⟦xx⟧ To order: { $line }
+rec-note = ⟦xx⟧ Note: { $message } (You will be asked about this before saving.)
+rec-comment = ⟦xx⟧ Comment
+rec-captured-by = ⟦xx⟧ Captured by (name or initials)
+rec-value = ⟦xx⟧ Value
+rec-enter-keeps = ⟦xx⟧ optional; Enter keeps "{ $value }"
+rec-checked = ⟦xx⟧ Before saving, the form was checked:
+rec-cannot-correct = ⟦xx⟧ These problems cannot be corrected here: the form was not saved.
+rec-errors-prompt = ⟦xx⟧ The form cannot be saved with errors. Press Enter to correct the fields named, or q to stop without saving:
+rec-warnings-help = ⟦xx⟧ (y saves the form with these warnings; e lets you correct the fields named; n or Enter stops without saving.)
+rec-confirm-prompt = ⟦xx⟧ Confirm and save? [y/N]
+rec-not-confirmed = ⟦xx⟧ Not saved: the warnings were not confirmed. Check the register and the stock cards, then record the form again.
+rec-type-yne = ⟦xx⟧ Type y, n or e.
+rec-warnings-not-field = ⟦xx⟧ These warnings are not about a field of the form.
+rec-saved = ⟦xx⟧ Saved: submission { $id }, revision { $revision }
+rec-duplicate = ⟦xx⟧ This form was already saved with the same content; nothing new was written.
+rec-correction = ⟦xx⟧ It is a correction of the form saved earlier; the new revision will be sent.
+rec-next-sync = ⟦xx⟧ It will be sent at the next sync.
