@@ -1,6 +1,6 @@
 //! Issue 15, beyond the demo: the commands field testers and implementers
 //! run (`inspect`, `mapping suggest`, `mapping check`, `forms`, `validate`,
-//! `diagnose`) speak Swahili and French except names and numbers, with the
+//! `record --file` refused, `diagnose`) and the interactive recorder speak Swahili and French except names and numbers, with the
 //! comparison rule of `demo_languages.rs` (`lang_check`). One pair of
 //! simulated servers (the example world, as the demo starts it) serves
 //! every command and language.
@@ -183,6 +183,11 @@ fn outputs(w: &World, lang: &str) -> Vec<(String, Vec<String>)> {
             "validate",
             &w.config,
             vec!["validate".into(), "--file".into(), p(&w.bad_draft)],
+        ),
+        (
+            "record (refused)",
+            &w.config,
+            vec!["record".into(), "--file".into(), p(&w.bad_draft)],
         ),
         (
             "diagnose",

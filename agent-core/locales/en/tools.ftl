@@ -162,6 +162,17 @@ tool-warning = warning: { $text }
 tool-warning-no-locale = there are no messages in '{ $locale }'; showing English (the agent speaks en, fr, pt and sw)
 tool-warning-read-only = the outbox { $path } cannot be written (read-only storage or permissions): forms can be listed but not saved or sent
 
+## record --file, sync --retry-*, JSON
+
+tool-record-duplicate = this form was already saved with the same content (revision { $revision }); nothing new was written
+tool-record-correction = saved as revision { $revision } (a correction of the earlier form)
+tool-record-confirmed = confirmed warnings:
+tool-record-not-saved-errors = not saved: fix the errors above and record again.
+tool-record-not-saved-warnings = not saved: check the warnings above; if the numbers are right, record again with --confirm-warnings.
+tool-sync-released-backoff = retry: the backoff is forgotten; { $count } delivery(ies) that were waiting for their next attempt are due now
+tool-sync-released-holds = retry: held destinations (refused credentials, a wrong address, something answering instead of the server) are tried again in this pass
+tool-json-error = error: cannot print JSON: { $detail }
+
 ## The interactive recorder (cli-sim record without --file)
 
 rec-intro = Recording a form. Type each number and press Enter.

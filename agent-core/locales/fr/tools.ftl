@@ -163,6 +163,17 @@ tool-warning = avertissement : { $text }
 tool-warning-no-locale = il n'y a pas de messages en « { $locale } » ; affichage en anglais (l'agent parle en, fr, pt et sw)
 tool-warning-read-only = la boîte d'envoi { $path } ne peut pas être écrite (stockage en lecture seule ou droits) : les formulaires peuvent être listés, mais pas enregistrés ni envoyés
 
+## record --file, sync --retry-*, JSON
+
+tool-record-duplicate = ce formulaire était déjà enregistré avec le même contenu (version { $revision }) ; rien de nouveau n'a été écrit
+tool-record-correction = enregistré comme version { $revision } (une correction du formulaire précédent)
+tool-record-confirmed = avertissements confirmés :
+tool-record-not-saved-errors = non enregistré : corrigez les erreurs ci-dessus et enregistrez de nouveau.
+tool-record-not-saved-warnings = non enregistré : vérifiez les avertissements ci-dessus ; si les nombres sont justes, enregistrez de nouveau avec --confirm-warnings.
+tool-sync-released-backoff = nouvel essai : l'attente est oubliée ; { $count } livraison(s) qui attendaient leur prochain essai sont dues maintenant
+tool-sync-released-holds = nouvel essai : les destinations bloquées (identifiants refusés, mauvaise adresse, autre chose qui répond à la place du serveur) sont essayées de nouveau dans ce passage
+tool-json-error = erreur : impossible d'afficher le JSON : { $detail }
+
 ## L'enregistreur interactif (cli-sim record sans --file)
 
 rec-intro = Saisie d'un formulaire. Tapez chaque nombre puis Entrée.

@@ -163,6 +163,17 @@ tool-warning = aviso: { $text }
 tool-warning-no-locale = não há mensagens em «{ $locale }»; mostrado em inglês (o agente fala en, fr, pt e sw)
 tool-warning-read-only = a caixa de saída { $path } não pode ser escrita (armazenamento só de leitura ou permissões): os formulários podem ser listados, mas não guardados nem enviados
 
+## record --file, sync --retry-*, JSON
+
+tool-record-duplicate = este formulário já estava guardado com o mesmo conteúdo (versão { $revision }); nada de novo foi escrito
+tool-record-correction = guardado como versão { $revision } (uma correção do formulário anterior)
+tool-record-confirmed = avisos confirmados:
+tool-record-not-saved-errors = não guardado: corrija os erros acima e registe de novo.
+tool-record-not-saved-warnings = não guardado: verifique os avisos acima; se os números estiverem certos, registe de novo com --confirm-warnings.
+tool-sync-released-backoff = nova tentativa: a espera é esquecida; { $count } entrega(s) que aguardavam a próxima tentativa estão para agora
+tool-sync-released-holds = nova tentativa: os destinos bloqueados (credenciais recusadas, endereço errado, outra coisa a responder no lugar do servidor) são tentados de novo nesta passagem
+tool-json-error = erro: não foi possível mostrar o JSON: { $detail }
+
 ## O registo interativo (cli-sim record sem --file)
 
 rec-intro = Registo de um formulário. Escreva cada número e prima Enter.

@@ -153,6 +153,17 @@ tool-warning = onyo: { $text }
 tool-warning-no-locale = hakuna ujumbe kwa '{ $locale }'; inaonyeshwa kwa Kiingereza (programu inazungumza en, fr, pt na sw)
 tool-warning-read-only = sanduku la kutuma { $path } haliwezi kuandikwa (hifadhi ya kusoma tu au ruhusa): fomu zinaweza kuorodheshwa lakini si kuhifadhiwa wala kutumwa
 
+## record --file, sync --retry-*, JSON
+
+tool-record-duplicate = fomu hii ilikuwa tayari imehifadhiwa ikiwa sawa kabisa (toleo { $revision }); hakuna kipya kilichoandikwa
+tool-record-correction = imehifadhiwa kama toleo { $revision } (marekebisho ya fomu ya awali)
+tool-record-confirmed = maonyo yaliyothibitishwa:
+tool-record-not-saved-errors = haijahifadhiwa: rekebisha makosa yaliyo juu kisha uhifadhi tena.
+tool-record-not-saved-warnings = haijahifadhiwa: angalia maonyo yaliyo juu; kama namba ni sahihi, hifadhi tena kwa --confirm-warnings.
+tool-sync-released-backoff = jaribu tena: muda wa kusubiri umesahaulika; utumaji { $count } uliokuwa ukisubiri jaribio lijalo unatumwa sasa
+tool-sync-released-holds = jaribu tena: vituo vya kutuma vilivyozuiliwa (vitambulisho vilivyokataliwa, anwani isiyo sahihi, kitu kingine kinachojibu badala ya seva) vinajaribiwa tena katika mzunguko huu
+tool-json-error = kosa: JSON haiwezi kuonyeshwa: { $detail }
+
 ## Kujaza fomu kwa maswali (cli-sim record bila --file)
 
 rec-intro = Kujaza fomu. Andika kila namba kisha bonyeza Enter.

@@ -169,6 +169,11 @@ pub fn keygen(args: KeygenArgs) -> Result<i32, AgentError> {
 pub(crate) fn print_json<T: serde::Serialize>(v: &T) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("error: cannot print JSON: {e}"),
+        Err(e) => eprintln!(
+            "{}",
+            cli_sim::show::t(
+                &agent_core::Message::new("tool-json-error").text("detail", e.to_string())
+            )
+        ),
     }
 }

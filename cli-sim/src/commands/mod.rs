@@ -138,14 +138,24 @@ pub fn print_json<T: serde::Serialize>(v: &T) {
     let mut v = match serde_json::to_value(v) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("error: cannot print JSON: {e}");
+            eprintln!(
+                "{}",
+                cli_sim::show::t(
+                    &agent_core::Message::new("tool-json-error").text("detail", e.to_string())
+                )
+            );
             return;
         }
     };
     show::add_message_texts(&mut v);
     match serde_json::to_string_pretty(&v) {
         Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("error: cannot print JSON: {e}"),
+        Err(e) => eprintln!(
+            "{}",
+            cli_sim::show::t(
+                &agent_core::Message::new("tool-json-error").text("detail", e.to_string())
+            )
+        ),
     }
 }
 

@@ -51,17 +51,27 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
                 println!("{}", r.id);
                 if r.duplicate {
                     eprintln!(
-                        "this form was already saved with the same content (revision {}); nothing new was written",
-                        r.revision
+                        "{}",
+                        show::t(
+                            &agent_core::Message::new("tool-record-duplicate")
+                                .num("revision", i64::from(r.revision))
+                        )
                     );
                 } else if r.revision > 1 {
                     eprintln!(
-                        "saved as revision {} (a correction of the earlier form)",
-                        r.revision
+                        "{}",
+                        show::t(
+                            &agent_core::Message::new("tool-record-correction")
+                                .num("revision", i64::from(r.revision))
+                        )
                     );
                 }
                 if !r.warnings.is_empty() {
-                    eprint!("confirmed warnings:\n{}", show::findings(&r.warnings));
+                    eprint!(
+                        "{}\n{}",
+                        show::tid("tool-record-confirmed"),
+                        show::findings(&r.warnings)
+                    );
                 }
                 eprint!("{}", show::resupply(&r.resupply));
             }
@@ -74,11 +84,9 @@ pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {
             } else {
                 eprint!("{}", show::findings(&findings));
                 if errors {
-                    eprintln!("not saved: fix the errors above and record again.");
+                    eprintln!("{}", show::tid("tool-record-not-saved-errors"));
                 } else {
-                    eprintln!(
-                        "not saved: check the warnings above; if the numbers are right, record again with --confirm-warnings."
-                    );
+                    eprintln!("{}", show::tid("tool-record-not-saved-warnings"));
                 }
             }
             Ok(exit::FINDINGS)

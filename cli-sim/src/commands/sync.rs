@@ -45,13 +45,11 @@ fn releases(args: &Args) -> (bool, bool) {
 }
 
 fn line_released_backoff(due: u64) -> String {
-    format!(
-        "retry: the backoff is forgotten; {due} delivery(ies) that were waiting for their next attempt are due now"
-    )
+    show::t(&agent_core::Message::new("tool-sync-released-backoff").num("count", due as i64))
 }
 
 fn line_released_holds() -> String {
-    "retry: held destinations (refused credentials, a wrong address, something answering instead of the server) are tried again in this pass".to_string()
+    show::tid("tool-sync-released-holds")
 }
 
 pub fn run(config: &Path, args: Args) -> Result<i32, AgentError> {

@@ -1311,6 +1311,38 @@ pub const MESSAGES: &[MessageSpec] = &[
         args: &["path"],
     },
     MessageSpec {
+        id: "tool-record-duplicate",
+        args: &["revision"],
+    },
+    MessageSpec {
+        id: "tool-record-correction",
+        args: &["revision"],
+    },
+    MessageSpec {
+        id: "tool-record-confirmed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-record-not-saved-errors",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-record-not-saved-warnings",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-sync-released-backoff",
+        args: &["count"],
+    },
+    MessageSpec {
+        id: "tool-sync-released-holds",
+        args: &[],
+    },
+    MessageSpec {
+        id: "tool-json-error",
+        args: &["detail"],
+    },
+    MessageSpec {
         id: "rec-intro",
         args: &[],
     },

@@ -163,6 +163,17 @@ tool-warning = ⟦xx⟧ warning: { $text }
 tool-warning-no-locale = ⟦xx⟧ there are no messages in '{ $locale }'; showing English (the agent speaks en, fr, pt and sw)
 tool-warning-read-only = ⟦xx⟧ the outbox { $path } cannot be written (read-only storage or permissions): forms can be listed but not saved or sent
 
+## record --file, sync --retry-*, JSON
+
+tool-record-duplicate = ⟦xx⟧ this form was already saved with the same content (revision { $revision }); nothing new was written
+tool-record-correction = ⟦xx⟧ saved as revision { $revision } (a correction of the earlier form)
+tool-record-confirmed = ⟦xx⟧ confirmed warnings:
+tool-record-not-saved-errors = ⟦xx⟧ not saved: fix the errors above and record again.
+tool-record-not-saved-warnings = ⟦xx⟧ not saved: check the warnings above; if the numbers are right, record again with --confirm-warnings.
+tool-sync-released-backoff = ⟦xx⟧ retry: the backoff is forgotten; { $count } delivery(ies) that were waiting for their next attempt are due now
+tool-sync-released-holds = ⟦xx⟧ retry: held destinations (refused credentials, a wrong address, something answering instead of the server) are tried again in this pass
+tool-json-error = ⟦xx⟧ error: cannot print JSON: { $detail }
+
 ## The interactive recorder (cli-sim record without --file)
 
 rec-intro = ⟦xx⟧ Recording a form. Type each number and press Enter.
