@@ -1,8 +1,8 @@
 //! `cli-sim mapping suggest|check`: set up a country's facility map from the
 //! two servers' master lists, and re-verify it. Matching and checking are in
 //! agent-core (`agent_core::matching`); this file parses and prints. Each
-//! printed line is made by one function below (`line_*`), so that the text
-//! can move to Fluent messages in one place.
+//! printed line is made by one function below (`line_*`) from the messages
+//! of `locales/*/tools.ftl`.
 
 use super::{open_reading, print_json};
 use agent_core::draft::visible as v;
@@ -80,6 +80,16 @@ fn evidence(p: &Proposal) -> String {
         .join("; ")
 }
 
+/// `m` in the output's language, or `english` when there is no message
+/// (a proposal file written before the messages).
+fn or_text(m: &Message, english: &str) -> String {
+    if m.id.is_empty() {
+        v(english).into_owned()
+    } else {
+        t(m)
+    }
+}
+
 /// A movement's name in the output's language.
 fn movement(m: agent_core::form::Movement) -> String {
     tid(&movement_message_id(m))
@@ -100,7 +110,7 @@ fn line_question(q: &Question) -> String {
     let line = t(&Message::new("tool-map-question")
         .text("name", q.subject.name.as_str())
         .text("code", q.subject.code.as_deref().unwrap_or(&q.subject.id))
-        .text("why", t(&q.why_message))
+        .text("why", or_text(&q.why_message, &q.why))
         .text("candidates", candidates(&q.candidates)));
     format!("  {line}")
 }
@@ -123,7 +133,10 @@ fn line_reason(types: &str, r: &ReasonMatch) -> String {
 }
 
 fn line_mismatch(m: &Mismatch) -> String {
-    let (subject, problem) = (t(&m.subject_message), t(&m.problem_message));
+    let (subject, problem) = (
+        or_text(&m.subject_message, &m.subject),
+        or_text(&m.problem_message, &m.problem),
+    );
     if m.candidates.is_empty() {
         t(&Message::new("tool-map-mismatch")
             .text("subject", subject)
