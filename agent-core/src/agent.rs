@@ -81,7 +81,7 @@ pub struct SubmissionDetail {
     /// Every state change.
     pub audit: Vec<AuditEntry>,
     /// Every request sent for it and every answer, for the last
-    /// [`crate::store::exchanges::EXCHANGE_RETENTION_DAYS`] days.
+    /// `[storage] keep_exchanges_days` days (90 by default).
     pub exchanges: Vec<crate::store::outbox::ExchangeEntry>,
 }
 
@@ -204,6 +204,8 @@ pub struct Agent {
     lmis_reference_max_age_days: u32,
     /// `[storage] keep_delivered_days`, resolved (`None`: keep for good).
     keep_delivered_days: Option<u32>,
+    /// `[storage] keep_exchanges_days`, resolved.
+    keep_exchanges_days: u32,
     /// The language findings are rendered in (`[agent] locale`,
     /// [`Agent::set_locale`]); English by default.
     locale: RwLock<String>,
@@ -280,6 +282,7 @@ impl Agent {
             dhis2: None,
             lmis: None,
             retry_held: false,
+            keep_exchanges_days: self.keep_exchanges_days,
         }
     }
 
@@ -325,6 +328,7 @@ impl Agent {
         agent.config = Some(config.clone());
         agent.max_period_age_months = config.entry.max_period_age_months();
         agent.keep_delivered_days = config.storage.keep_delivered_days();
+        agent.keep_exchanges_days = config.storage.keep_exchanges_days();
         if let Some(l) = &config.locale {
             agent.set_locale(l);
         }
@@ -397,6 +401,7 @@ impl Agent {
             max_period_age_months: Some(crate::config::DEFAULT_MAX_PERIOD_AGE_MONTHS),
             lmis_reference_max_age_days: crate::config::DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS,
             keep_delivered_days: Some(crate::config::DEFAULT_KEEP_DELIVERED_DAYS),
+            keep_exchanges_days: crate::config::DEFAULT_KEEP_EXCHANGES_DAYS,
             locale: RwLock::new(crate::model::i18n::DEFAULT_LOCALE.to_string()),
             syncing: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
@@ -414,10 +419,18 @@ impl Agent {
         self
     }
 
+    /// Keeps the exchange log's requests and answers for `days` days
+    /// (`[storage] keep_exchanges_days`, bounds in `config`). For agents
+    /// opened from parts; [`Agent::open`] takes it from the configuration.
+    pub fn with_keep_exchanges_days(mut self, days: u32) -> Agent {
+        self.keep_exchanges_days = days;
+        self
+    }
+
     /// Retention, now: drops the contents of the forms delivered more than
     /// `[storage] keep_delivered_days` ago (ids, hashes and delivery states
     /// stay; undelivered forms are never touched) and the exchange log's
-    /// requests older than 90 days. Returns how many revisions were
+    /// requests older than `[storage] keep_exchanges_days` (90 by default). Returns how many revisions were
     /// compacted. Each sync does this once a day by itself; the space freed
     /// is reused by the next forms.
     pub fn compact(&self) -> Result<u64> {
@@ -428,7 +441,7 @@ impl Agent {
             Some(days) => crate::store::retention::compact_delivered(&mut conn, now, days)?,
             None => 0,
         };
-        crate::store::exchanges::prune_exchanges(&mut conn, now)?;
+        crate::store::exchanges::prune_exchanges(&mut conn, now, self.keep_exchanges_days)?;
         crate::store::retention::mark_ran(&conn, now)?;
         Ok(n)
     }
@@ -602,6 +615,7 @@ impl Agent {
                 dhis2,
                 lmis,
                 retry_held,
+                keep_exchanges_days: self.keep_exchanges_days,
             },
             budget,
         );
@@ -1080,6 +1094,7 @@ impl Agent {
                 make: &make_lmis,
             }),
             retry_held: false,
+            keep_exchanges_days: self.keep_exchanges_days,
         };
         let result = sync::run_task(
             &inputs,

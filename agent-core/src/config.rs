@@ -236,6 +236,13 @@ pub struct StorageSection {
     /// every content for good. Undelivered forms are never touched.
     #[serde(default)]
     pub keep_delivered_days: Option<u32>,
+    /// Days the exchange log keeps each request and its answer (bodies
+    /// included) before deleting them. Absent:
+    /// [`DEFAULT_KEEP_EXCHANGES_DAYS`]; from [`MIN_KEEP_EXCHANGES_DAYS`] to
+    /// [`MAX_KEEP_EXCHANGES_DAYS`]. The audit trail and the data use per
+    /// pass are kept for good.
+    #[serde(default)]
+    pub keep_exchanges_days: Option<u32>,
     /// A file holding the outbox's raw 256-bit key (64 hexadecimal digits
     /// or 32 bytes), readable by its owner only (on a Pi: written by the
     /// installer, or by `systemd-creds decrypt` into `$CREDENTIALS_DIRECTORY`).
@@ -260,7 +267,24 @@ pub const MIN_KEEP_DELIVERED_DAYS: u32 = 31;
 /// keeps contents for good.
 pub const MAX_KEEP_DELIVERED_DAYS: u32 = 3650;
 
+/// The default of `[storage] keep_exchanges_days`: 90 days, a reporting
+/// quarter, enough to explain a late or refused report of the last months.
+pub const DEFAULT_KEEP_EXCHANGES_DAYS: u32 = 90;
+/// The smallest `[storage] keep_exchanges_days` accepted: a week, so that
+/// support still sees last week's failures (the diagnostics bundle's last
+/// exchanges come from this log).
+pub const MIN_KEEP_EXCHANGES_DAYS: u32 = 7;
+/// The largest `[storage] keep_exchanges_days` accepted: two years. The
+/// log holds the forms' contents as sent, so it is never kept for good.
+pub const MAX_KEEP_EXCHANGES_DAYS: u32 = 730;
+
 impl StorageSection {
+    /// Days the exchange log keeps a request and its answer.
+    pub fn keep_exchanges_days(&self) -> u32 {
+        self.keep_exchanges_days
+            .unwrap_or(DEFAULT_KEEP_EXCHANGES_DAYS)
+    }
+
     /// Days a delivered revision keeps its content; `None`: for good.
     pub fn keep_delivered_days(&self) -> Option<u32> {
         match self
@@ -530,6 +554,13 @@ impl AgentConfig {
                 "storage.keep_delivered_days = {n} is not allowed: give a number of days from {MIN_KEEP_DELIVERED_DAYS} (a month) to {MAX_KEEP_DELIVERED_DAYS} (ten years), 0 to keep delivered forms whole for good, or leave it out for the default of {DEFAULT_KEEP_DELIVERED_DAYS}"
             )));
         }
+        if let Some(n) = self.storage.keep_exchanges_days
+            && !(MIN_KEEP_EXCHANGES_DAYS..=MAX_KEEP_EXCHANGES_DAYS).contains(&n)
+        {
+            return Err(Error::Config(format!(
+                "storage.keep_exchanges_days = {n} is not allowed: give a number of days from {MIN_KEEP_EXCHANGES_DAYS} (a week) to {MAX_KEEP_EXCHANGES_DAYS} (two years), or leave it out for the default of {DEFAULT_KEEP_EXCHANGES_DAYS}"
+            )));
+        }
         if let Some(d) = &self.dhis2 {
             check_url("dhis2", &d.url)?;
             check_clear_text("dhis2", &d.url, d.allow_insecure_http)?;
@@ -730,6 +761,37 @@ password_env = "LMIS_PASSWORD"
             .unwrap_err()
             .to_string();
         assert!(e.contains("keep_delivered"), "{e}");
+    }
+
+    #[test]
+    fn the_retention_of_the_exchange_log_is_configurable_within_bounds() {
+        let load = |storage: &str| {
+            AgentConfig::from_toml(&format!("{ISSUE_SHAPE}{storage}"), Path::new("/etc/agent"))
+        };
+        // Absent: 90 days (a quarter).
+        assert_eq!(load("").unwrap().storage.keep_exchanges_days(), 90);
+        let c = load("[storage]\n").unwrap();
+        assert_eq!(c.storage.keep_exchanges_days(), 90);
+        for n in [7, 30, 730] {
+            let c = load(&format!("[storage]\nkeep_exchanges_days = {n}\n")).unwrap();
+            assert_eq!(c.storage.keep_exchanges_days(), n);
+        }
+        // Never for good (the log holds the forms as sent), never under a week.
+        for n in [0, 1, 6, 731] {
+            let e = load(&format!("[storage]\nkeep_exchanges_days = {n}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("storage.keep_exchanges_days = {n} is not allowed")),
+                "{e}"
+            );
+            assert!(e.contains("from 7 (a week) to 730 (two years)"), "{e}");
+            assert!(e.contains("default of 90"), "{e}");
+        }
+        let e = load("[storage]\nkeep_exchanges_days = -3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("agent.toml") && e.contains("-3"), "{e}");
     }
 
     #[test]

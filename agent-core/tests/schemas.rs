@@ -400,6 +400,17 @@ fn the_example_config_matches_the_schema_and_loads() {
         let c = AgentConfig::from_toml(&t, &base).expect("loads");
         assert_eq!(c.storage.keep_delivered_days, Some(n));
     }
+    // The exchange log's retention: 90 in the example, 7 and 730 its bounds.
+    assert_eq!(config.storage.keep_exchanges_days, Some(90));
+    for n in [7, 730] {
+        let t = text.replace(
+            "keep_exchanges_days = 90",
+            &format!("keep_exchanges_days = {n}"),
+        );
+        schema.assert_valid(&toml_to_json(&t), &format!("keep_exchanges_days = {n}"));
+        let c = AgentConfig::from_toml(&t, &base).expect("loads");
+        assert_eq!(c.storage.keep_exchanges_days(), n);
+    }
 }
 
 // ------------------------------------------------------------ negative cases
@@ -697,6 +708,21 @@ fn other_mistakes_the_schemas_and_the_agent_both_refuse() {
             "a negative retention",
             "keep_delivered_days = 400",
             "keep_delivered_days = -1",
+        ),
+        (
+            "an exchange log kept under a week",
+            "keep_exchanges_days = 90",
+            "keep_exchanges_days = 6",
+        ),
+        (
+            "an exchange log kept for good",
+            "keep_exchanges_days = 90",
+            "keep_exchanges_days = 0",
+        ),
+        (
+            "an exchange log kept beyond two years",
+            "keep_exchanges_days = 90",
+            "keep_exchanges_days = 731",
         ),
         (
             "an unknown key in [storage]",

@@ -36,7 +36,7 @@ pub use credentials::{CredentialError, CredentialProvider, Dhis2Credentials, Lmi
 pub use types::{
     AgentSettings, DamagedCopy, DestinationReport, DestinationStatus, Dhis2Endpoint, Draft,
     FormField, FormInfo, FormProduct, Inspection, LastSync, LmisEndpoint, MetadataPull, OpenNotice,
-    OutboxHealth, StockEntry, SubmissionStatus, SyncReport,
+    OutboxHealth, StockEntry, Stranded, SubmissionStatus, SyncReport,
 };
 
 uniffi::setup_scaffolding!();
@@ -397,6 +397,26 @@ impl Agent {
         key_file: Vec<u8>,
     ) -> Result<agent_core::escrow::ImportReport, AgentError> {
         self.inner.import(&file, &key_file)
+    }
+
+    /// Forms not yet delivered that the current form definitions or
+    /// facility map cannot send, with why and what to do; absent when every
+    /// form can go. Show `message` on every start until it is absent (the
+    /// forms wait, are kept, and go by themselves once the definition or
+    /// facility is back; or export them with `exportEscrowToPath`, scope
+    /// `UNSENT`).
+    pub fn stranded(&self) -> Result<Option<Stranded>, AgentError> {
+        Ok(self.inner.stranded()?.map(Stranded::from))
+    }
+
+    /// Retention, now: drops the contents of forms delivered everywhere
+    /// more than `AgentSettings.keepDeliveredDays` ago (their ids, hashes
+    /// and delivery states stay; undelivered forms are never touched) and
+    /// the exchange log's entries older than `keepExchangesDays`. Returns
+    /// how many revisions were compacted. Each sync does this once a day by
+    /// itself; call it e.g. from a WorkManager job when storage is low.
+    pub fn compact(&self) -> Result<i64, AgentError> {
+        self.inner.compact().map(types::long)
     }
 
     /// The diagnostics bundle for support: gzipped JSON (a few KB), with

@@ -37,6 +37,17 @@ pub struct AgentSettings {
     /// English. Change it later with `Agent.setLocale`.
     #[uniffi(default = None)]
     pub locale: Option<String>,
+    /// Days a form delivered everywhere keeps its content before
+    /// `Agent.compact` (or a sync, once a day) drops it, keeping its id,
+    /// hash and delivery states; absent: 400, 0: kept for good, otherwise
+    /// 31 to 3650 (agent.toml's `[storage] keep_delivered_days`).
+    /// Undelivered forms are never touched.
+    #[uniffi(default = None)]
+    pub keep_delivered_days: Option<i32>,
+    /// Days the exchange log keeps each request and answer; absent: 90,
+    /// otherwise 7 to 730 (agent.toml's `[storage] keep_exchanges_days`).
+    #[uniffi(default = None)]
+    pub keep_exchanges_days: Option<i32>,
 }
 
 /// The DHIS2 server. Absent optional settings take the core's defaults.
@@ -159,9 +170,12 @@ impl TryFrom<AgentSettings> for AgentConfig {
                 max_period_age_months: setting(s.max_period_age_months, "maxPeriodAgeMonths")?,
             },
             locale: s.locale,
-            // The default retention (400 days); not offered to the app yet.
             // The key comes from the app (Agent.openEncrypted), never a file.
-            storage: Default::default(),
+            storage: agent_core::config::StorageSection {
+                keep_delivered_days: setting(s.keep_delivered_days, "keepDeliveredDays")?,
+                keep_exchanges_days: setting(s.keep_exchanges_days, "keepExchangesDays")?,
+                key_file: None,
+            },
         })
     }
 }
@@ -688,6 +702,43 @@ impl From<agent_core::agent::LastSync> for LastSync {
         LastSync {
             pass_finished_at_ms: l.pass_finished_at.map(|t| t.timestamp_millis()),
             delivered_at_ms: l.delivered_at.map(|t| t.timestamp_millis()),
+        }
+    }
+}
+
+/// Forms not yet delivered that this device's current form definitions or
+/// facility map cannot send (an administrator removed or renamed what they
+/// need). They are kept, shown as waiting with the reason, and sent by
+/// themselves once the definition or facility is back; or saved for the
+/// district with an escrow export (`Agent.exportEscrow`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Stranded {
+    /// How many forms, each counted once.
+    pub forms: i64,
+    /// What each group is missing, with its number of forms, in the
+    /// agent's language.
+    pub reasons: Vec<String>,
+    /// The whole warning with what to do, in the agent's language.
+    pub message: String,
+    /// `reasons` as messages, for an app that renders with its own resources.
+    pub reason_messages: Vec<agent_core::Message>,
+    /// `message` as a message (`stranded-warning`).
+    pub warning: agent_core::Message,
+    /// The export hint: the command a district officer runs on a Pi or a
+    /// laptop (`cli-sim export --unsent ...`); in the app, offer
+    /// `Agent.exportEscrowToPath` with scope `UNSENT` instead.
+    pub export_command: String,
+}
+
+impl From<agent_core::agent::Stranded> for Stranded {
+    fn from(s: agent_core::agent::Stranded) -> Stranded {
+        Stranded {
+            forms: long(s.forms),
+            reasons: s.reasons,
+            message: s.message,
+            reason_messages: s.reason_messages,
+            warning: s.warning,
+            export_command: agent_core::agent::EXPORT_UNSENT_COMMAND.to_string(),
         }
     }
 }

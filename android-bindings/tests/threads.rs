@@ -123,6 +123,8 @@ fn submit_during_a_slow_sync_completes_promptly_and_cancel_stops_the_pass() {
             }),
             max_period_age_months: None,
             locale: None,
+            keep_delivered_days: None,
+            keep_exchanges_days: None,
         },
         Box::new(Keystore {
             calls: calls.clone(),

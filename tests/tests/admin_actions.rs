@@ -8,10 +8,11 @@
 //! removing a form definition while forms are unsent: the agent still
 //! opens (the health worker keeps recording), says on every start how many
 //! forms the new definitions cannot send and what to do
-//! (`Agent::stranded`, the export command), refuses them at the next sync
-//! with that reason in `status` (DHIS2 and the LMIS alike: the LMIS used
-//! to leave them pending without a word), keeps their content, and sends
-//! them once the definitions are back and they are resent. Replacing a
+//! (`Agent::stranded`, the export command), sets them `waiting` at the
+//! next sync with that reason in `status` (DHIS2 and the LMIS alike; never
+//! `rejected`: no server refused them), keeps their content, and sends
+//! them by itself, exactly once, at the first sync after the definitions
+//! are back (no resend). Replacing a
 //! form definition by a newer version keeps them deliverable as they are.
 //! An outbox written by schema 1 with unsent forms is migrated and sends
 //! them.
@@ -22,7 +23,7 @@ use agent_core::clock::FixedClock;
 use agent_core::credentials::{Credentials, StaticCredentials};
 use agent_core::dhis2::Dhis2Settings;
 use agent_core::lmis::LmisSettings;
-use agent_core::outbox::{DeliveryState, Destination};
+use agent_core::outbox::{DeliveryState, Destination, LastErrorKind};
 use agent_core::sync::HoldKind;
 use agent_core::sync::SyncBudget;
 use agent_core::{Agent, FacilityMap, FormSet};
@@ -308,18 +309,35 @@ fn facility_change(edit: impl FnOnce(&mut Value)) {
     assert!(agent.set_locale("en"));
     still_queued(&agent, &id, &hash);
 
-    sync(&agent, &basic("district"));
+    let r = sync(&agent, &basic("district"));
+    // Waiting, not refused: no server saw it (issue 17).
     let d = state_of(&agent, &id, Destination::Dhis2);
-    assert_eq!(d.state, DeliveryState::Rejected);
+    assert_eq!(d.state, DeliveryState::Waiting);
+    assert_eq!(d.last_error_kind, Some(LastErrorKind::Waiting));
+    assert!(d.problems.is_empty(), "{:?}", d.problems);
     let why = d.last_error.unwrap();
     assert!(
         why.contains("the facility 'HP-001' is no longer in the facility map"),
         "{why}"
     );
     assert!(why.contains("It is kept, not deleted"), "{why}");
+    assert!(why.contains("sent by itself"), "{why}");
     assert!(why.contains(EXPORT), "{why}");
+    assert!(
+        r.destination(Destination::Dhis2)
+            .unwrap()
+            .rejected
+            .is_empty()
+    );
+    assert!(!r.done, "still to deliver: {r:?}");
+    assert_eq!(r.call_again_at, None, "it waits for a person: {r:?}");
     assert!(dhis2.values().is_empty());
-    // Still reported at start-up (refused, kept for a resend).
+    // Re-planned at each pass without a new trace while nothing changed.
+    let trail = agent.inspect(&id).unwrap().audit.len();
+    sync(&agent, &basic("district"));
+    assert_eq!(agent.inspect(&id).unwrap().audit.len(), trail);
+    assert_eq!(dhis2_state(&agent, &id), DeliveryState::Waiting);
+    // Still reported at start-up (waiting, kept).
     assert_eq!(agent.stranded().unwrap().unwrap().forms, 1);
     // The export command takes it.
     let mut file = Vec::new();
@@ -330,13 +348,43 @@ fn facility_change(edit: impl FnOnce(&mut Value)) {
     assert_eq!(agent.inspect(&id).unwrap().revisions[0].content_hash, hash);
     drop(agent);
 
-    // The map put back: resent and delivered.
+    // The map put back: released by itself (no resend) and delivered once.
     let agent = device(dir.path(), &dhis2.url());
     assert_eq!(agent.stranded().unwrap(), None);
-    assert_eq!(agent.resend_rejected(&id).unwrap(), 1);
-    sync(&agent, &basic("district"));
+    assert_eq!(agent.resend_rejected(&id).unwrap(), 0, "nothing refused");
+    let r = sync(&agent, &basic("district"));
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().queued,
+        0,
+        "{r:?}"
+    );
     assert_eq!(dhis2_state(&agent, &id), DeliveryState::Delivered);
+    let released = agent
+        .inspect(&id)
+        .unwrap()
+        .audit
+        .iter()
+        .filter(|a| a.event == "released")
+        .count();
+    assert_eq!(released, 1);
     holds_the_oracle(&dhis2);
+    delivered_once(&agent, &dhis2);
+}
+
+/// A second sync sends nothing more: DHIS2 received the form's values in
+/// one request and registered its completion once.
+fn delivered_once(agent: &Agent, dhis2: &Dhis2Mock) {
+    let completions = dhis2.completions().len();
+    assert!(completions <= 1, "{completions} completions");
+    let before = dhis2.stats().requests;
+    let r = sync(agent, &basic("district"));
+    assert_eq!(
+        r.destination(Destination::Dhis2).unwrap().queued,
+        0,
+        "{r:?}"
+    );
+    assert_eq!(dhis2.stats().requests, before, "nothing sent again");
+    assert_eq!(dhis2.completions().len(), completions);
 }
 
 #[test]
@@ -405,31 +453,29 @@ fn a_removed_form_definition_keeps_its_unsent_forms_and_both_routes_say_why() {
     );
     assert!(agent.set_locale("en"));
     let r = sync(&agent, &both());
-    assert!(r.done, "nothing left pending without a word: {r:?}");
+    assert_eq!(r.call_again_at, None, "it waits for a person: {r:?}");
     for dest in [Destination::Dhis2, Destination::Lmis] {
+        assert!(r.destination(dest).unwrap().rejected.is_empty(), "{r:?}");
         let d = state_of(&agent, &id, dest);
-        assert_eq!(d.state, DeliveryState::Rejected, "{dest:?}");
+        assert_eq!(d.state, DeliveryState::Waiting, "{dest:?}");
+        assert_eq!(d.last_error_kind, Some(LastErrorKind::Waiting), "{dest:?}");
         let why = d.last_error.unwrap();
         assert!(
             why.contains("the form 'chw-monthly' is no longer defined"),
             "{dest:?}: {why}"
         );
+        assert!(why.contains("sent by itself"), "{dest:?}: {why}");
         assert!(why.contains(EXPORT), "{dest:?}: {why}");
-        assert_eq!(d.problems.len(), 1, "{dest:?}");
-        assert!(
-            d.problems[0]
-                .advice
-                .contains("put the form definition or facility back")
-        );
+        assert!(d.problems.is_empty(), "{dest:?}");
     }
     assert!(lmis.events().is_empty());
     assert_eq!(agent.inspect(&id).unwrap().revisions[0].content_hash, hash);
     drop(agent);
 
-    // The definition back: resent, delivered once to each.
+    // The definition back: released by itself, delivered once to each.
     let agent = open(example_forms(), map);
     assert_eq!(agent.stranded().unwrap(), None);
-    assert_eq!(agent.resend_rejected(&id).unwrap(), 2);
+    assert_eq!(agent.resend_rejected(&id).unwrap(), 0, "nothing refused");
     let r = sync(&agent, &both());
     assert!(r.done, "{r:?}");
     assert_eq!(dhis2_state(&agent, &id), DeliveryState::Delivered);
@@ -438,6 +484,97 @@ fn a_removed_form_definition_keeps_its_unsent_forms_and_both_routes_say_why() {
         DeliveryState::Delivered
     );
     holds_the_oracle(&dhis2);
+    assert_eq!(lmis.events().len(), 1);
+    let before = (dhis2.stats().requests, lmis.stats().requests);
+    let r = sync(&agent, &both());
+    assert!(r.done, "{r:?}");
+    assert_eq!(
+        (dhis2.stats().requests, lmis.stats().requests),
+        before,
+        "nothing sent again"
+    );
+    assert_eq!(lmis.events().len(), 1);
+}
+
+/// The LMIS part of the CHW form's definition is removed while its form
+/// is unsent to the LMIS: DHIS2 gets it, the LMIS delivery waits with the
+/// reason (not refused), and with the part back it is sent by itself, once.
+#[test]
+fn a_removed_lmis_part_makes_its_delivery_wait_and_the_part_back_releases_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dhis2 = dhis2_server();
+    let lmis = lmis_server();
+    let open = |forms| {
+        device_with(
+            dir.path(),
+            forms,
+            example_map(),
+            &dhis2.url(),
+            Some(&lmis.url()),
+        )
+    };
+    let agent = open(example_forms());
+    let (id, _) = record(&agent);
+    drop(agent);
+
+    let forms = edited_forms(dir.path(), |mut v| {
+        if v["id"] == "chw-monthly" {
+            v.as_object_mut().unwrap().remove("lmis");
+            v.as_object_mut().unwrap().remove("products");
+            v.as_object_mut().unwrap().remove("rules");
+        }
+        Some(v)
+    });
+    let agent = open(forms);
+    let r = sync(&agent, &both());
+    assert!(
+        r.destination(Destination::Lmis)
+            .unwrap()
+            .rejected
+            .is_empty(),
+        "{r:?}"
+    );
+    assert_eq!(dhis2_state(&agent, &id), DeliveryState::Delivered);
+    let d = state_of(&agent, &id, Destination::Lmis);
+    assert_eq!(d.state, DeliveryState::Waiting);
+    let why = d.last_error.unwrap();
+    assert!(
+        why.contains("the form 'chw-monthly' no longer has an LMIS part"),
+        "{why}"
+    );
+    assert!(why.contains(EXPORT), "{why}");
+    assert!(lmis.events().is_empty());
+    drop(agent);
+
+    let agent = open(example_forms());
+    let r = sync(&agent, &both());
+    assert!(r.done, "{r:?}");
+    assert_eq!(
+        state_of(&agent, &id, Destination::Lmis).state,
+        DeliveryState::Delivered
+    );
+    assert_eq!(lmis.events().len(), 1);
+    // Released (back to pending) by the re-planning, not by a resend.
+    let released: Vec<_> = agent
+        .inspect(&id)
+        .unwrap()
+        .audit
+        .into_iter()
+        .filter(|a| a.event == "released")
+        .map(|a| (a.destination, a.from_state, a.to_state))
+        .collect();
+    assert_eq!(
+        released,
+        vec![(
+            Some(Destination::Lmis),
+            Some(DeliveryState::Waiting),
+            Some(DeliveryState::Pending)
+        )]
+    );
+    let before = lmis.stats().requests;
+    let r = sync(&agent, &both());
+    assert!(r.done, "{r:?}");
+    assert_eq!(lmis.stats().requests, before, "nothing sent again");
     assert_eq!(lmis.events().len(), 1);
 }
 

@@ -329,3 +329,48 @@ fn the_outbox_of_two_years_of_monthly_reports_stays_flat() {
         "the second year added {second_year_per_form} B per form, the first {first_year_per_form}"
     );
 }
+
+/// `[storage] keep_exchanges_days`: the exchange log keeps each request
+/// and its answer that many days, then deletes it at a sync (or a
+/// `compact`); the diagnostics bundle still holds the last exchanges of
+/// each destination. Kept 30 days: a month later the first month's
+/// exchanges are gone and the second month's (just sent) are in the
+/// bundle; kept 60 days, the first month's are still there.
+#[test]
+fn the_exchange_log_keeps_its_configured_days_and_the_bundle_its_last_exchanges() {
+    for (keep, first_kept) in [(30u32, false), (60, true)] {
+        let mut w = world(200);
+        let agent = w.agent(true).with_keep_exchanges_days(keep);
+        let first = w.record_month(&agent, &["HP-001"]);
+        w.sync(&agent);
+        let (id, _) = &first[0];
+        assert!(!agent.inspect(id).unwrap().exchanges.is_empty(), "{keep}");
+        w.advance_days(31);
+        let second = w.record_month(&agent, &["HP-001"]);
+        w.sync(&agent);
+        let (id2, _) = &second[0];
+        assert_ne!(id, id2, "next month's form");
+        assert_eq!(
+            !agent.inspect(id).unwrap().exchanges.is_empty(),
+            first_kept,
+            "keep_exchanges_days = {keep}: the first month's exchanges 31 days on"
+        );
+        // The bundle: the last exchanges of both destinations.
+        let bundle = agent
+            .diagnose(None, &agent_core::diagnose::Options::default())
+            .unwrap();
+        for dest in ["dhis2", "lmis"] {
+            let list = bundle.exchanges.get(dest).cloned().unwrap_or_default();
+            assert!(!list.is_empty(), "{keep}: no {dest} exchange in the bundle");
+        }
+        assert!(!agent.inspect(id2).unwrap().exchanges.is_empty(), "{keep}");
+        // `compact` prunes by the same setting, 31 more days on.
+        w.advance_days(31);
+        agent.compact().unwrap();
+        assert_eq!(
+            !agent.inspect(id2).unwrap().exchanges.is_empty(),
+            first_kept,
+            "keep_exchanges_days = {keep}: the second month's after compact, 31 days on"
+        );
+    }
+}

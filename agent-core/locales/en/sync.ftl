@@ -68,6 +68,6 @@ stranded-reason = { $reason } ({ $count ->
     })
 # $reasons: the reasons above joined with "; "; $command: the export command
 stranded-warning = { $count ->
-        [one] { $count } form not yet delivered cannot be sent with the current definitions: { $reasons }. It is kept, not deleted. Put back the form definition or the facility's entry in the facility map and it is sent at the next sync (a form already marked not sent needs `cli-sim resend ID` too), or save it for the district with `{ $command }`
-       *[other] { $count } forms not yet delivered cannot be sent with the current definitions: { $reasons }. They are kept, not deleted. Put back the form definition or the facility's entry in the facility map and they are sent at the next sync (a form already marked not sent needs `cli-sim resend ID` too), or save them for the district with `{ $command }`
+        [one] { $count } form not yet delivered cannot be sent with the current definitions: { $reasons }. It is kept, not deleted. Put back the form definition or the facility's entry in the facility map and it is sent at the next sync, or save it for the district with `{ $command }`
+       *[other] { $count } forms not yet delivered cannot be sent with the current definitions: { $reasons }. They are kept, not deleted. Put back the form definition or the facility's entry in the facility map and they are sent at the next sync, or save them for the district with `{ $command }`
     }

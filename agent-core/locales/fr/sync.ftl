@@ -63,6 +63,6 @@ stranded-reason = { $reason } ({ $count ->
        *[other] { $count } formulaires
     })
 stranded-warning = { $count ->
-        [one] { $count } formulaire pas encore livré ne peut pas être envoyé avec les définitions actuelles : { $reasons }. Il est gardé, pas effacé. Remettez la définition du formulaire ou la formation sanitaire dans la liste, et il part à la prochaine synchronisation (un formulaire déjà marqué non envoyé demande aussi `cli-sim resend ID`), ou enregistrez-le pour le district avec `{ $command }`
-       *[other] { $count } formulaires pas encore livrés ne peuvent pas être envoyés avec les définitions actuelles : { $reasons }. Ils sont gardés, pas effacés. Remettez la définition du formulaire ou la formation sanitaire dans la liste, et ils partent à la prochaine synchronisation (un formulaire déjà marqué non envoyé demande aussi `cli-sim resend ID`), ou enregistrez-les pour le district avec `{ $command }`
+        [one] { $count } formulaire pas encore livré ne peut pas être envoyé avec les définitions actuelles : { $reasons }. Il est gardé, pas effacé. Remettez la définition du formulaire ou la formation sanitaire dans la liste, et il part à la prochaine synchronisation, ou enregistrez-le pour le district avec `{ $command }`
+       *[other] { $count } formulaires pas encore livrés ne peuvent pas être envoyés avec les définitions actuelles : { $reasons }. Ils sont gardés, pas effacés. Remettez la définition du formulaire ou la formation sanitaire dans la liste, et ils partent à la prochaine synchronisation, ou enregistrez-les pour le district avec `{ $command }`
     }

@@ -63,6 +63,6 @@ stranded-reason = { $reason } ({ $count ->
        *[other] { $count } formulários
     })
 stranded-warning = { $count ->
-        [one] { $count } formulário ainda não entregue não pode ser enviado com as definições atuais: { $reasons }. Está guardado, não apagado. Reponha a definição do formulário ou a unidade sanitária na lista e ele será enviado na próxima sincronização (um formulário já marcado como não enviado precisa também de `cli-sim resend ID`), ou guarde-o para o distrito com `{ $command }`
-       *[other] { $count } formulários ainda não entregues não podem ser enviados com as definições atuais: { $reasons }. Estão guardados, não apagados. Reponha a definição do formulário ou a unidade sanitária na lista e eles serão enviados na próxima sincronização (um formulário já marcado como não enviado precisa também de `cli-sim resend ID`), ou guarde-os para o distrito com `{ $command }`
+        [one] { $count } formulário ainda não entregue não pode ser enviado com as definições atuais: { $reasons }. Está guardado, não apagado. Reponha a definição do formulário ou a unidade sanitária na lista e ele será enviado na próxima sincronização, ou guarde-o para o distrito com `{ $command }`
+       *[other] { $count } formulários ainda não entregues não podem ser enviados com as definições atuais: { $reasons }. Estão guardados, não apagados. Reponha a definição do formulário ou a unidade sanitária na lista e eles serão enviados na próxima sincronização, ou guarde-os para o distrito com `{ $command }`
     }

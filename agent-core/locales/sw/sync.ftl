@@ -63,6 +63,6 @@ stranded-reason = { $reason } ({ $count ->
        *[other] fomu { $count }
     })
 stranded-warning = { $count ->
-        [one] Fomu { $count } ambayo bado haijafika haiwezi kutumwa kwa maelezo ya sasa: { $reasons }. Imehifadhiwa, haijafutwa. Rudisha maelezo ya fomu au kituo kwenye orodha ya vituo, nayo itatumwa wakati ujao wa kutuma (fomu iliyokwisha wekwa alama ya kutotumwa inahitaji pia `cli-sim resend ID`), au ihifadhi kwa ajili ya wilaya kwa `{ $command }`
-       *[other] Fomu { $count } ambazo bado hazijafika haziwezi kutumwa kwa maelezo ya sasa: { $reasons }. Zimehifadhiwa, hazijafutwa. Rudisha maelezo ya fomu au kituo kwenye orodha ya vituo, nazo zitatumwa wakati ujao wa kutuma (fomu iliyokwisha wekwa alama ya kutotumwa inahitaji pia `cli-sim resend ID`), au zihifadhi kwa ajili ya wilaya kwa `{ $command }`
+        [one] Fomu { $count } ambayo bado haijafika haiwezi kutumwa kwa maelezo ya sasa: { $reasons }. Imehifadhiwa, haijafutwa. Rudisha maelezo ya fomu au kituo kwenye orodha ya vituo, nayo itatumwa wakati ujao wa kutuma, au ihifadhi kwa ajili ya wilaya kwa `{ $command }`
+       *[other] Fomu { $count } ambazo bado hazijafika haziwezi kutumwa kwa maelezo ya sasa: { $reasons }. Zimehifadhiwa, hazijafutwa. Rudisha maelezo ya fomu au kituo kwenye orodha ya vituo, nazo zitatumwa wakati ujao wa kutuma, au zihifadhi kwa ajili ya wilaya kwa `{ $command }`
     }

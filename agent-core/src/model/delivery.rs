@@ -111,7 +111,10 @@ pub enum DeliveryState {
     Rejected,
     /// A later revision replaced it before it was sent.
     Superseded,
-    /// Held until something else happens (a reporting period completes, credentials).
+    /// Held until something else happens (a reporting period completes,
+    /// earlier reports reach the LMIS, or this device gets back the form
+    /// definition, destination part or facility it needs to build the
+    /// form: see the reason). Never set by a server's answer.
     Waiting,
 }
 
@@ -212,7 +215,7 @@ pub const EXPORT_UNSENT_COMMAND: &str =
 /// out.
 pub fn kept_advice(why: &str) -> String {
     format!(
-        "{why} on this device, so it cannot be sent. It is kept, not deleted: put the form definition or facility back and send it again (`cli-sim resend ID`), or save it for the district with `{EXPORT_UNSENT_COMMAND}`"
+        "{why} on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back; or save it for the district with `{EXPORT_UNSENT_COMMAND}`"
     )
 }
 
@@ -251,7 +254,9 @@ pub enum LastErrorKind {
     /// The destination refused it: the user corrects the form (field by
     /// field in `problems`) or resends it.
     Rejected,
-    /// It waits for something else (a reporting period to complete).
+    /// It waits for something else (a reporting period to complete, or
+    /// the form definition or facility this device needs to build it:
+    /// released by itself, no resend needed).
     Waiting,
 }
 

@@ -81,18 +81,20 @@ pub(crate) fn record_run(conn: &Connection, r: &RunRow) -> Result<(), Error> {
     Ok(())
 }
 
-/// How long the exchange log keeps a request and its answer (bodies
-/// included). The audit trail and the data use per pass are kept for good.
-pub const EXCHANGE_RETENTION_DAYS: i64 = 90;
-
-/// Deletes the exchanges older than [`EXCHANGE_RETENTION_DAYS`], so that the
+/// Deletes the exchanges older than `keep_days` days (`[storage]
+/// keep_exchanges_days`; the audit trail and the data use per pass are
+/// kept for good), so that the
 /// log of a device reporting for years stays the size of its last months.
 /// Exchange ids grow with time, so the old ones are the first ones: the cost
 /// is the rows aged out since the last pass (at most a few thousand per
 /// call; the next pass takes the rest). Returns how many were deleted.
-pub(crate) fn prune_exchanges(conn: &mut Connection, now: DateTime<Utc>) -> Result<u64, Error> {
+pub(crate) fn prune_exchanges(
+    conn: &mut Connection,
+    now: DateTime<Utc>,
+    keep_days: u32,
+) -> Result<u64, Error> {
     const STEP: i64 = 2_000;
-    let cutoff = Time(now - chrono::Duration::days(EXCHANGE_RETENTION_DAYS));
+    let cutoff = Time(now - chrono::Duration::days(i64::from(keep_days)));
     let first: Option<Time> = conn
         .prepare_cached("SELECT at FROM exchanges ORDER BY id LIMIT 1")?
         .query_row([], |r| r.get(0))

@@ -52,3 +52,100 @@ pub fn count_submissions(conn: &Connection, pairs: &[(String, String)]) -> Resul
     }
     Ok(total)
 }
+
+/// The audit detail of a delivery set `waiting` because this device cannot
+/// build it (its form definition, destination part or facility is gone):
+/// what tells this wait from the others (a period not complete, earlier
+/// reports first), whatever the reason's text.
+pub const CANNOT_BUILD: &str = "cannot be built";
+
+/// The audit detail of a delivery set `waiting` because its stored content
+/// cannot be read: it waits for a person (the export), never released by
+/// itself.
+pub const UNREADABLE: &str = "cannot be read";
+
+/// A delivery this device could not build, as the routes re-plan it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unbuildable {
+    pub submission_id: String,
+    pub revision: u32,
+    pub form_id: String,
+    pub facility: String,
+}
+
+/// The latest-revision deliveries of `dest` set aside because this device
+/// could not build them ([`CANNOT_BUILD`] is their latest audit detail):
+/// waiting ones, and refused ones from agents that marked them `rejected`
+/// locally before a server ever saw them. The routes release each whose
+/// definition, part and facility are back ([`release`]).
+pub fn unbuildable(conn: &Connection, dest: Destination) -> Result<Vec<Unbuildable>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.submission_id, d.revision, s.form_id, s.facility FROM deliveries d
+         JOIN submissions s ON s.id = d.submission_id AND d.revision = s.latest_revision
+         WHERE d.destination = ?1 AND d.state IN ('waiting', 'rejected')
+           AND (SELECT a.detail FROM audit a
+                WHERE a.submission_id = d.submission_id AND a.revision = d.revision
+                  AND a.destination = d.destination
+                ORDER BY a.id DESC LIMIT 1) = ?2
+         ORDER BY d.submission_id",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![dest.as_str(), CANNOT_BUILD], |r| {
+        Ok(Unbuildable {
+            submission_id: r.get(0)?,
+            revision: r.get(1)?,
+            form_id: r.get(2)?,
+            facility: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Sets a delivery this device cannot build `waiting` with `why` (the
+/// reason, the export command; `detail`: [`CANNOT_BUILD`] or
+/// [`UNREADABLE`]), clearing its field problems (nothing to correct in the
+/// form). Writes nothing when it already waits for that reason, so that
+/// re-planning each pass adds no audit rows. Returns whether it changed.
+pub fn wait_unbuildable(
+    tx: &rusqlite::Transaction,
+    now: chrono::DateTime<chrono::Utc>,
+    key: (&str, u32, Destination),
+    why: &str,
+    detail: &str,
+) -> Result<bool, Error> {
+    let (state, current) = super::deliveries::state_and_error(tx, key)?;
+    if state == crate::model::delivery::DeliveryState::Waiting && current == why {
+        return Ok(false);
+    }
+    super::outbox::store_problems(tx, key, &[])?;
+    super::deliveries::set_state(
+        tx,
+        now,
+        key,
+        crate::model::delivery::DeliveryState::Waiting,
+        None,
+        Some(why),
+        "waiting",
+        Some(detail),
+    )?;
+    Ok(true)
+}
+
+/// Puts a delivery set aside by [`wait_unbuildable`] back in the queue:
+/// its form definition, part and facility are back on this device.
+pub fn release(
+    tx: &rusqlite::Transaction,
+    now: chrono::DateTime<chrono::Utc>,
+    key: (&str, u32, Destination),
+) -> Result<(), Error> {
+    super::outbox::store_problems(tx, key, &[])?;
+    super::deliveries::set_state(
+        tx,
+        now,
+        key,
+        crate::model::delivery::DeliveryState::Pending,
+        None,
+        None,
+        "released",
+        Some("its form definition, part and facility are back on this device"),
+    )
+}

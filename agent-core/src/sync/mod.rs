@@ -670,6 +670,8 @@ pub(crate) struct PassInputs<'a> {
     pub lmis: Option<RouteMaker<'a>>,
     /// Release held destinations before the pass (new credentials were given).
     pub retry_held: bool,
+    /// Days the exchange log keeps an exchange (`[storage] keep_exchanges_days`).
+    pub keep_exchanges_days: u32,
 }
 
 /// A destination as the engine sees it: an address (for holds) and a
@@ -1025,7 +1027,7 @@ fn run_routes(
             },
         )?;
     }
-    exchanges::prune_exchanges(&mut pass.conn, finished)?;
+    exchanges::prune_exchanges(&mut pass.conn, finished, inputs.keep_exchanges_days)?;
     Ok(SyncReport {
         destinations: reports.into_values().collect(),
         done,

@@ -32,6 +32,7 @@ import org.healthsync.agent.core.AgentException
 import org.healthsync.agent.core.DeliveryState
 import org.healthsync.agent.core.Destination
 import org.healthsync.agent.core.HoldKind
+import org.healthsync.agent.core.LastErrorKind
 import org.healthsync.agent.core.NoteKind
 import org.healthsync.agent.core.OutboxChange
 import org.healthsync.agent.core.SyncProgress
@@ -556,7 +557,76 @@ fun run(agent: Agent, keystore: Keystore, dhis2: Mock, lmis: Mock, dir: Path) {
     }
     check(agent.outboxHealth().submissions == 3L) { "the agent is unusable after the panic" }
     escrowAndDiagnose(agent, keystore, dir)
+    strandedAndCompact(keystore, dhis2, dir)
     encryptedOutbox(agent, dir)
+}
+
+/**
+ * Forms this device cannot build (issue 17): `stranded()` with its reasons
+ * and export hint; the form waits with the reason (not refused) and goes by
+ * itself, without a resend, once the facility map is back. `compact()` and
+ * the retention settings, checked like agent.toml's.
+ */
+fun strandedAndCompact(keystore: Keystore, dhis2: Mock, dir: Path) {
+    step("stranded: a facility code changed in the map; its unsent form waits and goes once the map is back")
+    val map = dir.resolve("facilities.json")
+    val renamed = dir.resolve("facilities-renamed.json")
+    Files.writeString(renamed, Files.readString(map).replace("\"HP-001\"", "\"KAL-001\""))
+    fun settings(facilities: Path, keepDelivered: Int? = 31, keepExchanges: Int? = 30) = AgentSettings(
+        databasePath = dir.resolve("stranded.sqlite").toString(),
+        formsDir = dir.resolve("forms").toString(),
+        facilitiesPath = facilities.toString(),
+        dhis2 = Dhis2Endpoint(url = dhis2.url),
+        keepDeliveredDays = keepDelivered,
+        keepExchangesDays = keepExchanges,
+    )
+    fun dhis2Of(a: Agent, id: String) = a.status(id).destinations.first { it.destination == Destination.DHIS2 }
+    val id = Agent.open(settings(map), keystore).use { a ->
+        check(a.stranded() == null) { "${a.stranded()}" }
+        a.submit(validDraft("HP-001"), confirmWarnings = true).id
+    }
+    Agent.open(settings(renamed), keystore).use { a ->
+        val s = a.stranded() ?: error("the unsent form is not reported")
+        check(s.forms == 1L) { "$s" }
+        check(s.reasons == listOf("the facility 'HP-001' is no longer in the facility map (1 form)")) { "${s.reasons}" }
+        check(s.exportCommand == "cli-sim export --unsent --to <district public key> --out FILE") { s.exportCommand }
+        check(s.message.contains(s.exportCommand)) { s.message }
+        check(s.warning.id == "stranded-warning" && s.reasonMessages.size == 1) { "$s" }
+        val r = a.sync(budgetMs = 30_000L)
+        check(dest(r, Destination.DHIS2).rejected.isEmpty()) { "refused locally: $r" }
+        val d = dhis2Of(a, id)
+        check(d.state == DeliveryState.WAITING && d.lastErrorKind == LastErrorKind.WAITING) { "$d" }
+        val why = d.lastError ?: ""
+        check(why.contains("the facility 'HP-001' is no longer in the facility map") && why.contains(s.exportCommand)) { why }
+        // Undelivered forms are never compacted.
+        check(a.compact() == 0L)
+        check(a.inspect(id).draft.service["fp_implant"] == 3L) { "the unsent form lost its content" }
+        println("stranded: ${s.message}")
+    }
+    Agent.open(settings(map), keystore).use { a ->
+        check(a.stranded() == null) { "${a.stranded()}" }
+        check(a.resendRejected(id) == 0L) { "it was refused" }
+        val r = a.sync(budgetMs = 30_000L)
+        check(dest(r, Destination.DHIS2).delivered.map { it.id } == listOf(id)) { "$r" }
+        check(dhis2Of(a, id).state == DeliveryState.DELIVERED) { "${dhis2Of(a, id)}" }
+        // Delivered today: kept whole for keepDeliveredDays (31).
+        check(a.compact() == 0L) { "a form delivered today was compacted" }
+        check(a.inspect(id).draft.service["fp_implant"] == 3L) { "${a.inspect(id)}" }
+    }
+
+    step("retention settings out of bounds are refused, with the bounds")
+    for ((keepDelivered, keepExchanges, says) in listOf(
+        Triple(30, 30, "storage.keep_delivered_days = 30 is not allowed"),
+        Triple(31, 6, "storage.keep_exchanges_days = 6 is not allowed"),
+        Triple(-1, 30, "keepDeliveredDays is -1"),
+    )) {
+        try {
+            Agent.open(settings(map, keepDelivered, keepExchanges), keystore).close()
+            error("accepted keepDeliveredDays = $keepDelivered, keepExchangesDays = $keepExchanges")
+        } catch (e: AgentException.Config) {
+            check(e.detail.contains(says)) { e.detail }
+        }
+    }
 }
 
 /** Encryption at rest (issue 17 item 4): the app's 32-byte key on Agent creation. */

@@ -126,6 +126,20 @@ try:
     assert f"sqlite3 {copies[0].path} .recover" in copies[0].message, copies
     assert [c.path for c in hurt.acknowledge_damaged_copies()] == [copies[0].path]
     assert hurt.outbox_health().damaged_copies == [] and os.path.getsize(copies[0].path) == 1500
+    # Issue 17: stranded() and compact() cross the FFI, with the retention settings.
+    assert agent.stranded() is None and agent.compact() == 0  # all delivered today: kept whole
+    renamed = os.path.join(work, "renamed.json")
+    with open(facilities) as f: text = f.read()
+    with open(renamed, "w") as f: f.write(text.replace('"HP-001"', '"KAL-001"'))
+    moved = lambda m: ab.Agent.open(ab.AgentSettings(database_path=os.path.join(work, "moved.sqlite"), forms_dir=forms,
+                                                     facilities_path=m, keep_delivered_days=31, keep_exchanges_days=30), Keystore())
+    first = moved(facilities); moved_id = first.submit(draft("HP-001"), True).id; del first
+    s = moved(renamed).stranded()
+    assert s.forms == 1 and s.export_command.startswith("cli-sim export --unsent") and s.export_command in s.message, s
+    assert s.reasons == ["the facility 'HP-001' is no longer in the facility map (1 form)"], s.reasons
+    try: ab.Agent.open(ab.AgentSettings(database_path=os.path.join(work, "moved.sqlite"), forms_dir=forms,
+                                        facilities_path=facilities, keep_exchanges_days=731), Keystore()); raise SystemExit("expected Config")
+    except AgentError.Config as e: assert "storage.keep_exchanges_days = 731 is not allowed" in str(e), e
     try: agent.test_support_panic("deliberate panic from Python"); raise SystemExit("expected InternalError")
     except ab.InternalError as e: panic = e
     assert agent.outbox_health().submissions == 3

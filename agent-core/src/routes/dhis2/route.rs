@@ -16,6 +16,7 @@ use crate::store::deliveries::{
 use crate::store::destinations::{destination_answered, destination_state, set_fact};
 use crate::store::outbox::HoldKind;
 use crate::store::outbox::{DeliveryState, Destination};
+use crate::store::stranded::{CANNOT_BUILD, UNREADABLE, release, unbuildable, wait_unbuildable};
 use crate::sync::{
     DestinationReport, Failure, ItemRef, Pass, Rejection, Route, Step, apply_failure, cap_text,
     store_problems,
@@ -154,30 +155,47 @@ impl Dhis2Route {
         }
     }
 
-    /// Builds the item for a due row, or says why it cannot be sent.
-    fn item(&self, pass: &Pass<'_>, row: &DueRow) -> Result<Dhis2Item, String> {
-        let def = pass.forms.get(&row.form_id).ok_or_else(|| {
-            crate::model::delivery::kept_advice(&format!(
-                "the form '{}' is no longer defined",
-                row.form_id
-            ))
-        })?;
-        let facility = pass.facilities.get(&row.facility).ok_or_else(|| {
-            crate::model::delivery::kept_advice(&format!(
-                "the facility '{}' is no longer in the facility map",
-                row.facility
-            ))
-        })?;
-        let current: Draft = serde_json::from_str(&row.content)
-            .map_err(|e| format!("stored form unreadable: {e}"))?;
+    /// Builds the item for a due row, or says why this device cannot (the
+    /// reason, and the audit detail of the wait: see `store::stranded`).
+    fn item(
+        &self,
+        pass: &Pass<'_>,
+        row: &DueRow,
+    ) -> Result<Result<Dhis2Item, (String, &'static str)>, Error> {
+        if let Some(why) = missing_in(pass.forms, pass.facilities, &row.form_id, &row.facility) {
+            return Ok(Err((
+                crate::model::delivery::kept_advice(&why),
+                CANNOT_BUILD,
+            )));
+        }
+        let (Some(def), Some(facility)) = (
+            pass.forms.get(&row.form_id),
+            pass.facilities.get(&row.facility),
+        ) else {
+            return Ok(Err((
+                crate::model::delivery::kept_advice("its form definition or facility is gone"),
+                CANNOT_BUILD,
+            )));
+        };
+        let current: Draft = match serde_json::from_str(&row.content) {
+            Ok(d) => d,
+            Err(e) => {
+                return Ok(Err((
+                    format!(
+                        "the stored form cannot be read ({e}); it is kept, not deleted: save it for the district with `{}`",
+                        crate::model::delivery::EXPORT_UNSENT_COMMAND
+                    ),
+                    UNREADABLE,
+                )));
+            }
+        };
         let earlier = earlier_sent(
             &pass.conn,
             Destination::Dhis2,
             &row.submission_id,
             row.revision,
-        )
-        .map_err(|e| e.to_string())?;
-        let item = dhis2::build_item(
+        )?;
+        Ok(dhis2::build_item(
             def,
             facility,
             &row.submission_id,
@@ -186,13 +204,49 @@ impl Dhis2Route {
             &row.recorded_at.format("%Y-%m-%d").to_string(),
             &current,
             &earlier,
-        )?;
-        Ok(item)
+        )
+        .map_err(|why| (crate::model::delivery::kept_advice(&why), CANNOT_BUILD)))
     }
 
-    fn plan(&mut self, pass: &mut Pass<'_>, report: &mut DestinationReport) -> Result<(), Error> {
+    /// Re-plans the forms set aside because this device could not build
+    /// them: each whose definition and facility are back is queued again
+    /// (sent in this pass); the others wait on, their reason brought up to
+    /// date (issue 17: no `resend` needed, nothing refused locally).
+    fn release_buildable(pass: &mut Pass<'_>) -> Result<(), Error> {
+        let now = pass.clock.now();
+        let rows = unbuildable(&pass.conn, Destination::Dhis2)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (forms, facilities) = (pass.forms, pass.facilities);
+        let tx = pass
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for r in &rows {
+            let key = (r.submission_id.as_str(), r.revision, Destination::Dhis2);
+            match missing_in(forms, facilities, &r.form_id, &r.facility) {
+                None => release(&tx, now, key)?,
+                Some(why) => {
+                    wait_unbuildable(
+                        &tx,
+                        now,
+                        key,
+                        &crate::model::delivery::kept_advice(&why),
+                        CANNOT_BUILD,
+                    )?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn plan(&mut self, pass: &mut Pass<'_>, _report: &mut DestinationReport) -> Result<(), Error> {
         let now = pass.clock.now();
         supersede_stale_in_flight(&mut pass.conn, now, Destination::Dhis2)?;
+        if self.cursor.is_none() {
+            Self::release_buildable(pass)?;
+        }
         let rows = due_rows(
             &pass.conn,
             Destination::Dhis2,
@@ -208,41 +262,24 @@ impl Dhis2Route {
         let mut items = Vec::new();
         let mut kept = Vec::new();
         for row in rows {
-            match self.item(pass, &row) {
+            match self.item(pass, &row)? {
                 Ok(it) => {
                     items.push((it, row.solo));
                     kept.push(row);
                 }
-                Err(why) => {
+                Err((why, detail)) => {
+                    // Not refused: no server saw it. It waits, with the
+                    // reason and the export command, and is released by
+                    // `release_buildable` once what it needs is back.
                     let tx = pass.conn.transaction()?;
-                    let problems = vec![FieldProblem {
-                        field: "form".into(),
-                        code: None,
-                        server_message: String::new(),
-                        advice: why.clone(),
-                    }];
-                    store_problems(
-                        &tx,
-                        (&row.submission_id, row.revision, Destination::Dhis2),
-                        &problems,
-                    )?;
-                    set_state(
+                    wait_unbuildable(
                         &tx,
                         now,
                         (&row.submission_id, row.revision, Destination::Dhis2),
-                        DeliveryState::Rejected,
-                        None,
-                        Some(&why),
-                        "rejected",
-                        Some("cannot be built"),
+                        &why,
+                        detail,
                     )?;
                     tx.commit()?;
-                    report.rejected.push(Rejection {
-                        id: row.submission_id.clone(),
-                        revision: row.revision,
-                        whole: true,
-                        problems,
-                    });
                 }
             }
         }
@@ -399,10 +436,12 @@ impl Dhis2Route {
         batch: &[DueRow],
         deferred: &mut Option<Vec<Dhis2Item>>,
     ) -> Result<BatchOutcome, Error> {
-        let items: Vec<Dhis2Item> = batch
-            .iter()
-            .filter_map(|r| self.item(pass, r).ok())
-            .collect();
+        let mut items: Vec<Dhis2Item> = Vec::new();
+        for r in batch {
+            if let Ok(it) = self.item(pass, r)? {
+                items.push(it);
+            }
+        }
         if items.len() != batch.len() {
             return Ok(BatchOutcome::retry(
                 "the forms changed while sending".into(),
@@ -733,4 +772,27 @@ pub fn gzip_bytes(body: &[u8]) -> Vec<u8> {
         return body.to_vec();
     }
     enc.finish().unwrap_or_else(|_| body.to_vec())
+}
+
+/// What this device lacks to build a DHIS2 request for a form of `form_id`
+/// at `facility`, if anything: its definition, the facility or the
+/// facility's DHIS2 organisation unit is gone (an administrator's change).
+fn missing_in(
+    forms: &crate::model::form::FormSet,
+    facilities: &crate::model::mapping::FacilityMap,
+    form_id: &str,
+    facility: &str,
+) -> Option<String> {
+    if forms.get(form_id).is_none() {
+        return Some(format!("the form '{form_id}' is no longer defined"));
+    }
+    match facilities.get(facility) {
+        None => Some(format!(
+            "the facility '{facility}' is no longer in the facility map"
+        )),
+        Some(f) if f.dhis2_org_unit.is_none() => Some(format!(
+            "the facility '{facility}' has no DHIS2 organisation unit in the facility map"
+        )),
+        Some(_) => None,
+    }
 }

@@ -1222,17 +1222,26 @@ impl<C: LmisClient> LmisRoute<C> {
     fn plan(
         &mut self,
         pass: &mut Pass<'_>,
-        report: &mut DestinationReport,
+        _report: &mut DestinationReport,
     ) -> Result<VecDeque<Work>, Error> {
         let now = pass.clock.now();
         let rows = lmis_rows(&pass.conn)?;
         let mut events: BTreeMap<(String, String), Vec<Tagged>> = BTreeMap::new();
         let mut reqs: BTreeMap<(String, String, Period), Vec<DueRow>> = BTreeMap::new();
         // Forms whose definition, LMIS part or facility is gone from this
-        // device (an administrator's change): refused here with the reason
-        // and what to do, never left pending without a word (issue 17).
+        // device (an administrator's change): set `waiting` with the reason
+        // and what to do, never refused (no server saw them) nor left
+        // pending without a word; released here, by themselves, once what
+        // they need is back (issue 17).
         let mut cannot_build: Vec<(DueRow, String)> = Vec::new();
-        for (row, state, next) in rows {
+        let set_aside: std::collections::BTreeSet<(String, u32)> =
+            crate::store::stranded::unbuildable(&pass.conn, Destination::Lmis)?
+                .into_iter()
+                .map(|u| (u.submission_id, u.revision))
+                .collect();
+        let mut released: Vec<DueRow> = Vec::new();
+        for (row, mut state, next) in rows {
+            let aside = set_aside.contains(&(row.submission_id.clone(), row.revision));
             let missing = match pass.forms.get(&row.form_id) {
                 None => Some(format!("the form '{}' is no longer defined", row.form_id)),
                 Some(d) if d.lmis.is_none() => Some(format!(
@@ -1246,10 +1255,15 @@ impl<C: LmisClient> LmisRoute<C> {
                 Some(_) => None,
             };
             if let Some(why) = missing {
-                if state != DeliveryState::Rejected {
+                // A refusal by the LMIS stands; one set aside here waits on.
+                if state != DeliveryState::Rejected || aside {
                     cannot_build.push((row, why));
                 }
                 continue;
+            }
+            if aside {
+                released.push(row.clone());
+                state = DeliveryState::Pending;
             }
             let Some(def) = pass.forms.get(&row.form_id) else {
                 continue;
@@ -1277,14 +1291,27 @@ impl<C: LmisClient> LmisRoute<C> {
                 }
             }
         }
-        for (row, why) in &cannot_build {
-            let problems = vec![FieldProblem {
-                field: "form".into(),
-                code: None,
-                server_message: String::new(),
-                advice: crate::model::delivery::kept_advice(why),
-            }];
-            self.reject(pass, report, &[row], problems, "cannot be built")?;
+        if !cannot_build.is_empty() || !released.is_empty() {
+            let tx = pass
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for (row, why) in &cannot_build {
+                crate::store::stranded::wait_unbuildable(
+                    &tx,
+                    now,
+                    (&row.submission_id, row.revision, Destination::Lmis),
+                    &crate::model::delivery::kept_advice(why),
+                    crate::store::stranded::CANNOT_BUILD,
+                )?;
+            }
+            for row in &released {
+                crate::store::stranded::release(
+                    &tx,
+                    now,
+                    (&row.submission_id, row.revision, Destination::Lmis),
+                )?;
+            }
+            tx.commit()?;
         }
         let mut plan = VecDeque::new();
         self.queues.clear();

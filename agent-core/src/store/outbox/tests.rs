@@ -667,3 +667,89 @@ fn a_read_only_open_reads_the_queue_and_refuses_writes() {
         "writes are refused as storage unavailable"
     );
 }
+
+/// Issue 17: only deliveries set aside because this device could not
+/// build them are re-planned for release; a wait for another reason (a
+/// period not complete, earlier reports first) or for an unreadable
+/// content is never taken for one, whatever its text says.
+#[test]
+fn only_forms_set_aside_as_unbuildable_are_offered_for_release() {
+    use crate::store::stranded::{
+        CANNOT_BUILD, UNREADABLE, release, unbuildable, wait_unbuildable,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (mut conn, _) = open(&dir.path().join("o.sqlite"), t0()).unwrap();
+    for (n, (id, facility)) in [("id-a", "HP-001"), ("id-b", "HP-002"), ("id-c", "HP-003")]
+        .into_iter()
+        .enumerate()
+    {
+        let content = format!(r#"{{"v":{n}}}"#);
+        let hash = sha256_hex(content.as_bytes());
+        let tx = conn.transaction().unwrap();
+        let mut rev = new_rev(&content, &hash, id, t0());
+        rev.facility = facility;
+        record(&tx, &rev).unwrap();
+        tx.commit().unwrap();
+    }
+    let tx = conn.transaction().unwrap();
+    let why = "the form 'chw-monthly' is no longer defined on this device";
+    assert!(
+        wait_unbuildable(
+            &tx,
+            t0(),
+            ("id-a", 1, Destination::Dhis2),
+            why,
+            CANNOT_BUILD
+        )
+        .unwrap()
+    );
+    // The same reason again writes nothing.
+    assert!(
+        !wait_unbuildable(
+            &tx,
+            t0(),
+            ("id-a", 1, Destination::Dhis2),
+            why,
+            CANNOT_BUILD
+        )
+        .unwrap()
+    );
+    // Another wait, with the same words in its reason.
+    crate::store::deliveries::set_state(
+        &tx,
+        t0(),
+        ("id-b", 1, Destination::Dhis2),
+        DeliveryState::Waiting,
+        None,
+        Some(why),
+        "waiting",
+        Some("waiting for 2026-11 of 2026Q4"),
+    )
+    .unwrap();
+    assert!(
+        wait_unbuildable(
+            &tx,
+            t0(),
+            ("id-c", 1, Destination::Dhis2),
+            "unreadable",
+            UNREADABLE
+        )
+        .unwrap()
+    );
+    tx.commit().unwrap();
+    let found: Vec<(String, u32)> = unbuildable(&conn, Destination::Dhis2)
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.submission_id, u.revision))
+        .collect();
+    assert_eq!(found, vec![("id-a".to_string(), 1)]);
+    assert!(unbuildable(&conn, Destination::Lmis).unwrap().is_empty());
+    // Released: pending again, no longer offered.
+    let tx = conn.transaction().unwrap();
+    release(&tx, t0(), ("id-a", 1, Destination::Dhis2)).unwrap();
+    tx.commit().unwrap();
+    assert!(unbuildable(&conn, Destination::Dhis2).unwrap().is_empty());
+    let (state, error) =
+        crate::store::deliveries::state_and_error(&conn, ("id-a", 1, Destination::Dhis2)).unwrap();
+    assert_eq!((state, error.as_str()), (DeliveryState::Pending, ""));
+}
