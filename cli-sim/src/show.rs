@@ -686,6 +686,7 @@ mod tests {
             code: Some(HOSTILE.into()),
             server_message: HOSTILE.into(),
             advice: HOSTILE.into(),
+            advice_msg: None,
         };
         let report = agent_core::sync::SyncReport {
             destinations: vec![agent_core::sync::DestinationReport {

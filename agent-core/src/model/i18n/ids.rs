@@ -930,4 +930,82 @@ pub const MESSAGES: &[MessageSpec] = &[
         id: "error-line",
         args: &["text"],
     },
+    // issue 15, stored messages (wt-15c): sync.ftl (kept forms, holds,
+    // hold kinds, sync notes).
+    MessageSpec {
+        id: "sync-kept-form-gone",
+        args: &["form", "command"],
+    },
+    MessageSpec {
+        id: "sync-kept-facility-gone",
+        args: &["facility", "command"],
+    },
+    MessageSpec {
+        id: "sync-kept-part-gone",
+        args: &["form", "part", "command"],
+    },
+    MessageSpec {
+        id: "hold-dhis2-credentials",
+        args: &[],
+    },
+    MessageSpec {
+        id: "hold-dhis2-authority",
+        args: &[],
+    },
+    MessageSpec {
+        id: "hold-dhis2-not-found",
+        args: &["url"],
+    },
+    MessageSpec {
+        id: "hold-dhis2-too-large",
+        args: &["answer"],
+    },
+    MessageSpec {
+        id: "hold-dhis2-intercepted",
+        args: &["answer"],
+    },
+    MessageSpec {
+        id: "sync-dhis2-busy",
+        args: &["status"],
+    },
+    MessageSpec {
+        id: "hold-kind-credentials",
+        args: &[],
+    },
+    MessageSpec {
+        id: "hold-kind-configuration",
+        args: &[],
+    },
+    MessageSpec {
+        id: "hold-kind-intercepted",
+        args: &[],
+    },
+    MessageSpec {
+        id: "sync-note-no-credentials",
+        args: &["destination"],
+    },
+    MessageSpec {
+        id: "sync-note-credentials-unavailable",
+        args: &["reason"],
+    },
+    MessageSpec {
+        id: "sync-note-address-changed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "sync-note-credentials-changed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "sync-note-not-configured",
+        args: &["destination", "section"],
+    },
+    MessageSpec {
+        id: "sync-note-backing-off",
+        args: &["until"],
+    },
+    MessageSpec {
+        id: "sync-note-clear-text",
+        args: &["destination"],
+    },
 ];

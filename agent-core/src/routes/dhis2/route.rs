@@ -6,12 +6,13 @@
 use super::{self as dhis2, Dhis2Item, Rows, Verdict};
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::model::delivery::FieldProblem;
+use crate::model::delivery::{FieldProblem, failure_message, plain_text, refusal_line};
 use crate::model::draft::Draft;
+use crate::model::i18n::Message;
 use crate::net::http::{HttpRequest, HttpResponse, basic_auth};
 use crate::store::deliveries::{
-    DueRow, RowSelect, due_rows, earlier_sent, mark_in_flight, mark_send_alone, set_state,
-    supersede_stale_in_flight,
+    self, DueRow, RowSelect, due_rows, earlier_sent, mark_in_flight, mark_send_alone, set_state,
+    set_state_msg, supersede_stale_in_flight,
 };
 use crate::store::destinations::{destination_answered, destination_state, set_fact};
 use crate::store::outbox::HoldKind;
@@ -81,7 +82,7 @@ enum BatchOutcome {
 impl BatchOutcome {
     /// No usable answer: retry later (DHIS2's upserts make a resend safe,
     /// so nothing is looked up first).
-    fn retry(why: String, retry_after: Option<Duration>) -> BatchOutcome {
+    fn retry(why: Message, retry_after: Option<Duration>) -> BatchOutcome {
         BatchOutcome::Failed(Failure::Retry {
             why,
             retry_after,
@@ -90,7 +91,7 @@ impl BatchOutcome {
     }
 
     /// The destination must be held.
-    fn hold(kind: HoldKind, why: String) -> BatchOutcome {
+    fn hold(kind: HoldKind, why: Message) -> BatchOutcome {
         BatchOutcome::Failed(Failure::Hold {
             kind,
             why,
@@ -155,28 +156,27 @@ impl Dhis2Route {
     }
 
     /// Builds the item for a due row, or says why it cannot be sent.
-    fn item(&self, pass: &Pass<'_>, row: &DueRow) -> Result<Dhis2Item, String> {
+    fn item(&self, pass: &Pass<'_>, row: &DueRow) -> Result<Dhis2Item, Message> {
         let def = pass.forms.get(&row.form_id).ok_or_else(|| {
-            crate::model::delivery::kept_advice(&format!(
-                "the form '{}' is no longer defined",
-                row.form_id
-            ))
+            crate::model::delivery::kept_advice(
+                &Message::new("stranded-form-gone").text("form", &row.form_id),
+            )
         })?;
         let facility = pass.facilities.get(&row.facility).ok_or_else(|| {
-            crate::model::delivery::kept_advice(&format!(
-                "the facility '{}' is no longer in the facility map",
-                row.facility
-            ))
+            crate::model::delivery::kept_advice(
+                &Message::new("stranded-facility-gone").text("facility", &row.facility),
+            )
         })?;
+        // The agent's own technical words, shown as they are.
         let current: Draft = serde_json::from_str(&row.content)
-            .map_err(|e| format!("stored form unreadable: {e}"))?;
+            .map_err(|e| plain_text(&format!("stored form unreadable: {e}")))?;
         let earlier = earlier_sent(
             &pass.conn,
             Destination::Dhis2,
             &row.submission_id,
             row.revision,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| plain_text(&e.to_string()))?;
         let item = dhis2::build_item(
             def,
             facility,
@@ -186,7 +186,8 @@ impl Dhis2Route {
             &row.recorded_at.format("%Y-%m-%d").to_string(),
             &current,
             &earlier,
-        )?;
+        )
+        .map_err(|e| plain_text(&e))?;
         Ok(item)
     }
 
@@ -215,18 +216,13 @@ impl Dhis2Route {
                 }
                 Err(why) => {
                     let tx = pass.conn.transaction()?;
-                    let problems = vec![FieldProblem {
-                        field: "form".into(),
-                        code: None,
-                        server_message: String::new(),
-                        advice: why.clone(),
-                    }];
+                    let problems = vec![FieldProblem::new("form", None, "", why.clone())];
                     store_problems(
                         &tx,
                         (&row.submission_id, row.revision, Destination::Dhis2),
                         &problems,
                     )?;
-                    set_state(
+                    set_state_msg(
                         &tx,
                         now,
                         (&row.submission_id, row.revision, Destination::Dhis2),
@@ -338,33 +334,38 @@ impl Dhis2Route {
             }
             // The server's certificate is not trusted: nothing was sent, and
             // retrying will not help until the configuration changes.
-            Err(e) if e.kind == crate::net::http::TransportErrorKind::Tls && !e.maybe_sent => {
-                Err(BatchOutcome::hold(HoldKind::Configuration, e.message))
-            }
-            Err(e) => Err(BatchOutcome::retry(e.message, None)),
+            Err(e) if e.kind == crate::net::http::TransportErrorKind::Tls && !e.maybe_sent => Err(
+                BatchOutcome::hold(HoldKind::Configuration, failure_message(&e.message)),
+            ),
+            // The transport's words: "<fixed words> (<technical detail>)".
+            Err(e) => Err(BatchOutcome::retry(failure_message(&e.message), None)),
             Ok(r) => match r.status {
                 200 | 201 | 204 | 409 => Ok(r),
                 401 => Err(BatchOutcome::hold(
                     HoldKind::Credentials,
-                    "DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.".into(),
+                    Message::new("hold-dhis2-credentials"),
                 )),
                 403 if dhis2_said(&r) => Err(BatchOutcome::hold(
                     HoldKind::Credentials,
-                    "The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.".into(),
+                    Message::new("hold-dhis2-authority"),
                 )),
-                404 if dhis2_said(&r) => Err(BatchOutcome::hold(HoldKind::Configuration, format!(
-                    "The DHIS2 address {} does not lead to DHIS2's data entry API (HTTP 404). Check the address in the settings.",
-                    self.settings.url
-                ))),
+                404 if dhis2_said(&r) => Err(BatchOutcome::hold(
+                    HoldKind::Configuration,
+                    Message::new("hold-dhis2-not-found").text("url", self.settings.url.as_str()),
+                )),
                 413 if rows.len() > 1 => Err(BatchOutcome::Split(format!(
                     "the request was too large for DHIS2 or a proxy in front of it ({})",
                     crate::net::http::foreign_answer(&r)
                 ))),
-                413 => Err(BatchOutcome::hold(HoldKind::Intercepted, format!(
-                    "one form is too large for DHIS2 or for a proxy in front of it ({}); ask the DHIS2 administrator to accept larger requests",
-                    crate::net::http::foreign_answer(&r)
-                ))),
-                429 | 500..=599 | 408 => Err(BatchOutcome::retry(format!("DHIS2 is busy or failing (HTTP {})", r.status), r.retry_after(now))),
+                413 => Err(BatchOutcome::hold(
+                    HoldKind::Intercepted,
+                    Message::new("hold-dhis2-too-large")
+                        .text("answer", crate::net::http::foreign_answer(&r)),
+                )),
+                429 | 500..=599 | 408 => Err(BatchOutcome::retry(
+                    Message::new("sync-dhis2-busy").num("status", i64::from(r.status)),
+                    r.retry_after(now),
+                )),
                 // DHIS2's own refusal (a WebMessage): find the form at fault.
                 400..=499 if dhis2_said(&r) => Err(BatchOutcome::Split(format!(
                     "DHIS2 refused the request (HTTP {}): {}",
@@ -372,7 +373,11 @@ impl Dhis2Route {
                     cap_text(&r.body, 300)
                 ))),
                 // A redirect, or an error page that is not DHIS2's own.
-                _ => Err(BatchOutcome::hold(HoldKind::Intercepted, not_dhis2(&r))),
+                _ => Err(BatchOutcome::hold(
+                    HoldKind::Intercepted,
+                    Message::new("hold-dhis2-intercepted")
+                        .text("answer", crate::net::http::foreign_answer(&r)),
+                )),
             },
         })
     }
@@ -405,7 +410,7 @@ impl Dhis2Route {
             .collect();
         if items.len() != batch.len() {
             return Ok(BatchOutcome::retry(
-                "the forms changed while sending".into(),
+                plain_text("the forms changed while sending"),
                 None,
             ));
         }
@@ -422,13 +427,13 @@ impl Dhis2Route {
         let summary = match dhis2::parse_import_summary(&resp.body) {
             _ if resp.truncated => {
                 return Ok(BatchOutcome::retry(
-                    "the answer from DHIS2 was too large".into(),
+                    plain_text("the answer from DHIS2 was too large"),
                     None,
                 ));
             }
             Ok(s) => s,
             Err(bad) => {
-                return Ok(BatchOutcome::retry(bad.0, None));
+                return Ok(BatchOutcome::retry(plain_text(&bad.0), None));
             }
         };
         let mut verdicts = dhis2::judge(&summary, &row_refs, refs.len());
@@ -451,7 +456,7 @@ impl Dhis2Route {
                 Ok(r) if dhis2::parse_import_summary(&r.body).is_ok() => {}
                 Ok(_) => {
                     return Ok(BatchOutcome::retry(
-                        "DHIS2 did not confirm the deletion of removed values".into(),
+                        plain_text("DHIS2 did not confirm the deletion of removed values"),
                         None,
                     ));
                 }
@@ -534,7 +539,7 @@ impl Dhis2Route {
                 BatchOutcome::Judged(rows.iter().map(|_| Verdict::Delivered).collect())
             }
             Ok(_) => BatchOutcome::retry(
-                "DHIS2 did not confirm the completion of the forms".into(),
+                plain_text("DHIS2 did not confirm the completion of the forms"),
                 None,
             ),
             Err(outcome) => outcome,
@@ -591,13 +596,12 @@ impl Dhis2Route {
                         Verdict::Rejected { whole, problems } => {
                             store_problems(&tx, key, &problems)?;
                             let summary = rejection_summary(whole, &problems);
-                            set_state(
+                            deliveries::set_state_text_msg(
                                 &tx,
                                 now,
                                 key,
-                                DeliveryState::Rejected,
-                                None,
-                                Some(&summary),
+                                (DeliveryState::Rejected, None),
+                                (&summary, &refusal_line(whole, &problems)),
                                 "rejected",
                                 None,
                             )?;
@@ -642,23 +646,21 @@ impl Dhis2Route {
                     if batch.len() > 1 {
                         alone.push(mark_send_alone(&tx, now, Destination::Dhis2, row, &why)?);
                     } else {
-                        let problems = vec![FieldProblem {
-                            field: "form".into(),
-                            code: None,
-                            server_message: why.clone(),
-                            advice: crate::model::i18n::render(
-                                &crate::model::i18n::Message::new("dhis2-advice-refused-form"),
-                                crate::model::i18n::DEFAULT_LOCALE,
-                            ),
-                        }];
+                        let problems = vec![FieldProblem::new(
+                            "form",
+                            None,
+                            &why,
+                            Message::new("dhis2-advice-refused-form"),
+                        )];
                         store_problems(&tx, key, &problems)?;
-                        set_state(
+                        // The server's words stay in the text and the
+                        // problem; the message is the one-line refusal.
+                        deliveries::set_state_text_msg(
                             &tx,
                             now,
                             key,
-                            DeliveryState::Rejected,
-                            None,
-                            Some(&why),
+                            (DeliveryState::Rejected, None),
+                            (&why, &refusal_line(true, &problems)),
                             "rejected",
                             None,
                         )?;
@@ -680,14 +682,6 @@ impl Dhis2Route {
             }
         }
     }
-}
-
-/// Plain words for an answer that did not come from DHIS2.
-fn not_dhis2(r: &HttpResponse) -> String {
-    format!(
-        "something between this device and DHIS2 answered instead of it: {}. If this device reaches the internet through a hotspot or a proxy, open a web browser and sign in to it; if the DHIS2 address is wrong, correct it",
-        crate::net::http::foreign_answer(r)
-    )
 }
 
 /// The short reason stored as `last_error` for a rejection: the advice once
