@@ -102,8 +102,8 @@ pub fn resupply(list: &[agent_core::ResupplyAdvice]) -> String {
     let _ = writeln!(s, "{}", tid("show-resupply-title"));
     for a in list {
         let _ = writeln!(s, "  {}", resupply_line(a));
-        for step in &a.formula {
-            let _ = writeln!(s, "      {}", v(step));
+        for step in &a.formula_steps {
+            let _ = writeln!(s, "      {}", t(step));
         }
     }
     s

@@ -1008,4 +1008,46 @@ pub const MESSAGES: &[MessageSpec] = &[
         id: "sync-note-clear-text",
         args: &["destination"],
     },
+    // findings.ftl: a period of another type than the form's.
+    MessageSpec {
+        id: "period-wrong-type",
+        args: &["input", "found", "expected"],
+    },
+    // findings.ftl: the steps of the resupply computation.
+    MessageSpec {
+        id: "resupply-step-consumed",
+        args: &["period", "consumed"],
+    },
+    MessageSpec {
+        id: "resupply-step-adjusted",
+        args: &["period", "consumed", "days", "adjusted"],
+    },
+    MessageSpec {
+        id: "resupply-step-amc",
+        args: &["terms", "count", "amc"],
+    },
+    MessageSpec {
+        id: "resupply-step-amc-short",
+        args: &["terms", "count", "amc", "wanted"],
+    },
+    MessageSpec {
+        id: "resupply-step-months",
+        args: &["closing", "amc", "months"],
+    },
+    MessageSpec {
+        id: "resupply-step-months-none",
+        args: &[],
+    },
+    MessageSpec {
+        id: "resupply-step-max",
+        args: &["amc", "max_months", "max"],
+    },
+    MessageSpec {
+        id: "resupply-step-order",
+        args: &["max", "closing", "suggested"],
+    },
+    MessageSpec {
+        id: "resupply-step-order-floor",
+        args: &["max", "closing", "suggested"],
+    },
 ];

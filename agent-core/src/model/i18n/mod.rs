@@ -395,7 +395,7 @@ pub fn render(msg: &Message, locale: &str) -> String {
 /// yet messages of their own (issue 15, later work).
 #[cfg(test)]
 pub(crate) const ENGLISH_ARGS: &[&str] = &["finding-period-invalid", "finding-lmis-mapping"];
-// (finding-period-invalid now only for a period of the wrong type.)
+// (finding-period-invalid now only for an unknown period type name.)
 
 /// Arguments that carry names, labels, codes, units and advice from the
 /// form, the facility map or the draft (shown as they are in any locale),

@@ -159,6 +159,7 @@ fn every_message_id_in_the_code_is_listed() {
         "period-",
         "error-",
         "hold-",
+        "resupply-",
     ];
     let mut seen = BTreeSet::new();
     for p in &paths {
