@@ -199,12 +199,6 @@ pub fn set_state_msg(
     write_state(tx, now, key, (to, next_attempt_at, error), event, detail)
 }
 
-/// A stored message (schema 7's JSON columns), if it is one: a value this
-/// build cannot read is left to the English text beside it.
-pub(crate) fn stored_message(json: Option<&str>) -> Option<Message> {
-    json.and_then(|j| serde_json::from_str(j).ok())
-}
-
 /// A delivery's next state, next attempt and last error (English text and
 /// the message's JSON).
 type NextState = (

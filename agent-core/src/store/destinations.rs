@@ -1,6 +1,5 @@
 //! Per destination: hold (and its kind), failures and backoff, learned facts.
 
-use super::deliveries::stored_message;
 use super::outbox::HoldKind;
 use super::time::Time;
 use crate::error::Error;
@@ -41,7 +40,7 @@ pub fn destination_state(conn: &Connection, dest: Destination) -> Result<Destina
         return Ok(DestinationState::default());
     };
     Ok(DestinationState {
-        hold_msg: hold.as_ref().and(stored_message(hold_msg.as_deref())),
+        hold_msg: hold.as_ref().and(Message::from_stored(hold_msg.as_deref())),
         hold,
         backoff_until: backoff.map(|t| t.0),
         failures,

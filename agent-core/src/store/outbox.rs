@@ -1178,13 +1178,11 @@ fn load_destinations(
             held_kind: held
                 .as_ref()
                 .map(|_| HoldKind::from_stored(kind.as_deref())),
-            held_msg: held
-                .as_ref()
-                .and(super::deliveries::stored_message(hold_msg.as_deref())),
+            held_msg: held.as_ref().and(Message::from_stored(hold_msg.as_deref())),
             held,
             last_error_msg: last_error
                 .as_ref()
-                .and(super::deliveries::stored_message(error_msg.as_deref())),
+                .and(Message::from_stored(error_msg.as_deref())),
             last_error_kind: last_error
                 .as_ref()
                 .and_then(|_| crate::model::delivery::LastErrorKind::of(state)),
@@ -1836,9 +1834,7 @@ pub fn problems_of(
             code: r.get(1)?,
             server_message: r.get(2)?,
             advice: r.get(3)?,
-            advice_msg: super::deliveries::stored_message(
-                r.get::<_, Option<String>>(4)?.as_deref(),
-            ),
+            advice_msg: Message::from_stored(r.get::<_, Option<String>>(4)?.as_deref()),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

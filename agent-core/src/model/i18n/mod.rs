@@ -138,6 +138,13 @@ impl Message {
         self
     }
 
+    /// A message stored as JSON (the outbox's schema 7 columns), if it is
+    /// one: a value this build cannot read is left to the English text
+    /// stored beside it.
+    pub fn from_stored(json: Option<&str>) -> Option<Message> {
+        json.and_then(|j| serde_json::from_str(j).ok())
+    }
+
     /// Adds an argument that is another message's text.
     pub fn id(mut self, name: &str, id: &str) -> Message {
         self.args.push(MessageArg {
