@@ -632,6 +632,11 @@ impl Agent {
                             Some(n) => format!("{warning}. {n}"),
                             None => warning.clone(),
                         });
+                        r.note_messages.insert(
+                            0,
+                            crate::model::i18n::Message::new("sync-note-clear-text")
+                                .text("destination", d.as_str().to_uppercase()),
+                        );
                         // The other note (if any) is the one to act on.
                         r.note_kind = r
                             .note_kind

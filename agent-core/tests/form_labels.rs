@@ -34,6 +34,15 @@ fn agent(dir: &Path) -> Agent {
                 ]);
             }
         }
+        // Issue 15 (wt-15c): a rule's side labels per locale.
+        for r in &mut d.rules {
+            if r.id == "act-treated-vs-positive" {
+                r.left_labels = labels(&[
+                    ("sw", "Wagonjwa wa malaria waliotibiwa (KUSHOTO-SW)"),
+                    ("fr", "Cas de paludisme traités (GAUCHE-FR)"),
+                ]);
+            }
+        }
         for p in &mut d.products {
             if p.code == "ORS" {
                 p.labels = labels(&[
@@ -126,4 +135,38 @@ fn the_resupply_advice_names_the_product_in_the_users_language() {
     assert_eq!(ors.name, "SRO, saqueta (NOME-PT)");
     // The code stays the code: only what is shown changes.
     assert!(v.findings.iter().all(|f| !f.path.contains("SRO")));
+}
+
+/// Issue 15 (wt-15c): a cross-check's finding names its sides in the
+/// user's language: the rule's own label per locale, and a side without a
+/// label by its field's label in that language.
+#[test]
+fn a_rule_finding_names_its_sides_in_the_users_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    let agent = agent(tmp.path());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bytes = std::fs::read(root.join("schemas/examples/draft-chw-valid.json")).unwrap();
+    let (mut d, _) = Draft::from_json_bytes(&bytes).unwrap();
+    // 12 + 17 treated with ACT, 20 positive: more treated than positive.
+    d.service.insert("malaria_rdt_positive".into(), 20);
+    let path = "rules.act-treated-vs-positive";
+    assert!(agent.set_locale("sw"));
+    let m = message_of(&agent.validate_with_resupply(&d).unwrap(), path);
+    // Hand-written from locales/sw/findings.ftl (finding-rule-more).
+    assert!(
+        m.starts_with(
+            "Wagonjwa wa malaria waliotibiwa (KUSHOTO-SW) (29) ni zaidi ya Malaria: kipimo chanya (KIPIMO-SW) (20)."
+        ),
+        "{m}"
+    );
+    assert!(agent.set_locale("fr"));
+    let m = message_of(&agent.validate_with_resupply(&d).unwrap(), path);
+    assert!(
+        m.starts_with("Cas de paludisme traités (GAUCHE-FR) (29)"),
+        "{m}"
+    );
+    // No Portuguese label: the single label.
+    assert!(agent.set_locale("pt"));
+    let m = message_of(&agent.validate_with_resupply(&d).unwrap(), path);
+    assert!(m.starts_with("Malaria cases treated with ACT (29)"), "{m}");
 }

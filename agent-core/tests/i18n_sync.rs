@@ -12,6 +12,8 @@ fn problem(field: &str, code: Option<&str>, advice: &str) -> FieldProblem {
         code: code.map(str::to_string),
         server_message: "Current date is past expiry days for period: `202606`".into(),
         advice: advice.into(),
+        // As stored before schema 7: the advice is found from its text.
+        advice_msg: None,
     }
 }
 

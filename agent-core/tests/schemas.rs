@@ -1073,6 +1073,49 @@ fn a_form_with_labels_per_locale_matches_the_schema_and_loads() {
     assert!(!text.contains("labels"), "{text}");
 }
 
+/// Issue 15 (wt-15c): a rule's side labels per locale, next to the single
+/// label; a file without them stays valid (the minimal form has none).
+#[test]
+fn a_rule_with_side_labels_per_locale_matches_the_schema_and_loads() {
+    let schema = Checker::new("form-definition.schema.json");
+    let mut v = minimal_form();
+    let key = v["service"][0]["key"].clone();
+    v["rules"] = json!([{
+        "id": "r1",
+        "severity": "warning",
+        "left": [{"service": key}],
+        "left_label": "cases treated",
+        "left_labels": {"sw": "wagonjwa waliotibiwa", "pt-BR": "casos tratados"},
+        "op": "<=",
+        "right": [{"service": key}],
+        "right_label": "cases tested",
+        "right_labels": {"fr": "cas testés"}
+    }]);
+    schema.assert_valid(&v, "a rule with side labels per locale");
+    let def = FormDefinition::from_json(&v.to_string(), "rule-labels.json").expect("it loads");
+    let sw = def.in_locale("sw");
+    assert_eq!(
+        sw.rules[0].left_label.as_deref(),
+        Some("wagonjwa waliotibiwa")
+    );
+    assert_eq!(sw.rules[0].right_label.as_deref(), Some("cases tested"));
+    assert_eq!(
+        def.in_locale("fr").rules[0].right_label.as_deref(),
+        Some("cas testés")
+    );
+    schema.assert_valid(
+        &serde_json::to_value(&def).unwrap(),
+        "a rule with side labels as serialised by FormDefinition",
+    );
+    v["rules"][0]["left_labels"] = json!({"fr": 3});
+    schema.assert_invalid(
+        &v,
+        "a French side label written as a number",
+        &["/rules/0/left_labels/fr"],
+    );
+    assert!(FormDefinition::from_json(&v.to_string(), "number.json").is_err());
+}
+
 #[test]
 fn a_label_that_is_not_text_is_refused() {
     let schema = Checker::new("form-definition.schema.json");

@@ -69,6 +69,28 @@ pub fn render_message(message: agent_core::Message, locale: String) -> String {
     agent_core::i18n::render(&message, &locale)
 }
 
+/// A message of the agent with its text in one language: the id and
+/// arguments (for an app that renders with its own resources) and the text.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LocalizedMessage {
+    /// The message id and its named arguments.
+    pub message: agent_core::Message,
+    /// Its text in the language asked for (English where it has none).
+    pub text: String,
+}
+
+/// What an error says, as a message and its text in `locale` (for an error
+/// met before an `Agent` exists, e.g. from `Agent.open`; otherwise
+/// `Agent.error_message` uses the agent's language).
+#[uniffi::export]
+pub fn error_message(error: AgentError, locale: String) -> LocalizedMessage {
+    let message = error.message();
+    LocalizedMessage {
+        text: agent_core::i18n::render(&message, &locale),
+        message,
+    }
+}
+
 /// The locales built into the agent (`en`, `fr`, `pt`, `sw`).
 #[uniffi::export]
 pub fn supported_locales() -> Vec<String> {
@@ -134,6 +156,12 @@ impl Agent {
     /// The language of the agent's messages now (`en` by default).
     pub fn locale(&self) -> String {
         self.inner.locale()
+    }
+
+    /// What an error of this agent says, as a message (id and arguments)
+    /// and its text in the agent's language.
+    pub fn error_message(&self, error: AgentError) -> LocalizedMessage {
+        error_message(error, self.inner.locale())
     }
 
     /// Like `open`, with the outbox encrypted (SQLCipher) by `outbox_key`:

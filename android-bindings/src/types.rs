@@ -377,11 +377,21 @@ pub struct DestinationStatus {
     pub held: Option<String>,
     /// What kind of hold (what to ask the user), when `held` is set.
     pub held_kind: Option<HoldKind>,
+    /// `last_error` as a message (id and arguments; `render_message` shows
+    /// it in any language): the stored one, or for an older row the one
+    /// found from its text.
+    pub last_error_message: Option<agent_core::Message>,
+    /// `held` as a message.
+    pub held_message: Option<agent_core::Message>,
 }
 
 impl From<agent_core::outbox::DestinationStatus> for DestinationStatus {
     fn from(d: agent_core::outbox::DestinationStatus) -> DestinationStatus {
+        let last_error_message = d.last_error_message();
+        let held_message = d.held_message();
         DestinationStatus {
+            last_error_message,
+            held_message,
             destination: d.destination,
             state: d.state,
             revision: d.revision.into(),
@@ -489,10 +499,15 @@ pub struct DestinationReport {
     /// What kind of hold (sign in again, fix the settings, another
     /// network), when `held` is set.
     pub held_kind: Option<HoldKind>,
+    /// `held` as a message (id and arguments): `render_message` shows it in
+    /// any language.
+    pub held_message: Option<agent_core::Message>,
     /// Anything else the user should know (not configured...).
     pub note: Option<String>,
     /// What `note` is about (not configured, no credentials, backing off...), when set.
     pub note_kind: Option<NoteKind>,
+    /// `note` as messages, one per part, in its order.
+    pub note_messages: Vec<agent_core::Message>,
     /// Requests made.
     pub requests: i64,
     /// Requests that were retries.
@@ -523,8 +538,10 @@ impl From<agent_core::sync::DestinationReport> for DestinationReport {
             next_attempt_at_ms: r.next_attempt_at.map(|t| t.timestamp_millis()),
             held: r.held,
             held_kind: r.held_kind,
+            held_message: r.held_message,
             note: r.note,
             note_kind: r.note_kind,
+            note_messages: r.note_messages,
             requests: r.requests.into(),
             retries: r.retries.into(),
             bytes_sent: long(r.bytes_sent),

@@ -257,11 +257,9 @@ pub fn run(
         .iter()
         .filter(|d| d.destination == Destination::Dhis2)
     {
-        let why = agent_core::outbox::last_error_message(
-            d.state,
-            d.last_error.as_deref().unwrap_or(""),
-            &d.problems,
-        );
+        let why = d
+            .last_error_message()
+            .unwrap_or_else(|| agent_core::outbox::plain_text(""));
         writeln!(
             out,
             "  {} {}: {}",

@@ -112,8 +112,8 @@ pub fn resupply(list: &[agent_core::ResupplyAdvice]) -> String {
     let _ = writeln!(s, "{}", tid("show-resupply-title"));
     for a in list {
         let _ = writeln!(s, "  {}", resupply_line(a));
-        for step in &a.formula {
-            let _ = writeln!(s, "      {}", v(step));
+        for step in &a.formula_steps {
+            let _ = writeln!(s, "      {}", t(step));
         }
     }
     s
@@ -201,17 +201,16 @@ pub fn status_table(rows: &[SubmissionStatus]) -> String {
             pad(&state_of(agent_core::outbox::Destination::Lmis), 12)
         );
         for d in &r.destinations {
-            if let Some(h) = &d.held {
+            if let Some(h) = d.held_message() {
                 let _ = writeln!(
                     s,
                     "      {}",
                     t(&Message::new("show-held")
                         .text("destination", d.destination.to_string())
-                        .text("reason", h.as_str()))
+                        .text("reason", t(&h)))
                 );
                 let _ = writeln!(s, "        {}", tid("show-release"));
-            } else if let Some(e) = &d.last_error {
-                let why = agent_core::outbox::last_error_message(d.state, e, &d.problems);
+            } else if let Some(why) = d.last_error_message() {
                 let _ = writeln!(
                     s,
                     "      {}",
@@ -460,19 +459,22 @@ pub fn sync_report(r: &agent_core::sync::SyncReport) -> String {
             );
         }
         if let Some(h) = &d.held {
+            // The stored message in the agent's language (an older hold: its text).
+            let reason = d.held_message.as_ref().map_or_else(|| h.clone(), t);
             let _ = writeln!(
                 s,
                 "  {}",
-                t(&Message::new("show-held-reason").text("reason", h.as_str()))
+                t(&Message::new("show-held-reason").text("reason", reason))
             );
             let _ = writeln!(s, "    {}", tid("show-release"));
         }
         if let Some(n) = &d.note {
-            let _ = writeln!(
-                s,
-                "  {}",
-                t(&Message::new("show-note").text("note", n.as_str()))
-            );
+            let note = if d.note_messages.is_empty() {
+                n.clone()
+            } else {
+                d.note_messages.iter().map(t).collect::<Vec<_>>().join(". ")
+            };
+            let _ = writeln!(s, "  {}", t(&Message::new("show-note").text("note", note)));
         }
         if let Some(at) = d.next_attempt_at {
             let _ = writeln!(
@@ -576,10 +578,8 @@ pub fn status_json(rows: &[SubmissionStatus]) -> serde_json::Value {
         if let Some(dests) = v.get_mut("destinations").and_then(|d| d.as_array_mut()) {
             for (dv, d) in dests.iter_mut().zip(&r.destinations) {
                 dv["state_message"] = message_json(&d.state.message());
-                if let Some(e) = &d.last_error {
-                    dv["last_error_message"] = message_json(
-                        &agent_core::outbox::last_error_message(d.state, e, &d.problems),
-                    );
+                if let Some(m) = d.last_error_message() {
+                    dv["last_error_message"] = message_json(&m);
                 }
                 if let Some(p) = dv.get_mut("problems") {
                     problems_json(p, &d.problems);
@@ -735,6 +735,7 @@ mod tests {
             code: Some(HOSTILE.into()),
             server_message: HOSTILE.into(),
             advice: HOSTILE.into(),
+            advice_msg: None,
         };
         let report = agent_core::sync::SyncReport {
             destinations: vec![agent_core::sync::DestinationReport {

@@ -658,7 +658,7 @@ fn an_outbox_of_schema_1_with_an_unsent_form_is_migrated_and_sends_it() {
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 6, "migrated to this version's schema");
+    assert_eq!(v, 7, "migrated to this version's schema");
 }
 
 fn sync(agent: &Agent, creds: &StaticCredentials) -> agent_core::sync::SyncReport {

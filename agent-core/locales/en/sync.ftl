@@ -61,6 +61,7 @@ plain-text = { $text }
 stranded-form-gone = the form '{ $form }' is no longer defined
 stranded-facility-gone = the facility '{ $facility }' is no longer in the facility map
 stranded-part-gone = the form '{ $form }' no longer has a { $part } part
+stranded-org-unit-gone = the facility '{ $facility }' has no DHIS2 organisation unit in the facility map
 # $reason: one of the three above, already in this language
 stranded-reason = { $reason } ({ $count ->
         [one] { $count } form
@@ -71,3 +72,32 @@ stranded-warning = { $count ->
         [one] { $count } form not yet delivered cannot be sent with the current definitions: { $reasons }. It is kept, not deleted. Put back the form definition or the facility's entry in the facility map and it is sent at the next sync, or save it for the district with `{ $command }`
        *[other] { $count } forms not yet delivered cannot be sent with the current definitions: { $reasons }. They are kept, not deleted. Put back the form definition or the facility's entry in the facility map and they are sent at the next sync, or save them for the district with `{ $command }`
     }
+
+## Issue 15, stored messages: what is stored with a delivery or a destination
+## and shown again later, in the language of that moment.
+# A form this device cannot send; $command: the export command
+sync-kept-form-gone = the form '{ $form }' is no longer defined on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
+sync-kept-facility-gone = the facility '{ $facility }' is no longer in the facility map on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
+sync-kept-part-gone = the form '{ $form }' no longer has a { $part } part on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
+sync-kept-org-unit-gone = the facility '{ $facility }' has no DHIS2 organisation unit in the facility map on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the facility map gives it one, or save it for the district with `{ $command }`
+# Why DHIS2 is held ($url: its address; $answer: what answered instead, technical)
+hold-dhis2-credentials = DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.
+hold-dhis2-authority = The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.
+hold-dhis2-not-found = The DHIS2 address { $url } does not lead to DHIS2's data entry API (HTTP 404). Check the address in the settings.
+hold-dhis2-too-large = one form is too large for DHIS2 or for a proxy in front of it ({ $answer }); ask the DHIS2 administrator to accept larger requests
+hold-dhis2-intercepted = something between this device and DHIS2 answered instead of it: { $answer }. If this device reaches the internet through a hotspot or a proxy, open a web browser and sign in to it; if the DHIS2 address is wrong, correct it
+# $status: the HTTP status number
+sync-dhis2-busy = DHIS2 is busy or failing (HTTP { $status })
+# What releases a hold, by its kind
+hold-kind-credentials = the password or its rights were refused: correct them in the settings
+hold-kind-configuration = the address or settings are wrong: correct them in the settings
+hold-kind-intercepted = something else answered instead of the server: change network or sign in to the hotspot
+# Sync notes ($destination: DHIS2 or LMIS; $section: the settings section;
+# $reason: the app's own words; $until: a date and time)
+sync-note-no-credentials = no { $destination } credentials are configured
+sync-note-credentials-unavailable = the app could not give the credentials ({ $reason }); try again later
+sync-note-address-changed = the address changed: trying again
+sync-note-credentials-changed = the credentials changed: trying again
+sync-note-not-configured = { $destination } is not configured (no { $section } section)
+sync-note-backing-off = waiting after failures until { $until }
+sync-note-clear-text = { $destination } is reached over plain http:// (allow_insecure_http = true): passwords and reports cross the network unencrypted. Switch to https:// as soon as the server offers it

@@ -163,3 +163,45 @@ period-month = « { $input } » n'est pas une vraie période : il n'y a pas de m
 period-bimonth = « { $input } » n'est pas une vraie période : il n'y a pas de bimestre { $index } (ils vont de 01 à 06 ; 01B est janvier et février).
 period-quarter = « { $input } » n'est pas une vraie période : il n'y a pas de trimestre { $quarter } (de Q1 à Q4).
 period-half = « { $input } » n'est pas une vraie période : il n'y a pas de semestre S{ $half } (seulement S1 et S2).
+
+## Issue 15, stored messages (wt-15c)
+# Une période d'un autre type que celui du formulaire
+period-wrong-type = { $input } est { $found ->
+        [Daily] un jour
+        [Weekly] une semaine
+        [BiWeekly] une période de deux semaines
+        [Monthly] un mois
+        [BiMonthly] une période de deux mois
+        [Quarterly] un trimestre
+        [SixMonthly] un semestre
+        [SixMonthlyApril] un semestre commençant en avril ou en octobre
+        [Yearly] une année
+        [FinancialApril] un exercice commençant en avril
+        [FinancialJuly] un exercice commençant en juillet
+        [FinancialOct] un exercice commençant en octobre
+       *[other] une période d'un autre type
+    }, mais ce formulaire se remplit { $expected ->
+        [Daily] chaque jour (par exemple 2026-11-30 ou 20261130)
+        [Weekly] chaque semaine (par exemple 2026-W44 ou 2026W44)
+        [BiWeekly] toutes les deux semaines (par exemple 2026-BiW22 ou 2026BiW22)
+        [Monthly] chaque mois (par exemple 2026-10 ou 202610)
+        [BiMonthly] tous les deux mois (par exemple 2026-01B ou 202601B)
+        [Quarterly] chaque trimestre (par exemple 2026-Q4 ou 2026Q4)
+        [SixMonthly] chaque semestre (par exemple 2026-S1 ou 2026S1)
+        [SixMonthlyApril] chaque semestre, en avril et en octobre (par exemple 2026AprilS1)
+        [Yearly] chaque année (par exemple 2026)
+        [FinancialApril] chaque année, par exercice commençant en avril (par exemple 2026April)
+        [FinancialJuly] chaque année, par exercice commençant en juillet (par exemple 2026July)
+        [FinancialOct] chaque année, par exercice commençant en octobre (par exemple 2026Oct)
+       *[other] { $expected }
+    }.
+# Comment la commande proposée a été calculée, une ligne par étape
+resupply-step-consumed = { $period } : consommé { $consumed }
+resupply-step-adjusted = { $period } : consommé { $consumed } avec { $days } jours de rupture de stock, ajusté { $consumed } × 30 / (30 − { $days }) = { $adjusted } (arrondi au-dessus)
+resupply-step-amc = consommation mensuelle moyenne = ({ $terms }) / { $count } = { $amc } (arrondi au-dessus)
+resupply-step-amc-short = consommation mensuelle moyenne = ({ $terms }) / { $count } = { $amc } (arrondi au-dessus) ; seulement { $count } des { $wanted } mois voulus sont enregistrés
+resupply-step-months = mois de stock = { $closing } / { $amc } = { $months }
+resupply-step-months-none = mois de stock : rien consommé, non calculé
+resupply-step-max = stock maximum = { $amc } × { $max_months } mois = { $max }
+resupply-step-order = commande proposée = { $max } − { $closing } = { $suggested }
+resupply-step-order-floor = commande proposée = { $max } − { $closing } = { $suggested } (pas en dessous de 0)

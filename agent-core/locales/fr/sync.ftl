@@ -58,6 +58,7 @@ plain-text = { $text }
 stranded-form-gone = le formulaire « { $form } » n'est plus défini
 stranded-facility-gone = la formation sanitaire « { $facility } » n'est plus dans la liste des formations sanitaires
 stranded-part-gone = le formulaire « { $form } » n'a plus de partie { $part }
+stranded-org-unit-gone = la formation sanitaire « { $facility } » n'a pas d'unité d'organisation DHIS2 dans la liste des formations sanitaires
 stranded-reason = { $reason } ({ $count ->
         [one] { $count } formulaire
        *[other] { $count } formulaires
@@ -66,3 +67,26 @@ stranded-warning = { $count ->
         [one] { $count } formulaire pas encore livré ne peut pas être envoyé avec les définitions actuelles : { $reasons }. Il est gardé, pas effacé. Remettez la définition du formulaire ou la formation sanitaire dans la liste, et il part à la prochaine synchronisation, ou enregistrez-le pour le district avec `{ $command }`
        *[other] { $count } formulaires pas encore livrés ne peuvent pas être envoyés avec les définitions actuelles : { $reasons }. Ils sont gardés, pas effacés. Remettez la définition du formulaire ou la formation sanitaire dans la liste, et ils partent à la prochaine synchronisation, ou enregistrez-les pour le district avec `{ $command }`
     }
+
+## Issue 15, messages gardés : ce qui est gardé avec un envoi ou une
+## destination et montré plus tard, dans la langue du moment.
+sync-kept-form-gone = le formulaire « { $form } » n'est plus défini sur cet appareil, il ne peut donc pas être envoyé. Il est gardé, pas effacé : il attend, et part tout seul à la prochaine synchronisation dès que la définition du formulaire ou la formation sanitaire est remise, ou enregistrez-le pour le district avec `{ $command }`
+sync-kept-facility-gone = la formation sanitaire « { $facility } » n'est plus dans la liste des formations sanitaires de cet appareil, le formulaire ne peut donc pas être envoyé. Il est gardé, pas effacé : il attend, et part tout seul à la prochaine synchronisation dès que la définition du formulaire ou la formation sanitaire est remise, ou enregistrez-le pour le district avec `{ $command }`
+sync-kept-part-gone = le formulaire « { $form } » n'a plus de partie { $part } sur cet appareil, il ne peut donc pas être envoyé. Il est gardé, pas effacé : il attend, et part tout seul à la prochaine synchronisation dès que la définition du formulaire ou la formation sanitaire est remise, ou enregistrez-le pour le district avec `{ $command }`
+sync-kept-org-unit-gone = la formation sanitaire « { $facility } » n'a pas d'unité d'organisation DHIS2 dans la liste des formations sanitaires de cet appareil, le formulaire ne peut donc pas être envoyé. Il est gardé, pas effacé : il attend, et part tout seul à la prochaine synchronisation dès que la liste lui en donne une, ou enregistrez-le pour le district avec `{ $command }`
+hold-dhis2-credentials = DHIS2 a refusé le nom d'utilisateur et le mot de passe (ou le jeton). Corrigez-les dans les réglages ; la prochaine synchronisation réessaie dès qu'ils ont changé.
+hold-dhis2-authority = L'utilisateur DHIS2 n'a pas le droit de saisir des données. Demandez à l'administrateur DHIS2.
+hold-dhis2-not-found = L'adresse DHIS2 { $url } ne mène pas à la saisie de données de DHIS2 (HTTP 404). Vérifiez l'adresse dans les réglages.
+hold-dhis2-too-large = un formulaire est trop gros pour DHIS2 ou pour un proxy devant lui ({ $answer }) ; demandez à l'administrateur DHIS2 d'accepter des envois plus gros
+hold-dhis2-intercepted = quelque chose entre cet appareil et DHIS2 a répondu à sa place : { $answer }. Si cet appareil passe par un point d'accès ou un proxy, ouvrez un navigateur et connectez-vous ; si l'adresse DHIS2 est fausse, corrigez-la
+sync-dhis2-busy = DHIS2 est occupé ou en panne (HTTP { $status })
+hold-kind-credentials = le mot de passe ou ses droits ont été refusés : corrigez-les dans les réglages
+hold-kind-configuration = l'adresse ou les réglages sont faux : corrigez-les dans les réglages
+hold-kind-intercepted = autre chose a répondu à la place du serveur : changez de réseau ou connectez-vous au point d'accès
+sync-note-no-credentials = aucun identifiant { $destination } n'est configuré
+sync-note-credentials-unavailable = l'application n'a pas pu donner les identifiants ({ $reason }) ; réessayez plus tard
+sync-note-address-changed = l'adresse a changé : nouvel essai
+sync-note-credentials-changed = les identifiants ont changé : nouvel essai
+sync-note-not-configured = { $destination } n'est pas configuré (pas de section { $section })
+sync-note-backing-off = en attente après des échecs jusqu'au { $until }
+sync-note-clear-text = { $destination } est joint en http:// simple (allow_insecure_http = true) : mots de passe et rapports passent sur le réseau sans chiffrement. Passez à https:// dès que le serveur le permet

@@ -170,3 +170,45 @@ period-month = «{ $input }» não é um período real: não há mês { $month }
 period-bimonth = «{ $input }» não é um período real: não há bimestre { $index } (vão de 01 a 06; 01B é janeiro e fevereiro).
 period-quarter = «{ $input }» não é um período real: não há trimestre { $quarter } (de Q1 a Q4).
 period-half = «{ $input }» não é um período real: não há semestre S{ $half } (só há S1 e S2).
+
+## Issue 15, stored messages (wt-15c)
+# Um período de outro tipo que o do formulário
+period-wrong-type = { $input } é { $found ->
+        [Daily] um dia
+        [Weekly] uma semana
+        [BiWeekly] um período de duas semanas
+        [Monthly] um mês
+        [BiMonthly] um período de dois meses
+        [Quarterly] um trimestre
+        [SixMonthly] um semestre
+        [SixMonthlyApril] um semestre que começa em abril ou outubro
+        [Yearly] um ano
+        [FinancialApril] um ano fiscal que começa em abril
+        [FinancialJuly] um ano fiscal que começa em julho
+        [FinancialOct] um ano fiscal que começa em outubro
+       *[other] um período de outro tipo
+    }, mas este formulário é preenchido { $expected ->
+        [Daily] todos os dias (por exemplo 2026-11-30 ou 20261130)
+        [Weekly] todas as semanas (por exemplo 2026-W44 ou 2026W44)
+        [BiWeekly] de duas em duas semanas (por exemplo 2026-BiW22 ou 2026BiW22)
+        [Monthly] todos os meses (por exemplo 2026-10 ou 202610)
+        [BiMonthly] de dois em dois meses (por exemplo 2026-01B ou 202601B)
+        [Quarterly] todos os trimestres (por exemplo 2026-Q4 ou 2026Q4)
+        [SixMonthly] todos os semestres (por exemplo 2026-S1 ou 2026S1)
+        [SixMonthlyApril] todos os semestres, a partir de abril e outubro (por exemplo 2026AprilS1)
+        [Yearly] todos os anos (por exemplo 2026)
+        [FinancialApril] todos os anos, por ano fiscal que começa em abril (por exemplo 2026April)
+        [FinancialJuly] todos os anos, por ano fiscal que começa em julho (por exemplo 2026July)
+        [FinancialOct] todos os anos, por ano fiscal que começa em outubro (por exemplo 2026Oct)
+       *[other] { $expected }
+    }.
+# Como a encomenda sugerida foi calculada, uma linha por passo
+resupply-step-consumed = { $period }: consumido { $consumed }
+resupply-step-adjusted = { $period }: consumido { $consumed } com { $days } dias de rutura de stock, ajustado { $consumed } × 30 / (30 − { $days }) = { $adjusted } (arredondado para cima)
+resupply-step-amc = consumo médio mensal = ({ $terms }) / { $count } = { $amc } (arredondado para cima)
+resupply-step-amc-short = consumo médio mensal = ({ $terms }) / { $count } = { $amc } (arredondado para cima); só { $count } dos { $wanted } meses pretendidos estão registados
+resupply-step-months = meses de stock = { $closing } / { $amc } = { $months }
+resupply-step-months-none = meses de stock: nada consumido, não calculado
+resupply-step-max = stock máximo = { $amc } × { $max_months } meses = { $max }
+resupply-step-order = encomenda sugerida = { $max } − { $closing } = { $suggested }
+resupply-step-order-floor = encomenda sugerida = { $max } − { $closing } = { $suggested } (não abaixo de 0)

@@ -58,6 +58,7 @@ plain-text = { $text }
 stranded-form-gone = o formulário «{ $form }» já não está definido
 stranded-facility-gone = a unidade sanitária «{ $facility }» já não está na lista de unidades sanitárias
 stranded-part-gone = o formulário «{ $form }» já não tem parte { $part }
+stranded-org-unit-gone = a unidade sanitária «{ $facility }» não tem unidade organizacional DHIS2 na lista de unidades sanitárias
 stranded-reason = { $reason } ({ $count ->
         [one] { $count } formulário
        *[other] { $count } formulários
@@ -66,3 +67,26 @@ stranded-warning = { $count ->
         [one] { $count } formulário ainda não entregue não pode ser enviado com as definições atuais: { $reasons }. Está guardado, não apagado. Reponha a definição do formulário ou a unidade sanitária na lista e ele será enviado na próxima sincronização, ou guarde-o para o distrito com `{ $command }`
        *[other] { $count } formulários ainda não entregues não podem ser enviados com as definições atuais: { $reasons }. Estão guardados, não apagados. Reponha a definição do formulário ou a unidade sanitária na lista e eles serão enviados na próxima sincronização, ou guarde-os para o distrito com `{ $command }`
     }
+
+## Issue 15, mensagens guardadas: o que fica guardado com um envio ou um
+## destino e é mostrado mais tarde, na língua desse momento.
+sync-kept-form-gone = o formulário «{ $form }» já não está definido neste aparelho, por isso não pode ser enviado. Está guardado, não apagado: fica à espera e é enviado sozinho na próxima sincronização assim que a definição do formulário ou a unidade sanitária voltar, ou guarde-o para o distrito com `{ $command }`
+sync-kept-facility-gone = a unidade sanitária «{ $facility }» já não está na lista de unidades sanitárias deste aparelho, por isso o formulário não pode ser enviado. Está guardado, não apagado: fica à espera e é enviado sozinho na próxima sincronização assim que a definição do formulário ou a unidade sanitária voltar, ou guarde-o para o distrito com `{ $command }`
+sync-kept-part-gone = o formulário «{ $form }» já não tem parte { $part } neste aparelho, por isso não pode ser enviado. Está guardado, não apagado: fica à espera e é enviado sozinho na próxima sincronização assim que a definição do formulário ou a unidade sanitária voltar, ou guarde-o para o distrito com `{ $command }`
+sync-kept-org-unit-gone = a unidade sanitária «{ $facility }» não tem unidade organizacional DHIS2 na lista de unidades sanitárias deste aparelho, por isso o formulário não pode ser enviado. Está guardado, não apagado: fica à espera e é enviado sozinho na próxima sincronização assim que a lista lhe der uma, ou guarde-o para o distrito com `{ $command }`
+hold-dhis2-credentials = O DHIS2 recusou o nome de utilizador e a senha (ou o token). Corrija-os nas definições; a próxima sincronização tenta de novo quando mudarem.
+hold-dhis2-authority = O utilizador do DHIS2 não pode introduzir dados (falta de permissão). Pergunte ao administrador do DHIS2.
+hold-dhis2-not-found = O endereço do DHIS2 { $url } não leva à entrada de dados do DHIS2 (HTTP 404). Verifique o endereço nas definições.
+hold-dhis2-too-large = um formulário é grande demais para o DHIS2 ou para um proxy à frente dele ({ $answer }); peça ao administrador do DHIS2 que aceite envios maiores
+hold-dhis2-intercepted = algo entre este aparelho e o DHIS2 respondeu no lugar dele: { $answer }. Se este aparelho usa um hotspot ou um proxy, abra um navegador e entre nele; se o endereço do DHIS2 estiver errado, corrija-o
+sync-dhis2-busy = o DHIS2 está ocupado ou com falhas (HTTP { $status })
+hold-kind-credentials = a senha ou as suas permissões foram recusadas: corrija-as nas definições
+hold-kind-configuration = o endereço ou as definições estão errados: corrija-os nas definições
+hold-kind-intercepted = outra coisa respondeu no lugar do servidor: mude de rede ou entre no hotspot
+sync-note-no-credentials = não há credenciais do { $destination } configuradas
+sync-note-credentials-unavailable = a aplicação não conseguiu dar as credenciais ({ $reason }); tente mais tarde
+sync-note-address-changed = o endereço mudou: a tentar de novo
+sync-note-credentials-changed = as credenciais mudaram: a tentar de novo
+sync-note-not-configured = o { $destination } não está configurado (sem secção { $section })
+sync-note-backing-off = em espera depois de falhas até { $until }
+sync-note-clear-text = o { $destination } é alcançado por http:// simples (allow_insecure_http = true): senhas e relatórios passam pela rede sem cifra. Passe para https:// assim que o servidor o permitir

@@ -169,3 +169,45 @@ period-month = "{ $input }" si kipindi halisi: hakuna mwezi { $month } (miezi ni
 period-bimonth = "{ $input }" si kipindi halisi: hakuna kipindi cha miezi miwili { $index } (vina namba 01 hadi 06; 01B ni Januari na Februari).
 period-quarter = "{ $input }" si kipindi halisi: hakuna robo mwaka { $quarter } (ni Q1 hadi Q4).
 period-half = "{ $input }" si kipindi halisi: hakuna nusu mwaka S{ $half } (kuna S1 na S2 tu).
+
+## Issue 15, stored messages (wt-15c)
+# Kipindi cha aina nyingine kuliko cha fomu
+period-wrong-type = { $input } ni { $found ->
+        [Daily] siku
+        [Weekly] wiki
+        [BiWeekly] kipindi cha wiki mbili
+        [Monthly] mwezi
+        [BiMonthly] kipindi cha miezi miwili
+        [Quarterly] robo mwaka
+        [SixMonthly] nusu mwaka
+        [SixMonthlyApril] nusu mwaka inayoanza Aprili au Oktoba
+        [Yearly] mwaka
+        [FinancialApril] mwaka wa fedha unaoanza Aprili
+        [FinancialJuly] mwaka wa fedha unaoanza Julai
+        [FinancialOct] mwaka wa fedha unaoanza Oktoba
+       *[other] kipindi cha aina nyingine
+    }, lakini fomu hii hujazwa { $expected ->
+        [Daily] kila siku (kwa mfano 2026-11-30 au 20261130)
+        [Weekly] kila wiki (kwa mfano 2026-W44 au 2026W44)
+        [BiWeekly] kila wiki mbili (kwa mfano 2026-BiW22 au 2026BiW22)
+        [Monthly] kila mwezi (kwa mfano 2026-10 au 202610)
+        [BiMonthly] kila miezi miwili (kwa mfano 2026-01B au 202601B)
+        [Quarterly] kila robo mwaka (kwa mfano 2026-Q4 au 2026Q4)
+        [SixMonthly] kila miezi sita (kwa mfano 2026-S1 au 2026S1)
+        [SixMonthlyApril] kila miezi sita, kuanzia Aprili na Oktoba (kwa mfano 2026AprilS1)
+        [Yearly] kila mwaka (kwa mfano 2026)
+        [FinancialApril] kila mwaka, kwa mwaka wa fedha unaoanza Aprili (kwa mfano 2026April)
+        [FinancialJuly] kila mwaka, kwa mwaka wa fedha unaoanza Julai (kwa mfano 2026July)
+        [FinancialOct] kila mwaka, kwa mwaka wa fedha unaoanza Oktoba (kwa mfano 2026Oct)
+       *[other] { $expected }
+    }.
+# Jinsi kiasi cha kuagiza kilivyohesabiwa, mstari mmoja kwa kila hatua
+resupply-step-consumed = { $period }: kiasi kilichotumika { $consumed }
+resupply-step-adjusted = { $period }: kiasi kilichotumika { $consumed } na siku { $days } za kukosa bidhaa, kimerekebishwa { $consumed } × 30 / (30 − { $days }) = { $adjusted } (kimezungushwa juu)
+resupply-step-amc = wastani wa matumizi ya mwezi = ({ $terms }) / { $count } = { $amc } (umezungushwa juu)
+resupply-step-amc-short = wastani wa matumizi ya mwezi = ({ $terms }) / { $count } = { $amc } (umezungushwa juu); miezi { $count } tu kati ya { $wanted } inayotakiwa imerekodiwa
+resupply-step-months = miezi ya bidhaa zilizopo = { $closing } / { $amc } = { $months }
+resupply-step-months-none = miezi ya bidhaa zilizopo: hakuna kilichotumika, haijahesabiwa
+resupply-step-max = kiwango cha juu cha bidhaa = { $amc } × miezi { $max_months } = { $max }
+resupply-step-order = kiasi cha kuagiza kinachopendekezwa = { $max } − { $closing } = { $suggested }
+resupply-step-order-floor = kiasi cha kuagiza kinachopendekezwa = { $max } − { $closing } = { $suggested } (si chini ya 0)

@@ -58,6 +58,7 @@ plain-text = { $text }
 stranded-form-gone = fomu '{ $form }' haipo tena kwenye maelezo ya fomu
 stranded-facility-gone = kituo '{ $facility }' hakipo tena kwenye orodha ya vituo
 stranded-part-gone = fomu '{ $form }' haina tena sehemu ya { $part }
+stranded-org-unit-gone = kituo '{ $facility }' hakina kitengo cha DHIS2 kwenye orodha ya vituo
 stranded-reason = { $reason } ({ $count ->
         [one] fomu { $count }
        *[other] fomu { $count }
@@ -66,3 +67,26 @@ stranded-warning = { $count ->
         [one] Fomu { $count } ambayo bado haijafika haiwezi kutumwa kwa maelezo ya sasa: { $reasons }. Imehifadhiwa, haijafutwa. Rudisha maelezo ya fomu au kituo kwenye orodha ya vituo, nayo itatumwa wakati ujao wa kutuma, au ihifadhi kwa ajili ya wilaya kwa `{ $command }`
        *[other] Fomu { $count } ambazo bado hazijafika haziwezi kutumwa kwa maelezo ya sasa: { $reasons }. Zimehifadhiwa, hazijafutwa. Rudisha maelezo ya fomu au kituo kwenye orodha ya vituo, nazo zitatumwa wakati ujao wa kutuma, au zihifadhi kwa ajili ya wilaya kwa `{ $command }`
     }
+
+## Issue 15, ujumbe uliohifadhiwa: kinachohifadhiwa pamoja na utumaji au
+## mahali pa kutuma, na kuonyeshwa baadaye kwa lugha ya wakati huo.
+sync-kept-form-gone = fomu '{ $form }' haipo tena kwenye maelezo ya fomu ya kifaa hiki, kwa hiyo haiwezi kutumwa. Imehifadhiwa, haijafutwa: inasubiri, na itatumwa yenyewe katika usawazishaji ujao mara maelezo ya fomu au kituo vitakaporudishwa, au ihifadhi kwa ajili ya wilaya kwa `{ $command }`
+sync-kept-facility-gone = kituo '{ $facility }' hakipo tena kwenye orodha ya vituo ya kifaa hiki, kwa hiyo fomu haiwezi kutumwa. Imehifadhiwa, haijafutwa: inasubiri, na itatumwa yenyewe katika usawazishaji ujao mara maelezo ya fomu au kituo vitakaporudishwa, au ihifadhi kwa ajili ya wilaya kwa `{ $command }`
+sync-kept-part-gone = fomu '{ $form }' haina tena sehemu ya { $part } kwenye kifaa hiki, kwa hiyo haiwezi kutumwa. Imehifadhiwa, haijafutwa: inasubiri, na itatumwa yenyewe katika usawazishaji ujao mara maelezo ya fomu au kituo vitakaporudishwa, au ihifadhi kwa ajili ya wilaya kwa `{ $command }`
+sync-kept-org-unit-gone = kituo '{ $facility }' hakina kitengo cha DHIS2 kwenye orodha ya vituo ya kifaa hiki, kwa hiyo fomu haiwezi kutumwa. Imehifadhiwa, haijafutwa: inasubiri, na itatumwa yenyewe katika usawazishaji ujao mara orodha itakapokipa kitengo, au ihifadhi kwa ajili ya wilaya kwa `{ $command }`
+hold-dhis2-credentials = DHIS2 imekataa jina la mtumiaji na nywila (au tokeni). Yarekebishe kwenye mipangilio; utumaji unaofuata utajaribu tena yakishabadilika.
+hold-dhis2-authority = Mtumiaji wa DHIS2 hana ruhusa ya kuingiza data. Muulize msimamizi wa DHIS2.
+hold-dhis2-not-found = Anwani ya DHIS2 { $url } haielekei kwenye sehemu ya kuingiza data ya DHIS2 (HTTP 404). Hakikisha anwani kwenye mipangilio.
+hold-dhis2-too-large = fomu moja ni kubwa mno kwa DHIS2 au kwa proxy iliyo mbele yake ({ $answer }); mwombe msimamizi wa DHIS2 akubali maombi makubwa zaidi
+hold-dhis2-intercepted = kitu kilicho kati ya kifaa hiki na DHIS2 kimejibu badala yake: { $answer }. Kama kifaa hiki kinafikia intaneti kupitia hotspot au proxy, fungua kivinjari na uingie; kama anwani ya DHIS2 si sahihi, irekebishe
+sync-dhis2-busy = DHIS2 ina kazi nyingi au ina hitilafu (HTTP { $status })
+hold-kind-credentials = nywila au ruhusa zake zimekataliwa: zirekebishe kwenye mipangilio
+hold-kind-configuration = anwani au mipangilio si sahihi: irekebishe kwenye mipangilio
+hold-kind-intercepted = kitu kingine kimejibu badala ya seva: badilisha mtandao au ingia kwenye hotspot
+sync-note-no-credentials = hakuna jina la mtumiaji na nywila za { $destination } kwenye mipangilio
+sync-note-credentials-unavailable = programu haikuweza kutoa jina la mtumiaji na nywila ({ $reason }); jaribu tena baadaye
+sync-note-address-changed = anwani imebadilika: inajaribu tena
+sync-note-credentials-changed = jina la mtumiaji au nywila vimebadilika: inajaribu tena
+sync-note-not-configured = { $destination } haijawekwa kwenye mipangilio (hakuna sehemu ya { $section })
+sync-note-backing-off = inasubiri baada ya kushindwa mpaka { $until }
+sync-note-clear-text = { $destination } inafikiwa kwa http:// bila usimbaji (allow_insecure_http = true): nywila na ripoti zinapita mtandaoni bila kufichwa. Badilisha kwenda https:// mara seva itakapoiwezesha

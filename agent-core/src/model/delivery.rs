@@ -201,8 +201,32 @@ pub struct FieldProblem {
     pub code: Option<String>,
     /// DHIS2's own message.
     pub server_message: String,
-    /// What it means and what to do, in plain words.
+    /// What it means and what to do, in plain words (English; kept for
+    /// logs and older readers).
     pub advice: String,
+    /// The advice as a message (id and arguments), as the route wrote it;
+    /// absent in rows stored before schema 7 (then found from `advice`,
+    /// see [`FieldProblem::advice_message`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice_msg: Option<Message>,
+}
+
+impl FieldProblem {
+    /// A problem whose advice is `advice` (its English text is stored too).
+    pub fn new(
+        field: &str,
+        code: Option<String>,
+        server_message: &str,
+        advice: Message,
+    ) -> FieldProblem {
+        FieldProblem {
+            field: field.to_string(),
+            code,
+            server_message: server_message.to_string(),
+            advice: render(&advice, DEFAULT_LOCALE),
+            advice_msg: Some(advice),
+        }
+    }
 }
 
 /// The command that saves every unsent form for the district; every
@@ -211,12 +235,22 @@ pub const EXPORT_UNSENT_COMMAND: &str =
     "cli-sim export --unsent --to <district public key> --out FILE";
 
 /// The advice for a form this device cannot send because its form
-/// definition or facility is gone (`why`): it is kept, and how to get it
-/// out.
-pub fn kept_advice(why: &str) -> String {
-    format!(
-        "{why} on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back; or save it for the district with `{EXPORT_UNSENT_COMMAND}`"
-    )
+/// definition, part or facility is gone (`why`: `stranded-form-gone`,
+/// `stranded-part-gone` or `stranded-facility-gone` with its arguments): it
+/// is kept, and how to get it out (`sync-kept-*`, same arguments and the
+/// export command).
+pub fn kept_advice(why: &Message) -> Message {
+    let id = match why.id.as_str() {
+        "stranded-form-gone" => "sync-kept-form-gone",
+        "stranded-part-gone" => "sync-kept-part-gone",
+        "stranded-facility-gone" => "sync-kept-facility-gone",
+        "stranded-org-unit-gone" => "sync-kept-org-unit-gone",
+        // Not one of the three: the reason as it is.
+        _ => return why.clone(),
+    };
+    let mut m = Message::new(id);
+    m.args = why.args.clone();
+    m.text("command", EXPORT_UNSENT_COMMAND)
 }
 
 /// What a sync report's `note` is about, for an app that acts on it
@@ -321,6 +355,11 @@ impl FieldProblem {
     /// not-stored advice); otherwise the stored text as it is (the LMIS's
     /// advice, an older agent's words).
     pub fn advice_message(&self) -> Message {
+        if let Some(m) = &self.advice_msg {
+            return m.clone();
+        }
+        // Fallback for problems stored before schema 7 (no `advice_msg`):
+        // found by comparing the stored English with each advice's text.
         let by_code = Message::new(dhis2_advice_id(self.code.as_deref()));
         for m in [by_code, Message::new("dhis2-advice-refused-form")] {
             if render(&m, DEFAULT_LOCALE) == self.advice {
@@ -375,19 +414,27 @@ pub fn failure_message(text: &str) -> Message {
     plain_text(text)
 }
 
+/// The one line stored for a refused form: refused as a whole or in part,
+/// and how many fields (the field problems say what to do).
+pub fn refusal_line(whole: bool, problems: &[FieldProblem]) -> Message {
+    let id = if whole {
+        "sync-refused-whole"
+    } else {
+        "sync-refused-part"
+    };
+    Message::new(id).num("count", i64::try_from(problems.len()).unwrap_or(i64::MAX))
+}
+
 /// The one-line reason of a delivery in `state` whose stored `last_error`
 /// is `text`: a refusal in one line (whole or in part, how many fields;
 /// the field problems say what to do), a failure on the way, or the text
 /// as it is.
 pub fn last_error_message(state: DeliveryState, text: &str, problems: &[FieldProblem]) -> Message {
+    // The fallback for rows stored before schema 7, which kept only the
+    // English text: found by parsing it. Newer rows carry their message
+    // (`DestinationStatus::last_error_message`).
     if state == DeliveryState::Rejected && !problems.is_empty() {
-        let id = if text.starts_with("some values refused") {
-            "sync-refused-part"
-        } else {
-            "sync-refused-whole"
-        };
-        let count = i64::try_from(problems.len()).unwrap_or(i64::MAX);
-        return Message::new(id).num("count", count);
+        return refusal_line(!text.starts_with("some values refused"), problems);
     }
     failure_message(text)
 }

@@ -608,6 +608,9 @@ pub struct Rule {
     /// Plain-words name of the left side, e.g. `ACT blisters consumed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_label: Option<String>,
+    /// `left_label` in other languages, by locale; see [`pick_label`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub left_labels: BTreeMap<String, String>,
     /// The comparison.
     pub op: RuleOp,
     /// The right side: a sum of terms.
@@ -615,6 +618,9 @@ pub struct Rule {
     /// Plain-words name of the right side, e.g. `malaria cases treated with ACT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub right_label: Option<String>,
+    /// `right_label` in other languages, by locale; see [`pick_label`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub right_labels: BTreeMap<String, String>,
     /// Lowest accepted ratio (only for `ratio`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_ratio: Option<f64>,
@@ -874,7 +880,7 @@ impl FormDefinition {
         pick_label(&self.labels, &self.title, locale)
     }
 
-    /// A copy whose title, field labels and product names are those of
+    /// A copy whose title, field labels, product names and rule labels are those of
     /// `locale` (with fallback), for the messages shown to a user; keys,
     /// codes and targets are unchanged.
     pub fn in_locale(&self, locale: &str) -> FormDefinition {
@@ -885,6 +891,15 @@ impl FormDefinition {
         }
         for p in &mut def.products {
             p.name = p.name_in(locale).to_string();
+        }
+        // A rule's side without a single label is named by its terms' labels.
+        for r in &mut def.rules {
+            if let Some(l) = &r.left_label {
+                r.left_label = Some(pick_label(&r.left_labels, l, locale).to_string());
+            }
+            if let Some(l) = &r.right_label {
+                r.right_label = Some(pick_label(&r.right_labels, l, locale).to_string());
+            }
         }
         def
     }

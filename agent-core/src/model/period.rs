@@ -260,9 +260,9 @@ pub enum PeriodError {
 }
 
 impl PeriodError {
-    /// The error as a message for people, in any locale. A period of the
-    /// wrong type and an unknown type name are not messages of their own
-    /// yet: their English text is the argument.
+    /// The error as a message for people, in any locale. An unknown type
+    /// name (a form definition's mistake, not a user's) is not a message of
+    /// its own yet: its English text is the argument.
     pub fn message(&self) -> Message {
         match self {
             PeriodError::Unrecognised { input } if input.is_empty() => Message::new("period-empty"),
@@ -286,7 +286,16 @@ impl PeriodError {
                 );
                 m
             }
-            PeriodError::WrongType { .. } | PeriodError::UnknownType { .. } => {
+            // The types are DHIS2's names; each locale words them.
+            PeriodError::WrongType {
+                input,
+                found,
+                expected,
+            } => Message::new("period-wrong-type")
+                .text("input", input.as_str())
+                .text("found", found.as_str())
+                .text("expected", expected.as_str()),
+            PeriodError::UnknownType { .. } => {
                 Message::new("finding-period-invalid").text("detail", self.to_string())
             }
         }
@@ -1159,6 +1168,34 @@ mod tests {
             e.to_string(),
             "2026-Q4 is a quarter, but this form is reported monthly (for example 2026-10 or 202610)."
         );
+        // Issue 15 (wt-15c): the same as a message in each language
+        // (hand-written from locales/*/findings.ftl); English as before.
+        let m = e.message();
+        assert_eq!(m.id, "period-wrong-type");
+        assert_eq!(crate::model::i18n::render(&m, "en"), e.to_string());
+        assert_eq!(
+            crate::model::i18n::render(&m, "sw"),
+            "2026-Q4 ni robo mwaka, lakini fomu hii hujazwa kila mwezi (kwa mfano 2026-10 au 202610)."
+        );
+        assert_eq!(
+            crate::model::i18n::render(&m, "fr"),
+            "2026-Q4 est un trimestre, mais ce formulaire se remplit chaque mois (par exemple 2026-10 ou 202610)."
+        );
+        // Every type has its words in the .ftl files (a type name with no
+        // variant would show the default words instead).
+        for found in PeriodType::ALL {
+            for expected in PeriodType::ALL {
+                let e = PeriodError::WrongType {
+                    input: "X".into(),
+                    found,
+                    expected,
+                };
+                assert_eq!(
+                    crate::model::i18n::render(&e.message(), "en"),
+                    e.to_string()
+                );
+            }
+        }
 
         let e = Period::parse_as("2026W44", PeriodType::Quarterly).unwrap_err();
         assert_eq!(kind(&e), "WrongType");

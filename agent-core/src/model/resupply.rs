@@ -16,6 +16,7 @@ use crate::model::draft::Draft;
 use crate::model::form::FormDefinition;
 /// The form's resupply settings (part of its definition).
 pub use crate::model::form::ResupplySettings;
+use crate::model::i18n::{DEFAULT_LOCALE, Message, render};
 use crate::model::period::{Period, PeriodType};
 use serde::{Deserialize, Serialize};
 
@@ -100,8 +101,11 @@ pub struct ResupplyAdvice {
     pub suggested_quantity: i64,
     /// Months of stock below the minimum: a stock-out is near.
     pub stockout_risk: bool,
-    /// How it was computed, one line per step.
+    /// How it was computed, one line per step (English).
     pub formula: Vec<String>,
+    /// The same steps as messages, to show in the user's language.
+    #[serde(default)]
+    pub formula_steps: Vec<Message>,
 }
 
 impl ResupplyAdvice {
@@ -116,12 +120,6 @@ impl ResupplyAdvice {
             .num("quantity", self.suggested_quantity)
             .text("unit", self.unit.clone().unwrap_or_else(|| "none".into()))
     }
-}
-
-/// One decimal, without a trailing `.0`.
-fn fmt1(x: f64) -> String {
-    let s = format!("{x:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
 /// The advice for each product of `draft` with a closing balance and a
@@ -188,7 +186,7 @@ pub fn advise(def: &FormDefinition, draft: &Draft, earlier: &[Draft]) -> Vec<Res
         let months_of_stock = raw.map(|m| (m * 10.0).floor() / 10.0);
         let stockout_risk = raw.is_some_and(|m| m < settings.min_months);
         let short_history = periods.len() < wanted as usize;
-        let formula = formula_words(
+        let formula_steps = formula_steps(
             &periods,
             wanted,
             amc,
@@ -211,13 +209,19 @@ pub fn advise(def: &FormDefinition, draft: &Draft, earlier: &[Draft]) -> Vec<Res
             min_months: settings.min_months,
             suggested_quantity: suggested,
             stockout_risk,
-            formula,
+            formula: formula_steps
+                .iter()
+                .map(|m| render(m, DEFAULT_LOCALE))
+                .collect(),
+            formula_steps,
         });
     }
     out
 }
 
-fn formula_words(
+/// How the advice was computed, one message per step (rendered in English
+/// for `formula`, in the user's language from `formula_steps`).
+fn formula_steps(
     periods: &[ConsumptionPeriod],
     wanted: u32,
     amc: i64,
@@ -225,50 +229,63 @@ fn formula_words(
     months_of_stock: Option<f64>,
     settings: &ResupplySettings,
     suggested: i64,
-) -> Vec<String> {
+) -> Vec<Message> {
     let mut out = Vec::new();
     for p in periods {
         if p.stockout_days > 0 && p.adjusted != p.consumed {
-            out.push(format!(
-                "{}: consumed {} with {} days out of stock, adjusted {} × 30 / (30 − {}) = {} (rounded up)",
-                p.period, p.consumed, p.stockout_days, p.consumed, p.stockout_days, p.adjusted
-            ));
+            out.push(
+                Message::new("resupply-step-adjusted")
+                    .text("period", p.period.as_str())
+                    .num("consumed", p.consumed)
+                    .num("days", p.stockout_days)
+                    .num("adjusted", p.adjusted),
+            );
         } else {
-            out.push(format!("{}: consumed {}", p.period, p.consumed));
+            out.push(
+                Message::new("resupply-step-consumed")
+                    .text("period", p.period.as_str())
+                    .num("consumed", p.consumed),
+            );
         }
     }
-    let parts: Vec<String> = periods.iter().map(|p| p.adjusted.to_string()).collect();
-    let mut amc_line = format!(
-        "average monthly consumption = ({}) / {} = {} (rounded up)",
-        parts.join(" + "),
-        periods.len(),
-        amc
+    let terms: Vec<String> = periods.iter().map(|p| p.adjusted.to_string()).collect();
+    let count = i64::try_from(periods.len()).unwrap_or(i64::MAX);
+    let amc_step = if periods.len() < wanted as usize {
+        Message::new("resupply-step-amc-short").num("wanted", i64::from(wanted))
+    } else {
+        Message::new("resupply-step-amc")
+    };
+    out.push(
+        amc_step
+            .text("terms", terms.join(" + "))
+            .num("count", count)
+            .num("amc", amc),
     );
-    if periods.len() < wanted as usize {
-        amc_line.push_str(&format!(
-            "; only {} of the {} months wanted are recorded",
-            periods.len(),
-            wanted
-        ));
-    }
-    out.push(amc_line);
-    match months_of_stock {
-        Some(m) => out.push(format!("months of stock = {closing} / {amc} = {}", fmt1(m))),
-        None => out.push("months of stock: none consumed, not computed".into()),
-    }
+    out.push(match months_of_stock {
+        Some(m) => Message::new("resupply-step-months")
+            .num("closing", closing)
+            .num("amc", amc)
+            .decimal("months", m),
+        None => Message::new("resupply-step-months-none"),
+    });
     let max_stock = ((amc as f64) * settings.max_months).round() as i64;
-    out.push(format!(
-        "maximum stock = {amc} × {} months = {max_stock}",
-        fmt1(settings.max_months)
-    ));
-    out.push(format!(
-        "suggested order = {max_stock} − {closing} = {suggested}{}",
-        if max_stock < closing {
-            " (not below 0)"
-        } else {
-            ""
-        }
-    ));
+    out.push(
+        Message::new("resupply-step-max")
+            .num("amc", amc)
+            .decimal("max_months", settings.max_months)
+            .num("max", max_stock),
+    );
+    let order = if max_stock < closing {
+        "resupply-step-order-floor"
+    } else {
+        "resupply-step-order"
+    };
+    out.push(
+        Message::new(order)
+            .num("max", max_stock)
+            .num("closing", closing)
+            .num("suggested", suggested),
+    );
     out
 }
 
@@ -369,6 +386,30 @@ mod tests {
                 "maximum stock = 52 × 3 months = 156",
                 "suggested order = 156 − 80 = 76",
             ]
+        );
+        // Issue 15 (wt-15c): the same steps in Swahili, hand-written from
+        // locales/sw/findings.ftl.
+        let sw: Vec<String> = ors
+            .formula_steps
+            .iter()
+            .map(|m| crate::model::i18n::render(m, "sw"))
+            .collect();
+        assert_eq!(
+            sw,
+            [
+                "2026-09: kiasi kilichotumika 40 na siku 10 za kukosa bidhaa, kimerekebishwa 40 × 30 / (30 − 10) = 60 (kimezungushwa juu)",
+                "2026-10: kiasi kilichotumika 45",
+                "2026-11: kiasi kilichotumika 50",
+                "wastani wa matumizi ya mwezi = (60 + 45 + 50) / 3 = 52 (umezungushwa juu)",
+                "miezi ya bidhaa zilizopo = 80 / 52 = 1.5",
+                "kiwango cha juu cha bidhaa = 52 × miezi 3 = 156",
+                "kiasi cha kuagiza kinachopendekezwa = 156 − 80 = 76",
+            ]
+        );
+        // French writes the decimal comma.
+        assert_eq!(
+            crate::model::i18n::render(&ors.formula_steps[4], "fr"),
+            "mois de stock = 80 / 52 = 1,5"
         );
         let act = &advice[1];
         assert_eq!(act.average_monthly_consumption, 33);

@@ -6,6 +6,7 @@ use super::time::Time;
 use crate::error::Error;
 use crate::model::delivery::{DeliveryState, Destination};
 use crate::model::draft::Draft;
+use crate::model::i18n::{DEFAULT_LOCALE, Message, render};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -159,7 +160,9 @@ pub fn due_rows(
     .collect())
 }
 
-/// Changes the state of a delivery and writes the audit row.
+/// Changes the state of a delivery and writes the audit row. `last_error`
+/// is text without a message (stored with none; read back as it is):
+/// prefer [`set_state_msg`].
 #[allow(clippy::too_many_arguments)]
 pub fn set_state(
     tx: &Transaction,
@@ -171,6 +174,67 @@ pub fn set_state(
     event: &str,
     detail: Option<&str>,
 ) -> Result<(), Error> {
+    let error = last_error.map(|t| (t.to_string(), None));
+    write_state(tx, now, key, (to, next_attempt_at, error), event, detail)
+}
+
+/// [`set_state`] with the last error as a message: its id and arguments
+/// are stored (schema 7, read back in the agent's language) next to its
+/// English text (for logs and older readers).
+#[allow(clippy::too_many_arguments)]
+pub fn set_state_msg(
+    tx: &Transaction,
+    now: DateTime<Utc>,
+    key: (&str, u32, Destination),
+    to: DeliveryState,
+    next_attempt_at: Option<DateTime<Utc>>,
+    last_error: Option<&Message>,
+    event: &str,
+    detail: Option<&str>,
+) -> Result<(), Error> {
+    let error = match last_error {
+        Some(m) => Some((render(m, DEFAULT_LOCALE), Some(serde_json::to_string(m)?))),
+        None => None,
+    };
+    write_state(tx, now, key, (to, next_attempt_at, error), event, detail)
+}
+
+/// A delivery's next state, next attempt and last error (English text and
+/// the message's JSON).
+type NextState = (
+    DeliveryState,
+    Option<DateTime<Utc>>,
+    Option<(String, Option<String>)>,
+);
+
+/// [`set_state`] with both the English text to store (for logs and older
+/// readers) and the message, when the text says more than the message
+/// (`will retry: ...`).
+pub(crate) fn set_state_text_msg(
+    tx: &Transaction,
+    now: DateTime<Utc>,
+    key: (&str, u32, Destination),
+    (to, next_attempt_at): (DeliveryState, Option<DateTime<Utc>>),
+    (text, msg): (&str, &Message),
+    event: &str,
+    detail: Option<&str>,
+) -> Result<(), Error> {
+    let error = Some((text.to_string(), Some(serde_json::to_string(msg)?)));
+    write_state(tx, now, key, (to, next_attempt_at, error), event, detail)
+}
+
+fn write_state(
+    tx: &Transaction,
+    now: DateTime<Utc>,
+    key: (&str, u32, Destination),
+    (to, next_attempt_at, error): NextState,
+    event: &str,
+    detail: Option<&str>,
+) -> Result<(), Error> {
+    let (last_error, last_error_msg) = match error {
+        Some((text, msg)) => (Some(text), msg),
+        None => (None, None),
+    };
     let (id, rev, dest) = key;
     let from: String = tx
         .prepare_cached(
@@ -184,7 +248,8 @@ pub fn set_state(
         )));
     }
     tx.prepare_cached(
-        "UPDATE deliveries SET state = ?4, next_attempt_at = ?5, last_error = ?6, updated_at = ?7
+        "UPDATE deliveries SET state = ?4, next_attempt_at = ?5, last_error = ?6, updated_at = ?7,
+             last_error_msg = ?8
          WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
     )?
     .execute(params![
@@ -194,7 +259,8 @@ pub fn set_state(
         to.as_str(),
         next_attempt_at.map(Time),
         last_error,
-        Time(now)
+        Time(now),
+        last_error_msg
     ])?;
     outbox::audit(
         tx,

@@ -3,7 +3,8 @@
 use super::outbox::HoldKind;
 use super::time::Time;
 use crate::error::Error;
-use crate::model::delivery::Destination;
+use crate::model::delivery::{Destination, plain_text};
+use crate::model::i18n::{DEFAULT_LOCALE, Message, render};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeMap;
@@ -11,8 +12,11 @@ use std::collections::BTreeMap;
 /// Per-destination state: hold, backoff and learned facts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DestinationState {
-    /// Why it is held.
+    /// Why it is held (English text).
     pub hold: Option<String>,
+    /// Why it is held, as a message (schema 7; absent for an older hold,
+    /// see [`DestinationState::hold_message`]).
+    pub hold_msg: Option<Message>,
     /// No request before this.
     pub backoff_until: Option<DateTime<Utc>>,
     /// Consecutive failures.
@@ -23,22 +27,35 @@ pub struct DestinationState {
 
 /// Reads a destination's state.
 pub fn destination_state(conn: &Connection, dest: Destination) -> Result<DestinationState, Error> {
-    let row: Option<(Option<String>, Option<Time>, u32, String)> = conn
+    // hold, backoff_until, failures, facts, hold_msg
+    type Row = (Option<String>, Option<Time>, u32, String, Option<String>);
+    let row: Option<Row> = conn
         .query_row(
-            "SELECT hold, backoff_until, failures, facts FROM destinations WHERE destination = ?1",
+            "SELECT hold, backoff_until, failures, facts, hold_msg FROM destinations WHERE destination = ?1",
             [dest.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((hold, backoff, failures, facts)) = row else {
+    let Some((hold, backoff, failures, facts, hold_msg)) = row else {
         return Ok(DestinationState::default());
     };
     Ok(DestinationState {
+        hold_msg: hold.as_ref().and(Message::from_stored(hold_msg.as_deref())),
         hold,
         backoff_until: backoff.map(|t| t.0),
         failures,
         facts: serde_json::from_str(&facts).unwrap_or_default(),
     })
+}
+
+impl DestinationState {
+    /// Why it is held, as a message: the stored one, or (a hold placed
+    /// before schema 7) its English text as it is.
+    pub fn hold_message(&self) -> Option<Message> {
+        self.hold_msg
+            .clone()
+            .or_else(|| self.hold.as_deref().map(plain_text))
+    }
 }
 
 fn ensure_destination(conn: &Connection, dest: Destination) -> Result<(), Error> {
@@ -60,16 +77,23 @@ pub(crate) const HOLD_URL: &str = "hold.url";
 pub(crate) fn hold_destination(
     conn: &Connection,
     dest: Destination,
-    why: &str,
+    why: &Message,
     now: DateTime<Utc>,
     kind: HoldKind,
 ) -> Result<(), Error> {
     ensure_destination(conn, dest)?;
+    // The English text for logs and older readers, and the message.
     conn.execute(
-        "UPDATE destinations SET hold = ?2, held_at = ?3,
+        "UPDATE destinations SET hold = ?2, held_at = ?3, hold_msg = ?5,
              facts = json_set(CASE WHEN json_valid(facts) THEN facts ELSE '{}' END, '$.\"hold.kind\"', ?4)
          WHERE destination = ?1",
-        params![dest.as_str(), why, Time(now), kind.as_str()],
+        params![
+            dest.as_str(),
+            render(why, DEFAULT_LOCALE),
+            Time(now),
+            kind.as_str(),
+            serde_json::to_string(why)?
+        ],
     )?;
     Ok(())
 }
@@ -126,7 +150,7 @@ pub fn release_hold(conn: &Connection, dest: Destination) -> Result<(), Error> {
         facts.remove(k);
     }
     conn.execute(
-        "UPDATE destinations SET hold = NULL, held_at = NULL, facts = ?2 WHERE destination = ?1",
+        "UPDATE destinations SET hold = NULL, held_at = NULL, hold_msg = NULL, facts = ?2 WHERE destination = ?1",
         params![dest.as_str(), serde_json::to_string(&facts)?],
     )?;
     Ok(())

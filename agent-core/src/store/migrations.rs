@@ -25,6 +25,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_retention",
         include_str!("../../migrations/0006_retention.sql"),
     ),
+    (
+        "0007_messages",
+        include_str!("../../migrations/0007_messages.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -10,6 +10,7 @@
 
 use crate::error::Error;
 use crate::model::canonical::sha256_hex;
+use crate::model::i18n::Message;
 use crate::model::key::OutboxKey;
 use crate::store::migrations;
 use crate::store::time::Time;
@@ -1033,6 +1034,10 @@ pub struct DestinationStatus {
     /// What `last_error` is about, when it is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error_kind: Option<crate::model::delivery::LastErrorKind>,
+    /// `last_error` as the message stored with it (schema 7); absent for a
+    /// row written before: see [`DestinationStatus::last_error_message`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_msg: Option<Message>,
     /// When this delivery last changed.
     pub updated_at: DateTime<Utc>,
     /// Why the destination refused it, field by field (empty unless rejected).
@@ -1045,6 +1050,33 @@ pub struct DestinationStatus {
     /// What kind of hold it is, when `held` is set (what to ask the user).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_kind: Option<HoldKind>,
+    /// `held` as the message stored with it (schema 7); absent for a hold
+    /// placed before: see [`DestinationStatus::held_message`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_msg: Option<Message>,
+}
+
+impl DestinationStatus {
+    /// Why the last attempt failed or was refused, as a message to render
+    /// in the user's language: the stored message, or for a row written
+    /// before schema 7 the one found from its English text
+    /// ([`crate::model::delivery::last_error_message`]).
+    pub fn last_error_message(&self) -> Option<Message> {
+        if let Some(m) = &self.last_error_msg {
+            return Some(m.clone());
+        }
+        self.last_error.as_deref().map(|text| {
+            crate::model::delivery::last_error_message(self.state, text, &self.problems)
+        })
+    }
+
+    /// Why the destination is held, as a message: the stored one, or an
+    /// older hold's text as it is.
+    pub fn held_message(&self) -> Option<Message> {
+        self.held_msg
+            .clone()
+            .or_else(|| self.held.as_deref().map(crate::model::delivery::plain_text))
+    }
 }
 
 /// One submission and where each of its parts stands.
@@ -1090,6 +1122,7 @@ fn load_destinations(
 ) -> Result<Vec<DestinationStatus>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.destination, d.state, d.revision, d.attempts, d.next_attempt_at, d.last_error, d.updated_at,
+                d.last_error_msg, (SELECT h.hold_msg FROM destinations h WHERE h.destination = d.destination),
                 (SELECT MAX(x.revision) FROM deliveries x
                   WHERE x.submission_id = d.submission_id AND x.destination = d.destination AND x.state = 'delivered'),
                 (SELECT h.hold FROM destinations h WHERE h.destination = d.destination),
@@ -1098,22 +1131,30 @@ fn load_destinations(
     )?;
     let rows = stmt.query_map(params![id, revision], |row| {
         Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, u32>(2)?,
-            row.get::<_, u32>(3)?,
-            row.get::<_, Option<Time>>(4)?,
-            row.get::<_, Option<String>>(5)?,
-            row.get::<_, Time>(6)?,
-            row.get::<_, Option<u32>>(7)?,
-            row.get::<_, Option<String>>(8)?,
-            row.get::<_, Option<String>>(9)?,
+            (
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, u32>(2)?,
+                row.get::<_, u32>(3)?,
+                row.get::<_, Option<Time>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                row.get::<_, Time>(6)?,
+            ),
+            (
+                row.get::<_, Option<String>>(7)?,
+                row.get::<_, Option<String>>(8)?,
+                row.get::<_, Option<u32>>(9)?,
+                row.get::<_, Option<String>>(10)?,
+                row.get::<_, Option<String>>(11)?,
+            ),
         ))
     })?;
     let mut out = Vec::new();
     for r in rows {
-        let (dest, state, revision, attempts, next, last_error, updated, delivered, hold, kind) =
-            r?;
+        let (
+            (dest, state, revision, attempts, next, last_error, updated),
+            (error_msg, hold_msg, delivered, hold, kind),
+        ) = r?;
         let destination: Destination = dest.parse()?;
         let state: DeliveryState = state.parse()?;
         let open = matches!(
@@ -1137,7 +1178,11 @@ fn load_destinations(
             held_kind: held
                 .as_ref()
                 .map(|_| HoldKind::from_stored(kind.as_deref())),
+            held_msg: held.as_ref().and(Message::from_stored(hold_msg.as_deref())),
             held,
+            last_error_msg: last_error
+                .as_ref()
+                .and(Message::from_stored(error_msg.as_deref())),
             last_error_kind: last_error
                 .as_ref()
                 .and_then(|_| crate::model::delivery::LastErrorKind::of(state)),
@@ -1724,6 +1769,15 @@ impl HoldKind {
         }
     }
 
+    /// What releases a hold of this kind, as a message to show.
+    pub fn message(self) -> Message {
+        Message::new(match self {
+            HoldKind::Credentials => "hold-kind-credentials",
+            HoldKind::Configuration => "hold-kind-configuration",
+            HoldKind::Intercepted => "hold-kind-intercepted",
+        })
+    }
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             HoldKind::Credentials => "credentials",
@@ -1746,10 +1800,19 @@ pub fn store_problems(
     .execute(params![id, rev, dest.as_str()])?;
     for p in problems {
         tx.prepare_cached(
-            "INSERT INTO field_problems (submission_id, revision, destination, field, code, server_message, advice)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO field_problems (submission_id, revision, destination, field, code, server_message, advice, advice_msg)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
-        .execute(params![id, rev, dest.as_str(), p.field, p.code, p.server_message, p.advice])?;
+        .execute(params![
+            id,
+            rev,
+            dest.as_str(),
+            p.field,
+            p.code,
+            p.server_message,
+            p.advice,
+            p.advice_msg.as_ref().map(serde_json::to_string).transpose()?
+        ])?;
     }
     Ok(())
 }
@@ -1762,7 +1825,7 @@ pub fn problems_of(
     dest: Destination,
 ) -> Result<Vec<crate::model::delivery::FieldProblem>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT field, code, server_message, advice FROM field_problems
+        "SELECT field, code, server_message, advice, advice_msg FROM field_problems
          WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3 ORDER BY rowid",
     )?;
     let rows = stmt.query_map(params![id, rev, dest.as_str()], |r| {
@@ -1771,6 +1834,7 @@ pub fn problems_of(
             code: r.get(1)?,
             server_message: r.get(2)?,
             advice: r.get(3)?,
+            advice_msg: Message::from_stored(r.get::<_, Option<String>>(4)?.as_deref()),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

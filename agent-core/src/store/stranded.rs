@@ -109,21 +109,21 @@ pub fn wait_unbuildable(
     tx: &rusqlite::Transaction,
     now: chrono::DateTime<chrono::Utc>,
     key: (&str, u32, Destination),
-    why: &str,
+    why: &crate::model::i18n::Message,
     detail: &str,
 ) -> Result<bool, Error> {
     let (state, current) = super::deliveries::state_and_error(tx, key)?;
-    if state == crate::model::delivery::DeliveryState::Waiting && current == why {
+    let text = crate::model::i18n::render(why, crate::model::i18n::DEFAULT_LOCALE);
+    if state == crate::model::delivery::DeliveryState::Waiting && current == text {
         return Ok(false);
     }
     super::outbox::store_problems(tx, key, &[])?;
-    super::deliveries::set_state(
+    super::deliveries::set_state_text_msg(
         tx,
         now,
         key,
-        crate::model::delivery::DeliveryState::Waiting,
-        None,
-        Some(why),
+        (crate::model::delivery::DeliveryState::Waiting, None),
+        (&text, why),
         "waiting",
         Some(detail),
     )?;

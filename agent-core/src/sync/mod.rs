@@ -17,6 +17,7 @@ use crate::model::delivery::FieldProblem;
 /// What a report's note is about.
 pub use crate::model::delivery::NoteKind;
 use crate::model::form::FormSet;
+use crate::model::i18n::{DEFAULT_LOCALE, Message, render};
 use crate::model::mapping::FacilityMap;
 use crate::net::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::net::retry;
@@ -102,8 +103,15 @@ pub struct DestinationReport {
     /// What kind of hold it is, when `held` is set: what the app should ask for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_kind: Option<HoldKind>,
+    /// `held` as a message, to show in the user's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_message: Option<Message>,
     /// Anything else the user should know (not configured...).
     pub note: Option<String>,
+    /// `note` as messages, to show in the user's language: one per part of
+    /// the note, in its order (a clear-text warning comes first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub note_messages: Vec<Message>,
     /// What `note` is about, when it is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note_kind: Option<NoteKind>,
@@ -441,6 +449,15 @@ pub(crate) fn cap_text(bytes: &[u8], max: usize) -> String {
     }
 }
 
+impl DestinationReport {
+    /// Sets the note: its English text and its message.
+    pub fn set_note(&mut self, kind: NoteKind, msg: Message) {
+        self.note = Some(render(&msg, DEFAULT_LOCALE));
+        self.note_messages = vec![msg];
+        self.note_kind = Some(kind);
+    }
+}
+
 /// The kind of a destination's hold (an old hold without one: credentials).
 fn hold_kind(state: &DestinationState) -> HoldKind {
     HoldKind::from_stored(state.facts.get(HOLD_KIND).and_then(|v| v.as_str()))
@@ -479,8 +496,8 @@ pub(crate) enum Failure {
     /// No usable answer (no connection, a server failure, an answer not
     /// understood): the destination and each item back off.
     Retry {
-        /// Plain words.
-        why: String,
+        /// Plain words, as a message (stored with the items).
+        why: Message,
         /// The server's `Retry-After`.
         retry_after: Option<Duration>,
         /// The request may have been applied: look it up before resending.
@@ -490,8 +507,8 @@ pub(crate) enum Failure {
     Hold {
         /// What releases the hold.
         kind: HoldKind,
-        /// Plain words.
-        why: String,
+        /// Plain words, as a message (stored with the hold).
+        why: Message,
         /// The request may have been applied: look it up before resending.
         maybe_sent: bool,
     },
@@ -516,7 +533,8 @@ pub(crate) fn apply_failure(
             maybe_sent,
         } => {
             let now = pass.clock.now();
-            report.failures.push(why.clone());
+            let text = render(&why, DEFAULT_LOCALE);
+            report.failures.push(text.clone());
             let until = destination_failed(pass, dest, retry_after)?;
             let tx = pass
                 .conn
@@ -530,15 +548,16 @@ pub(crate) fn apply_failure(
                 if maybe_sent {
                     deliveries::set_unknown_outcome(&tx, key, true)?;
                 }
-                set_state(
+                // The text keeps saying it is retried (older readers); the
+                // message is the failure, its kind (failed) says the rest.
+                deliveries::set_state_text_msg(
                     &tx,
                     now,
                     key,
-                    DeliveryState::Pending,
-                    Some(next),
-                    Some(&format!("will retry: {why}")),
+                    (DeliveryState::Pending, Some(next)),
+                    (&format!("will retry: {text}"), &why),
                     "retry later",
-                    Some(&why),
+                    Some(&text),
                 )?;
             }
             tx.commit()?;
@@ -562,7 +581,7 @@ fn hold_items(
     report: &mut DestinationReport,
     dest: Destination,
     rows: &[&DueRow],
-    (kind, why): (HoldKind, &str),
+    (kind, why): (HoldKind, &Message),
     maybe_applied: bool,
 ) -> Result<(), Error> {
     let now = pass.clock.now();
@@ -572,12 +591,13 @@ fn hold_items(
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
     hold_destination(&tx, dest, why, now, kind)?;
-    report.held = Some(why.to_string());
+    report.held = Some(render(why, DEFAULT_LOCALE));
+    report.held_message = Some(why.clone());
     for r in rows {
         if maybe_applied {
             deliveries::set_unknown_outcome(&tx, (&r.submission_id, r.revision, dest), true)?;
         }
-        set_state(
+        deliveries::set_state_msg(
             &tx,
             now,
             (&r.submission_id, r.revision, dest),
@@ -770,31 +790,28 @@ pub(crate) fn run_task<T>(
 }
 
 /// The route of a destination, or why it cannot run (not configured, no
-/// credentials), in words for the report.
+/// credentials), as a message for the report.
 fn make_route(
     pass: &mut Pass<'_>,
     inputs: &PassInputs<'_>,
     dest: Destination,
     creds: Credentials,
-) -> Result<Box<dyn Route>, String> {
-    let (configured, name) = match dest {
-        Destination::Dhis2 => (
-            inputs.dhis2.is_some(),
-            "DHIS2 is not configured (no [dhis2] section)",
-        ),
-        Destination::Lmis => (
-            inputs.lmis.is_some(),
-            "the LMIS is not configured (no [lmis] section)",
-        ),
+) -> Result<Box<dyn Route>, Message> {
+    let configured = match dest {
+        Destination::Dhis2 => inputs.dhis2.is_some(),
+        Destination::Lmis => inputs.lmis.is_some(),
     };
+    let name = Message::new("sync-note-not-configured")
+        .text("destination", dest.as_str().to_uppercase())
+        .text("section", format!("[{}]", dest.as_str()));
     if !configured {
-        return Err(name.to_string());
+        return Err(name);
     }
     pass.add_secrets(creds.secrets());
     Ok(match (dest, inputs.dhis2, inputs.lmis) {
         (Destination::Dhis2, Some(dhis2), _) => (dhis2.make)(creds),
         (Destination::Lmis, _, Some(lmis)) => (lmis.make)(creds),
-        _ => return Err(name.to_string()),
+        _ => return Err(name),
     })
 }
 
@@ -825,16 +842,19 @@ fn run_routes(
         let creds = match inputs.credentials.credentials(dest) {
             Ok(Some(c)) => c,
             Ok(None) => {
-                report.note = Some(format!(
-                    "no {} credentials are configured",
-                    dest.as_str().to_uppercase()
-                ));
-                report.note_kind = Some(NoteKind::NoCredentials);
+                report.set_note(
+                    NoteKind::NoCredentials,
+                    Message::new("sync-note-no-credentials")
+                        .text("destination", dest.as_str().to_uppercase()),
+                );
                 continue;
             }
             Err(why) => {
-                report.note = Some(why);
-                report.note_kind = Some(NoteKind::CredentialsUnavailable);
+                // The app's own words, inside the agent's sentence.
+                report.set_note(
+                    NoteKind::CredentialsUnavailable,
+                    Message::new("sync-note-credentials-unavailable").text("reason", why),
+                );
                 continue;
             }
         };
@@ -851,28 +871,29 @@ fn run_routes(
                     && fact(HOLD_CREDENTIALS).is_some_and(|f| !same_credentials(&creds, f)));
             if !(inputs.retry_held || changed) {
                 report.held = Some(h.clone());
+                report.held_message = state.hold_message();
                 continue;
             }
             destinations::release_hold(&pass.conn, dest)?;
             if changed {
-                report.note = Some(if moved {
-                    "the address changed: trying again".into()
+                if moved {
+                    report.set_note(
+                        NoteKind::AddressChanged,
+                        Message::new("sync-note-address-changed"),
+                    );
                 } else {
-                    "the credentials changed: trying again".into()
-                });
-                report.note_kind = Some(if moved {
-                    NoteKind::AddressChanged
-                } else {
-                    NoteKind::CredentialsChanged
-                });
+                    report.set_note(
+                        NoteKind::CredentialsChanged,
+                        Message::new("sync-note-credentials-changed"),
+                    );
+                }
             }
         }
         used.insert(dest, creds.clone());
         let route = match make_route(pass, inputs, dest, creds) {
             Ok(route) => route,
             Err(why) => {
-                report.note = Some(why);
-                report.note_kind = Some(NoteKind::NotConfigured);
+                report.set_note(NoteKind::NotConfigured, why);
                 continue;
             }
         };
@@ -880,11 +901,11 @@ fn run_routes(
             && until > now
         {
             report.next_attempt_at = Some(until);
-            report.note = Some(format!(
-                "waiting after failures until {}",
-                until.format("%Y-%m-%d %H:%M:%S UTC")
-            ));
-            report.note_kind = Some(NoteKind::BackingOff);
+            report.set_note(
+                NoteKind::BackingOff,
+                Message::new("sync-note-backing-off")
+                    .text("until", until.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+            );
             continue;
         }
         routes.push(route);
@@ -990,6 +1011,7 @@ fn run_routes(
         report.queued = queued;
         if state.hold.is_some() && report.held.is_none() {
             report.held = state.hold.clone();
+            report.held_message = state.hold_message();
         }
         if report.held.is_some() && state.hold.is_some() {
             report.held_kind = Some(hold_kind(&state));

@@ -884,7 +884,7 @@ fn a_failure_is_applied_the_same_way_for_every_destination() {
         // Retry, maybe applied: backs off, looked up before a resend.
         let mut report = DestinationReport::default();
         let failure = Failure::Retry {
-            why: "no answer".into(),
+            why: crate::model::delivery::plain_text("no answer"),
             retry_after: Some(Duration::from_secs(600)),
             maybe_sent: true,
         };
@@ -914,7 +914,7 @@ fn a_failure_is_applied_the_same_way_for_every_destination() {
         let mut report = DestinationReport::default();
         let failure = Failure::Hold {
             kind: HoldKind::Configuration,
-            why: "wrong address".into(),
+            why: crate::model::delivery::plain_text("wrong address"),
             maybe_sent: false,
         };
         apply_failure(&mut pass, &mut report, dest, &[&row()], failure).unwrap();
@@ -926,4 +926,116 @@ fn a_failure_is_applied_the_same_way_for_every_destination() {
         assert_eq!(d.hold.as_deref(), Some("wrong address"));
         assert_eq!(hold_kind(&d), HoldKind::Configuration);
     }
+}
+
+// Issue 15, stored messages (wt-15c): what a pass stores is read back from
+// its stored message id and arguments, not by parsing the English text.
+
+/// Replaces every stored English text of deliveries, problems and holds:
+/// what still renders right came from the stored messages.
+fn garble_english(w: &World) {
+    let conn = Connection::open(w.agent.database_path()).unwrap();
+    for sql in [
+        "UPDATE deliveries SET last_error = 'garbled' WHERE last_error IS NOT NULL",
+        "UPDATE field_problems SET advice = 'garbled'",
+        "UPDATE destinations SET hold = 'garbled' WHERE hold IS NOT NULL",
+    ] {
+        conn.execute(sql, []).unwrap();
+    }
+}
+
+#[test]
+fn a_form_refused_by_dhis2_reads_back_in_swahili_from_its_stored_message() {
+    // The contract's answer for a period closed to data entry (E7640), on
+    // one value of the form.
+    let closed = r#"{"httpStatus":"Conflict","httpStatusCode":409,"status":"WARNING","response":{"responseType":"ImportSummary","status":"WARNING",
+        "importCount":{"imported":14,"updated":0,"ignored":1,"deleted":0},
+        "conflicts":[{"objects":{"args":"x"},"value":"Period closed","errorCode":"E7640","indexes":[0]}]}}"#;
+    let w = world(1, Scripted::new(move |_| answer(409, closed)));
+    let id = w.record("HP-001", "2026-10");
+    w.sync();
+    assert_eq!(w.dhis2_state(&id), DeliveryState::Rejected);
+    garble_english(&w);
+    let status = w.agent.status(&id).unwrap();
+    let d = status
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Dhis2)
+        .unwrap();
+    assert_eq!(d.last_error.as_deref(), Some("garbled"));
+    let line = d.last_error_message().unwrap();
+    // Hand-written from locales/sw/sync.ftl.
+    assert_eq!(
+        crate::model::i18n::render(&line, "sw"),
+        "baadhi ya thamani zimekataliwa, nyingine zimehifadhiwa (sehemu 1); la kufanya liko hapa chini."
+    );
+    assert_eq!(d.problems.len(), 1, "{:?}", d.problems);
+    assert_eq!(
+        crate::model::i18n::render(&d.problems[0].advice_message(), "sw"),
+        "DHIS2 imefunga kipindi hiki kwa kuingiza data. Mwombe afisa wa takwimu wa wilaya akifungue (ruhusa ya kipindi kilichofungwa), kisha tuma tena."
+    );
+}
+
+#[test]
+fn a_hold_reads_back_in_swahili_from_its_stored_message() {
+    let w = world(
+        1,
+        Scripted::new(|_| answer(401, r#"{"httpStatus":"Unauthorized","status":"ERROR"}"#)),
+    );
+    let id = w.record("HP-001", "2026-10");
+    let r = w.sync();
+    let d = r.destination(Destination::Dhis2).unwrap();
+    assert_eq!(
+        d.held_message.as_ref().map(|m| m.id.as_str()),
+        Some("hold-dhis2-credentials")
+    );
+    garble_english(&w);
+    let status = w.agent.status(&id).unwrap();
+    let d = status
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Dhis2)
+        .unwrap();
+    // Hand-written from locales/sw/sync.ftl.
+    let sw = "DHIS2 imekataa jina la mtumiaji na nywila (au tokeni). Yarekebishe kwenye mipangilio; utumaji unaofuata utajaribu tena yakishabadilika.";
+    assert_eq!(
+        d.held_message()
+            .map(|m| crate::model::i18n::render(&m, "sw")),
+        Some(sw.to_string())
+    );
+    // The next pass reports the stored hold, in Swahili too.
+    let r = w.sync();
+    let held = r
+        .destination(Destination::Dhis2)
+        .unwrap()
+        .held_message
+        .clone();
+    assert_eq!(
+        held.map(|m| crate::model::i18n::render(&m, "sw")),
+        Some(sw.to_string())
+    );
+}
+
+#[test]
+fn a_sync_note_is_a_message_in_each_language() {
+    let w = world(1, Scripted::new(|_| success()));
+    w.record("HP-001", "2026-10");
+    let r = w.sync();
+    // The example has no [lmis] section configured in this world.
+    let lmis = r.destination(Destination::Lmis).unwrap();
+    assert_eq!(lmis.note_kind, Some(NoteKind::NoCredentials));
+    let m = &lmis.note_messages[0];
+    // Hand-written from locales/*/sync.ftl.
+    assert_eq!(
+        crate::model::i18n::render(m, "sw"),
+        "hakuna jina la mtumiaji na nywila za LMIS kwenye mipangilio"
+    );
+    assert_eq!(
+        crate::model::i18n::render(m, "fr"),
+        "aucun identifiant LMIS n'est configuré"
+    );
+    assert_eq!(
+        lmis.note.as_deref(),
+        Some("no LMIS credentials are configured")
+    );
 }

@@ -90,6 +90,15 @@ try:
     sw = next(f for f in agent.validate(draft("HP-404")) if f.path == "facility")
     assert sw.message.startswith(sw_text), sw.message
     assert ab.render_message(sw.text, "fr") == fr.message
+    # An error's message crosses too: id, arguments and text in the agent's
+    # language (hand-written from agent-core/locales/sw/errors.ftl).
+    try: agent.status("no-such-form"); raise SystemExit("expected UnknownSubmission")
+    except AgentError.UnknownSubmission as e: unknown = e
+    shown = agent.error_message(unknown)
+    assert shown.message.id == "error-unknown-submission", shown
+    assert [a.name for a in shown.message.args] == ["id"], shown
+    assert shown.text == "hakuna fomu yenye namba no-such-form kwenye sanduku la kutuma; hakikisha namba kwa `status`", shown
+    assert ab.error_message(unknown, "en").text == "no form with id no-such-form is in the outbox; check the id with `status`"
     assert not agent.set_locale("de") and agent.locale() == "en"
     on_open = ab.Agent.open(ab.AgentSettings(database_path=os.path.join(work, "sw.sqlite"), forms_dir=forms,
                                              facilities_path=facilities, locale="sw"), Keystore())

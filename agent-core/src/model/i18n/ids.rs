@@ -536,6 +536,10 @@ pub const MESSAGES: &[MessageSpec] = &[
         args: &["form", "part"],
     },
     MessageSpec {
+        id: "stranded-org-unit-gone",
+        args: &["facility"],
+    },
+    MessageSpec {
         id: "stranded-reason",
         args: &["reason", "count"],
     },
@@ -1573,5 +1577,129 @@ pub const MESSAGES: &[MessageSpec] = &[
     MessageSpec {
         id: "rec-next-sync",
         args: &[],
+    },
+    // issue 15, stored messages (wt-15c): sync.ftl (kept forms, holds,
+    // hold kinds, sync notes).
+    MessageSpec {
+        id: "sync-kept-form-gone",
+        args: &["form", "command"],
+    },
+    MessageSpec {
+        id: "sync-kept-facility-gone",
+        args: &["facility", "command"],
+    },
+    MessageSpec {
+        id: "sync-kept-org-unit-gone",
+        args: &["facility", "command"],
+    },
+    MessageSpec {
+        id: "sync-kept-part-gone",
+        args: &["form", "part", "command"],
+    },
+    MessageSpec {
+        id: "hold-dhis2-credentials",
+        args: &[],
+    },
+    MessageSpec {
+        id: "hold-dhis2-authority",
+        args: &[],
+    },
+    MessageSpec {
+        id: "hold-dhis2-not-found",
+        args: &["url"],
+    },
+    MessageSpec {
+        id: "hold-dhis2-too-large",
+        args: &["answer"],
+    },
+    MessageSpec {
+        id: "hold-dhis2-intercepted",
+        args: &["answer"],
+    },
+    MessageSpec {
+        id: "sync-dhis2-busy",
+        args: &["status"],
+    },
+    MessageSpec {
+        id: "hold-kind-credentials",
+        args: &[],
+    },
+    MessageSpec {
+        id: "hold-kind-configuration",
+        args: &[],
+    },
+    MessageSpec {
+        id: "hold-kind-intercepted",
+        args: &[],
+    },
+    MessageSpec {
+        id: "sync-note-no-credentials",
+        args: &["destination"],
+    },
+    MessageSpec {
+        id: "sync-note-credentials-unavailable",
+        args: &["reason"],
+    },
+    MessageSpec {
+        id: "sync-note-address-changed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "sync-note-credentials-changed",
+        args: &[],
+    },
+    MessageSpec {
+        id: "sync-note-not-configured",
+        args: &["destination", "section"],
+    },
+    MessageSpec {
+        id: "sync-note-backing-off",
+        args: &["until"],
+    },
+    MessageSpec {
+        id: "sync-note-clear-text",
+        args: &["destination"],
+    },
+    // findings.ftl: a period of another type than the form's.
+    MessageSpec {
+        id: "period-wrong-type",
+        args: &["input", "found", "expected"],
+    },
+    // findings.ftl: the steps of the resupply computation.
+    MessageSpec {
+        id: "resupply-step-consumed",
+        args: &["period", "consumed"],
+    },
+    MessageSpec {
+        id: "resupply-step-adjusted",
+        args: &["period", "consumed", "days", "adjusted"],
+    },
+    MessageSpec {
+        id: "resupply-step-amc",
+        args: &["terms", "count", "amc"],
+    },
+    MessageSpec {
+        id: "resupply-step-amc-short",
+        args: &["terms", "count", "amc", "wanted"],
+    },
+    MessageSpec {
+        id: "resupply-step-months",
+        args: &["closing", "amc", "months"],
+    },
+    MessageSpec {
+        id: "resupply-step-months-none",
+        args: &[],
+    },
+    MessageSpec {
+        id: "resupply-step-max",
+        args: &["amc", "max_months", "max"],
+    },
+    MessageSpec {
+        id: "resupply-step-order",
+        args: &["max", "closing", "suggested"],
+    },
+    MessageSpec {
+        id: "resupply-step-order-floor",
+        args: &["max", "closing", "suggested"],
     },
 ];

@@ -140,6 +140,13 @@ impl Message {
         self
     }
 
+    /// A message stored as JSON (the outbox's schema 7 columns), if it is
+    /// one: a value this build cannot read is left to the English text
+    /// stored beside it.
+    pub fn from_stored(json: Option<&str>) -> Option<Message> {
+        json.and_then(|j| serde_json::from_str(j).ok())
+    }
+
     /// Adds an argument that is another message's text.
     pub fn id(mut self, name: &str, id: &str) -> Message {
         self.args.push(MessageArg {
@@ -397,7 +404,7 @@ pub fn render(msg: &Message, locale: &str) -> String {
 /// yet messages of their own (issue 15, later work).
 #[cfg(test)]
 pub(crate) const ENGLISH_ARGS: &[&str] = &["finding-period-invalid", "finding-lmis-mapping"];
-// (finding-period-invalid now only for a period of the wrong type.)
+// (finding-period-invalid now only for an unknown period type name.)
 
 /// Arguments that carry names, labels, codes, units and advice from the
 /// form, the facility map or the draft (shown as they are in any locale),

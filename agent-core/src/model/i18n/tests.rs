@@ -158,6 +158,8 @@ fn every_message_id_in_the_code_is_listed() {
         "plain-text",
         "period-",
         "error-",
+        "hold-",
+        "resupply-",
     ];
     let mut seen = BTreeSet::new();
     for p in &paths {

@@ -464,6 +464,12 @@ pub fn advice_for(code: Option<&str>) -> String {
     )
 }
 
+/// The advice for a DHIS2 error code, as a message (stored with its
+/// English text, [`advice_for`]).
+pub fn advice_message(code: Option<&str>) -> crate::model::i18n::Message {
+    crate::model::i18n::Message::new(crate::model::delivery::dhis2_advice_id(code))
+}
+
 /// Judges an import summary for a batch of `n_items` items whose request
 /// rows came from `rows`. Pure: no I/O.
 pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Verdict> {
@@ -471,11 +477,13 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
     let mut bad_rows: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n_items];
     let mut whole_payload: Vec<&Conflict> = Vec::new();
     let mut unmapped: Vec<&Conflict> = Vec::new();
-    let problem = |r: &RowRef, c: &Conflict| FieldProblem {
-        field: r.field.clone(),
-        code: c.error_code.clone(),
-        server_message: c.value.clone(),
-        advice: advice_for(c.error_code.as_deref()),
+    let problem = |r: &RowRef, c: &Conflict| {
+        FieldProblem::new(
+            &r.field,
+            c.error_code.clone(),
+            &c.value,
+            advice_message(c.error_code.as_deref()),
+        )
     };
     for c in &summary.conflicts {
         let mut hit = false;
@@ -509,15 +517,12 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
                 if named.is_empty() || named.contains(&i) {
                     per_item[r.item].push(problem(r, c));
                 } else {
-                    per_item[r.item].push(FieldProblem {
-                        field: r.field.clone(),
-                        code: c.error_code.clone(),
-                        server_message: c.value.clone(),
-                        advice: crate::model::i18n::render(
-                            &crate::model::delivery::not_stored_advice(&culprits.join(", ")),
-                            crate::model::i18n::DEFAULT_LOCALE,
-                        ),
-                    });
+                    per_item[r.item].push(FieldProblem::new(
+                        &r.field,
+                        c.error_code.clone(),
+                        &c.value,
+                        crate::model::delivery::not_stored_advice(&culprits.join(", ")),
+                    ));
                 }
                 bad_rows[r.item].insert(i);
                 hit = true;
@@ -552,11 +557,13 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
         }
     }
     let rows_of = |item: usize| rows.iter().filter(|r| r.item == item).count();
-    let form_problem = |c: &Conflict| FieldProblem {
-        field: "form".into(),
-        code: c.error_code.clone(),
-        server_message: c.value.clone(),
-        advice: advice_for(c.error_code.as_deref()),
+    let form_problem = |c: &Conflict| {
+        FieldProblem::new(
+            "form",
+            c.error_code.clone(),
+            &c.value,
+            advice_message(c.error_code.as_deref()),
+        )
     };
     let nothing_stored = summary.status == ImportStatus::Error;
     (0..n_items)
@@ -589,12 +596,10 @@ pub fn judge(summary: &ImportSummary, rows: &[RowRef], n_items: usize) -> Vec<Ve
                 if n_items > 1 {
                     return Verdict::SendAlone;
                 }
-                let problems = summary.description.iter().map(|d| FieldProblem {
-                    field: "form".into(),
-                    code: None,
-                    server_message: d.clone(),
-                    advice: advice_for(None),
-                });
+                let problems = summary
+                    .description
+                    .iter()
+                    .map(|d| FieldProblem::new("form", None, d, advice_message(None)));
                 return Verdict::Rejected {
                     whole: true,
                     problems: problems.collect(),

@@ -6,11 +6,12 @@
 use super::{self as dhis2, Dhis2Item, Rows, Verdict};
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::model::delivery::FieldProblem;
+use crate::model::delivery::{FieldProblem, failure_message, plain_text, refusal_line};
 use crate::model::draft::Draft;
+use crate::model::i18n::Message;
 use crate::net::http::{HttpRequest, HttpResponse, basic_auth};
 use crate::store::deliveries::{
-    DueRow, RowSelect, due_rows, earlier_sent, mark_in_flight, mark_send_alone, set_state,
+    self, DueRow, RowSelect, due_rows, earlier_sent, mark_in_flight, mark_send_alone, set_state,
     supersede_stale_in_flight,
 };
 use crate::store::destinations::{destination_answered, destination_state, set_fact};
@@ -82,7 +83,7 @@ enum BatchOutcome {
 impl BatchOutcome {
     /// No usable answer: retry later (DHIS2's upserts make a resend safe,
     /// so nothing is looked up first).
-    fn retry(why: String, retry_after: Option<Duration>) -> BatchOutcome {
+    fn retry(why: Message, retry_after: Option<Duration>) -> BatchOutcome {
         BatchOutcome::Failed(Failure::Retry {
             why,
             retry_after,
@@ -91,7 +92,7 @@ impl BatchOutcome {
     }
 
     /// The destination must be held.
-    fn hold(kind: HoldKind, why: String) -> BatchOutcome {
+    fn hold(kind: HoldKind, why: Message) -> BatchOutcome {
         BatchOutcome::Failed(Failure::Hold {
             kind,
             why,
@@ -161,7 +162,7 @@ impl Dhis2Route {
         &self,
         pass: &Pass<'_>,
         row: &DueRow,
-    ) -> Result<Result<Dhis2Item, (String, &'static str)>, Error> {
+    ) -> Result<Result<Dhis2Item, (Message, &'static str)>, Error> {
         if let Some(why) = missing_in(pass.forms, pass.facilities, &row.form_id, &row.facility) {
             return Ok(Err((
                 crate::model::delivery::kept_advice(&why),
@@ -173,7 +174,9 @@ impl Dhis2Route {
             pass.facilities.get(&row.facility),
         ) else {
             return Ok(Err((
-                crate::model::delivery::kept_advice("its form definition or facility is gone"),
+                crate::model::delivery::kept_advice(
+                    &Message::new("stranded-form-gone").text("form", &row.form_id),
+                ),
                 CANNOT_BUILD,
             )));
         };
@@ -181,10 +184,10 @@ impl Dhis2Route {
             Ok(d) => d,
             Err(e) => {
                 return Ok(Err((
-                    format!(
+                    plain_text(&format!(
                         "the stored form cannot be read ({e}); it is kept, not deleted: save it for the district with `{}`",
                         crate::model::delivery::EXPORT_UNSENT_COMMAND
-                    ),
+                    )),
                     UNREADABLE,
                 )));
             }
@@ -205,7 +208,14 @@ impl Dhis2Route {
             &current,
             &earlier,
         )
-        .map_err(|why| (crate::model::delivery::kept_advice(&why), CANNOT_BUILD)))
+        .map_err(|_| {
+            (
+                crate::model::delivery::kept_advice(
+                    &Message::new("stranded-org-unit-gone").text("facility", &row.facility),
+                ),
+                CANNOT_BUILD,
+            )
+        }))
     }
 
     /// Re-plans the forms set aside because this device could not build
@@ -375,33 +385,38 @@ impl Dhis2Route {
             }
             // The server's certificate is not trusted: nothing was sent, and
             // retrying will not help until the configuration changes.
-            Err(e) if e.kind == crate::net::http::TransportErrorKind::Tls && !e.maybe_sent => {
-                Err(BatchOutcome::hold(HoldKind::Configuration, e.message))
-            }
-            Err(e) => Err(BatchOutcome::retry(e.message, None)),
+            Err(e) if e.kind == crate::net::http::TransportErrorKind::Tls && !e.maybe_sent => Err(
+                BatchOutcome::hold(HoldKind::Configuration, failure_message(&e.message)),
+            ),
+            // The transport's words: "<fixed words> (<technical detail>)".
+            Err(e) => Err(BatchOutcome::retry(failure_message(&e.message), None)),
             Ok(r) => match r.status {
                 200 | 201 | 204 | 409 => Ok(r),
                 401 => Err(BatchOutcome::hold(
                     HoldKind::Credentials,
-                    "DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.".into(),
+                    Message::new("hold-dhis2-credentials"),
                 )),
                 403 if dhis2_said(&r) => Err(BatchOutcome::hold(
                     HoldKind::Credentials,
-                    "The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.".into(),
+                    Message::new("hold-dhis2-authority"),
                 )),
-                404 if dhis2_said(&r) => Err(BatchOutcome::hold(HoldKind::Configuration, format!(
-                    "The DHIS2 address {} does not lead to DHIS2's data entry API (HTTP 404). Check the address in the settings.",
-                    self.settings.url
-                ))),
+                404 if dhis2_said(&r) => Err(BatchOutcome::hold(
+                    HoldKind::Configuration,
+                    Message::new("hold-dhis2-not-found").text("url", self.settings.url.as_str()),
+                )),
                 413 if rows.len() > 1 => Err(BatchOutcome::Split(format!(
                     "the request was too large for DHIS2 or a proxy in front of it ({})",
                     crate::net::http::foreign_answer(&r)
                 ))),
-                413 => Err(BatchOutcome::hold(HoldKind::Intercepted, format!(
-                    "one form is too large for DHIS2 or for a proxy in front of it ({}); ask the DHIS2 administrator to accept larger requests",
-                    crate::net::http::foreign_answer(&r)
-                ))),
-                429 | 500..=599 | 408 => Err(BatchOutcome::retry(format!("DHIS2 is busy or failing (HTTP {})", r.status), r.retry_after(now))),
+                413 => Err(BatchOutcome::hold(
+                    HoldKind::Intercepted,
+                    Message::new("hold-dhis2-too-large")
+                        .text("answer", crate::net::http::foreign_answer(&r)),
+                )),
+                429 | 500..=599 | 408 => Err(BatchOutcome::retry(
+                    Message::new("sync-dhis2-busy").num("status", i64::from(r.status)),
+                    r.retry_after(now),
+                )),
                 // DHIS2's own refusal (a WebMessage): find the form at fault.
                 400..=499 if dhis2_said(&r) => Err(BatchOutcome::Split(format!(
                     "DHIS2 refused the request (HTTP {}): {}",
@@ -409,7 +424,11 @@ impl Dhis2Route {
                     cap_text(&r.body, 300)
                 ))),
                 // A redirect, or an error page that is not DHIS2's own.
-                _ => Err(BatchOutcome::hold(HoldKind::Intercepted, not_dhis2(&r))),
+                _ => Err(BatchOutcome::hold(
+                    HoldKind::Intercepted,
+                    Message::new("hold-dhis2-intercepted")
+                        .text("answer", crate::net::http::foreign_answer(&r)),
+                )),
             },
         })
     }
@@ -444,7 +463,7 @@ impl Dhis2Route {
         }
         if items.len() != batch.len() {
             return Ok(BatchOutcome::retry(
-                "the forms changed while sending".into(),
+                plain_text("the forms changed while sending"),
                 None,
             ));
         }
@@ -461,13 +480,13 @@ impl Dhis2Route {
         let summary = match dhis2::parse_import_summary(&resp.body) {
             _ if resp.truncated => {
                 return Ok(BatchOutcome::retry(
-                    "the answer from DHIS2 was too large".into(),
+                    plain_text("the answer from DHIS2 was too large"),
                     None,
                 ));
             }
             Ok(s) => s,
             Err(bad) => {
-                return Ok(BatchOutcome::retry(bad.0, None));
+                return Ok(BatchOutcome::retry(plain_text(&bad.0), None));
             }
         };
         let mut verdicts = dhis2::judge(&summary, &row_refs, refs.len());
@@ -490,7 +509,7 @@ impl Dhis2Route {
                 Ok(r) if dhis2::parse_import_summary(&r.body).is_ok() => {}
                 Ok(_) => {
                     return Ok(BatchOutcome::retry(
-                        "DHIS2 did not confirm the deletion of removed values".into(),
+                        plain_text("DHIS2 did not confirm the deletion of removed values"),
                         None,
                     ));
                 }
@@ -573,7 +592,7 @@ impl Dhis2Route {
                 BatchOutcome::Judged(rows.iter().map(|_| Verdict::Delivered).collect())
             }
             Ok(_) => BatchOutcome::retry(
-                "DHIS2 did not confirm the completion of the forms".into(),
+                plain_text("DHIS2 did not confirm the completion of the forms"),
                 None,
             ),
             Err(outcome) => outcome,
@@ -630,13 +649,12 @@ impl Dhis2Route {
                         Verdict::Rejected { whole, problems } => {
                             store_problems(&tx, key, &problems)?;
                             let summary = rejection_summary(whole, &problems);
-                            set_state(
+                            deliveries::set_state_text_msg(
                                 &tx,
                                 now,
                                 key,
-                                DeliveryState::Rejected,
-                                None,
-                                Some(&summary),
+                                (DeliveryState::Rejected, None),
+                                (&summary, &refusal_line(whole, &problems)),
                                 "rejected",
                                 None,
                             )?;
@@ -681,23 +699,21 @@ impl Dhis2Route {
                     if batch.len() > 1 {
                         alone.push(mark_send_alone(&tx, now, Destination::Dhis2, row, &why)?);
                     } else {
-                        let problems = vec![FieldProblem {
-                            field: "form".into(),
-                            code: None,
-                            server_message: why.clone(),
-                            advice: crate::model::i18n::render(
-                                &crate::model::i18n::Message::new("dhis2-advice-refused-form"),
-                                crate::model::i18n::DEFAULT_LOCALE,
-                            ),
-                        }];
+                        let problems = vec![FieldProblem::new(
+                            "form",
+                            None,
+                            &why,
+                            Message::new("dhis2-advice-refused-form"),
+                        )];
                         store_problems(&tx, key, &problems)?;
-                        set_state(
+                        // The server's words stay in the text and the
+                        // problem; the message is the one-line refusal.
+                        deliveries::set_state_text_msg(
                             &tx,
                             now,
                             key,
-                            DeliveryState::Rejected,
-                            None,
-                            Some(&why),
+                            (DeliveryState::Rejected, None),
+                            (&why, &refusal_line(true, &problems)),
                             "rejected",
                             None,
                         )?;
@@ -719,14 +735,6 @@ impl Dhis2Route {
             }
         }
     }
-}
-
-/// Plain words for an answer that did not come from DHIS2.
-fn not_dhis2(r: &HttpResponse) -> String {
-    format!(
-        "something between this device and DHIS2 answered instead of it: {}. If this device reaches the internet through a hotspot or a proxy, open a web browser and sign in to it; if the DHIS2 address is wrong, correct it",
-        crate::net::http::foreign_answer(r)
-    )
 }
 
 /// The short reason stored as `last_error` for a rejection: the advice once
@@ -782,17 +790,15 @@ fn missing_in(
     facilities: &crate::model::mapping::FacilityMap,
     form_id: &str,
     facility: &str,
-) -> Option<String> {
+) -> Option<Message> {
     if forms.get(form_id).is_none() {
-        return Some(format!("the form '{form_id}' is no longer defined"));
+        return Some(Message::new("stranded-form-gone").text("form", form_id));
     }
     match facilities.get(facility) {
-        None => Some(format!(
-            "the facility '{facility}' is no longer in the facility map"
-        )),
-        Some(f) if f.dhis2_org_unit.is_none() => Some(format!(
-            "the facility '{facility}' has no DHIS2 organisation unit in the facility map"
-        )),
+        None => Some(Message::new("stranded-facility-gone").text("facility", facility)),
+        Some(f) if f.dhis2_org_unit.is_none() => {
+            Some(Message::new("stranded-org-unit-gone").text("facility", facility))
+        }
         Some(_) => None,
     }
 }

@@ -13,9 +13,10 @@
 
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::model::delivery::FieldProblem;
+use crate::model::delivery::{FieldProblem, failure_message, refusal_line};
 use crate::model::draft::Draft;
 use crate::model::form::{FormDefinition, LmisMode, Movement};
+use crate::model::i18n::Message;
 use crate::model::period::{Period, PeriodType};
 use crate::net::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
 use crate::routes::openlmis::{self, RefData, dto};
@@ -960,18 +961,21 @@ impl<C: LmisClient> LmisRoute<C> {
                 retry_after,
                 maybe_sent,
             } => Failure::Retry {
-                why,
+                why: failure_message(&why),
                 retry_after,
                 maybe_sent,
             },
+            // The LMIS route's reasons are still English text (issue 15:
+            // not yet messages of their own); a transport failure is found
+            // by its fixed words.
             Fail::Auth(why) => Failure::Hold {
                 kind: HoldKind::Credentials,
-                why,
+                why: failure_message(&why),
                 maybe_sent: false,
             },
             Fail::Config(why) => Failure::Hold {
                 kind: HoldKind::Configuration,
-                why,
+                why: failure_message(&why),
                 maybe_sent: false,
             },
             Fail::Intercepted { why, maybe_sent } => {
@@ -979,7 +983,7 @@ impl<C: LmisClient> LmisRoute<C> {
                 // Sent, it may have reached the LMIS: looked up before any resend.
                 Failure::Hold {
                     kind: HoldKind::Intercepted,
-                    why,
+                    why: failure_message(&why),
                     maybe_sent,
                 }
             }
@@ -991,6 +995,7 @@ impl<C: LmisClient> LmisRoute<C> {
                     code: error.key.clone(),
                     server_message: error.message.clone(),
                     advice: openlmis::advice_for(error.key.as_deref()).to_string(),
+                    advice_msg: None,
                 }];
                 self.reject(pass, report, rows, problems, &format!("HTTP {status}"))?;
                 return Ok(After::Continue);
@@ -1030,13 +1035,12 @@ impl<C: LmisClient> LmisRoute<C> {
         for r in rows {
             set_unknown(&tx, r, false)?;
             store_problems(&tx, (&r.submission_id, r.revision, dest), &problems)?;
-            set_state(
+            deliveries::set_state_text_msg(
                 &tx,
                 now,
                 (&r.submission_id, r.revision, dest),
-                DeliveryState::Rejected,
-                None,
-                Some(&summary),
+                (DeliveryState::Rejected, None),
+                (&summary, &refusal_line(true, &problems)),
                 "rejected",
                 Some(detail),
             )?;
@@ -1233,7 +1237,7 @@ impl<C: LmisClient> LmisRoute<C> {
         // and what to do, never refused (no server saw them) nor left
         // pending without a word; released here, by themselves, once what
         // they need is back (issue 17).
-        let mut cannot_build: Vec<(DueRow, String)> = Vec::new();
+        let mut cannot_build: Vec<(DueRow, Message)> = Vec::new();
         let set_aside: std::collections::BTreeSet<(String, u32)> =
             crate::store::stranded::unbuildable(&pass.conn, Destination::Lmis)?
                 .into_iter()
@@ -1243,15 +1247,15 @@ impl<C: LmisClient> LmisRoute<C> {
         for (row, mut state, next) in rows {
             let aside = set_aside.contains(&(row.submission_id.clone(), row.revision));
             let missing = match pass.forms.get(&row.form_id) {
-                None => Some(format!("the form '{}' is no longer defined", row.form_id)),
-                Some(d) if d.lmis.is_none() => Some(format!(
-                    "the form '{}' no longer has an LMIS part",
-                    row.form_id
-                )),
-                Some(_) if pass.facilities.get(&row.facility).is_none() => Some(format!(
-                    "the facility '{}' is no longer in the facility map",
-                    row.facility
-                )),
+                None => Some(Message::new("stranded-form-gone").text("form", &row.form_id)),
+                Some(d) if d.lmis.is_none() => Some(
+                    Message::new("stranded-part-gone")
+                        .text("form", &row.form_id)
+                        .text("part", "LMIS"),
+                ),
+                Some(_) if pass.facilities.get(&row.facility).is_none() => {
+                    Some(Message::new("stranded-facility-gone").text("facility", &row.facility))
+                }
                 Some(_) => None,
             };
             if let Some(why) = missing {
@@ -1395,7 +1399,7 @@ impl<C: LmisClient> LmisRoute<C> {
         if !problems.is_empty() {
             let fp: Vec<FieldProblem> = problems
                 .iter()
-                .map(|p| FieldProblem { field: "stock".into(), code: None, server_message: p.clone(), advice: "The form or facility map does not match the LMIS. Ask your supervisor to fix the mapping; nothing was sent.".into() })
+                .map(|p| FieldProblem { field: "stock".into(), code: None, server_message: p.clone(), advice: "The form or facility map does not match the LMIS. Ask your supervisor to fix the mapping; nothing was sent.".into(), advice_msg: None })
                 .collect();
             self.reject(pass, report, &[&row], fp, "reference data mismatch")?;
             return self.hold_back_group(pass, &row);
@@ -1475,6 +1479,7 @@ impl<C: LmisClient> LmisRoute<C> {
                     code: None,
                     server_message: why.clone(),
                     advice: "This correction cannot be sent to the LMIS automatically. Make the correction in the LMIS itself (ask your supervisor); nothing was sent.".into(),
+                    advice_msg: None,
                 }];
                 self.reject(pass, report, &[&row], fp, "correction not expressible")?;
                 return self.hold_back_group(pass, &row);

@@ -298,6 +298,7 @@ fn problem(message: &str, advice: &str) -> Vec<FieldProblem> {
         code: None,
         server_message: message.into(),
         advice: advice.into(),
+        advice_msg: None,
     }]
 }
 
@@ -374,7 +375,7 @@ pub(crate) fn step<C: LmisClient>(
     if !problems.is_empty() {
         let fp = problems
             .iter()
-            .map(|p| FieldProblem { field: "stock".into(), code: None, server_message: p.clone(), advice: "The form or facility map does not match the LMIS. Ask your supervisor; nothing was sent.".into() })
+            .map(|p| FieldProblem { field: "stock".into(), code: None, server_message: p.clone(), advice: "The form or facility map does not match the LMIS. Ask your supervisor; nothing was sent.".into(), advice_msg: None })
             .collect();
         route.apply_reject(pass, report, &refs_rows, fp, "reference data mismatch")?;
         return Ok(Step::Sent);
@@ -989,6 +990,7 @@ fn field_problems(def: &FormDefinition, error: &openlmis::LmisError) -> Vec<Fiel
                 code: None,
                 server_message: message.clone(),
                 advice: "The LMIS refused the requisition's numbers. Check the monthly reports of the period and correct the one that is wrong; the requisition is sent again after a correction.".into(),
+                advice_msg: None,
             });
         }
         for p in named {
@@ -1000,6 +1002,7 @@ fn field_problems(def: &FormDefinition, error: &openlmis::LmisError) -> Vec<Fiel
                     "The LMIS refused the numbers for {}. Check them in the monthly reports of the period and correct the one that is wrong; the requisition is sent again after a correction.",
                     p.name
                 ),
+                advice_msg: None,
             });
         }
     }

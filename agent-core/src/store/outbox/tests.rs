@@ -674,6 +674,7 @@ fn a_read_only_open_reads_the_queue_and_refuses_writes() {
 /// content is never taken for one, whatever its text says.
 #[test]
 fn only_forms_set_aside_as_unbuildable_are_offered_for_release() {
+    use crate::model::delivery::plain_text;
     use crate::store::stranded::{
         CANNOT_BUILD, UNREADABLE, release, unbuildable, wait_unbuildable,
     };
@@ -698,7 +699,7 @@ fn only_forms_set_aside_as_unbuildable_are_offered_for_release() {
             &tx,
             t0(),
             ("id-a", 1, Destination::Dhis2),
-            why,
+            &plain_text(why),
             CANNOT_BUILD
         )
         .unwrap()
@@ -709,7 +710,7 @@ fn only_forms_set_aside_as_unbuildable_are_offered_for_release() {
             &tx,
             t0(),
             ("id-a", 1, Destination::Dhis2),
-            why,
+            &plain_text(why),
             CANNOT_BUILD
         )
         .unwrap()
@@ -731,7 +732,7 @@ fn only_forms_set_aside_as_unbuildable_are_offered_for_release() {
             &tx,
             t0(),
             ("id-c", 1, Destination::Dhis2),
-            "unreadable",
+            &plain_text("unreadable"),
             UNREADABLE
         )
         .unwrap()
@@ -752,4 +753,65 @@ fn only_forms_set_aside_as_unbuildable_are_offered_for_release() {
     let (state, error) =
         crate::store::deliveries::state_and_error(&conn, ("id-a", 1, Destination::Dhis2)).unwrap();
     assert_eq!((state, error.as_str()), (DeliveryState::Pending, ""));
+}
+
+// Issue 15, stored messages (wt-15c): a row written before schema 7 has
+// only English text; read after the upgrade, it still shows in Swahili
+// (the fallback that finds the message from that text).
+#[test]
+fn a_refusal_and_a_hold_stored_before_schema_seven_still_show_in_swahili() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.sqlite");
+    {
+        let mut conn = Connection::open(&old).unwrap();
+        configure(&conn).unwrap();
+        migrations::migrate_to(&mut conn, 6).unwrap();
+        record_one(&mut conn, r#"{"a":1}"#, "s-1", t0());
+        // As the agent of schema 6 stored a refusal and a hold: English only
+        // (the texts as that agent wrote them).
+        conn.execute(
+            "UPDATE deliveries SET state = 'rejected',
+                 last_error = 'refused as a whole; service.malaria_tested: DHIS2 has closed this period for data entry. Ask the district data officer to open it (a lock exception), then send again.'
+             WHERE destination = 'dhis2'",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO field_problems (submission_id, revision, destination, field, code, server_message, advice)
+             VALUES ('s-1', 1, 'dhis2', 'service.malaria_tested', 'E7640', 'Period closed',
+                     'DHIS2 has closed this period for data entry. Ask the district data officer to open it (a lock exception), then send again.')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO destinations (destination, hold) VALUES ('lmis', 'the LMIS refused the sign-in')",
+            [],
+        )
+        .unwrap();
+    }
+    let (conn, _) = open(&old, t0()).unwrap();
+    assert_eq!(migrations::version(&conn).unwrap(), 7);
+    let s = submission_status(&conn, "s-1").unwrap().unwrap();
+    let dhis2 = &s.destinations[0];
+    assert_eq!(dhis2.destination, Destination::Dhis2);
+    assert_eq!(dhis2.last_error_msg, None, "an old row has no message");
+    let line = dhis2.last_error_message().unwrap();
+    let advice = dhis2.problems[0].advice_message();
+    // Hand-written from locales/sw/sync.ftl.
+    assert_eq!(
+        crate::model::i18n::render(&line, "sw"),
+        "imekataliwa yote (sehemu 1); la kufanya liko hapa chini."
+    );
+    assert_eq!(
+        crate::model::i18n::render(&advice, "sw"),
+        "DHIS2 imefunga kipindi hiki kwa kuingiza data. Mwombe afisa wa takwimu wa wilaya akifungue (ruhusa ya kipindi kilichofungwa), kisha tuma tena."
+    );
+    // An old hold's words are shown as they are.
+    let lmis = &s.destinations[1];
+    assert_eq!(lmis.held_msg, None);
+    assert_eq!(
+        lmis.held_message()
+            .map(|m| crate::model::i18n::render(&m, "sw")),
+        Some("the LMIS refused the sign-in".to_string())
+    );
 }

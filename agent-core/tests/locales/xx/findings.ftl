@@ -151,3 +151,43 @@ period-month = ⟦xx⟧ "{ $input }" is not a real period: there is no month { $
 period-bimonth = ⟦xx⟧ "{ $input }" is not a real period: there is no two-month period { $index } (they are numbered 01 to 06, so 01B is January and February).
 period-quarter = ⟦xx⟧ "{ $input }" is not a real period: there is no quarter { $quarter } (quarters go from Q1 to Q4).
 period-half = ⟦xx⟧ "{ $input }" is not a real period: there is no half year S{ $half } (there are only S1 and S2).
+
+# issue 15, stored messages (wt-15c)
+period-wrong-type = ⟦xx⟧ { $input } is { $found ->
+        [Daily] a day
+        [Weekly] a week
+        [BiWeekly] a two-week period
+        [Monthly] a month
+        [BiMonthly] a two-month period
+        [Quarterly] a quarter
+        [SixMonthly] a half year
+        [SixMonthlyApril] a half year starting in April or October
+        [Yearly] a year
+        [FinancialApril] a financial year starting in April
+        [FinancialJuly] a financial year starting in July
+        [FinancialOct] a financial year starting in October
+       *[other] a period of another type
+    }, but this form is reported { $expected ->
+        [Daily] daily (for example 2026-11-30 or 20261130)
+        [Weekly] weekly (for example 2026-W44 or 2026W44)
+        [BiWeekly] every two weeks (for example 2026-BiW22 or 2026BiW22)
+        [Monthly] monthly (for example 2026-10 or 202610)
+        [BiMonthly] every two months (for example 2026-01B or 202601B)
+        [Quarterly] quarterly (for example 2026-Q4 or 2026Q4)
+        [SixMonthly] every six months (for example 2026-S1 or 2026S1)
+        [SixMonthlyApril] every six months, starting in April and October (for example 2026AprilS1)
+        [Yearly] yearly (for example 2026)
+        [FinancialApril] yearly, by financial year starting in April (for example 2026April)
+        [FinancialJuly] yearly, by financial year starting in July (for example 2026July)
+        [FinancialOct] yearly, by financial year starting in October (for example 2026Oct)
+       *[other] { $expected }
+    }.
+resupply-step-consumed = ⟦xx⟧ { $period }: consumed { $consumed }
+resupply-step-adjusted = ⟦xx⟧ { $period }: consumed { $consumed } with { $days } days out of stock, adjusted { $consumed } × 30 / (30 − { $days }) = { $adjusted } (rounded up)
+resupply-step-amc = ⟦xx⟧ average monthly consumption = ({ $terms }) / { $count } = { $amc } (rounded up)
+resupply-step-amc-short = ⟦xx⟧ average monthly consumption = ({ $terms }) / { $count } = { $amc } (rounded up); only { $count } of the { $wanted } months wanted are recorded
+resupply-step-months = ⟦xx⟧ months of stock = { $closing } / { $amc } = { $months }
+resupply-step-months-none = ⟦xx⟧ months of stock: none consumed, not computed
+resupply-step-max = ⟦xx⟧ maximum stock = { $amc } × { $max_months } months = { $max }
+resupply-step-order = ⟦xx⟧ suggested order = { $max } − { $closing } = { $suggested }
+resupply-step-order-floor = ⟦xx⟧ suggested order = { $max } − { $closing } = { $suggested } (not below 0)

@@ -52,5 +52,28 @@ plain-text = ⟦xx⟧ { $text }
 stranded-form-gone = ⟦xx⟧ the form '{ $form }' is no longer defined
 stranded-facility-gone = ⟦xx⟧ the facility '{ $facility }' is no longer in the facility map
 stranded-part-gone = ⟦xx⟧ the form '{ $form }' no longer has a { $part } part
+stranded-org-unit-gone = ⟦xx⟧ the facility '{ $facility }' has no DHIS2 organisation unit in the facility map
 stranded-reason = ⟦xx⟧ { $reason } ({ $count } forms)
 stranded-warning = ⟦xx⟧ { $count } forms not yet delivered cannot be sent with the current definitions: { $reasons }. They are kept, not deleted. Save them with `{ $command }`
+
+# issue 15, stored messages (wt-15c)
+sync-kept-form-gone = ⟦xx⟧ the form '{ $form }' is no longer defined on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
+sync-kept-facility-gone = ⟦xx⟧ the facility '{ $facility }' is no longer in the facility map on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
+sync-kept-part-gone = ⟦xx⟧ the form '{ $form }' no longer has a { $part } part on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
+sync-kept-org-unit-gone = ⟦xx⟧ the facility '{ $facility }' has no DHIS2 organisation unit in the facility map on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the facility map gives it one, or save it for the district with `{ $command }`
+hold-dhis2-credentials = ⟦xx⟧ DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.
+hold-dhis2-authority = ⟦xx⟧ The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.
+hold-dhis2-not-found = ⟦xx⟧ The DHIS2 address { $url } does not lead to DHIS2's data entry API (HTTP 404). Check the address in the settings.
+hold-dhis2-too-large = ⟦xx⟧ one form is too large for DHIS2 or for a proxy in front of it ({ $answer }); ask the DHIS2 administrator to accept larger requests
+hold-dhis2-intercepted = ⟦xx⟧ something between this device and DHIS2 answered instead of it: { $answer }. If this device reaches the internet through a hotspot or a proxy, open a web browser and sign in to it; if the DHIS2 address is wrong, correct it
+sync-dhis2-busy = ⟦xx⟧ DHIS2 is busy or failing (HTTP { $status })
+hold-kind-credentials = ⟦xx⟧ the password or its rights were refused: correct them in the settings
+hold-kind-configuration = ⟦xx⟧ the address or settings are wrong: correct them in the settings
+hold-kind-intercepted = ⟦xx⟧ something else answered instead of the server: change network or sign in to the hotspot
+sync-note-no-credentials = ⟦xx⟧ no { $destination } credentials are configured
+sync-note-credentials-unavailable = ⟦xx⟧ the app could not give the credentials ({ $reason }); try again later
+sync-note-address-changed = ⟦xx⟧ the address changed: trying again
+sync-note-credentials-changed = ⟦xx⟧ the credentials changed: trying again
+sync-note-not-configured = ⟦xx⟧ { $destination } is not configured (no { $section } section)
+sync-note-backing-off = ⟦xx⟧ waiting after failures until { $until }
+sync-note-clear-text = ⟦xx⟧ { $destination } is reached over plain http:// (allow_insecure_http = true): passwords and reports cross the network unencrypted. Switch to https:// as soon as the server offers it
