@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-use agent_core::credentials::{Credentials, StaticCredentials};
+use super::support::credentials;
 use agent_core::matching::{Basis, Decisions, Doubt, apply_reason_decisions, build_facility_map};
 use agent_core::sync::SyncBudget;
 use agent_core::{Agent, AgentConfig, Draft};
@@ -46,21 +46,6 @@ const RULES: &str = r#"[{"id": "miso-vs-pph", "severity": "warning",
   "min_ratio": 3, "max_ratio": 5,
   "advice": "PPH treatment uses 4 tablets. Check the stock card and the maternity register."}]"#;
 
-fn creds() -> StaticCredentials {
-    StaticCredentials {
-        dhis2: Some(Credentials::Basic {
-            username: "admin".into(),
-            password: "district".into(),
-        }),
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    }
-}
-
 /// Opens the agent as a command does (each step is a new process in the CLI).
 fn open(dir: &Path) -> Agent {
     Agent::open(&AgentConfig::load(&dir.join("agent.toml")).unwrap()).unwrap()
@@ -82,13 +67,11 @@ fn draft(facility: &str, pph: i64, miso: i64) -> Draft {
     .unwrap()
 }
 
-#[test]
-fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
-    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::differing_world(), 0).unwrap();
-    let lmis = OpenLmisMock::start(OpenLmisMockConfig::differing_world(), 0).unwrap();
+/// A set-up folder with empty files (no form, an empty facility map) and
+/// an agent.toml naming both servers.
+fn empty_setup(dhis2: &str, lmis: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    // Empty files: no form, an empty facility map.
     std::fs::create_dir(dir.join("forms")).unwrap();
     std::fs::write(
         dir.join("facilities.json"),
@@ -102,12 +85,21 @@ fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
              [dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_env = \"UNUSED_DHIS2_PASSWORD\"\n\
              [lmis]\nkind = \"openlmis\"\nurl = \"{}\"\nclient_id = \"user-client\"\n\
              client_secret_env = \"UNUSED_LMIS_SECRET\"\nusername = \"administrator\"\npassword_env = \"UNUSED_LMIS_PASSWORD\"\n",
-            dhis2.url(),
-            lmis.url()
+            dhis2,
+            lmis
         ),
     )
     .unwrap();
-    let creds = creds();
+    tmp
+}
+
+#[test]
+fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
+    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::differing_world(), 0).unwrap();
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::differing_world(), 0).unwrap();
+    let tmp = empty_setup(&dhis2.url(), &lmis.url());
+    let dir = tmp.path();
+    let creds = credentials();
 
     // 1. mapping suggest, before any decision.
     let agent = open(dir);
@@ -285,3 +277,4 @@ fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
         ]
     );
 }
+

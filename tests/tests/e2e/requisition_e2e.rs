@@ -8,8 +8,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::{example_map, lmis_credentials, schemas};
 use agent_core::clock::{Clock, FixedClock};
-use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::credentials::StaticCredentials;
 use agent_core::draft::{Draft, StockEntry};
 use agent_core::form::LmisMode;
 use agent_core::lmis::LmisSettings;
@@ -22,15 +23,10 @@ use cli_sim::from_forms::FromForms;
 use serde_json::Value;
 use sim_servers::openlmis::{KeyFault, OpenLmisMock, OpenLmisMockConfig};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 const ACT: &str = "ACT-6x1";
-
-fn schemas() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
-}
 
 struct World {
     _dir: tempfile::TempDir,
@@ -54,7 +50,7 @@ fn world(device: NaiveDate, lmis: NaiveDate) -> World {
         l.mode = LmisMode::Requisition;
     }
     let forms = FormSet::new(vec![def.clone()]).unwrap();
-    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let facilities = example_map();
     let mut config = OpenLmisMockConfig::from_forms(&forms, &facilities);
     config.today = Some(lmis);
     let server = OpenLmisMock::start(config, 0).unwrap();
@@ -69,15 +65,7 @@ fn world(device: NaiveDate, lmis: NaiveDate) -> World {
     )
     .unwrap()
     .with_lmis(LmisSettings { url: server.url() });
-    let creds = StaticCredentials {
-        dhis2: None,
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    };
+    let creds = lmis_credentials();
     World {
         _dir: dir,
         agent,
