@@ -259,6 +259,19 @@ fn transport_for(config: &AgentConfig) -> Result<UreqTransport> {
     ))
 }
 
+/// Inside a set-up task (`|pass, report| -> Result<Result<T>, Error>`),
+/// one read of the LMIS (`Result<Result<V, Fail>, Error>`): its value; a
+/// fatal error of the pass goes up, a failed read ends the task with the
+/// user's error made by `$error` (a `Fail -> AgentError`).
+macro_rules! lmis_read {
+    ($error:expr, $read:expr) => {
+        match $read? {
+            Ok(v) => v,
+            Err(f) => return Ok(Err($error(f))),
+        }
+    };
+}
+
 impl Agent {
     /// The inputs of a one-off task (reading servers' lists): no observer,
     /// no delivery route, holds respected.
@@ -1279,16 +1292,10 @@ impl Agent {
                     lmis_creds,
                     self.lmis_token.clone(),
                 );
-                macro_rules! lmis {
-                    ($e:expr) => {
-                        match $e? {
-                            Ok(v) => v,
-                            Err(f) => return Ok(Err(lmis_error(f))),
-                        }
-                    };
-                }
-                let facilities = lmis!(masters::facilities(&mut client, pass, report));
-                let all_programs = lmis!(masters::programs(&mut client, pass, report));
+                let facilities =
+                    lmis_read!(lmis_error, masters::facilities(&mut client, pass, report));
+                let all_programs =
+                    lmis_read!(lmis_error, masters::programs(&mut client, pass, report));
                 for f in &facilities {
                     if let Some(t) = &f.type_id {
                         lists.facility_types.insert(f.entry.id.clone(), t.clone());
@@ -1319,7 +1326,10 @@ impl Agent {
                     };
                     lists.programs.push(p.clone());
                     let code = p.code.clone().unwrap_or_else(|| p.id.clone());
-                    let orderables = lmis!(masters::orderables(&mut client, pass, report, &code));
+                    let orderables = lmis_read!(
+                        lmis_error,
+                        masters::orderables(&mut client, pass, report, &code)
+                    );
                     for o in &orderables {
                         if let Some(n) = o.net_content {
                             lists.pack_sizes.insert(o.entry.id.clone(), n);
@@ -1335,8 +1345,10 @@ impl Agent {
                         .filter_map(|f| f.type_id.clone())
                         .collect();
                     for t in types {
-                        let reasons =
-                            lmis!(masters::valid_reasons(&mut client, pass, report, &p.id, &t));
+                        let reasons = lmis_read!(
+                            lmis_error,
+                            masters::valid_reasons(&mut client, pass, report, &p.id, &t)
+                        );
                         lists
                             .reasons
                             .entry(p.id.clone())
@@ -1563,15 +1575,7 @@ impl Agent {
                     creds,
                     self.lmis_token.clone(),
                 );
-                macro_rules! lmis {
-                    ($e:expr) => {
-                        match $e? {
-                            Ok(v) => v,
-                            Err(f) => return Ok(Err(lmis_error(f))),
-                        }
-                    };
-                }
-                let programs = lmis!(masters::programs(&mut client, pass, report));
+                let programs = lmis_read!(lmis_error, masters::programs(&mut client, pass, report));
                 let Some(p) = programs
                     .iter()
                     .find(|p| p.id == program || p.code.as_deref() == Some(program))
@@ -1581,7 +1585,8 @@ impl Agent {
                         message: format!("the LMIS has no program {program}"),
                     }));
                 };
-                let facilities = lmis!(masters::facilities(&mut client, pass, report));
+                let facilities =
+                    lmis_read!(lmis_error, masters::facilities(&mut client, pass, report));
                 // One facility of each type: approved products depend on the type.
                 let mut by_type: BTreeMap<String, &masters::LmisFacility> = BTreeMap::new();
                 for f in facilities
@@ -1604,13 +1609,10 @@ impl Agent {
                 let types = by_type.len();
                 let mut seen: BTreeMap<String, usize> = BTreeMap::new();
                 for f in by_type.values() {
-                    let approved = lmis!(masters::approved_products(
-                        &mut client,
-                        pass,
-                        report,
-                        &f.entry.id,
-                        &p.id
-                    ));
+                    let approved = lmis_read!(
+                        lmis_error,
+                        masters::approved_products(&mut client, pass, report, &f.entry.id, &p.id)
+                    );
                     for a in approved {
                         *seen.entry(a.orderable.entry.id.clone()).or_default() += 1;
                         if !all
