@@ -684,54 +684,15 @@ impl Agent {
                 .ok_or_else(|| AgentError::Config {
                     message: "no DHIS2 credentials are configured".into(),
                 })?;
-            let req = Dhis2Route::new(settings.clone(), creds).get_request(&format!(
-                "/api/dataSets/{}?fields={}",
-                crate::net::http::encode_query(data_set),
-                crate::net::http::encode_query(crate::routes::dhis2::metadata::DATA_SET_FIELDS)
-            ));
-            let resp = self.transport.send(&req).map_err(|e| {
-                use crate::net::http::TransportErrorKind as K;
-                match e.kind {
-                    // The network or the server: try again later.
-                    K::Unreachable | K::Timeout | K::Broken | K::NotStarted => {
-                        AgentError::Unreachable {
-                            destination: Destination::Dhis2,
-                            message: format!("the metadata request failed: {e}"),
-                        }
-                    }
-                    // A certificate or a malformed address: the settings.
-                    K::Tls | K::Other => AgentError::Config {
-                        message: format!("DHIS2 could not be reached for metadata: {e}"),
-                    },
-                }
-            })?;
-            match resp.status {
-                200 => {}
-                401 | 403 => {
-                    return Err(AgentError::AuthFailed {
-                        destination: Destination::Dhis2,
-                        message: format!("HTTP {}", resp.status),
-                    });
-                }
-                404 => {
-                    return Err(AgentError::Config {
-                        message: format!("DHIS2 has no data set {data_set}"),
-                    });
-                }
-                s => {
-                    return Err(AgentError::Config {
-                        message: format!("DHIS2 answered HTTP {s} to the metadata request"),
-                    });
-                }
-            }
-            String::from_utf8(resp.body).map_err(|_| AgentError::Config {
-                message: "DHIS2's metadata answer is not text".into(),
-            })?
+            let route = Dhis2Route::new(settings.clone(), creds);
+            let req = data_set_request(
+                &route,
+                data_set,
+                crate::routes::dhis2::metadata::DATA_SET_FIELDS,
+            );
+            data_set_answer(data_set, self.transport.send(&req))?
         };
-        let json: serde_json::Value =
-            serde_json::from_str(&body).map_err(|e| AgentError::Config {
-                message: format!("DHIS2's metadata answer cannot be read: {e}"),
-            })?;
+        let json = data_set_json(data_set, &body)?;
         let meta = crate::routes::dhis2::metadata::parse_data_set(&json)
             .map_err(|message| AgentError::Config { message })?;
         let forms = self.form_set();
@@ -1240,49 +1201,17 @@ impl Agent {
                 let mut lists = MasterLists::default();
                 let route = Dhis2Route::new(dhis2, dhis2_creds);
                 for ds in data_sets {
-                    let req = route.get_request(&format!(
-                        "/api/dataSets/{}?fields={}",
-                        crate::net::http::encode_query(ds),
-                        crate::net::http::encode_query(
-                            crate::routes::dhis2::metadata::ORG_UNIT_FIELDS
-                        )
-                    ));
-                    let resp = match pass.send(Destination::Dhis2, &req, b"", &[], report)? {
-                        Ok(r) => r,
-                        Err(e) => {
-                            return Ok(Err(AgentError::Unreachable {
-                                destination: Destination::Dhis2,
-                                message: format!("DHIS2's data set {ds} could not be read: {e}"),
-                            }));
-                        }
-                    };
-                    let problem = match resp.status {
-                        200 => None,
-                        401 | 403 => {
-                            return Ok(Err(AgentError::AuthFailed {
-                                destination: Destination::Dhis2,
-                                message: format!(
-                                    "HTTP {}: check the DHIS2 username and password",
-                                    resp.status
-                                ),
-                            }));
-                        }
-                        404 => Some(format!("DHIS2 has no data set {ds}; check its uid")),
-                        s => Some(format!("DHIS2 answered HTTP {s} to the data set {ds}")),
-                    };
-                    let json = serde_json::from_slice::<serde_json::Value>(&resp.body).ok();
-                    match (problem, json) {
-                        (None, Some(v)) => lists
+                    let req = data_set_request(
+                        &route,
+                        ds,
+                        crate::routes::dhis2::metadata::ORG_UNIT_FIELDS,
+                    );
+                    let sent = pass.send(Destination::Dhis2, &req, b"", &[], report)?;
+                    match data_set_answer(ds, sent).and_then(|body| data_set_json(ds, &body)) {
+                        Ok(v) => lists
                             .org_units
                             .extend(crate::routes::dhis2::metadata::parse_org_units(&v)),
-                        (Some(message), _) => return Ok(Err(AgentError::Config { message })),
-                        (None, None) => {
-                            return Ok(Err(AgentError::Config {
-                                message: format!(
-                                    "DHIS2's answer for data set {ds} cannot be read as JSON; check the DHIS2 address"
-                                ),
-                            }));
-                        }
+                        Err(e) => return Ok(Err(e)),
                     }
                 }
                 lists.org_units.sort();
@@ -2123,6 +2052,78 @@ fn check_forms_against_map(forms: &FormSet, facilities: &FacilityMap) -> Result<
             message: problems.join("\n"),
         })
     }
+}
+
+/// `GET /api/dataSets/{data_set}?fields=…`: the one read of a DHIS2 data
+/// set, for `metadata pull` (its form) and `mapping suggest` (its org units).
+fn data_set_request(
+    route: &Dhis2Route,
+    data_set: &str,
+    fields: &str,
+) -> crate::net::http::HttpRequest {
+    route.get_request(&format!(
+        "/api/dataSets/{}?fields={}",
+        crate::net::http::encode_query(data_set),
+        crate::net::http::encode_query(fields)
+    ))
+}
+
+/// The text of DHIS2's answer to [`data_set_request`], or what went wrong
+/// and what to check.
+fn data_set_answer(
+    data_set: &str,
+    sent: std::result::Result<crate::net::http::HttpResponse, crate::net::http::TransportError>,
+) -> Result<String> {
+    use crate::net::http::TransportErrorKind as K;
+    let resp = sent.map_err(|e| match e.kind {
+        // The network or the server: try again later.
+        K::Unreachable | K::Timeout | K::Broken | K::NotStarted => AgentError::Unreachable {
+            destination: Destination::Dhis2,
+            message: format!("DHIS2's data set {data_set} could not be read: {e}"),
+        },
+        // A certificate or a malformed address: the settings.
+        K::Tls | K::Other => AgentError::Config {
+            message: format!(
+                "DHIS2 could not be reached for the data set {data_set}: {e}; check the DHIS2 address"
+            ),
+        },
+    })?;
+    match resp.status {
+        200 => {}
+        401 | 403 => {
+            return Err(AgentError::AuthFailed {
+                destination: Destination::Dhis2,
+                message: format!(
+                    "HTTP {}: check the DHIS2 username and password",
+                    resp.status
+                ),
+            });
+        }
+        404 => {
+            return Err(AgentError::Config {
+                message: format!("DHIS2 has no data set {data_set}; check its uid"),
+            });
+        }
+        s => {
+            return Err(AgentError::Config {
+                message: format!("DHIS2 answered HTTP {s} to the data set {data_set}"),
+            });
+        }
+    }
+    String::from_utf8(resp.body).map_err(|_| AgentError::Config {
+        message: format!(
+            "DHIS2's answer for data set {data_set} is not text; check the DHIS2 address"
+        ),
+    })
+}
+
+/// The JSON of a data set answer (fresh or cached).
+fn data_set_json(data_set: &str, body: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(body).map_err(|e| AgentError::Config {
+        message: format!(
+            "DHIS2's answer for data set {data_set} cannot be read as JSON ({e}); check the DHIS2 address"
+        ),
+    })
 }
 
 /// What a user is told when the LMIS could not give `what` (its master

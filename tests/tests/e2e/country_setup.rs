@@ -8,7 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-use super::support::credentials;
+use super::support::{credentials, dhis2_basic};
+use agent_core::credentials::StaticCredentials;
 use agent_core::matching::{Basis, Decisions, Doubt, apply_reason_decisions, build_facility_map};
 use agent_core::sync::SyncBudget;
 use agent_core::{Agent, AgentConfig, Draft};
@@ -278,3 +279,41 @@ fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
     );
 }
 
+/// `mapping suggest` and `metadata pull` read a DHIS2 data set one way (one
+/// request, one reading of the answer): a data set DHIS2 does not have, or
+/// a refused password, is told alike by both, with the data set named and
+/// what to check.
+#[test]
+fn mapping_suggest_and_metadata_pull_tell_a_missing_data_set_and_a_refused_password_alike() {
+    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::differing_world(), 0).unwrap();
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::differing_world(), 0).unwrap();
+    let tmp = empty_setup(&dhis2.url(), &lmis.url());
+    let agent = open(tmp.path());
+    let both = |creds: &StaticCredentials, data_set: &str| {
+        let suggest = agent
+            .suggest_mapping(&[data_set.into()], PROGRAM, creds)
+            .unwrap_err()
+            .to_string();
+        let pull = agent
+            .pull_metadata(data_set, Some(FORM), creds, false)
+            .unwrap_err()
+            .to_string();
+        (suggest, pull)
+    };
+    let (suggest, pull) = both(&credentials(), "NoSuchSet01");
+    assert_eq!(suggest, pull, "one reading of DHIS2's answer");
+    assert!(
+        pull.contains("DHIS2 has no data set NoSuchSet01; check its uid"),
+        "{pull}"
+    );
+    let wrong = StaticCredentials {
+        dhis2: Some(dhis2_basic("not-the-password")),
+        lmis: credentials().lmis,
+    };
+    let (suggest, pull) = both(&wrong, DATA_SET);
+    assert_eq!(suggest, pull, "one reading of DHIS2's answer");
+    assert!(
+        pull.contains("check the DHIS2 username and password"),
+        "{pull}"
+    );
+}
