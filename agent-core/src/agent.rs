@@ -706,21 +706,7 @@ impl Agent {
         let (def, report) =
             crate::routes::dhis2::metadata::merge(existing.as_ref(), &meta, &new_id)
                 .map_err(|message| AgentError::Config { message })?;
-        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
-            message: "this agent was opened without a forms folder".into(),
-        })?;
-        let file = dir.join(format!("{}.json", def.id));
-        if report.changed {
-            let text = serde_json::to_string_pretty(&def).map_err(AgentError::internal)? + "\n";
-            let tmp = dir.join(format!(".{}.json.tmp", def.id));
-            std::fs::write(&tmp, text)
-                .and_then(|_| std::fs::rename(&tmp, &file))
-                .map_err(|source| Error::Io {
-                    what: "cannot write the form definition",
-                    path: file.clone(),
-                    source,
-                })?;
-        }
+        let file = self.write_form_definition(&def, report.changed)?;
         let mut all: Vec<FormDefinition> =
             forms.iter().filter(|f| f.id != def.id).cloned().collect();
         all.push(def.clone());
@@ -760,6 +746,27 @@ impl Agent {
             org_units: meta.org_units,
             pending_mismatches,
         })
+    }
+
+    /// The file of `def` in the forms folder, written (through a temporary
+    /// file, then renamed) when it `changed`.
+    fn write_form_definition(&self, def: &FormDefinition, changed: bool) -> Result<PathBuf> {
+        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
+            message: "this agent was opened without a forms folder".into(),
+        })?;
+        let file = dir.join(format!("{}.json", def.id));
+        if changed {
+            let text = serde_json::to_string_pretty(def).map_err(AgentError::internal)? + "\n";
+            let tmp = dir.join(format!(".{}.json.tmp", def.id));
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, &file))
+                .map_err(|source| Error::Io {
+                    what: "cannot write the form definition",
+                    path: file.clone(),
+                    source,
+                })?;
+        }
+        Ok(file)
     }
 
     /// Connectivity came back (the shell saw the network return): forget the
@@ -1583,21 +1590,7 @@ impl Agent {
             .collect();
         all.push(new_def.clone());
         let new_set = FormSet::new(all).map_err(|p| AgentError::from_definitions(&p))?;
-        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
-            message: "this agent was opened without a forms folder".into(),
-        })?;
-        let file = dir.join(format!("{}.json", new_def.id));
-        if report.changed {
-            let text = serde_json::to_string_pretty(&new_def).map_err(AgentError::internal)? + "\n";
-            let tmp = dir.join(format!(".{}.json.tmp", new_def.id));
-            std::fs::write(&tmp, text)
-                .and_then(|_| std::fs::rename(&tmp, &file))
-                .map_err(|source| Error::Io {
-                    what: "cannot write the form definition",
-                    path: file.clone(),
-                    source,
-                })?;
-        }
+        let file = self.write_form_definition(&new_def, report.changed)?;
         *self.forms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new_set);
         Ok((report, file, notes))
     }
