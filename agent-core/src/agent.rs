@@ -678,12 +678,7 @@ impl Agent {
             let settings = self.dhis2.as_ref().ok_or_else(|| AgentError::Config {
                 message: "DHIS2 is not configured (no [dhis2] section)".into(),
             })?;
-            let creds = credentials
-                .credentials(Destination::Dhis2)
-                .map_err(|message| AgentError::Config { message })?
-                .ok_or_else(|| AgentError::Config {
-                    message: "no DHIS2 credentials are configured".into(),
-                })?;
+            let creds = required_credentials(credentials, Destination::Dhis2)?;
             let route = Dhis2Route::new(settings.clone(), creds);
             let req = data_set_request(
                 &route,
@@ -1037,12 +1032,7 @@ impl Agent {
         let settings = self.lmis.clone().ok_or_else(|| AgentError::Config {
             message: "the LMIS is not configured (no [lmis] section)".into(),
         })?;
-        let creds = credentials
-            .credentials(Destination::Lmis)
-            .map_err(|message| AgentError::Config { message })?
-            .ok_or_else(|| AgentError::Config {
-                message: "no LMIS credentials are configured".into(),
-            })?;
+        let creds = required_credentials(credentials, Destination::Lmis)?;
         let forms = self.form_set();
         let make_lmis = |creds| self.lmis_route(creds);
         let inputs = PassInputs {
@@ -1186,17 +1176,9 @@ impl Agent {
             message: "the LMIS is not configured (no [lmis] section); matching needs both servers"
                 .into(),
         })?;
-        let creds = |d: Destination, what: &str| {
-            credentials
-                .credentials(d)
-                .map_err(|message| AgentError::Config { message })?
-                .ok_or_else(|| AgentError::Config {
-                    message: format!("no {what} credentials are configured"),
-                })
-        };
         let (dhis2_creds, lmis_creds) = (
-            creds(Destination::Dhis2, "DHIS2")?,
-            creds(Destination::Lmis, "LMIS")?,
+            required_credentials(credentials, Destination::Dhis2)?,
+            required_credentials(credentials, Destination::Lmis)?,
         );
         let forms = self.form_set();
         let inputs = self.task_inputs(&forms, credentials);
@@ -1483,12 +1465,7 @@ impl Agent {
         let settings = self.lmis.clone().ok_or_else(|| AgentError::Config {
             message: "the LMIS is not configured (no [lmis] section)".into(),
         })?;
-        let creds = credentials
-            .credentials(Destination::Lmis)
-            .map_err(|message| AgentError::Config { message })?
-            .ok_or_else(|| AgentError::Config {
-                message: "no LMIS credentials are configured".into(),
-            })?;
+        let creds = required_credentials(credentials, Destination::Lmis)?;
         let mapped: Vec<String> = self
             .facilities
             .iter()
@@ -2045,6 +2022,23 @@ fn check_forms_against_map(forms: &FormSet, facilities: &FacilityMap) -> Result<
             message: problems.join("\n"),
         })
     }
+}
+
+/// The credentials of `destination` from `credentials`, or what to configure.
+fn required_credentials(
+    credentials: &dyn CredentialProvider,
+    destination: Destination,
+) -> Result<crate::credentials::Credentials> {
+    let what = match destination {
+        Destination::Dhis2 => "DHIS2",
+        Destination::Lmis => "LMIS",
+    };
+    credentials
+        .credentials(destination)
+        .map_err(|message| AgentError::Config { message })?
+        .ok_or_else(|| AgentError::Config {
+            message: format!("no {what} credentials are configured"),
+        })
 }
 
 /// `GET /api/dataSets/{data_set}?fields=…`: the one read of a DHIS2 data
