@@ -1219,6 +1219,62 @@ fn link_agent(
     device(db, forms, facilities, clock.clone(), url, None)
 }
 
+/// The peer for DHIS2, web data entry of one form: one form-encoded
+/// `POST /api/dataValues` per value, then one completion, through `url`
+/// with a fresh client; a failed save is retried at once (as generous to
+/// it as can be, up to 20 times). Returns the request body bytes sent and
+/// the retries.
+fn web_data_entry(url: &str, def: &FormDefinition, draft: &Draft, ou: &str) -> (u64, u64) {
+    let transport = UreqTransport::new(Timeouts::default());
+    let auth = basic_auth("admin", "district");
+    let mut retries = 0u64;
+    let mut body_up = 0u64;
+    let mut send = |content_type: &str, url: String, body: Vec<u8>| {
+        body_up += body.len() as u64;
+        let req = HttpRequest {
+            method: "POST",
+            url,
+            headers: vec![
+                ("Authorization".into(), auth.clone()),
+                ("Content-Type".into(), content_type.into()),
+            ],
+            body,
+        };
+        for _ in 0..20 {
+            match transport.send(&req) {
+                Ok(r) if r.status < 300 => return,
+                _ => retries += 1,
+            }
+        }
+        panic!("the per-value save of {} kept failing", req.url);
+    };
+    let pe = Period::parse(&draft.period).expect("period").dhis2_id();
+    let (rows, _) = agent_core::dhis2::values_of(def, draft);
+    for v in &rows {
+        let body = format!(
+            "de={}&co={}&ds={}&ou={ou}&pe={pe}&value={}",
+            v.data_element,
+            v.category_option_combo.as_deref().unwrap_or(DEFAULT_COC),
+            def.dhis2.data_set,
+            v.value
+        );
+        send(
+            "application/x-www-form-urlencoded",
+            format!("{url}/api/dataValues"),
+            body.into_bytes(),
+        );
+    }
+    let completion = serde_json::json!({"completeDataSetRegistrations": [{
+        "dataSet": def.dhis2.data_set, "period": pe, "organisationUnit": ou, "completed": true
+    }]});
+    send(
+        "application/json",
+        format!("{url}/api/completeDataSetRegistrations"),
+        serde_json::to_vec(&completion).expect("json"),
+    );
+    (body_up, retries)
+}
+
 struct Run {
     secs: f64,
     up: u64,
@@ -1263,7 +1319,6 @@ fn badlink_section(out: &mut String, opts: &Opts) {
         let warm_period = period.previous();
         let draft = g.draft(&def, &facility.code, &period.iso(), &BTreeMap::new());
         let warm = g.draft(&def, &facility.code, &warm_period.iso(), &BTreeMap::new());
-        let (rows, _) = agent_core::dhis2::values_of(&def, &draft);
 
         // The minimal payload: the dataValueSet JSON of the form, gzip'd.
         let minimal = minimal_payload(&def, &draft, &period, &ou);
@@ -1330,57 +1385,8 @@ fn badlink_section(out: &mut String, opts: &Opts) {
         // field, then one completion, through the same link; a failed save
         // is retried at once (as generous to it as can be).
         let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, seed).expect("proxy");
-        let transport = UreqTransport::new(Timeouts::default());
-        let auth = basic_auth("admin", "district");
-        let mut retries = 0u64;
         let start = Instant::now();
-        let send = |req: &HttpRequest, retries: &mut u64| {
-            for _ in 0..20 {
-                match transport.send(req) {
-                    Ok(r) if r.status < 300 => return,
-                    _ => *retries += 1,
-                }
-            }
-            panic!("the per-value save of {} kept failing", req.url);
-        };
-        let pe = period.dhis2_id();
-        for v in &rows {
-            let body = format!(
-                "de={}&co={}&ds={}&ou={}&pe={}&value={}",
-                v.data_element,
-                v.category_option_combo.as_deref().unwrap_or(DEFAULT_COC),
-                def.dhis2.data_set,
-                ou,
-                pe,
-                v.value
-            );
-            let req = HttpRequest {
-                method: "POST",
-                url: format!("{}/api/dataValues", proxy.url()),
-                headers: vec![
-                    ("Authorization".into(), auth.clone()),
-                    (
-                        "Content-Type".into(),
-                        "application/x-www-form-urlencoded".into(),
-                    ),
-                ],
-                body: body.into_bytes(),
-            };
-            send(&req, &mut retries);
-        }
-        let completion = serde_json::json!({"completeDataSetRegistrations": [{
-            "dataSet": def.dhis2.data_set, "period": pe, "organisationUnit": ou, "completed": true
-        }]});
-        let req = HttpRequest {
-            method: "POST",
-            url: format!("{}/api/completeDataSetRegistrations", proxy.url()),
-            headers: vec![
-                ("Authorization".into(), auth.clone()),
-                ("Content-Type".into(), "application/json".into()),
-            ],
-            body: serde_json::to_vec(&completion).expect("json"),
-        };
-        send(&req, &mut retries);
+        let (_, retries) = web_data_entry(&proxy.url(), &def, &draft, &ou);
         let secs = start.elapsed().as_secs_f64();
         let s = proxy.stats();
         web_runs.push(Run {
@@ -1919,58 +1925,11 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
         // completion per form, a fresh client and link (as cold as the
         // agent's new process), the steady-state month's data.
         let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, seed).expect("proxy");
-        let transport = UreqTransport::new(Timeouts::default());
-        let auth = basic_auth("admin", "district");
-        let send = |req: &HttpRequest| {
-            for _ in 0..20 {
-                if matches!(transport.send(req), Ok(r) if r.status < 300) {
-                    return;
-                }
-            }
-            panic!("the per-value save of {} kept failing", req.url);
-        };
         let t = Instant::now();
         let mut body_up = 0u64;
         for d in healthpost_drafts("2026-11") {
             let def = forms.get(&d.form).expect("form");
-            let pe = Period::parse(&d.period).expect("period").dhis2_id();
-            let (rows, _) = agent_core::dhis2::values_of(def, &d);
-            for v in &rows {
-                let body = format!(
-                    "de={}&co={}&ds={}&ou={ou}&pe={pe}&value={}",
-                    v.data_element,
-                    v.category_option_combo.as_deref().unwrap_or(DEFAULT_COC),
-                    def.dhis2.data_set,
-                    v.value
-                );
-                body_up += body.len() as u64;
-                send(&HttpRequest {
-                    method: "POST",
-                    url: format!("{}/api/dataValues", proxy.url()),
-                    headers: vec![
-                        ("Authorization".into(), auth.clone()),
-                        (
-                            "Content-Type".into(),
-                            "application/x-www-form-urlencoded".into(),
-                        ),
-                    ],
-                    body: body.into_bytes(),
-                });
-            }
-            let completion = serde_json::json!({"completeDataSetRegistrations": [{
-                "dataSet": def.dhis2.data_set, "period": pe, "organisationUnit": ou, "completed": true
-            }]});
-            let body = serde_json::to_vec(&completion).expect("json");
-            body_up += body.len() as u64;
-            send(&HttpRequest {
-                method: "POST",
-                url: format!("{}/api/completeDataSetRegistrations", proxy.url()),
-                headers: vec![
-                    ("Authorization".into(), auth.clone()),
-                    ("Content-Type".into(), "application/json".into()),
-                ],
-                body,
-            });
+            body_up += web_data_entry(&proxy.url(), def, &d, &ou).0;
         }
         let secs = t.elapsed().as_secs_f64();
         peer.push(MonthRun {
