@@ -261,6 +261,19 @@ fn transport_for(config: &AgentConfig) -> Result<UreqTransport> {
     ))
 }
 
+/// Inside a set-up task (`|pass, report| -> Result<Result<T>, Error>`),
+/// one read of the LMIS (`Result<Result<V, Fail>, Error>`): its value; a
+/// fatal error of the pass goes up, a failed read ends the task with the
+/// user's error made by `$error` (a `Fail -> AgentError`).
+macro_rules! lmis_read {
+    ($error:expr, $read:expr) => {
+        match $read? {
+            Ok(v) => v,
+            Err(f) => return Ok(Err($error(f))),
+        }
+    };
+}
+
 impl Agent {
     /// The inputs of a one-off task (reading servers' lists): no observer,
     /// no delivery route, holds respected.
@@ -684,60 +697,16 @@ impl Agent {
             let settings = self.dhis2.as_ref().ok_or_else(|| AgentError::Config {
                 message: "DHIS2 is not configured (no [dhis2] section)".into(),
             })?;
-            let creds = credentials
-                .credentials(Destination::Dhis2)
-                .map_err(|message| AgentError::Config { message })?
-                .ok_or_else(|| AgentError::Config {
-                    message: "no DHIS2 credentials are configured".into(),
-                })?;
-            let req = Dhis2Route::new(settings.clone(), creds).get_request(&format!(
-                "/api/dataSets/{}?fields={}",
-                crate::net::http::encode_query(data_set),
-                crate::net::http::encode_query(crate::routes::dhis2::metadata::DATA_SET_FIELDS)
-            ));
-            let resp = self.transport.send(&req).map_err(|e| {
-                use crate::net::http::TransportErrorKind as K;
-                match e.kind {
-                    // The network or the server: try again later.
-                    K::Unreachable | K::Timeout | K::Broken | K::NotStarted => {
-                        AgentError::Unreachable {
-                            destination: Destination::Dhis2,
-                            message: format!("the metadata request failed: {e}"),
-                        }
-                    }
-                    // A certificate or a malformed address: the settings.
-                    K::Tls | K::Other => AgentError::Config {
-                        message: format!("DHIS2 could not be reached for metadata: {e}"),
-                    },
-                }
-            })?;
-            match resp.status {
-                200 => {}
-                401 | 403 => {
-                    return Err(AgentError::AuthFailed {
-                        destination: Destination::Dhis2,
-                        message: format!("HTTP {}", resp.status),
-                    });
-                }
-                404 => {
-                    return Err(AgentError::Config {
-                        message: format!("DHIS2 has no data set {data_set}"),
-                    });
-                }
-                s => {
-                    return Err(AgentError::Config {
-                        message: format!("DHIS2 answered HTTP {s} to the metadata request"),
-                    });
-                }
-            }
-            String::from_utf8(resp.body).map_err(|_| AgentError::Config {
-                message: "DHIS2's metadata answer is not text".into(),
-            })?
+            let creds = required_credentials(credentials, Destination::Dhis2)?;
+            let route = Dhis2Route::new(settings.clone(), creds);
+            let req = data_set_request(
+                &route,
+                data_set,
+                crate::routes::dhis2::metadata::DATA_SET_FIELDS,
+            );
+            data_set_answer(data_set, self.transport.send(&req))?
         };
-        let json: serde_json::Value =
-            serde_json::from_str(&body).map_err(|e| AgentError::Config {
-                message: format!("DHIS2's metadata answer cannot be read: {e}"),
-            })?;
+        let json = data_set_json(data_set, &body)?;
         let meta = crate::routes::dhis2::metadata::parse_data_set(&json)
             .map_err(|message| AgentError::Config { message })?;
         let forms = self.form_set();
@@ -751,21 +720,7 @@ impl Agent {
         let (def, report) =
             crate::routes::dhis2::metadata::merge(existing.as_ref(), &meta, &new_id)
                 .map_err(|message| AgentError::Config { message })?;
-        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
-            message: "this agent was opened without a forms folder".into(),
-        })?;
-        let file = dir.join(format!("{}.json", def.id));
-        if report.changed {
-            let text = serde_json::to_string_pretty(&def).map_err(AgentError::internal)? + "\n";
-            let tmp = dir.join(format!(".{}.json.tmp", def.id));
-            std::fs::write(&tmp, text)
-                .and_then(|_| std::fs::rename(&tmp, &file))
-                .map_err(|source| Error::Io {
-                    what: "cannot write the form definition",
-                    path: file.clone(),
-                    source,
-                })?;
-        }
+        let file = self.write_form_definition(&def, report.changed)?;
         let mut all: Vec<FormDefinition> =
             forms.iter().filter(|f| f.id != def.id).cloned().collect();
         all.push(def.clone());
@@ -805,6 +760,27 @@ impl Agent {
             org_units: meta.org_units,
             pending_mismatches,
         })
+    }
+
+    /// The file of `def` in the forms folder, written (through a temporary
+    /// file, then renamed) when it `changed`.
+    fn write_form_definition(&self, def: &FormDefinition, changed: bool) -> Result<PathBuf> {
+        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
+            message: "this agent was opened without a forms folder".into(),
+        })?;
+        let file = dir.join(format!("{}.json", def.id));
+        if changed {
+            let text = serde_json::to_string_pretty(def).map_err(AgentError::internal)? + "\n";
+            let tmp = dir.join(format!(".{}.json.tmp", def.id));
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, &file))
+                .map_err(|source| Error::Io {
+                    what: "cannot write the form definition",
+                    path: file.clone(),
+                    source,
+                })?;
+        }
+        Ok(file)
     }
 
     /// Connectivity came back (the shell saw the network return): forget the
@@ -1075,12 +1051,7 @@ impl Agent {
         let settings = self.lmis.clone().ok_or_else(|| AgentError::Config {
             message: "the LMIS is not configured (no [lmis] section)".into(),
         })?;
-        let creds = credentials
-            .credentials(Destination::Lmis)
-            .map_err(|message| AgentError::Config { message })?
-            .ok_or_else(|| AgentError::Config {
-                message: "no LMIS credentials are configured".into(),
-            })?;
+        let creds = required_credentials(credentials, Destination::Lmis)?;
         let forms = self.form_set();
         let make_lmis = |creds| self.lmis_route(creds);
         let inputs = PassInputs {
@@ -1225,17 +1196,9 @@ impl Agent {
             message: "the LMIS is not configured (no [lmis] section); matching needs both servers"
                 .into(),
         })?;
-        let creds = |d: Destination, what: &str| {
-            credentials
-                .credentials(d)
-                .map_err(|message| AgentError::Config { message })?
-                .ok_or_else(|| AgentError::Config {
-                    message: format!("no {what} credentials are configured"),
-                })
-        };
         let (dhis2_creds, lmis_creds) = (
-            creds(Destination::Dhis2, "DHIS2")?,
-            creds(Destination::Lmis, "LMIS")?,
+            required_credentials(credentials, Destination::Dhis2)?,
+            required_credentials(credentials, Destination::Lmis)?,
         );
         let forms = self.form_set();
         let inputs = self.task_inputs(&forms, credentials);
@@ -1247,49 +1210,17 @@ impl Agent {
                 let mut lists = MasterLists::default();
                 let route = Dhis2Route::new(dhis2, dhis2_creds);
                 for ds in data_sets {
-                    let req = route.get_request(&format!(
-                        "/api/dataSets/{}?fields={}",
-                        crate::net::http::encode_query(ds),
-                        crate::net::http::encode_query(
-                            crate::routes::dhis2::metadata::ORG_UNIT_FIELDS
-                        )
-                    ));
-                    let resp = match pass.send(Destination::Dhis2, &req, b"", &[], report)? {
-                        Ok(r) => r,
-                        Err(e) => {
-                            return Ok(Err(AgentError::Unreachable {
-                                destination: Destination::Dhis2,
-                                message: format!("DHIS2's data set {ds} could not be read: {e}"),
-                            }));
-                        }
-                    };
-                    let problem = match resp.status {
-                        200 => None,
-                        401 | 403 => {
-                            return Ok(Err(AgentError::AuthFailed {
-                                destination: Destination::Dhis2,
-                                message: format!(
-                                    "HTTP {}: check the DHIS2 username and password",
-                                    resp.status
-                                ),
-                            }));
-                        }
-                        404 => Some(format!("DHIS2 has no data set {ds}; check its uid")),
-                        s => Some(format!("DHIS2 answered HTTP {s} to the data set {ds}")),
-                    };
-                    let json = serde_json::from_slice::<serde_json::Value>(&resp.body).ok();
-                    match (problem, json) {
-                        (None, Some(v)) => lists
+                    let req = data_set_request(
+                        &route,
+                        ds,
+                        crate::routes::dhis2::metadata::ORG_UNIT_FIELDS,
+                    );
+                    let sent = pass.send(Destination::Dhis2, &req, b"", &[], report)?;
+                    match data_set_answer(ds, sent).and_then(|body| data_set_json(ds, &body)) {
+                        Ok(v) => lists
                             .org_units
                             .extend(crate::routes::dhis2::metadata::parse_org_units(&v)),
-                        (Some(message), _) => return Ok(Err(AgentError::Config { message })),
-                        (None, None) => {
-                            return Ok(Err(AgentError::Config {
-                                message: format!(
-                                    "DHIS2's answer for data set {ds} cannot be read as JSON; check the DHIS2 address"
-                                ),
-                            }));
-                        }
+                        Err(e) => return Ok(Err(e)),
                     }
                 }
                 lists.org_units.sort();
@@ -1299,16 +1230,10 @@ impl Agent {
                     lmis_creds,
                     self.lmis_token.clone(),
                 );
-                macro_rules! lmis {
-                    ($e:expr) => {
-                        match $e? {
-                            Ok(v) => v,
-                            Err(f) => return Ok(Err(lmis_error(f))),
-                        }
-                    };
-                }
-                let facilities = lmis!(masters::facilities(&mut client, pass, report));
-                let all_programs = lmis!(masters::programs(&mut client, pass, report));
+                let facilities =
+                    lmis_read!(lmis_error, masters::facilities(&mut client, pass, report));
+                let all_programs =
+                    lmis_read!(lmis_error, masters::programs(&mut client, pass, report));
                 for f in &facilities {
                     if let Some(t) = &f.type_id {
                         lists.facility_types.insert(f.entry.id.clone(), t.clone());
@@ -1339,7 +1264,10 @@ impl Agent {
                     };
                     lists.programs.push(p.clone());
                     let code = p.code.clone().unwrap_or_else(|| p.id.clone());
-                    let orderables = lmis!(masters::orderables(&mut client, pass, report, &code));
+                    let orderables = lmis_read!(
+                        lmis_error,
+                        masters::orderables(&mut client, pass, report, &code)
+                    );
                     for o in &orderables {
                         if let Some(n) = o.net_content {
                             lists.pack_sizes.insert(o.entry.id.clone(), n);
@@ -1355,8 +1283,10 @@ impl Agent {
                         .filter_map(|f| f.type_id.clone())
                         .collect();
                     for t in types {
-                        let reasons =
-                            lmis!(masters::valid_reasons(&mut client, pass, report, &p.id, &t));
+                        let reasons = lmis_read!(
+                            lmis_error,
+                            masters::valid_reasons(&mut client, pass, report, &p.id, &t)
+                        );
                         lists
                             .reasons
                             .entry(p.id.clone())
@@ -1555,12 +1485,7 @@ impl Agent {
         let settings = self.lmis.clone().ok_or_else(|| AgentError::Config {
             message: "the LMIS is not configured (no [lmis] section)".into(),
         })?;
-        let creds = credentials
-            .credentials(Destination::Lmis)
-            .map_err(|message| AgentError::Config { message })?
-            .ok_or_else(|| AgentError::Config {
-                message: "no LMIS credentials are configured".into(),
-            })?;
+        let creds = required_credentials(credentials, Destination::Lmis)?;
         let mapped: Vec<String> = self
             .facilities
             .iter()
@@ -1583,15 +1508,7 @@ impl Agent {
                     creds,
                     self.lmis_token.clone(),
                 );
-                macro_rules! lmis {
-                    ($e:expr) => {
-                        match $e? {
-                            Ok(v) => v,
-                            Err(f) => return Ok(Err(lmis_error(f))),
-                        }
-                    };
-                }
-                let programs = lmis!(masters::programs(&mut client, pass, report));
+                let programs = lmis_read!(lmis_error, masters::programs(&mut client, pass, report));
                 let Some(p) = programs
                     .iter()
                     .find(|p| p.id == program || p.code.as_deref() == Some(program))
@@ -1601,7 +1518,8 @@ impl Agent {
                         message: format!("the LMIS has no program {program}"),
                     }));
                 };
-                let facilities = lmis!(masters::facilities(&mut client, pass, report));
+                let facilities =
+                    lmis_read!(lmis_error, masters::facilities(&mut client, pass, report));
                 // One facility of each type: approved products depend on the type.
                 let mut by_type: BTreeMap<String, &masters::LmisFacility> = BTreeMap::new();
                 for f in facilities
@@ -1624,13 +1542,10 @@ impl Agent {
                 let types = by_type.len();
                 let mut seen: BTreeMap<String, usize> = BTreeMap::new();
                 for f in by_type.values() {
-                    let approved = lmis!(masters::approved_products(
-                        &mut client,
-                        pass,
-                        report,
-                        &f.entry.id,
-                        &p.id
-                    ));
+                    let approved = lmis_read!(
+                        lmis_error,
+                        masters::approved_products(&mut client, pass, report, &f.entry.id, &p.id)
+                    );
                     for a in approved {
                         *seen.entry(a.orderable.entry.id.clone()).or_default() += 1;
                         if !all
@@ -1672,21 +1587,7 @@ impl Agent {
             .collect();
         all.push(new_def.clone());
         let new_set = FormSet::new(all).map_err(|p| AgentError::from_definitions(&p))?;
-        let dir = self.forms_dir.clone().ok_or_else(|| AgentError::Config {
-            message: "this agent was opened without a forms folder".into(),
-        })?;
-        let file = dir.join(format!("{}.json", new_def.id));
-        if report.changed {
-            let text = serde_json::to_string_pretty(&new_def).map_err(AgentError::internal)? + "\n";
-            let tmp = dir.join(format!(".{}.json.tmp", new_def.id));
-            std::fs::write(&tmp, text)
-                .and_then(|_| std::fs::rename(&tmp, &file))
-                .map_err(|source| Error::Io {
-                    what: "cannot write the form definition",
-                    path: file.clone(),
-                    source,
-                })?;
-        }
+        let file = self.write_form_definition(&new_def, report.changed)?;
         *self.forms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new_set);
         Ok((report, file, notes))
     }
@@ -2141,6 +2042,95 @@ fn check_forms_against_map(forms: &FormSet, facilities: &FacilityMap) -> Result<
             message: problems.join("\n"),
         })
     }
+}
+
+/// The credentials of `destination` from `credentials`, or what to configure.
+fn required_credentials(
+    credentials: &dyn CredentialProvider,
+    destination: Destination,
+) -> Result<crate::credentials::Credentials> {
+    let what = match destination {
+        Destination::Dhis2 => "DHIS2",
+        Destination::Lmis => "LMIS",
+    };
+    credentials
+        .credentials(destination)
+        .map_err(|message| AgentError::Config { message })?
+        .ok_or_else(|| AgentError::Config {
+            message: format!("no {what} credentials are configured"),
+        })
+}
+
+/// `GET /api/dataSets/{data_set}?fields=…`: the one read of a DHIS2 data
+/// set, for `metadata pull` (its form) and `mapping suggest` (its org units).
+fn data_set_request(
+    route: &Dhis2Route,
+    data_set: &str,
+    fields: &str,
+) -> crate::net::http::HttpRequest {
+    route.get_request(&format!(
+        "/api/dataSets/{}?fields={}",
+        crate::net::http::encode_query(data_set),
+        crate::net::http::encode_query(fields)
+    ))
+}
+
+/// The text of DHIS2's answer to [`data_set_request`], or what went wrong
+/// and what to check.
+fn data_set_answer(
+    data_set: &str,
+    sent: std::result::Result<crate::net::http::HttpResponse, crate::net::http::TransportError>,
+) -> Result<String> {
+    use crate::net::http::TransportErrorKind as K;
+    let resp = sent.map_err(|e| match e.kind {
+        // The network or the server: try again later.
+        K::Unreachable | K::Timeout | K::Broken | K::NotStarted => AgentError::Unreachable {
+            destination: Destination::Dhis2,
+            message: format!("DHIS2's data set {data_set} could not be read: {e}"),
+        },
+        // A certificate or a malformed address: the settings.
+        K::Tls | K::Other => AgentError::Config {
+            message: format!(
+                "DHIS2 could not be reached for the data set {data_set}: {e}; check the DHIS2 address"
+            ),
+        },
+    })?;
+    match resp.status {
+        200 => {}
+        401 | 403 => {
+            return Err(AgentError::AuthFailed {
+                destination: Destination::Dhis2,
+                message: format!(
+                    "HTTP {}: check the DHIS2 username and password",
+                    resp.status
+                ),
+            });
+        }
+        404 => {
+            return Err(AgentError::Config {
+                message: format!("DHIS2 has no data set {data_set}; check its uid"),
+            });
+        }
+        s => {
+            return Err(AgentError::Config {
+                message: format!("DHIS2 answered HTTP {s} to the data set {data_set}"),
+            });
+        }
+    }
+    String::from_utf8(resp.body).map_err(|_| AgentError::Config {
+        message: format!(
+            "DHIS2's answer for data set {data_set} is not text; check the DHIS2 address"
+        ),
+    })
+}
+
+/// The JSON of a data set answer (fresh or cached).
+fn data_set_json(data_set: &str, body: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(body).map_err(|e| AgentError::Config {
+        message: format!(
+            "DHIS2's answer for data set {data_set} cannot be read as JSON ({e}); check the DHIS2 address"
+        ),
+    })
 }
 
 /// What a user is told when the LMIS could not give `what` (its master

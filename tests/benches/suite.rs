@@ -131,6 +131,47 @@ fn example_facilities() -> FacilityMap {
     FacilityMap::from_json(cli_sim::EXAMPLE_FACILITIES).expect("example facilities")
 }
 
+/// The example forms as one set.
+fn example_set() -> FormSet {
+    FormSet::new(example_forms()).expect("forms")
+}
+
+/// Both simulated servers, made from `forms` and `facilities`.
+fn start_servers(forms: &FormSet, facilities: &FacilityMap) -> (Dhis2Mock, OpenLmisMock) {
+    let dhis2 =
+        Dhis2Mock::start(Dhis2MockConfig::from_forms(forms, facilities), 0).expect("dhis2 mock");
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(forms, facilities), 0)
+        .expect("lmis mock");
+    (dhis2, lmis)
+}
+
+/// A device of the sections that sync: the outbox `db`, DHIS2 at `dhis2`
+/// (batches of up to 1000 values or 512 KiB, gzip probed) and the LMIS at
+/// `lmis`, if any.
+fn device(
+    db: &Path,
+    forms: &FormSet,
+    facilities: &FacilityMap,
+    clock: Arc<dyn agent_core::clock::Clock>,
+    dhis2: &str,
+    lmis: Option<&str>,
+) -> Agent {
+    let agent = Agent::open_parts(db, forms.clone(), facilities.clone(), clock)
+        .expect("agent")
+        .with_dhis2(Dhis2Settings {
+            url: dhis2.to_string(),
+            batch_max_values: 1000,
+            batch_max_bytes: 512 * 1024,
+            gzip: None,
+        });
+    match lmis {
+        Some(url) => agent.with_lmis(LmisSettings {
+            url: url.to_string(),
+        }),
+        None => agent,
+    }
+}
+
 /// Every (facility, form) pair the map reports.
 fn slots(forms: &FormSet, facilities: &FacilityMap) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -738,7 +779,7 @@ fn drain_once(out: &mut String, opts: &Opts) -> (f64, u64, u64, usize) {
         .unwrap_or(if opts.quick { 1_000 } else { 10_000 });
     eprintln!("[drain] {n} forms");
     let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
-    let forms = FormSet::new(example_forms()).expect("forms");
+    let forms = example_set();
     let facilities = example_facilities();
     // The simulated servers run in a child process (this program, started
     // again with SUITE_ROLE=servers), so that this process's memory is the
@@ -746,22 +787,14 @@ fn drain_once(out: &mut String, opts: &Opts) -> (f64, u64, u64, usize) {
     let mut servers = ServerProcess::start();
     let db = dir.path().join("outbox.sqlite");
     let batch_max_values = 1000usize;
-    let agent = Agent::open_parts(
+    let agent = device(
         &db,
-        forms.clone(),
-        facilities.clone(),
+        &forms,
+        &facilities,
         Arc::new(SystemClock),
-    )
-    .expect("agent")
-    .with_dhis2(Dhis2Settings {
-        url: servers.dhis2_url.clone(),
-        batch_max_values,
-        batch_max_bytes: 512 * 1024,
-        gzip: None,
-    })
-    .with_lmis(LmisSettings {
-        url: servers.lmis_url.clone(),
-    });
+        &servers.dhis2_url,
+        Some(&servers.lmis_url),
+    );
     // Time inside requests, measured around the real HTTP client.
     let timed = Arc::new(TimedTransport {
         inner: UreqTransport::new(Timeouts::default()),
@@ -1090,12 +1123,7 @@ impl ServerProcess {
 /// end of stdin.
 fn serve_for_parent() {
     use std::io::{BufRead, Write};
-    let forms = FormSet::new(example_forms()).expect("forms");
-    let facilities = example_facilities();
-    let dhis2 =
-        Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).expect("dhis2 mock");
-    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)
-        .expect("lmis mock");
+    let (dhis2, lmis) = start_servers(&example_set(), &example_facilities());
     let mut out = std::io::stdout().lock();
     writeln!(out, "READY {} {}", dhis2.url(), lmis.url()).expect("stdout");
     out.flush().expect("flush");
@@ -1188,14 +1216,63 @@ fn link_agent(
     clock: &Arc<FixedClock>,
     url: &str,
 ) -> Agent {
-    Agent::open_parts(db, forms.clone(), facilities.clone(), clock.clone())
-        .expect("agent")
-        .with_dhis2(Dhis2Settings {
-            url: url.to_string(),
-            batch_max_values: 1000,
-            batch_max_bytes: 512 * 1024,
-            gzip: None,
-        })
+    device(db, forms, facilities, clock.clone(), url, None)
+}
+
+/// The peer for DHIS2, web data entry of one form: one form-encoded
+/// `POST /api/dataValues` per value, then one completion, through `url`
+/// with a fresh client; a failed save is retried at once (as generous to
+/// it as can be, up to 20 times). Returns the request body bytes sent and
+/// the retries.
+fn web_data_entry(url: &str, def: &FormDefinition, draft: &Draft, ou: &str) -> (u64, u64) {
+    let transport = UreqTransport::new(Timeouts::default());
+    let auth = basic_auth("admin", "district");
+    let mut retries = 0u64;
+    let mut body_up = 0u64;
+    let mut send = |content_type: &str, url: String, body: Vec<u8>| {
+        body_up += body.len() as u64;
+        let req = HttpRequest {
+            method: "POST",
+            url,
+            headers: vec![
+                ("Authorization".into(), auth.clone()),
+                ("Content-Type".into(), content_type.into()),
+            ],
+            body,
+        };
+        for _ in 0..20 {
+            match transport.send(&req) {
+                Ok(r) if r.status < 300 => return,
+                _ => retries += 1,
+            }
+        }
+        panic!("the per-value save of {} kept failing", req.url);
+    };
+    let pe = Period::parse(&draft.period).expect("period").dhis2_id();
+    let (rows, _) = agent_core::dhis2::values_of(def, draft);
+    for v in &rows {
+        let body = format!(
+            "de={}&co={}&ds={}&ou={ou}&pe={pe}&value={}",
+            v.data_element,
+            v.category_option_combo.as_deref().unwrap_or(DEFAULT_COC),
+            def.dhis2.data_set,
+            v.value
+        );
+        send(
+            "application/x-www-form-urlencoded",
+            format!("{url}/api/dataValues"),
+            body.into_bytes(),
+        );
+    }
+    let completion = serde_json::json!({"completeDataSetRegistrations": [{
+        "dataSet": def.dhis2.data_set, "period": pe, "organisationUnit": ou, "completed": true
+    }]});
+    send(
+        "application/json",
+        format!("{url}/api/completeDataSetRegistrations"),
+        serde_json::to_vec(&completion).expect("json"),
+    );
+    (body_up, retries)
 }
 
 struct Run {
@@ -1242,7 +1319,6 @@ fn badlink_section(out: &mut String, opts: &Opts) {
         let warm_period = period.previous();
         let draft = g.draft(&def, &facility.code, &period.iso(), &BTreeMap::new());
         let warm = g.draft(&def, &facility.code, &warm_period.iso(), &BTreeMap::new());
-        let (rows, _) = agent_core::dhis2::values_of(&def, &draft);
 
         // The minimal payload: the dataValueSet JSON of the form, gzip'd.
         let minimal = minimal_payload(&def, &draft, &period, &ou);
@@ -1309,57 +1385,8 @@ fn badlink_section(out: &mut String, opts: &Opts) {
         // field, then one completion, through the same link; a failed save
         // is retried at once (as generous to it as can be).
         let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, seed).expect("proxy");
-        let transport = UreqTransport::new(Timeouts::default());
-        let auth = basic_auth("admin", "district");
-        let mut retries = 0u64;
         let start = Instant::now();
-        let send = |req: &HttpRequest, retries: &mut u64| {
-            for _ in 0..20 {
-                match transport.send(req) {
-                    Ok(r) if r.status < 300 => return,
-                    _ => *retries += 1,
-                }
-            }
-            panic!("the per-value save of {} kept failing", req.url);
-        };
-        let pe = period.dhis2_id();
-        for v in &rows {
-            let body = format!(
-                "de={}&co={}&ds={}&ou={}&pe={}&value={}",
-                v.data_element,
-                v.category_option_combo.as_deref().unwrap_or(DEFAULT_COC),
-                def.dhis2.data_set,
-                ou,
-                pe,
-                v.value
-            );
-            let req = HttpRequest {
-                method: "POST",
-                url: format!("{}/api/dataValues", proxy.url()),
-                headers: vec![
-                    ("Authorization".into(), auth.clone()),
-                    (
-                        "Content-Type".into(),
-                        "application/x-www-form-urlencoded".into(),
-                    ),
-                ],
-                body: body.into_bytes(),
-            };
-            send(&req, &mut retries);
-        }
-        let completion = serde_json::json!({"completeDataSetRegistrations": [{
-            "dataSet": def.dhis2.data_set, "period": pe, "organisationUnit": ou, "completed": true
-        }]});
-        let req = HttpRequest {
-            method: "POST",
-            url: format!("{}/api/completeDataSetRegistrations", proxy.url()),
-            headers: vec![
-                ("Authorization".into(), auth.clone()),
-                ("Content-Type".into(), "application/json".into()),
-            ],
-            body: serde_json::to_vec(&completion).expect("json"),
-        };
-        send(&req, &mut retries);
+        let (_, retries) = web_data_entry(&proxy.url(), &def, &draft, &ou);
         let secs = start.elapsed().as_secs_f64();
         let s = proxy.stats();
         web_runs.push(Run {
@@ -1598,7 +1625,7 @@ fn scale_section(out: &mut String, opts: &Opts) {
     let measured = 1000usize;
     let total = levels.last().copied().unwrap_or(0) + measured;
     let facilities = many_facilities(100);
-    let forms = FormSet::new(example_forms()).expect("forms");
+    let forms = example_set();
     let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
     let db = dir.path().join("outbox.sqlite");
     let agent = Agent::open_parts(
@@ -1835,10 +1862,7 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
     for r in 0..runs {
         let seed = opts.seed.wrapping_add(100 + r as u64);
         // Fresh servers per run: both months of every run start from the same state.
-        let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0)
-            .expect("dhis2 mock");
-        let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)
-            .expect("lmis mock");
+        let (dhis2, lmis) = start_servers(&forms, &facilities);
         let pd = ShapingProxy::start_shaped(&dhis2.url(), shape, seed).expect("proxy");
         let pl = ShapingProxy::start_shaped(&lmis.url(), shape, seed + 1).expect("proxy");
         let dir = tempfile::tempdir_in(&opts.base).expect("temp dir");
@@ -1846,15 +1870,14 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
         let clock = Arc::new(FixedClock::new(Utc::now()));
         // The app as it opens each month: a new process, nothing in memory.
         let open = || {
-            Agent::open_parts(&db, forms.clone(), facilities.clone(), clock.clone())
-                .expect("agent")
-                .with_dhis2(Dhis2Settings {
-                    url: pd.url(),
-                    batch_max_values: 1000,
-                    batch_max_bytes: 512 * 1024,
-                    gzip: None,
-                })
-                .with_lmis(LmisSettings { url: pl.url() })
+            device(
+                &db,
+                &forms,
+                &facilities,
+                clock.clone(),
+                &pd.url(),
+                Some(&pl.url()),
+            )
         };
         let month = |period: &str| -> MonthRun {
             let agent = open();
@@ -1902,58 +1925,11 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
         // completion per form, a fresh client and link (as cold as the
         // agent's new process), the steady-state month's data.
         let proxy = ShapingProxy::start_shaped(&dhis2.url(), shape, seed).expect("proxy");
-        let transport = UreqTransport::new(Timeouts::default());
-        let auth = basic_auth("admin", "district");
-        let send = |req: &HttpRequest| {
-            for _ in 0..20 {
-                if matches!(transport.send(req), Ok(r) if r.status < 300) {
-                    return;
-                }
-            }
-            panic!("the per-value save of {} kept failing", req.url);
-        };
         let t = Instant::now();
         let mut body_up = 0u64;
         for d in healthpost_drafts("2026-11") {
             let def = forms.get(&d.form).expect("form");
-            let pe = Period::parse(&d.period).expect("period").dhis2_id();
-            let (rows, _) = agent_core::dhis2::values_of(def, &d);
-            for v in &rows {
-                let body = format!(
-                    "de={}&co={}&ds={}&ou={ou}&pe={pe}&value={}",
-                    v.data_element,
-                    v.category_option_combo.as_deref().unwrap_or(DEFAULT_COC),
-                    def.dhis2.data_set,
-                    v.value
-                );
-                body_up += body.len() as u64;
-                send(&HttpRequest {
-                    method: "POST",
-                    url: format!("{}/api/dataValues", proxy.url()),
-                    headers: vec![
-                        ("Authorization".into(), auth.clone()),
-                        (
-                            "Content-Type".into(),
-                            "application/x-www-form-urlencoded".into(),
-                        ),
-                    ],
-                    body: body.into_bytes(),
-                });
-            }
-            let completion = serde_json::json!({"completeDataSetRegistrations": [{
-                "dataSet": def.dhis2.data_set, "period": pe, "organisationUnit": ou, "completed": true
-            }]});
-            let body = serde_json::to_vec(&completion).expect("json");
-            body_up += body.len() as u64;
-            send(&HttpRequest {
-                method: "POST",
-                url: format!("{}/api/completeDataSetRegistrations", proxy.url()),
-                headers: vec![
-                    ("Authorization".into(), auth.clone()),
-                    ("Content-Type".into(), "application/json".into()),
-                ],
-                body,
-            });
+            body_up += web_data_entry(&proxy.url(), def, &d, &ou).0;
         }
         let secs = t.elapsed().as_secs_f64();
         peer.push(MonthRun {
@@ -2018,71 +1994,58 @@ reads the reference data it checks the event against on a first sync and after 9
         "| measure | first sync | steady state | contract minimum | steady-state target |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|");
-    let both = |m: &MonthRun| (m.dhis2.requests + m.lmis.requests) as f64;
+    let both: fn(&MonthRun) -> f64 = |m| (m.dhis2.requests + m.lmis.requests) as f64;
     /// A row: its name, the figure of a month, the minimum and the target.
-    type Row<'a> = (&'a str, &'a dyn Fn(&MonthRun) -> f64, String, String);
+    type Row<'a> = (&'a str, fn(&MonthRun) -> f64, String, String);
+    // A row with no target of its own (and `min`, "—" where none).
+    let plain = |name: &'static str, f: fn(&MonthRun) -> f64, min: &str| -> Row {
+        (name, f, min.into(), "—".into())
+    };
     let rows: [Row; 13] = [
-        ("requests, both destinations", &both, "5".into(), {
+        ("requests, both destinations", both, "5".into(), {
             let ok = max_of(&steady, &both) <= 6.0;
             format!("≤ 6 (min + 1): {}", met(ok))
         }),
-        (
-            "requests, DHIS2",
-            &|m| m.dhis2.requests as f64,
-            "2".into(),
-            "—".into(),
-        ),
-        (
-            "requests, OpenLMIS",
-            &|m| m.lmis.requests as f64,
-            "3".into(),
-            "—".into(),
-        ),
-        (
+        plain("requests, DHIS2", |m| m.dhis2.requests as f64, "2"),
+        plain("requests, OpenLMIS", |m| m.lmis.requests as f64, "3"),
+        plain(
             "TCP connections opened, DHIS2",
-            &|m| m.dhis2.connections as f64,
-            "1".into(),
-            "—".into(),
+            |m| m.dhis2.connections as f64,
+            "1",
         ),
-        (
+        plain(
             "TCP connections opened, OpenLMIS",
-            &|m| m.lmis.connections as f64,
-            "1".into(),
-            "—".into(),
+            |m| m.lmis.connections as f64,
+            "1",
         ),
-        (
+        plain(
             "exchanges reset by the link (both)",
-            &|m| (m.dhis2.resets + m.lmis.resets) as f64,
-            "0".into(),
-            "—".into(),
+            |m| (m.dhis2.resets + m.lmis.resets) as f64,
+            "0",
         ),
-        (
+        plain(
             "bytes up / DHIS2 (heads included)",
-            &|m| m.dhis2.up as f64,
-            "—".into(),
-            "—".into(),
+            |m| m.dhis2.up as f64,
+            "—",
         ),
-        (
+        plain(
             "bytes down / DHIS2 (heads included)",
-            &|m| m.dhis2.down as f64,
-            "—".into(),
-            "—".into(),
+            |m| m.dhis2.down as f64,
+            "—",
         ),
-        (
+        plain(
             "bytes up / OpenLMIS (heads included)",
-            &|m| m.lmis.up as f64,
-            "—".into(),
-            "—".into(),
+            |m| m.lmis.up as f64,
+            "—",
         ),
-        (
+        plain(
             "bytes down / OpenLMIS (heads included)",
-            &|m| m.lmis.down as f64,
-            "—".into(),
-            "—".into(),
+            |m| m.lmis.down as f64,
+            "—",
         ),
         (
             "request bodies sent (agent's count), both",
-            &|m| (m.dhis2.body_up + m.lmis.body_up) as f64,
+            |m| (m.dhis2.body_up + m.lmis.body_up) as f64,
             format!("{}", min_dhis2 + min_lmis),
             {
                 let worst = max_of(&steady, &|m| (m.dhis2.body_up + m.lmis.body_up) as f64);
@@ -2096,14 +2059,14 @@ reads the reference data it checks the event against on a first sync and after 9
         ),
         (
             "OpenLMIS bodies both ways, agent's count",
-            &|m| (m.lmis.body_up + m.lmis.body_down) as f64,
+            |m| (m.lmis.body_up + m.lmis.body_down) as f64,
             "—".into(),
             {
                 let worst = max_of(&first, &|m| (m.lmis.body_up + m.lmis.body_down) as f64);
                 format!("first sync ≤ 12,000: {}", met(worst <= 12_000.0))
             },
         ),
-        ("radio-on time (s)", &|m| m.radio_secs, "—".into(), {
+        ("radio-on time (s)", |m| m.radio_secs, "—".into(), {
             let ok = max_of(&steady, &|m| m.radio_secs) <= 5.0;
             format!("≤ 5 s: {}", met(ok))
         }),

@@ -60,7 +60,10 @@ plain-text = { $text }
 # $form: the form's id; $facility: the facility's code; $part: DHIS2 or LMIS
 stranded-form-gone = the form '{ $form }' is no longer defined
 stranded-facility-gone = the facility '{ $facility }' is no longer in the facility map
-stranded-part-gone = the form '{ $form }' no longer has a { $part } part
+stranded-part-gone = the form '{ $form }' no longer has { $part ->
+        [LMIS] an LMIS
+       *[other] a { $part }
+    } part
 stranded-org-unit-gone = the facility '{ $facility }' has no DHIS2 organisation unit in the facility map
 # $reason: one of the three above, already in this language
 stranded-reason = { $reason } ({ $count ->
@@ -78,7 +81,10 @@ stranded-warning = { $count ->
 # A form this device cannot send; $command: the export command
 sync-kept-form-gone = the form '{ $form }' is no longer defined on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
 sync-kept-facility-gone = the facility '{ $facility }' is no longer in the facility map on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
-sync-kept-part-gone = the form '{ $form }' no longer has a { $part } part on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
+sync-kept-part-gone = the form '{ $form }' no longer has { $part ->
+        [LMIS] an LMIS
+       *[other] a { $part }
+    } part on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
 sync-kept-org-unit-gone = the facility '{ $facility }' has no DHIS2 organisation unit in the facility map on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the facility map gives it one, or save it for the district with `{ $command }`
 # Why DHIS2 is held ($url: its address; $answer: what answered instead, technical)
 hold-dhis2-credentials = DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.

@@ -651,7 +651,7 @@ fn a_read_only_open_reads_the_queue_and_refuses_writes() {
         let (mut conn, _) = open(&path, t0()).unwrap();
         record_one(&mut conn, "{}", "s-1", t0());
     }
-    // (A real read-only file system: cli-sim/tests/storage.rs.)
+    // (A real read-only file system: cli-sim/tests/sim/storage.rs.)
     let conn = open_read_only(&path, None).unwrap();
     assert!(conn.is_readonly(rusqlite::MAIN_DB).unwrap());
     assert_eq!(health(&conn, t0()).unwrap().submissions, 1);

@@ -1,5 +1,5 @@
 # A test locale ("xx"): the English text, each message marked ⟦xx⟧.
-# It shows that a fifth locale is one folder of .ftl files (tests/i18n_locale_dir.rs).
+# It shows that a fifth locale is one folder of .ftl files (tests/integration/i18n_locale_dir.rs).
 
 
 

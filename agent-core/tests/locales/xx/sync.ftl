@@ -51,7 +51,10 @@ plain-text = ⟦xx⟧ { $text }
 
 stranded-form-gone = ⟦xx⟧ the form '{ $form }' is no longer defined
 stranded-facility-gone = ⟦xx⟧ the facility '{ $facility }' is no longer in the facility map
-stranded-part-gone = ⟦xx⟧ the form '{ $form }' no longer has a { $part } part
+stranded-part-gone = ⟦xx⟧ the form '{ $form }' no longer has { $part ->
+        [LMIS] an LMIS
+       *[other] a { $part }
+    } part
 stranded-org-unit-gone = ⟦xx⟧ the facility '{ $facility }' has no DHIS2 organisation unit in the facility map
 stranded-reason = ⟦xx⟧ { $reason } ({ $count } forms)
 stranded-warning = ⟦xx⟧ { $count } forms not yet delivered cannot be sent with the current definitions: { $reasons }. They are kept, not deleted. Save them with `{ $command }`
@@ -59,7 +62,10 @@ stranded-warning = ⟦xx⟧ { $count } forms not yet delivered cannot be sent wi
 # issue 15, stored messages (wt-15c)
 sync-kept-form-gone = ⟦xx⟧ the form '{ $form }' is no longer defined on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
 sync-kept-facility-gone = ⟦xx⟧ the facility '{ $facility }' is no longer in the facility map on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
-sync-kept-part-gone = ⟦xx⟧ the form '{ $form }' no longer has a { $part } part on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
+sync-kept-part-gone = ⟦xx⟧ the form '{ $form }' no longer has { $part ->
+        [LMIS] an LMIS
+       *[other] a { $part }
+    } part on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the form definition or facility is back, or save it for the district with `{ $command }`
 sync-kept-org-unit-gone = ⟦xx⟧ the facility '{ $facility }' has no DHIS2 organisation unit in the facility map on this device, so it cannot be sent. It is kept, not deleted: it waits, and is sent by itself at the next sync once the facility map gives it one, or save it for the district with `{ $command }`
 hold-dhis2-credentials = ⟦xx⟧ DHIS2 refused the username and password (or token). Correct them in the settings; the next sync tries again once they changed.
 hold-dhis2-authority = ⟦xx⟧ The DHIS2 user may not enter data (missing authority). Ask the DHIS2 administrator.

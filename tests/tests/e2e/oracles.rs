@@ -6,43 +6,22 @@
 //! element, option combo, reason or quantity in a form's mapping or in the
 //! agent's builders fails here.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
-
-use agent_core::clock::FixedClock;
-use agent_core::credentials::{Credentials, StaticCredentials};
-use agent_core::dhis2::Dhis2Settings;
+use super::support::{
+    EXAMPLES, credentials, dhis2_settings, example_forms, example_map, fixture, lmis_settings,
+    nov_20, nov_20_morning, read_json, repo,
+};
+use agent_core::Agent;
+use agent_core::clock::{Clock, FixedClock};
 use agent_core::draft::Draft;
-use agent_core::lmis::LmisSettings;
 use agent_core::outbox::Destination;
 use agent_core::sync::SyncBudget;
-use agent_core::{Agent, FacilityMap, FormSet};
 use cli_sim::from_forms::FromForms;
 use serde_json::Value;
 use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
 use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The example forms and their example drafts.
-const EXAMPLES: [(&str, &str); 2] = [
-    ("chw-monthly", "draft-chw-valid.json"),
-    ("hp-maternal-monthly", "draft-maternal-valid.json"),
-];
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn fixture(name: &str) -> Value {
-    read_json(&repo().join("tests/fixtures/oracles").join(name))
-}
 
 /// The example drafts delivered to both simulated servers (made from the
 /// example forms), until both queues are empty. The clock is 2026-11-20, so
@@ -56,8 +35,7 @@ struct Synced {
 }
 
 fn sync_examples() -> Synced {
-    let forms = FormSet::load_dir(&repo().join("schemas/forms")).unwrap();
-    let facilities = FacilityMap::load(&repo().join("schemas/facilities/example.json")).unwrap();
+    let (forms, facilities) = (example_forms(), example_map());
     sync_with(
         Dhis2MockConfig::from_forms(&forms, &facilities),
         OpenLmisMockConfig::from_forms(&forms, &facilities),
@@ -87,40 +65,20 @@ fn sync_with(
     examples: &[(&str, &str)],
 ) -> Synced {
     let dir = tempfile::tempdir().unwrap();
-    let forms = FormSet::load_dir(&repo().join("schemas/forms")).unwrap();
-    let facilities = FacilityMap::load(&repo().join("schemas/facilities/example.json")).unwrap();
     let dhis2 = Dhis2Mock::start(dhis2_config, 0).unwrap();
     let lmis = OpenLmisMock::start(lmis_config, 0).unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    lmis.set_today(Some(today));
-    let now = today.and_hms_opt(10, 0, 0).unwrap().and_utc();
-    let clock = Arc::new(FixedClock::new(now));
+    lmis.set_today(Some(nov_20()));
+    let clock = Arc::new(FixedClock::new(nov_20_morning()));
     let agent = Agent::open_parts(
         &dir.path().join("o.sqlite"),
-        forms.clone(),
-        facilities.clone(),
+        example_forms(),
+        example_map(),
         clock.clone(),
     )
     .unwrap()
-    .with_dhis2(Dhis2Settings {
-        url: dhis2.url(),
-        batch_max_values: 1000,
-        batch_max_bytes: 1 << 20,
-        gzip: None,
-    })
-    .with_lmis(LmisSettings { url: lmis.url() });
-    let creds = StaticCredentials {
-        dhis2: Some(Credentials::Basic {
-            username: "admin".into(),
-            password: "district".into(),
-        }),
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    };
+    .with_dhis2(dhis2_settings(dhis2.url()))
+    .with_lmis(lmis_settings(lmis.url()));
+    let creds = credentials();
     let mut submissions = BTreeMap::new();
     for (form, draft) in examples {
         let bytes = std::fs::read(repo().join("schemas/examples").join(draft)).unwrap();
@@ -161,14 +119,10 @@ fn sync_with(
             .filter_map(|d| r.destination(*d).and_then(|x| x.next_attempt_at))
             .min();
         if let Some(t) = next {
-            clock.set(t.max(clock_now(&clock)) + chrono::Duration::milliseconds(1));
+            clock.set(t.max(clock.now()) + chrono::Duration::milliseconds(1));
         }
     }
     panic!("the example drafts were not delivered in 10 passes");
-}
-
-fn clock_now(c: &FixedClock) -> chrono::DateTime<chrono::Utc> {
-    agent_core::clock::Clock::now(c)
 }
 
 type Key = (String, String, String, String, String);

@@ -7,13 +7,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::{dhis2_basic, example_forms, example_map, state_of};
 use agent_core::clock::{Clock, FixedClock};
 use agent_core::credentials::{Credentials, StaticCredentials};
 use agent_core::dhis2::Dhis2Settings;
 use agent_core::lmis::LmisSettings;
 use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::sync::SyncBudget;
-use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
+use agent_core::{Agent, FacilityMap, Period, PeriodType};
 use cli_sim::drafts::DraftGen;
 use cli_sim::from_forms::FromForms;
 use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
@@ -23,25 +24,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn schemas() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
-}
-
-fn forms() -> FormSet {
-    FormSet::load_dir(&schemas().join("forms")).unwrap()
-}
-
-fn facilities() -> FacilityMap {
-    FacilityMap::load(&schemas().join("facilities/example.json")).unwrap()
-}
-
-fn basic(password: &str) -> Credentials {
-    Credentials::Basic {
-        username: "admin".into(),
-        password: password.into(),
-    }
-}
 
 fn oauth(password: &str) -> Credentials {
     Credentials::OAuthPassword {
@@ -59,11 +41,16 @@ fn creds(dhis2: Option<Credentials>, lmis: Option<Credentials>) -> StaticCredent
 /// An agent on a fresh outbox with one CHW form of last month recorded.
 fn agent_with_a_form(dir: &Path) -> (Agent, String) {
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
-    let agent =
-        Agent::open_parts(&dir.join("o.sqlite"), forms(), facilities(), clock.clone()).unwrap();
+    let agent = Agent::open_parts(
+        &dir.join("o.sqlite"),
+        example_forms(),
+        example_map(),
+        clock.clone(),
+    )
+    .unwrap();
     let month = Period::containing(PeriodType::Monthly, clock.today()).previous();
     let draft = DraftGen::new(3).draft(
-        forms().get("chw-monthly").unwrap(),
+        example_forms().get("chw-monthly").unwrap(),
         "HP-001",
         &month.iso(),
         &BTreeMap::new(),
@@ -81,16 +68,6 @@ fn dhis2_settings(url: String) -> Dhis2Settings {
     }
 }
 
-fn part(agent: &Agent, id: &str, dest: Destination) -> agent_core::outbox::DestinationStatus {
-    agent
-        .status(id)
-        .unwrap()
-        .destinations
-        .into_iter()
-        .find(|d| d.destination == dest)
-        .unwrap()
-}
-
 fn budget(secs: u64) -> SyncBudget {
     SyncBudget::time(Duration::from_secs(secs))
 }
@@ -101,10 +78,14 @@ fn budget(secs: u64) -> SyncBudget {
 #[test]
 fn a_credentials_hold_is_released_by_the_next_sync_once_they_changed() {
     let dir = tempfile::tempdir().unwrap();
-    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let dhis2 = Dhis2Mock::start(
+        Dhis2MockConfig::from_forms(&example_forms(), &example_map()),
+        0,
+    )
+    .unwrap();
     let (agent, id) = agent_with_a_form(dir.path());
     let agent = agent.with_dhis2(dhis2_settings(dhis2.url()));
-    let wrong = creds(Some(basic("not-the-password")), None);
+    let wrong = creds(Some(dhis2_basic("not-the-password")), None);
 
     let r = agent.sync(budget(20), &wrong, false).unwrap();
     let d = r.destination(Destination::Dhis2).unwrap();
@@ -113,7 +94,7 @@ fn a_credentials_hold_is_released_by_the_next_sync_once_they_changed() {
         d.next_attempt_at, None,
         "a held destination has no next attempt"
     );
-    let p = part(&agent, &id, Destination::Dhis2);
+    let p = state_of(&agent, &id, Destination::Dhis2);
     assert_eq!(p.state, DeliveryState::Pending);
     assert!(
         p.held.as_deref().is_some_and(|h| h.contains("refused")),
@@ -132,13 +113,13 @@ fn a_credentials_hold_is_released_by_the_next_sync_once_they_changed() {
     );
 
     // Corrected credentials: released without any flag, and delivered.
-    let right = creds(Some(basic("district")), None);
+    let right = creds(Some(dhis2_basic("district")), None);
     let r = agent.sync(budget(20), &right, false).unwrap();
     let d = r.destination(Destination::Dhis2).unwrap();
     assert_eq!(d.held, None, "{r:?}");
     assert_eq!(d.delivered.len(), 1, "{r:?}");
     assert_eq!(
-        part(&agent, &id, Destination::Dhis2).state,
+        state_of(&agent, &id, Destination::Dhis2).state,
         DeliveryState::Delivered
     );
 }
@@ -148,12 +129,15 @@ fn a_credentials_hold_is_released_by_the_next_sync_once_they_changed() {
 #[test]
 fn lmis_check_stops_at_the_first_refused_sign_in() {
     let dir = tempfile::tempdir().unwrap();
-    let lmis =
-        OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let lmis = OpenLmisMock::start(
+        OpenLmisMockConfig::from_forms(&example_forms(), &example_map()),
+        0,
+    )
+    .unwrap();
     let (agent, _) = agent_with_a_form(dir.path());
     let agent = agent.with_lmis(LmisSettings { url: lmis.url() });
     assert!(
-        facilities().iter().count() >= 3,
+        example_map().iter().count() >= 3,
         "the example map has several facilities"
     );
     let problems = agent
@@ -183,7 +167,11 @@ fn a_slow_server_cannot_hold_a_pass_past_its_budget() {
     let agent = agent.with_dhis2(dhis2_settings(slow.url()));
     let started = Instant::now();
     let r = agent
-        .sync(budget(2), &creds(Some(basic("district")), None), false)
+        .sync(
+            budget(2),
+            &creds(Some(dhis2_basic("district")), None),
+            false,
+        )
         .unwrap();
     let took = started.elapsed();
     assert!(
@@ -191,7 +179,7 @@ fn a_slow_server_cannot_hold_a_pass_past_its_budget() {
         "a 2 s pass took {took:?} against a server answering in 9 s: {r:?}"
     );
     assert!(!r.done);
-    let p = part(&agent, &id, Destination::Dhis2);
+    let p = state_of(&agent, &id, Destination::Dhis2);
     assert_eq!(p.state, DeliveryState::Pending, "{p:?}");
 }
 
@@ -218,7 +206,7 @@ fn secrets_echoed_in_an_answer_are_not_logged() {
     let agent = agent.with_dhis2(dhis2_settings(echo.url()));
     let password = "s3cret-Pa55word";
     agent
-        .sync(budget(20), &creds(Some(basic(password)), None), false)
+        .sync(budget(20), &creds(Some(dhis2_basic(password)), None), false)
         .unwrap();
     let detail = agent.inspect(&id).unwrap();
     let logged: Vec<String> = detail
@@ -263,7 +251,7 @@ fn held_by_servers(dhis2: &Dhis2Mock, lmis: &OpenLmisMock, id: &str, ou: &str) -
 #[test]
 fn hostile_answers_never_make_a_form_delivered_that_the_server_lacks() {
     use sim_servers::faults::{FaultConfig, HostileKind};
-    let ou = facilities()
+    let ou = example_map()
         .get("HP-001")
         .unwrap()
         .dhis2_org_unit
@@ -275,12 +263,16 @@ fn hostile_answers_never_make_a_form_delivered_that_the_server_lacks() {
             for after_commit in [false, true] {
                 let name = format!("{dest} {kind:?} after_commit={after_commit}");
                 let dir = tempfile::tempdir().unwrap();
-                let dhis2 =
-                    Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms(), &facilities()), 0)
-                        .unwrap();
-                let lmis =
-                    OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0)
-                        .unwrap();
+                let dhis2 = Dhis2Mock::start(
+                    Dhis2MockConfig::from_forms(&example_forms(), &example_map()),
+                    0,
+                )
+                .unwrap();
+                let lmis = OpenLmisMock::start(
+                    OpenLmisMockConfig::from_forms(&example_forms(), &example_map()),
+                    0,
+                )
+                .unwrap();
                 lmis.set_inventory_guard(false);
                 let (agent, id) = agent_with_a_form(dir.path());
                 let agent = agent
@@ -307,14 +299,14 @@ fn hostile_answers_never_make_a_form_delivered_that_the_server_lacks() {
                     Destination::Lmis => lmis.faults(),
                 };
                 server_faults.set(hostile);
-                let both = creds(Some(basic("district")), Some(oauth("password")));
+                let both = creds(Some(dhis2_basic("district")), Some(oauth("password")));
                 let r = agent.sync(budget(4), &both, false).unwrap();
                 let (values, events) = held_by_servers(&dhis2, &lmis, &id, &ou);
                 let held = match dest {
                     Destination::Dhis2 => values > 0,
                     Destination::Lmis => events > 0,
                 };
-                let p = part(&agent, &id, dest);
+                let p = state_of(&agent, &id, dest);
                 assert_eq!(
                     held, after_commit,
                     "{name}: the server applied it only after commit"
@@ -343,7 +335,7 @@ fn hostile_answers_never_make_a_form_delivered_that_the_server_lacks() {
                         break;
                     }
                 }
-                let p = part(&agent, &id, dest);
+                let p = state_of(&agent, &id, dest);
                 assert_eq!(p.state, DeliveryState::Delivered, "{name}: {p:?}");
                 let (values, events) = held_by_servers(&dhis2, &lmis, &id, &ou);
                 match dest {
@@ -425,8 +417,11 @@ fn proxy(
 fn a_look_up_answered_with_thousands_of_cards_stays_bounded() {
     use sim_servers::faults::{FaultConfig, HostileKind};
     let dir = tempfile::tempdir().unwrap();
-    let lmis =
-        OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let lmis = OpenLmisMock::start(
+        OpenLmisMockConfig::from_forms(&example_forms(), &example_map()),
+        0,
+    )
+    .unwrap();
     lmis.set_inventory_guard(false);
     let cards: Vec<serde_json::Value> = (0..3000)
         .map(|i| {
@@ -477,7 +472,7 @@ fn a_look_up_answered_with_thousands_of_cards_stays_bounded() {
         d.requests
     );
     assert_eq!(events(&lmis), 1, "nothing sent again");
-    let p = part(&agent, &id, Destination::Lmis);
+    let p = state_of(&agent, &id, Destination::Lmis);
     assert_ne!(p.state, DeliveryState::Delivered, "{p:?}");
     assert!(
         p.last_error
@@ -496,7 +491,11 @@ fn an_untrusted_certificate_holds_with_what_to_do_and_ca_file_fixes_it() {
     use agent_core::http::{Endpoint, ExtraRoots, Timeouts, UreqTransport};
     use sim_servers::tls::TlsFront;
     let dir = tempfile::tempdir().unwrap();
-    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let dhis2 = Dhis2Mock::start(
+        Dhis2MockConfig::from_forms(&example_forms(), &example_map()),
+        0,
+    )
+    .unwrap();
     let backend: std::net::SocketAddr = dhis2.url().trim_start_matches("http://").parse().unwrap();
     let front = TlsFront::start(backend).unwrap();
     let url = front.url();
@@ -505,7 +504,7 @@ fn an_untrusted_certificate_holds_with_what_to_do_and_ca_file_fixes_it() {
     let agent = agent
         .with_transport(Arc::new(UreqTransport::new(Timeouts::default())))
         .with_dhis2(dhis2_settings(url.clone()));
-    let right = creds(Some(basic("district")), None);
+    let right = creds(Some(dhis2_basic("district")), None);
     let r = agent.sync(budget(20), &right, false).unwrap();
     let d = r.destination(Destination::Dhis2).unwrap();
     let why = d.held.clone().unwrap_or_default();
@@ -515,7 +514,7 @@ fn an_untrusted_certificate_holds_with_what_to_do_and_ca_file_fixes_it() {
     );
     assert!(dhis2.values().is_empty(), "nothing reached DHIS2");
     assert_eq!(
-        part(&agent, &id, Destination::Dhis2).state,
+        state_of(&agent, &id, Destination::Dhis2).state,
         DeliveryState::Pending
     );
     // Held: the next sync does not knock again.
@@ -539,10 +538,15 @@ fn an_untrusted_certificate_holds_with_what_to_do_and_ca_file_fixes_it() {
     );
     drop(agent);
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
-    let agent = Agent::open_parts(&dir.path().join("o.sqlite"), forms(), facilities(), clock)
-        .unwrap()
-        .with_transport(Arc::new(trusting))
-        .with_dhis2(dhis2_settings(url));
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        example_forms(),
+        example_map(),
+        clock,
+    )
+    .unwrap()
+    .with_transport(Arc::new(trusting))
+    .with_dhis2(dhis2_settings(url));
     let r = agent.sync(budget(20), &right, true).unwrap();
     assert_eq!(
         r.destination(Destination::Dhis2).unwrap().delivered.len(),
@@ -557,14 +561,15 @@ fn an_untrusted_certificate_holds_with_what_to_do_and_ca_file_fixes_it() {
 #[test]
 fn lmis_check_names_a_facility_without_its_lmis_id() {
     let dir = tempfile::tempdir().unwrap();
-    let full = facilities();
+    let full = example_map();
     let expected = full
         .get("HP-002")
         .unwrap()
         .lmis_facility_id
         .clone()
         .unwrap();
-    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &full), 0).unwrap();
+    let lmis =
+        OpenLmisMock::start(OpenLmisMockConfig::from_forms(&example_forms(), &full), 0).unwrap();
     let list: Vec<_> = full
         .iter()
         .cloned()
@@ -577,7 +582,7 @@ fn lmis_check_names_a_facility_without_its_lmis_id() {
         .collect();
     let map = FacilityMap::new(list).unwrap();
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
-    let agent = Agent::open_parts(&dir.path().join("o.sqlite"), forms(), map, clock)
+    let agent = Agent::open_parts(&dir.path().join("o.sqlite"), example_forms(), map, clock)
         .unwrap()
         .with_lmis(LmisSettings { url: lmis.url() });
     let problems = agent
@@ -600,8 +605,11 @@ fn lmis_check_names_a_facility_without_its_lmis_id() {
 #[test]
 fn passes_with_a_small_request_budget_still_deliver() {
     let dir = tempfile::tempdir().unwrap();
-    let lmis =
-        OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms(), &facilities()), 0).unwrap();
+    let lmis = OpenLmisMock::start(
+        OpenLmisMockConfig::from_forms(&example_forms(), &example_map()),
+        0,
+    )
+    .unwrap();
     let (agent, id) = agent_with_a_form(dir.path());
     let agent = agent.with_lmis(LmisSettings { url: lmis.url() });
     let lmis_only = creds(None, Some(oauth("password")));
@@ -611,12 +619,12 @@ fn passes_with_a_small_request_budget_still_deliver() {
     };
     for _ in 0..10 {
         agent.sync(small, &lmis_only, false).unwrap();
-        if part(&agent, &id, Destination::Lmis).state == DeliveryState::Delivered {
+        if state_of(&agent, &id, Destination::Lmis).state == DeliveryState::Delivered {
             break;
         }
     }
     assert_eq!(
-        part(&agent, &id, Destination::Lmis).state,
+        state_of(&agent, &id, Destination::Lmis).state,
         DeliveryState::Delivered,
         "10 passes of 4 requests each"
     );

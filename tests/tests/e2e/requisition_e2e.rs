@@ -8,8 +8,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::{example_map, lmis_credentials, schemas};
 use agent_core::clock::{Clock, FixedClock};
-use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::credentials::StaticCredentials;
 use agent_core::draft::{Draft, StockEntry};
 use agent_core::form::LmisMode;
 use agent_core::lmis::LmisSettings;
@@ -22,15 +23,10 @@ use cli_sim::from_forms::FromForms;
 use serde_json::Value;
 use sim_servers::openlmis::{KeyFault, OpenLmisMock, OpenLmisMockConfig};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 const ACT: &str = "ACT-6x1";
-
-fn schemas() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
-}
 
 struct World {
     _dir: tempfile::TempDir,
@@ -54,7 +50,7 @@ fn world(device: NaiveDate, lmis: NaiveDate) -> World {
         l.mode = LmisMode::Requisition;
     }
     let forms = FormSet::new(vec![def.clone()]).unwrap();
-    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let facilities = example_map();
     let mut config = OpenLmisMockConfig::from_forms(&forms, &facilities);
     config.today = Some(lmis);
     let server = OpenLmisMock::start(config, 0).unwrap();
@@ -69,15 +65,7 @@ fn world(device: NaiveDate, lmis: NaiveDate) -> World {
     )
     .unwrap()
     .with_lmis(LmisSettings { url: server.url() });
-    let creds = StaticCredentials {
-        dhis2: None,
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    };
+    let creds = lmis_credentials();
     World {
         _dir: dir,
         agent,
@@ -485,7 +473,14 @@ fn a_device_clock_a_week_ahead_submits_only_after_the_lmis_period_end() {
     let lmis_day = NaiveDate::from_ymd_opt(2026, 6, 27).unwrap();
     let w = world(lmis_day + chrono::Duration::days(7), lmis_day);
     let id = record_q2(&w);
+    // The simulated LMIS's date is set; its time of day (in its `Date`
+    // header) is the real one, so the device learns an offset of a week
+    // less the gap between 10:00 and the real time of day.
+    let since_midnight =
+        |t: chrono::DateTime<Utc>| t - t.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let before = since_midnight(Utc::now());
     let r = w.sync();
+    let after = since_midnight(Utc::now());
     let d = r.destination(Destination::Lmis).unwrap();
     let reqs = w.lmis.requisitions();
     assert_eq!(reqs.len(), 1, "written in the LMIS");
@@ -501,12 +496,14 @@ fn a_device_clock_a_week_ahead_submits_only_after_the_lmis_period_end() {
     let (state, why) = w.lmis_status(&id);
     assert_eq!(state, DeliveryState::Waiting, "{why:?}");
     // The next attempt is after the LMIS's midnight ending 2026-06-30, on the device's clock
-    // (a week later: 2026-07-08).
+    // (a week later: 2026-07-08 at 10:00 less the LMIS's time of day), with at most
+    // two hours' margin.
     let next = d.next_attempt_at.unwrap();
+    let device_at_lmis_midnight = Utc.with_ymd_and_hms(2026, 7, 8, 10, 0, 0).unwrap();
     assert!(
-        next >= Utc.with_ymd_and_hms(2026, 7, 7, 12, 0, 0).unwrap()
-            && next <= Utc.with_ymd_and_hms(2026, 7, 8, 12, 0, 0).unwrap(),
-        "{next}"
+        next >= device_at_lmis_midnight - after - chrono::Duration::seconds(2)
+            && next <= device_at_lmis_midnight - before + chrono::Duration::hours(2),
+        "{next} (the LMIS's time of day {before}..{after})"
     );
     // A pass before then sends nothing.
     w.lmis.reset_stats();

@@ -5,8 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::dhis2_basic;
 use agent_core::clock::FixedClock;
-use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::credentials::StaticCredentials;
 use agent_core::dhis2::Dhis2Settings;
 use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::sync::SyncBudget;
@@ -53,10 +54,7 @@ fn outcome_of(answer: Response) -> (DeliveryState, String) {
     );
     let id = agent.submit(&draft, true).unwrap().id;
     let creds = StaticCredentials {
-        dhis2: Some(Credentials::Basic {
-            username: "admin".into(),
-            password: "district".into(),
-        }),
+        dhis2: Some(dhis2_basic("district")),
         lmis: None,
     };
     let report = agent

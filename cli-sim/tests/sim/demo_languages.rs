@@ -29,8 +29,7 @@ fn demo(lang: &str) -> Vec<String> {
         .collect()
 }
 
-mod lang_check;
-use lang_check::{form_texts, translated_texts, untranslated};
+use crate::lang_check::{form_texts, translated_texts, untranslated};
 
 #[test]
 fn the_demo_speaks_swahili_french_and_portuguese_except_names_and_numbers() {

@@ -9,8 +9,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::dhis2_basic;
 use agent_core::clock::{Clock, FixedClock};
-use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::credentials::StaticCredentials;
 use agent_core::dhis2::Dhis2Settings;
 use agent_core::draft::Draft;
 use agent_core::outbox::{DeliveryState, Destination, DestinationStatus};
@@ -91,10 +92,7 @@ fn world_with(
         gzip: None,
     });
     let creds = StaticCredentials {
-        dhis2: Some(Credentials::Basic {
-            username: "admin".into(),
-            password: "district".into(),
-        }),
+        dhis2: Some(dhis2_basic("district")),
         lmis: None,
     };
     World {

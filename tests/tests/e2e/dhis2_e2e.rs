@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::dhis2_basic;
 use agent_core::clock::{Clock, FixedClock};
 use agent_core::credentials::{Credentials, StaticCredentials};
 use agent_core::dhis2::Dhis2Settings;
@@ -67,10 +68,7 @@ fn world_with(
         gzip: None,
     });
     let creds = StaticCredentials {
-        dhis2: Some(Credentials::Basic {
-            username: "admin".into(),
-            password: "district".into(),
-        }),
+        dhis2: Some(dhis2_basic("district")),
         lmis: None,
     };
     World {

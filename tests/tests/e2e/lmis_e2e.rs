@@ -6,8 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::{credentials, example_map, lmis_credentials, schemas};
 use agent_core::clock::{Clock, FixedClock};
-use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::credentials::StaticCredentials;
 use agent_core::dhis2::Dhis2Settings;
 use agent_core::draft::Draft;
 use agent_core::form::LmisMode;
@@ -21,15 +22,10 @@ use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
 use sim_servers::faults::FaultConfig;
 use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 const FACILITIES: [&str; 4] = ["HP-001", "HP-002", "HP-003", "HP-004"];
-
-fn schemas() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
-}
 
 /// The CHW form only, in the given LMIS mode.
 fn chw_forms(mode: LmisMode) -> FormSet {
@@ -58,7 +54,7 @@ struct World {
 fn world(mode: LmisMode) -> World {
     let dir = tempfile::tempdir().unwrap();
     let forms = chw_forms(mode);
-    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let facilities = example_map();
     let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0).unwrap();
     let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap();
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
@@ -76,18 +72,7 @@ fn world(mode: LmisMode) -> World {
         gzip: None,
     })
     .with_lmis(LmisSettings { url: lmis.url() });
-    let creds = StaticCredentials {
-        dhis2: Some(Credentials::Basic {
-            username: "admin".into(),
-            password: "district".into(),
-        }),
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    };
+    let creds = credentials();
     World {
         _dir: dir,
         agent,
@@ -348,7 +333,7 @@ fn a_wrong_product_code_is_reported_before_anything_is_sent() {
     // The LMIS does not know ZINC's product code.
     let dir = tempfile::tempdir().unwrap();
     let forms = chw_forms(LmisMode::StockEvent);
-    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let facilities = example_map();
     let mut config = OpenLmisMockConfig::from_forms(&forms, &facilities);
     let zinc = forms
         .get("chw-monthly")
@@ -368,15 +353,7 @@ fn a_wrong_product_code_is_reported_before_anything_is_sent() {
     )
     .unwrap()
     .with_lmis(LmisSettings { url: lmis.url() });
-    let creds = StaticCredentials {
-        dhis2: None,
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    };
+    let creds = lmis_credentials();
     // At configuration time, with the item named.
     let problems = agent.check_lmis(&creds).unwrap();
     assert!(
@@ -423,7 +400,7 @@ fn lmis_check_says_each_problem_once_with_the_reasons_the_lmis_has() {
     // "match" when lmis_facility_id was missing).
     let dir = tempfile::tempdir().unwrap();
     let forms = chw_forms(LmisMode::StockEvent);
-    let example = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let example = example_map();
     let mut config = OpenLmisMockConfig::from_forms(&forms, &example);
     let lost: Vec<String> = config
         .reasons
@@ -458,15 +435,7 @@ fn lmis_check_says_each_problem_once_with_the_reasons_the_lmis_has() {
     )
     .unwrap()
     .with_lmis(LmisSettings { url: lmis.url() });
-    let creds = StaticCredentials {
-        dhis2: None,
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    };
+    let creds = lmis_credentials();
     let problems = agent.check_lmis(&creds).unwrap();
     let lost_lines: Vec<&String> = problems.iter().filter(|p| p.contains("'Lost'")).collect();
     assert_eq!(lost_lines.len(), 1, "once, not per facility: {problems:#?}");

@@ -7,157 +7,48 @@
 //! ask at least to send a stock event it can trust, given what it already
 //! holds. They are written next to each assertion.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
-
-use agent_core::clock::{Clock, FixedClock};
-use agent_core::credentials::{Credentials, StaticCredentials};
+use super::support::{Months as World, all_delivered, schemas};
+use agent_core::Agent;
+use agent_core::clock::Clock;
 use agent_core::dhis2::Dhis2Settings;
-use agent_core::draft::Draft;
-use agent_core::lmis::LmisSettings;
 use agent_core::outbox::DeliveryState;
 use agent_core::sync::{SyncBudget, SyncReport};
-use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
-use cli_sim::drafts::DraftGen;
-use cli_sim::from_forms::FromForms;
-use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
-use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn schemas() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
-}
-
-struct World {
-    dir: tempfile::TempDir,
-    forms: FormSet,
-    facilities: FacilityMap,
-    clock: Arc<FixedClock>,
-    lmis: OpenLmisMock,
-    dhis2: Dhis2Mock,
-    creds: StaticCredentials,
-    /// Each (facility, form)'s last closing balances, carried to the next month.
-    opening: BTreeMap<(String, String), BTreeMap<String, i64>>,
-    drafts: DraftGen,
-}
-
+/// The device's months are far enough back to all be in the past for DHIS2
+/// (which judges periods by its own clock).
 fn world() -> World {
-    let forms = FormSet::load_dir(&schemas().join("forms")).unwrap();
-    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
-    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0).unwrap();
-    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap();
-    World {
-        dir: tempfile::tempdir().unwrap(),
-        forms,
-        facilities,
-        // Far enough back that the months of the test are all in the past
-        // for DHIS2 (which judges periods by its own clock).
-        clock: Arc::new(FixedClock::new(
-            chrono::Utc::now() - chrono::Duration::days(100),
-        )),
-        lmis,
-        dhis2,
-        creds: StaticCredentials {
-            dhis2: Some(Credentials::Basic {
-                username: "admin".into(),
-                password: "district".into(),
-            }),
-            lmis: Some(Credentials::OAuthPassword {
-                client_id: "user-client".into(),
-                client_secret: "changeme".into(),
-                username: "administrator".into(),
-                password: "password".into(),
-            }),
-        },
-        opening: BTreeMap::new(),
-        drafts: DraftGen::new(14),
-    }
+    World::new(100, 14)
 }
 
-impl World {
-    /// The agent as the app opens it (a new process each month: no token
-    /// in memory, only what the outbox holds).
-    fn agent(&self) -> Agent {
-        Agent::open_parts(
-            &self.dir.path().join("o.sqlite"),
-            self.forms.clone(),
-            self.facilities.clone(),
-            self.clock.clone(),
-        )
-        .unwrap()
-        .with_dhis2(Dhis2Settings {
-            url: self.dhis2.url(),
-            batch_max_values: 1000,
-            batch_max_bytes: 1 << 20,
-            gzip: None,
-        })
-        .with_lmis(LmisSettings {
-            url: self.lmis.url(),
-        })
-    }
+/// Last month's forms of each facility: the ids of every form it reports.
+fn record_month(w: &mut World, agent: &Agent, facilities: &[&str]) -> Vec<String> {
+    w.record_month(agent, facilities)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
 
-    /// Last month's forms of each facility: every form it reports.
-    fn record_month(&mut self, agent: &Agent, facilities: &[&str]) -> Vec<String> {
-        let month = Period::containing(PeriodType::Monthly, self.clock.today()).previous();
-        let mut ids = Vec::new();
-        for f in facilities {
-            let allowed = self.facilities.get(f).unwrap().forms.clone();
-            for def in self.forms.iter() {
-                if !allowed.is_empty() && !allowed.contains(&def.id) {
-                    continue;
-                }
-                let key = (f.to_string(), def.id.clone());
-                let opening = self.opening.get(&key).cloned().unwrap_or_default();
-                let d: Draft = self.drafts.draft(def, f, &month.iso(), &opening);
-                self.opening.insert(
-                    key,
-                    d.stock
-                        .iter()
-                        .map(|(k, e)| (k.clone(), e.closing_balance.unwrap()))
-                        .collect(),
-                );
-                ids.push(agent.submit(&d, true).unwrap().id);
-            }
-        }
-        ids
-    }
+/// One pass; the counters of both servers start from 0.
+fn sync(w: &World, agent: &Agent) -> (SyncReport, u64, u64) {
+    w.lmis.reset_stats();
+    w.dhis2.reset_stats();
+    let r = agent
+        .sync(SyncBudget::time(Duration::from_secs(60)), &w.creds, false)
+        .unwrap();
+    let (l, d) = (w.lmis.stats(), w.dhis2.stats());
+    // For the record (bytes read and written by each server, heads included).
+    println!(
+        "LMIS {} requests, {} B up, {} B down; DHIS2 {} requests, {} B up, {} B down",
+        l.requests, l.bytes_in, l.bytes_out, d.requests, d.bytes_in, d.bytes_out
+    );
+    (r, l.requests, d.requests)
+}
 
-    /// One pass; the counters of both servers start from 0.
-    fn sync(&self, agent: &Agent) -> (SyncReport, u64, u64) {
-        self.lmis.reset_stats();
-        self.dhis2.reset_stats();
-        let r = agent
-            .sync(
-                SyncBudget::time(Duration::from_secs(60)),
-                &self.creds,
-                false,
-            )
-            .unwrap();
-        let (l, d) = (self.lmis.stats(), self.dhis2.stats());
-        // For the record (bytes read and written by each server, heads included).
-        println!(
-            "LMIS {} requests, {} B up, {} B down; DHIS2 {} requests, {} B up, {} B down",
-            l.requests, l.bytes_in, l.bytes_out, d.requests, d.bytes_in, d.bytes_out
-        );
-        (r, l.requests, d.requests)
-    }
-
-    fn all_delivered(&self, agent: &Agent, ids: &[String]) {
-        for id in ids {
-            for d in agent.status(id).unwrap().destinations {
-                assert_eq!(d.state, DeliveryState::Delivered, "{id} {d:?}");
-            }
-        }
-    }
-
-    /// A month later, on the device and in the LMIS.
-    fn next_month(&self) {
-        self.clock
-            .set(self.clock.now() + chrono::Duration::days(31));
-        self.lmis.set_today(Some(self.clock.today()));
-    }
+/// A month later, on the device and in the LMIS.
+fn next_month(w: &World) {
+    w.advance_days(31);
 }
 
 /// One health post (HP-001) with the two example forms (two LMIS programs,
@@ -175,11 +66,11 @@ impl World {
 fn a_health_posts_month_costs_the_contracts_requests_and_reference_data_lasts_90_days() {
     let mut w = world();
     w.lmis.set_today(Some(w.clock.today()));
-    let agent = w.agent();
-    let ids = w.record_month(&agent, &["HP-001"]);
+    let agent = w.agent(true);
+    let ids = record_month(&mut w, &agent, &["HP-001"]);
     assert_eq!(ids.len(), 2);
-    let (report, lmis, dhis2) = w.sync(&agent);
-    w.all_delivered(&agent, &ids);
+    let (report, lmis, dhis2) = sync(&w, &agent);
+    all_delivered(&agent, &ids);
     assert_eq!(w.lmis.events().len(), 2);
     println!("first sync: LMIS {lmis} requests, DHIS2 {dhis2}");
     assert_eq!(lmis, 11, "first sync, LMIS half");
@@ -187,11 +78,11 @@ fn a_health_posts_month_costs_the_contracts_requests_and_reference_data_lasts_90
     drop(agent);
 
     // Steady state: the next month, a new process.
-    w.next_month();
-    let agent = w.agent();
-    let ids = w.record_month(&agent, &["HP-001"]);
-    let (_, lmis, dhis2) = w.sync(&agent);
-    w.all_delivered(&agent, &ids);
+    next_month(&w);
+    let agent = w.agent(true);
+    let ids = record_month(&mut w, &agent, &["HP-001"]);
+    let (_, lmis, dhis2) = sync(&w, &agent);
+    all_delivered(&agent, &ids);
     println!("steady state: LMIS {lmis} requests, DHIS2 {dhis2}");
     assert_eq!(lmis, 3, "steady state, LMIS half: sign in and two events");
     // DHIS2's minimum (contract §4, §7): two requests, e.g. one
@@ -205,12 +96,12 @@ fn a_health_posts_month_costs_the_contracts_requests_and_reference_data_lasts_90
     drop(agent);
 
     // 93 days after the first fetch: read again once.
-    w.next_month();
-    w.next_month();
-    let agent = w.agent();
-    let ids = w.record_month(&agent, &["HP-001"]);
-    let (_, lmis, _) = w.sync(&agent);
-    w.all_delivered(&agent, &ids);
+    next_month(&w);
+    next_month(&w);
+    let agent = w.agent(true);
+    let ids = record_month(&mut w, &agent, &["HP-001"]);
+    let (_, lmis, _) = sync(&w, &agent);
+    all_delivered(&agent, &ids);
     assert_eq!(lmis, 11, "reference data older than 90 days is read again");
 }
 
@@ -290,12 +181,12 @@ fn lmis_bytes_are_near_the_contracts_minimum(w: &World, report: &SyncReport) {
 #[test]
 fn a_hub_reads_each_reference_resource_once_per_sync() {
     let mut w = world();
-    let agent = w.agent();
+    let agent = w.agent(true);
     let all = ["HP-001", "HP-002", "HP-003", "HP-004", "HP-005"];
-    let ids = w.record_month(&agent, &all);
+    let ids = record_month(&mut w, &agent, &all);
     assert_eq!(ids.len(), 9);
-    let (_, lmis, _) = w.sync(&agent);
-    w.all_delivered(&agent, &ids);
+    let (_, lmis, _) = sync(&w, &agent);
+    all_delivered(&agent, &ids);
     assert_eq!(w.lmis.events().len(), 9);
     assert_eq!(lmis, 22, "1 sign-in + 12 reference GETs + 9 events");
     let refs = lmis - 1 - 9;
@@ -313,14 +204,14 @@ fn a_hub_reads_each_reference_resource_once_per_sync() {
 fn one_completion_post_serves_every_data_set_of_the_pass() {
     let mut w = world();
     w.lmis.set_today(Some(w.clock.today()));
-    let agent = w.agent();
+    let agent = w.agent(true);
     let all = ["HP-001", "HP-002", "HP-003", "HP-004", "HP-005"];
-    let mut ids = w.record_month(&agent, &all);
-    w.next_month();
-    ids.extend(w.record_month(&agent, &all));
+    let mut ids = record_month(&mut w, &agent, &all);
+    next_month(&w);
+    ids.extend(record_month(&mut w, &agent, &all));
     assert_eq!(ids.len(), 18);
-    let (_, _, dhis2) = w.sync(&agent);
-    w.all_delivered(&agent, &ids);
+    let (_, _, dhis2) = sync(&w, &agent);
+    all_delivered(&agent, &ids);
     assert_eq!(w.dhis2.completions().len(), 18, "every form completed");
     assert_eq!(dhis2, 4, "probe + 2 value POSTs + 1 completion POST");
 }
@@ -354,16 +245,16 @@ fn the_configured_reference_age_is_the_one_used() {
     };
     let open = |w: &World| Agent::open_with_clock(&config, w.clock.clone()).unwrap();
     let agent = open(&w);
-    let ids = w.record_month(&agent, &["HP-001"]);
-    let (_, lmis, _) = w.sync(&agent);
-    w.all_delivered(&agent, &ids);
+    let ids = record_month(&mut w, &agent, &["HP-001"]);
+    let (_, lmis, _) = sync(&w, &agent);
+    all_delivered(&agent, &ids);
     assert_eq!(lmis, 11, "first sync, LMIS half");
     drop(agent);
-    w.next_month();
+    next_month(&w);
     let agent = open(&w);
-    let ids = w.record_month(&agent, &["HP-001"]);
-    let (_, lmis, _) = w.sync(&agent);
-    w.all_delivered(&agent, &ids);
+    let ids = record_month(&mut w, &agent, &["HP-001"]);
+    let (_, lmis, _) = sync(&w, &agent);
+    all_delivered(&agent, &ids);
     assert_eq!(lmis, 11, "31 days > 30: read again");
 }
 
@@ -403,9 +294,9 @@ fn one_refused_completion_fails_no_other_form_of_the_same_post() {
     }));
     // Two months, so that each data set's batch holds two forms: a batch
     // of one form carries its completion inline (§4) and needs no POST.
-    let mut ids = w.record_month(&agent, &["HP-001"]);
-    w.next_month();
-    ids.extend(w.record_month(&agent, &["HP-001"]));
+    let mut ids = record_month(&mut w, &agent, &["HP-001"]);
+    next_month(&w);
+    ids.extend(record_month(&mut w, &agent, &["HP-001"]));
     assert_eq!(ids.len(), 4);
     w.dhis2.reset_stats();
     let report = agent

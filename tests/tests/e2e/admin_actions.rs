@@ -19,8 +19,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::{
+    credentials, dhis2_basic, example_forms, example_map, nov_20, nov_20_morning, repo, state_of,
+};
 use agent_core::clock::FixedClock;
-use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::credentials::StaticCredentials;
 use agent_core::dhis2::Dhis2Settings;
 use agent_core::lmis::LmisSettings;
 use agent_core::outbox::{DeliveryState, Destination, LastErrorKind};
@@ -32,29 +35,21 @@ use serde_json::Value;
 use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
 use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn dhis2_server() -> Dhis2Mock {
-    let forms = FormSet::load_dir(&repo().join("schemas/forms")).unwrap();
-    let facilities = FacilityMap::load(&repo().join("schemas/facilities/example.json")).unwrap();
+    let forms = example_forms();
+    let facilities = example_map();
     Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap()
 }
 
 /// A device with only DHIS2 set up (the form's LMIS part stays queued) at 2026-11-20.
 fn device(dir: &Path, url: &str) -> Agent {
-    let forms = FormSet::load_dir(&repo().join("schemas/forms")).unwrap();
-    let facilities = FacilityMap::load(&repo().join("schemas/facilities/example.json")).unwrap();
-    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
-        .unwrap()
-        .and_hms_opt(10, 0, 0)
-        .unwrap()
-        .and_utc();
+    let forms = example_forms();
+    let facilities = example_map();
+    let now = nov_20_morning();
     Agent::open_parts(
         &dir.join("o.sqlite"),
         forms,
@@ -72,10 +67,7 @@ fn device(dir: &Path, url: &str) -> Agent {
 
 fn basic(password: &str) -> StaticCredentials {
     StaticCredentials {
-        dhis2: Some(Credentials::Basic {
-            username: "admin".into(),
-            password: password.into(),
-        }),
+        dhis2: Some(dhis2_basic(password)),
         lmis: None,
     }
 }
@@ -172,11 +164,7 @@ fn device_with(
     dhis2: &str,
     lmis: Option<&str>,
 ) -> Agent {
-    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
-        .unwrap()
-        .and_hms_opt(10, 0, 0)
-        .unwrap()
-        .and_utc();
+    let now = nov_20_morning();
     let a = Agent::open_parts(
         &dir.join("o.sqlite"),
         forms,
@@ -198,41 +186,15 @@ fn device_with(
     }
 }
 
-fn example_forms() -> FormSet {
-    FormSet::load_dir(&repo().join("schemas/forms")).unwrap()
-}
-
-fn example_map() -> FacilityMap {
-    FacilityMap::load(&repo().join("schemas/facilities/example.json")).unwrap()
-}
-
 fn both() -> StaticCredentials {
-    StaticCredentials {
-        dhis2: basic("district").dhis2,
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    }
+    credentials()
 }
 
 fn lmis_server() -> OpenLmisMock {
     let forms = example_forms();
     let m = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &example_map()), 0).unwrap();
-    m.set_today(chrono::NaiveDate::from_ymd_opt(2026, 11, 20));
+    m.set_today(Some(nov_20()));
     m
-}
-
-fn state_of(agent: &Agent, id: &str, dest: Destination) -> agent_core::outbox::DestinationStatus {
-    agent
-        .status(id)
-        .unwrap()
-        .destinations
-        .into_iter()
-        .find(|d| d.destination == dest)
-        .unwrap()
 }
 
 /// The export command every warning about unsendable forms names.
@@ -619,8 +581,10 @@ fn an_outbox_of_schema_1_with_an_unsent_form_is_migrated_and_sends_it() {
     let scratch = tempfile::tempdir().unwrap();
     let (id, hash) = record(&device(scratch.path(), &dhis2.url()));
     let old = rusqlite::Connection::open(dir.path().join("o.sqlite")).unwrap();
-    old.execute_batch(include_str!("../../agent-core/migrations/0001_outbox.sql"))
-        .unwrap();
+    old.execute_batch(include_str!(
+        "../../../agent-core/migrations/0001_outbox.sql"
+    ))
+    .unwrap();
     old.pragma_update(None, "user_version", 1).unwrap();
     old.execute(
         "ATTACH DATABASE ?1 AS new",

@@ -8,8 +8,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+use super::support::{example_map, lmis_credentials, schemas};
 use agent_core::clock::{Clock, FixedClock};
-use agent_core::credentials::{Credentials, StaticCredentials};
+use agent_core::credentials::StaticCredentials;
 use agent_core::draft::Draft;
 use agent_core::form::Product;
 use agent_core::http::{
@@ -24,7 +25,7 @@ use cli_sim::drafts::DraftGen;
 use cli_sim::from_forms::FromForms;
 use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -117,10 +118,6 @@ struct World {
     facilities: FacilityMap,
 }
 
-fn schemas() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
-}
-
 /// The CHW form alone (no DHIS2 is configured: only the LMIS is judged here).
 fn chw() -> FormDefinition {
     FormSet::load_dir(&schemas().join("forms"))
@@ -170,7 +167,7 @@ fn world_of(
     tweak: impl FnOnce(&mut OpenLmisMockConfig),
 ) -> World {
     let dir = tempfile::tempdir().unwrap();
-    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
+    let facilities = example_map();
     let server_forms = FormSet::new(vec![server_def.unwrap_or(&def).clone()]).unwrap();
     let mut config = OpenLmisMockConfig::from_forms(&server_forms, &facilities);
     tweak(&mut config);
@@ -185,15 +182,7 @@ fn world_of(
         net.clone(),
         &lmis,
     );
-    let creds = StaticCredentials {
-        dhis2: None,
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    };
+    let creds = lmis_credentials();
     World {
         dir,
         agent,

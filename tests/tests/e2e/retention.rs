@@ -7,148 +7,26 @@
 //! Runs against the simulated DHIS2 and OpenLMIS on 127.0.0.1, with the
 //! device's clock moved by hand (FixedClock).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
-
-use agent_core::clock::{Clock, FixedClock};
-use agent_core::credentials::{Credentials, StaticCredentials};
-use agent_core::dhis2::Dhis2Settings;
-use agent_core::draft::Draft;
-use agent_core::lmis::LmisSettings;
+use super::support::Months as World;
+use agent_core::Agent;
+use agent_core::clock::Clock;
 use agent_core::outbox::{DeliveryState, Destination};
 use agent_core::sync::SyncBudget;
-use agent_core::{Agent, FacilityMap, FormSet, Period, PeriodType};
-use cli_sim::drafts::DraftGen;
-use cli_sim::from_forms::FromForms;
-use sim_servers::dhis2::{Dhis2Mock, Dhis2MockConfig};
-use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
-
-fn schemas() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
-}
-
-struct World {
-    dir: tempfile::TempDir,
-    forms: FormSet,
-    facilities: FacilityMap,
-    clock: Arc<FixedClock>,
-    lmis: OpenLmisMock,
-    dhis2: Dhis2Mock,
-    creds: StaticCredentials,
-    opening: BTreeMap<(String, String), BTreeMap<String, i64>>,
-    drafts: DraftGen,
-}
 
 /// The device's clock starts `days_back` days before today, so that every
 /// month of the test is in the past for the servers too.
 fn world(days_back: i64) -> World {
-    let forms = FormSet::load_dir(&schemas().join("forms")).unwrap();
-    let facilities = FacilityMap::load(&schemas().join("facilities/example.json")).unwrap();
-    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0).unwrap();
-    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::from_forms(&forms, &facilities), 0).unwrap();
-    let clock = Arc::new(FixedClock::new(
-        chrono::Utc::now() - chrono::Duration::days(days_back),
-    ));
-    lmis.set_today(Some(clock.today()));
-    World {
-        dir: tempfile::tempdir().unwrap(),
-        forms,
-        facilities,
-        clock,
-        lmis,
-        dhis2,
-        creds: StaticCredentials {
-            dhis2: Some(Credentials::Basic {
-                username: "admin".into(),
-                password: "district".into(),
-            }),
-            lmis: Some(Credentials::OAuthPassword {
-                client_id: "user-client".into(),
-                client_secret: "changeme".into(),
-                username: "administrator".into(),
-                password: "password".into(),
-            }),
-        },
-        opening: BTreeMap::new(),
-        drafts: DraftGen::new(17),
-    }
+    World::new(days_back, 17)
 }
 
-impl World {
-    fn db(&self) -> PathBuf {
-        self.dir.path().join("o.sqlite")
-    }
-
-    /// The device with both destinations (`lmis`: false, DHIS2 only).
-    fn agent(&self, lmis: bool) -> Agent {
-        let a = Agent::open_parts(
-            &self.db(),
-            self.forms.clone(),
-            self.facilities.clone(),
-            self.clock.clone(),
-        )
-        .unwrap()
-        .with_dhis2(Dhis2Settings {
-            url: self.dhis2.url(),
-            batch_max_values: 1000,
-            batch_max_bytes: 1 << 20,
-            gzip: None,
-        });
-        if lmis {
-            a.with_lmis(LmisSettings {
-                url: self.lmis.url(),
-            })
-        } else {
-            a
-        }
-    }
-
-    /// Last month's forms of each facility; returns the drafts saved.
-    fn record_month(&mut self, agent: &Agent, facilities: &[&str]) -> Vec<(String, Draft)> {
-        let month = Period::containing(PeriodType::Monthly, self.clock.today()).previous();
-        let mut out = Vec::new();
-        for f in facilities {
-            let allowed = self.facilities.get(f).unwrap().forms.clone();
-            for def in self.forms.iter() {
-                if !allowed.is_empty() && !allowed.contains(&def.id) {
-                    continue;
-                }
-                let key = (f.to_string(), def.id.clone());
-                let opening = self.opening.get(&key).cloned().unwrap_or_default();
-                let d: Draft = self.drafts.draft(def, f, &month.iso(), &opening);
-                self.opening.insert(
-                    key,
-                    d.stock
-                        .iter()
-                        .map(|(k, e)| (k.clone(), e.closing_balance.unwrap()))
-                        .collect(),
-                );
-                let r = agent.submit(&d, true).unwrap();
-                assert!(!r.duplicate);
-                out.push((r.id, d));
-            }
-        }
-        out
-    }
-
-    fn sync(&self, agent: &Agent) {
-        let r = agent
-            .sync(
-                SyncBudget::time(Duration::from_secs(60)),
-                &self.creds,
-                false,
-            )
-            .unwrap();
-        assert!(r.done, "{r:?}");
-    }
-
-    fn advance_days(&self, days: i64) {
-        self.clock.advance(chrono::Duration::days(days));
-        self.lmis.set_today(Some(self.clock.today()));
-    }
+/// One pass that finishes.
+fn sync(w: &World, agent: &Agent) {
+    let r = agent
+        .sync(SyncBudget::time(Duration::from_secs(60)), &w.creds, false)
+        .unwrap();
+    assert!(r.done, "{r:?}");
 }
 
 fn states(agent: &Agent, id: &str) -> Vec<(Destination, DeliveryState)> {
@@ -170,7 +48,7 @@ fn a_compacted_form_is_still_recognised_and_corrected() {
     let agent = w.agent(true);
     let saved = w.record_month(&agent, &["HP-001"]);
     assert_eq!(saved.len(), 2);
-    w.sync(&agent);
+    sync(&w, &agent);
     let (id, draft) = saved[0].clone();
     let before = agent.inspect(&id).unwrap().revisions[0].clone();
     assert!(!before.content.is_empty());
@@ -219,7 +97,7 @@ fn a_compacted_form_is_still_recognised_and_corrected() {
         (r.id.as_str(), r.revision, r.duplicate),
         (id.as_str(), 2, false)
     );
-    w.sync(&agent);
+    sync(&w, &agent);
     let detail = agent.inspect(&id).unwrap();
     assert_eq!(detail.status.revision, 2);
     assert_eq!(
@@ -268,7 +146,7 @@ fn undelivered_forms_are_never_compacted() {
     // Once the LMIS is set up, they are delivered (the content is there).
     w.lmis.set_today(Some(w.clock.today()));
     let agent = w.agent(true);
-    w.sync(&agent);
+    sync(&w, &agent);
     for (id, _) in saved.iter().chain(&unsent) {
         assert_eq!(
             states(&agent, id),
@@ -309,7 +187,7 @@ fn the_outbox_of_two_years_of_monthly_reports_stays_flat() {
     let mut at_12 = (0u64, 0usize);
     for month in 1..=24 {
         forms += w.record_month(&agent, &all).len();
-        w.sync(&agent);
+        sync(&w, &agent);
         if month == 12 {
             at_12 = (vacuumed_size(&w.db(), scratch.path(), "m12.sqlite"), forms);
         }

@@ -8,7 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
-use agent_core::credentials::{Credentials, StaticCredentials};
+use super::support::{credentials, dhis2_basic};
+use agent_core::credentials::StaticCredentials;
 use agent_core::matching::{Basis, Decisions, Doubt, apply_reason_decisions, build_facility_map};
 use agent_core::sync::SyncBudget;
 use agent_core::{Agent, AgentConfig, Draft};
@@ -46,21 +47,6 @@ const RULES: &str = r#"[{"id": "miso-vs-pph", "severity": "warning",
   "min_ratio": 3, "max_ratio": 5,
   "advice": "PPH treatment uses 4 tablets. Check the stock card and the maternity register."}]"#;
 
-fn creds() -> StaticCredentials {
-    StaticCredentials {
-        dhis2: Some(Credentials::Basic {
-            username: "admin".into(),
-            password: "district".into(),
-        }),
-        lmis: Some(Credentials::OAuthPassword {
-            client_id: "user-client".into(),
-            client_secret: "changeme".into(),
-            username: "administrator".into(),
-            password: "password".into(),
-        }),
-    }
-}
-
 /// Opens the agent as a command does (each step is a new process in the CLI).
 fn open(dir: &Path) -> Agent {
     Agent::open(&AgentConfig::load(&dir.join("agent.toml")).unwrap()).unwrap()
@@ -82,13 +68,11 @@ fn draft(facility: &str, pph: i64, miso: i64) -> Draft {
     .unwrap()
 }
 
-#[test]
-fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
-    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::differing_world(), 0).unwrap();
-    let lmis = OpenLmisMock::start(OpenLmisMockConfig::differing_world(), 0).unwrap();
+/// A set-up folder with empty files (no form, an empty facility map) and
+/// an agent.toml naming both servers.
+fn empty_setup(dhis2: &str, lmis: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    // Empty files: no form, an empty facility map.
     std::fs::create_dir(dir.join("forms")).unwrap();
     std::fs::write(
         dir.join("facilities.json"),
@@ -102,12 +86,21 @@ fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
              [dhis2]\nurl = \"{}\"\nusername = \"admin\"\npassword_env = \"UNUSED_DHIS2_PASSWORD\"\n\
              [lmis]\nkind = \"openlmis\"\nurl = \"{}\"\nclient_id = \"user-client\"\n\
              client_secret_env = \"UNUSED_LMIS_SECRET\"\nusername = \"administrator\"\npassword_env = \"UNUSED_LMIS_PASSWORD\"\n",
-            dhis2.url(),
-            lmis.url()
+            dhis2,
+            lmis
         ),
     )
     .unwrap();
-    let creds = creds();
+    tmp
+}
+
+#[test]
+fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
+    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::differing_world(), 0).unwrap();
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::differing_world(), 0).unwrap();
+    let tmp = empty_setup(&dhis2.url(), &lmis.url());
+    let dir = tmp.path();
+    let creds = credentials();
 
     // 1. mapping suggest, before any decision.
     let agent = open(dir);
@@ -283,5 +276,44 @@ fn a_country_is_set_up_from_empty_files_against_differing_master_lists() {
             "7a1c0e2b-1111-4a5b-9c6d-0e1f2a3b4c01".to_string(),
             "7a1c0e2b-3333-4a5b-9c6d-0e1f2a3b4c03".to_string()
         ]
+    );
+}
+
+/// `mapping suggest` and `metadata pull` read a DHIS2 data set one way (one
+/// request, one reading of the answer): a data set DHIS2 does not have, or
+/// a refused password, is told alike by both, with the data set named and
+/// what to check.
+#[test]
+fn mapping_suggest_and_metadata_pull_tell_a_missing_data_set_and_a_refused_password_alike() {
+    let dhis2 = Dhis2Mock::start(Dhis2MockConfig::differing_world(), 0).unwrap();
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::differing_world(), 0).unwrap();
+    let tmp = empty_setup(&dhis2.url(), &lmis.url());
+    let agent = open(tmp.path());
+    let both = |creds: &StaticCredentials, data_set: &str| {
+        let suggest = agent
+            .suggest_mapping(&[data_set.into()], PROGRAM, creds)
+            .unwrap_err()
+            .to_string();
+        let pull = agent
+            .pull_metadata(data_set, Some(FORM), creds, false)
+            .unwrap_err()
+            .to_string();
+        (suggest, pull)
+    };
+    let (suggest, pull) = both(&credentials(), "NoSuchSet01");
+    assert_eq!(suggest, pull, "one reading of DHIS2's answer");
+    assert!(
+        pull.contains("DHIS2 has no data set NoSuchSet01; check its uid"),
+        "{pull}"
+    );
+    let wrong = StaticCredentials {
+        dhis2: Some(dhis2_basic("not-the-password")),
+        lmis: credentials().lmis,
+    };
+    let (suggest, pull) = both(&wrong, DATA_SET);
+    assert_eq!(suggest, pull, "one reading of DHIS2's answer");
+    assert!(
+        pull.contains("check the DHIS2 username and password"),
+        "{pull}"
     );
 }

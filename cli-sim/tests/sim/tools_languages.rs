@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod lang_check;
-use lang_check::{form_texts, untranslated};
+use crate::lang_check::{form_texts, untranslated};
 
 use agent_core::{Agent, AgentConfig, FacilityMap, FormSet, Period, PeriodType};
 use cli_sim::drafts::DraftGen;
