@@ -142,6 +142,33 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
     }
 }
 
+/// Logs on stderr, filtered by `AGENT_LOG` (`info`, `debug`,
+/// `agent_core::sync=trace,warn`: a level, or `target=level` pairs). Errors
+/// only when it is not set. `filter::Targets`, not `EnvFilter`: the latter's
+/// regular expressions (regex-automata, matchers) cost the Pi build 344 KB.
+fn log_to_stderr() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let errors_only = || Targets::new().with_default(LevelFilter::ERROR);
+    let targets = match std::env::var("AGENT_LOG") {
+        Ok(v) if !v.trim().is_empty() => v.parse::<Targets>().unwrap_or_else(|_| {
+            eprintln!(
+                "warning: AGENT_LOG={} is not understood, so only errors are logged; write a level (AGENT_LOG=info or debug) or target=level pairs (AGENT_LOG=agent_core=debug)",
+                agent_core::draft::visible(&v)
+            );
+            errors_only()
+        }),
+        _ => errors_only(),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
+        .with_writer(std::io::stderr)
+        .finish()
+        .with(targets)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     // `cli-sim status | head`: a closed pipe ends the output quietly instead
     // of a panic message (print! panics on EPIPE).
@@ -157,10 +184,7 @@ fn main() -> ExitCode {
         }
         default_hook(info);
     }));
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("AGENT_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
+    log_to_stderr();
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
