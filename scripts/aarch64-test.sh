@@ -8,6 +8,9 @@
 # Needs (scripts/test-tools.sh --aarch64 installs them):
 #   apt-get install -y gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 #   rustup target add aarch64-unknown-linux-gnu
+# The aarch64 build leaves the simulated servers out (`--no-default-features`:
+# cli-sim's `servers` feature, as a Pi build should); with the release-pi
+# profile its stripped size must stay within 10 MB (issue 17).
 # Env: AARCH64_PROFILE (default release-pi) to test another profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,8 +64,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 T0=$(t)
-echo "== build: cli-sim and the android-bindings cdylib for $TARGET (profile $PROFILE), host cli-sim for the simulated servers"
-cargo build --locked --profile "$PROFILE" -p cli-sim -p android-bindings --target "$TARGET"
+echo "== build: cli-sim (without the simulated servers) and the android-bindings cdylib for $TARGET (profile $PROFILE), host cli-sim for the simulated servers"
+cargo build --locked --profile "$PROFILE" -p cli-sim -p android-bindings --no-default-features --target "$TARGET"
 T1=$(t)
 cargo build --locked -p cli-sim
 T2=$(t)
@@ -72,7 +75,20 @@ file "$BIN" 2>/dev/null || true
 # The proof that the ELF is aarch64, without relying on `file`: e_machine 0xB7 (183) = EM_AARCH64.
 machine=$(od -An -t u2 -j 18 -N 2 "$BIN" | tr -d ' ')
 [ "$machine" = 183 ] || { echo "not an aarch64 ELF (e_machine=$machine)" >&2; exit 1; }
-echo "ELF e_machine=$machine (EM_AARCH64), $(stat -c %s "$BIN") bytes"
+SIZE=$(stat -c %s "$BIN")
+echo "ELF e_machine=$machine (EM_AARCH64), $SIZE bytes"
+# The Pi limit (issue 17): 10 MB = 10,000,000 bytes, stripped (release-pi strips).
+LIMIT=10000000
+if [ "$PROFILE" = release-pi ] && [ "$SIZE" -gt "$LIMIT" ]; then
+    echo "aarch64-test: the stripped release-pi cli-sim is $SIZE bytes, over the $LIMIT-byte (10 MB) limit" >&2
+    echo "  (was it built with the simulated servers? this script builds it with --no-default-features)" >&2
+    exit 1
+fi
+if qemu-aarch64 -L "$SYSROOT" "$BIN" mock --help >/dev/null 2>&1; then
+    echo "aarch64-test: the aarch64 cli-sim has the 'mock' command: it was built with the simulated servers" >&2
+    exit 1
+fi
+echo "no simulated servers in the aarch64 cli-sim (no 'mock' command)"
 
 echo "== 16 KB pages: every LOAD segment aligned >= 0x4000 (cli-sim and the cdylib)"
 # Raspberry Pi 5 kernels and Android 15+ devices use 16 KB pages; a segment

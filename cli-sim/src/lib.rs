@@ -2,16 +2,25 @@
 //! the demo scenario and the output formatting shared by the `cli-sim`
 //! commands. It drives the agent only through `agent_core::Agent`, the same
 //! public API the Android shell uses.
+//!
+//! The simulated servers and what runs them (`chaos`, `demo`, `fleet`,
+//! `from_forms`, `truth`) are behind the `servers` feature (default on);
+//! a device build leaves them out with `--no-default-features`.
 
+#[cfg(feature = "servers")]
 pub mod chaos;
 pub mod chart;
+#[cfg(feature = "servers")]
 pub mod demo;
 pub mod drafts;
+#[cfg(feature = "servers")]
 pub mod fleet;
+#[cfg(feature = "servers")]
 pub mod from_forms;
 pub mod interactive;
 pub mod network;
 pub mod show;
+#[cfg(feature = "servers")]
 pub mod truth;
 
 /// The example form definitions, embedded so the demo needs no set-up.

@@ -8,9 +8,9 @@ mod commands;
 use agent_core::AgentError;
 use clap::{Parser, Subcommand};
 use cli_sim::exit_code;
-use commands::{
-    lmis::LmisAction, mapping::MappingAction, metadata::MetadataAction, mock::MockServer,
-};
+#[cfg(feature = "servers")]
+use commands::mock::MockServer;
+use commands::{lmis::LmisAction, mapping::MappingAction, metadata::MetadataAction};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -41,6 +41,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the demo: temporary folder, example forms and facilities, no set-up.
+    #[cfg(feature = "servers")]
     Demo(commands::demo::Args),
     /// Validate and save a draft from a JSON file (prints the submission id).
     #[command(after_help = EXIT_CODES)]
@@ -60,10 +61,13 @@ enum Command {
     /// were never recorded (after the period ended).
     SendIncomplete(commands::send_incomplete::Args),
     /// Many devices against the simulated servers: throughput, latency, duplicates.
+    #[cfg(feature = "servers")]
     Fleet(cli_sim::fleet::FleetArgs),
     /// Kill the syncing process at random moments and check nothing is lost or duplicated.
+    #[cfg(feature = "servers")]
     Chaos(cli_sim::chaos::ChaosArgs),
     /// Run simulated servers on 127.0.0.1 (foreground, until Ctrl-C).
+    #[cfg(feature = "servers")]
     Mock {
         #[command(subcommand)]
         server: MockServer,
@@ -108,6 +112,7 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
         cli_sim::show::set_locale(&l);
     }
     match cli.command {
+        #[cfg(feature = "servers")]
         Command::Demo(args) => commands::demo::run(args),
         Command::Record(args) => commands::record::run(config, args),
         Command::Validate(args) => commands::validate::run(config, args),
@@ -116,8 +121,11 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
         Command::Sync(args) => commands::sync::run(config, args),
         Command::Resend(args) => commands::resend::run(config, args),
         Command::SendIncomplete(args) => commands::send_incomplete::run(config, args),
+        #[cfg(feature = "servers")]
         Command::Fleet(args) => cli_sim::fleet::run(args).map_err(AgentError::internal),
+        #[cfg(feature = "servers")]
         Command::Chaos(args) => cli_sim::chaos::run(args).map_err(AgentError::internal),
+        #[cfg(feature = "servers")]
         Command::Mock { server } => commands::mock::run(server),
         Command::Lmis { action } => commands::lmis::run(config, action),
         Command::Mapping { action } => commands::mapping::run(config, action),
@@ -132,6 +140,33 @@ fn run(cli: Cli) -> Result<i32, AgentError> {
             commands::diagnose::run(&commands::open_config(&cfg)?, &cfg, args)
         }
     }
+}
+
+/// Logs on stderr, filtered by `AGENT_LOG` (`info`, `debug`,
+/// `agent_core::sync=trace,warn`: a level, or `target=level` pairs). Errors
+/// only when it is not set. `filter::Targets`, not `EnvFilter`: the latter's
+/// regular expressions (regex-automata, matchers) cost the Pi build 344 KB.
+fn log_to_stderr() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let errors_only = || Targets::new().with_default(LevelFilter::ERROR);
+    let targets = match std::env::var("AGENT_LOG") {
+        Ok(v) if !v.trim().is_empty() => v.parse::<Targets>().unwrap_or_else(|_| {
+            eprintln!(
+                "warning: AGENT_LOG={} is not understood, so only errors are logged; write a level (AGENT_LOG=info or debug) or target=level pairs (AGENT_LOG=agent_core=debug)",
+                agent_core::draft::visible(&v)
+            );
+            errors_only()
+        }),
+        _ => errors_only(),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
+        .with_writer(std::io::stderr)
+        .finish()
+        .with(targets)
+        .try_init();
 }
 
 fn main() -> ExitCode {
@@ -149,10 +184,7 @@ fn main() -> ExitCode {
         }
         default_hook(info);
     }));
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("AGENT_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
+    log_to_stderr();
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,

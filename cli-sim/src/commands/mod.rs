@@ -3,6 +3,7 @@
 //! (opening the agent, printing JSON, reading a draft file) is below.
 
 pub mod acknowledge_damaged;
+#[cfg(feature = "servers")]
 pub mod demo;
 pub mod diagnose;
 pub mod escrow;
@@ -11,6 +12,7 @@ pub mod inspect;
 pub mod lmis;
 pub mod mapping;
 pub mod metadata;
+#[cfg(feature = "servers")]
 pub mod mock;
 pub mod record;
 pub mod resend;
@@ -32,7 +34,8 @@ pub fn set_lang_flag(lang: Option<String>) {
     let _ = LANG_FLAG.set(lang);
 }
 
-/// The `--lang` of the command line, if given.
+/// The `--lang` of the command line, if given (only the demo reads it).
+#[cfg(feature = "servers")]
 pub fn lang_flag() -> Option<String> {
     LANG_FLAG.get().cloned().flatten()
 }

@@ -867,3 +867,47 @@ fn reading_commands_do_not_create_the_outbox() {
     assert!(table.contains(&format!(" {iso} ")), "{table}");
     assert!(!table.contains(&iso.replace('-', "")), "{table}");
 }
+
+/// `AGENT_LOG` as the README documents it: a level or `target=level` pairs
+/// turn logs on (stderr), nothing set means errors only, and a value the
+/// agent cannot read is said so in plain words (errors only).
+#[test]
+fn agent_log_turns_logs_on_by_level_and_target() {
+    let s = setup();
+    let record = |back: u32, log: Option<&str>| -> String {
+        let draft = s.valid_draft_months_ago("HP-001", 10 + u64::from(back), back);
+        let f = s.write(&format!("log{back}.json"), draft.to_string().as_bytes());
+        let mut c = Command::new(env!("CARGO_BIN_EXE_cli-sim"));
+        c.arg("--config")
+            .arg(&s.config)
+            .args(["record", "--file", &f]);
+        c.env_remove("AGENT_LOG")
+            .env_remove("LC_ALL")
+            .env_remove("LANG");
+        if let Some(v) = log {
+            c.env("AGENT_LOG", v);
+        }
+        let o = c.output().unwrap();
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        stderr(&o)
+    };
+    // agent-core logs "form saved" at info level when a submit commits.
+    let quiet = record(1, None);
+    assert!(!quiet.contains("form saved"), "no logs by default: {quiet}");
+    let info = record(2, Some("info"));
+    assert!(info.contains("form saved"), "AGENT_LOG=info: {info}");
+    let target = record(3, Some("agent_core=debug"));
+    assert!(
+        target.contains("form saved"),
+        "AGENT_LOG=agent_core=debug: {target}"
+    );
+    let other = record(4, Some("warn,sim_servers=info"));
+    assert!(!other.contains("form saved"), "AGENT_LOG=warn: {other}");
+    let bad = record(5, Some("agent_core=loud"));
+    assert!(!bad.contains("form saved"), "{bad}");
+    assert!(
+        bad.contains("AGENT_LOG=agent_core=loud is not understood")
+            && bad.contains("AGENT_LOG=info"),
+        "a value that cannot be read is said so, with an example: {bad}"
+    );
+}
