@@ -997,6 +997,50 @@ mod tests {
         }
     }
 
+    /// The request head a server on 127.0.0.1 receives for `req`.
+    fn head_received(method: &'static str, body: &[u8]) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/api/x", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                .unwrap();
+            String::from_utf8_lossy(&got).to_ascii_lowercase()
+        });
+        let t = UreqTransport::new(Timeouts::default());
+        let r = t
+            .send(&HttpRequest {
+                method,
+                url,
+                headers: vec![("Accept".into(), "application/json".into())],
+                body: body.to_vec(),
+            })
+            .unwrap();
+        assert_eq!(r.body, b"ok");
+        server.join().unwrap()
+    }
+
+    /// Issue 14: a GET carries no `content-length: 0` line (bytes on a
+    /// metered link); a POST still states its body's length.
+    #[test]
+    fn a_request_without_a_body_carries_no_content_length() {
+        let get = head_received("GET", b"");
+        assert!(get.starts_with("get /api/x http/1.1\r\n"), "{get}");
+        assert!(!get.contains("content-length"), "{get}");
+        let post = head_received("POST", b"{}");
+        assert!(post.contains("content-length: 2\r\n"), "{post}");
+    }
+
     #[test]
     fn debug_output_hides_header_values() {
         let r = HttpRequest {
