@@ -24,7 +24,7 @@ use agent_core::{
 use chrono::{DateTime, Utc};
 use cli_sim::drafts::DraftGen;
 use cli_sim::from_forms::FromForms;
-use cli_sim::network::{Profile, ProxyStats, ShapingProxy};
+use cli_sim::network::{Profile, ProxyStats, Shape, ShapingProxy};
 use rusqlite::Connection;
 use sim_servers::dhis2::{DEFAULT_COC, Dhis2Mock, Dhis2MockConfig};
 use sim_servers::openlmis::{OpenLmisMock, OpenLmisMockConfig};
@@ -1843,6 +1843,170 @@ fn healthpost_minimum() -> (u64, u64) {
     (dhis2 as u64, lmis as u64)
 }
 
+/// The OpenLMIS UI's physical inventory for the health post's two programs
+/// (the first-sync month's counts, hand-written in `tests/fixtures/healthpost/`),
+/// on a fresh simulated OpenLMIS behind a fresh shaped link: one sign-in, then
+/// per program the requests the UI makes (see the report's text). Returns the
+/// LMIS leg and the time taken.
+fn ui_physical_inventory(shape: Shape, seed: u64) -> MonthRun {
+    let forms = FormSet::new(example_forms()).expect("forms");
+    let facilities = example_facilities();
+    let lmis = OpenLmisMock::start(OpenLmisMockConfig::from_forms(&forms, &facilities), 0)
+        .expect("lmis mock");
+    let proxy = ShapingProxy::start_shaped(&lmis.url(), shape, seed).expect("proxy");
+    let transport = UreqTransport::new(Timeouts::default());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/healthpost");
+    let mut body_up = 0u64;
+    // A failed exchange is tried again (the person presses the button again).
+    let mut send =
+        |method: &'static str, path: &str, headers: Vec<(String, String)>, body: Vec<u8>| {
+            body_up += body.len() as u64;
+            let req = HttpRequest {
+                method,
+                url: format!("{}{path}", proxy.url()),
+                headers,
+                body,
+            };
+            for _ in 0..20 {
+                if let Ok(r) = transport.send(&req)
+                    && r.status < 300
+                {
+                    return serde_json::from_slice::<serde_json::Value>(&r.body)
+                        .unwrap_or(serde_json::Value::Null);
+                }
+            }
+            panic!("the UI's {method} {path} kept failing");
+        };
+    let t = Instant::now();
+    let token = send(
+        "POST",
+        "/api/oauth/token?grant_type=password",
+        vec![
+            (
+                "Authorization".into(),
+                basic_auth("user-client", "changeme"),
+            ),
+            (
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
+        ],
+        std::fs::read_to_string(dir.join("lmis-token.txt"))
+            .expect("fixture")
+            .trim_end()
+            .as_bytes()
+            .to_vec(),
+    )["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    let auth = || {
+        vec![
+            ("Authorization".to_string(), format!("Bearer {token}")),
+            ("Accept".to_string(), "application/json".to_string()),
+        ]
+    };
+    let json_auth = || {
+        let mut h = auth();
+        h.push(("Content-Type".into(), "application/json".into()));
+        h
+    };
+    for file in [
+        "lmis-stockEvent-chw-monthly.json",
+        "lmis-stockEvent-hp-maternal-monthly.json",
+    ] {
+        let counted: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).expect("fixture"))
+                .expect("json");
+        let (program, facility) = (
+            counted["programId"].as_str().expect("program").to_string(),
+            counted["facilityId"]
+                .as_str()
+                .expect("facility")
+                .to_string(),
+        );
+        let lines = counted["lineItems"].as_array().cloned().unwrap_or_default();
+        send(
+            "GET",
+            &format!("/api/physicalInventories?program={program}&facility={facility}&isDraft=true"),
+            auth(),
+            Vec::new(),
+        );
+        send(
+            "GET",
+            &format!("/api/v2/stockCardSummaries?programId={program}&facilityId={facility}"),
+            auth(),
+            Vec::new(),
+        );
+        let draft = send(
+            "POST",
+            "/api/physicalInventories",
+            json_auth(),
+            serde_json::to_vec(&serde_json::json!({"programId": program, "facilityId": facility}))
+                .expect("json"),
+        );
+        let id = draft["id"].as_str().expect("a draft id").to_string();
+        let adjustments = |l: &serde_json::Value,
+                           reason: &dyn Fn(&serde_json::Value) -> serde_json::Value|
+         -> Vec<serde_json::Value> {
+            l["stockAdjustments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(reason)
+                .collect()
+        };
+        let saved: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "orderableId": l["orderableId"], "lotId": null, "quantity": l["quantity"],
+                    "extraData": {"vvmStatus": null},
+                    "stockAdjustments": adjustments(l, &|a| serde_json::json!({"reason": {"id": a["reasonId"]}, "quantity": a["quantity"]})),
+                })
+            })
+            .collect();
+        send(
+            "PUT",
+            &format!("/api/physicalInventories/{id}"),
+            json_auth(),
+            serde_json::to_vec(&serde_json::json!({
+                "id": id, "programId": program, "facilityId": facility, "lineItems": saved,
+            }))
+            .expect("json"),
+        );
+        let event_lines: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "orderableId": l["orderableId"], "lotId": null, "quantity": l["quantity"],
+                    "occurredDate": l["occurredDate"], "extraData": {"vvmStatus": null},
+                    "stockAdjustments": adjustments(l, &|a| serde_json::json!({"reasonId": a["reasonId"], "quantity": a["quantity"]})),
+                    "lotCode": null, "expirationDate": null,
+                })
+            })
+            .collect();
+        send(
+            "POST",
+            "/api/stockEvents",
+            json_auth(),
+            serde_json::to_vec(&serde_json::json!({
+                "resourceId": id, "facilityId": facility, "programId": program,
+                "signature": null, "documentNumber": null, "lineItems": event_lines,
+            }))
+            .expect("json"),
+        );
+    }
+    let run = MonthRun {
+        radio_secs: t.elapsed().as_secs_f64(),
+        dhis2: Leg::default(),
+        lmis: Leg::between(&ProxyStats::default(), &proxy.stats(), (body_up, 0)),
+    };
+    drop(proxy);
+    lmis.stop();
+    run
+}
+
 fn healthpost_section(out: &mut String, opts: &Opts) {
     let runs = if opts.quick { 1 } else { 3 };
     eprintln!("[healthpost] {runs} runs over 2G");
@@ -1858,6 +2022,7 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
     let mut first = Vec::new();
     let mut steady = Vec::new();
     let mut peer = Vec::new();
+    let mut ui_peer = Vec::new();
     let mut routes = Vec::new();
     for r in 0..runs {
         let seed = opts.seed.wrapping_add(100 + r as u64);
@@ -1938,6 +2103,7 @@ fn healthpost_section(out: &mut String, opts: &Opts) {
             lmis: Leg::default(),
         });
         drop(proxy);
+        ui_peer.push(ui_physical_inventory(shape, seed + 1));
         drop(pl);
         dhis2.stop();
         lmis.stop();
@@ -2001,7 +2167,7 @@ reads the reference data it checks the event against on a first sync and after 9
     let plain = |name: &'static str, f: fn(&MonthRun) -> f64, min: &str| -> Row {
         (name, f, min.into(), "—".into())
     };
-    let rows: [Row; 13] = [
+    let rows: [Row; 14] = [
         ("requests, both destinations", both, "5".into(), {
             let ok = max_of(&steady, &both) <= 6.0;
             format!("≤ 6 (min + 1): {}", met(ok))
@@ -2066,6 +2232,15 @@ reads the reference data it checks the event against on a first sync and after 9
                 format!("first sync ≤ 12,000: {}", met(worst <= 12_000.0))
             },
         ),
+        (
+            "OpenLMIS both ways, heads included (proxy's count)",
+            |m| (m.lmis.up + m.lmis.down) as f64,
+            "—".into(),
+            {
+                let worst = max_of(&first, &|m| (m.lmis.up + m.lmis.down) as f64);
+                format!("first sync ≤ 12,000: {}", met(worst <= 12_000.0))
+            },
+        ),
         ("radio-on time (s)", |m| m.radio_secs, "—".into(), {
             let ok = max_of(&steady, &|m| m.radio_secs) <= 5.0;
             format!("≤ 5 s: {}", met(ok))
@@ -2081,21 +2256,30 @@ reads the reference data it checks the event against on a first sync and after 9
         );
     }
     let wire = |m: &MonthRun| (m.dhis2.up + m.dhis2.down) as f64;
+    let lmis_wire = |m: &MonthRun| (m.lmis.up + m.lmis.down) as f64;
     let _ = writeln!(
         out,
         "\n**Peers**, steady-state month. DHIS2 web data entry (one `POST /api/dataValues` per value, one completion \
 per form, a fresh client through a fresh 2g link, as cold as the agent's new process): requests {}, bytes both ways \
 {}, time {} s; the agent's DHIS2 half: requests {}, bytes both ways {}, radio-on for both destinations {} s. \
-OpenLMIS UI physical inventory (draft, save, submit per program): not measured — the simulated OpenLMIS and the \
-contract notes do not carry the `physicalInventories` endpoints. By its shape it costs at least a sign-in and three \
-requests per program (7 for two programs, against the agent's 3), the save and the submit each carrying the program's \
-lines (at least twice the event's bytes).\n",
+OpenLMIS UI physical inventory, per program as the UI does it (openlmis-stockmanagement-ui \
+`physical-inventory.service.js` and `.factory.js`: the draft looked for, `GET /api/physicalInventories?isDraft=true`; \
+the products, `GET /api/v2/stockCardSummaries`; a draft made, `POST /api/physicalInventories`; saved with every line, \
+`PUT /api/physicalInventories/{{id}}`; submitted as a stock event whose `resourceId` is the draft, `POST \
+/api/stockEvents`) after one sign-in, on a fresh simulated OpenLMIS through a fresh 2g link, the first-sync month's \
+counts (`tests/fixtures/healthpost/`), this client's heads (a browser's are larger): requests {}, bytes both ways {}, \
+time {} s; the agent's OpenLMIS half in steady state: requests {}, bytes both ways {}.\n",
         spread(&peer, &|m| m.dhis2.requests as f64, 0),
         spread(&peer, &wire, 0),
         spread(&peer, &|m| m.radio_secs, 1),
         spread(&steady, &|m| m.dhis2.requests as f64, 0),
         spread(&steady, &wire, 0),
         spread(&steady, &|m| m.radio_secs, 1),
+        spread(&ui_peer, &|m| m.lmis.requests as f64, 0),
+        spread(&ui_peer, &lmis_wire, 0),
+        spread(&ui_peer, &|m| m.radio_secs, 1),
+        spread(&steady, &|m| m.lmis.requests as f64, 0),
+        spread(&steady, &lmis_wire, 0),
     );
     let _ = writeln!(
         out,

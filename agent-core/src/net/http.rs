@@ -519,24 +519,24 @@ impl Transport for UreqTransport {
         {
             builder = builder.header("Accept-Encoding", "gzip");
         }
-        let request = builder.body(req.body.clone()).map_err(|e| TransportError {
+        let built = |e: ureq::http::Error| TransportError {
             kind: TransportErrorKind::Other,
             maybe_sent: false,
             message: format!("the request could not be built: {e}"),
-        })?;
+        };
         // The whole exchange, body included, ends within the configured
         // time (the client's own per-call timeout) and within what is left
         // of the pass: a server that answers slowly, or drips its answer,
         // cannot hold a pass past its budget.
         let agent = self.agent_for(&req.url);
-        let request = match limit {
-            Some(l) => agent
-                .configure_request(request)
-                .timeout_global(Some(l))
-                .build(),
-            None => request,
-        };
-        let mut resp = agent.run(request).map_err(classify)?;
+        // A request without a body (GET, DELETE) goes without one: no
+        // `content-length: 0` line (19 bytes a request on a metered link).
+        let mut resp = if req.body.is_empty() && matches!(req.method, "GET" | "HEAD" | "DELETE") {
+            run_within(agent, builder.body(()).map_err(built)?, limit)
+        } else {
+            run_within(agent, builder.body(req.body.clone()).map_err(built)?, limit)
+        }
+        .map_err(classify)?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -593,6 +593,23 @@ impl Transport for UreqTransport {
             truncated,
             wire_bytes,
         })
+    }
+}
+
+/// Runs `request`, within `limit` when one is given.
+fn run_within<B: ureq::AsSendBody>(
+    agent: &ureq::Agent,
+    request: ureq::http::Request<B>,
+    limit: Option<Duration>,
+) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    match limit {
+        Some(l) => agent.run(
+            agent
+                .configure_request(request)
+                .timeout_global(Some(l))
+                .build(),
+        ),
+        None => agent.run(request),
     }
 }
 
@@ -978,6 +995,50 @@ mod tests {
             let e = get(&UreqTransport::new(t), &format!("http://127.0.0.1:{port}/")).unwrap_err();
             assert_eq!(e.kind, TransportErrorKind::Unreachable, "{e}");
         }
+    }
+
+    /// The request head a server on 127.0.0.1 receives for `req`.
+    fn head_received(method: &'static str, body: &[u8]) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/api/x", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                .unwrap();
+            String::from_utf8_lossy(&got).to_ascii_lowercase()
+        });
+        let t = UreqTransport::new(Timeouts::default());
+        let r = t
+            .send(&HttpRequest {
+                method,
+                url,
+                headers: vec![("Accept".into(), "application/json".into())],
+                body: body.to_vec(),
+            })
+            .unwrap();
+        assert_eq!(r.body, b"ok");
+        server.join().unwrap()
+    }
+
+    /// Issue 14: a GET carries no `content-length: 0` line (bytes on a
+    /// metered link); a POST still states its body's length.
+    #[test]
+    fn a_request_without_a_body_carries_no_content_length() {
+        let get = head_received("GET", b"");
+        assert!(get.starts_with("get /api/x http/1.1\r\n"), "{get}");
+        assert!(!get.contains("content-length"), "{get}");
+        let post = head_received("POST", b"{}");
+        assert!(post.contains("content-length: 2\r\n"), "{post}");
     }
 
     #[test]

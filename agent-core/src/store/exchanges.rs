@@ -26,6 +26,67 @@ pub(crate) struct Exchange<'a> {
     pub duration_ms: i64,
 }
 
+/// An exchange not logged yet, with the items it carried: logged later in
+/// the same transaction as the states its answer decided (one commit for
+/// several stock events instead of three each).
+#[derive(Debug, Clone)]
+pub(crate) struct HeldExchange {
+    pub at: DateTime<Utc>,
+    pub destination: Destination,
+    pub method: String,
+    pub url: String,
+    pub request_body: Option<String>,
+    pub status: Option<u16>,
+    pub response_body: Option<String>,
+    pub error: Option<String>,
+    pub bytes_sent: i64,
+    pub bytes_received: i64,
+    pub duration_ms: i64,
+    pub items: Vec<DueRow>,
+}
+
+impl HeldExchange {
+    /// Holds an exchange and the items it carried.
+    pub(crate) fn new(e: Exchange<'_>, items: &[&DueRow]) -> HeldExchange {
+        HeldExchange {
+            at: e.at,
+            destination: e.destination,
+            method: e.method.to_string(),
+            url: e.url.to_string(),
+            request_body: e.request_body,
+            status: e.status,
+            response_body: e.response_body,
+            error: e.error,
+            bytes_sent: e.bytes_sent,
+            bytes_received: e.bytes_received,
+            duration_ms: e.duration_ms,
+            items: items.iter().map(|r| (*r).clone()).collect(),
+        }
+    }
+
+    /// Logs it, linked to its items.
+    pub(crate) fn log(&self, tx: &Transaction) -> Result<(), Error> {
+        let items: Vec<&DueRow> = self.items.iter().collect();
+        log(
+            tx,
+            &Exchange {
+                at: self.at,
+                destination: self.destination,
+                method: &self.method,
+                url: &self.url,
+                request_body: self.request_body.clone(),
+                status: self.status,
+                response_body: self.response_body.clone(),
+                error: self.error.clone(),
+                bytes_sent: self.bytes_sent,
+                bytes_received: self.bytes_received,
+                duration_ms: self.duration_ms,
+            },
+            &items,
+        )
+    }
+}
+
 /// Logs an exchange, linked to the items it carried.
 pub(crate) fn log(tx: &Transaction, e: &Exchange<'_>, items: &[&DueRow]) -> Result<(), Error> {
     tx.prepare_cached(

@@ -210,6 +210,9 @@ pub(crate) struct Pass<'a> {
     secrets: Vec<String>,
     /// A request was not sent because the budget ran out.
     budget_hit: bool,
+    /// When set, [`Pass::send`] keeps its exchanges here instead of logging
+    /// them: the caller logs them with the states the answers decide.
+    held: Option<Vec<exchanges::HeldExchange>>,
 }
 
 #[cfg(test)]
@@ -238,6 +241,7 @@ impl<'a> Pass<'a> {
             lease_until: Instant::now() + Duration::from_secs(60),
             secrets: Vec::new(),
             budget_hit: false,
+            held: None,
         }
     }
 }
@@ -394,8 +398,25 @@ impl Pass<'_> {
             bytes_received: received,
             duration_ms: ms,
         };
-        outbox::commit_relaxed(&mut self.conn, |tx| exchanges::log(tx, &logged, items))?;
+        match self.held.as_mut() {
+            Some(held) => held.push(exchanges::HeldExchange::new(logged, items)),
+            None => {
+                outbox::commit_relaxed(&mut self.conn, |tx| exchanges::log(tx, &logged, items))?
+            }
+        }
         Ok(result)
+    }
+
+    /// From now on, [`Pass::send`] holds its exchanges back until
+    /// [`Pass::take_held`]: the caller logs them in its own transaction.
+    pub(crate) fn hold_exchanges(&mut self) {
+        self.held.get_or_insert_with(Vec::new);
+    }
+
+    /// The exchanges held back since [`Pass::hold_exchanges`]; `send` logs
+    /// its exchanges itself again.
+    pub(crate) fn take_held(&mut self) -> Vec<exchanges::HeldExchange> {
+        self.held.take().unwrap_or_default()
     }
 }
 
@@ -739,6 +760,7 @@ pub(crate) fn run_pass(
         lease_until: Instant::now() + hold_for,
         secrets: Vec::new(),
         budget_hit: false,
+        held: None,
     };
     // A panic inside the pass (a bug; the bindings turn it into an
     // exception) must not leave the lease held: the holder is this live
@@ -779,6 +801,7 @@ pub(crate) fn run_task<T>(
         lease_until: Instant::now() + budget.max_duration,
         secrets: Vec::new(),
         budget_hit: false,
+        held: None,
     };
     for dest in Destination::ALL {
         if let Ok(Some(c)) = inputs.credentials.credentials(dest) {

@@ -855,6 +855,7 @@ fn a_failure_is_applied_the_same_way_for_every_destination() {
         lease_until: Instant::now() + Duration::from_secs(30),
         secrets: Vec::new(),
         budget_hit: false,
+        held: None,
     };
     let row = || DueRow {
         submission_id: id.clone(),

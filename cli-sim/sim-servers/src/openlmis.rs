@@ -27,6 +27,10 @@
 //!   with the server's synthetic Overstock/Understock/Balance adjustment
 //!   reason and the absolute difference as quantity), range summaries with
 //!   signed tag totals and stock-out days.
+//! - Physical inventory drafts as the OpenLMIS UI uses them (in
+//!   `inventory`; not in the contract notes, sources named there): look
+//!   for, make, save and delete a draft; submitting one is a stock event
+//!   whose `resourceId` is the draft's id, which stops it being a draft.
 //! - Requisitions (§6.4, §7, in `requisition`): periods for initiate,
 //!   initiate (with the `Idempotency-Key` semantics as implemented upstream:
 //!   key stored before the work, 409 replay without `Location`), GET with
@@ -76,6 +80,7 @@
 
 mod auth;
 mod cli;
+mod inventory;
 mod refdata;
 mod requisition;
 mod stock;
@@ -638,6 +643,9 @@ struct State {
     requisitions: requisition::Store,
     /// See [`OpenLmisMockConfig::inventory_guard`].
     inventory_guard: bool,
+    /// Physical inventories made through `/api/physicalInventories` (the
+    /// UI's drafts), by id; a submitted one has `isDraft` false.
+    drafts: std::collections::BTreeMap<String, Value>,
 }
 
 impl State {
@@ -803,6 +811,16 @@ impl Service {
                 "POST" => self.post_stock_event(req, &principal),
                 _ => not_allowed(),
             },
+            ["physicalInventories"] => match method {
+                "GET" => self.physical_inventories(req),
+                "POST" => self.create_physical_inventory(req, &principal),
+                _ => not_allowed(),
+            },
+            ["physicalInventories", id] => match method {
+                "PUT" => self.save_physical_inventory(req, id),
+                "DELETE" => self.delete_physical_inventory(id),
+                _ => not_allowed(),
+            },
             ["v2", "stockCardSummaries"] => match method {
                 "GET" => self.stock_card_summaries(req),
                 _ => not_allowed(),
@@ -878,6 +896,7 @@ impl OpenLmisMock {
                 ledger: stock::Ledger::default(),
                 requisitions: requisition::Store::default(),
                 inventory_guard: config.inventory_guard,
+                drafts: std::collections::BTreeMap::new(),
             }),
         });
         let handler: Handler = {

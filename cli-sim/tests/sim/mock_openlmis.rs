@@ -1448,3 +1448,122 @@ fn without_the_inventory_guard_a_resent_physical_count_is_applied_twice() {
     );
     mock.stop();
 }
+
+/// Issue 14: the physical inventory drafts the OpenLMIS UI uses
+/// (openlmis-stockmanagement `api-definition.yaml` `/physicalInventories`;
+/// the UI submits a draft as a stock event whose `resourceId` is the
+/// draft's id): one open draft per facility and program, saved with its
+/// lines, no longer a draft once submitted, and then applied once only.
+#[test]
+fn a_ui_draft_is_made_saved_and_submitted_as_a_stock_event() {
+    let mock = start(config());
+    let c = Client::login(&mock);
+    let drafts = format!("/api/physicalInventories?program={PROG}&facility={FAC}&isDraft=true");
+    let none = c.get(&drafts);
+    assert_eq!((none.status, none.body.clone()), (200, json!([])));
+
+    let made = c.call(
+        "POST",
+        "/api/physicalInventories",
+        &[],
+        Some(&json!({"programId": PROG, "facilityId": FAC})),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = made.body["id"].as_str().unwrap().to_string();
+    assert_eq!(made.body["isDraft"], json!(true));
+    assert_eq!(made.body["lineItems"], json!([]));
+    // One open draft per facility and program.
+    let second = c.call(
+        "POST",
+        "/api/physicalInventories",
+        &[],
+        Some(&json!({"programId": PROG, "facilityId": FAC})),
+    );
+    assert_eq!(second.status, 400, "{}", second.body);
+
+    let line = json!({
+        "orderableId": ORD, "lotId": null, "quantity": 60,
+        "extraData": {"vvmStatus": null},
+        "stockAdjustments": [{"reason": {"id": CONSUMED_REASON_ID}, "quantity": 40}],
+    });
+    let saved = c.call(
+        "PUT",
+        &format!("/api/physicalInventories/{id}"),
+        &[],
+        Some(&json!({"id": id, "programId": PROG, "facilityId": FAC, "lineItems": [line]})),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.body["lineItems"][0]["quantity"], json!(60));
+    let listed = c.get(&drafts);
+    assert_eq!(listed.body[0]["id"], json!(id));
+    assert_eq!(listed.body[0]["lineItems"][0]["orderableId"], json!(ORD));
+    // A line without its product is refused; another facility's draft is not this one.
+    let bad = c.call(
+        "PUT",
+        &format!("/api/physicalInventories/{id}"),
+        &[],
+        Some(&json!({"programId": PROG, "facilityId": FAC, "lineItems": [{"quantity": 1}]})),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let elsewhere = c.get(&format!(
+        "/api/physicalInventories?program={PROG}&facility={FAC2}&isDraft=true"
+    ));
+    assert_eq!(elsewhere.body, json!([]));
+
+    // Submitted as the UI does: a stock event with the draft's id.
+    let event = json!({
+        "resourceId": id, "facilityId": FAC, "programId": PROG,
+        "lineItems": [{
+            "orderableId": ORD, "quantity": 60, "occurredDate": "2026-04-30",
+            "stockAdjustments": [{"reasonId": CONSUMED_REASON_ID, "quantity": 40}],
+        }],
+    });
+    let submitted = c.event(&event);
+    assert_eq!(submitted.status, 201, "{}", submitted.body);
+    assert_eq!(mock.stock_on_hand(FAC, PROG, ORD), Some(60));
+    assert_eq!(c.get(&drafts).body, json!([]));
+    let all = c.get(&format!(
+        "/api/physicalInventories?program={PROG}&facility={FAC}"
+    ));
+    assert_eq!(all.body[0]["isDraft"], json!(false));
+    // Submitted once: the same draft again is refused (§6.2), and it can no
+    // longer be saved or deleted as a draft.
+    assert_eq!(c.event(&event).status, 400);
+    let resave = c.call(
+        "PUT",
+        &format!("/api/physicalInventories/{id}"),
+        &[],
+        Some(&json!({"programId": PROG, "facilityId": FAC, "lineItems": [line]})),
+    );
+    assert_eq!(resave.status, 404);
+    assert_eq!(
+        c.call(
+            "DELETE",
+            &format!("/api/physicalInventories/{id}"),
+            &[],
+            None
+        )
+        .status,
+        400
+    );
+    // A new draft can be made again, and deleted.
+    let next = c.call(
+        "POST",
+        "/api/physicalInventories",
+        &[],
+        Some(&json!({"programId": PROG, "facilityId": FAC})),
+    );
+    assert_eq!(next.status, 201);
+    let next_id = next.body["id"].as_str().unwrap();
+    assert_eq!(
+        c.call(
+            "DELETE",
+            &format!("/api/physicalInventories/{next_id}"),
+            &[],
+            None
+        )
+        .status,
+        204
+    );
+    assert_eq!(c.get(&drafts).body, json!([]));
+}

@@ -22,6 +22,7 @@ use crate::net::http::{HttpRequest, HttpResponse, basic_auth, encode_query};
 use crate::routes::openlmis::{self, RefData, dto};
 use crate::store::deliveries::{self, DueRow, mark_in_flight_tx, set_state};
 use crate::store::destinations::destination_answered;
+use crate::store::exchanges::HeldExchange;
 use crate::store::outbox::{self, DeliveryState, Destination, derived_uuid};
 use crate::sync::{
     DestinationReport, Failure, HoldKind, ItemRef, Pass, Rejection, Route, Step, apply_failure,
@@ -862,6 +863,13 @@ pub struct LmisRoute<C: LmisClient> {
     queues: BTreeMap<(String, String), VecDeque<DueRow>>,
     /// Events durably marked "may have been applied" and not sent yet.
     armed: HashSet<(String, u32)>,
+    /// Events the LMIS applied in this pass whose delivery is not written
+    /// yet: written together (with their exchanges) when the next events
+    /// are armed, after [`ARM_AHEAD`] of them, before any other write of
+    /// the route and at the end of the pass. Each is still durably armed,
+    /// so a pass killed before they are written costs a look-up each in the
+    /// next pass, never a second event (ADR 0002, amendment of issue 14).
+    unrecorded: Vec<Unrecorded>,
     /// How long cached reference data is used without asking again.
     max_age: chrono::Duration,
     /// (LMIS facility code, program) whose cached reference data the LMIS
@@ -889,6 +897,18 @@ pub type RequisitionStep<C> = fn(
 
 /// Stock events marked together before the first of them is sent.
 const ARM_AHEAD: usize = 16;
+
+/// A stock event the LMIS applied, its delivery not written yet.
+#[derive(Debug)]
+struct Unrecorded {
+    row: DueRow,
+    /// When it was sent (its "sending" line in the audit trail).
+    sent_at: DateTime<Utc>,
+    /// When the LMIS's answer came (its "delivered" line).
+    answered_at: DateTime<Utc>,
+    /// Its exchanges (the event, a sign-in if one was needed).
+    exchanges: Vec<HeldExchange>,
+}
 
 /// Whether a refusal's message key names reference data the agent cached
 /// (an orderable, an approved product, a reason): the cache may be out of
@@ -925,6 +945,7 @@ impl<C: LmisClient> LmisRoute<C> {
             refs: BTreeMap::new(),
             queues: BTreeMap::new(),
             armed: HashSet::new(),
+            unrecorded: Vec::new(),
             max_age: chrono::Duration::days(i64::from(
                 crate::config::DEFAULT_LMIS_REFERENCE_MAX_AGE_DAYS,
             )),
@@ -1491,16 +1512,59 @@ impl<C: LmisClient> LmisRoute<C> {
         self.armed
             .remove(&(row.submission_id.clone(), row.revision));
         let now = pass.clock.now();
-        outbox::commit_relaxed(&mut pass.conn, |tx| {
-            mark_in_flight_tx(tx, now, dest, &[&row])
-        })?;
         report.retries += u32::from(row.attempts > 0);
         report.events_sent += 1;
-        match self.client.deliver_event(pass, report, &body, &[&row])? {
-            Ok(()) => {
-                self.delivered(pass, report, &[&row], None)?;
-                Ok(self.next_in_group(pass, &row))
+        // The "sending" mark and the exchange are written with the outcome,
+        // not before it: what protects a resend is the durable arm above.
+        pass.hold_exchanges();
+        let sent = self.client.deliver_event(pass, report, &body, &[&row]);
+        let exchanges = pass.take_held();
+        let sent = match sent {
+            Ok(s) => s,
+            Err(e) => {
+                // Written if it still can be; the pass ends with `e` anyway.
+                let u = Unrecorded {
+                    row,
+                    sent_at: now,
+                    answered_at: pass.clock.now(),
+                    exchanges,
+                };
+                if let Err(w) =
+                    outbox::commit_relaxed(&mut pass.conn, |tx| sent_without_outcome(tx, dest, &u))
+                {
+                    tracing::warn!("an LMIS exchange could not be logged: {w}");
+                }
+                return Err(e);
             }
+        };
+        if sent.is_ok() {
+            report.delivered.push(ItemRef {
+                id: row.submission_id.clone(),
+                revision: row.revision,
+            });
+            self.unrecorded.push(Unrecorded {
+                row: row.clone(),
+                sent_at: now,
+                answered_at: pass.clock.now(),
+                exchanges,
+            });
+            if self.unrecorded.len() >= ARM_AHEAD {
+                self.record(pass)?;
+            }
+            return Ok(self.next_in_group(pass, &row));
+        }
+        // Not applied (or not known to be): what was sent is written first.
+        self.record(pass)?;
+        let u = Unrecorded {
+            row,
+            sent_at: now,
+            answered_at: pass.clock.now(),
+            exchanges,
+        };
+        outbox::commit_relaxed(&mut pass.conn, |tx| sent_without_outcome(tx, dest, &u))?;
+        let row = u.row;
+        match sent {
+            Ok(()) => Ok(Step::Sent),
             Err(Fail::Refused { error, .. })
                 if names_reference_data(error.key.as_deref())
                     && self
@@ -1607,15 +1671,34 @@ impl<C: LmisClient> LmisRoute<C> {
                 keys.push(k);
             }
         }
+        // The deliveries of the events sent since the last arm are written
+        // in the same transaction: one wait for the disk for both.
+        let done = std::mem::take(&mut self.unrecorded);
         let tx = pass
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        record_tx(&tx, &done)?;
         for (id, rev) in &keys {
             deliveries::set_unknown_outcome(&tx, (id, *rev, Destination::Lmis), true)?;
         }
         tx.commit()?;
+        if !done.is_empty() {
+            destination_answered(&pass.conn, Destination::Lmis)?;
+        }
         self.armed.extend(keys);
         Ok(())
+    }
+
+    /// Writes the deliveries of the events the LMIS applied that are not
+    /// written yet (one transaction, not waiting for the disk: each is still
+    /// armed, so a write lost in a power cut becomes a look-up).
+    fn record(&mut self, pass: &mut Pass<'_>) -> Result<(), Error> {
+        if self.unrecorded.is_empty() {
+            return Ok(());
+        }
+        let done = std::mem::take(&mut self.unrecorded);
+        outbox::commit_relaxed(&mut pass.conn, |tx| record_tx(tx, &done))?;
+        destination_answered(&pass.conn, Destination::Lmis)
     }
 
     /// After a form of a facility and program is delivered, the next one of
@@ -1764,6 +1847,43 @@ fn unreachable_lmis() -> crate::model::form::LmisTarget {
     }
 }
 
+/// Writes what one event that was sent left: its attempt, its "sending"
+/// line and its exchanges (the outcome is written by the caller).
+fn sent_without_outcome(
+    tx: &rusqlite::Transaction,
+    dest: Destination,
+    u: &Unrecorded,
+) -> Result<(), Error> {
+    mark_in_flight_tx(tx, u.sent_at, dest, &[&u.row])?;
+    for e in &u.exchanges {
+        e.log(tx)?;
+    }
+    Ok(())
+}
+
+/// Writes events the LMIS applied: each one's attempt, "sending" line and
+/// exchanges, then its delivery (as [`LmisRoute::delivered`] does).
+fn record_tx(tx: &rusqlite::Transaction, done: &[Unrecorded]) -> Result<(), Error> {
+    let dest = Destination::Lmis;
+    for u in done {
+        sent_without_outcome(tx, dest, u)?;
+        let r = &u.row;
+        set_unknown(tx, r, false)?;
+        store_problems(tx, (&r.submission_id, r.revision, dest), &[])?;
+        set_state(
+            tx,
+            u.answered_at,
+            (&r.submission_id, r.revision, dest),
+            DeliveryState::Delivered,
+            None,
+            None,
+            "delivered",
+            None,
+        )?;
+    }
+    Ok(())
+}
+
 fn set_unknown(tx: &rusqlite::Transaction, r: &DueRow, v: bool) -> Result<(), Error> {
     deliveries::set_unknown_outcome(tx, (&r.submission_id, r.revision, Destination::Lmis), v)
 }
@@ -1835,6 +1955,7 @@ impl<C: LmisClient> Route for LmisRoute<C> {
     }
 
     fn finish(&mut self, pass: &mut Pass<'_>) -> Result<(), Error> {
+        self.record(pass)?;
         // Events marked ahead but not sent in this pass: nothing to look up.
         let armed = std::mem::take(&mut self.armed);
         if armed.is_empty() {
@@ -1854,8 +1975,15 @@ impl<C: LmisClient> Route for LmisRoute<C> {
             self.plan = Some(p);
         }
         let Some(work) = self.plan.as_mut().and_then(VecDeque::pop_front) else {
+            self.record(pass)?;
             return Ok(Step::Idle);
         };
+        // Only a plain new event goes on while earlier deliveries wait to be
+        // written; anything else (a look-up, a requisition) comes after them.
+        if !matches!(&work, Work::Event(r) if !r.unknown_outcome && r.state != DeliveryState::InFlight)
+        {
+            self.record(pass)?;
+        }
         match work {
             Work::Event(row) => self.step_event(pass, report, row),
             Work::Requisition {

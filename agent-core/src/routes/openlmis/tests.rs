@@ -409,6 +409,23 @@ struct FakeLmis {
     reference_reads: u32,
     forgotten: u32,
     events: u32,
+    /// The `resourceId`s of the events it applied (what a look-up finds).
+    applied: std::collections::HashSet<String>,
+    look_ups: u32,
+}
+
+impl FakeLmis {
+    fn new(refs: RefData, refusals: u32) -> FakeLmis {
+        FakeLmis {
+            refs,
+            refusals,
+            reference_reads: 0,
+            forgotten: 0,
+            events: 0,
+            applied: Default::default(),
+            look_ups: 0,
+        }
+    }
 }
 
 impl LmisClient for FakeLmis {
@@ -432,11 +449,14 @@ impl LmisClient for FakeLmis {
         &mut self,
         _pass: &mut Pass<'_>,
         _report: &mut DestinationReport,
-        _body: &Value,
+        body: &Value,
         _rows: &[&DueRow],
     ) -> Result<Result<(), Fail>, Error> {
         self.events += 1;
         if self.refusals == 0 {
+            if let Some(id) = body["resourceId"].as_str() {
+                self.applied.insert(id.to_string());
+            }
             return Ok(Ok(()));
         }
         self.refusals -= 1;
@@ -456,9 +476,14 @@ impl LmisClient for FakeLmis {
         _facility_id: &str,
         _program_id: &str,
         _orderable_id: &str,
-        _marker: &str,
+        marker: &str,
     ) -> Result<Result<LookUp, Fail>, Error> {
-        Ok(Ok(LookUp::Absent))
+        self.look_ups += 1;
+        Ok(Ok(if self.applied.contains(marker) {
+            LookUp::Found
+        } else {
+            LookUp::Absent
+        }))
     }
     fn server_today(&self) -> Option<chrono::NaiveDate> {
         None
@@ -524,13 +549,7 @@ fn run_with_fake(refusals: u32) -> ((u32, u32, u32), crate::model::delivery::Del
         refs.orderables
             .insert(p.lmis_code().to_string(), (p.lmis_orderable_id.clone(), 1));
     }
-    let fake = FakeLmis {
-        refs,
-        refusals,
-        reference_reads: 0,
-        forgotten: 0,
-        events: 0,
-    };
+    let fake = FakeLmis::new(refs, refusals);
     let transport = crate::net::http::UreqTransport::new(Default::default());
     let cancel = AtomicBool::new(false);
     let conn = rusqlite::Connection::open(agent.database_path()).unwrap();
@@ -572,6 +591,124 @@ fn a_refusal_naming_an_orderable_reads_reference_data_again_and_resends_once() {
     let (asked, state) = run_with_fake(5);
     assert_eq!(state, DeliveryState::Rejected);
     assert_eq!(asked, (2, 1, 2));
+}
+
+/// The LMIS reference data of the example CHW form (as in `run_with_fake`).
+fn chw_refs() -> RefData {
+    let forms = forms();
+    let def = forms.get("chw-monthly").unwrap();
+    let mut refs = RefData {
+        facility_id: Some("e6799d64-d10d-4011-b8c2-0e4d4a3f65ce".into()),
+        supported_programs: vec![def.lmis.as_ref().unwrap().program_id.clone()],
+        program_code: Some("PRG-CHW".into()),
+        reasons: demo_reasons(),
+        ..Default::default()
+    };
+    for p in &def.products {
+        refs.orderables
+            .insert(p.lmis_code().to_string(), (p.lmis_orderable_id.clone(), 1));
+    }
+    refs
+}
+
+/// Issue 14: the deliveries of applied stock events are written together
+/// after them (one transaction for several events). A pass killed after the
+/// LMIS applied three events, before their deliveries were written, leaves
+/// them armed: the next pass looks each one up, finds it, marks it delivered
+/// and sends none again; the fourth, armed with them but never sent, is
+/// looked up, not found, and sent once.
+#[test]
+fn events_applied_but_not_yet_written_when_a_pass_dies_are_looked_up_not_resent() {
+    use crate::agent::Agent;
+    use crate::clock::{Clock, FixedClock};
+    use crate::model::delivery::{DeliveryState, Destination};
+    use crate::model::mapping::FacilityMap;
+    use crate::sync::Route;
+    use chrono::TimeZone;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let facilities = FacilityMap::load(&root.join("facilities/example.json")).unwrap();
+    let clock = Arc::new(FixedClock::new(
+        chrono::Utc.with_ymd_and_hms(2026, 11, 10, 9, 0, 0).unwrap(),
+    ));
+    let forms = forms();
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms.clone(),
+        facilities.clone(),
+        clock.clone(),
+    )
+    .unwrap();
+    let ids: Vec<String> = ["2026-07", "2026-08", "2026-09", "2026-10"]
+        .iter()
+        .map(|p| {
+            let mut d = example("draft-chw-valid.json");
+            d.period = p.to_string();
+            agent.submit(&d, true).unwrap().id
+        })
+        .collect();
+    let lmis_state = |id: &str| {
+        agent
+            .status(id)
+            .unwrap()
+            .destinations
+            .iter()
+            .find(|d| d.destination == Destination::Lmis)
+            .unwrap()
+            .state
+    };
+    let transport = crate::net::http::UreqTransport::new(Default::default());
+    let cancel = AtomicBool::new(false);
+    let pass = || {
+        Pass::for_test(
+            rusqlite::Connection::open(agent.database_path()).unwrap(),
+            clock.as_ref() as &dyn Clock,
+            &transport,
+            &forms,
+            &facilities,
+            &cancel,
+        )
+    };
+
+    // Pass 1: three events sent and applied, then the process dies (no
+    // `finish`, nothing more written).
+    let mut p1 = pass();
+    let mut route = LmisRoute::new(FakeLmis::new(chw_refs(), 0));
+    let mut report = DestinationReport::default();
+    for _ in 0..3 {
+        assert_eq!(route.step(&mut p1, &mut report).unwrap(), Step::Sent);
+    }
+    assert_eq!(route.client().events, 3);
+    let applied = route.client().applied.clone();
+    assert_eq!(applied.len(), 3);
+    drop(route);
+    drop(p1);
+    for id in &ids {
+        assert_ne!(lmis_state(id), DeliveryState::Delivered, "{id}");
+    }
+
+    // Pass 2, a new process: the three are looked up and found, not sent;
+    // the fourth is looked up, absent, and sent.
+    let mut p2 = pass();
+    let mut fake = FakeLmis::new(chw_refs(), 0);
+    fake.applied = applied;
+    let mut route = LmisRoute::new(fake);
+    let mut report = DestinationReport::default();
+    for _ in 0..10 {
+        if route.step(&mut p2, &mut report).unwrap() != Step::Sent {
+            break;
+        }
+    }
+    route.finish(&mut p2).unwrap();
+    assert_eq!(route.client().events, 1, "an applied event was sent again");
+    assert_eq!(route.client().look_ups, 4);
+    assert_eq!(report.found_by_lookup, 3);
+    for id in &ids {
+        assert_eq!(lmis_state(id), DeliveryState::Delivered, "{id}");
+    }
 }
 
 /// Issue 17: a requisition another device submitted is recognised by its

@@ -666,6 +666,10 @@ impl Service {
         commit(st, touched);
         if let Some(id) = &pi_id {
             st.ledger.physical_inventories.insert(id.clone());
+            // A UI draft submitted as this event is no longer a draft.
+            if let Some(d) = st.drafts.get_mut(id) {
+                d["isDraft"] = Value::Bool(false);
+            }
         }
         st.ledger.events.push(StoredEvent {
             id: event_id.clone(),
