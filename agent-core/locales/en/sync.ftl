@@ -107,3 +107,5 @@ sync-note-credentials-changed = the credentials changed: trying again
 sync-note-not-configured = { $destination } is not configured (no { $section } section)
 sync-note-backing-off = waiting after failures until { $until }
 sync-note-clear-text = { $destination } is reached over plain http:// (allow_insecure_http = true): passwords and reports cross the network unencrypted. Switch to https:// as soon as the server offers it
+# An LMIS stock event waits: the LMIS's reference data does not match ($problems: technical, names and codes)
+sync-wait-lmis-mismatch = not sent: the LMIS's reference data does not match this form or the facility map ({ $problems }). Fix the facility map or the form definition's LMIS mapping (`cli-sim lmis check` shows what the LMIS has), or ask the LMIS administrator to approve the product for this facility type and program. It is kept and sent by itself at a sync once they match; the LMIS is asked again at most once a day

@@ -90,3 +90,5 @@ sync-note-credentials-changed = les identifiants ont changé : nouvel essai
 sync-note-not-configured = { $destination } n'est pas configuré (pas de section { $section })
 sync-note-backing-off = en attente après des échecs jusqu'au { $until }
 sync-note-clear-text = { $destination } est joint en http:// simple (allow_insecure_http = true) : mots de passe et rapports passent sur le réseau sans chiffrement. Passez à https:// dès que le serveur le permet
+# An LMIS stock event waits: the LMIS's reference data does not match ($problems: technical, names and codes)
+sync-wait-lmis-mismatch = pas envoyé : les données de référence du LMIS ne correspondent pas à ce formulaire ou à la liste des formations sanitaires ({ $problems }). Corrigez la liste des formations sanitaires ou la correspondance LMIS du formulaire (`cli-sim lmis check` montre ce que le LMIS a), ou demandez à l'administrateur du LMIS d'approuver le produit pour ce type de formation sanitaire et ce programme. Il est gardé et part tout seul à une synchronisation dès qu'ils correspondent ; le LMIS est interrogé à nouveau au plus une fois par jour

@@ -90,3 +90,5 @@ sync-note-credentials-changed = as credenciais mudaram: a tentar de novo
 sync-note-not-configured = o { $destination } não está configurado (sem secção { $section })
 sync-note-backing-off = em espera depois de falhas até { $until }
 sync-note-clear-text = o { $destination } é alcançado por http:// simples (allow_insecure_http = true): senhas e relatórios passam pela rede sem cifra. Passe para https:// assim que o servidor o permitir
+# An LMIS stock event waits: the LMIS's reference data does not match ($problems: technical, names and codes)
+sync-wait-lmis-mismatch = não enviado: os dados de referência do LMIS não correspondem a este formulário ou à lista de unidades sanitárias ({ $problems }). Corrija a lista de unidades sanitárias ou a correspondência LMIS do formulário (`cli-sim lmis check` mostra o que o LMIS tem), ou peça ao administrador do LMIS que aprove o produto para este tipo de unidade sanitária e programa. Fica guardado e é enviado sozinho numa sincronização assim que corresponderem; o LMIS é consultado de novo no máximo uma vez por dia

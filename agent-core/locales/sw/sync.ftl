@@ -90,3 +90,5 @@ sync-note-credentials-changed = jina la mtumiaji au nywila vimebadilika: inajari
 sync-note-not-configured = { $destination } haijawekwa kwenye mipangilio (hakuna sehemu ya { $section })
 sync-note-backing-off = inasubiri baada ya kushindwa mpaka { $until }
 sync-note-clear-text = { $destination } inafikiwa kwa http:// bila usimbaji (allow_insecure_http = true): nywila na ripoti zinapita mtandaoni bila kufichwa. Badilisha kwenda https:// mara seva itakapoiwezesha
+# An LMIS stock event waits: the LMIS's reference data does not match ($problems: technical, names and codes)
+sync-wait-lmis-mismatch = haijatumwa: taarifa za msingi za LMIS haziendani na fomu hii au orodha ya vituo ({ $problems }). Rekebisha orodha ya vituo au uhusiano wa LMIS wa fomu (`cli-sim lmis check` inaonyesha kilichopo kwenye LMIS), au mwombe msimamizi wa LMIS aidhinishe bidhaa kwa aina hii ya kituo na programu. Imehifadhiwa na itatumwa yenyewe katika usawazishaji mara vitakapoendana; LMIS inaulizwa tena mara moja kwa siku tu

@@ -114,7 +114,8 @@ pub enum DeliveryState {
     /// Held until something else happens (a reporting period completes,
     /// earlier reports reach the LMIS, or this device gets back the form
     /// definition, destination part or facility it needs to build the
-    /// form: see the reason). Never set by a server's answer.
+    /// form, or the LMIS's reference data matches the form and facility
+    /// map again: see the reason). Never set by a server's answer.
     Waiting,
 }
 

@@ -64,6 +64,33 @@ pub const CANNOT_BUILD: &str = "cannot be built";
 /// itself.
 pub const UNREADABLE: &str = "cannot be read";
 
+/// The audit detail of an LMIS delivery set `waiting` because the LMIS's
+/// reference data does not match its form definition or the facility map
+/// (issue 17): released by itself once they match again.
+pub const REFERENCE_MISMATCH: &str = "reference data mismatch";
+
+/// Whether a delivery waits and its latest audit detail is `detail` (what
+/// it was set aside for, whatever the reason's text).
+pub fn waits_for(
+    conn: &Connection,
+    (id, rev, dest): (&str, u32, Destination),
+    detail: &str,
+) -> Result<bool, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT COUNT(*) FROM deliveries d
+         WHERE d.submission_id = ?1 AND d.revision = ?2 AND d.destination = ?3
+           AND d.state = 'waiting'
+           AND (SELECT a.detail FROM audit a
+                WHERE a.submission_id = d.submission_id AND a.revision = d.revision
+                  AND a.destination = d.destination
+                ORDER BY a.id DESC LIMIT 1) = ?4",
+    )?;
+    let n: i64 = stmt.query_row(rusqlite::params![id, rev, dest.as_str(), detail], |r| {
+        r.get(0)
+    })?;
+    Ok(n > 0)
+}
+
 /// A delivery this device could not build, as the routes re-plan it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unbuildable {
@@ -137,6 +164,21 @@ pub fn release(
     now: chrono::DateTime<chrono::Utc>,
     key: (&str, u32, Destination),
 ) -> Result<(), Error> {
+    release_because(
+        tx,
+        now,
+        key,
+        "its form definition, part and facility are back on this device",
+    )
+}
+
+/// [`release`] with the audit detail saying what changed.
+pub fn release_because(
+    tx: &rusqlite::Transaction,
+    now: chrono::DateTime<chrono::Utc>,
+    key: (&str, u32, Destination),
+    detail: &str,
+) -> Result<(), Error> {
     super::outbox::store_problems(tx, key, &[])?;
     super::deliveries::set_state(
         tx,
@@ -146,6 +188,6 @@ pub fn release(
         None,
         None,
         "released",
-        Some("its form definition, part and facility are back on this device"),
+        Some(detail),
     )
 }

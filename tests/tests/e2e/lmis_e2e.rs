@@ -377,19 +377,23 @@ fn a_wrong_product_code_is_reported_before_anything_is_sent() {
             .any(|f| f.path == "stock.ZINC" && f.message.contains("C104")),
         "{findings:?}"
     );
-    // Not discovered as a 400 at sync time: nothing is posted.
-    agent.submit(&d, true).unwrap();
+    // Not discovered as a 400 at sync time: nothing is posted. No server
+    // refused it, so it waits (issue 17) with the product named.
+    let id = agent.submit(&d, true).unwrap().id;
     let r = agent
         .sync(SyncBudget::time(Duration::from_secs(10)), &creds, false)
         .unwrap();
     let l = r.destination(Destination::Lmis).unwrap();
-    assert_eq!(l.rejected.len(), 1);
-    assert!(
-        l.rejected[0]
-            .problems
-            .iter()
-            .any(|p| p.server_message.contains("C104"))
-    );
+    assert!(l.rejected.is_empty(), "{l:?}");
+    let st = agent.status(&id).unwrap();
+    let d = st
+        .destinations
+        .iter()
+        .find(|d| d.destination == Destination::Lmis)
+        .unwrap();
+    assert_eq!(d.state, DeliveryState::Waiting);
+    let why = d.last_error.clone().unwrap_or_default();
+    assert!(why.contains("C104"), "{why}");
     assert!(lmis.events().is_empty());
 }
 

@@ -684,32 +684,119 @@ fn lmis_words(w: &World, id: &str) -> String {
     )
 }
 
-/// Mock fidelity: a product the LMIS does not approve for the facility's
-/// type in the program: the form is refused with words that name the
-/// product, and nothing is applied.
+/// Issue 17 (house standard: `rejected` only on a server's refusal): a
+/// product the LMIS does not approve for the facility's type in the
+/// program: the form waits with words that name the product and what to do,
+/// nothing is applied, and passes the same day write nothing new and ask
+/// the LMIS nothing again. Once the LMIS approves it (a simulated LMIS with
+/// the full approved list) and a day has passed, the next sync reads the
+/// reference data again and delivers the form exactly once.
 #[test]
-fn a_product_not_approved_for_the_facility_type_is_refused_in_plain_words() {
+fn a_product_not_approved_waits_and_goes_once_the_lmis_approves_it() {
     let ors = chw().product("ORS").unwrap().lmis_orderable_id.clone();
-    let w = world_tweaked(None, move |c| c.approved.retain(|(_, _, o, _)| *o != ors));
+    let mut w = world_tweaked(None, move |c| c.approved.retain(|(_, _, o, _)| *o != ors));
     let forms = w.record("HP-001", 1, 10);
+    let id = forms[0].0.clone();
     let r = World::lmis_report(&w.sync(false));
-    assert_eq!(
-        w.lmis_state(&forms[0].0).0,
-        DeliveryState::Rejected,
-        "{r:?}"
-    );
-    let words = lmis_words(&w, &forms[0].0);
+    assert_eq!(w.lmis_state(&id).0, DeliveryState::Waiting, "{r:?}");
+    assert!(r.rejected.is_empty(), "{r:?}");
+    let words = lmis_words(&w, &id);
     assert!(words.contains("ORS") || words.contains("C103"), "{words}");
-    assert!(words.contains("approved"), "{words}");
+    assert!(words.contains("approve"), "{words}");
+    assert!(words.contains("LMIS administrator"), "{words}");
     println!("{words}");
     assert!(w.lmis.events().is_empty());
+    let last = w.audit(&id, 1).last().cloned().unwrap();
+    assert_eq!(
+        last,
+        (
+            Some(DeliveryState::Waiting),
+            "reference data mismatch".to_string()
+        )
+    );
+    // The same day: re-planned, nothing new written, nothing asked again.
+    let audit = w.audit(&id, 1);
+    let gets = reference_gets(&w);
+    w.clock.set(w.clock.now() + chrono::Duration::hours(2));
+    w.sync(false);
+    assert_eq!(w.lmis_state(&id).0, DeliveryState::Waiting);
+    assert_eq!(w.audit(&id, 1), audit, "a pass that changed nothing wrote");
+    assert_eq!(
+        reference_gets(&w),
+        gets,
+        "asked the LMIS again the same day"
+    );
+    // The LMIS approves the product; a day later the form goes by itself.
+    let full = FormSet::new(vec![w.def.clone()]).unwrap();
+    let lmis2 =
+        OpenLmisMock::start(OpenLmisMockConfig::from_forms(&full, &w.facilities), 0).unwrap();
+    w.agent = open_agent(
+        w.dir.path(),
+        &w.def,
+        &w.facilities,
+        w.clock.clone(),
+        w.net.clone(),
+        &lmis2,
+    );
+    w.clock.set(w.clock.now() + chrono::Duration::days(1));
+    let r = World::lmis_report(&w.sync(false));
+    assert_eq!(w.lmis_state(&id).0, DeliveryState::Delivered, "{r:?}");
+    assert_eq!(lmis2.events().len(), 1);
+    w.sync(false);
+    assert_eq!(lmis2.events().len(), 1, "sent again");
+    assert!(w.lmis.events().is_empty());
+    assert!(
+        w.audit(&id, 1)
+            .iter()
+            .any(|(s, d)| *s == Some(DeliveryState::Pending) && d.contains("matches")),
+        "{:?}",
+        w.audit(&id, 1)
+    );
+}
+
+/// Issue 17: the form definition maps a product to an orderable id the
+/// LMIS does not give it: the form waits (not refused); once the
+/// definition is fixed on this device, the next sync (the same day, no new
+/// reference reading needed) delivers it exactly once.
+#[test]
+fn a_wrong_orderable_mapping_waits_and_goes_once_the_definition_is_fixed() {
+    let good = chw();
+    let mut bad = good.clone();
+    for p in &mut bad.products {
+        if p.code == "ORS" {
+            p.lmis_orderable_id = "99999999-9999-4999-8999-999999999999".into();
+        }
+    }
+    let mut w = world_of(bad, Some(&good), |_| {});
+    let forms = w.record("HP-001", 1, 12);
+    let id = forms[0].0.clone();
+    let r = World::lmis_report(&w.sync(false));
+    assert_eq!(w.lmis_state(&id).0, DeliveryState::Waiting, "{r:?}");
+    let words = lmis_words(&w, &id);
+    assert!(words.contains("orderable"), "{words}");
+    assert!(words.contains("form definition"), "{words}");
+    assert!(w.lmis.events().is_empty());
+    w.def = good;
+    w.agent = open_agent(
+        w.dir.path(),
+        &w.def,
+        &w.facilities,
+        w.clock.clone(),
+        w.net.clone(),
+        &w.lmis,
+    );
+    let r = World::lmis_report(&w.sync(false));
+    assert_eq!(w.lmis_state(&id).0, DeliveryState::Delivered, "{r:?}");
+    assert_eq!(w.lmis.events().len(), 1);
+    w.sync(false);
+    assert_eq!(w.lmis.events().len(), 1, "sent again");
 }
 
 /// Mock fidelity: the LMIS's reasons are valid for another facility type
-/// only, so a count with losses cannot be sent: refused (or held) in words
+/// only, so a count with losses cannot be sent: waiting (or held) in words
 /// that speak of the reason, and nothing is applied.
 #[test]
-fn a_reason_not_valid_for_the_facility_type_is_refused_in_plain_words() {
+fn a_reason_not_valid_for_the_facility_type_waits_in_plain_words() {
     let w = world_tweaked(None, |c| {
         for r in &mut c.valid_reasons {
             r.1 = "11111111-1111-4111-8111-111111111111".into();
@@ -724,8 +811,8 @@ fn a_reason_not_valid_for_the_facility_type_is_refused_in_plain_words() {
     let r = World::lmis_report(&w.sync(false));
     let (state, _) = w.lmis_state(&id);
     assert!(
-        state == DeliveryState::Rejected || r.held.is_some(),
-        "refused or held, never applied: {r:?}"
+        state == DeliveryState::Waiting || r.held.is_some(),
+        "waiting or held, never applied nor refused by the device: {r:?}"
     );
     let words = format!("{} {:?}", lmis_words(&w, &id), r.held);
     assert!(words.to_lowercase().contains("reason"), "{words}");

@@ -1593,6 +1593,10 @@ pub const MESSAGES: &[MessageSpec] = &[
         args: &["facility", "command"],
     },
     MessageSpec {
+        id: "sync-wait-lmis-mismatch",
+        args: &["problems"],
+    },
+    MessageSpec {
         id: "sync-kept-part-gone",
         args: &["form", "part", "command"],
     },

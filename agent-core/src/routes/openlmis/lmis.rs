@@ -1404,6 +1404,7 @@ impl<C: LmisClient> LmisRoute<C> {
         let Some(def) = pass.forms.get(&row.form_id).cloned() else {
             return Ok(Step::Sent);
         };
+        let mismatched = self.refresh_if_mismatched(pass, &def, &row)?;
         let refs = match self.refs_for(pass, report, &def, &row.facility)? {
             Ok(r) => r,
             Err(f) => {
@@ -1418,12 +1419,10 @@ impl<C: LmisClient> LmisRoute<C> {
         };
         let problems = openlmis::check_reference(&def, &facility, &refs);
         if !problems.is_empty() {
-            let fp: Vec<FieldProblem> = problems
-                .iter()
-                .map(|p| FieldProblem { field: "stock".into(), code: None, server_message: p.clone(), advice: "The form or facility map does not match the LMIS. Ask your supervisor to fix the mapping; nothing was sent.".into(), advice_msg: None })
-                .collect();
-            self.reject(pass, report, &[&row], fp, "reference data mismatch")?;
-            return self.hold_back_group(pass, &row);
+            return self.wait_mismatch(pass, &row, &problems);
+        }
+        if mismatched {
+            self.release_mismatch(pass, &row)?;
         }
         let lmis = def.lmis.clone().unwrap_or_else(unreachable_lmis);
         let (reasons, _) =
@@ -1731,6 +1730,92 @@ impl<C: LmisClient> LmisRoute<C> {
             self.wait(pass, &refs, &why, None)?;
         }
         Ok(Step::Sent)
+    }
+
+    /// Whether this form waits because the LMIS's reference data did not
+    /// match its definition or the facility map (issue 17). If so, and the
+    /// reference data it was checked against is more than a day old, it is
+    /// marked stale so that [`Self::refs_for`] fetches it again: a change
+    /// in the LMIS (a product approved, a facility fixed) releases the form
+    /// within a day, while a pass that runs every few minutes costs no
+    /// request (issue 14). A local fix (facility map, form definition) is
+    /// seen at the next pass: the check runs each pass on what is cached.
+    fn refresh_if_mismatched(
+        &mut self,
+        pass: &mut Pass<'_>,
+        def: &FormDefinition,
+        row: &DueRow,
+    ) -> Result<bool, Error> {
+        if !crate::store::stranded::waits_for(
+            &pass.conn,
+            (&row.submission_id, row.revision, Destination::Lmis),
+            crate::store::stranded::REFERENCE_MISMATCH,
+        )? {
+            return Ok(false);
+        }
+        let code = pass
+            .facilities
+            .get(&row.facility)
+            .and_then(|f| f.lmis_facility_code.clone());
+        if let (Some(lmis), Some(code)) = (&def.lmis, code)
+            && outbox::cache_get_fresh(
+                &pass.conn,
+                &outbox::lmis_ref_key(&code, &lmis.program_id),
+                pass.clock.now(),
+                chrono::Duration::days(1),
+            )?
+            .is_none()
+        {
+            self.stale.insert((code, lmis.program_id.clone()));
+        }
+        Ok(true)
+    }
+
+    /// The LMIS's reference data does not match the form or the facility
+    /// map: nothing is sent and no server refused it, so the form waits
+    /// (never `rejected` by this device) with the problems and what to do,
+    /// re-checked each pass and released by itself once they match
+    /// (`release_mismatch`). Re-planning writes nothing while nothing
+    /// changed. The later forms of its facility and program keep waiting
+    /// for it ("earlier reports first", set by the plan).
+    fn wait_mismatch(
+        &mut self,
+        pass: &mut Pass<'_>,
+        row: &DueRow,
+        problems: &[String],
+    ) -> Result<Step, Error> {
+        let why = Message::new("sync-wait-lmis-mismatch").text("problems", &problems.join("; "));
+        let tx = pass
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        crate::store::stranded::wait_unbuildable(
+            &tx,
+            pass.clock.now(),
+            (&row.submission_id, row.revision, Destination::Lmis),
+            &why,
+            crate::store::stranded::REFERENCE_MISMATCH,
+        )?;
+        tx.commit()?;
+        if let Some(key) = Self::group_of(pass, row) {
+            self.queues.remove(&key);
+        }
+        Ok(Step::Sent)
+    }
+
+    /// A form that waited on a reference-data mismatch matches again: back
+    /// in the queue (audited), then sent in this same step.
+    fn release_mismatch(&mut self, pass: &mut Pass<'_>, row: &DueRow) -> Result<(), Error> {
+        let tx = pass
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        crate::store::stranded::release_because(
+            &tx,
+            pass.clock.now(),
+            (&row.submission_id, row.revision, Destination::Lmis),
+            "the LMIS's reference data matches the form and the facility map again",
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Earlier revisions of this submission: the newest the LMIS holds (to
