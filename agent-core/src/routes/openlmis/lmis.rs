@@ -1784,7 +1784,7 @@ impl<C: LmisClient> LmisRoute<C> {
         row: &DueRow,
         problems: &[String],
     ) -> Result<Step, Error> {
-        let why = Message::new("sync-wait-lmis-mismatch").text("problems", &problems.join("; "));
+        let why = Message::new("sync-wait-lmis-mismatch").text("problems", problems.join("; "));
         let tx = pass
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
