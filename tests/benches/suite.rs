@@ -448,6 +448,35 @@ fn header(out: &mut String, opts: &Opts, command: &str) {
 
 // ---------------------------------------------------------------- 1. submit
 
+/// `forms` drafts (`DraftGen`, seed 42), each a distinct form, facility
+/// and month, months going back from the one before `today`: the submit
+/// and encryption sections' workload.
+fn distinct_drafts(
+    defs: &[FormDefinition],
+    facilities: &[String],
+    today: chrono::NaiveDate,
+    forms: usize,
+) -> Vec<Draft> {
+    let mut drafts = Vec::with_capacity(forms);
+    let mut g = DraftGen::new(42);
+    let mut period = Period::containing(PeriodType::Monthly, today).previous();
+    if defs.is_empty() || facilities.is_empty() {
+        return drafts;
+    }
+    'outer: loop {
+        for def in defs {
+            for f in facilities {
+                drafts.push(g.draft(def, f, &period.iso(), &BTreeMap::new()));
+                if drafts.len() == forms {
+                    break 'outer;
+                }
+            }
+        }
+        period = period.previous();
+    }
+    drafts
+}
+
 fn submit_section(out: &mut String, opts: &Opts) {
     let forms: usize = if opts.quick { 500 } else { 2000 };
     eprintln!("[submit] {forms} forms");
@@ -464,20 +493,7 @@ fn submit_section(out: &mut String, opts: &Opts) {
 
     // The submit method: the same drafts for both runs,
     // distinct form, facility and period each, seed 42.
-    let mut drafts = Vec::with_capacity(forms);
-    let mut g = DraftGen::new(42);
-    let mut period = Period::containing(PeriodType::Monthly, agent.clock().today()).previous();
-    'outer: loop {
-        for def in &defs {
-            for f in &facilities {
-                drafts.push(g.draft(def, f, &period.iso(), &BTreeMap::new()));
-                if drafts.len() == forms {
-                    break 'outer;
-                }
-            }
-        }
-        period = period.previous();
-    }
+    let drafts = distinct_drafts(&defs, &facilities, agent.clock().today(), forms);
 
     let mut samples = Vec::with_capacity(forms);
     let cpu0 = cpu_secs();
@@ -608,20 +624,7 @@ fn encryption_section(out: &mut String, opts: &Opts) {
         .filter(|f| f.forms.is_empty())
         .map(|f| f.code.clone())
         .collect();
-    let mut drafts = Vec::with_capacity(forms);
-    let mut g = DraftGen::new(42);
-    let mut period = Period::containing(PeriodType::Monthly, SystemClock.today()).previous();
-    'outer: loop {
-        for def in &defs {
-            for f in &codes {
-                drafts.push(g.draft(def, f, &period.iso(), &BTreeMap::new()));
-                if drafts.len() == forms {
-                    break 'outer;
-                }
-            }
-        }
-        period = period.previous();
-    }
+    let drafts = distinct_drafts(&defs, &codes, SystemClock.today(), forms);
 
     let plain = open("plain.sqlite", false);
     let enc = open("enc.sqlite", true);
