@@ -69,8 +69,10 @@ pub const UNREADABLE: &str = "cannot be read";
 /// (issue 17): released by itself once they match again.
 pub const REFERENCE_MISMATCH: &str = "reference data mismatch";
 
-/// Whether a delivery waits and its latest audit detail is `detail` (what
-/// it was set aside for, whatever the reason's text).
+/// Whether a delivery waits and the detail of its latest change of state
+/// is `detail` (what it was set aside for, whatever the reason's text).
+/// Audit rows that change no state (an escrow export's mark) are passed
+/// over: exporting a waiting form must not keep it waiting.
 pub fn waits_for(
     conn: &Connection,
     (id, rev, dest): (&str, u32, Destination),
@@ -82,7 +84,7 @@ pub fn waits_for(
            AND d.state = 'waiting'
            AND (SELECT a.detail FROM audit a
                 WHERE a.submission_id = d.submission_id AND a.revision = d.revision
-                  AND a.destination = d.destination
+                  AND a.destination = d.destination AND a.to_state IS NOT NULL
                 ORDER BY a.id DESC LIMIT 1) = ?4",
     )?;
     let n: i64 = stmt.query_row(rusqlite::params![id, rev, dest.as_str(), detail], |r| {
@@ -112,7 +114,7 @@ pub fn unbuildable(conn: &Connection, dest: Destination) -> Result<Vec<Unbuildab
          WHERE d.destination = ?1 AND d.state IN ('waiting', 'rejected')
            AND (SELECT a.detail FROM audit a
                 WHERE a.submission_id = d.submission_id AND a.revision = d.revision
-                  AND a.destination = d.destination
+                  AND a.destination = d.destination AND a.to_state IS NOT NULL
                 ORDER BY a.id DESC LIMIT 1) = ?2
          ORDER BY d.submission_id",
     )?;

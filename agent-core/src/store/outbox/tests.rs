@@ -738,6 +738,18 @@ fn only_forms_set_aside_as_unbuildable_are_offered_for_release() {
         .unwrap()
     );
     tx.commit().unwrap();
+    // A note that changes no state after the wait (as an escrow export
+    // writes) does not hide what the form waits for.
+    conn.execute(
+        "INSERT INTO audit (at, submission_id, revision, destination, event, from_state, to_state, detail)
+         VALUES ('2026-01-01T00:00:00Z', 'id-a', 1, 'dhis2', 'escrow_exported', NULL, NULL, 'exported to an escrow file')",
+        [],
+    )
+    .unwrap();
+    assert!(
+        crate::store::stranded::waits_for(&conn, ("id-a", 1, Destination::Dhis2), CANNOT_BUILD)
+            .unwrap()
+    );
     let found: Vec<(String, u32)> = unbuildable(&conn, Destination::Dhis2)
         .unwrap()
         .into_iter()
