@@ -289,6 +289,18 @@ pub fn mark_in_flight(
     Ok(())
 }
 
+/// Counts one more attempt of a delivery without changing its state.
+pub fn count_attempt(
+    tx: &Transaction,
+    (id, rev, dest): (&str, u32, Destination),
+) -> Result<(), Error> {
+    tx.prepare_cached(
+        "UPDATE deliveries SET attempts = attempts + 1 WHERE submission_id = ?1 AND revision = ?2 AND destination = ?3",
+    )?
+    .execute(params![id, rev, dest.as_str()])?;
+    Ok(())
+}
+
 /// [`mark_in_flight`] inside the caller's transaction.
 pub fn mark_in_flight_tx(
     tx: &Transaction,

@@ -975,6 +975,10 @@ impl<C: LmisClient> LmisRoute<C> {
         rows: &[&DueRow],
         f: Fail,
     ) -> Result<After, Error> {
+        // Events the LMIS applied earlier in this pass are written first:
+        // writing them marks the LMIS as answering, which must not wipe
+        // the backoff (or Retry-After) this failure sets.
+        self.record(pass)?;
         let dest = Destination::Lmis;
         let failure = match f {
             Fail::Transient {
@@ -1939,7 +1943,17 @@ fn sent_without_outcome(
     dest: Destination,
     u: &Unrecorded,
 ) -> Result<(), Error> {
-    mark_in_flight_tx(tx, u.sent_at, dest, &[&u.row])?;
+    let r = &u.row;
+    let (state, _) = deliveries::state_and_error(tx, (&r.submission_id, r.revision, dest))?;
+    if state == DeliveryState::Superseded {
+        // A correction recorded after this event was armed replaced it
+        // (the row was still pending): it may not go back to in flight;
+        // its attempt is counted and its exchanges logged, and the caller
+        // settles it (a superseded revision may still become delivered).
+        deliveries::count_attempt(tx, (&r.submission_id, r.revision, dest))?;
+    } else {
+        mark_in_flight_tx(tx, u.sent_at, dest, &[&u.row])?;
+    }
     for e in &u.exchanges {
         e.log(tx)?;
     }

@@ -412,6 +412,9 @@ struct FakeLmis {
     /// The `resourceId`s of the events it applied (what a look-up finds).
     applied: std::collections::HashSet<String>,
     look_ups: u32,
+    /// From this reference read on (1-based), the LMIS answers 503 with a
+    /// `Retry-After` of an hour.
+    busy_from: Option<u32>,
 }
 
 impl FakeLmis {
@@ -424,6 +427,7 @@ impl FakeLmis {
             events: 0,
             applied: Default::default(),
             look_ups: 0,
+            busy_from: None,
         }
     }
 }
@@ -440,6 +444,13 @@ impl LmisClient for FakeLmis {
         _requisitions: bool,
     ) -> Result<Result<RefData, Fail>, Error> {
         self.reference_reads += 1;
+        if self.busy_from.is_some_and(|n| self.reference_reads >= n) {
+            return Ok(Err(Fail::Transient {
+                why: "the LMIS is busy (HTTP 503)".into(),
+                retry_after: Some(std::time::Duration::from_secs(3600)),
+                maybe_sent: false,
+            }));
+        }
         Ok(Ok(self.refs.clone()))
     }
     fn forget_reference(&mut self) {
@@ -799,4 +810,148 @@ fn a_card_line_is_the_agents_by_its_document_number_or_its_old_per_line_marker()
         &crate::routes::openlmis::dto::decode(&json!({"documentNumber": "a "})).unwrap(),
         ""
     ));
+}
+
+/// A correction recorded after an event was sent and applied, but before
+/// the pass wrote its delivery (the row was still pending, armed), makes
+/// that revision superseded; writing the applied event must not fail (it
+/// may not go back to in flight) and records the revision the LMIS holds
+/// as delivered.
+#[test]
+fn a_correction_recorded_before_an_applied_event_is_written_does_not_break_the_pass() {
+    use crate::agent::Agent;
+    use crate::clock::{Clock, FixedClock};
+    use crate::model::delivery::{DeliveryState, Destination};
+    use crate::model::mapping::FacilityMap;
+    use crate::sync::Route;
+    use chrono::TimeZone;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let facilities = FacilityMap::load(&root.join("facilities/example.json")).unwrap();
+    let clock = Arc::new(FixedClock::new(
+        chrono::Utc.with_ymd_and_hms(2026, 11, 10, 9, 0, 0).unwrap(),
+    ));
+    let forms = forms();
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms.clone(),
+        facilities.clone(),
+        clock.clone(),
+    )
+    .unwrap();
+    let mut d = example("draft-chw-valid.json");
+    d.period = "2026-10".into();
+    let id = agent.submit(&d, true).unwrap().id;
+    let transport = crate::net::http::UreqTransport::new(Default::default());
+    let cancel = AtomicBool::new(false);
+    let mut p = Pass::for_test(
+        rusqlite::Connection::open(agent.database_path()).unwrap(),
+        clock.as_ref() as &dyn Clock,
+        &transport,
+        &forms,
+        &facilities,
+        &cancel,
+    );
+    let mut route = LmisRoute::new(FakeLmis::new(chw_refs(), 0));
+    let mut report = DestinationReport::default();
+    assert_eq!(route.step(&mut p, &mut report).unwrap(), Step::Sent);
+    assert_eq!(route.client().events, 1);
+    // The correction, recorded by the app while the pass runs.
+    let first = d.stock.values().next().and_then(|e| e.losses).unwrap_or(0);
+    if let Some(e) = d.stock.values_mut().next() {
+        e.losses = Some(first + 1);
+        e.closing_balance = e.closing_balance.map(|c| c - 1);
+    }
+    let r = agent.submit(&d, true).unwrap();
+    assert_eq!((r.id.as_str(), r.revision), (id.as_str(), 2));
+    route.finish(&mut p).unwrap();
+    let audit = agent.inspect(&id).unwrap().audit;
+    assert!(
+        audit.iter().any(|a| a.revision == Some(1)
+            && a.destination == Some(Destination::Lmis)
+            && a.to_state == Some(DeliveryState::Delivered)),
+        "revision 1, applied by the LMIS, is recorded delivered: {audit:#?}"
+    );
+}
+
+/// An event the LMIS applied is written with the next chunk or at the end
+/// of the pass; writing it marks the LMIS as answering. A failure later in
+/// the same pass, before the next event is sent (the LMIS busy on the next
+/// facility's reference read, `Retry-After: 3600`), keeps its backoff: the
+/// applied event is written before the failure is applied, not after.
+#[test]
+fn a_busy_answer_after_an_applied_event_keeps_its_backoff() {
+    use crate::agent::Agent;
+    use crate::clock::{Clock, FixedClock};
+    use crate::model::delivery::{DeliveryState, Destination};
+    use crate::model::mapping::FacilityMap;
+    use crate::sync::Route;
+    use chrono::TimeZone;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let facilities = FacilityMap::load(&root.join("facilities/example.json")).unwrap();
+    let now = chrono::Utc.with_ymd_and_hms(2026, 11, 10, 9, 0, 0).unwrap();
+    let clock = Arc::new(FixedClock::new(now));
+    let forms = forms();
+    let agent = Agent::open_parts(
+        &dir.path().join("o.sqlite"),
+        forms.clone(),
+        facilities.clone(),
+        clock.clone(),
+    )
+    .unwrap();
+    let ids: Vec<String> = ["HP-001", "HP-002"]
+        .iter()
+        .map(|f| {
+            let mut d = example("draft-chw-valid.json");
+            d.facility = f.to_string();
+            agent.submit(&d, true).unwrap().id
+        })
+        .collect();
+    let transport = crate::net::http::UreqTransport::new(Default::default());
+    let cancel = AtomicBool::new(false);
+    let mut p = Pass::for_test(
+        rusqlite::Connection::open(agent.database_path()).unwrap(),
+        clock.as_ref() as &dyn Clock,
+        &transport,
+        &forms,
+        &facilities,
+        &cancel,
+    );
+    let mut fake = FakeLmis::new(chw_refs(), 0);
+    fake.busy_from = Some(2);
+    let mut route = LmisRoute::new(fake);
+    let mut report = DestinationReport::default();
+    for _ in 0..5 {
+        if route.step(&mut p, &mut report).unwrap() != Step::Sent {
+            break;
+        }
+    }
+    route.finish(&mut p).unwrap();
+    assert_eq!(route.client().events, 1);
+    assert_eq!(route.client().reference_reads, 2);
+    let state = |id: &str| {
+        agent
+            .status(id)
+            .unwrap()
+            .destinations
+            .iter()
+            .find(|d| d.destination == Destination::Lmis)
+            .unwrap()
+            .state
+    };
+    assert_eq!(state(&ids[0]), DeliveryState::Delivered);
+    assert_ne!(state(&ids[1]), DeliveryState::Delivered);
+    let dest = crate::store::destinations::destination_state(&p.conn, Destination::Lmis).unwrap();
+    assert!(
+        dest.backoff_until
+            .is_some_and(|t| t >= now + chrono::Duration::minutes(59)),
+        "the LMIS's Retry-After of an hour is kept: {dest:?}"
+    );
 }
