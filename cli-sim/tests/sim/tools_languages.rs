@@ -207,14 +207,9 @@ fn outputs(w: &World, lang: &str) -> Vec<(String, Vec<String>)> {
                 String::from_utf8(o.stdout).unwrap(),
                 String::from_utf8(o.stderr).unwrap()
             );
-            let lines = text
-                .lines()
-                // The resupply formula's steps are stored English text,
-                // made messages by another part of issue 15 (wt-15c); the
-                // lines of `validate` around them are checked here.
-                .filter(|l| !(name == "validate" && l.starts_with("      ")))
-                .map(str::to_string)
-                .collect();
+            // Every line, the resupply formula's steps included (messages
+            // since schema 7).
+            let lines = text.lines().map(str::to_string).collect();
             (name.to_string(), lines)
         })
         .collect()
