@@ -141,10 +141,15 @@ impl Message {
     }
 
     /// A message stored as JSON (the outbox's schema 7 columns), if it is
-    /// one: a value this build cannot read is left to the English text
-    /// stored beside it.
+    /// one this build can render: a value it cannot read, or a message id
+    /// its English catalog does not have (a message renamed or removed in a
+    /// later release), is left to the English text stored beside it, so
+    /// that no user ever reads a bare id.
     pub fn from_stored(json: Option<&str>) -> Option<Message> {
-        json.and_then(|j| serde_json::from_str(j).ok())
+        let m: Message = json.and_then(|j| serde_json::from_str(j).ok())?;
+        catalog(DEFAULT_LOCALE)
+            .and_then(|c| c.try_render(&m))
+            .map(|_| m)
     }
 
     /// Adds an argument that is another message's text.

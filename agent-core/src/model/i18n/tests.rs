@@ -348,3 +348,21 @@ fn a_message_as_json_is_flat_for_shells() {
     );
     assert_eq!(serde_json::from_value::<Message>(json).unwrap(), m);
 }
+
+/// A stored message this build cannot render (unreadable JSON, or an id
+/// its catalog lacks, e.g. renamed by a later release) is not used: the
+/// caller shows the English text stored beside it, never a bare id.
+#[test]
+fn a_stored_message_this_build_cannot_render_is_left_to_the_stored_text() {
+    let known = serde_json::to_string(&Message::new("net-timeout").text("detail", "x")).unwrap();
+    assert_eq!(
+        Message::from_stored(Some(&known)).map(|m| m.id),
+        Some("net-timeout".to_string())
+    );
+    assert_eq!(
+        Message::from_stored(Some(r#"{"id":"hold-renamed-later","args":[]}"#)),
+        None
+    );
+    assert_eq!(Message::from_stored(Some("{")), None);
+    assert_eq!(Message::from_stored(None), None);
+}
