@@ -142,7 +142,11 @@ pub struct SyncReport {
     pub destinations: Vec<DestinationReport>,
     /// True only when nothing is queued for any destination.
     pub done: bool,
-    /// When to call again (absent when done, or when only held destinations remain).
+    /// When to call again. Absent when done, when only held destinations
+    /// remain, or when the only forms left wait without a time of their
+    /// own (for a form definition, facility or mapping to be put right, or
+    /// for the LMIS's reference data to change): those are re-checked by
+    /// the app's own periodic sync (once a day is enough), not by this.
     pub call_again_at: Option<DateTime<Utc>>,
     /// The pass was cancelled.
     pub cancelled: bool,
